@@ -1,0 +1,83 @@
+/*
+** osteoplan.h: the public API of the osteoplan engine.
+**
+** One patient record (JSON) in, one traceable treatment plan out:
+**
+**   op_kb *kb = op_kb_load_default(&err);          // once, shared by threads
+**   op_assessment *as;
+**   if (op_assess_json(kb, json, len, &opts, &as, &err) == OP_OK) {
+**     fputs(op_render(as, OP_FORMAT_JSON, OP_AUDIENCE_CLINICIAN, 0), stdout);
+**     op_assessment_free(as);                       // frees everything at once
+**   }
+**   op_kb_free(kb);
+**
+** The knowledge base is immutable after loading and may be shared by any
+** number of threads. Each assessment owns one arena: the record, the plan
+** and every rendering live in it and go with op_assessment_free(). Nothing in
+** the library keeps global mutable state, reads the clock or does I/O
+** (except op_kb_load_dir, which reads the directory it is given).
+*/
+#ifndef OSTEOPLAN_H
+#define OSTEOPLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define OP_SCHEMA "osteoplan.plan/1"
+
+typedef enum {
+  OP_OK = 0,
+  OP_ERR_INTERNAL = 1, /* out of memory, a broken knowledge base */
+  OP_ERR_INPUT = 2     /* the record is not valid: see op_error.path */
+} op_status;
+
+typedef struct {
+  op_status status;
+  char path[256];     /* JSON path of the faulty field ("therapies[1].end"), or "" */
+  char message[768];  /* what was expected, what was found */
+} op_error;
+
+typedef struct op_kb op_kb;
+typedef struct op_assessment op_assessment;
+
+typedef enum { OP_FORMAT_JSON, OP_FORMAT_TEXT, OP_FORMAT_MARKDOWN, OP_FORMAT_HTML } op_format;
+typedef enum { OP_AUDIENCE_CLINICIAN, OP_AUDIENCE_PATIENT } op_audience;
+
+typedef struct {
+  /* "YYYY-MM-DD" the plan is for. When set it overrides the record's
+  ** as_of; when NULL the record's as_of is used, else `today`. */
+  const char *as_of;
+  /* Today's date, supplied by the caller (the engine reads no clock). */
+  const char *today;
+} op_options;
+
+op_kb *op_kb_load_default(op_error *err);
+op_kb *op_kb_load_dir(const char *dir, op_error *err);
+void op_kb_free(op_kb *kb);
+/* Version, review status and last-updated date of a knowledge base. */
+const char *op_kb_version(const op_kb *kb);
+const char *op_kb_status(const op_kb *kb);
+const char *op_kb_updated(const op_kb *kb);
+
+/* Validates the record and builds its plan. On OP_ERR_INPUT nothing is
+** returned but the error, which names the field. */
+op_status op_assess_json(const op_kb *kb, const char *json, size_t len,
+                         const op_options *opts, op_assessment **out,
+                         op_error *err);
+
+/* Renders the plan; the text lives in the assessment. color adds ANSI
+** colours to the text format (for terminals). NULL only when out of memory. */
+const char *op_render(op_assessment *as, op_format fmt, op_audience aud,
+                      bool color, size_t *len);
+
+void op_assessment_free(op_assessment *as);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,86 @@
+/*
+** api.c: the public API (osteoplan.h) over the modules: record -> facts ->
+** decisions -> renderings, one arena per assessment.
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/engine.h"
+#include "kb/kb.h"
+#include "osteoplan.h"
+#include "record/record.h"
+#include "render/render.h"
+
+struct op_assessment {
+  arena *a;
+  op_record rec;
+  op_plan plan;
+};
+
+static void kb_error(op_error *err, const char *msg) {
+  if (!err) return;
+  memset(err, 0, sizeof *err);
+  err->status = OP_ERR_INTERNAL;
+  snprintf(err->message, sizeof err->message, "%s", msg);
+}
+
+op_kb *op_kb_load_default(op_error *err) {
+  char msg[768];
+  op_kb *kb = kb_load_default(msg, sizeof msg);
+  if (!kb) kb_error(err, msg);
+  return kb;
+}
+
+op_kb *op_kb_load_dir(const char *dir, op_error *err) {
+  char msg[768];
+  op_kb *kb = kb_load_dir(dir, msg, sizeof msg);
+  if (!kb) kb_error(err, msg);
+  return kb;
+}
+
+void op_kb_free(op_kb *kb) { kb_free(kb); }
+const char *op_kb_version(const op_kb *kb) { return kb->version; }
+const char *op_kb_status(const op_kb *kb) { return kb->status; }
+const char *op_kb_updated(const op_kb *kb) { return kb->updated; }
+
+op_status op_assess_json(const op_kb *kb, const char *json, size_t len, const op_options *opts,
+                         op_assessment **out, op_error *err) {
+  op_error local;
+  if (!err) err = &local;
+  memset(err, 0, sizeof *err);
+  *out = NULL;
+  /* Most records fit the first block, so one assessment is one malloc. */
+  arena *a = arena_create(32 * 1024);
+  if (!a) {
+    kb_error(err, "out of memory");
+    return OP_ERR_INTERNAL;
+  }
+  op_assessment *as = arena_alloc(a, sizeof *as);
+  if (!as) {
+    arena_destroy(a);
+    kb_error(err, "out of memory");
+    return OP_ERR_INTERNAL;
+  }
+  as->a = a;
+  op_status st = record_read(a, kb, json, len, opts ? opts->as_of : NULL, opts ? opts->today : NULL, &as->rec, err);
+  if (st != OP_OK) {
+    arena_destroy(a);
+    return st;
+  }
+  if (!engine_assess(a, kb, &as->rec, &as->plan)) {
+    arena_destroy(a);
+    kb_error(err, "out of memory");
+    return OP_ERR_INTERNAL;
+  }
+  *out = as;
+  return OP_OK;
+}
+
+const char *op_render(op_assessment *as, op_format fmt, op_audience aud, bool color, size_t *len) {
+  if (fmt == OP_FORMAT_JSON) return render_json(as->a, &as->plan, true, len);
+  return render_doc(as->a, &as->plan, fmt, aud == OP_AUDIENCE_PATIENT, color, len);
+}
+
+void op_assessment_free(op_assessment *as) {
+  if (as) arena_destroy(as->a);
+}

@@ -1,0 +1,185 @@
+/*
+** cmd_assess.c: osteoplan assess: one record in, one plan out.
+**
+** Nothing reaches standard output unless the whole plan was made: a bad
+** record exits 2 with a message naming the JSON path, an internal error 1.
+*/
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "osteoplan.h"
+
+#define MAX_RECORD_BYTES (64u * 1024u * 1024u)
+
+static void usage(FILE *out) {
+  fputs("usage: osteoplan assess [options] FILE|-\n"
+        "\n"
+        "Reads one patient record (JSON, see the record specification) from FILE\n"
+        "or standard input and prints its treatment plan.\n"
+        "\n"
+        "options:\n"
+        "  --format text|json|markdown|html\n"
+        "                  output format (default: text on a terminal, json otherwise)\n"
+        "  --audience clinician|patient\n"
+        "                  who reads it (default clinician); patient is plain language\n"
+        "  --as-of DATE    plan for this date (YYYY-MM-DD); overrides the record's as_of\n"
+        "                  (default: the record's as_of, else today)\n"
+        "  --kb DIR        load the knowledge base from DIR instead of the built-in one\n"
+        "  --color / --no-color\n"
+        "                  colour text output (default: only on a terminal)\n"
+        "  --help          this text\n"
+        "\n"
+        "exit status: 0 plan printed; 2 bad record or usage (message names the field,\n"
+        "nothing on standard output); 1 internal error\n",
+        out);
+}
+
+char *cli_read_all(const char *path, size_t max, size_t *len) {
+  FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+  if (!f) return NULL;
+  size_t cap = 1 << 16, n = 0;
+  char *buf = malloc(cap + 1);
+  while (buf) {
+    size_t r = fread(buf + n, 1, cap - n, f);
+    n += r;
+    if (n < cap) {
+      if (ferror(f)) {
+        free(buf);
+        buf = NULL;
+      }
+      break;
+    }
+    if (cap > max) {
+      free(buf);
+      buf = NULL;
+      errno = EFBIG;
+      break;
+    }
+    char *nb = realloc(buf, cap * 2 + 1);
+    if (!nb) {
+      free(buf);
+      buf = NULL;
+      break;
+    }
+    buf = nb;
+    cap *= 2;
+  }
+  int saved = errno;
+  if (f != stdin) fclose(f);
+  errno = saved;
+  if (buf) {
+    buf[n] = 0;
+    *len = n;
+  }
+  return buf;
+}
+
+void cli_today(char buf[11]) {
+  time_t t = time(NULL);
+  struct tm tm;
+  localtime_r(&t, &tm);
+  strftime(buf, 11, "%Y-%m-%d", &tm);
+}
+
+int cmd_assess(int argc, char **argv) {
+  const char *format = NULL, *audience = "clinician", *as_of = NULL, *kbdir = NULL, *file = NULL;
+  int color = -1;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char **slot = !strcmp(a, "--format")   ? &format
+                        : !strcmp(a, "--audience") ? &audience
+                        : !strcmp(a, "--as-of")    ? &as_of
+                        : !strcmp(a, "--kb")       ? &kbdir
+                                                   : NULL;
+    if (slot) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "osteoplan assess: %s needs a value\n", a);
+        return 2;
+      }
+      *slot = argv[++i];
+    } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      usage(stdout);
+      return 0;
+    } else if (!strcmp(a, "--color")) {
+      color = 1;
+    } else if (!strcmp(a, "--no-color")) {
+      color = 0;
+    } else if (a[0] == '-' && a[1]) {
+      fprintf(stderr, "osteoplan assess: unknown option '%s' (try --help)\n", a);
+      return 2;
+    } else if (file) {
+      fprintf(stderr, "osteoplan assess: one record at a time ('%s' and '%s')\n", file, a);
+      return 2;
+    } else {
+      file = a;
+    }
+  }
+  if (!file) {
+    usage(stderr);
+    return 2;
+  }
+  bool tty = isatty(STDOUT_FILENO);
+  op_format fmt;
+  if (!format) fmt = tty ? OP_FORMAT_TEXT : OP_FORMAT_JSON;
+  else if (!strcmp(format, "json")) fmt = OP_FORMAT_JSON;
+  else if (!strcmp(format, "text")) fmt = OP_FORMAT_TEXT;
+  else if (!strcmp(format, "markdown")) fmt = OP_FORMAT_MARKDOWN;
+  else if (!strcmp(format, "html")) fmt = OP_FORMAT_HTML;
+  else {
+    fprintf(stderr, "osteoplan assess: --format: expected text, json, markdown or html, got '%s'\n", format);
+    return 2;
+  }
+  op_audience aud;
+  if (!strcmp(audience, "clinician")) aud = OP_AUDIENCE_CLINICIAN;
+  else if (!strcmp(audience, "patient")) aud = OP_AUDIENCE_PATIENT;
+  else {
+    fprintf(stderr, "osteoplan assess: --audience: expected clinician or patient, got '%s'\n", audience);
+    return 2;
+  }
+  op_error err;
+  op_kb *kb = kbdir ? op_kb_load_dir(kbdir, &err) : op_kb_load_default(&err);
+  if (!kb) {
+    fprintf(stderr, "osteoplan: knowledge base rejected: %s\n", err.message);
+    return kbdir ? 2 : 1;
+  }
+  size_t len = 0;
+  char *json = cli_read_all(file, MAX_RECORD_BYTES, &len);
+  if (!json) {
+    if (errno == EFBIG)
+      fprintf(stderr, "osteoplan: %s: invalid record: larger than %u MiB\n", file, MAX_RECORD_BYTES >> 20);
+    else
+      fprintf(stderr, "osteoplan: %s: %s\n", file, strerror(errno));
+    op_kb_free(kb);
+    return 2;
+  }
+  char today[11];
+  cli_today(today);
+  op_options opts = {as_of, today};
+  op_assessment *as = NULL;
+  op_status st = op_assess_json(kb, json, len, &opts, &as, &err);
+  free(json);
+  int rc = 0;
+  if (st != OP_OK) {
+    fprintf(stderr, "osteoplan: %s: %s%s\n", strcmp(file, "-") ? file : "standard input",
+            st == OP_ERR_INPUT ? "invalid record: " : "", err.message);
+    rc = st == OP_ERR_INPUT ? 2 : 1;
+  } else {
+    size_t n = 0;
+    const char *out = op_render(as, fmt, aud, color < 0 ? tty : color, &n);
+    if (!out) {
+      fprintf(stderr, "osteoplan: out of memory while rendering\n");
+      rc = 1;
+    } else if (fwrite(out, 1, n, stdout) != n || fflush(stdout) != 0) {
+      fprintf(stderr, "osteoplan: cannot write the plan: %s\n", strerror(errno));
+      rc = 1;
+    }
+  }
+  op_assessment_free(as);
+  op_kb_free(kb);
+  return rc;
+}

@@ -1,0 +1,51 @@
+/*
+** main.c: the osteoplan program: dispatches to a subcommand.
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "osteoplan.h"
+
+static void usage(FILE *out) {
+  fputs("osteoplan: guideline-backed decision support for osteoporosis treatment\n"
+        "\n"
+        "usage: osteoplan <command> [options]\n"
+        "\n"
+        "commands:\n"
+        "  assess     one patient record in, one traceable treatment plan out\n"
+        "             (osteoplan assess --help for its options)\n"
+        "\n"
+        "options:\n"
+        "  --help     this text\n"
+        "  --version  the program and knowledge-base versions\n"
+        "\n"
+        "exit status: 0 success, 1 internal error, 2 bad input or usage\n",
+        out);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    usage(stdout);
+    return 0;
+  }
+  if (!strcmp(argv[1], "--version")) {
+    op_error err;
+    op_kb *kb = op_kb_load_default(&err);
+    if (!kb) {
+      fprintf(stderr, "osteoplan: built-in knowledge base: %s\n", err.message);
+      return 1;
+    }
+    printf("osteoplan %s\nknowledge base %s (%s, updated %s)\n", OSTEOPLAN_VERSION, op_kb_version(kb),
+           op_kb_status(kb), op_kb_updated(kb));
+    op_kb_free(kb);
+    return 0;
+  }
+  if (!strcmp(argv[1], "assess")) return cmd_assess(argc - 1, argv + 1);
+  fprintf(stderr, "osteoplan: unknown command '%s' (try osteoplan --help)\n", argv[1]);
+  return 2;
+}

@@ -1,0 +1,175 @@
+/*
+** avoid.c: which agents are avoided and why (default-profile.md section 5).
+**
+** The knowledge base says which reasons are checked for which agent
+** ([avoid.X] and [not_recommended.X] in agents.ini); this file says how each
+** reason is read from the facts, and writes the detail with the patient's
+** values. Whether the agent of a current course stays in the list is the
+** decision's business (decision.c): avoid is about starting an agent.
+*/
+#include <string.h>
+
+#include "../kb/template.h"
+#include "../util/strbuf.h"
+#include "engine.h"
+
+#define TH(id) KB_TH(e->kb, id)
+
+/* The condition a condition-named reason stands for, or -1. */
+static int reason_condition(int reason) {
+  const char *s = op_reason_str[reason];
+  return op_code_lookup(op_condition_str, OP_N_condition, s, strlen(s));
+}
+
+static bool stopped_for_intolerance(const op_therapy *t) {
+  return t->has_stop_reason && (t->stop_reason == OP_STOP_INTOLERANCE || t->stop_reason == OP_STOP_ADVERSE_EVENT);
+}
+
+/* Does the reason apply to the agent? When it does, *detail gets the
+** patient's values (may stay NULL). */
+static bool reason_applies(eng *e, int agent, int reason, const char **detail) {
+  const op_facts *f = &e->f;
+  const op_record *r = e->rec;
+  const op_kb *kb = e->kb;
+  const char *tmpl = kb->reason[reason].detail;
+  *detail = NULL;
+  switch (reason) {
+    case OP_RS_MI_OR_STROKE_WITHIN_12_MONTHS: {
+      if (!f->mi_stroke_recent) return false;
+      const op_condition *c = &r->conditions[f->mi_stroke_idx];
+      tmpl_var v[] = {{"condition", kb->condition[c->code].clinician},
+                      {"date", c->has_date ? eng_date(e, c->date) : "undated (unknown timing is treated as recent)"}};
+      *detail = tmpl_fill(e->a, tmpl, v, 2);
+      return true;
+    }
+    case OP_RS_ROMOSOZUMAB_COURSE_COMPLETED: {
+      if (f->romo_doses < TH(ROMO_LIMIT_DOSES)) return false;
+      tmpl_var v[] = {{"doses", eng_num(e, f->romo_doses)}, {"limit", eng_num(e, TH(ROMO_LIMIT_DOSES))}};
+      *detail = tmpl_fill(e->a, tmpl, v, 2);
+      return true;
+    }
+    case OP_RS_NOT_INDICATED:
+      if (r->sex != OP_SEX_MALE) return false;
+      *detail = tmpl;
+      return true;
+    case OP_RS_PTH_ANALOG_LIFETIME_LIMIT: {
+      if (f->pth_months < TH(PTH_LIMIT_MONTHS)) return false;
+      tmpl_var v[] = {{"months", eng_num(e, f->pth_months)}, {"limit", eng_num(e, TH(PTH_LIMIT_MONTHS))}};
+      *detail = tmpl_fill(e->a, tmpl, v, 2);
+      return true;
+    }
+    case OP_RS_RENAL_IMPAIRMENT: {
+      double cut = kb->agent[agent].renal_min;
+      if (cut < 0 || !f->has_renal || f->renal >= cut) return false;
+      tmpl_var v[] = {{"renal", eng_num(e, f->renal)}, {"threshold", eng_num(e, cut)}};
+      *detail = tmpl_fill(e->a, tmpl, v, 2);
+      return true;
+    }
+    case OP_RS_HYPOCALCEMIA: {
+      if (!f->hypocalcemia) return false;
+      const char *what = r->has_calcium && r->calcium < TH(CALCIUM_LOW)
+                             ? tmpl_fill(e->a, "calcium {value} mg/dL < {threshold}",
+                                         (tmpl_var[]){{"value", eng_num(e, r->calcium)},
+                                                      {"threshold", eng_num(e, TH(CALCIUM_LOW))}}, 2)
+                             : kb->condition[OP_COND_HYPOCALCEMIA].clinician;
+      tmpl_var v[] = {{"calcium", what}};
+      *detail = tmpl_fill(e->a, tmpl, v, 1);
+      return true;
+    }
+    case OP_RS_IMMUNOSUPPRESSION: {
+      if (!f->immunosuppressed) return false;
+      const char *what = f->has_condition[OP_COND_ORGAN_TRANSPLANT]
+                             ? kb->condition[OP_COND_ORGAN_TRANSPLANT].clinician
+                             : tmpl_fill(e->a, "{count} current immunosuppressive agents",
+                                         (tmpl_var[]){{"count", eng_num(e, f->n_immuno)}}, 1);
+      tmpl_var v[] = {{"other", what}};
+      *detail = tmpl_fill(e->a, tmpl, v, 1);
+      return true;
+    }
+    case OP_RS_INTOLERANCE:
+      for (int i = 0; i < r->n_therapies; i++) {
+        const op_therapy *t = &r->therapies[i];
+        if (!stopped_for_intolerance(t)) continue;
+        /* an oral bisphosphonate stopped for intolerance rules out all of them */
+        if (t->agent == agent || (agent_is_oral_bp(kb, agent) && agent_is_oral_bp(kb, t->agent))) {
+          tmpl_var v[] = {{"course_agent", kb->agent[t->agent].name},
+                          {"date", t->has_end ? eng_date(e, t->end) : ""}};
+          *detail = tmpl_fill(e->a, tmpl, v, 2);
+          return true;
+        }
+      }
+      return false;
+    case OP_RS_TREATMENT_FAILURE:
+      /* a past failing course of this agent; a current one is added by the
+      ** decision when it stops the course */
+      for (int i = 0; i < r->n_therapies; i++)
+        if (r->therapies[i].agent == agent && f->failing[i] && !f->current[i]) {
+          tmpl_var v[] = {{"other", kb->finding[OP_FD_FRACTURE_ON_THERAPY].clinician}};
+          *detail = tmpl_fill(e->a, tmpl, v, 1);
+          return true;
+        }
+      return false;
+    case OP_RS_NOT_RECOMMENDED_FOR_OSTEOPOROSIS:
+      return true;
+    default: {
+      int c = reason_condition(reason);
+      if (c < 0 || !f->has_condition[c]) return false;
+      const op_condition *cc = &r->conditions[f->condition_idx[c]];
+      *detail = cc->has_date ? tmpl_fill(e->a, "{condition} {date}",
+                                         (tmpl_var[]){{"condition", kb->condition[c].clinician},
+                                                      {"date", eng_date(e, cc->date)}}, 2)
+                             : kb->condition[c].clinician;
+      return true;
+    }
+  }
+}
+
+static void add_reason(eng *e, op_avoid *x, int reason, const char *detail) {
+  for (int i = 0; i < x->n; i++)
+    if (x->reasons[i] == reason) return;
+  x->reasons[x->n++] = reason;
+  x->sources |= e->kb->reason[reason].sources;
+  if (detail && *detail) {
+    x->detail = x->detail ? tmpl_fill(e->a, "{from}; {to}", (tmpl_var[]){{"from", x->detail}, {"to", detail}}, 2)
+                          : detail;
+  }
+}
+
+/* Adds a reason to the agent's avoid entry (used by the decision too). */
+void avoid_add(eng *e, int agent, int reason, const char *detail) {
+  op_avoid *x = &e->all_avoid[agent];
+  x->agent = agent;
+  x->sources |= e->kb->avoid[agent].sources;
+  add_reason(e, x, reason, detail);
+}
+
+void avoid_compute(eng *e) {
+  const op_kb *kb = e->kb;
+  op_plan *p = e->p;
+  for (int a = 0; a < OP_N_agent; a++) {
+    e->all_avoid[a].agent = a;
+    const kb_avoid_rule *rule = &kb->avoid[a];
+    for (int k = 0; k < rule->n_reasons; k++) {
+      const char *detail;
+      if (reason_applies(e, a, rule->reasons[k], &detail)) avoid_add(e, a, rule->reasons[k], detail);
+    }
+    if (kb->has_not_recommended[a]) {
+      op_avoid *x = &p->not_rec[p->n_not_rec];
+      x->agent = a;
+      x->sources = kb->not_recommended[a].sources;
+      const kb_avoid_rule *nr = &kb->not_recommended[a];
+      for (int k = 0; k < nr->n_reasons; k++) {
+        const char *detail;
+        if (reason_applies(e, a, nr->reasons[k], &detail)) add_reason(e, x, nr->reasons[k], detail);
+      }
+      if (x->n) p->n_not_rec++;
+    }
+  }
+}
+
+bool agent_avoided(const eng *e, int agent) {
+  if (e->all_avoid[agent].n > 0) return true;
+  for (int i = 0; i < e->p->n_not_rec; i++)
+    if (e->p->not_rec[i].agent == agent) return true;
+  return false;
+}

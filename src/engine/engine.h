@@ -1,0 +1,48 @@
+/*
+** engine.h: the steps of one assessment, in the order they run:
+**
+**   facts_derive()  record -> facts                        (facts.c)
+**   risk_assess()   diagnosis, risk category, criteria     (risk.c)
+**   avoid_compute() avoid and not_recommended per agent    (avoid.c)
+**   decide()        the decision: action, phases, alerts   (decision.c)
+**   extras_fill()   alerts of section 7, supplements, lifestyle,
+**                   monitoring, goal, codes, disagreements (extras.c)
+**
+** engine_assess() runs them all. Pure functions of the record and the
+** knowledge base: no I/O, no clock, no globals; memory from the arena.
+*/
+#ifndef OSTEO_ENGINE_H
+#define OSTEO_ENGINE_H
+
+#include "facts.h"
+#include "plan.h"
+
+typedef struct {
+  arena *a;
+  const op_kb *kb;
+  const op_record *rec;
+  op_facts f;
+  op_plan *p;
+  /* per agent: reasons it is avoided, whatever the decision; the decision
+  ** then keeps the current course's agent out of avoid when it continues it */
+  op_avoid all_avoid[OP_N_agent];
+} eng;
+
+void risk_assess(eng *e);
+void avoid_compute(eng *e);
+void decide(eng *e);
+void extras_fill(eng *e);
+
+/* Runs every step; false only when out of memory. */
+bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out);
+
+/* Helpers shared by the steps. */
+const char *eng_num(eng *e, double v);
+const char *eng_date(eng *e, op_date d);
+const char *eng_pct(eng *e, bool has, double v);
+void plan_add_alert(eng *e, int code, const char *msg, const char *patient_msg);
+bool agent_avoided(const eng *e, int agent);
+void avoid_add(eng *e, int agent, int reason, const char *detail);
+void plan_add_monitor(eng *e, int code, op_date due, const char *reason);
+
+#endif

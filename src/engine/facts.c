@@ -1,0 +1,369 @@
+/*
+** facts.c: derived facts and treatment-history findings
+** (default-profile.md sections 0, 1 and 4). Every number comes from the
+** knowledge base; the rules' shape is here.
+*/
+#include "facts.h"
+
+#include <math.h>
+#include <string.h>
+
+#define TH(id) KB_TH(f->kb, id)
+
+int agent_class(const op_kb *kb, int agent) { return kb->agent[agent].cls; }
+bool agent_is_bp(const op_kb *kb, int a) {
+  return agent_class(kb, a) == OP_CLS_ORAL_BP || agent_class(kb, a) == OP_CLS_IV_BP;
+}
+bool agent_is_oral_bp(const op_kb *kb, int a) { return agent_class(kb, a) == OP_CLS_ORAL_BP; }
+bool agent_is_anabolic(const op_kb *kb, int a) { return kb->agent[a].intent == OP_INTENT_ANABOLIC; }
+bool agent_is_pth(const op_kb *kb, int a) {
+  return agent_class(kb, a) == OP_CLS_PTH || agent_class(kb, a) == OP_CLS_PTHRP;
+}
+bool agent_is_antiresorptive(const op_kb *kb, int a) {
+  return kb->agent[a].intent == OP_INTENT_ANTIRESORPTIVE;
+}
+
+op_date course_end_or_as_of(const op_therapy *t, op_date as_of) {
+  return t->has_end && t->end < as_of ? t->end : as_of;
+}
+
+static double days_to_months(int days) { return (double)days / OP_DAYS_PER_MONTH; }
+
+static void derive_scope(op_facts *f) {
+  const op_record *r = f->rec;
+  if (r->sex == OP_SEX_FEMALE) {
+    f->in_scope = r->menopause == OP_MENO_POST ||
+                  (r->menopause < 0 && f->age >= TH(SCOPE_AGE_WOMEN));
+  } else {
+    f->in_scope = f->age >= TH(SCOPE_AGE_MEN);
+  }
+}
+
+static void derive_bmd(op_facts *f) {
+  const op_record *r = f->rec;
+  for (int i = 0; i < r->n_bmd; i++) {
+    const op_bmd *b = &r->bmd[i];
+    int s = b->site;
+    /* The current T-score of a site is its most recent; on a tie of dates
+    ** the lower value is kept (the cautious reading). */
+    if (!f->has_site[s] || b->date > f->site_date[s] ||
+        (b->date == f->site_date[s] && b->t_score < f->site_t[s])) {
+      f->has_site[s] = true;
+      f->site_t[s] = b->t_score;
+      f->site_date[s] = b->date;
+    }
+    if (!f->has_dxa || b->date > f->latest_dxa) f->latest_dxa = b->date;
+    f->has_dxa = true;
+  }
+  for (int s = 0; s < OP_N_site; s++) {
+    if (!f->has_site[s]) continue;
+    if (!f->has_lowest || f->site_t[s] < f->lowest_t) {
+      f->has_lowest = true;
+      f->lowest_t = f->site_t[s];
+      f->lowest_site = s;
+      f->lowest_date = f->site_date[s];
+    }
+  }
+}
+
+static void derive_fractures(op_facts *f) {
+  const op_record *r = f->rec;
+  f->recent_fx = f->hip_spine_fx = f->minor_site_fx = f->latest_fragility = -1;
+  for (int i = 0; i < r->n_fractures; i++) {
+    const op_fracture *x = &r->fractures[i];
+    if (x->mechanism == OP_MECH_TRAUMATIC) continue; /* counts for nothing */
+    f->n_fragility++;
+    if (f->latest_fragility < 0 || x->date > r->fractures[f->latest_fragility].date)
+      f->latest_fragility = i;
+    if (date_within_months_before(x->date, f->as_of, TH(RECENT_FRACTURE_MONTHS)) &&
+        (f->recent_fx < 0 || x->date > r->fractures[f->recent_fx].date))
+      f->recent_fx = i;
+    if ((x->site == OP_FX_HIP || x->site == OP_FX_VERTEBRAL) && f->hip_spine_fx < 0) f->hip_spine_fx = i;
+    if ((x->site == OP_FX_HUMERUS || x->site == OP_FX_PELVIS || x->site == OP_FX_WRIST ||
+         x->site == OP_FX_FOREARM) && f->minor_site_fx < 0)
+      f->minor_site_fx = i;
+  }
+}
+
+static void derive_courses(op_facts *f) {
+  const op_record *r = f->rec;
+  const op_kb *kb = f->kb;
+  f->cur_denosumab = f->cur_anabolic = f->cur_bp = f->cur_serm_ht = -1;
+  double pth_days = 0;
+  int romo_months_days = 0;
+  bool romo_doses_given = false;
+  f->romo_doses = 0;
+  for (int i = 0; i < r->n_therapies; i++) {
+    const op_therapy *t = &r->therapies[i];
+    f->any_course = true;
+    /* A course is current when end is null or after as_of. */
+    f->current[i] = !t->has_end || t->end > f->as_of;
+    int a = t->agent;
+    if (f->current[i]) {
+      if (a == OP_AG_DENOSUMAB && f->cur_denosumab < 0) f->cur_denosumab = i;
+      else if (agent_is_anabolic(kb, a) && f->cur_anabolic < 0) f->cur_anabolic = i;
+      else if (agent_is_bp(kb, a) && f->cur_bp < 0) f->cur_bp = i;
+      else if ((a == OP_AG_RALOXIFENE || a == OP_AG_HORMONE_THERAPY) && f->cur_serm_ht < 0) f->cur_serm_ht = i;
+    }
+    int days = course_end_or_as_of(t, f->as_of) - t->start;
+    if (days < 0) days = 0;
+    if (agent_is_pth(kb, a)) pth_days += days;
+    if (a == OP_AG_ROMOSOZUMAB) {
+      /* doses if given, else whole months of exposure */
+      if (t->has_doses) {
+        f->romo_doses += t->doses;
+        romo_doses_given = true;
+      } else {
+        f->romo_doses += (int)floor(days_to_months(days));
+      }
+      romo_months_days += days;
+    }
+  }
+  (void)romo_doses_given;
+  (void)romo_months_days;
+  f->pth_months = floor(pth_days / OP_DAYS_PER_MONTH);
+}
+
+static void derive_conditions_meds_labs(op_facts *f) {
+  const op_record *r = f->rec;
+  for (int c = 0; c < OP_N_condition; c++) f->condition_idx[c] = -1;
+  f->mi_stroke_idx = -1;
+  for (int i = 0; i < r->n_conditions; i++) {
+    const op_condition *c = &r->conditions[i];
+    if (!f->has_condition[c->code]) f->condition_idx[c->code] = i;
+    f->has_condition[c->code] = true;
+    if (c->code == OP_COND_MI || c->code == OP_COND_STROKE) {
+      /* Dated within the window, or undated: unknown timing is recent. */
+      bool recent = !c->has_date || date_within_months_before(c->date, f->as_of, TH(MI_STROKE_MONTHS));
+      if (recent && f->mi_stroke_idx < 0) {
+        f->mi_stroke_recent = true;
+        f->mi_stroke_idx = i;
+      }
+    }
+  }
+  f->gc_idx = -1;
+  for (int i = 0; i < r->n_meds; i++) {
+    const op_medication *m = &r->meds[i];
+    bool current = !m->has_end || m->end > f->as_of;
+    if (!current) continue;
+    if (m->cls == OP_MED_GLUCOCORTICOID || m->cls == OP_MED_IMMUNOSUPPRESSANT) f->n_immuno++;
+    /* glucocorticoid-induced: current, dose at or above the threshold, started
+    ** long enough ago (an unknown start cannot show the duration). */
+    if (m->cls == OP_MED_GLUCOCORTICOID && m->has_dose && m->dose >= TH(GC_DOSE_MG) && m->has_start &&
+        m->start <= f->as_of && days_to_months(f->as_of - m->start) >= TH(GC_MONTHS) && f->gc_idx < 0) {
+      f->gc_induced = true;
+      f->gc_idx = i;
+    }
+  }
+  f->immunosuppressed = f->has_condition[OP_COND_ORGAN_TRANSPLANT] || f->n_immuno >= TH(IMMUNOSUPPRESSIVE_AGENTS);
+  if (r->has_egfr || r->has_crcl) {
+    f->has_renal = true;
+    f->renal = r->has_egfr && r->has_crcl ? fmin(r->egfr, r->crcl) : r->has_egfr ? r->egfr : r->crcl;
+  }
+  f->hypocalcemia = f->has_condition[OP_COND_HYPOCALCEMIA] || (r->has_calcium && r->calcium < TH(CALCIUM_LOW));
+}
+
+/* Was course t current on date d? */
+static bool current_on(const op_therapy *t, op_date d) {
+  return t->start <= d && (!t->has_end || t->end > d);
+}
+
+/* Antiresorptive started on or after date d (a follow-on)? */
+static bool followed_by_antiresorptive(const op_facts *f, op_date d) {
+  for (int j = 0; j < f->rec->n_therapies; j++) {
+    const op_therapy *u = &f->rec->therapies[j];
+    if (agent_is_antiresorptive(f->kb, u->agent) && u->start >= d) return true;
+  }
+  return false;
+}
+
+static void find_fracture_on_therapy(op_facts *f) {
+  const op_record *r = f->rec;
+  f->fot_fx = f->fot_course = -1;
+  for (int i = 0; i < r->n_fractures; i++) {
+    const op_fracture *x = &r->fractures[i];
+    if (x->mechanism == OP_MECH_TRAUMATIC) continue;
+    for (int j = 0; j < r->n_therapies; j++) {
+      const op_therapy *t = &r->therapies[j];
+      if (!agent_is_antiresorptive(f->kb, t->agent) || !current_on(t, x->date)) continue;
+      if (days_to_months(x->date - t->start) >= TH(FX_ON_THERAPY_MONTHS)) {
+        f->finding[OP_FD_FRACTURE_ON_THERAPY] = true;
+        f->failing[j] = true;
+        if (f->fot_fx < 0 || x->date > r->fractures[f->fot_fx].date) {
+          f->fot_fx = i;
+          f->fot_course = j;
+        }
+      }
+    }
+  }
+}
+
+/* Latest measurement of site s on or before date d, or -1. */
+static int bmd_on_or_before(const op_record *r, int s, op_date d, bool need_g) {
+  int best = -1;
+  for (int i = 0; i < r->n_bmd; i++) {
+    const op_bmd *b = &r->bmd[i];
+    if (b->site != s || b->date > d || (need_g && !b->has_bmd)) continue;
+    if (best < 0 || b->date > r->bmd[best].date) best = i;
+  }
+  return best;
+}
+
+static void find_bmd_loss(op_facts *f, int course) {
+  const op_record *r = f->rec;
+  const op_therapy *t = &r->therapies[course];
+  f->bmd_loss_course = -1;
+  for (int s = 0; s < OP_N_site; s++) {
+    /* earliest usable measurement: the baseline (latest on or before the
+    ** start) or anything during the course */
+    int base = bmd_on_or_before(r, s, t->start, true);
+    op_date from = base >= 0 ? r->bmd[base].date : t->start;
+    for (int i = 0; i < r->n_bmd; i++) {
+      const op_bmd *a = &r->bmd[i];
+      if (a->site != s || !a->has_bmd || a->date < from) continue;
+      for (int j = 0; j < r->n_bmd; j++) {
+        const op_bmd *b = &r->bmd[j];
+        if (b->site != s || !b->has_bmd || b->date <= a->date) continue;
+        if (days_to_months(b->date - a->date) < TH(BMD_LOSS_MIN_MONTHS)) continue;
+        if (days_to_months(b->date - t->start) < TH(BMD_LOSS_MIN_MONTHS)) continue;
+        double years = (double)(b->date - a->date) / OP_DAYS_PER_YEAR;
+        double pct = (a->bmd - b->bmd) / a->bmd * 100.0 / years;
+        if (pct >= TH(BMD_LOSS_PCT_YEAR) && pct > f->bmd_loss_pct) {
+          f->finding[OP_FD_BMD_LOSS] = true;
+          f->failing[course] = true;
+          f->bmd_loss_course = course;
+          f->bmd_loss_pct = pct;
+          f->bmd_loss_site = s;
+        }
+      }
+    }
+  }
+}
+
+/* Target not met (S003): baseline = latest on or before the start, else the
+** earliest within the window after it; compared with the latest. */
+static bool site_gain(const op_facts *f, const op_therapy *t, int s, double *gain) {
+  const op_record *r = f->rec;
+  int base = bmd_on_or_before(r, s, t->start, false);
+  if (base < 0) {
+    for (int i = 0; i < r->n_bmd; i++) {
+      const op_bmd *b = &r->bmd[i];
+      if (b->site != s || b->date < t->start ||
+          days_to_months(b->date - t->start) > TH(TARGET_BASELINE_AFTER_MONTHS))
+        continue;
+      if (base < 0 || b->date < r->bmd[base].date) base = i;
+    }
+  }
+  if (base < 0 || !f->has_site[s] || f->site_date[s] <= r->bmd[base].date) return false;
+  *gain = f->site_t[s] - r->bmd[base].t_score;
+  return true;
+}
+
+static void find_target_not_met(op_facts *f, int course) {
+  const op_therapy *t = &f->rec->therapies[course];
+  if (days_to_months(f->as_of - t->start) < TH(TARGET_COURSE_MONTHS)) return;
+  f->target_hip_judged = site_gain(f, t, OP_SITE_TOTAL_HIP, &f->target_gain_hip);
+  f->target_spine_judged = site_gain(f, t, OP_SITE_LUMBAR_SPINE, &f->target_gain_spine);
+  if ((f->target_hip_judged && f->target_gain_hip < TH(TARGET_GAIN_HIP) - 1e-9) ||
+      (f->target_spine_judged && f->target_gain_spine < TH(TARGET_GAIN_SPINE) - 1e-9)) {
+    f->finding[OP_FD_TARGET_NOT_MET] = true;
+    f->target_course = course;
+  }
+}
+
+/* Marker fall (%) from the baseline on or before the start to the first
+** value 2 to 6 months after it. */
+static bool marker_fall(const op_facts *f, const op_marker *m, int n, op_date start, double *fall) {
+  int base = -1, second = -1;
+  for (int i = 0; i < n; i++) {
+    if (m[i].date <= start && (base < 0 || m[i].date > m[base].date)) base = i;
+    double mo = days_to_months(m[i].date - start);
+    if (m[i].date > start && mo >= TH(BTM_FROM_MONTHS) && mo <= TH(BTM_TO_MONTHS) &&
+        (second < 0 || m[i].date < m[second].date))
+      second = i;
+  }
+  if (base < 0 || second < 0 || m[base].value <= 0) return false;
+  *fall = (m[base].value - m[second].value) / m[base].value * 100.0;
+  return true;
+}
+
+static void find_btm(op_facts *f, int course) {
+  const op_therapy *t = &f->rec->therapies[course];
+  f->p1np_judged = marker_fall(f, f->rec->p1np, f->rec->n_p1np, t->start, &f->p1np_fall);
+  f->ctx_judged = marker_fall(f, f->rec->ctx, f->rec->n_ctx, t->start, &f->ctx_fall);
+  if ((f->p1np_judged && f->p1np_fall < TH(P1NP_FALL_PCT)) || (f->ctx_judged && f->ctx_fall < TH(CTX_FALL_PCT))) {
+    f->finding[OP_FD_BTM_NOT_SUPPRESSED] = true;
+    f->btm_course = course;
+  }
+}
+
+static void derive_findings(op_facts *f) {
+  const op_record *r = f->rec;
+  const op_kb *kb = f->kb;
+  f->target_course = f->btm_course = f->holiday_course = -1;
+  f->dmab_stopped_course = f->anabolic_ended_course = f->intolerance_course = -1;
+  f->bmd_loss_course = -1;
+  find_fracture_on_therapy(f);
+  for (int i = 0; i < r->n_therapies; i++) {
+    const op_therapy *t = &r->therapies[i];
+    int a = t->agent;
+    if (f->current[i] && agent_is_antiresorptive(kb, a)) {
+      find_bmd_loss(f, i);
+      if (!f->finding[OP_FD_TARGET_NOT_MET]) find_target_not_met(f, i);
+    }
+    if (f->current[i] && agent_is_oral_bp(kb, a) && !f->finding[OP_FD_BTM_NOT_SUPPRESSED]) find_btm(f, i);
+    if (t->has_stop_reason && (t->stop_reason == OP_STOP_INTOLERANCE || t->stop_reason == OP_STOP_ADVERSE_EVENT)) {
+      f->finding[OP_FD_INTOLERANCE] = true;
+      if (f->intolerance_course < 0) f->intolerance_course = i;
+    }
+    if (t->has_stop_reason && t->stop_reason == OP_STOP_NONADHERENCE) f->finding[OP_FD_NONADHERENCE] = true;
+    if (f->current[i]) {
+      double years = (double)(f->as_of - t->start) / OP_DAYS_PER_YEAR;
+      bool due = (agent_is_oral_bp(kb, a) && years >= TH(HOLIDAY_ORAL_YEARS)) ||
+                 (agent_class(kb, a) == OP_CLS_IV_BP &&
+                  (years >= TH(HOLIDAY_IV_YEARS) || (t->has_doses && t->doses >= TH(HOLIDAY_IV_INFUSIONS))));
+      if (due && f->holiday_course < 0) {
+        f->finding[OP_FD_HOLIDAY_DUE] = true;
+        f->holiday_course = i;
+      }
+      if (a == OP_AG_DENOSUMAB) {
+        op_date last = t->has_last_dose ? t->last_dose : t->start;
+        if (days_to_months(f->as_of - last) > TH(DMAB_OVERDUE_MONTHS)) f->finding[OP_FD_DENOSUMAB_OVERDUE] = true;
+      }
+    } else {
+      if (a == OP_AG_DENOSUMAB && !followed_by_antiresorptive(f, t->end)) {
+        f->finding[OP_FD_DENOSUMAB_STOPPED_WITHOUT_FOLLOWUP] = true;
+        if (f->dmab_stopped_course < 0 || t->end > r->therapies[f->dmab_stopped_course].end)
+          f->dmab_stopped_course = i;
+      }
+      if (agent_is_anabolic(kb, a) && !followed_by_antiresorptive(f, t->end)) {
+        f->finding[OP_FD_ANABOLIC_ENDED_WITHOUT_FOLLOWUP] = true;
+        if (f->anabolic_ended_course < 0 || t->end > r->therapies[f->anabolic_ended_course].end)
+          f->anabolic_ended_course = i;
+      }
+    }
+  }
+  if (f->has_condition[OP_COND_GI_INTOLERANCE_ORAL_BP]) f->finding[OP_FD_INTOLERANCE] = true;
+  if (f->pth_months >= TH(PTH_LIMIT_MONTHS)) f->finding[OP_FD_PTH_ANALOG_LIMIT_REACHED] = true;
+  if (f->romo_doses >= TH(ROMO_LIMIT_DOSES)) f->finding[OP_FD_ROMOSOZUMAB_COURSE_COMPLETE] = true;
+  if (f->gc_induced) f->finding[OP_FD_GLUCOCORTICOID_INDUCED] = true;
+}
+
+bool facts_derive(arena *a, const op_kb *kb, const op_record *rec, op_facts *f) {
+  memset(f, 0, sizeof *f);
+  f->rec = rec;
+  f->kb = kb;
+  f->as_of = rec->as_of;
+  f->age = rec->age;
+  size_t n = (size_t)rec->n_therapies + 1;
+  f->current = arena_array(a, n, sizeof(bool));
+  f->failing = arena_array(a, n, sizeof(bool));
+  if (!f->current || !f->failing) return false;
+  derive_scope(f);
+  derive_bmd(f);
+  derive_fractures(f);
+  derive_courses(f);
+  derive_conditions_meds_labs(f);
+  derive_findings(f);
+  return true;
+}

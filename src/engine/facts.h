@@ -1,0 +1,92 @@
+/*
+** facts.h: what the engine derives from a validated record before any rule
+** is applied (default-profile.md sections 1 and 4): age, current T-scores,
+** fracture windows, current courses, exposures and the findings of the
+** treatment history. Pure: no I/O, no clock (as_of comes with the record).
+*/
+#ifndef OSTEO_FACTS_H
+#define OSTEO_FACTS_H
+
+#include <stdbool.h>
+
+#include "../kb/kb.h"
+#include "../record/record.h"
+#include "../util/arena.h"
+
+typedef struct {
+  const op_record *rec;
+  const op_kb *kb;
+  op_date as_of;
+  int age;
+  bool in_scope;
+
+  /* bone density: current (most recent) T-score per site */
+  bool has_site[OP_N_site];
+  double site_t[OP_N_site];
+  op_date site_date[OP_N_site];
+  bool has_lowest;
+  double lowest_t;
+  int lowest_site;
+  op_date lowest_date;
+  bool has_dxa;
+  op_date latest_dxa;
+
+  /* fractures */
+  int n_fragility;
+  int recent_fx;        /* most recent fragility fracture in the window, or -1 */
+  int hip_spine_fx;     /* a fragility fracture of hip or spine, or -1 */
+  int minor_site_fx;    /* humerus, pelvis, wrist or forearm, or -1 */
+  int latest_fragility; /* the most recent fragility fracture, or -1 */
+
+  /* courses */
+  bool *current;         /* per therapy */
+  int cur_denosumab, cur_anabolic, cur_bp, cur_serm_ht; /* index or -1 */
+  bool any_course;
+  double pth_months;     /* whole months of teriparatide + abaloparatide */
+  int romo_doses;
+
+  /* other drugs, conditions, labs */
+  bool has_condition[OP_N_condition];
+  int condition_idx[OP_N_condition]; /* first occurrence */
+  bool gc_induced;
+  int gc_idx;
+  int n_immuno;
+  bool immunosuppressed;
+  bool has_renal;
+  double renal;
+  bool hypocalcemia;
+  bool mi_stroke_recent;
+  int mi_stroke_idx; /* the condition that makes it recent */
+
+  /* findings and their evidence */
+  bool finding[OP_N_finding];
+  bool *failing;           /* per therapy: fracture on it, or BMD loss on it */
+  int fot_fx, fot_course;  /* the fracture on therapy and its course */
+  int bmd_loss_course;
+  double bmd_loss_pct;     /* per year */
+  int bmd_loss_site;
+  double target_gain_hip, target_gain_spine;
+  bool target_hip_judged, target_spine_judged;
+  int target_course;
+  int btm_course;
+  double p1np_fall, ctx_fall;
+  bool p1np_judged, ctx_judged;
+  int holiday_course;
+  int dmab_stopped_course, anabolic_ended_course;
+  int intolerance_course;  /* a course stopped for intolerance, or -1 */
+} op_facts;
+
+/* Returns false only when out of memory. */
+bool facts_derive(arena *a, const op_kb *kb, const op_record *rec, op_facts *f);
+
+/* Agent class helpers (classes are knowledge-base data). */
+int agent_class(const op_kb *kb, int agent);
+bool agent_is_bp(const op_kb *kb, int agent);
+bool agent_is_oral_bp(const op_kb *kb, int agent);
+bool agent_is_anabolic(const op_kb *kb, int agent);
+bool agent_is_pth(const op_kb *kb, int agent);
+bool agent_is_antiresorptive(const op_kb *kb, int agent);
+/* The end of a course as far as as_of (ongoing courses count to as_of). */
+op_date course_end_or_as_of(const op_therapy *t, op_date as_of);
+
+#endif

@@ -1,0 +1,736 @@
+/*
+** kb.c: reading and checking the knowledge base.
+**
+** The files are INI-like, written for a clinician to review:
+**
+**   # a comment on its own line
+**   [section]
+**   key = value
+**       an indented line continues the value above
+**
+** We read them ourselves rather than with Debian's libinih: its build keeps
+** its settings in global variables, silently splits lines longer than 200
+** bytes into two entries, and does not tell the handler its line number, so
+** an error could not be pinned to file:line. This reader is small, keeps
+** every entry's file and line, and rejects duplicates.
+**
+** Binding then walks the C tables of codes: every code must have its texts,
+** every number must be a number, every list must name known codes and
+** sources, and every section or key left unused is an error (a typo in the
+** knowledge base must not silently drop a rule).
+*/
+#include "kb.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/arena.h"
+
+#define OP_STR_ITEM(id, str) str,
+const char *const op_agent_class_str[OP_N_agent_class] = {OP_AGENT_CLASS_LIST(OP_STR_ITEM)};
+const char *const op_ui_str[OP_N_ui] = {OP_UI_LIST(OP_STR_ITEM)};
+
+typedef struct {
+  const char *file;
+  int line;
+  const char *section, *key;
+  char *value;
+  bool used;
+} entry;
+
+typedef struct {
+  const char *file;
+  int line;
+  const char *name;
+  bool used;
+} section;
+
+typedef struct {
+  arena *a;
+  entry *e;
+  int ne, cap;
+  section *s;
+  int ns, scap;
+  char *err;
+  size_t errsz;
+  bool failed;
+  op_kb *kb;
+} loader;
+
+static void lerr(loader *L, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void lerr(loader *L, const char *file, int line, const char *fmt, ...) {
+  if (L->failed) return; /* keep the first error */
+  L->failed = true;
+  int n = snprintf(L->err, L->errsz, "%s:%d: ", file, line);
+  if (n < 0 || (size_t)n >= L->errsz) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(L->err + n, L->errsz - (size_t)n, fmt, ap);
+  va_end(ap);
+}
+
+static char *trim(char *s) {
+  while (*s == ' ' || *s == '\t') s++;
+  size_t n = strlen(s);
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) s[--n] = 0;
+  return s;
+}
+
+static section *find_section(loader *L, const char *name) {
+  for (int i = 0; i < L->ns; i++)
+    if (!strcmp(L->s[i].name, name)) return &L->s[i];
+  return NULL;
+}
+
+static bool parse_file(loader *L, const char *file, const char *text) {
+  char *buf = arena_strdup(L->a, text);
+  if (!buf) return false;
+  const char *cur = NULL; /* current section */
+  entry *last = NULL;
+  int line = 0;
+  char *p = buf;
+  while (*p) {
+    line++;
+    char *nl = strchr(p, '\n');
+    if (nl) *nl = 0;
+    char *raw = p;
+    p = nl ? nl + 1 : p + strlen(p);
+    if (line == 1 && (unsigned char)raw[0] == 0xEF) {
+      lerr(L, file, line, "byte-order mark: save the file as plain UTF-8");
+      return false;
+    }
+    bool indented = raw[0] == ' ' || raw[0] == '\t';
+    char *s = trim(raw);
+    if (!*s) {
+      last = NULL; /* a blank line ends a multi-line value */
+      continue;
+    }
+    if (*s == '#' || *s == ';') continue;
+    if (indented && last) {
+      size_t n1 = strlen(last->value), n2 = strlen(s);
+      char *v = arena_alloc(L->a, n1 + n2 + 2);
+      if (!v) return false;
+      memcpy(v, last->value, n1);
+      v[n1] = ' ';
+      memcpy(v + n1 + 1, s, n2 + 1);
+      last->value = v;
+      continue;
+    }
+    if (*s == '[') {
+      size_t n = strlen(s);
+      if (s[n - 1] != ']' || n < 3) {
+        lerr(L, file, line, "a section header must look like [name]");
+        return false;
+      }
+      s[n - 1] = 0;
+      char *name = trim(s + 1);
+      if (find_section(L, name)) {
+        section *o = find_section(L, name);
+        lerr(L, file, line, "section [%s] appears twice (first at %s:%d)", name, o->file, o->line);
+        return false;
+      }
+      if (L->ns == L->scap) {
+        int nc = L->scap ? L->scap * 2 : 64;
+        L->s = arena_grow(L->a, L->s, sizeof(section) * (size_t)L->scap, sizeof(section) * (size_t)nc);
+        if (!L->s) return false;
+        L->scap = nc;
+      }
+      L->s[L->ns++] = (section){file, line, arena_strdup(L->a, name), false};
+      cur = L->s[L->ns - 1].name;
+      last = NULL;
+      continue;
+    }
+    char *eq = strchr(s, '=');
+    if (!eq) {
+      lerr(L, file, line, "expected 'key = value', a [section] or a # comment");
+      return false;
+    }
+    if (!cur) {
+      lerr(L, file, line, "a key before any [section]");
+      return false;
+    }
+    *eq = 0;
+    char *key = trim(s), *val = trim(eq + 1);
+    if (!*key) {
+      lerr(L, file, line, "empty key");
+      return false;
+    }
+    for (int i = 0; i < L->ne; i++)
+      if (L->e[i].section == cur && !strcmp(L->e[i].key, key)) {
+        lerr(L, file, line, "[%s] %s is given twice (first at line %d)", cur, key, L->e[i].line);
+        return false;
+      }
+    if (L->ne == L->cap) {
+      int nc = L->cap ? L->cap * 2 : 256;
+      L->e = arena_grow(L->a, L->e, sizeof(entry) * (size_t)L->cap, sizeof(entry) * (size_t)nc);
+      if (!L->e) return false;
+      L->cap = nc;
+    }
+    L->e[L->ne++] = (entry){file, line, cur, arena_strdup(L->a, key), arena_strdup(L->a, val), false};
+    last = &L->e[L->ne - 1];
+  }
+  return true;
+}
+
+/* ---- binding helpers ---------------------------------------------------- */
+
+static entry *get(loader *L, const char *sec, const char *key) {
+  section *s = find_section(L, sec);
+  if (!s) return NULL;
+  s->used = true;
+  for (int i = 0; i < L->ne; i++)
+    if (!strcmp(L->e[i].section, sec) && !strcmp(L->e[i].key, key)) {
+      L->e[i].used = true;
+      return &L->e[i];
+    }
+  return NULL;
+}
+
+static section *need_section(loader *L, const char *sec) {
+  section *s = find_section(L, sec);
+  if (!s) {
+    lerr(L, "kb", 0, "section [%s] is missing", sec);
+    return NULL;
+  }
+  s->used = true;
+  return s;
+}
+
+static const char *req_str(loader *L, const char *sec, const char *key) {
+  entry *e = get(L, sec, key);
+  if (!e) {
+    section *s = need_section(L, sec);
+    if (s) lerr(L, s->file, s->line, "[%s] needs '%s'", sec, key);
+    return "";
+  }
+  if (!*e->value) lerr(L, e->file, e->line, "[%s] %s is empty", sec, key);
+  return e->value;
+}
+
+static const char *opt_str(loader *L, const char *sec, const char *key) {
+  entry *e = get(L, sec, key);
+  return e ? e->value : NULL;
+}
+
+static bool parse_num(const char *v, double *out) {
+  char *end;
+  errno = 0;
+  double d = strtod(v, &end);
+  if (end == v || *end || errno || !isfinite(d)) return false;
+  *out = d;
+  return true;
+}
+
+static double req_num(loader *L, const char *sec, const char *key) {
+  entry *e = get(L, sec, key);
+  double d = 0;
+  if (!e) {
+    section *s = need_section(L, sec);
+    if (s) lerr(L, s->file, s->line, "[%s] needs the number '%s'", sec, key);
+    return 0;
+  }
+  if (!parse_num(e->value, &d))
+    lerr(L, e->file, e->line, "[%s] %s: expected a number, got '%s'", sec, key, e->value);
+  return d;
+}
+
+static double opt_num(loader *L, const char *sec, const char *key, double dflt) {
+  entry *e = get(L, sec, key);
+  double d = dflt;
+  if (e && !parse_num(e->value, &d))
+    lerr(L, e->file, e->line, "[%s] %s: expected a number, got '%s'", sec, key, e->value);
+  return d;
+}
+
+/* Splits a comma-separated list in place; returns the count. */
+static int split_list(loader *L, const char *v, char **items, int max) {
+  char *copy = arena_strdup(L->a, v);
+  int n = 0;
+  char *save = NULL;
+  for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    if (n == max) return -1;
+    items[n++] = trim(t);
+  }
+  return n;
+}
+
+static int code_of(const char *const *table, int count, const char *s) {
+  return op_code_lookup(table, count, s, strlen(s));
+}
+
+static op_srcset req_sources(loader *L, const char *sec, const char *key) {
+  entry *e = get(L, sec, key);
+  if (!e) {
+    section *s = need_section(L, sec);
+    if (s) lerr(L, s->file, s->line, "[%s] needs '%s' (every rule carries its sources)", sec, key);
+    return 0;
+  }
+  char *items[OP_MAX_SOURCES];
+  int n = split_list(L, e->value, items, OP_MAX_SOURCES);
+  op_srcset set = 0;
+  if (n <= 0) lerr(L, e->file, e->line, "[%s] %s: expected a list of source ids", sec, key);
+  for (int i = 0; i < n; i++) {
+    int k = -1;
+    for (int j = 0; j < L->kb->n_sources; j++)
+      if (!strcmp(L->kb->sources[j].id, items[i])) k = j;
+    if (k < 0) {
+      lerr(L, e->file, e->line, "[%s] %s: source '%s' does not exist in sources.ini", sec, key, items[i]);
+      return 0;
+    }
+    set |= (op_srcset)1 << k;
+  }
+  return set;
+}
+
+static void req_agents(loader *L, const char *sec, const char *key, kb_order *o) {
+  entry *e = get(L, sec, key);
+  o->n = 0;
+  if (!e) {
+    section *s = need_section(L, sec);
+    if (s) lerr(L, s->file, s->line, "[%s] needs '%s'", sec, key);
+    return;
+  }
+  char *items[OP_N_agent + 1];
+  int n = split_list(L, e->value, items, OP_N_agent);
+  if (n <= 0) {
+    lerr(L, e->file, e->line, "[%s] %s: expected a list of agent codes", sec, key);
+    return;
+  }
+  for (int i = 0; i < n; i++) {
+    int a = code_of(op_agent_str, OP_N_agent, items[i]);
+    if (a < 0) {
+      lerr(L, e->file, e->line, "[%s] %s: unknown agent '%s'", sec, key, items[i]);
+      return;
+    }
+    for (int j = 0; j < o->n; j++)
+      if (o->agents[j] == a) lerr(L, e->file, e->line, "[%s] %s: '%s' listed twice", sec, key, items[i]);
+    o->agents[o->n++] = a;
+  }
+}
+
+static void req_reasons(loader *L, const char *sec, const char *key, kb_avoid_rule *r) {
+  entry *e = get(L, sec, key);
+  r->n_reasons = 0;
+  if (!e) {
+    section *s = need_section(L, sec);
+    if (s) lerr(L, s->file, s->line, "[%s] needs '%s'", sec, key);
+    return;
+  }
+  char *items[OP_N_reason + 1];
+  int n = split_list(L, e->value, items, OP_N_reason);
+  if (n <= 0) lerr(L, e->file, e->line, "[%s] %s: expected a list of reason codes", sec, key);
+  for (int i = 0; i < n; i++) {
+    int c = code_of(op_reason_str, OP_N_reason, items[i]);
+    if (c < 0) {
+      lerr(L, e->file, e->line, "[%s] %s: unknown reason code '%s'", sec, key, items[i]);
+      return;
+    }
+    r->reasons[r->n_reasons++] = c;
+  }
+}
+
+/* Placeholders a template may use; the engine fills these. */
+static const char *const known_vars[] = {
+    "value", "site", "date", "threshold", "count", "months", "agent", "dose",
+    "frax_major", "frax_hip", "age", "fracture_site", "fracture_date", "doses",
+    "limit", "gain", "needed", "fall", "renal", "calcium", "vitamin_d",
+    "condition", "last_dose", "start", "course_agent", "other", "due",
+    "reasons", "falls", "level", "window", "from", "to", "per_year",
+};
+
+static bool check_template(loader *L, entry *e) {
+  const char *s = e->value;
+  while ((s = strchr(s, '{'))) {
+    const char *end = strchr(s, '}');
+    if (!end) {
+      lerr(L, e->file, e->line, "unclosed '{' in text");
+      return false;
+    }
+    size_t n = (size_t)(end - s - 1);
+    bool ok = false;
+    for (size_t i = 0; i < sizeof known_vars / sizeof *known_vars; i++)
+      if (strlen(known_vars[i]) == n && !strncmp(known_vars[i], s + 1, n)) ok = true;
+    if (!ok) {
+      lerr(L, e->file, e->line, "unknown placeholder {%.*s}", (int)n, s + 1);
+      return false;
+    }
+    s = end + 1;
+  }
+  return true;
+}
+
+/* [prefix.code] with clinician and patient texts, optional detail and
+** sources (required when need_sources). */
+static void bind_texts(loader *L, const char *prefix, const char *const *codes,
+                       int n, kb_text *out, bool need_sources, bool need_detail) {
+  char sec[128];
+  for (int i = 0; i < n && !L->failed; i++) {
+    snprintf(sec, sizeof sec, "%s.%s", prefix, codes[i]);
+    if (!find_section(L, sec)) {
+      lerr(L, "texts.ini", 0, "no texts for %s '%s': add a [%s] section", prefix, codes[i], sec);
+      return;
+    }
+    out[i].clinician = req_str(L, sec, "clinician");
+    out[i].patient = req_str(L, sec, "patient");
+    entry *d = get(L, sec, "detail");
+    if (d) out[i].detail = d->value;
+    if (need_detail && !d) {
+      section *s = find_section(L, sec);
+      lerr(L, s->file, s->line, "[%s] needs 'detail' (the reason with the patient's values)", sec);
+    }
+    if (d) check_template(L, d);
+    entry *c = get(L, sec, "clinician"), *p = get(L, sec, "patient");
+    if (c) check_template(L, c);
+    if (p) check_template(L, p);
+    if (need_sources || get(L, sec, "sources")) out[i].sources = req_sources(L, sec, "sources");
+  }
+}
+
+/* ---- the binder --------------------------------------------------------- */
+
+static void bind(loader *L) {
+  op_kb *kb = L->kb;
+  /* metadata */
+  kb->version = req_str(L, "knowledge_base", "version");
+  kb->status = req_str(L, "knowledge_base", "status");
+  kb->updated = req_str(L, "knowledge_base", "updated");
+  kb->profile = req_str(L, "knowledge_base", "profile");
+  kb->reviewed_by = req_str(L, "knowledge_base", "reviewed_by");
+  {
+    static const char *const st[] = {"draft", "under_review", "approved", "retired"};
+    bool ok = false;
+    for (int i = 0; i < 4; i++) ok |= !strcmp(kb->status, st[i]);
+    entry *e = get(L, "knowledge_base", "status");
+    if (!ok && e) lerr(L, e->file, e->line, "status must be draft, under_review, approved or retired");
+  }
+
+  /* sources: every [source.X] section, in file order */
+  for (int i = 0; i < L->ns && !L->failed; i++) {
+    if (strncmp(L->s[i].name, "source.", 7)) continue;
+    if (kb->n_sources == OP_MAX_SOURCES) {
+      lerr(L, L->s[i].file, L->s[i].line, "more than %d sources", OP_MAX_SOURCES);
+      return;
+    }
+    kb_source *s = &kb->sources[kb->n_sources++];
+    const char *sec = L->s[i].name;
+    s->id = sec + 7;
+    s->title = req_str(L, sec, "title");
+    s->kind = req_str(L, sec, "kind");
+    s->file = opt_str(L, sec, "file");
+    s->updated = opt_str(L, sec, "updated");
+    s->review = opt_str(L, sec, "review_status");
+    if (strcmp(s->kind, "seed") && strcmp(s->kind, "guideline") && strcmp(s->kind, "label")) {
+      entry *e = get(L, sec, "kind");
+      lerr(L, e->file, e->line, "[%s] kind must be seed, guideline or label", sec);
+    }
+    if (!strcmp(s->kind, "seed") && !s->file) {
+      lerr(L, L->s[i].file, L->s[i].line, "[%s] a seed needs its 'file'", sec);
+    }
+  }
+  if (L->failed) return;
+  for (int i = 0; i < kb->n_sources; i++) {
+    char sec[64];
+    snprintf(sec, sizeof sec, "source.%s", kb->sources[i].id);
+    if (get(L, sec, "rests_on")) kb->sources[i].rests_on = req_sources(L, sec, "rests_on");
+  }
+
+  /* thresholds */
+#define OP_TH_BIND(id, sec, key) kb->th[OP_TH_##id] = req_num(L, sec, key);
+  OP_THRESHOLD_LIST(OP_TH_BIND)
+#undef OP_TH_BIND
+  if (L->failed) return;
+
+  /* agents */
+  for (int a = 0; a < OP_N_agent && !L->failed; a++) {
+    char sec[64];
+    snprintf(sec, sizeof sec, "agent.%s", op_agent_str[a]);
+    if (!find_section(L, sec)) {
+      lerr(L, "agents.ini", 0, "agent '%s' has no [%s] section", op_agent_str[a], sec);
+      return;
+    }
+    kb_agent *g = &kb->agent[a];
+    const char *cls = req_str(L, sec, "class");
+    g->cls = code_of(op_agent_class_str, OP_N_agent_class, cls);
+    if (g->cls < 0) {
+      entry *e = get(L, sec, "class");
+      lerr(L, e ? e->file : "agents.ini", e ? e->line : 0, "[%s] unknown class '%s'", sec, cls);
+      return;
+    }
+    const char *in = req_str(L, sec, "intent");
+    g->intent = code_of(op_intent_str, OP_N_intent, in);
+    if (g->intent < 0) {
+      entry *e = get(L, sec, "intent");
+      lerr(L, e ? e->file : "agents.ini", e ? e->line : 0, "[%s] intent must be anabolic or antiresorptive", sec);
+      return;
+    }
+    g->route = req_str(L, sec, "route");
+    g->dose = req_str(L, sec, "dose");
+    g->frequency = req_str(L, sec, "frequency");
+    g->max_months = opt_num(L, sec, "max_months", -1);
+    g->renal_min = opt_num(L, sec, "renal_min_ml_min", -1);
+    g->name = req_str(L, sec, "name");
+    g->patient_name = req_str(L, sec, "patient_name");
+    g->patient_how = req_str(L, sec, "patient_how");
+    g->sources = req_sources(L, sec, "sources");
+    snprintf(sec, sizeof sec, "avoid.%s", op_agent_str[a]);
+    if (find_section(L, sec)) {
+      req_reasons(L, sec, "reasons", &kb->avoid[a]);
+      kb->avoid[a].sources = req_sources(L, sec, "sources");
+    }
+    snprintf(sec, sizeof sec, "not_recommended.%s", op_agent_str[a]);
+    if (find_section(L, sec)) {
+      kb->has_not_recommended[a] = true;
+      req_reasons(L, sec, "reasons", &kb->not_recommended[a]);
+      kb->not_recommended[a].sources = req_sources(L, sec, "sources");
+    }
+  }
+  if (L->failed) return;
+
+  /* regimens */
+  static const char *const rg_key[OP_N_RG] = {
+#define OP_RG_KEY(id, key) key,
+      OP_REGIMEN_LIST(OP_RG_KEY)
+#undef OP_RG_KEY
+  };
+  for (int r = 0; r < OP_N_RG && !L->failed; r++) {
+    char sec[96];
+    snprintf(sec, sizeof sec, "regimen.%s", rg_key[r]);
+    req_agents(L, sec, "agents", &kb->regimen[r]);
+    kb->regimen_sources[r] = req_sources(L, sec, "sources");
+  }
+  if (L->failed) return;
+
+  /* texts */
+  bind_texts(L, "diagnosis", op_diagnosis_str, OP_N_diagnosis, kb->diagnosis, false, false);
+  bind_texts(L, "risk", op_risk_str, OP_N_risk, kb->risk, false, false);
+  bind_texts(L, "criterion", op_criterion_str, OP_N_criterion, kb->criterion, true, true);
+  bind_texts(L, "status", op_status_str, OP_N_status, kb->status_text, false, false);
+  bind_texts(L, "finding", op_finding_str, OP_N_finding, kb->finding, true, false);
+  bind_texts(L, "action", op_action_str, OP_N_action, kb->action, false, false);
+  bind_texts(L, "intent", op_intent_str, OP_N_intent, kb->intent, false, false);
+  bind_texts(L, "reason", op_reason_str, OP_N_reason, kb->reason, true, false);
+  bind_texts(L, "alert", op_alert_str, OP_N_alert, kb->alert, true, false);
+  bind_texts(L, "monitoring", op_monitor_str, OP_N_monitor, kb->monitor, true, false);
+  bind_texts(L, "lifestyle", op_lifestyle_str, OP_N_lifestyle, kb->lifestyle, true, false);
+  bind_texts(L, "rule", op_rule_str, OP_N_rule, kb->rule, true, false);
+  bind_texts(L, "site", op_site_str, OP_N_site, kb->site, false, false);
+  bind_texts(L, "fracture_site", op_fx_site_str, OP_N_fx_site, kb->fx_site, false, false);
+  bind_texts(L, "severity", op_severity_str, OP_N_severity, kb->severity, false, false);
+  bind_texts(L, "condition", op_condition_str, OP_N_condition, kb->condition, false, false);
+  bind_texts(L, "ui", op_ui_str, OP_N_ui, kb->ui, false, false);
+  if (L->failed) return;
+  for (int i = 0; i < OP_N_alert && !L->failed; i++) {
+    char sec[96];
+    snprintf(sec, sizeof sec, "alert.%s", op_alert_str[i]);
+    const char *sv = req_str(L, sec, "severity");
+    kb->alert[i].severity = code_of(op_severity_str, OP_N_severity, sv);
+    if (kb->alert[i].severity < 0 && *sv) {
+      entry *e = get(L, sec, "severity");
+      lerr(L, e->file, e->line, "[%s] severity must be critical, warning or info", sec);
+    }
+  }
+  kb->goal.clinician = req_str(L, "goal", "summary");
+  kb->goal.patient = req_str(L, "goal", "patient");
+  kb->goal.sources = req_sources(L, "goal", "sources");
+  kb->supplements.clinician = req_str(L, "supplements", "clinician");
+  kb->supplements.patient = req_str(L, "supplements", "patient");
+  kb->supplements.sources = req_sources(L, "supplements", "sources");
+
+  /* diagnosis codes */
+  {
+    const char *sys[] = {"icd10cm", "icd11"};
+    const char *name[] = {"ICD-10-CM", "ICD-11"};
+    for (int i = 0; i < 2; i++) {
+      kb->dxcodes[i].system = name[i];
+      kb->dxcodes[i].code = req_str(L, "diagnosis_codes", sys[i]);
+    }
+    kb->n_dxcodes = 2;
+    kb->dxcode_sources = req_sources(L, "diagnosis_codes", "sources");
+  }
+
+  /* disagreements */
+  for (int d = 0; d < OP_N_disagreement && !L->failed; d++) {
+    char sec[96];
+    snprintf(sec, sizeof sec, "disagreement.%s", op_disagreement_str[d]);
+    if (!find_section(L, sec)) {
+      lerr(L, "disagreements.ini", 0, "disagreement '%s' has no [%s] section", op_disagreement_str[d], sec);
+      return;
+    }
+    kb_disagreement *g = &kb->disagreement[d];
+    g->applied = req_str(L, sec, "applied");
+    g->patient = req_str(L, sec, "patient");
+    /* positions: keys named after sources */
+    for (int s = 0; s < kb->n_sources; s++) {
+      entry *e = get(L, sec, kb->sources[s].id);
+      if (!e) continue;
+      if (g->n == 4) {
+        lerr(L, e->file, e->line, "[%s] at most 4 positions", sec);
+        return;
+      }
+      g->source[g->n] = kb->sources[s].id;
+      g->statement[g->n] = e->value;
+      g->n++;
+      kb->disagreement_sources[d] |= (op_srcset)1 << s;
+    }
+    if (g->n < 2) {
+      section *s = find_section(L, sec);
+      lerr(L, s->file, s->line, "[%s] needs at least two positions, each keyed by its source id", sec);
+    }
+  }
+  if (L->failed) return;
+
+  /* anything not consumed is a mistake */
+  for (int i = 0; i < L->ns; i++)
+    if (!L->s[i].used) {
+      lerr(L, L->s[i].file, L->s[i].line, "unknown section [%s] (unknown code or typo)", L->s[i].name);
+      return;
+    }
+  for (int i = 0; i < L->ne; i++)
+    if (!L->e[i].used) {
+      lerr(L, L->e[i].file, L->e[i].line, "unknown key '%s' in [%s]", L->e[i].key, L->e[i].section);
+      return;
+    }
+
+  /* consistency between tables */
+  for (int a = 0; a < OP_N_agent; a++) {
+    const kb_agent *g = &kb->agent[a];
+    bool anabolic_cls = g->cls == OP_CLS_PTH || g->cls == OP_CLS_PTHRP || g->cls == OP_CLS_SCLEROSTIN;
+    if (anabolic_cls != (g->intent == OP_INTENT_ANABOLIC)) {
+      char sec[64];
+      snprintf(sec, sizeof sec, "agent.%s", op_agent_str[a]);
+      entry *e = get(L, sec, "intent");
+      lerr(L, e->file, e->line, "[%s] intent does not match its class", sec);
+      return;
+    }
+  }
+  if (KB_TH(kb, BTM_FROM_MONTHS) >= KB_TH(kb, BTM_TO_MONTHS)) {
+    entry *e = get(L, "findings", "btm_window_from_months");
+    lerr(L, e->file, e->line, "the BTM window must start before it ends");
+  }
+  if (KB_TH(kb, FRAX_MOF_VERY_HIGH) < KB_TH(kb, FRAX_MOF_HIGH) ||
+      KB_TH(kb, FRAX_HIP_VERY_HIGH) < KB_TH(kb, FRAX_HIP_HIGH)) {
+    entry *e = get(L, "risk", "frax_major_very_high_pct");
+    lerr(L, e->file, e->line, "very-high FRAX thresholds must not be below the high ones");
+  }
+  if (KB_TH(kb, T_VERY_LOW) > KB_TH(kb, T_OSTEOPOROSIS)) {
+    entry *e = get(L, "risk", "t_score_very_low");
+    lerr(L, e->file, e->line, "the very low T-score must be at or below the osteoporosis threshold");
+  }
+}
+
+/* The files of a knowledge base, in load order (sources first: the other
+** files refer to them). */
+static const char *const kb_file_names[] = {
+    "sources.ini", "profile.ini", "agents.ini", "regimens.ini",
+    "texts.ini", "rules.ini", "disagreements.ini",
+};
+#define KB_NFILES ((int)(sizeof kb_file_names / sizeof *kb_file_names))
+
+static op_kb *finish(loader *L, arena *a) {
+  if (!L->failed) bind(L);
+  if (L->failed) {
+    arena_destroy(a);
+    return NULL;
+  }
+  L->kb->storage = a;
+  return L->kb;
+}
+
+op_kb *kb_load_files(const kb_file *files, int n, char *err, size_t errsz) {
+  arena *a = arena_create(1 << 16);
+  if (!a) {
+    snprintf(err, errsz, "out of memory");
+    return NULL;
+  }
+  loader L = {.a = a, .err = err, .errsz = errsz};
+  L.kb = arena_alloc(a, sizeof(op_kb));
+  for (int k = 0; k < KB_NFILES && !L.failed; k++) {
+    const kb_file *f = NULL;
+    for (int i = 0; i < n; i++)
+      if (!strcmp(files[i].name, kb_file_names[k])) f = &files[i];
+    if (!f) {
+      lerr(&L, kb_file_names[k], 0, "file is missing from the knowledge base");
+      break;
+    }
+    if (!parse_file(&L, f->name, f->text) && !L.failed) lerr(&L, f->name, 0, "out of memory");
+  }
+  return finish(&L, a);
+}
+
+static char *read_file(const char *path, size_t max) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  size_t cap = 4096, len = 0;
+  char *buf = malloc(cap);
+  while (buf) {
+    if (len + 1 >= cap) {
+      if (cap > max) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      char *nb = realloc(buf, cap * 2);
+      if (!nb) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      buf = nb;
+      cap *= 2;
+    }
+    size_t r = fread(buf + len, 1, cap - len - 1, f);
+    if (r == 0) break;
+    len += r;
+  }
+  fclose(f);
+  if (buf) {
+    if (memchr(buf, 0, len)) {
+      free(buf);
+      return NULL;
+    }
+    buf[len] = 0;
+  }
+  return buf;
+}
+
+op_kb *kb_load_dir(const char *dir, char *err, size_t errsz) {
+  kb_file files[KB_NFILES];
+  char *texts[KB_NFILES] = {0};
+  op_kb *kb = NULL;
+  int k;
+  for (k = 0; k < KB_NFILES; k++) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, kb_file_names[k]);
+    texts[k] = read_file(path, 16u << 20);
+    if (!texts[k]) {
+      snprintf(err, errsz, "%s:0: cannot read the file (missing, unreadable, binary or too large)", path);
+      goto done;
+    }
+    files[k].name = kb_file_names[k];
+    files[k].text = texts[k];
+  }
+  kb = kb_load_files(files, KB_NFILES, err, errsz);
+  if (!kb) {
+    /* name the directory in front of the file */
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", err);
+    snprintf(err, errsz, "%s/%s", dir, tmp);
+  }
+done:
+  for (int i = 0; i < KB_NFILES; i++) free(texts[i]);
+  return kb;
+}
+
+op_kb *kb_load_default(char *err, size_t errsz) {
+  return kb_load_files(op_kb_embedded_files, op_kb_embedded_count, err, errsz);
+}
+
+void kb_free(op_kb *kb) {
+  if (kb) arena_destroy(kb->storage);
+}

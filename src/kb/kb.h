@@ -1,0 +1,241 @@
+/*
+** kb.h: the knowledge base: every clinical number, order, text and source.
+**
+** The knowledge base is a set of reviewable text files (kb/ *.ini). The build
+** compiles the copy under kb/ into the binary (kb_embedded.c); --kb DIR loads
+** another copy. Either way kb_load() checks the whole thing (unknown
+** sections, keys and codes, missing texts, numbers of the wrong type, sources
+** that do not exist) and rejects it with file:line and what is wrong.
+**
+** A loaded op_kb is immutable and shared by every thread; it is freed with
+** kb_free().
+*/
+#ifndef OSTEO_KB_H
+#define OSTEO_KB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codes.h"
+
+/* Every number the rules use: X(id, section, key). */
+#define OP_THRESHOLD_LIST(X)                                                  \
+  X(T_OSTEOPOROSIS, "diagnosis", "t_score_osteoporosis")                      \
+  X(T_LOW_BONE_MASS, "diagnosis", "t_score_low_bone_mass")                    \
+  X(SCOPE_AGE_WOMEN, "scope", "min_age_women_without_menopause_status")       \
+  X(SCOPE_AGE_MEN, "scope", "min_age_men")                                    \
+  X(FRAX_MOF_HIGH, "risk", "frax_major_high_pct")                             \
+  X(FRAX_HIP_HIGH, "risk", "frax_hip_high_pct")                               \
+  X(FRAX_MOF_VERY_HIGH, "risk", "frax_major_very_high_pct")                   \
+  X(FRAX_HIP_VERY_HIGH, "risk", "frax_hip_very_high_pct")                     \
+  X(T_VERY_LOW, "risk", "t_score_very_low")                                   \
+  X(RECENT_FRACTURE_MONTHS, "risk", "recent_fracture_months")                 \
+  X(MULTIPLE_FRACTURES, "risk", "multiple_fractures_count")                   \
+  X(FX_ON_THERAPY_MONTHS, "risk", "fracture_on_therapy_after_months")         \
+  X(AGE_VERY_HIGH, "risk", "age_very_high")                                   \
+  X(PTH_LIMIT_MONTHS, "exposure", "pth_analog_lifetime_months")               \
+  X(ROMO_LIMIT_DOSES, "exposure", "romosozumab_course_doses")                 \
+  X(GC_DOSE_MG, "exposure", "glucocorticoid_dose_mg_per_day")                 \
+  X(GC_MONTHS, "exposure", "glucocorticoid_months")                           \
+  X(IMMUNOSUPPRESSIVE_AGENTS, "exposure", "immunosuppressive_agents")         \
+  X(MI_STROKE_MONTHS, "exposure", "mi_or_stroke_months")                      \
+  X(BMD_LOSS_PCT_YEAR, "findings", "bmd_loss_pct_per_year")                   \
+  X(BMD_LOSS_MIN_MONTHS, "findings", "bmd_loss_min_months")                   \
+  X(TARGET_COURSE_MONTHS, "findings", "target_course_months")                 \
+  X(TARGET_BASELINE_AFTER_MONTHS, "findings", "target_baseline_after_start_months") \
+  X(TARGET_GAIN_HIP, "findings", "target_gain_total_hip")                     \
+  X(TARGET_GAIN_SPINE, "findings", "target_gain_lumbar_spine")                \
+  X(BTM_FROM_MONTHS, "findings", "btm_window_from_months")                    \
+  X(BTM_TO_MONTHS, "findings", "btm_window_to_months")                        \
+  X(P1NP_FALL_PCT, "findings", "p1np_fall_pct")                               \
+  X(CTX_FALL_PCT, "findings", "ctx_fall_pct")                                 \
+  X(HOLIDAY_ORAL_YEARS, "findings", "holiday_oral_years")                     \
+  X(HOLIDAY_IV_YEARS, "findings", "holiday_iv_years")                         \
+  X(HOLIDAY_IV_INFUSIONS, "findings", "holiday_iv_infusions")                 \
+  X(DMAB_OVERDUE_MONTHS, "findings", "denosumab_overdue_months")              \
+  X(CALCIUM_LOW, "avoid", "calcium_low_mg_dl")                                \
+  X(DMAB_INTERVAL_MONTHS, "decision", "denosumab_interval_months")            \
+  X(HOLIDAY_REASSESS_MONTHS, "decision", "holiday_reassessment_months")       \
+  X(VITD_INSUFFICIENT, "alerts", "vitamin_d_insufficient_ng_ml")              \
+  X(RENAL_ALERT, "alerts", "renal_impairment_ml_min")                         \
+  X(FALLS_ALERT, "alerts", "falls_past_year")                                 \
+  X(DXA_INTERVAL_MONTHS, "monitoring", "dxa_interval_months")                 \
+  X(RISK_REVIEW_MONTHS, "monitoring", "fracture_risk_review_months")          \
+  X(BTM_AFTER_MONTHS, "monitoring", "btm_after_months")                       \
+  X(TESTING_AGE_WOMEN, "monitoring", "bmd_testing_age_women")                 \
+  X(TESTING_AGE_MEN, "monitoring", "bmd_testing_age_men")                     \
+  X(GOAL_REVIEW_MONTHS, "goal", "review_months")                              \
+  X(GOAL_T_TARGET, "goal", "t_score_target")                                  \
+  X(DXCODE_NO_FRACTURE_MONTHS, "diagnosis_codes", "no_fragility_fracture_months") \
+  X(CALCIUM_MG_MIN, "supplements", "calcium_mg_per_day_min")                  \
+  X(CALCIUM_MG_MAX, "supplements", "calcium_mg_per_day_max")                  \
+  X(VITD_IU_MIN, "supplements", "vitamin_d_iu_per_day_min")                   \
+  X(VITD_IU_MAX, "supplements", "vitamin_d_iu_per_day_max")                   \
+  X(VITD_TARGET, "supplements", "vitamin_d_target_ng_ml")                     \
+  X(ALCOHOL_UNITS_MAX, "lifestyle", "alcohol_units_per_day_max")              \
+  X(ALT_FRAX_MOF_VERY_HIGH, "disagreements", "frax_major_very_high_pct_other") \
+  X(ALT_FRAX_HIP_VERY_HIGH, "disagreements", "frax_hip_very_high_pct_other")  \
+  X(ALT_T_VERY_LOW, "disagreements", "t_score_very_low_other")                \
+  X(ALT_RECENT_FRACTURE_MONTHS, "disagreements", "recent_fracture_months_other") \
+  X(ALT_TERIPARATIDE_MIN_MONTHS, "disagreements", "teriparatide_months_other") \
+  X(V_T_MIN, "validation", "t_score_min")                                     \
+  X(V_T_MAX, "validation", "t_score_max")                                     \
+  X(V_BMD_MIN, "validation", "bmd_g_cm2_min")                                 \
+  X(V_BMD_MAX, "validation", "bmd_g_cm2_max")                                 \
+  X(V_FRAX_MIN, "validation", "frax_pct_min")                                 \
+  X(V_FRAX_MAX, "validation", "frax_pct_max")                                 \
+  X(V_AGE_MAX, "validation", "age_max")
+
+#define OP_TH_ITEM(id, sec, key) OP_TH_##id,
+typedef enum { OP_THRESHOLD_LIST(OP_TH_ITEM) OP_N_TH } op_th_t;
+#undef OP_TH_ITEM
+
+/* Regimen preference orders: X(id, key). */
+#define OP_REGIMEN_LIST(X)                                       \
+  X(ANTIRESORPTIVE_FOLLOWON, "antiresorptive_followon")          \
+  X(DENOSUMAB_FOLLOWON, "after_denosumab")                       \
+  X(VERY_HIGH_ANABOLIC, "very_high_anabolic")                    \
+  X(HIGH_ANTIRESORPTIVE, "high_antiresorptive")                  \
+  X(HIGH_FALLBACK, "high_when_no_antiresorptive")                \
+  X(FAILURE_ANABOLIC, "failure_anabolic")                        \
+  X(FAILURE_FOLLOWON_FIRST, "failure_followon_first")            \
+  X(FAILURE_GLUCOCORTICOID, "failure_glucocorticoid_oral")       \
+  X(ORAL_UNSUITABLE, "oral_bisphosphonate_unsuitable")           \
+  X(TARGET_ANABOLIC, "target_not_met_anabolic")
+
+#define OP_RG_ITEM(id, key) OP_RG_##id,
+typedef enum { OP_REGIMEN_LIST(OP_RG_ITEM) OP_N_RG } op_rg_t;
+#undef OP_RG_ITEM
+
+/* Drug classes of the agents (kb/agents.ini "class"). */
+#define OP_AGENT_CLASS_LIST(X)                                                 \
+  X(CLS_ORAL_BP, "oral_bisphosphonate") X(CLS_IV_BP, "iv_bisphosphonate")      \
+  X(CLS_RANKL, "rankl_inhibitor") X(CLS_SERM, "serm")                          \
+  X(CLS_HORMONE, "hormone_therapy") X(CLS_PTH, "pth_analog")                   \
+  X(CLS_PTHRP, "pthrp_analog") X(CLS_SCLEROSTIN, "sclerostin_inhibitor")
+OP_DECLARE_CODES(agent_class, OP_AGENT_CLASS_LIST)
+
+/* Headings and fixed messages of the renderings ([ui.<key>] in texts.ini). */
+#define OP_UI_LIST(X)                                                       \
+  X(UI_TITLE, "title") X(UI_DECISION, "decision") X(UI_WHY, "why")          \
+  X(UI_FINDINGS, "findings") X(UI_AVOID, "avoid")                           \
+  X(UI_NOT_RECOMMENDED, "not_recommended") X(UI_ALERTS, "alerts")           \
+  X(UI_MONITORING, "monitoring") X(UI_SUPPLEMENTS, "supplements")           \
+  X(UI_LIFESTYLE, "lifestyle") X(UI_GOAL, "goal")                           \
+  X(UI_DISAGREEMENTS, "disagreements") X(UI_SOURCES, "sources")             \
+  X(UI_KNOWLEDGE_BASE, "knowledge_base") X(UI_THEN, "then")                 \
+  X(UI_OR, "alternatives") X(UI_OPEN_ENDED, "open_ended")                   \
+  X(UI_MONTHS, "months") X(UI_DUE, "due") X(UI_NONE, "none")                \
+  X(UI_CALCIUM, "calcium") X(UI_VITAMIN_D, "vitamin_d")                     \
+  X(UI_NEVER_STOP_DENOSUMAB, "never_stop_denosumab")                        \
+  X(UI_REPORT_PAIN, "report_thigh_groin_jaw_pain")                          \
+  X(UI_DENTIST, "dentist_before_dental_surgery")                            \
+  X(UI_DO_NOT_START_STOP, "do_not_start_or_stop")                           \
+  X(UI_DIAGNOSIS, "diagnosis") X(UI_RISK, "risk") X(UI_STATUS, "status")    \
+  X(UI_PATIENT, "patient") X(UI_AGE, "age") X(UI_LOWEST_T, "lowest_t_score") \
+  X(UI_DIAGNOSIS_CODES, "diagnosis_codes") X(UI_APPLIED, "applied")         \
+  X(UI_FOLLOW_WITH, "follow_with") X(UI_NO_PHASES, "no_phases")             \
+  X(UI_INPUT_NOTES, "input_notes") X(UI_DISCLAIMER, "disclaimer")
+OP_DECLARE_CODES(ui, OP_UI_LIST)
+
+#define OP_MAX_SOURCES 32
+typedef uint32_t op_srcset; /* bit i = kb->sources[i] */
+
+typedef struct {
+  const char *id, *title, *file, *updated, *review, *kind;
+  uint32_t rests_on; /* a set of other sources (bit i = sources[i]) */
+} kb_source;
+
+typedef struct {
+  const char *clinician, *patient; /* names or messages in two audiences */
+  const char *detail;              /* template with {placeholders}, or NULL */
+  op_srcset sources;
+  int severity; /* alerts only */
+} kb_text;
+
+typedef struct {
+  int cls, intent;
+  const char *route, *dose, *frequency;
+  double max_months;   /* < 0: open-ended */
+  double renal_min;    /* < 0: no renal cut-off */
+  const char *name, *patient_name, *patient_how;
+  op_srcset sources;
+} kb_agent;
+
+typedef struct {
+  int n;
+  int agents[OP_N_agent];
+} kb_order;
+
+typedef struct {
+  int n_reasons;
+  int reasons[OP_N_reason];
+  op_srcset sources;
+} kb_avoid_rule;
+
+typedef struct {
+  int n;
+  const char *source[4], *statement[4];
+  const char *applied;
+  const char *patient;
+} kb_disagreement;
+
+typedef struct {
+  const char *system, *code;
+} kb_dxcode;
+
+typedef struct op_kb op_kb;
+struct op_kb {
+  const char *version, *status, *updated, *profile, *reviewed_by;
+  int n_sources;
+  kb_source sources[OP_MAX_SOURCES];
+  double th[OP_N_TH];
+  kb_agent agent[OP_N_agent];
+  kb_avoid_rule avoid[OP_N_agent];
+  kb_avoid_rule not_recommended[OP_N_agent];
+  bool has_not_recommended[OP_N_agent];
+  kb_order regimen[OP_N_RG];
+  op_srcset regimen_sources[OP_N_RG];
+  kb_text diagnosis[OP_N_diagnosis], risk[OP_N_risk],
+      criterion[OP_N_criterion], status_text[OP_N_status], finding[OP_N_finding],
+      action[OP_N_action], intent[OP_N_intent], reason[OP_N_reason],
+      alert[OP_N_alert], monitor[OP_N_monitor], lifestyle[OP_N_lifestyle],
+      rule[OP_N_rule], site[OP_N_site], fx_site[OP_N_fx_site],
+      severity[OP_N_severity], condition[OP_N_condition];
+  /* (treatment status texts are in status_text) */
+  kb_disagreement disagreement[OP_N_disagreement];
+  op_srcset disagreement_sources[OP_N_disagreement];
+  int n_dxcodes;
+  kb_dxcode dxcodes[4];
+  op_srcset dxcode_sources;
+  kb_text goal, supplements;
+  /* Fixed wording of the renderings (headings, safety messages). */
+  kb_text ui[OP_N_ui];
+  void *storage; /* owned memory */
+};
+
+/* One file of a knowledge base held in memory. */
+typedef struct {
+  const char *name;
+  const char *text;
+} kb_file;
+
+extern const kb_file op_kb_embedded_files[];
+extern const int op_kb_embedded_count;
+
+/* Load from files in memory (the embedded default) or from a directory.
+** On failure returns NULL and writes "file:line: what" into err. */
+op_kb *kb_load_files(const kb_file *files, int n, char *err, size_t errsz);
+op_kb *kb_load_dir(const char *dir, char *err, size_t errsz);
+op_kb *kb_load_default(char *err, size_t errsz);
+void kb_free(op_kb *kb);
+
+/* Fixed wording of the renderings; never NULL (the loader requires all). */
+static inline const char *kb_ui(const op_kb *kb, op_ui_t key, bool patient) {
+  return patient ? kb->ui[key].patient : kb->ui[key].clinician;
+}
+
+#define KB_TH(kb, id) ((kb)->th[OP_TH_##id])
+
+#endif

@@ -1,0 +1,33 @@
+/*
+** template.c: a single left-to-right pass; no nesting, no escapes.
+*/
+#include "template.h"
+
+#include <string.h>
+
+#include "../util/strbuf.h"
+
+const char *tmpl_fill(arena *a, const char *t, const tmpl_var *vars, int n) {
+  if (!t) return NULL;
+  if (!strchr(t, '{')) return t;
+  strbuf b;
+  sb_init(&b, a);
+  while (*t) {
+    const char *open = strchr(t, '{');
+    const char *close = open ? strchr(open, '}') : NULL;
+    if (!open || !close) {
+      sb_puts(&b, t);
+      break;
+    }
+    sb_putn(&b, t, (size_t)(open - t));
+    size_t len = (size_t)(close - open - 1);
+    const char *val = NULL;
+    for (int i = 0; i < n; i++)
+      if (vars[i].name && strlen(vars[i].name) == len && !strncmp(vars[i].name, open + 1, len))
+        val = vars[i].value;
+    if (val) sb_puts(&b, val);
+    else sb_putn(&b, open, len + 2);
+    t = close + 1;
+  }
+  return b.oom ? "" : arena_strdup(a, sb_str(&b));
+}

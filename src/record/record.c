@@ -1,0 +1,721 @@
+/*
+** record.c: reading and validating one patient record.
+**
+** The JSON is parsed strictly (json.c), then walked once per object with a
+** path kept beside it, so every error names its field the way a person would
+** write it: "therapies[1].end". The first error stops the read: a record is
+** valid as a whole or not at all, and nothing partial leaves this module.
+**
+** as_of is found first (every other date is checked against it), then the
+** rest is read in document order.
+*/
+#include "record.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../json/json.h"
+
+typedef struct {
+  arena *a;
+  json_doc doc;
+  const op_kb *kb;
+  op_error *err;
+  char path[256];
+  size_t plen;
+  op_date as_of;
+  bool as_of_known;
+} rd;
+
+/* ---- paths and errors --------------------------------------------------- */
+
+static size_t push_key(rd *r, const char *key) {
+  size_t old = r->plen;
+  int n = snprintf(r->path + r->plen, sizeof r->path - r->plen, "%s%s", r->plen ? "." : "", key);
+  if (n > 0) r->plen = r->plen + (size_t)n < sizeof r->path ? r->plen + (size_t)n : sizeof r->path - 1;
+  return old;
+}
+
+static size_t push_index(rd *r, int i) {
+  size_t old = r->plen;
+  int n = snprintf(r->path + r->plen, sizeof r->path - r->plen, "[%d]", i);
+  if (n > 0) r->plen = r->plen + (size_t)n < sizeof r->path ? r->plen + (size_t)n : sizeof r->path - 1;
+  return old;
+}
+
+static void pop(rd *r, size_t old) {
+  r->plen = old;
+  r->path[old] = 0;
+}
+
+/* A short, printable description of what the token holds. */
+static void describe(rd *r, int i, char *buf, size_t n) {
+  const jsmntok_t *t = &r->doc.tok[i];
+  switch (t->type) {
+    case JSMN_OBJECT: snprintf(buf, n, "an object"); return;
+    case JSMN_ARRAY: snprintf(buf, n, "an array"); return;
+    default: break;
+  }
+  int len = t->end - t->start;
+  const char *s = r->doc.text + t->start;
+  char clip[48];
+  int k = 0;
+  for (int j = 0; j < len && k < 40; j++) {
+    unsigned char c = (unsigned char)s[j];
+    clip[k++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+  }
+  clip[k] = 0;
+  const char *more = len > 40 ? "..." : "";
+  if (t->type == JSMN_STRING) snprintf(buf, n, "\"%s%s\"", clip, more);
+  else snprintf(buf, n, "%s%s", clip, more);
+}
+
+static bool failv(rd *r, const char *fmt, va_list ap) {
+  char what[480];
+  vsnprintf(what, sizeof what, fmt, ap);
+  r->err->status = OP_ERR_INPUT;
+  snprintf(r->err->path, sizeof r->err->path, "%s", r->path);
+  if (r->plen) snprintf(r->err->message, sizeof r->err->message, "%s: %s", r->path, what);
+  else snprintf(r->err->message, sizeof r->err->message, "%s", what);
+  return false;
+}
+
+static bool fail(rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fail(rd *r, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  failv(r, fmt, ap);
+  va_end(ap);
+  return false;
+}
+
+static bool fail_got(rd *r, int i, const char *expected) {
+  char got[96];
+  describe(r, i, got, sizeof got);
+  return fail(r, "expected %s, got %s", expected, got);
+}
+
+/* ---- typed values ------------------------------------------------------- */
+
+static bool rd_number(rd *r, int i, double lo, double hi, double *out) {
+  double d;
+  if (!json_is_number(&r->doc, i)) return fail_got(r, i, "a number");
+  if (!json_number(&r->doc, i, &d)) return fail_got(r, i, "a finite number");
+  if (d < lo || d > hi) {
+    char got[96];
+    describe(r, i, got, sizeof got);
+    return fail(r, "expected a number from %g to %g, got %s", lo, hi, got);
+  }
+  if (d == 0) d = 0; /* -0 is 0 */
+  *out = d;
+  return true;
+}
+
+static bool rd_nonneg(rd *r, int i, double *out) {
+  return rd_number(r, i, 0, 1e9, out);
+}
+
+static bool rd_int(rd *r, int i, int lo, int hi, int *out) {
+  double d;
+  if (!json_is_number(&r->doc, i) || !json_number(&r->doc, i, &d) || d != floor(d))
+    return fail_got(r, i, "a whole number");
+  if (d < lo || d > hi) {
+    char got[96];
+    describe(r, i, got, sizeof got);
+    return fail(r, "expected a whole number from %d to %d, got %s", lo, hi, got);
+  }
+  *out = (int)d;
+  return true;
+}
+
+static bool rd_bool(rd *r, int i, bool *out) {
+  if (!json_is_bool(&r->doc, i, out)) return fail_got(r, i, "true or false");
+  return true;
+}
+
+static bool rd_string(rd *r, int i, const char **out) {
+  if (r->doc.tok[i].type != JSMN_STRING) return fail_got(r, i, "a string");
+  *out = json_string(r->a, &r->doc, i, NULL);
+  if (!*out) return fail(r, "out of memory");
+  return true;
+}
+
+static bool rd_code(rd *r, int i, const char *const *table, int n, int *out) {
+  if (r->doc.tok[i].type == JSMN_STRING) {
+    const jsmntok_t *t = &r->doc.tok[i];
+    int c = op_code_lookup(table, n, r->doc.text + t->start, (size_t)(t->end - t->start));
+    if (c >= 0) {
+      *out = c;
+      return true;
+    }
+  }
+  char expected[1024];
+  size_t k = (size_t)snprintf(expected, sizeof expected, "one of ");
+  for (int j = 0; j < n && k < sizeof expected; j++)
+    k += (size_t)snprintf(expected + k, sizeof expected - k, "%s%s", j ? ", " : "", table[j]);
+  return fail_got(r, i, expected);
+}
+
+/* A calendar date; not after as_of unless may_follow_as_of. */
+static bool rd_date(rd *r, int i, bool may_follow_as_of, op_date *out) {
+  const jsmntok_t *t = &r->doc.tok[i];
+  if (t->type != JSMN_STRING ||
+      !date_parse(r->doc.text + t->start, (size_t)(t->end - t->start), out))
+    return fail_got(r, i, "a real calendar date YYYY-MM-DD");
+  if (!may_follow_as_of && r->as_of_known && *out > r->as_of) {
+    char d[11], want[64];
+    date_format(r->as_of, d);
+    snprintf(want, sizeof want, "a date on or before as_of (%s)", d);
+    return fail_got(r, i, want);
+  }
+  return true;
+}
+
+/* ---- objects and arrays ------------------------------------------------- */
+
+/* Iterates the members of object token obj: calls fn for each key/value.
+** Rejects duplicate keys. */
+typedef bool (*member_fn)(rd *r, int key, int val, void *ctx);
+
+static bool each_member(rd *r, int obj, member_fn fn, void *ctx) {
+  if (r->doc.tok[obj].type != JSMN_OBJECT) return fail_got(r, obj, "an object");
+  int n = r->doc.tok[obj].size;
+  int j = obj + 1;
+  int keys[64];
+  int nk = 0;
+  for (int m = 0; m < n; m++) {
+    int key = j, val = j + 1;
+    const jsmntok_t *kt = &r->doc.tok[key];
+    for (int q = 0; q < nk; q++) {
+      const jsmntok_t *o = &r->doc.tok[keys[q]];
+      if (o->end - o->start == kt->end - kt->start &&
+          !memcmp(r->doc.text + o->start, r->doc.text + kt->start, (size_t)(kt->end - kt->start))) {
+        char *name = json_string(r->a, &r->doc, key, NULL);
+        size_t old = push_key(r, name ? name : "?");
+        bool ok = fail(r, "field given twice");
+        pop(r, old);
+        return ok;
+      }
+    }
+    if (nk < 64) keys[nk++] = key;
+    char *name = json_string(r->a, &r->doc, key, NULL);
+    if (!name) return fail(r, "out of memory");
+    size_t old = push_key(r, name);
+    if (!fn(r, key, val, ctx)) return false;
+    pop(r, old);
+    j = json_next(&r->doc, val);
+  }
+  return true;
+}
+
+static bool unknown_field(rd *r, const char *allowed) {
+  return fail(r, "unknown field (allowed here: %s)", allowed);
+}
+
+/* Calls fn on each element of array token arr, with [i] on the path. */
+typedef bool (*elem_fn)(rd *r, int idx, int tok, void *ctx);
+
+static bool each_elem(rd *r, int arr, elem_fn fn, void *ctx, int *count) {
+  if (r->doc.tok[arr].type != JSMN_ARRAY) return fail_got(r, arr, "an array");
+  int n = r->doc.tok[arr].size;
+  *count = n;
+  int j = arr + 1;
+  for (int k = 0; k < n; k++) {
+    size_t old = push_index(r, k);
+    if (!fn(r, k, j, ctx)) return false;
+    pop(r, old);
+    j = json_next(&r->doc, j);
+  }
+  return true;
+}
+
+#define KEY(s) json_str_eq(&r->doc, key, s)
+#define NULLV json_is_null(&r->doc, val)
+
+/* ---- bmd[] -------------------------------------------------------------- */
+
+typedef struct {
+  op_bmd *b;
+  bool site, t, date;
+} bmd_ctx;
+
+static bool bmd_member(rd *r, int key, int val, void *vctx) {
+  bmd_ctx *c = vctx;
+  if (KEY("site")) { c->site = true; return rd_code(r, val, op_site_str, OP_N_site, &c->b->site); }
+  if (KEY("t_score")) {
+    c->t = true;
+    return rd_number(r, val, KB_TH(r->kb, V_T_MIN), KB_TH(r->kb, V_T_MAX), &c->b->t_score);
+  }
+  if (KEY("bmd_g_cm2")) {
+    if (NULLV) return true;
+    c->b->has_bmd = true;
+    return rd_number(r, val, KB_TH(r->kb, V_BMD_MIN), KB_TH(r->kb, V_BMD_MAX), &c->b->bmd);
+  }
+  if (KEY("date")) { c->date = true; return rd_date(r, val, false, &c->b->date); }
+  return unknown_field(r, "site, t_score, bmd_g_cm2, date");
+}
+
+static bool bmd_elem(rd *r, int idx, int tok, void *vctx) {
+  op_record *rec = vctx;
+  bmd_ctx c = {&rec->bmd[idx], false, false, false};
+  if (!each_member(r, tok, bmd_member, &c)) return false;
+  if (!c.site) return fail(r, "site is required");
+  if (!c.t) return fail(r, "t_score is required");
+  if (!c.date) return fail(r, "date is required");
+  return true;
+}
+
+/* ---- frax --------------------------------------------------------------- */
+
+static bool frax_member(rd *r, int key, int val, void *vctx) {
+  op_frax *f = vctx;
+  double lo = KB_TH(r->kb, V_FRAX_MIN), hi = KB_TH(r->kb, V_FRAX_MAX);
+  if (KEY("major_osteoporotic_pct")) {
+    if (NULLV) return true;
+    f->has_mof = true;
+    return rd_number(r, val, lo, hi, &f->mof);
+  }
+  if (KEY("hip_pct")) {
+    if (NULLV) return true;
+    f->has_hip = true;
+    return rd_number(r, val, lo, hi, &f->hip);
+  }
+  if (KEY("date")) {
+    if (NULLV) return true;
+    f->has_date = true;
+    return rd_date(r, val, false, &f->date);
+  }
+  return unknown_field(r, "major_osteoporotic_pct, hip_pct, date");
+}
+
+/* ---- fractures[] -------------------------------------------------------- */
+
+typedef struct {
+  op_fracture *f;
+  bool site, date, year;
+} fx_ctx;
+
+static bool fx_member(rd *r, int key, int val, void *vctx) {
+  fx_ctx *c = vctx;
+  if (KEY("site")) { c->site = true; return rd_code(r, val, op_fx_site_str, OP_N_fx_site, &c->f->site); }
+  if (KEY("date")) { c->date = true; return rd_date(r, val, false, &c->f->date); }
+  if (KEY("year")) {
+    int y, asy, m, d;
+    date_to_ymd(r->as_of, &asy, &m, &d);
+    if (!rd_int(r, val, 1900, asy, &y)) return false;
+    c->year = true;
+    c->f->year_only = true;
+    /* A year alone is taken as 1 July (patient-record.md) */
+    c->f->date = date_from_ymd(y, 7, 1);
+    if (c->f->date > r->as_of) c->f->date = r->as_of;
+    return true;
+  }
+  if (KEY("mechanism")) return rd_code(r, val, op_mechanism_str, OP_N_mechanism, &c->f->mechanism);
+  return unknown_field(r, "site, date, year, mechanism");
+}
+
+static bool fx_elem(rd *r, int idx, int tok, void *vctx) {
+  op_record *rec = vctx;
+  fx_ctx c = {&rec->fractures[idx], false, false, false};
+  c.f->mechanism = OP_MECH_FRAGILITY;
+  if (!each_member(r, tok, fx_member, &c)) return false;
+  if (!c.site) return fail(r, "site is required");
+  if (c.date && c.year) return fail(r, "give either date or year, not both");
+  if (!c.date && !c.year) return fail(r, "date (or year) is required");
+  return true;
+}
+
+/* ---- therapies[] -------------------------------------------------------- */
+
+typedef struct {
+  op_therapy *t;
+  bool agent, start;
+  int end_key, last_key; /* key tokens, for error paths */
+} th_ctx;
+
+static bool th_member(rd *r, int key, int val, void *vctx) {
+  th_ctx *c = vctx;
+  op_therapy *t = c->t;
+  if (KEY("agent")) { c->agent = true; return rd_code(r, val, op_agent_str, OP_N_agent, &t->agent); }
+  if (KEY("start")) { c->start = true; return rd_date(r, val, false, &t->start); }
+  if (KEY("end")) {
+    if (NULLV) return true;
+    t->has_end = true;
+    return rd_date(r, val, true, &t->end);
+  }
+  if (KEY("last_dose")) {
+    if (NULLV) return true;
+    t->has_last_dose = true;
+    return rd_date(r, val, false, &t->last_dose);
+  }
+  if (KEY("doses")) {
+    if (NULLV) return true;
+    t->has_doses = true;
+    return rd_int(r, val, 0, 100000, &t->doses);
+  }
+  if (KEY("stop_reason")) {
+    if (NULLV) return true;
+    t->has_stop_reason = true;
+    return rd_code(r, val, op_stop_reason_str, OP_N_stop_reason, &t->stop_reason);
+  }
+  return unknown_field(r, "agent, start, end, last_dose, doses, stop_reason");
+}
+
+static bool th_elem(rd *r, int idx, int tok, void *vctx) {
+  op_record *rec = vctx;
+  th_ctx c = {&rec->therapies[idx], false, false, 0, 0};
+  c.t->end = OP_NO_DATE;
+  if (!each_member(r, tok, th_member, &c)) return false;
+  op_therapy *t = c.t;
+  if (!c.agent) return fail(r, "agent is required");
+  if (!c.start) return fail(r, "start is required");
+  if (t->has_end && t->end < t->start) {
+    size_t old = push_key(r, "end");
+    char s[11];
+    date_format(t->start, s);
+    fail(r, "end is before start (%s)", s);
+    pop(r, old);
+    return false;
+  }
+  if (t->has_last_dose && t->last_dose < t->start) {
+    size_t old = push_key(r, "last_dose");
+    fail(r, "last_dose is before start");
+    pop(r, old);
+    return false;
+  }
+  if (t->has_last_dose && t->has_end && t->last_dose > t->end) {
+    size_t old = push_key(r, "last_dose");
+    fail(r, "last_dose is after end");
+    pop(r, old);
+    return false;
+  }
+  return true;
+}
+
+/* ---- medications[] ------------------------------------------------------ */
+
+typedef struct {
+  op_medication *m;
+  bool cls;
+} med_ctx;
+
+static bool med_member(rd *r, int key, int val, void *vctx) {
+  med_ctx *c = vctx;
+  op_medication *m = c->m;
+  if (KEY("class")) { c->cls = true; return rd_code(r, val, op_med_class_str, OP_N_med_class, &m->cls); }
+  if (KEY("dose_mg_per_day")) {
+    if (NULLV) return true;
+    m->has_dose = true;
+    return rd_nonneg(r, val, &m->dose);
+  }
+  if (KEY("start")) {
+    if (NULLV) return true;
+    m->has_start = true;
+    return rd_date(r, val, false, &m->start);
+  }
+  if (KEY("end")) {
+    if (NULLV) return true;
+    m->has_end = true;
+    return rd_date(r, val, true, &m->end);
+  }
+  if (KEY("name")) {
+    if (NULLV) return true;
+    return rd_string(r, val, &m->name);
+  }
+  return unknown_field(r, "class, dose_mg_per_day, start, end, name");
+}
+
+static bool med_elem(rd *r, int idx, int tok, void *vctx) {
+  op_record *rec = vctx;
+  med_ctx c = {&rec->meds[idx], false};
+  if (!each_member(r, tok, med_member, &c)) return false;
+  if (!c.cls) return fail(r, "class is required");
+  if (c.m->has_start && c.m->has_end && c.m->end < c.m->start) {
+    size_t old = push_key(r, "end");
+    fail(r, "end is before start");
+    pop(r, old);
+    return false;
+  }
+  return true;
+}
+
+/* ---- conditions[] ------------------------------------------------------- */
+
+typedef struct {
+  op_condition *c;
+  bool code;
+} cond_ctx;
+
+static bool cond_member(rd *r, int key, int val, void *vctx) {
+  cond_ctx *c = vctx;
+  if (KEY("code")) { c->code = true; return rd_code(r, val, op_condition_str, OP_N_condition, &c->c->code); }
+  if (KEY("date")) {
+    if (NULLV) return true;
+    c->c->has_date = true;
+    return rd_date(r, val, false, &c->c->date);
+  }
+  return unknown_field(r, "code, date");
+}
+
+static bool cond_elem(rd *r, int idx, int tok, void *vctx) {
+  op_record *rec = vctx;
+  cond_ctx c = {&rec->conditions[idx], false};
+  if (!each_member(r, tok, cond_member, &c)) return false;
+  if (!c.code) return fail(r, "code is required");
+  return true;
+}
+
+/* ---- labs --------------------------------------------------------------- */
+
+typedef struct {
+  op_marker *m;
+  bool value, date;
+} mk_ctx;
+
+static bool mk_member(rd *r, int key, int val, void *vctx) {
+  mk_ctx *c = vctx;
+  if (KEY("value")) { c->value = true; return rd_nonneg(r, val, &c->m->value); }
+  if (KEY("date")) { c->date = true; return rd_date(r, val, false, &c->m->date); }
+  return unknown_field(r, "value, date");
+}
+
+static bool mk_elem(rd *r, int idx, int tok, void *vctx) {
+  op_marker *arr = vctx;
+  mk_ctx c = {&arr[idx], false, false};
+  if (!each_member(r, tok, mk_member, &c)) return false;
+  if (!c.value) return fail(r, "value is required");
+  if (!c.date) return fail(r, "date is required");
+  return true;
+}
+
+static bool rd_markers(rd *r, int val, op_marker **out, int *n) {
+  if (r->doc.tok[val].type != JSMN_ARRAY) return fail_got(r, val, "an array of {value, date}");
+  *out = arena_array(r->a, (size_t)r->doc.tok[val].size + 1, sizeof(op_marker));
+  if (!*out) return fail(r, "out of memory");
+  return each_elem(r, val, mk_elem, *out, n);
+}
+
+static bool labs_member(rd *r, int key, int val, void *vctx) {
+  op_record *rec = vctx;
+  if (KEY("egfr_ml_min")) {
+    if (NULLV) return true;
+    rec->has_egfr = true;
+    return rd_nonneg(r, val, &rec->egfr);
+  }
+  if (KEY("creatinine_clearance_ml_min")) {
+    if (NULLV) return true;
+    rec->has_crcl = true;
+    return rd_nonneg(r, val, &rec->crcl);
+  }
+  if (KEY("calcium_mg_dl")) {
+    if (NULLV) return true;
+    rec->has_calcium = true;
+    return rd_nonneg(r, val, &rec->calcium);
+  }
+  if (KEY("vitamin_d_ng_ml")) {
+    if (NULLV) return true;
+    rec->has_vitd = true;
+    return rd_nonneg(r, val, &rec->vitd);
+  }
+  if (KEY("p1np")) return rd_markers(r, val, &rec->p1np, &rec->n_p1np);
+  if (KEY("ctx")) return rd_markers(r, val, &rec->ctx, &rec->n_ctx);
+  return unknown_field(r, "egfr_ml_min, creatinine_clearance_ml_min, calcium_mg_dl, vitamin_d_ng_ml, p1np, ctx");
+}
+
+static bool life_member(rd *r, int key, int val, void *vctx) {
+  op_record *rec = vctx;
+  if (KEY("smoker")) {
+    if (NULLV) return true;
+    bool b;
+    if (!rd_bool(r, val, &b)) return false;
+    rec->smoker = b;
+    return true;
+  }
+  if (KEY("alcohol_units_per_day")) {
+    if (NULLV) return true;
+    rec->has_alcohol = true;
+    return rd_nonneg(r, val, &rec->alcohol_units);
+  }
+  return unknown_field(r, "smoker, alcohol_units_per_day");
+}
+
+/* ---- the root ----------------------------------------------------------- */
+
+typedef struct {
+  bool sex, birth, age, menopause;
+  double age_years;
+  int age_key;
+} root_ctx;
+
+static bool rd_array_of(rd *r, int val, size_t elem, void **out, elem_fn fn, op_record *rec, int *n) {
+  if (r->doc.tok[val].type != JSMN_ARRAY) return fail_got(r, val, "an array");
+  *out = arena_array(r->a, (size_t)r->doc.tok[val].size + 1, elem);
+  if (!*out) return fail(r, "out of memory");
+  return each_elem(r, val, fn, rec, n);
+}
+
+typedef struct {
+  root_ctx c;
+  op_record *rec;
+} root_state;
+
+static bool root_member2(rd *r, int key, int val, void *vctx) {
+  root_state *s = vctx;
+  op_record *rec = s->rec;
+  if (KEY("id")) {
+    if (NULLV) return true;
+    return rd_string(r, val, &rec->id);
+  }
+  if (KEY("as_of")) {
+    if (NULLV) return true;
+    op_date d;
+    return rd_date(r, val, true, &d); /* already applied in the first pass */
+  }
+  if (KEY("sex")) { s->c.sex = true; return rd_code(r, val, op_sex_str, OP_N_sex, &rec->sex); }
+  if (KEY("birth_date")) {
+    if (NULLV) return true;
+    s->c.birth = true;
+    rec->has_birth_date = true;
+    return rd_date(r, val, false, &rec->birth_date);
+  }
+  if (KEY("age")) {
+    if (NULLV) return true;
+    s->c.age = true;
+    s->c.age_key = key;
+    return rd_number(r, val, 0, KB_TH(r->kb, V_AGE_MAX), &s->c.age_years);
+  }
+  if (KEY("menopause")) {
+    if (NULLV) return true;
+    s->c.menopause = true;
+    return rd_code(r, val, op_menopause_str, OP_N_menopause, &rec->menopause);
+  }
+  if (KEY("weight_kg")) {
+    if (NULLV) return true;
+    rec->has_weight = true;
+    return rd_number(r, val, 0.1, 1000, &rec->weight_kg);
+  }
+  if (KEY("height_cm")) {
+    if (NULLV) return true;
+    rec->has_height = true;
+    return rd_number(r, val, 1, 300, &rec->height_cm);
+  }
+  if (KEY("bmd")) return rd_array_of(r, val, sizeof(op_bmd), (void **)&rec->bmd, bmd_elem, rec, &rec->n_bmd);
+  if (KEY("frax")) {
+    if (NULLV) return true;
+    rec->frax.present = true;
+    return each_member(r, val, frax_member, &rec->frax);
+  }
+  if (KEY("fractures"))
+    return rd_array_of(r, val, sizeof(op_fracture), (void **)&rec->fractures, fx_elem, rec, &rec->n_fractures);
+  if (KEY("falls_past_year")) {
+    if (NULLV) return true;
+    rec->has_falls = true;
+    return rd_int(r, val, 0, 10000, &rec->falls_past_year);
+  }
+  if (KEY("therapies"))
+    return rd_array_of(r, val, sizeof(op_therapy), (void **)&rec->therapies, th_elem, rec, &rec->n_therapies);
+  if (KEY("medications"))
+    return rd_array_of(r, val, sizeof(op_medication), (void **)&rec->meds, med_elem, rec, &rec->n_meds);
+  if (KEY("conditions"))
+    return rd_array_of(r, val, sizeof(op_condition), (void **)&rec->conditions, cond_elem, rec, &rec->n_conditions);
+  if (KEY("labs")) return each_member(r, val, labs_member, rec);
+  if (KEY("lifestyle")) return each_member(r, val, life_member, rec);
+  if (KEY("extensions")) {
+    if (r->doc.tok[val].type != JSMN_OBJECT) return fail_got(r, val, "an object");
+    return true; /* ignored by contract */
+  }
+  return unknown_field(r,
+                       "id, as_of, sex, birth_date, age, menopause, weight_kg, height_cm, bmd, frax, "
+                       "fractures, falls_past_year, therapies, medications, conditions, labs, "
+                       "lifestyle, extensions");
+}
+
+op_status record_read(arena *a, const op_kb *kb, const char *json, size_t len,
+                      const char *as_of_override, const char *today,
+                      op_record *rec, op_error *err) {
+  rd r = {.a = a, .kb = kb, .err = err};
+  memset(rec, 0, sizeof *rec);
+  memset(err, 0, sizeof *err);
+  rec->menopause = -1;
+  rec->smoker = -1;
+  char msg[512];
+  if (json_parse(a, json, len, &r.doc, msg, sizeof msg) != 0) {
+    err->status = OP_ERR_INPUT;
+    snprintf(err->message, sizeof err->message, "%s", msg);
+    return OP_ERR_INPUT;
+  }
+  if (r.doc.tok[0].type != JSMN_OBJECT) {
+    fail_got(&r, 0, "a JSON object (one patient record)");
+    return OP_ERR_INPUT;
+  }
+  /* First pass: as_of, which every other date is checked against. */
+  if (as_of_override) {
+    if (!date_parse(as_of_override, strlen(as_of_override), &r.as_of)) {
+      err->status = OP_ERR_INPUT;
+      snprintf(err->path, sizeof err->path, "as_of");
+      snprintf(err->message, sizeof err->message, "--as-of: expected a real calendar date YYYY-MM-DD, got \"%s\"",
+               as_of_override);
+      return OP_ERR_INPUT;
+    }
+    r.as_of_known = true;
+  } else {
+    int j = 1;
+    for (int m = 0; m < r.doc.tok[0].size; m++) {
+      if (json_str_eq(&r.doc, j, "as_of") && !json_is_null(&r.doc, j + 1)) {
+        size_t old = push_key(&r, "as_of");
+        if (!rd_date(&r, j + 1, true, &r.as_of)) return OP_ERR_INPUT;
+        pop(&r, old);
+        r.as_of_known = true;
+      }
+      j = json_next(&r.doc, j + 1);
+    }
+    if (!r.as_of_known) {
+      if (!today || !date_parse(today, strlen(today), &r.as_of)) {
+        err->status = OP_ERR_INPUT;
+        snprintf(err->path, sizeof err->path, "as_of");
+        snprintf(err->message, sizeof err->message, "as_of: no date given and no current date available");
+        return OP_ERR_INPUT;
+      }
+      r.as_of_known = true;
+    }
+  }
+  rec->as_of = r.as_of;
+  root_state s = {{0}, rec};
+  if (!each_member(&r, 0, root_member2, &s)) return OP_ERR_INPUT;
+  if (!s.c.sex) {
+    fail(&r, "sex is required (female or male)");
+    snprintf(err->path, sizeof err->path, "sex");
+    return OP_ERR_INPUT;
+  }
+  if (!s.c.birth && !s.c.age) {
+    fail(&r, "birth_date or age is required");
+    snprintf(err->path, sizeof err->path, "birth_date");
+    return OP_ERR_INPUT;
+  }
+  if (s.c.birth) {
+    rec->age = date_years_between(rec->birth_date, rec->as_of);
+    if (rec->age > KB_TH(kb, V_AGE_MAX)) {
+      size_t old = push_key(&r, "birth_date");
+      fail(&r, "gives an age of %d years, more than %g", rec->age, KB_TH(kb, V_AGE_MAX));
+      pop(&r, old);
+      return OP_ERR_INPUT;
+    }
+    if (s.c.age && (int)floor(s.c.age_years) != rec->age) {
+      size_t old = push_key(&r, "age");
+      fail(&r, "age %g does not match birth_date (age %d at as_of)", s.c.age_years, rec->age);
+      pop(&r, old);
+      return OP_ERR_INPUT;
+    }
+  } else {
+    rec->age = (int)floor(s.c.age_years);
+  }
+  if (s.c.menopause && rec->sex == OP_SEX_MALE) {
+    size_t old = push_key(&r, "menopause");
+    fail(&r, "menopause is recorded for women only (sex is male)");
+    pop(&r, old);
+    return OP_ERR_INPUT;
+  }
+  return OP_OK;
+}

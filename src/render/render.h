@@ -1,0 +1,20 @@
+/*
+** render.h: the plan's renderings. Renderers only format: every decision
+** and every text is already in the plan (plan.h) or the knowledge base.
+*/
+#ifndef OSTEO_RENDER_H
+#define OSTEO_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../engine/plan.h"
+#include "../util/arena.h"
+#include "osteoplan.h"
+
+/* The JSON plan of spec/plan.md. */
+const char *render_json(arena *a, const op_plan *p, bool pretty, size_t *len);
+/* Clinician or patient document as text, Markdown or HTML. */
+const char *render_doc(arena *a, const op_plan *p, op_format fmt, bool patient, bool color, size_t *len);
+
+#endif

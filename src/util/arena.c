@@ -1,0 +1,109 @@
+/*
+** arena.c: blocks chained in a list; allocation bumps a pointer in the
+** newest block. Big requests get a block of their own.
+*/
+#include "arena.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct block {
+  struct block *next;
+  size_t size, used;
+  _Alignas(16) unsigned char data[];
+} block;
+
+struct arena {
+  block *head;
+  size_t block_size;
+};
+
+static block *block_new(size_t size) {
+  block *b = malloc(sizeof(block) + size);
+  if (!b) return NULL;
+  b->next = NULL;
+  b->size = size;
+  b->used = 0;
+  return b;
+}
+
+arena *arena_create(size_t first_block) {
+  arena *a = malloc(sizeof *a);
+  if (!a) return NULL;
+  a->block_size = first_block < 1024 ? 1024 : first_block;
+  a->head = block_new(a->block_size);
+  if (!a->head) {
+    free(a);
+    return NULL;
+  }
+  return a;
+}
+
+void arena_destroy(arena *a) {
+  if (!a) return;
+  block *b = a->head;
+  while (b) {
+    block *n = b->next;
+    free(b);
+    b = n;
+  }
+  free(a);
+}
+
+void arena_reset(arena *a) {
+  block *b = a->head;
+  while (b->next) { /* keep only the oldest (first) block */
+    block *n = b->next;
+    b->next = NULL;
+    free(b);
+    b = n;
+  }
+  /* b is now the last in the chain, which is the first block allocated */
+  a->head = b;
+  a->head->used = 0;
+}
+
+void *arena_alloc(arena *a, size_t n) {
+  if (n > SIZE_MAX / 2) return NULL;
+  n = (n + 15) & ~(size_t)15;
+  block *b = a->head;
+  if (b->size - b->used < n) {
+    size_t sz = n > a->block_size ? n : a->block_size;
+    block *nb = block_new(sz);
+    if (!nb) return NULL;
+    /* Keep the fuller block behind: new blocks go to the front so the bump
+    ** pointer always works on the newest one. */
+    nb->next = a->head;
+    a->head = nb;
+    if (a->block_size < (1u << 20)) a->block_size *= 2;
+    b = nb;
+  }
+  void *p = b->data + b->used;
+  b->used += n;
+  memset(p, 0, n);
+  return p;
+}
+
+void *arena_array(arena *a, size_t count, size_t size) {
+  if (size && count > SIZE_MAX / size) return NULL;
+  return arena_alloc(a, count * size);
+}
+
+char *arena_strndup(arena *a, const char *s, size_t n) {
+  char *p = arena_alloc(a, n + 1);
+  if (!p) return NULL;
+  memcpy(p, s, n);
+  p[n] = 0;
+  return p;
+}
+
+char *arena_strdup(arena *a, const char *s) {
+  return arena_strndup(a, s, strlen(s));
+}
+
+void *arena_grow(arena *a, void *old, size_t old_size, size_t new_size) {
+  void *p = arena_alloc(a, new_size);
+  if (p && old && old_size) memcpy(p, old, old_size < new_size ? old_size : new_size);
+  return p;
+}

@@ -1,0 +1,94 @@
+/*
+** date.c: civil-from-days and days-from-civil (H. Hinnant's algorithms),
+** which are exact for the whole proleptic Gregorian calendar.
+*/
+#include "date.h"
+
+#include <math.h>
+#include <stdio.h>
+
+static bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+static int days_in_month(int y, int m) {
+  static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && is_leap(y) ? 29 : dm[m - 1];
+}
+
+op_date date_from_ymd(int y, int m, int d) {
+  y -= m <= 2;
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = (unsigned)(y - era * 400);
+  const unsigned doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + (int)doe - 719468;
+}
+
+void date_to_ymd(op_date z, int *y, int *m, int *d) {
+  z += 719468;
+  const int era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = (unsigned)(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int yy = (int)yoe + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+  *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+  *y = yy + (*m <= 2);
+}
+
+static int digits(const char *s, int n) {
+  int v = 0;
+  for (int i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
+bool date_parse(const char *s, size_t n, op_date *out) {
+  if (n != 10 || s[4] != '-' || s[7] != '-') return false;
+  int y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
+  if (y < 1 || m < 1 || m > 12 || d < 1) return false;
+  if (d > days_in_month(y, m)) return false;
+  *out = date_from_ymd(y, m, d);
+  return true;
+}
+
+void date_format(op_date d, char buf[11]) {
+  int y, m, dd;
+  date_to_ymd(d, &y, &m, &dd);
+  /* y is 1..9999, m 1..12, dd 1..31 by construction; the masks tell the
+  ** compiler so. */
+  snprintf(buf, 11, "%04d-%02d-%02d", (y % 10000 + 10000) % 10000, (m & 15) % 13, (dd & 31) % 32);
+}
+
+op_date date_add_months(op_date d, int n) {
+  int y, m, dd;
+  date_to_ymd(d, &y, &m, &dd);
+  int total = y * 12 + (m - 1) + n;
+  int ny = total / 12, nm = total % 12 + 1;
+  if (total < 0) return d; /* before year 0: not a real case, keep d */
+  int dim = days_in_month(ny, nm);
+  return date_from_ymd(ny, nm, dd > dim ? dim : dd);
+}
+
+int date_years_between(op_date birth, op_date on) {
+  int by, bm, bd, y, m, d;
+  date_to_ymd(birth, &by, &bm, &bd);
+  date_to_ymd(on, &y, &m, &d);
+  int age = y - by;
+  if (m < bm || (m == bm && d < bd)) age--;
+  return age;
+}
+
+double date_months_between(op_date from, op_date to) {
+  return (double)(to - from) / OP_DAYS_PER_MONTH;
+}
+
+int date_whole_months_between(op_date from, op_date to) {
+  return (int)floor(date_months_between(from, to));
+}
+
+bool date_within_months_before(op_date date, op_date ref, double months) {
+  return date <= ref && (double)(ref - date) <= months * OP_DAYS_PER_MONTH;
+}

@@ -1,0 +1,39 @@
+/*
+** date.h: calendar dates as day numbers, and the spec's time arithmetic.
+**
+** A date is an int: days since 1970-01-01 (proleptic Gregorian). The spec
+** (spec/README.md) fixes how spans are measured: 1 month = 30.4375 days,
+** 1 year = 365.25 days; "N months after" a date is the same day N calendar
+** months later, clamped to the month's end. These are unit definitions of
+** the contract, not clinical numbers, so they live here.
+*/
+#ifndef OSTEO_DATE_H
+#define OSTEO_DATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define OP_DAYS_PER_MONTH 30.4375
+#define OP_DAYS_PER_YEAR 365.25
+#define OP_NO_DATE (-2147483647 - 1)
+
+typedef int op_date;
+
+/* Strict YYYY-MM-DD (exactly 10 bytes, a real calendar day, year 1..9999). */
+bool date_parse(const char *s, size_t n, op_date *out);
+op_date date_from_ymd(int y, int m, int d);
+void date_to_ymd(op_date d, int *y, int *m, int *dd);
+/* Writes "YYYY-MM-DD" and a NUL into buf (11 bytes). */
+void date_format(op_date d, char buf[11]);
+/* The same day of the month n calendar months later (n may be negative),
+** clamped to the last day of the target month. */
+op_date date_add_months(op_date d, int n);
+/* Whole years from birth to on (age at a date). */
+int date_years_between(op_date birth, op_date on);
+/* Span in months (days / 30.4375) and whole months (floor). */
+double date_months_between(op_date from, op_date to);
+int date_whole_months_between(op_date from, op_date to);
+/* "date within N months before ref": ref - date <= N * 30.4375 and date <= ref. */
+bool date_within_months_before(op_date date, op_date ref, double months);
+
+#endif

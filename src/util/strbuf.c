@@ -1,0 +1,62 @@
+/*
+** strbuf.c: doubling growth inside the arena; the old storage is simply left
+** behind for the arena to free.
+*/
+#include "strbuf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void sb_init(strbuf *b, arena *a) {
+  b->a = a;
+  b->p = NULL;
+  b->len = b->cap = 0;
+  b->oom = false;
+}
+
+static bool reserve(strbuf *b, size_t extra) {
+  if (b->oom) return false;
+  if (b->len + extra + 1 <= b->cap) return true;
+  size_t cap = b->cap ? b->cap : 256;
+  while (cap < b->len + extra + 1) cap *= 2;
+  char *p = arena_grow(b->a, b->p, b->len, cap);
+  if (!p) {
+    b->oom = true;
+    return false;
+  }
+  b->p = p;
+  b->cap = cap;
+  return true;
+}
+
+void sb_putn(strbuf *b, const char *s, size_t n) {
+  if (!reserve(b, n)) return;
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+  b->p[b->len] = 0;
+}
+
+void sb_puts(strbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
+void sb_putc(strbuf *b, char c) { sb_putn(b, &c, 1); }
+
+void sb_vprintf(strbuf *b, const char *fmt, va_list ap) {
+  va_list ap2;
+  va_copy(ap2, ap);
+  int n = vsnprintf(NULL, 0, fmt, ap2);
+  va_end(ap2);
+  if (n < 0 || !reserve(b, (size_t)n)) return;
+  vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+  b->len += (size_t)n;
+}
+
+void sb_printf(strbuf *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  sb_vprintf(b, fmt, ap);
+  va_end(ap);
+}
+
+const char *sb_str(strbuf *b) {
+  if (!b->p) return "";
+  return b->p;
+}

@@ -1,0 +1,30 @@
+/*
+** strbuf.h: an append-only string in an arena, used by every renderer.
+*/
+#ifndef OSTEO_STRBUF_H
+#define OSTEO_STRBUF_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arena.h"
+
+typedef struct {
+  arena *a;
+  char *p;
+  size_t len, cap;
+  bool oom; /* sticky: set when an append could not get memory */
+} strbuf;
+
+void sb_init(strbuf *b, arena *a);
+void sb_putn(strbuf *b, const char *s, size_t n);
+void sb_puts(strbuf *b, const char *s);
+void sb_putc(strbuf *b, char c);
+void sb_printf(strbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void sb_vprintf(strbuf *b, const char *fmt, va_list ap);
+/* A NUL-terminated view of the contents (valid until the next append). */
+const char *sb_str(strbuf *b);
+
+#endif
