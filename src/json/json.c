@@ -10,6 +10,10 @@
 
 /* Largest JSON document a single record may be; jsmn offsets are ints. */
 #define JSON_MAX_BYTES (64u * 1024u * 1024u)
+/* Deepest nesting accepted. A record needs four levels; the bound leaves room
+** for "extensions" while keeping jsmn's closing-bracket walk (linear in the
+** depth) from turning hostile input into quadratic work. */
+#define JSON_MAX_DEPTH 64
 
 void json_line_col(const char *text, size_t off, int *line, int *col) {
   int l = 1, c = 1;
@@ -248,6 +252,24 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc,
   if (memchr(text, 0, len)) {
     const char *z = memchr(text, 0, len);
     return fail(text, (size_t)(z - text), msg, msgsz, "NUL byte in input");
+  }
+  /* One linear pass over the bytes for the nesting depth (strings skipped). */
+  {
+    int depth = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < len; i++) {
+      char ch = text[i];
+      if (in_str) {
+        if (ch == '\\') i++;
+        else if (ch == '"') in_str = false;
+      } else if (ch == '"') {
+        in_str = true;
+      } else if (ch == '{' || ch == '[') {
+        if (++depth > JSON_MAX_DEPTH) return fail(text, i, msg, msgsz, "nested more than 64 levels deep");
+      } else if (ch == '}' || ch == ']') {
+        depth--;
+      }
+    }
   }
   /* A record has roughly one token per 8 bytes; grow on demand. jsmn resumes
   ** where it stopped when given a larger array. */

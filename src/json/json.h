@@ -19,7 +19,10 @@
 
 #include "../util/arena.h"
 
+/* Parent links make closing a container O(1); without them jsmn walks back
+** over every token, which is quadratic on deeply nested input. */
 #define JSMN_STRICT
+#define JSMN_PARENT_LINKS
 #define JSMN_STATIC
 #include <jsmn.h>
 

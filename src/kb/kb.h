@@ -136,7 +136,8 @@ OP_DECLARE_CODES(agent_class, OP_AGENT_CLASS_LIST)
   X(UI_PATIENT, "patient") X(UI_AGE, "age") X(UI_LOWEST_T, "lowest_t_score") \
   X(UI_DIAGNOSIS_CODES, "diagnosis_codes") X(UI_APPLIED, "applied")         \
   X(UI_FOLLOW_WITH, "follow_with") X(UI_NO_PHASES, "no_phases")             \
-  X(UI_INPUT_NOTES, "input_notes") X(UI_DISCLAIMER, "disclaimer")
+  X(UI_INPUT_NOTES, "input_notes") X(UI_DISCLAIMER, "disclaimer")         \
+  X(UI_BEST_CHOICE, "best_choice") X(UI_SOURCES_NOTE, "sources_note")
 OP_DECLARE_CODES(ui, OP_UI_LIST)
 
 #define OP_MAX_SOURCES 32

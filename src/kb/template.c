@@ -29,5 +29,9 @@ const char *tmpl_fill(arena *a, const char *t, const tmpl_var *vars, int n) {
     else sb_putn(&b, open, len + 2);
     t = close + 1;
   }
-  return b.oom ? "" : arena_strdup(a, sb_str(&b));
+  if (b.oom) return "";
+  /* an empty placeholder at the end must not leave a dangling space */
+  size_t len = b.len;
+  while (len && b.p[len - 1] == ' ') len--;
+  return arena_strndup(a, b.p, len);
 }

@@ -27,6 +27,14 @@ static const char *ui(ctx *c, op_ui_t k) { return kb_ui(c->kb, k, c->patient); }
 
 static const char *fmt(ctx *c, const char *f, tmpl_var *v, int n) { return tmpl_fill(c->a, f, v, n); }
 
+/* Upper case for the decision label (ASCII; the texts are English). */
+static const char *upper(ctx *c, const char *s) {
+  char *u = arena_strdup(c->a, s);
+  for (char *q = u; *q; q++)
+    if (*q >= 'a' && *q <= 'z') *q = (char)(*q - 'a' + 'A');
+  return u;
+}
+
 static const char *date_s(ctx *c, op_date d) {
   char buf[11];
   date_format(d, buf);
@@ -55,13 +63,15 @@ static doc_tone tone_of(int severity) {
 }
 
 /* "romosozumab 210 mg subcutaneous monthly, 12 months" */
-static const char *agent_line(ctx *c, const op_phase *ph, int agent) {
+static const char *agent_line(ctx *c, const op_phase *ph, int agent, bool first) {
   const kb_agent *g = &c->kb->agent[agent];
   const char *len = ph->has_months ? fmt(c, "{months} {level}", (tmpl_var[]){{"months", num_s(c, ph->months)},
                                                                                {"level", ui(c, OP_UI_MONTHS)}}, 2)
                                    : ui(c, OP_UI_OPEN_ENDED);
   if (c->patient)
-    return fmt(c, "{agent}: {other}.", (tmpl_var[]){{"agent", g->patient_name}, {"other", g->patient_how}}, 2);
+    return fmt(c, first ? "{level} {agent}: {other}." : "{agent}: {other}.",
+               (tmpl_var[]){{"level", ui(c, OP_UI_BEST_CHOICE)},
+                                                          {"agent", g->patient_name}, {"other", g->patient_how}}, 3);
   return fmt(c, "{agent} {dose} {other} {level}, {months}",
              (tmpl_var[]){{"agent", g->name}, {"dose", g->dose}, {"other", g->route}, {"level", g->frequency},
                           {"months", len}},
@@ -85,16 +95,16 @@ static void decision(ctx *c) {
   doc_heading(&c->d, ui(c, OP_UI_DECISION));
   const char *action = c->patient ? kb->action[p->action].patient : kb->action[p->action].clinician;
   if (!p->n_phases) {
-    doc_para(&c->d, DOC_GOOD, c->patient ? NULL : "ACTION:", action);
+    doc_para(&c->d, DOC_GOOD, NULL, c->patient ? action : upper(c, action));
   }
   for (int i = 0; i < p->n_phases; i++) {
     const op_phase *ph = &p->phases[i];
     if (!ph->n) continue;
-    const char *label = i == 0 ? (c->patient ? action : fmt(c, "{other}:", (tmpl_var[]){{"other", action}}, 1))
-                               : (c->patient ? ui(c, OP_UI_THEN) : fmt(c, "{other}:", (tmpl_var[]){{"other", ui(c, OP_UI_THEN)}}, 1));
+    const char *label = i == 0 ? (c->patient ? action : upper(c, fmt(c, "{other}:", (tmpl_var[]){{"other", action}}, 1)))
+                               : (c->patient ? ui(c, OP_UI_THEN) : upper(c, fmt(c, "{other}:", (tmpl_var[]){{"other", ui(c, OP_UI_THEN)}}, 1)));
     const char *intent = c->patient ? kb->intent[ph->intent].patient : kb->intent[ph->intent].clinician;
-    const char *line = fmt(c, c->patient ? "{other} It is {level}." : "{other} ({level})",
-                           (tmpl_var[]){{"other", agent_line(c, ph, ph->agents[0])}, {"level", intent}}, 2);
+    const char *line = fmt(c, c->patient ? "{other} It is {level}." : "{other} [{level}]",
+                           (tmpl_var[]){{"other", agent_line(c, ph, ph->agents[0], i == 0)}, {"level", intent}}, 2);
     doc_para(&c->d, i == 0 ? DOC_GOOD : DOC_PLAIN, label, line);
     const char *alt = alternatives(c, ph);
     if (alt) doc_item(&c->d, DOC_PLAIN, fmt(c, c->patient ? "{other}:" : "{other}:",
@@ -275,10 +285,7 @@ static void sources(ctx *c) {
   for (int i = 0; i < kb->n_sources; i++) {
     if (!(p->all_sources & ((op_srcset)1 << i))) continue;
     const kb_source *s = &kb->sources[i];
-    if (c->patient) {
-      if (!strcmp(s->kind, "seed")) doc_item(&c->d, DOC_PLAIN, NULL, s->title);
-      continue;
-    }
+    if (c->patient) continue; /* titles are for clinicians; the note below says where */
     strbuf b;
     sb_init(&b, c->a);
     sb_puts(&b, s->title);
@@ -288,6 +295,7 @@ static void sources(ctx *c) {
     if (s->file) sb_puts(&b, ")");
     doc_item(&c->d, DOC_PLAIN, fmt(c, "{other}:", (tmpl_var[]){{"other", s->id}}, 1), arena_strdup(c->a, sb_str(&b)));
   }
+  doc_para(&c->d, DOC_PLAIN, NULL, ui(c, OP_UI_SOURCES_NOTE));
   doc_para(&c->d, DOC_PLAIN, fmt(c, "{other}:", (tmpl_var[]){{"other", ui(c, OP_UI_KNOWLEDGE_BASE)}}, 1),
            fmt(c, c->patient ? "{other}, {date}." : "{other} ({level}, updated {date}; profile {from})",
                (tmpl_var[]){{"other", kb->version}, {"level", kb->status}, {"date", kb->updated},

@@ -1,0 +1,123 @@
+/*
+** test_kb.c: the knowledge-base loader accepts the default and rejects a
+** malformed or inconsistent copy with file:line and what is wrong.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "kb/kb.h"
+
+static void test_default_loads(void **s) {
+  (void)s;
+  char err[512] = "";
+  op_kb *kb = kb_load_default(err, sizeof err);
+  assert_non_null(kb);
+  assert_string_equal(kb->status, "approved");
+  assert_true(kb->n_sources >= 5);
+  assert_string_equal(kb->sources[0].id, "S000");
+  /* every code has both texts */
+  for (int i = 0; i < OP_N_alert; i++) {
+    assert_non_null(kb->alert[i].clinician);
+    assert_non_null(kb->alert[i].patient);
+    assert_true(kb->alert[i].sources != 0);
+  }
+  for (int i = 0; i < OP_N_criterion; i++) assert_true(kb->criterion[i].sources != 0);
+  assert_true(KB_TH(kb, T_OSTEOPOROSIS) < KB_TH(kb, T_LOW_BONE_MASS));
+  kb_free(kb);
+}
+
+/* Loads the default files with one replacement in one file; returns the
+** error (static buffer) or NULL when the copy loads. */
+static const char *load_with(const char *file, const char *find, const char *repl, int *line) {
+  static char err[1024];
+  kb_file files[16];
+  char *copy = NULL;
+  int n = op_kb_embedded_count;
+  *line = 0;
+  for (int i = 0; i < n; i++) {
+    files[i] = op_kb_embedded_files[i];
+    if (file && !strcmp(files[i].name, file)) {
+      const char *at = strstr(files[i].text, find);
+      assert_non_null(at); /* the test's anchor must exist */
+      for (const char *p = files[i].text; p < at; p++) *line += *p == '\n';
+      (*line)++;
+      size_t pre = (size_t)(at - files[i].text);
+      copy = malloc(strlen(files[i].text) + strlen(repl) + 1);
+      memcpy(copy, files[i].text, pre);
+      strcpy(copy + pre, repl);
+      strcat(copy, at + strlen(find));
+      files[i].text = copy;
+    }
+  }
+  if (file && !strcmp(file, "drop")) n--; /* the last file goes missing */
+  op_kb *kb = kb_load_files(files, n, err, sizeof err);
+  free(copy);
+  if (kb) {
+    kb_free(kb);
+    return NULL;
+  }
+  return err;
+}
+
+static void expect(const char *file, const char *find, const char *repl, const char *want, bool check_line) {
+  int line;
+  const char *err = load_with(file, find, repl, &line);
+  if (!err) fail_msg("'%s' -> '%s' in %s was accepted", find, repl, file);
+  if (!strstr(err, want)) fail_msg("error '%s' does not say '%s'", err, want);
+  if (check_line) {
+    char where[64];
+    snprintf(where, sizeof where, "%s:%d:", file, line);
+    if (strncmp(err, where, strlen(where))) fail_msg("error '%s' is not at %s", err, where);
+  }
+}
+
+static void test_rejects(void **s) {
+  (void)s;
+  expect("profile.ini", "t_score_osteoporosis = -2.5", "t_score_osteoporosis = minus 2.5", "expected a number", true);
+  expect("profile.ini", "frax_hip_high_pct = 3\n", "", "needs the number 'frax_hip_high_pct'", false);
+  expect("profile.ini", "frax_hip_high_pct = 3", "frax_hip_high_pct = 3\nfrax_hip_high_pct = 4", "given twice", false);
+  expect("texts.ini", "[criterion.frax_high]", "[criterion.frax_higher]", "no texts for criterion 'frax_high'", false);
+  expect("texts.ini", "[diagnosis.osteopenia]", "[diagnosis.osteopenia_x]\nclinician = x\npatient = y\n[diagnosis.osteopenia]",
+         "unknown section [diagnosis.osteopenia_x]", true);
+  expect("texts.ini", "[risk.low]\nclinician = low fracture risk",
+         "[risk.low]\nclinician = low fracture risk\ncolour = green", "unknown key 'colour'", false);
+  expect("texts.ini", "severity = critical", "severity = urgent", "severity must be critical, warning or info", true);
+  expect("texts.ini", "detail = {count} fragility fractures", "detail = {number} fragility fractures",
+         "unknown placeholder {number}", true);
+  expect("texts.ini", "sources = S004\n", "sources = S009\n", "source 'S009' does not exist", true);
+  expect("regimens.ini", "agents = alendronate, zoledronic_acid, denosumab, risedronate",
+         "agents = alendronate, zoledronic_acid, calcitonin", "unknown agent 'calcitonin'", true);
+  expect("agents.ini", "reasons = immunosuppression", "reasons = immunosupression", "unknown reason code", true);
+  expect("agents.ini", "class = pth_analog\nintent = anabolic", "class = pth_analog\nintent = antiresorptive",
+         "intent does not match its class", false);
+  expect("agents.ini", "[agent.denosumab]\nclass = rankl_inhibitor", "[agent.denosumab]\nclass = antibody",
+         "unknown class 'antibody'", false);
+  expect("sources.ini", "kind = label", "kind = website", "kind must be seed, guideline or label", false);
+  expect("profile.ini", "status = approved", "status = final", "status must be", true);
+  expect("profile.ini", "btm_window_to_months = 6", "btm_window_to_months = 1", "BTM window", false);
+  expect("disagreements.ini", "S001 = FRAX major osteoporotic >= 30% is very high risk\n", "",
+         "needs at least two positions", false);
+  expect("texts.ini", "[ui.title]", "title without brackets", "expected 'key = value'", true);
+  expect("drop", NULL, NULL, "file is missing", false);
+}
+
+static void test_load_dir_errors(void **s) {
+  (void)s;
+  char err[512];
+  assert_null(kb_load_dir("/nonexistent-osteoplan-kb", err, sizeof err));
+  assert_non_null(strstr(err, "cannot read"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_default_loads),
+      cmocka_unit_test(test_rejects),
+      cmocka_unit_test(test_load_dir_errors),
+  };
+  return cmocka_run_group_tests_name("kb", tests, NULL, NULL);
+}
