@@ -509,13 +509,13 @@ static void rule6_serm_ht(eng *e) {
     rule7(e);
     if (p->action == OP_ACT_START) {
       p->action = OP_ACT_SWITCH;
-      p->treatment_sources = 0;
-      set_rule(e, OP_RULE_SERM_HT_SWITCH, e->kb->risk[p->risk].clinician, agent);
-      for (int i = 0; i < p->n_phases; i++)
-        if (p->phases[i].n) {
-          int rg = p->phases[i].intent == OP_INTENT_ANABOLIC ? OP_RG_VERY_HIGH_ANABOLIC : OP_RG_HIGH_ANTIRESORPTIVE;
-          use_regimen(e, rg);
-        }
+      /* the usual regimens get this rule's rationale; a fallback (every
+      ** anabolic or antiresorptive avoided) keeps its own explanation */
+      if (p->rule == OP_RULE_START_HIGH || p->rule == OP_RULE_START_VERY_HIGH) {
+        op_srcset regimens = p->treatment_sources & ~e->kb->rule[p->rule].sources;
+        p->treatment_sources = regimens;
+        set_rule(e, OP_RULE_SERM_HT_SWITCH, e->kb->risk[p->risk].clinician, agent);
+      }
     }
     p->disagreement[OP_DG_ESTROGEN_RALOXIFENE] = true;
     return;

@@ -365,6 +365,25 @@ static bool check_template(loader *L, entry *e) {
   return true;
 }
 
+/* A required [prefix.code] section is missing: point at a misspelt sibling
+** when there is one, else at the first section of the same family. */
+static void missing_section(loader *L, const char *prefix, const char *const *codes, int n, const char *code,
+                            const char *deflt_file) {
+  size_t pl = strlen(prefix);
+  section *first = NULL;
+  for (int i = 0; i < L->ns; i++) {
+    section *s = &L->s[i];
+    if (strncmp(s->name, prefix, pl) || s->name[pl] != '.') continue;
+    if (!first) first = s;
+    if (code_of(codes, n, s->name + pl + 1) < 0) {
+      lerr(L, s->file, s->line, "unknown section [%s] (unknown code or typo; is it [%s.%s]?)", s->name, prefix, code);
+      return;
+    }
+  }
+  lerr(L, first ? first->file : deflt_file, first ? first->line : 0, "no [%s.%s] section: every %s code needs one",
+       prefix, code, prefix);
+}
+
 /* [prefix.code] with clinician and patient texts, optional detail and
 ** sources (required when need_sources). */
 static void bind_texts(loader *L, const char *prefix, const char *const *codes,
@@ -373,7 +392,7 @@ static void bind_texts(loader *L, const char *prefix, const char *const *codes,
   for (int i = 0; i < n && !L->failed; i++) {
     snprintf(sec, sizeof sec, "%s.%s", prefix, codes[i]);
     if (!find_section(L, sec)) {
-      lerr(L, "texts.ini", 0, "no texts for %s '%s': add a [%s] section", prefix, codes[i], sec);
+      missing_section(L, prefix, codes, n, codes[i], "texts.ini");
       return;
     }
     out[i].clinician = req_str(L, sec, "clinician");
@@ -451,7 +470,7 @@ static void bind(loader *L) {
     char sec[64];
     snprintf(sec, sizeof sec, "agent.%s", op_agent_str[a]);
     if (!find_section(L, sec)) {
-      lerr(L, "agents.ini", 0, "agent '%s' has no [%s] section", op_agent_str[a], sec);
+      missing_section(L, "agent", op_agent_str, OP_N_agent, op_agent_str[a], "agents.ini");
       return;
     }
     kb_agent *g = &kb->agent[a];
@@ -559,7 +578,8 @@ static void bind(loader *L) {
     char sec[96];
     snprintf(sec, sizeof sec, "disagreement.%s", op_disagreement_str[d]);
     if (!find_section(L, sec)) {
-      lerr(L, "disagreements.ini", 0, "disagreement '%s' has no [%s] section", op_disagreement_str[d], sec);
+      missing_section(L, "disagreement", op_disagreement_str, OP_N_disagreement, op_disagreement_str[d],
+                      "disagreements.ini");
       return;
     }
     kb_disagreement *g = &kb->disagreement[d];

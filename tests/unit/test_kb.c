@@ -81,7 +81,8 @@ static void test_rejects(void **s) {
   expect("profile.ini", "t_score_osteoporosis = -2.5", "t_score_osteoporosis = minus 2.5", "expected a number", true);
   expect("profile.ini", "frax_hip_high_pct = 3\n", "", "needs the number 'frax_hip_high_pct'", false);
   expect("profile.ini", "frax_hip_high_pct = 3", "frax_hip_high_pct = 3\nfrax_hip_high_pct = 4", "given twice", false);
-  expect("texts.ini", "[criterion.frax_high]", "[criterion.frax_higher]", "no texts for criterion 'frax_high'", false);
+  expect("texts.ini", "[criterion.frax_high]", "[criterion.frax_higher]", "unknown section [criterion.frax_higher]", true);
+  expect("texts.ini", "[criterion.frax_high]\n", "# [criterion.frax_high]\n[ui.extra]\n", "no [criterion.frax_high] section", false);
   expect("texts.ini", "[diagnosis.osteopenia]", "[diagnosis.osteopenia_x]\nclinician = x\npatient = y\n[diagnosis.osteopenia]",
          "unknown section [diagnosis.osteopenia_x]", true);
   expect("texts.ini", "[risk.low]\nclinician = low fracture risk",

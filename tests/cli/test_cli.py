@@ -1,0 +1,518 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `osteoplan` through the real binary.
+
+usage: test_cli.py BINARY GROUP
+GROUP is one of: vignettes, bad_input, options, kb, formats, readability,
+consistency. Each group prints one line per failure and closes with
+"N passed, M failed"; the exit status is 1 when anything failed.
+"""
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+VIGNETTES = os.path.join(ROOT, "tests", "vignettes")
+BIN = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "osteoplan")
+TMP = tempfile.mkdtemp(prefix="osteoplan-test-")
+
+passed = 0
+failed = 0
+
+
+def check(name, ok, why=""):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL %s: %s" % (name, why))
+
+
+def run(args, stdin=None, timeout=60):
+    p = subprocess.run([BIN] + args, input=stdin, capture_output=True, timeout=timeout)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def write(name, data):
+    path = os.path.join(TMP, name)
+    with open(path, "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+    return path
+
+
+def vignette_cases():
+    for f in sorted(os.listdir(VIGNETTES)):
+        if f.endswith(".json"):
+            with open(os.path.join(VIGNETTES, f)) as fh:
+                yield f, json.load(fh)
+
+
+def plan_for(record, extra=()):
+    path = write("rec.json", json.dumps(record))
+    rc, out, err = run(["assess", "--format", "json"] + list(extra) + [path])
+    return rc, (json.loads(out) if rc == 0 else None), err
+
+
+# ---- vignettes ---------------------------------------------------------------
+
+def check_expect(plan, exp):
+    bad = []
+    t = plan["treatment"]
+    phases = t["phases"]
+    if "diagnosis" in exp and plan["diagnosis"] != exp["diagnosis"]:
+        bad.append("diagnosis %s" % plan["diagnosis"])
+    if "risk" in exp and plan["risk"]["category"] != exp["risk"]:
+        bad.append("risk %s" % plan["risk"]["category"])
+    crit = [c["code"] for c in plan["risk"]["criteria"]]
+    bad += ["criterion %s missing" % c for c in exp.get("criteria", []) if c not in crit]
+    if "status" in exp and t["status"] != exp["status"]:
+        bad.append("status %s" % t["status"])
+    bad += ["finding %s missing" % f for f in exp.get("findings", []) if f not in t["findings"]]
+    if "action" in exp and t["action"] != exp["action"]:
+        bad.append("action %s" % t["action"])
+    if "phase_intents" in exp and [p["intent"] for p in phases] != exp["phase_intents"]:
+        bad.append("intents %s" % [p["intent"] for p in phases])
+    if "first_agent" in exp:
+        fa = phases[0]["options"][0]["agent"] if phases and phases[0]["options"] else None
+        if fa != exp["first_agent"]:
+            bad.append("first agent %s" % fa)
+    in_ph = {o["agent"] for p in phases for o in p["options"]}
+    bad += ["%s in phases" % a for a in exp.get("not_in_phases", []) if a in in_ph]
+    avoid = {a["agent"]: a["reasons"] for a in plan["avoid"]}
+    for a, rs in exp.get("avoid", {}).items():
+        if a not in avoid:
+            bad.append("%s not avoided" % a)
+        else:
+            bad += ["%s reason %s missing" % (a, r) for r in rs if r not in avoid[a]]
+    bad += ["%s avoided" % a for a in exp.get("not_avoided", []) if a in avoid]
+    nrec = {a["agent"] for a in plan["not_recommended"]}
+    bad += ["%s not in not_recommended" % a for a in exp.get("not_recommended", []) if a not in nrec]
+    alerts = {}
+    for a in plan["alerts"]:
+        alerts.setdefault(a["code"], set()).add(a["severity"])
+    for c, sev in exp.get("alerts", {}).items():
+        if sev not in alerts.get(c, set()):
+            bad.append("alert %s/%s missing" % (c, sev))
+    bad += ["alert %s present" % c for c in exp.get("no_alerts", []) if c in alerts]
+    mon = {m["code"]: m["due"] for m in plan["monitoring"]}
+    for c, due in exp.get("monitoring", {}).items():
+        if mon.get(c) != due:
+            bad.append("monitoring %s due %s" % (c, mon.get(c)))
+    return bad
+
+
+def group_vignettes():
+    for name, v in vignette_cases():
+        rc, plan, err = plan_for(v["patient"])
+        if rc != 0:
+            check(name, False, "exit %d: %s" % (rc, err.strip()))
+            continue
+        bad = check_expect(plan, v["expect"])
+        check(name, not bad, "; ".join(bad))
+        # the screen-style output is a subset of the same plan: same as --format json again
+        rc2, plan2, _ = plan_for(v["patient"])
+        check(name + " deterministic", plan == plan2)
+    inv = os.path.join(VIGNETTES, "invalid")
+    for f in sorted(os.listdir(inv)):
+        path = os.path.join(inv, f)
+        want = ""
+        if f.endswith(".json"):
+            with open(path) as fh:
+                v = json.load(fh)
+            want = v["expect_error_mentions"]
+            path = write("inv.json", json.dumps(v["patient"]))
+        rc, out, err = run(["assess", "--format", "json", path])
+        check("invalid/" + f, rc == 2 and not out and want in err, "rc=%d out=%r err=%r" % (rc, out[:60], err))
+
+
+# ---- bad input ---------------------------------------------------------------
+
+BASE = {"as_of": "2026-11-01", "sex": "female", "birth_date": "1955-01-01", "menopause": "post"}
+
+
+def group_bad_input():
+    cases = [
+        ("empty file", b"", "empty input"),
+        ("whitespace only", b" \n\t ", "empty input"),
+        ("byte-order mark", b"\xef\xbb\xbf" + json.dumps(BASE).encode(), "byte-order mark"),
+        ("NUL byte", json.dumps(BASE).encode()[:-1] + b"\x00}", "NUL"),
+        ("not JSON", b"sex: female", "not valid JSON"),
+        ("truncated", b'{"sex": "female", "age": 70,', "not valid JSON"),
+        ("trailing comma", b'{"sex": "female", "age": 70,}', "not valid JSON"),
+        ("invalid UTF-8", b'{"sex": "female", "age": 70, "id": "\xc3\x28"}', "invalid UTF-8"),
+        ("1e999", b'{"sex": "female", "age": 1e999}', "age"),
+        ("duplicate key", b'{"sex": "female", "age": 70, "age": 71}', "age"),
+        ("array root", b"[]", "a JSON object"),
+        ("string root", b'"x"', "a JSON object"),
+        ("deep nesting", b'{"extensions":' + b"[" * 100000 + b"]" * 100000 + b"}", "nested"),
+        ("wrong type", json.dumps(dict(BASE, bmd={"site": "total_hip"})).encode(), "bmd"),
+        ("null sex", json.dumps(dict(BASE, sex=None)).encode(), "sex"),
+        ("unknown code", json.dumps(dict(BASE, conditions=[{"code": "gout"}])).encode(), "conditions[0].code"),
+        ("reversed dates", json.dumps(dict(BASE, medications=[{"class": "other", "start": "2024-01-01", "end": "2023-01-01"}])).encode(),
+         "medications[0].end"),
+        ("date after as_of", json.dumps(dict(BASE, fractures=[{"site": "hip", "date": "2027-01-01"}])).encode(), "fractures[0].date"),
+        ("negative lab", json.dumps(dict(BASE, labs={"calcium_mg_dl": -1})).encode(), "labs.calcium_mg_dl"),
+        ("bad as_of", json.dumps(dict(BASE, as_of="2026-11-31")).encode(), "as_of"),
+    ]
+    for name, data, want in cases:
+        rc, out, err = run(["assess", "--format", "json", write("bad.json", data)])
+        check("bad input: " + name, rc == 2 and out == "" and want in err, "rc=%d out=%r err=%r" % (rc, out[:40], err[:200]))
+    # a line of more than 64 MiB is refused without reading it into the engine
+    big = os.path.join(TMP, "big.json")
+    with open(big, "wb") as f:
+        f.write(b'{"sex":"female","age":70,"id":"')
+        chunk = b"x" * (1 << 20)
+        for _ in range(70):
+            f.write(chunk)
+        f.write(b'"}')
+    rc, out, err = run(["assess", "--format", "json", big])
+    check("bad input: 70 MB record", rc == 2 and out == "" and "larger than" in err, "rc=%d err=%r" % (rc, err[:200]))
+    os.unlink(big)
+    rc, out, err = run(["assess", os.path.join(TMP, "does-not-exist.json")])
+    check("missing file", rc == 2 and out == "" and "No such file" in err, err)
+    rc, out, err = run(["assess", TMP])
+    check("directory", rc == 2 and out == "", "rc=%d %s" % (rc, err))
+
+
+# ---- options -----------------------------------------------------------------
+
+def group_options():
+    rc, out, err = run(["--help"])
+    check("--help", rc == 0 and "assess" in out)
+    rc, out, err = run(["assess", "--help"])
+    for opt in ("--format", "--audience", "--as-of", "--kb", "exit status"):
+        check("assess --help documents " + opt, rc == 0 and opt in out)
+    rc, out, err = run(["--version"])
+    check("--version", rc == 0 and re.search(r"osteoplan \d", out) and "knowledge base 2026" in out and "approved" in out, out)
+    rc, out, err = run([])
+    check("no command", rc == 2)
+    rc, out, err = run(["frobnicate"])
+    check("unknown command", rc == 2 and "unknown command" in err)
+    ex = os.path.join(ROOT, "examples", "patient.json")
+    rc, out, err = run(["assess", "--format", "yaml", ex])
+    check("bad --format", rc == 2 and out == "" and "--format" in err)
+    rc, out, err = run(["assess", "--audience", "family", ex])
+    check("bad --audience", rc == 2 and out == "")
+    rc, out, err = run(["assess", "--bogus", ex])
+    check("unknown option", rc == 2 and out == "")
+    rc, out, err = run(["assess", "--format"])
+    check("option without value", rc == 2)
+    rc, out, err = run(["assess", "--format", "json", ex, ex])
+    check("two files", rc == 2)
+    rc, out, err = run(["assess", "--format", "json", "-"], stdin=open(ex, "rb").read())
+    check("standard input", rc == 0 and json.loads(out)["patient_id"] == "p-001", err)
+    rc, out, err = run(["assess", "--format", "json", "--as-of", "2027-06-01", ex])
+    plan = json.loads(out) if rc == 0 else {}
+    check("--as-of overrides the record", plan.get("as_of") == "2027-06-01", err)
+    rc, out, err = run(["assess", "--format", "json", "--as-of", "2020-01-01", ex])
+    check("--as-of before the record's dates is bad input", rc == 2 and out == "" and "bmd[0].date" in err, err)
+    rc, out, err = run(["assess", "--format", "json", "--as-of", "2026-02-30", ex])
+    check("--as-of impossible date", rc == 2 and "--as-of" in err, err)
+    # no as_of anywhere: today's date is used
+    rec = dict(BASE)
+    del rec["as_of"]
+    rc, plan, err = plan_for(rec)
+    check("as_of defaults to today", rc == 0 and re.match(r"\d{4}-\d\d-\d\d$", plan["as_of"]), err)
+    rc, out, err = run(["assess", ex])  # stdout is a pipe: JSON by default
+    check("default format off a terminal is json", rc == 0 and out.lstrip().startswith("{"))
+
+
+# ---- knowledge base ----------------------------------------------------------
+
+def group_kb():
+    src = os.path.join(ROOT, "kb")
+    d = os.path.join(TMP, "kb")
+    shutil.copytree(src, d)
+    ex = os.path.join(ROOT, "examples", "patient.json")
+    rc, out, err = run(["assess", "--format", "json", "--kb", d, ex])
+    check("--kb with a good copy", rc == 0, err)
+    base = json.loads(out) if rc == 0 else None
+    rc2, out2, _ = run(["assess", "--format", "json", ex])
+    check("the copy gives the built-in plan", rc2 == 0 and json.loads(out2) == base)
+
+    def edit(fname, old, new):
+        shutil.rmtree(d)
+        shutil.copytree(src, d)
+        p = os.path.join(d, fname)
+        text = open(p).read()
+        assert old in text, old
+        line = text[: text.index(old)].count("\n") + 1
+        open(p, "w").write(text.replace(old, new, 1))
+        return line
+
+    # a clinical number really is data: move the osteoporosis threshold
+    edit("profile.ini", "t_score_osteoporosis = -2.5", "t_score_osteoporosis = -3.0")
+    rec = dict(BASE, bmd=[{"site": "total_hip", "t_score": -2.7, "date": "2026-01-01"}])
+    rc, plan, err = plan_for(rec, ["--kb", d])
+    check("threshold edited in kb/ changes the diagnosis", rc == 0 and plan["diagnosis"] == "osteopenia", err)
+    rc, plan, err = plan_for(rec)
+    check("built-in threshold unchanged", rc == 0 and plan["diagnosis"] == "osteoporosis", err)
+    # a preference order is data
+    edit("regimens.ini", "agents = alendronate, risedronate, zoledronic_acid, denosumab",
+         "agents = risedronate, alendronate, zoledronic_acid, denosumab")
+    rc, plan, err = plan_for(rec, ["--kb", d])
+    check("preference order edited in kb/", rc == 0 and plan["treatment"]["phases"][0]["options"][0]["agent"] == "risedronate", err)
+    # rejected copies: file:line and what
+    bad = [
+        ("profile.ini", "t_score_osteoporosis = -2.5", "t_score_osteoporosis = low", "expected a number"),
+        ("texts.ini", "[risk.low]", "[risk.lowish]", "unknown section [risk.lowish]"),
+        ("texts.ini", "sources = S004\n", "sources = S042\n", "source 'S042' does not exist"),
+        ("agents.ini", "reasons = immunosuppression", "reasons = immunity", "unknown reason code 'immunity'"),
+        ("regimens.ini", "agents = teriparatide\n", "agents = teriparatide, strontium\n", "unknown agent 'strontium'"),
+    ]
+    for fname, old, new, want in bad:
+        line = edit(fname, old, new)
+        rc, out, err = run(["assess", "--format", "json", "--kb", d, ex])
+        where = "%s:%d:" % (fname, line)
+        check("kb rejects: " + want, rc == 2 and out == "" and want in err and where in err, "rc=%d %s (want %s)" % (rc, err.strip(), where))
+    shutil.rmtree(d)
+    shutil.copytree(src, d)
+    os.unlink(os.path.join(d, "rules.ini"))
+    rc, out, err = run(["assess", "--kb", d, ex])
+    check("kb missing file", rc == 2 and "rules.ini" in err, err)
+
+
+# ---- formats -----------------------------------------------------------------
+
+CODE_RE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+
+
+def group_formats():
+    ex = os.path.join(ROOT, "examples", "patient.json")
+    rc, out, err = run(["assess", "--format", "text", ex])
+    check("text", rc == 0 and out.startswith("Osteoporosis treatment plan") and "\033[" not in out)
+    dec = out.index("Decision")
+    check("text: decision first", dec < out.index("Why") < out.index("Avoid") < out.index("Alerts") < out.index("Monitoring")
+          < out.index("Supplements") < out.index("Where the sources disagree") < out.index("Sources"))
+    check("text: patient's values in the why", "-2.8 (lumbar spine, 2026-10-02)" in out)
+    rc, out, err = run(["assess", "--format", "text", "--color", ex])
+    check("text --color", rc == 0 and "\033[" in out)
+    rc, out, err = run(["assess", "--format", "markdown", ex])
+    check("markdown", rc == 0 and out.startswith("# ") and "\n## Decision" in out)
+    rc, out, err = run(["assess", "--format", "html", ex])
+    check("html document", rc == 0 and out.startswith("<!DOCTYPE html>") and out.rstrip().endswith("</html>"))
+    check("html self-contained", not re.search(r"(src|href)\s*=|https?:|@import|<script", out))
+    check("html has the decision", "teriparatide" in out and "class=\"decision\"" in out)
+    for fmt in ("text", "markdown", "html"):
+        for name, v in vignette_cases():
+            path = write("v.json", json.dumps(v["patient"]))
+            rc, out, err = run(["assess", "--format", fmt, "--audience", "patient", path])
+            codes = [c for c in CODE_RE.findall(out) if c not in ("x",)]
+            check("patient %s %s: no codes" % (fmt, name), rc == 0 and not codes, codes[:5])
+            check("patient %s %s: do not start or stop" % (fmt, name), "Do not start or stop a bone drug on your own" in out)
+            check("patient %s %s: no placeholder" % (fmt, name), "{" not in out.replace("{font", "").replace("{border", "")
+                  .replace("{padding", "").replace("{margin", "").replace("{color", "").replace("{font-", "") or fmt == "html")
+            rc, out, err = run(["assess", "--format", fmt, path])
+            check("clinician %s %s" % (fmt, name), rc == 0 and (fmt == "html" or "{" not in out))
+    # the safety messages a patient must hear
+    rec = dict(BASE, bmd=[{"site": "total_hip", "t_score": -2.6, "date": "2026-01-01"}],
+               therapies=[{"agent": "denosumab", "start": "2024-01-01", "last_dose": "2026-07-01"}])
+    path = write("d.json", json.dumps(rec))
+    rc, out, err = run(["assess", "--format", "text", "--audience", "patient", path])
+    for msg in ("Never stop denosumab on your own", "thigh, groin or jaw", "dentist before any dental surgery"):
+        check("patient safety message: " + msg, msg in out, out[:300])
+
+
+# ---- readability -------------------------------------------------------------
+
+def syllables(word):
+    w = word.lower()
+    if len(w) <= 3:
+        return 1
+    w = re.sub(r"(?:[^laeiouy]es|ed|[^laeiouy]e)$", "", w)
+    w = re.sub(r"^y", "", w)
+    n = len(re.findall(r"[aeiouy]{1,2}", w))
+    return max(1, n)
+
+
+def fk_grade(text):
+    """Flesch-Kincaid grade of a text: sentences end at . ! ? or a line end."""
+    sentences = [s for s in re.split(r"[.!?:]+\s|\n+", text) if re.search(r"[A-Za-z]", s)]
+    words = re.findall(r"[A-Za-z]+(?:'[a-z]+)?", text)
+    if not words or not sentences:
+        return 0.0
+    syl = sum(syllables(w) for w in words)
+    return 0.39 * len(words) / len(sentences) + 11.8 * syl / len(words) - 15.59
+
+
+def group_readability():
+    # the formula itself, on known text
+    check("fk: simple text is low", fk_grade("The cat sat on the mat. It was a big cat.") < 3)
+    check("fk: dense text is high", fk_grade(
+        "Pharmacological intervention necessitates comprehensive individualized consideration of "
+        "cardiovascular contraindications, concomitant immunosuppressive medications and renal insufficiency.") > 12)
+    worst = 0
+    for name, v in vignette_cases():
+        path = write("v.json", json.dumps(v["patient"]))
+        rc, out, err = run(["assess", "--format", "text", "--audience", "patient", path])
+        body = "\n".join(l for l in out.splitlines() if not set(l) <= set("=") and l.strip())
+        g = fk_grade(body)
+        worst = max(worst, g)
+        check("patient text of %s at or below grade 8 (%.1f)" % (name, g), rc == 0 and g <= 8.0, "grade %.1f" % g)
+    print("worst Flesch-Kincaid grade of the patient texts: %.1f" % worst)
+
+
+# ---- consistency -------------------------------------------------------------
+
+AGENTS = ["alendronate", "risedronate", "ibandronate", "zoledronic_acid", "denosumab", "raloxifene",
+          "hormone_therapy", "teriparatide", "abaloparatide", "romosozumab"]
+CONDITIONS = ["osteoporosis", "myocardial_infarction", "stroke", "paget_disease", "bone_metastases",
+              "hypercalcemia", "hyperparathyroidism", "hypocalcemia", "esophageal_disorder",
+              "gi_intolerance_oral_bisphosphonate", "malabsorption", "organ_transplant", "osteonecrosis_of_jaw",
+              "atypical_femoral_fracture", "thigh_or_groin_pain", "jaw_pain", "dental_surgery_planned",
+              "venous_thromboembolism", "high_fall_risk"]
+SITES = ["lumbar_spine", "total_hip", "femoral_neck", "one_third_radius"]
+FX = ["hip", "vertebral", "wrist", "forearm", "humerus", "pelvis", "rib", "ankle", "other"]
+
+
+def rdate(r, lo=2010, hi=2026):
+    y = r.randint(lo, hi)
+    m = r.randint(1, 12) if y < 2026 else r.randint(1, 10)
+    return "%04d-%02d-%02d" % (y, m, r.randint(1, 28))
+
+
+def random_record(r):
+    rec = {"as_of": "2026-11-01", "sex": r.choice(["female", "female", "male"]), "age": r.randint(40, 95)}
+    if rec["sex"] == "female" and r.random() < 0.7:
+        rec["menopause"] = r.choice(["post", "post", "post", "peri", "pre"])
+    if r.random() < 0.8:
+        rec["bmd"] = [{"site": r.choice(SITES), "t_score": round(r.uniform(-4.5, 1), 1), "date": rdate(r, 2018),
+                       **({"bmd_g_cm2": round(r.uniform(0.5, 1.1), 3)} if r.random() < 0.5 else {})}
+                      for _ in range(r.randint(1, 4))]
+    if r.random() < 0.4:
+        rec["frax"] = {"major_osteoporotic_pct": round(r.uniform(2, 45), 1), "hip_pct": round(r.uniform(0, 9), 1)}
+    if r.random() < 0.5:
+        rec["fractures"] = [{"site": r.choice(FX), "date": rdate(r, 2015),
+                             "mechanism": r.choice(["fragility", "fragility", "traumatic"])} for _ in range(r.randint(1, 3))]
+    if r.random() < 0.6:
+        th = []
+        for _ in range(r.randint(1, 3)):
+            start = rdate(r, 2012)
+            t = {"agent": r.choice(AGENTS), "start": start}
+            if r.random() < 0.5:
+                end = rdate(r, int(start[:4]))
+                t["end"] = max(end, start)
+                if r.random() < 0.5:
+                    t["stop_reason"] = r.choice(["completed", "intolerance", "adverse_event", "nonadherence", "other"])
+            if t["agent"] in ("denosumab", "romosozumab", "zoledronic_acid") and r.random() < 0.6:
+                t["last_dose"] = max(start, min(t.get("end", "2026-11-01"), rdate(r, int(start[:4]))))
+            if t["agent"] in ("romosozumab", "zoledronic_acid") and r.random() < 0.5:
+                t["doses"] = r.randint(1, 14)
+            th.append(t)
+        rec["therapies"] = th
+    if r.random() < 0.3:
+        rec["medications"] = [{"class": r.choice(["glucocorticoid", "immunosuppressant", "aromatase_inhibitor"]),
+                               "dose_mg_per_day": r.choice([1, 2.5, 5, 10]), "start": rdate(r, 2020)}
+                              for _ in range(r.randint(1, 2))]
+    if r.random() < 0.5:
+        rec["conditions"] = [dict({"code": r.choice(CONDITIONS)}, **({"date": rdate(r, 2024)} if r.random() < 0.6 else {}))
+                             for _ in range(r.randint(1, 3))]
+    if r.random() < 0.5:
+        rec["labs"] = {"egfr_ml_min": r.choice([15, 28, 32, 40, 70]), "calcium_mg_dl": r.choice([8.0, 8.5, 9.5]),
+                       "vitamin_d_ng_ml": r.choice([12, 20, 35])}
+    if r.random() < 0.3:
+        rec["falls_past_year"] = r.randint(0, 4)
+    if r.random() < 0.3:
+        rec["lifestyle"] = {"smoker": r.random() < 0.5}
+    return rec
+
+
+def invariants(plan):
+    bad = []
+    t = plan["treatment"]
+    avoided = {a["agent"] for a in plan["avoid"]} | {a["agent"] for a in plan["not_recommended"]}
+    for i, ph in enumerate(t["phases"]):
+        for o in ph["options"]:
+            if o["agent"] in avoided and not (t["action"] == "continue" and i == 0 and o.get("current")):
+                bad.append("%s recommended and avoided" % o["agent"])
+        if not ph["options"]:
+            bad.append("empty phase")
+    if t["action"] in ("start", "switch", "transition", "continue") and not t["phases"]:
+        bad.append("%s without phases" % t["action"])
+    if t["action"] in ("holiday", "no_drug_therapy", "assess", "out_of_scope") and t["phases"]:
+        bad.append("%s with phases" % t["action"])
+    if t["action"] == "out_of_scope" and plan["risk"]["category"] != "unknown":
+        bad.append("out of scope with a risk")
+    if not t["sources"]:
+        bad.append("decision without sources")
+    cited = set(t["sources"])
+    for group in ("criteria",):
+        for c in plan["risk"][group]:
+            if not c["sources"]:
+                bad.append("criterion without sources")
+            cited |= set(c["sources"])
+    for a in plan["avoid"] + plan["not_recommended"] + plan["alerts"]:
+        if not a["sources"]:
+            bad.append("%s without sources" % a.get("agent", a.get("code")))
+        cited |= set(a["sources"])
+    missing = cited - set(plan["sources"])
+    if missing:
+        bad.append("sources cited but not described: %s" % sorted(missing))
+    sev = {"critical": 0, "warning": 1, "info": 2}
+    order = [sev[a["severity"]] for a in plan["alerts"]]
+    if order != sorted(order):
+        bad.append("alerts not by severity")
+    def strings(x):
+        if isinstance(x, str):
+            yield x
+        elif isinstance(x, dict):
+            for v in x.values():
+                yield from strings(v)
+        elif isinstance(x, list):
+            for v in x:
+                yield from strings(v)
+    if any("{" in s or "}" in s for s in strings(plan)):
+        bad.append("unfilled placeholder")
+    anabolic = any(p["intent"] == "anabolic" for p in t["phases"])
+    # an anabolic is never started without what must follow it, except the
+    # profile's one fallback (teriparatide when every antiresorptive is avoided)
+    if anabolic and t["action"] in ("start", "switch") and t["rule"] != "start_high_teriparatide" \
+            and not any(p["intent"] == "antiresorptive" for p in t["phases"]):
+        bad.append("anabolic started with nothing after it")
+    return bad
+
+
+def group_consistency():
+    n = int(os.environ.get("OSTEOPLAN_CONSISTENCY_N", "1500"))
+    r = random.Random(20261101)
+    rejected = 0
+    for i in range(n):
+        rec = random_record(r)
+        rc, plan, err = plan_for(rec)
+        if rc == 2:
+            rejected += 1
+            continue
+        if rc != 0:
+            check("record %d" % i, False, "exit %d: %s %s" % (rc, err, json.dumps(rec)))
+            continue
+        bad = invariants(plan)
+        check("record %d" % i, not bad, "; ".join(bad) + " :: " + json.dumps(rec))
+    check("most random records are valid", rejected < n // 4, "%d of %d rejected" % (rejected, n))
+    # the vignettes too
+    for name, v in vignette_cases():
+        rc, plan, err = plan_for(v["patient"])
+        check("consistency " + name, rc == 0 and not invariants(plan), invariants(plan) if plan else err)
+
+
+GROUPS = {
+    "vignettes": group_vignettes, "bad_input": group_bad_input, "options": group_options, "kb": group_kb,
+    "formats": group_formats, "readability": group_readability, "consistency": group_consistency,
+}
+
+if __name__ == "__main__":
+    group = sys.argv[2] if len(sys.argv) > 2 else None
+    if group not in GROUPS:
+        print("usage: test_cli.py BINARY {%s}" % "|".join(GROUPS))
+        sys.exit(2)
+    try:
+        GROUPS[group]()
+    finally:
+        shutil.rmtree(TMP, ignore_errors=True)
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed or not passed else 0)
