@@ -500,7 +500,27 @@ def group_consistency():
         check("consistency " + name, rc == 0 and not invariants(plan), invariants(plan) if plan else err)
 
 
+# ---- valgrind ----------------------------------------------------------------
+
+def group_valgrind():
+    vg = shutil.which("valgrind")
+    check("valgrind is installed (.ci/run installs it)", vg is not None)
+    if not vg:
+        return
+    inputs = [os.path.join(ROOT, "examples", "patient.json")]
+    for name, v in list(vignette_cases())[::4]:
+        inputs.append(write("vg-%s" % name, json.dumps(v["patient"])))
+    inputs.append(write("vg-bad.json", b'{"sex": "female", "age": 70, "bmd": [{"site": "hip"}]}'))
+    for path in inputs:
+        for fmt in ("json", "text"):
+            p = subprocess.run([vg, "-q", "--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=all",
+                                BIN, "assess", "--format", fmt, path], capture_output=True, timeout=120)
+            check("valgrind %s %s" % (os.path.basename(path), fmt), p.returncode in (0, 2) and not p.stderr.count(b"=="),
+                  p.stderr.decode()[-400:])
+
+
 GROUPS = {
+    "valgrind": group_valgrind,
     "vignettes": group_vignettes, "bad_input": group_bad_input, "options": group_options, "kb": group_kb,
     "formats": group_formats, "readability": group_readability, "consistency": group_consistency,
 }

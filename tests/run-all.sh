@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite: a release build with every test (unit, end-to-end,
+# valgrind), then the same suite built with AddressSanitizer and
+# UndefinedBehaviorSanitizer. Needs the packages .ci/run installs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== release build =="
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+
+echo "== sanitizer build (ASan + UBSan) =="
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DOSTEOPLAN_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+   OSTEOPLAN_CONSISTENCY_N=400 ctest --output-on-failure -j"$jobs")
+
+if [ -x ../shared/tools/check-vignettes ] && [ -d ../shared/vignettes ]; then
+  echo "== public vignettes (shared) =="
+  ../shared/tools/check-vignettes ../shared/vignettes
+fi
+
+echo "== release suite =="
+(cd build && ctest --output-on-failure -j"$jobs")
