@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/readall.h"
 #include "osteoplan.h"
 
 #define MAX_RECORD_BYTES (64u * 1024u * 1024u)
@@ -42,40 +43,10 @@ static void usage(FILE *out) {
 char *cli_read_all(const char *path, size_t max, size_t *len) {
   FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
   if (!f) return NULL;
-  size_t cap = 1 << 16, n = 0;
-  char *buf = malloc(cap + 1);
-  while (buf) {
-    size_t r = fread(buf + n, 1, cap - n, f);
-    n += r;
-    if (n < cap) {
-      if (ferror(f)) {
-        free(buf);
-        buf = NULL;
-      }
-      break;
-    }
-    if (cap > max) {
-      free(buf);
-      buf = NULL;
-      errno = EFBIG;
-      break;
-    }
-    char *nb = realloc(buf, cap * 2 + 1);
-    if (!nb) {
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    buf = nb;
-    cap *= 2;
-  }
+  char *buf = read_all(f, max, len);
   int saved = errno;
   if (f != stdin) fclose(f);
   errno = saved;
-  if (buf) {
-    buf[n] = 0;
-    *len = n;
-  }
   return buf;
 }
 

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "../util/arena.h"
+#include "../util/readall.h"
 
 #define OP_STR_ITEM(id, str) str,
 const char *const op_agent_class_str[OP_N_agent_class] = {OP_AGENT_CLASS_LIST(OP_STR_ITEM)};
@@ -288,51 +289,41 @@ static op_srcset req_sources(loader *L, const char *sec, const char *key) {
   return set;
 }
 
-static void req_agents(loader *L, const char *sec, const char *key, kb_order *o) {
+/* A comma-separated list of codes from table into out (count in *n);
+** what names the kind of code in messages. Duplicates are refused. */
+static void req_codes(loader *L, const char *sec, const char *key, const char *const *table, int tn,
+                      const char *what, int *out, int *n) {
   entry *e = get(L, sec, key);
-  o->n = 0;
+  *n = 0;
   if (!e) {
     section *s = need_section(L, sec);
     if (s) lerr(L, s->file, s->line, "[%s] needs '%s'", sec, key);
     return;
   }
-  char *items[OP_N_agent + 1];
-  int n = split_list(L, e->value, items, OP_N_agent);
-  if (n <= 0) {
-    lerr(L, e->file, e->line, "[%s] %s: expected a list of agent codes", sec, key);
+  char *items[64];
+  int k = split_list(L, e->value, items, tn < 64 ? tn : 64);
+  if (k <= 0) {
+    lerr(L, e->file, e->line, "[%s] %s: expected a list of %s codes", sec, key, what);
     return;
   }
-  for (int i = 0; i < n; i++) {
-    int a = code_of(op_agent_str, OP_N_agent, items[i]);
-    if (a < 0) {
-      lerr(L, e->file, e->line, "[%s] %s: unknown agent '%s'", sec, key, items[i]);
+  for (int i = 0; i < k; i++) {
+    int c = code_of(table, tn, items[i]);
+    if (c < 0) {
+      lerr(L, e->file, e->line, "[%s] %s: unknown %s '%s'", sec, key, what, items[i]);
       return;
     }
-    for (int j = 0; j < o->n; j++)
-      if (o->agents[j] == a) lerr(L, e->file, e->line, "[%s] %s: '%s' listed twice", sec, key, items[i]);
-    o->agents[o->n++] = a;
+    for (int j = 0; j < *n; j++)
+      if (out[j] == c) lerr(L, e->file, e->line, "[%s] %s: '%s' listed twice", sec, key, items[i]);
+    out[(*n)++] = c;
   }
 }
 
+static void req_agents(loader *L, const char *sec, const char *key, kb_order *o) {
+  req_codes(L, sec, key, op_agent_str, OP_N_agent, "agent", o->agents, &o->n);
+}
+
 static void req_reasons(loader *L, const char *sec, const char *key, kb_avoid_rule *r) {
-  entry *e = get(L, sec, key);
-  r->n_reasons = 0;
-  if (!e) {
-    section *s = need_section(L, sec);
-    if (s) lerr(L, s->file, s->line, "[%s] needs '%s'", sec, key);
-    return;
-  }
-  char *items[OP_N_reason + 1];
-  int n = split_list(L, e->value, items, OP_N_reason);
-  if (n <= 0) lerr(L, e->file, e->line, "[%s] %s: expected a list of reason codes", sec, key);
-  for (int i = 0; i < n; i++) {
-    int c = code_of(op_reason_str, OP_N_reason, items[i]);
-    if (c < 0) {
-      lerr(L, e->file, e->line, "[%s] %s: unknown reason code '%s'", sec, key, items[i]);
-      return;
-    }
-    r->reasons[r->n_reasons++] = c;
-  }
+  req_codes(L, sec, key, op_reason_str, OP_N_reason, "reason code", r->reasons, &r->n_reasons);
 }
 
 /* Placeholders a template may use; the engine fills these. */
@@ -686,35 +677,12 @@ op_kb *kb_load_files(const kb_file *files, int n, char *err, size_t errsz) {
 static char *read_file(const char *path, size_t max) {
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;
-  size_t cap = 4096, len = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    if (len + 1 >= cap) {
-      if (cap > max) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      char *nb = realloc(buf, cap * 2);
-      if (!nb) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = nb;
-      cap *= 2;
-    }
-    size_t r = fread(buf + len, 1, cap - len - 1, f);
-    if (r == 0) break;
-    len += r;
-  }
+  size_t len;
+  char *buf = read_all(f, max, &len);
   fclose(f);
-  if (buf) {
-    if (memchr(buf, 0, len)) {
-      free(buf);
-      return NULL;
-    }
-    buf[len] = 0;
+  if (buf && memchr(buf, 0, len)) { /* a binary file is not a knowledge base */
+    free(buf);
+    return NULL;
   }
   return buf;
 }
