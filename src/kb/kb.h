@@ -85,7 +85,15 @@
   X(V_BMD_MAX, "validation", "bmd_g_cm2_max")                                 \
   X(V_FRAX_MIN, "validation", "frax_pct_min")                                 \
   X(V_FRAX_MAX, "validation", "frax_pct_max")                                 \
-  X(V_AGE_MAX, "validation", "age_max")
+  X(V_AGE_MAX, "validation", "age_max")                                       \
+  X(V_WEIGHT_MIN, "validation", "weight_kg_min")                              \
+  X(V_WEIGHT_MAX, "validation", "weight_kg_max")                              \
+  X(V_HEIGHT_MIN, "validation", "height_cm_min")                              \
+  X(V_HEIGHT_MAX, "validation", "height_cm_max")                              \
+  X(V_FRACTURE_YEAR_MIN, "validation", "fracture_year_min")                   \
+  X(V_DOSES_MAX, "validation", "doses_max")                                   \
+  X(V_FALLS_MAX, "validation", "falls_past_year_max")                         \
+  X(V_LIST_MAX, "validation", "list_entries_max")
 
 #define OP_TH_ITEM(id, sec, key) OP_TH_##id,
 typedef enum { OP_THRESHOLD_LIST(OP_TH_ITEM) OP_N_TH } op_th_t;

@@ -220,6 +220,8 @@ typedef bool (*elem_fn)(rd *r, int idx, int tok, void *ctx);
 static bool each_elem(rd *r, int arr, elem_fn fn, void *ctx, int *count) {
   if (r->doc.tok[arr].type != JSMN_ARRAY) return fail_got(r, arr, "an array");
   int n = r->doc.tok[arr].size;
+  if (n > KB_TH(r->kb, V_LIST_MAX))
+    return fail(r, "expected at most %g entries, got %d", KB_TH(r->kb, V_LIST_MAX), n);
   *count = n;
   int j = arr + 1;
   for (int k = 0; k < n; k++) {
@@ -304,7 +306,7 @@ static bool fx_member(rd *r, int key, int val, void *vctx) {
   if (KEY("year")) {
     int y, asy, m, d;
     date_to_ymd(r->as_of, &asy, &m, &d);
-    if (!rd_int(r, val, 1900, asy, &y)) return false;
+    if (!rd_int(r, val, (int)KB_TH(r->kb, V_FRACTURE_YEAR_MIN), asy, &y)) return false;
     c->year = true;
     c->f->year_only = true;
     /* A year alone is taken as 1 July (patient-record.md) */
@@ -353,7 +355,7 @@ static bool th_member(rd *r, int key, int val, void *vctx) {
   if (KEY("doses")) {
     if (NULLV) return true;
     t->has_doses = true;
-    return rd_int(r, val, 0, 100000, &t->doses);
+    return rd_int(r, val, 0, (int)KB_TH(r->kb, V_DOSES_MAX), &t->doses);
   }
   if (KEY("stop_reason")) {
     if (NULLV) return true;
@@ -594,12 +596,12 @@ static bool root_member2(rd *r, int key, int val, void *vctx) {
   if (KEY("weight_kg")) {
     if (NULLV) return true;
     rec->has_weight = true;
-    return rd_number(r, val, 0.1, 1000, &rec->weight_kg);
+    return rd_number(r, val, KB_TH(r->kb, V_WEIGHT_MIN), KB_TH(r->kb, V_WEIGHT_MAX), &rec->weight_kg);
   }
   if (KEY("height_cm")) {
     if (NULLV) return true;
     rec->has_height = true;
-    return rd_number(r, val, 1, 300, &rec->height_cm);
+    return rd_number(r, val, KB_TH(r->kb, V_HEIGHT_MIN), KB_TH(r->kb, V_HEIGHT_MAX), &rec->height_cm);
   }
   if (KEY("bmd")) return rd_array_of(r, val, sizeof(op_bmd), (void **)&rec->bmd, bmd_elem, rec, &rec->n_bmd);
   if (KEY("frax")) {
@@ -612,7 +614,7 @@ static bool root_member2(rd *r, int key, int val, void *vctx) {
   if (KEY("falls_past_year")) {
     if (NULLV) return true;
     rec->has_falls = true;
-    return rd_int(r, val, 0, 10000, &rec->falls_past_year);
+    return rd_int(r, val, 0, (int)KB_TH(r->kb, V_FALLS_MAX), &rec->falls_past_year);
   }
   if (KEY("therapies"))
     return rd_array_of(r, val, sizeof(op_therapy), (void **)&rec->therapies, th_elem, rec, &rec->n_therapies);

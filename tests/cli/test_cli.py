@@ -159,6 +159,7 @@ def group_bad_input():
         ("date after as_of", json.dumps(dict(BASE, fractures=[{"site": "hip", "date": "2027-01-01"}])).encode(), "fractures[0].date"),
         ("negative lab", json.dumps(dict(BASE, labs={"calcium_mg_dl": -1})).encode(), "labs.calcium_mg_dl"),
         ("bad as_of", json.dumps(dict(BASE, as_of="2026-11-31")).encode(), "as_of"),
+        ("201 fractures", json.dumps(dict(BASE, fractures=[{"site": "rib", "year": 2000}] * 201)).encode(), "fractures: expected at most 200"),
     ]
     for name, data, want in cases:
         rc, out, err = run(["assess", "--format", "json", write("bad.json", data)])
@@ -174,6 +175,17 @@ def group_bad_input():
     rc, out, err = run(["assess", "--format", "json", big])
     check("bad input: 70 MB record", rc == 2 and out == "" and "larger than" in err, "rc=%d err=%r" % (rc, err[:200]))
     os.unlink(big)
+    # the longest lists allowed, everything pairwise: still fast
+    worst = dict(BASE,
+                 bmd=[{"site": "total_hip", "t_score": -2.0, "bmd_g_cm2": 0.8 - i * 0.001, "date": "2010-01-01" if i % 2 else "2015-06-01"} for i in range(200)],
+                 fractures=[{"site": "rib", "date": "2016-01-01"}] * 200,
+                 therapies=[{"agent": "alendronate", "start": "2012-01-01"}] * 200,
+                 labs={"p1np": [{"value": 50, "date": "2012-01-01"}] * 200, "ctx": [{"value": 0.5, "date": "2012-03-01"}] * 200})
+    import time
+    t0 = time.time()
+    rc, out, err = run(["assess", "--format", "json", write("worst.json", json.dumps(worst))])
+    dt = time.time() - t0
+    check("largest allowed record in under 2 s (%.2f s)" % dt, rc == 0 and dt < 2, "rc=%d %.2fs %s" % (rc, dt, err[:200]))
     rc, out, err = run(["assess", os.path.join(TMP, "does-not-exist.json")])
     check("missing file", rc == 2 and out == "" and "No such file" in err, err)
     rc, out, err = run(["assess", TMP])

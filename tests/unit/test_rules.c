@@ -544,6 +544,9 @@ static void test_validation(void **s) {
       {"not an object", "[1,2]", "error="},
       {"number overflow", "\"weight_kg\":1e999", "error=weight_kg"},
       {"-0 is zero", "\"falls_past_year\":-0", "dx=unknown"},
+      {"weight 0.4 kg", "\"weight_kg\":0.4", "error=weight_kg"},
+      {"height 281 cm", "\"height_cm\":281", "error=height_cm"},
+      {"fracture year 1899", "\"fractures\":[{\"site\":\"hip\",\"year\":1899}]", "error=fractures[0].year"},
   };
   RUN(c);
 }
