@@ -229,20 +229,33 @@ static void start_high(eng *e) {
   set_rule(e, OP_RULE_START_HIGH_ANABOLIC_FALLBACK, why, -1);
 }
 
-static bool testing_indicated(const eng *e, const char **why) {
+/* Bone density testing with no data (section 6, rule 7 "unknown"): women
+** from one age, men from another, anyone with a fragility fracture,
+** glucocorticoid-induced, or on an aromatase inhibitor or androgen
+** deprivation. *why lists the indications met, in the knowledge base's words. */
+static bool testing_indicated(eng *e, const char **why) {
   const op_facts *f = &e->f;
   const op_record *r = e->rec;
-  bool ok = false;
-  if (r->sex == OP_SEX_FEMALE && f->age >= TH(TESTING_AGE_WOMEN)) ok = true;
-  if (r->sex == OP_SEX_MALE && f->age >= TH(TESTING_AGE_MEN)) ok = true;
-  if (f->n_fragility > 0 || f->gc_induced) ok = true;
+  const op_kb *kb = e->kb;
+  bool woman = r->sex == OP_SEX_FEMALE;
+  double from = woman ? TH(TESTING_AGE_WOMEN) : TH(TESTING_AGE_MEN);
+  tmpl_var v[] = {{"level", op_sex_str[r->sex]}, {"age", eng_num(e, f->age)}, {"threshold", eng_num(e, from)}};
+  strbuf b;
+  sb_init(&b, e->a);
+  int n = 0;
+  if (f->age >= from) sb_printf(&b, "%s%s", n++ ? "; " : "", tmpl_fill(e->a, kb->ui[OP_UI_TESTING_AGE].clinician, v, 3));
+  if (f->n_fragility > 0) sb_printf(&b, "%s%s", n++ ? "; " : "", kb->ui[OP_UI_TESTING_FRACTURE].clinician);
+  if (f->gc_induced) sb_printf(&b, "%s%s", n++ ? "; " : "", kb->ui[OP_UI_TESTING_GLUCOCORTICOID].clinician);
   for (int i = 0; i < r->n_meds; i++) {
     const op_medication *m = &r->meds[i];
     bool current = !m->has_end || m->end > f->as_of;
-    if (current && (m->cls == OP_MED_AROMATASE_INHIBITOR || m->cls == OP_MED_ANDROGEN_DEPRIVATION)) ok = true;
+    if (current && (m->cls == OP_MED_AROMATASE_INHIBITOR || m->cls == OP_MED_ANDROGEN_DEPRIVATION)) {
+      sb_printf(&b, "%s%s", n++ ? "; " : "", kb->ui[OP_UI_TESTING_HORMONAL].clinician);
+      break;
+    }
   }
-  *why = ok ? "age or risk factor" : "age and risk factors";
-  return ok;
+  *why = n ? arena_strdup(e->a, sb_str(&b)) : tmpl_fill(e->a, kb->ui[OP_UI_TESTING_NONE].clinician, v, 3);
+  return n > 0;
 }
 
 static void rule7(eng *e) {
@@ -404,7 +417,7 @@ static void rule5(eng *e) {
     bool remains_high = p->risk == OP_RISK_VERY_HIGH || (f->has_lowest && f->lowest_t <= TH(T_OSTEOPOROSIS)) ||
                         fracture_during(e, t);
     const char *why = f->has_lowest ? tmpl_fill(e->a, "lowest T-score {value}, {level}",
-                                                (tmpl_var[]){{"value", eng_num(e, f->lowest_t)},
+                                                (tmpl_var[]){{"value", eng_t(e, f->lowest_t)},
                                                              {"level", e->kb->risk[p->risk].clinician}}, 2)
                                     : e->kb->risk[p->risk].clinician;
     if (remains_high) {

@@ -16,6 +16,13 @@ const char *eng_num(eng *e, double v) {
   return arena_strdup(e->a, buf);
 }
 
+const char *eng_t(eng *e, double v) {
+  char buf[32];
+  if (v == 0) v = 0;
+  snprintf(buf, sizeof buf, "%.1f", v);
+  return arena_strdup(e->a, buf);
+}
+
 const char *eng_date(eng *e, op_date d) {
   char buf[11];
   date_format(d, buf);

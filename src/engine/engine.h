@@ -38,6 +38,8 @@ bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out
 
 /* Helpers shared by the steps. */
 const char *eng_num(eng *e, double v);
+/* A T-score with one decimal, as DXA reports print it (-2.0, not -2). */
+const char *eng_t(eng *e, double v);
 const char *eng_date(eng *e, op_date d);
 const char *eng_pct(eng *e, bool has, double v);
 void plan_add_alert(eng *e, int code, const char *msg, const char *patient_msg);

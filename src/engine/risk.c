@@ -42,14 +42,14 @@ void risk_assess(eng *e) {
   if (!f->in_scope) return; /* section 0: risk unknown, no criteria */
 
   double t = f->lowest_t;
-  const char *tv = f->has_lowest ? eng_num(e, t) : e->kb->ui[OP_UI_NONE].clinician;
+  const char *tv = f->has_lowest ? eng_t(e, t) : e->kb->ui[OP_UI_NONE].clinician;
   const char *ts = f->has_lowest ? site_name(e, f->lowest_site) : "";
   const char *td = f->has_lowest ? eng_date(e, f->lowest_date) : "";
   bool has_mof = r->frax.has_mof, has_hip = r->frax.has_hip;
   const char *mof = eng_pct(e, has_mof, r->frax.mof), *hip = eng_pct(e, has_hip, r->frax.hip);
 
   if (f->has_lowest && t <= TH(T_OSTEOPOROSIS)) {
-    tmpl_var v[] = {{"value", tv}, {"site", ts}, {"date", td}, {"threshold", eng_num(e, TH(T_OSTEOPOROSIS))}};
+    tmpl_var v[] = {{"value", tv}, {"site", ts}, {"date", td}, {"threshold", eng_t(e, TH(T_OSTEOPOROSIS))}};
     add(e, OP_CR_T_SCORE_OSTEOPOROSIS, v, 4);
   }
   if (f->hip_spine_fx >= 0) {
@@ -59,7 +59,7 @@ void risk_assess(eng *e) {
   }
   if (f->has_lowest && t > TH(T_OSTEOPOROSIS) && t < TH(T_LOW_BONE_MASS) && f->minor_site_fx >= 0) {
     const op_fracture *x = &r->fractures[f->minor_site_fx];
-    tmpl_var v[] = {{"value", tv}, {"site", ts}, {"threshold", eng_num(e, TH(T_LOW_BONE_MASS))},
+    tmpl_var v[] = {{"value", tv}, {"site", ts}, {"threshold", eng_t(e, TH(T_LOW_BONE_MASS))},
                     {"fracture_site", fx_name(e, x->site)}, {"fracture_date", eng_date(e, x->date)}};
     add(e, OP_CR_OSTEOPENIA_WITH_FRACTURE, v, 5);
   }
@@ -94,7 +94,7 @@ void risk_assess(eng *e) {
     add(e, OP_CR_MULTIPLE_FRACTURES, v, 1);
   }
   if (f->has_lowest && t <= TH(T_VERY_LOW)) {
-    tmpl_var v[] = {{"value", tv}, {"site", ts}, {"threshold", eng_num(e, TH(T_VERY_LOW))}};
+    tmpl_var v[] = {{"value", tv}, {"site", ts}, {"threshold", eng_t(e, TH(T_VERY_LOW))}};
     add(e, OP_CR_T_SCORE_VERY_LOW, v, 3);
   }
   if (f->finding[OP_FD_FRACTURE_ON_THERAPY]) {

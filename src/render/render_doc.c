@@ -41,6 +41,13 @@ static const char *date_s(ctx *c, op_date d) {
   return arena_strdup(c->a, buf);
 }
 
+static const char *t_s(ctx *c, double v) {
+  strbuf b;
+  sb_init(&b, c->a);
+  sb_printf(&b, "%.1f", v == 0 ? 0 : v);
+  return arena_strdup(c->a, sb_str(&b));
+}
+
 static const char *num_s(ctx *c, double v) {
   strbuf b;
   sb_init(&b, c->a);
@@ -129,7 +136,7 @@ static void why(ctx *c) {
     return;
   }
   const char *lowest = p->has_lowest ? fmt(c, "{value} ({site}, {date})",
-                                           (tmpl_var[]){{"value", num_s(c, p->lowest_t)},
+                                           (tmpl_var[]){{"value", t_s(c, p->lowest_t)},
                                                         {"site", kb->site[p->lowest_site].clinician},
                                                         {"date", date_s(c, p->lowest_date)}}, 3)
                                      : ui(c, OP_UI_NONE);
@@ -244,7 +251,7 @@ static void goal_and_codes(ctx *c) {
     else
       doc_para(&c->d, DOC_PLAIN, NULL,
                fmt(c, "{other}; target T-score {value}; review by {date} {from}",
-                   (tmpl_var[]){{"other", kb->goal.clinician}, {"value", num_s(c, KB_TH(kb, GOAL_T_TARGET))},
+                   (tmpl_var[]){{"other", kb->goal.clinician}, {"value", t_s(c, KB_TH(kb, GOAL_T_TARGET))},
                                 {"date", date_s(c, p->goal_review_by)}, {"from", srcs(c, kb->goal.sources)}}, 4));
   }
   if (p->has_dxcodes && !c->patient) {
