@@ -67,7 +67,7 @@ op_status op_assess_json(const op_kb *kb, const char *json, size_t len, const op
     arena_destroy(a);
     return st;
   }
-  if (!engine_assess(a, kb, &as->rec, &as->plan)) {
+  if (!engine_assess(a, kb, &as->rec, &as->plan, true)) {
     arena_destroy(a);
     kb_error(err, "out of memory");
     return OP_ERR_INTERNAL;

@@ -39,13 +39,13 @@ static bool reason_applies(eng *e, int agent, int reason, const char **detail) {
       const op_condition *c = &r->conditions[f->mi_stroke_idx];
       tmpl_var v[] = {{"condition", kb->condition[c->code].clinician},
                       {"date", c->has_date ? eng_date(e, c->date) : "undated (unknown timing is treated as recent)"}};
-      *detail = tmpl_fill(e->a, tmpl, v, 2);
+      *detail = eng_fill(e, tmpl, v, 2);
       return true;
     }
     case OP_RS_ROMOSOZUMAB_COURSE_COMPLETED: {
       if (f->romo_doses < TH(ROMO_LIMIT_DOSES)) return false;
       tmpl_var v[] = {{"doses", eng_num(e, f->romo_doses)}, {"limit", eng_num(e, TH(ROMO_LIMIT_DOSES))}};
-      *detail = tmpl_fill(e->a, tmpl, v, 2);
+      *detail = eng_fill(e, tmpl, v, 2);
       return true;
     }
     case OP_RS_NOT_INDICATED:
@@ -55,35 +55,35 @@ static bool reason_applies(eng *e, int agent, int reason, const char **detail) {
     case OP_RS_PTH_ANALOG_LIFETIME_LIMIT: {
       if (f->pth_months < TH(PTH_LIMIT_MONTHS)) return false;
       tmpl_var v[] = {{"months", eng_num(e, f->pth_months)}, {"limit", eng_num(e, TH(PTH_LIMIT_MONTHS))}};
-      *detail = tmpl_fill(e->a, tmpl, v, 2);
+      *detail = eng_fill(e, tmpl, v, 2);
       return true;
     }
     case OP_RS_RENAL_IMPAIRMENT: {
       double cut = kb->agent[agent].renal_min;
       if (cut < 0 || !f->has_renal || f->renal >= cut) return false;
       tmpl_var v[] = {{"renal", eng_num(e, f->renal)}, {"threshold", eng_num(e, cut)}};
-      *detail = tmpl_fill(e->a, tmpl, v, 2);
+      *detail = eng_fill(e, tmpl, v, 2);
       return true;
     }
     case OP_RS_HYPOCALCEMIA: {
       if (!f->hypocalcemia) return false;
       const char *what = r->has_calcium && r->calcium < TH(CALCIUM_LOW)
-                             ? tmpl_fill(e->a, "calcium {value} mg/dL < {threshold}",
+                             ? eng_fill(e, "calcium {value} mg/dL < {threshold}",
                                          (tmpl_var[]){{"value", eng_num(e, r->calcium)},
                                                       {"threshold", eng_num(e, TH(CALCIUM_LOW))}}, 2)
                              : kb->condition[OP_COND_HYPOCALCEMIA].clinician;
       tmpl_var v[] = {{"calcium", what}};
-      *detail = tmpl_fill(e->a, tmpl, v, 1);
+      *detail = eng_fill(e, tmpl, v, 1);
       return true;
     }
     case OP_RS_IMMUNOSUPPRESSION: {
       if (!f->immunosuppressed) return false;
       const char *what = f->has_condition[OP_COND_ORGAN_TRANSPLANT]
                              ? kb->condition[OP_COND_ORGAN_TRANSPLANT].clinician
-                             : tmpl_fill(e->a, "{count} current immunosuppressive agents",
+                             : eng_fill(e, "{count} current immunosuppressive agents",
                                          (tmpl_var[]){{"count", eng_num(e, f->n_immuno)}}, 1);
       tmpl_var v[] = {{"other", what}};
-      *detail = tmpl_fill(e->a, tmpl, v, 1);
+      *detail = eng_fill(e, tmpl, v, 1);
       return true;
     }
     case OP_RS_INTOLERANCE:
@@ -94,7 +94,7 @@ static bool reason_applies(eng *e, int agent, int reason, const char **detail) {
         if (t->agent == agent || (agent_is_oral_bp(kb, agent) && agent_is_oral_bp(kb, t->agent))) {
           tmpl_var v[] = {{"course_agent", kb->agent[t->agent].name},
                           {"date", t->has_end ? eng_date(e, t->end) : ""}};
-          *detail = tmpl_fill(e->a, tmpl, v, 2);
+          *detail = eng_fill(e, tmpl, v, 2);
           return true;
         }
       }
@@ -105,7 +105,7 @@ static bool reason_applies(eng *e, int agent, int reason, const char **detail) {
       for (int i = 0; i < r->n_therapies; i++)
         if (r->therapies[i].agent == agent && f->failing[i] && !f->current[i]) {
           tmpl_var v[] = {{"other", kb->finding[OP_FD_FRACTURE_ON_THERAPY].clinician}};
-          *detail = tmpl_fill(e->a, tmpl, v, 1);
+          *detail = eng_fill(e, tmpl, v, 1);
           return true;
         }
       return false;
@@ -115,7 +115,7 @@ static bool reason_applies(eng *e, int agent, int reason, const char **detail) {
       int c = reason_condition(reason);
       if (c < 0 || !f->has_condition[c]) return false;
       const op_condition *cc = &r->conditions[f->condition_idx[c]];
-      *detail = cc->has_date ? tmpl_fill(e->a, "{condition} {date}",
+      *detail = cc->has_date ? eng_fill(e, "{condition} {date}",
                                          (tmpl_var[]){{"condition", kb->condition[c].clinician},
                                                       {"date", eng_date(e, cc->date)}}, 2)
                              : kb->condition[c].clinician;
@@ -130,7 +130,7 @@ static void add_reason(eng *e, op_avoid *x, int reason, const char *detail) {
   x->reasons[x->n++] = reason;
   x->sources |= e->kb->reason[reason].sources;
   if (detail && *detail) {
-    x->detail = x->detail ? tmpl_fill(e->a, "{from}; {to}", (tmpl_var[]){{"from", x->detail}, {"to", detail}}, 2)
+    x->detail = x->detail ? eng_fill(e, "{from}; {to}", (tmpl_var[]){{"from", x->detail}, {"to", detail}}, 2)
                           : detail;
   }
 }

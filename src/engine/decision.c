@@ -94,7 +94,7 @@ static void drop_phases(op_plan *p) { p->n_phases = 0; }
 
 static void alert(eng *e, int code, tmpl_var *v, int nv) {
   const kb_text *t = &e->kb->alert[code];
-  plan_add_alert(e, code, tmpl_fill(e->a, t->clinician, v, nv), tmpl_fill(e->a, t->patient, v, nv));
+  plan_add_alert(e, code, eng_fill(e, t->clinician, v, nv), eng_fill(e, t->patient, v, nv));
 }
 
 static const char *months_ago(eng *e, op_date d) {
@@ -162,6 +162,7 @@ static void alert_limit(eng *e, int agent) {
 /* ---- rationale ---------------------------------------------------------- */
 
 static const char *criteria_list(eng *e) {
+  if (!e->texts) return NULL;
   strbuf b;
   sb_init(&b, e->a);
   for (int i = 0; i < e->p->n_criteria; i++) {
@@ -174,7 +175,7 @@ static const char *criteria_list(eng *e) {
 
 static const char *course_desc(eng *e, int course) {
   const op_therapy *t = &e->rec->therapies[course];
-  return tmpl_fill(e->a, "{agent} since {start}, {months} months",
+  return eng_fill(e, "{agent} since {start}, {months} months",
                    (tmpl_var[]){{"agent", e->kb->agent[t->agent].name}, {"start", eng_date(e, t->start)},
                                 {"months", eng_num(e, date_whole_months_between(t->start, e->f.as_of))}},
                    3);
@@ -184,8 +185,8 @@ static void set_rule(eng *e, int rule, const char *other, int agent) {
   op_plan *p = e->p;
   p->rule = rule;
   tmpl_var v[] = {{"other", other ? other : ""}, {"agent", agent >= 0 ? e->kb->agent[agent].name : ""}};
-  p->rationale = tmpl_fill(e->a, e->kb->rule[rule].clinician, v, 2);
-  p->rationale_patient = tmpl_fill(e->a, e->kb->rule[rule].patient, v, 2);
+  p->rationale = eng_fill(e, e->kb->rule[rule].clinician, v, 2);
+  p->rationale_patient = eng_fill(e, e->kb->rule[rule].patient, v, 2);
   p->treatment_sources |= e->kb->rule[rule].sources;
 }
 
@@ -195,7 +196,7 @@ static void no_safe_agent(eng *e) {
   strbuf b;
   sb_init(&b, e->a);
   int n = 0;
-  for (int a = 0; a < OP_N_agent; a++) {
+  for (int a = 0; a < OP_N_agent && e->texts; a++) {
     const op_avoid *x = &e->all_avoid[a];
     if (!x->n) continue;
     sb_printf(&b, "%s%s (", n++ ? "; " : "", e->kb->agent[a].name);
@@ -243,7 +244,17 @@ static bool testing_indicated(eng *e, const char **why) {
   strbuf b;
   sb_init(&b, e->a);
   int n = 0;
-  if (f->age >= from) sb_printf(&b, "%s%s", n++ ? "; " : "", tmpl_fill(e->a, kb->ui[OP_UI_TESTING_AGE].clinician, v, 3));
+  if (!e->texts) { /* codes only: the same test, no words */
+    bool hormonal = false;
+    for (int i = 0; i < r->n_meds; i++) {
+      const op_medication *m = &r->meds[i];
+      hormonal |= (!m->has_end || m->end > f->as_of) &&
+                  (m->cls == OP_MED_AROMATASE_INHIBITOR || m->cls == OP_MED_ANDROGEN_DEPRIVATION);
+    }
+    *why = NULL;
+    return f->age >= from || f->n_fragility > 0 || f->gc_induced || hormonal;
+  }
+  if (f->age >= from) sb_printf(&b, "%s%s", n++ ? "; " : "", eng_fill(e, kb->ui[OP_UI_TESTING_AGE].clinician, v, 3));
   if (f->n_fragility > 0) sb_printf(&b, "%s%s", n++ ? "; " : "", kb->ui[OP_UI_TESTING_FRACTURE].clinician);
   if (f->gc_induced) sb_printf(&b, "%s%s", n++ ? "; " : "", kb->ui[OP_UI_TESTING_GLUCOCORTICOID].clinician);
   for (int i = 0; i < r->n_meds; i++) {
@@ -254,7 +265,7 @@ static bool testing_indicated(eng *e, const char **why) {
       break;
     }
   }
-  *why = n ? arena_strdup(e->a, sb_str(&b)) : tmpl_fill(e->a, kb->ui[OP_UI_TESTING_NONE].clinician, v, 3);
+  *why = n ? arena_strdup(e->a, sb_str(&b)) : eng_fill(e, kb->ui[OP_UI_TESTING_NONE].clinician, v, 3);
   return n > 0;
 }
 
@@ -293,7 +304,7 @@ static void rule7(eng *e) {
         p->action = OP_ACT_ASSESS;
         set_rule(e, OP_RULE_ASSESS_DXA, why, -1);
         plan_add_monitor(e, OP_MON_DXA, e->f.as_of,
-                         tmpl_fill(e->a, e->kb->monitor[OP_MON_DXA].detail,
+                         eng_fill(e, e->kb->monitor[OP_MON_DXA].detail,
                                    (tmpl_var[]){{"window", "0"}, {"from", kb_ui(e->kb, OP_UI_NONE, false)}}, 2));
       } else {
         p->action = OP_ACT_NO_DRUG_THERAPY;
@@ -318,14 +329,14 @@ static const char *failure_detail(eng *e, int course) {
   const op_facts *f = &e->f;
   if (f->fot_course == course) {
     const op_fracture *x = &e->rec->fractures[f->fot_fx];
-    return tmpl_fill(e->a, "{fracture_site} fracture {fracture_date}, {months} months after starting",
+    return eng_fill(e, "{fracture_site} fracture {fracture_date}, {months} months after starting",
                      (tmpl_var[]){{"fracture_site", e->kb->fx_site[x->site].clinician},
                                   {"fracture_date", eng_date(e, x->date)},
                                   {"months", eng_num(e, date_whole_months_between(
                                                             e->rec->therapies[course].start, x->date))}},
                      3);
   }
-  return tmpl_fill(e->a, "{site} BMD falling {per_year}% a year",
+  return eng_fill(e, "{site} BMD falling {per_year}% a year",
                    (tmpl_var[]){{"site", e->kb->site[f->bmd_loss_site].clinician},
                                 {"per_year", eng_num(e, round(f->bmd_loss_pct * 10) / 10)}},
                    2);
@@ -372,9 +383,9 @@ static void rule5(eng *e) {
     if (f->finding[OP_FD_BTM_NOT_SUPPRESSED] && f->btm_course == c) {
       strbuf b;
       sb_init(&b, e->a);
-      if (f->p1np_judged) sb_printf(&b, "P1NP fell %s%% (expected > %s%%)", eng_num(e, round(f->p1np_fall)),
+      if (f->p1np_judged && e->texts) sb_printf(&b, "P1NP fell %s%% (expected > %s%%)", eng_num(e, round(f->p1np_fall)),
                                     eng_num(e, TH(P1NP_FALL_PCT)));
-      if (f->ctx_judged) sb_printf(&b, "%sCTX fell %s%% (expected > %s%%)", f->p1np_judged ? "; " : "",
+      if (f->ctx_judged && e->texts) sb_printf(&b, "%sCTX fell %s%% (expected > %s%%)", f->p1np_judged ? "; " : "",
                                    eng_num(e, round(f->ctx_fall)), eng_num(e, TH(CTX_FALL_PCT)));
       why = arena_strdup(e->a, sb_str(&b));
       tmpl_var v[] = {{"agent", e->kb->agent[agent].name}, {"other", why}};
@@ -391,9 +402,9 @@ static void rule5(eng *e) {
   if (f->finding[OP_FD_TARGET_NOT_MET] && f->target_course == c && p->risk == OP_RISK_HIGH) { /* 5.3 */
     strbuf b;
     sb_init(&b, e->a);
-    if (f->target_hip_judged)
+    if (f->target_hip_judged && e->texts)
       sb_printf(&b, "total hip %+.1f (needs >= %s)", f->target_gain_hip, eng_num(e, TH(TARGET_GAIN_HIP)));
-    if (f->target_spine_judged)
+    if (f->target_spine_judged && e->texts)
       sb_printf(&b, "%slumbar spine %+.1f (needs >= %s)", f->target_hip_judged ? ", " : "", f->target_gain_spine,
                 eng_num(e, TH(TARGET_GAIN_SPINE)));
     const char *why = arena_strdup(e->a, sb_str(&b));
@@ -416,7 +427,7 @@ static void rule5(eng *e) {
     alert(e, OP_AL_BISPHOSPHONATE_HOLIDAY_REVIEW, v, 2);
     bool remains_high = p->risk == OP_RISK_VERY_HIGH || (f->has_lowest && f->lowest_t <= TH(T_OSTEOPOROSIS)) ||
                         fracture_during(e, t);
-    const char *why = f->has_lowest ? tmpl_fill(e->a, "lowest T-score {value}, {level}",
+    const char *why = f->has_lowest ? eng_fill(e, "lowest T-score {value}, {level}",
                                                 (tmpl_var[]){{"value", eng_t(e, f->lowest_t)},
                                                              {"level", e->kb->risk[p->risk].clinician}}, 2)
                                     : e->kb->risk[p->risk].clinician;
@@ -428,7 +439,7 @@ static void rule5(eng *e) {
       set_rule(e, OP_RULE_BP_HOLIDAY, why, agent);
       op_date due = date_add_months(f->as_of, (int)TH(HOLIDAY_REASSESS_MONTHS));
       plan_add_monitor(e, OP_MON_HOLIDAY_REASSESSMENT, due,
-                       tmpl_fill(e->a, e->kb->monitor[OP_MON_HOLIDAY_REASSESSMENT].detail,
+                       eng_fill(e, e->kb->monitor[OP_MON_HOLIDAY_REASSESSMENT].detail,
                                  (tmpl_var[]){{"window", eng_num(e, TH(HOLIDAY_REASSESS_MONTHS))}}, 1));
     }
     return;
@@ -444,7 +455,7 @@ static void rule1_denosumab(eng *e) {
   const op_therapy *t = &e->rec->therapies[f->cur_denosumab];
   op_date last = t->has_last_dose ? t->last_dose : t->start;
   continue_course(e, f->cur_denosumab);
-  const char *why = tmpl_fill(e->a, "last dose {last_dose}, {months} months ago",
+  const char *why = eng_fill(e, "last dose {last_dose}, {months} months ago",
                               (tmpl_var[]){{"last_dose", eng_date(e, last)}, {"months", months_ago(e, last)}}, 2);
   if (f->finding[OP_FD_DENOSUMAB_OVERDUE]) {
     alert_denosumab_overdue(e);
@@ -455,7 +466,7 @@ static void rule1_denosumab(eng *e) {
   alert(e, OP_AL_DENOSUMAB_MUST_NOT_STOP, NULL, 0);
   int interval = (int)TH(DMAB_INTERVAL_MONTHS);
   plan_add_monitor(e, OP_MON_DENOSUMAB_NEXT_DOSE, date_add_months(last, interval),
-                   tmpl_fill(e->a, e->kb->monitor[OP_MON_DENOSUMAB_NEXT_DOSE].detail,
+                   eng_fill(e, e->kb->monitor[OP_MON_DENOSUMAB_NEXT_DOSE].detail,
                              (tmpl_var[]){{"window", eng_num(e, interval)}, {"last_dose", eng_date(e, last)}}, 2));
 }
 
@@ -465,7 +476,7 @@ static void rule2_denosumab_stopped(eng *e) {
   add_phase(e, OP_INTENT_ANTIRESORPTIVE, OP_RG_DENOSUMAB_FOLLOWON);
   alert_denosumab_stopped(e);
   set_rule(e, OP_RULE_DENOSUMAB_STOPPED,
-           tmpl_fill(e->a, "stopped {date}, {months} months ago",
+           eng_fill(e, "stopped {date}, {months} months ago",
                      (tmpl_var[]){{"date", eng_date(e, t->end)}, {"months", months_ago(e, t->end)}}, 2),
            OP_AG_DENOSUMAB);
   if (any_empty_phase(e->p)) no_safe_agent(e);
@@ -480,7 +491,7 @@ static void rule3_anabolic(eng *e) {
   if (cv >= 0) {
     p->action = OP_ACT_SWITCH;
     avoid_add(e, OP_AG_ROMOSOZUMAB, OP_RS_MI_OR_STROKE_WITHIN_12_MONTHS,
-              tmpl_fill(e->a, "{condition} {date}",
+              eng_fill(e, "{condition} {date}",
                         (tmpl_var[]){{"condition", e->kb->condition[e->rec->conditions[cv].code].clinician},
                                      {"date", eng_date(e, e->rec->conditions[cv].date)}}, 2));
     add_followon(e);
@@ -506,7 +517,7 @@ static void rule4_anabolic_ended(eng *e) {
   const op_therapy *t = &e->rec->therapies[e->f.anabolic_ended_course];
   e->p->action = OP_ACT_TRANSITION;
   add_followon(e);
-  const char *what = tmpl_fill(e->a, "{agent} ended {date}",
+  const char *what = eng_fill(e, "{agent} ended {date}",
                                (tmpl_var[]){{"agent", e->kb->agent[t->agent].name}, {"date", eng_date(e, t->end)}}, 2);
   alert_limit(e, t->agent);
   alert_anabolic_followup(e, 1, what);

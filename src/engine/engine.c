@@ -9,7 +9,12 @@
 #include <stdio.h>
 #include <string.h>
 
+const char *eng_fill(eng *e, const char *tmpl, const tmpl_var *vars, int n) {
+  return e->texts ? tmpl_fill(e->a, tmpl, vars, n) : NULL;
+}
+
 const char *eng_num(eng *e, double v) {
+  if (!e->texts) return "";
   char buf[64];
   if (v == 0) v = 0; /* no "-0" */
   snprintf(buf, sizeof buf, "%.10g", round(v * 100) / 100);
@@ -17,6 +22,7 @@ const char *eng_num(eng *e, double v) {
 }
 
 const char *eng_t(eng *e, double v) {
+  if (!e->texts) return "";
   char buf[32];
   if (v == 0) v = 0;
   snprintf(buf, sizeof buf, "%.1f", v);
@@ -24,12 +30,14 @@ const char *eng_t(eng *e, double v) {
 }
 
 const char *eng_date(eng *e, op_date d) {
+  if (!e->texts) return "";
   char buf[11];
   date_format(d, buf);
   return arena_strdup(e->a, buf);
 }
 
 const char *eng_pct(eng *e, bool has, double v) {
+  if (!e->texts) return "";
   if (!has) return e->kb->ui[OP_UI_NONE].clinician;
   char buf[64];
   snprintf(buf, sizeof buf, "%s%%", eng_num(e, v));
@@ -74,7 +82,7 @@ static void sort_alerts(op_plan *p) {
   }
 }
 
-bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out) {
+bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out, bool texts) {
   eng *e = arena_alloc(a, sizeof(eng));
   if (!e) return false;
   memset(out, 0, sizeof *out);
@@ -82,6 +90,7 @@ bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out
   e->kb = kb;
   e->rec = rec;
   e->p = out;
+  e->texts = texts;
   out->rec = rec;
   out->kb = kb;
   if (!facts_derive(a, kb, rec, &e->f)) return false;

@@ -14,6 +14,7 @@
 #ifndef OSTEO_ENGINE_H
 #define OSTEO_ENGINE_H
 
+#include "../kb/template.h"
 #include "facts.h"
 #include "plan.h"
 
@@ -26,6 +27,9 @@ typedef struct {
   /* per agent: reasons it is avoided, whatever the decision; the decision
   ** then keeps the current course's agent out of avoid when it continues it */
   op_avoid all_avoid[OP_N_agent];
+  /* false: codes only. Nothing is worded (details, rationale and messages
+  ** stay NULL); every code, date and decision is the same. For screening. */
+  bool texts;
 } eng;
 
 void risk_assess(eng *e);
@@ -33,11 +37,14 @@ void avoid_compute(eng *e);
 void decide(eng *e);
 void extras_fill(eng *e);
 
-/* Runs every step; false only when out of memory. */
-bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out);
+/* Runs every step; false only when out of memory. texts false gives the same
+** plan without its words (for screening many records). */
+bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out, bool texts);
 
 /* Helpers shared by the steps. */
 const char *eng_num(eng *e, double v);
+/* tmpl_fill, or NULL when the plan is codes only. */
+const char *eng_fill(eng *e, const char *tmpl, const tmpl_var *vars, int n);
 /* A T-score with one decimal, as DXA reports print it (-2.0, not -2). */
 const char *eng_t(eng *e, double v);
 const char *eng_date(eng *e, op_date d);

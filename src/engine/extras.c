@@ -40,7 +40,7 @@ static bool had_antiresorptive_course(const eng *e) {
 
 static void alert(eng *e, int code, tmpl_var *v, int nv) {
   const kb_text *t = &e->kb->alert[code];
-  plan_add_alert(e, code, tmpl_fill(e->a, t->clinician, v, nv), tmpl_fill(e->a, t->patient, v, nv));
+  plan_add_alert(e, code, eng_fill(e, t->clinician, v, nv), eng_fill(e, t->patient, v, nv));
 }
 
 static bool drug_therapy(const op_plan *p) {
@@ -57,14 +57,14 @@ static void section7_alerts(eng *e) {
                 : plan_has_agent(p, OP_AG_ZOLEDRONIC_ACID) ? OP_AG_ZOLEDRONIC_ACID : -1;
     if (agent >= 0 && drug_therapy(p)) {
       const char *what = r->has_calcium && r->calcium < TH(CALCIUM_LOW)
-                             ? tmpl_fill(e->a, "calcium {value} mg/dL < {threshold}",
+                             ? eng_fill(e, "calcium {value} mg/dL < {threshold}",
                                          (tmpl_var[]){{"value", eng_num(e, r->calcium)},
                                                       {"threshold", eng_num(e, TH(CALCIUM_LOW))}}, 2)
                              : e->kb->condition[OP_COND_HYPOCALCEMIA].clinician;
       tmpl_var v[] = {{"calcium", what}, {"agent", e->kb->agent[agent].name}};
       alert(e, OP_AL_HYPOCALCEMIA_CORRECT_FIRST, v, 2);
       plan_add_monitor(e, OP_MON_CALCIUM_CHECK, f->as_of,
-                       tmpl_fill(e->a, e->kb->monitor[OP_MON_CALCIUM_CHECK].detail, v, 2));
+                       eng_fill(e, e->kb->monitor[OP_MON_CALCIUM_CHECK].detail, v, 2));
     }
   }
   if (r->has_vitd && r->vitd < TH(VITD_INSUFFICIENT)) {
@@ -80,7 +80,7 @@ static void section7_alerts(eng *e) {
   }
   if (f->gc_induced) {
     const op_medication *m = &r->meds[f->gc_idx];
-    tmpl_var v[] = {{"other", tmpl_fill(e->a, "glucocorticoid {dose} mg/day since {start}",
+    tmpl_var v[] = {{"other", eng_fill(e, "glucocorticoid {dose} mg/day since {start}",
                                         (tmpl_var[]){{"dose", eng_num(e, m->dose)}, {"start", eng_date(e, m->start)}},
                                         2)}};
     alert(e, OP_AL_GIOP, v, 1);
@@ -91,7 +91,7 @@ static void section7_alerts(eng *e) {
   }
   bool falls = r->has_falls && r->falls_past_year >= TH(FALLS_ALERT);
   if (falls || f->has_condition[OP_COND_HIGH_FALL_RISK]) {
-    const char *what = falls ? tmpl_fill(e->a, "{falls} falls in the past year",
+    const char *what = falls ? eng_fill(e, "{falls} falls in the past year",
                                          (tmpl_var[]){{"falls", eng_num(e, r->falls_past_year)}}, 1)
                              : e->kb->condition[OP_COND_HIGH_FALL_RISK].clinician;
     tmpl_var v[] = {{"other", what}};
@@ -111,20 +111,20 @@ static void monitoring(eng *e) {
     /* no DXA on file: measure now */
     op_date due = f->has_dxa ? date_add_months(from, dxa_m) : f->as_of;
     plan_add_monitor(e, OP_MON_DXA, due,
-                     tmpl_fill(e->a, kb->monitor[OP_MON_DXA].detail,
+                     eng_fill(e, kb->monitor[OP_MON_DXA].detail,
                                (tmpl_var[]){{"window", eng_num(e, f->has_dxa ? dxa_m : 0)}, {"from", fromtxt}}, 2));
   }
   if (treat) {
     int rv = (int)TH(RISK_REVIEW_MONTHS);
     plan_add_monitor(e, OP_MON_FRACTURE_RISK_REVIEW, date_add_months(f->as_of, rv),
-                     tmpl_fill(e->a, kb->monitor[OP_MON_FRACTURE_RISK_REVIEW].detail,
+                     eng_fill(e, kb->monitor[OP_MON_FRACTURE_RISK_REVIEW].detail,
                                (tmpl_var[]){{"window", eng_num(e, rv)}}, 1));
     /* BTM when an oral agent is started */
     if (p->action != OP_ACT_CONTINUE && p->n_phases && p->phases[0].n &&
         !strcmp(kb->agent[p->phases[0].agents[0]].route, "oral")) {
       int bm = (int)TH(BTM_AFTER_MONTHS);
       plan_add_monitor(e, OP_MON_BTM, date_add_months(f->as_of, bm),
-                       tmpl_fill(e->a, kb->monitor[OP_MON_BTM].detail,
+                       eng_fill(e, kb->monitor[OP_MON_BTM].detail,
                                  (tmpl_var[]){{"window", eng_num(e, bm)}, {"fall", eng_num(e, TH(P1NP_FALL_PCT))}},
                                  2));
     }
@@ -189,6 +189,40 @@ static void collect_sources(eng *e) {
   p->all_sources = with;
 }
 
+static bool plan_has_code(const op_plan *p, kb_plan_code c) {
+  switch (c.kind) {
+    case GK_ACTION: return p->action == c.code;
+    case GK_RULE: return p->rule == c.code;
+    case GK_RISK: return p->risk == c.code;
+    case GK_FINDING: return p->finding[c.code];
+    case GK_CRITERION:
+      for (int i = 0; i < p->n_criteria; i++)
+        if (p->criteria[i].code == c.code) return true;
+      return false;
+    case GK_ALERT:
+      for (int i = 0; i < p->n_alerts; i++)
+        if (p->alerts[i].code == c.code) return true;
+      return false;
+    default: return false;
+  }
+}
+
+/* Care gaps (gaps.ini): all of `all` and, when given, one of `any`. */
+static void care_gaps(eng *e) {
+  op_plan *p = e->p;
+  for (int g = 0; g < e->kb->n_gaps; g++) {
+    const kb_gap *gap = &e->kb->gaps[g];
+    bool ok = true;
+    for (int i = 0; i < gap->n_all && ok; i++) ok = plan_has_code(p, gap->all[i]);
+    if (ok && gap->n_any) {
+      bool any = false;
+      for (int i = 0; i < gap->n_any && !any; i++) any = plan_has_code(p, gap->any[i]);
+      ok = any;
+    }
+    if (ok) p->gaps |= (uint32_t)1 << g;
+  }
+}
+
 void extras_fill(eng *e) {
   const op_facts *f = &e->f;
   op_plan *p = e->p;
@@ -213,5 +247,6 @@ void extras_fill(eng *e) {
     p->has_dxcodes = !recent;
   }
   disagreements(e);
+  care_gaps(e);
   collect_sources(e);
 }

@@ -8,6 +8,7 @@
 #define OSTEO_PLAN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "../kb/kb.h"
 #include "../record/record.h"
@@ -93,6 +94,7 @@ typedef struct {
   bool has_dxcodes;
   bool disagreement[OP_N_disagreement];
   op_srcset all_sources;
+  uint32_t gaps; /* bit i: kb->gaps[i] is met */
 } op_plan;
 
 #endif

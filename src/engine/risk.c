@@ -26,7 +26,7 @@ static void add(eng *e, int code, tmpl_var *v, int nv) {
   op_plan *p = e->p;
   op_criterion *c = &p->criteria[p->n_criteria++];
   c->code = code;
-  c->detail = tmpl_fill(e->a, e->kb->criterion[code].detail, v, nv);
+  c->detail = eng_fill(e, e->kb->criterion[code].detail, v, nv);
   c->sources = e->kb->criterion[code].sources;
 }
 
@@ -70,7 +70,7 @@ void risk_assess(eng *e) {
   }
   bool frax_high = (has_mof && r->frax.mof >= TH(FRAX_MOF_HIGH)) || (has_hip && r->frax.hip >= TH(FRAX_HIP_HIGH));
   if (frax_high && low_or_absent) {
-    const char *thr = tmpl_fill(e->a, "{from}% / {to}%",
+    const char *thr = eng_fill(e, "{from}% / {to}%",
                                 (tmpl_var[]){{"from", eng_num(e, TH(FRAX_MOF_HIGH))},
                                              {"to", eng_num(e, TH(FRAX_HIP_HIGH))}}, 2);
     tmpl_var v[] = {{"frax_major", mof}, {"frax_hip", hip}, {"threshold", thr}};
@@ -106,7 +106,7 @@ void risk_assess(eng *e) {
     add(e, OP_CR_FRACTURE_ON_THERAPY, v, 5);
   }
   if ((has_mof && r->frax.mof >= TH(FRAX_MOF_VERY_HIGH)) || (has_hip && r->frax.hip >= TH(FRAX_HIP_VERY_HIGH))) {
-    const char *thr = tmpl_fill(e->a, "{from}% / {to}%",
+    const char *thr = eng_fill(e, "{from}% / {to}%",
                                 (tmpl_var[]){{"from", eng_num(e, TH(FRAX_MOF_VERY_HIGH))},
                                              {"to", eng_num(e, TH(FRAX_HIP_VERY_HIGH))}}, 2);
     tmpl_var v[] = {{"frax_major", mof}, {"frax_hip", hip}, {"threshold", thr}};

@@ -596,6 +596,61 @@ static void bind(loader *L) {
   }
   if (L->failed) return;
 
+  /* care gaps: every [gap.X] section, in file order */
+  for (int i = 0; i < L->ns && !L->failed; i++) {
+    if (strncmp(L->s[i].name, "gap.", 4)) continue;
+    const char *sec = L->s[i].name;
+    if (kb->n_gaps == OP_MAX_GAPS) {
+      lerr(L, L->s[i].file, L->s[i].line, "more than %d care gaps", OP_MAX_GAPS);
+      return;
+    }
+    kb_gap *g = &kb->gaps[kb->n_gaps++];
+    g->code = sec + 4;
+    for (const char *c = g->code; *c; c++)
+      if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_')) {
+        lerr(L, L->s[i].file, L->s[i].line, "[%s] a gap code is lower_snake_case", sec);
+        return;
+      }
+    g->clinician = req_str(L, sec, "clinician");
+    g->sources = req_sources(L, sec, "sources");
+    const char *lists[2] = {"all", "any"};
+    for (int k = 0; k < 2; k++) {
+      entry *e = get(L, sec, lists[k]);
+      if (!e) continue;
+      char *items[9];
+      int n = split_list(L, e->value, items, 8);
+      if (n < 0) {
+        lerr(L, e->file, e->line, "[%s] %s: at most 8 codes", sec, lists[k]);
+        return;
+      }
+      for (int j = 0; j < n; j++) {
+        static const char *const kinds[] = {"action", "rule", "risk", "criterion", "finding", "alert"};
+        const char *const *tables[] = {op_action_str, op_rule_str, op_risk_str, op_criterion_str, op_finding_str, op_alert_str};
+        const int sizes[] = {OP_N_action, OP_N_rule, OP_N_risk, OP_N_criterion, OP_N_finding, OP_N_alert};
+        char *colon = strchr(items[j], ':');
+        int kind = -1, code = -1;
+        if (colon) {
+          *colon = 0;
+          for (int q = 0; q < 6; q++)
+            if (!strcmp(items[j], kinds[q])) kind = q;
+          if (kind >= 0) code = code_of(tables[kind], sizes[kind], colon + 1);
+        }
+        if (kind < 0 || code < 0) {
+          lerr(L, e->file, e->line, "[%s] %s: '%s%s%s' is not kind:code (kinds: action, rule, risk, criterion, finding, alert)",
+               sec, lists[k], items[j], colon ? ":" : "", colon ? colon + 1 : "");
+          return;
+        }
+        kb_plan_code pc = {kind, code};
+        if (k == 0) g->all[g->n_all++] = pc;
+        else g->any[g->n_any++] = pc;
+      }
+    }
+    if (!g->n_all && !g->n_any) {
+      lerr(L, L->s[i].file, L->s[i].line, "[%s] needs 'all' or 'any'", sec);
+      return;
+    }
+  }
+
   /* anything not consumed is a mistake */
   for (int i = 0; i < L->ns; i++)
     if (!L->s[i].used) {
@@ -639,7 +694,7 @@ static void bind(loader *L) {
 ** files refer to them). */
 static const char *const kb_file_names[] = {
     "sources.ini", "profile.ini", "agents.ini", "regimens.ini",
-    "texts.ini", "rules.ini", "disagreements.ini",
+    "texts.ini", "rules.ini", "disagreements.ini", "gaps.ini",
 };
 #define KB_NFILES ((int)(sizeof kb_file_names / sizeof *kb_file_names))
 

@@ -197,6 +197,20 @@ typedef struct {
   const char *system, *code;
 } kb_dxcode;
 
+/* A plan code of any kind, as care gaps name them ("finding:holiday_due"). */
+typedef enum { GK_ACTION, GK_RULE, GK_RISK, GK_CRITERION, GK_FINDING, GK_ALERT } op_gap_kind;
+typedef struct {
+  int kind, code;
+} kb_plan_code;
+
+#define OP_MAX_GAPS 32
+typedef struct {
+  const char *code, *clinician;
+  int n_all, n_any;
+  kb_plan_code all[8], any[8];
+  op_srcset sources;
+} kb_gap;
+
 typedef struct op_kb op_kb;
 struct op_kb {
   const char *version, *status, *updated, *profile, *reviewed_by;
@@ -222,6 +236,8 @@ struct op_kb {
   kb_dxcode dxcodes[4];
   op_srcset dxcode_sources;
   kb_text goal, supplements;
+  int n_gaps;
+  kb_gap gaps[OP_MAX_GAPS];
   /* Fixed wording of the renderings (headings, safety messages). */
   kb_text ui[OP_N_ui];
   void *storage; /* owned memory */

@@ -18,36 +18,62 @@
 
 #include "../json/json.h"
 
+/* One step of the path to the field being read: a key (a literal name or
+** a key token of the document) or an array index. The path is only turned
+** into text when an error needs it. */
+typedef struct {
+  const char *name;
+  int key_tok; /* -1 when name or index is used */
+  int index;   /* -1 when not an array index */
+} seg;
+
+#define RD_MAX_DEPTH 16
+
 typedef struct {
   arena *a;
   json_doc doc;
   const op_kb *kb;
   op_error *err;
-  char path[256];
-  size_t plen;
+  seg path[RD_MAX_DEPTH];
+  int depth;
   op_date as_of;
   bool as_of_known;
 } rd;
 
 /* ---- paths and errors --------------------------------------------------- */
 
-static size_t push_key(rd *r, const char *key) {
-  size_t old = r->plen;
-  int n = snprintf(r->path + r->plen, sizeof r->path - r->plen, "%s%s", r->plen ? "." : "", key);
-  if (n > 0) r->plen = r->plen + (size_t)n < sizeof r->path ? r->plen + (size_t)n : sizeof r->path - 1;
+static int push(rd *r, seg s) {
+  int old = r->depth;
+  if (r->depth < RD_MAX_DEPTH) r->path[r->depth] = s;
+  r->depth++;
   return old;
 }
+static int push_key(rd *r, const char *key) { return push(r, (seg){key, -1, -1}); }
+static int push_key_tok(rd *r, int tok) { return push(r, (seg){NULL, tok, -1}); }
+static int push_index(rd *r, int i) { return push(r, (seg){NULL, -1, i}); }
+static void pop(rd *r, int old) { r->depth = old; }
 
-static size_t push_index(rd *r, int i) {
-  size_t old = r->plen;
-  int n = snprintf(r->path + r->plen, sizeof r->path - r->plen, "[%d]", i);
-  if (n > 0) r->plen = r->plen + (size_t)n < sizeof r->path ? r->plen + (size_t)n : sizeof r->path - 1;
-  return old;
-}
-
-static void pop(rd *r, size_t old) {
-  r->plen = old;
-  r->path[old] = 0;
+static void path_text(rd *r, char *buf, size_t n) {
+  size_t k = 0;
+  buf[0] = 0;
+  for (int i = 0; i < r->depth && i < RD_MAX_DEPTH && k < n; i++) {
+    const seg *s = &r->path[i];
+    int w;
+    if (s->index >= 0) {
+      w = snprintf(buf + k, n - k, "[%d]", s->index);
+    } else {
+      const char *name = s->name;
+      int len = name ? (int)strlen(name) : 0;
+      if (!name) {
+        const jsmntok_t *t = &r->doc.tok[s->key_tok];
+        name = r->doc.text + t->start;
+        len = t->end - t->start;
+      }
+      w = snprintf(buf + k, n - k, "%s%.*s", k ? "." : "", len, name);
+    }
+    if (w < 0) break;
+    k += (size_t)w;
+  }
 }
 
 /* A short, printable description of what the token holds. */
@@ -76,8 +102,8 @@ static bool failv(rd *r, const char *fmt, va_list ap) {
   char what[480];
   vsnprintf(what, sizeof what, fmt, ap);
   r->err->status = OP_ERR_INPUT;
-  snprintf(r->err->path, sizeof r->err->path, "%s", r->path);
-  if (r->plen) snprintf(r->err->message, sizeof r->err->message, "%s: %s", r->path, what);
+  path_text(r, r->err->path, sizeof r->err->path);
+  if (r->err->path[0]) snprintf(r->err->message, sizeof r->err->message, "%s: %s", r->err->path, what);
   else snprintf(r->err->message, sizeof r->err->message, "%s", what);
   return false;
 }
@@ -192,17 +218,14 @@ static bool each_member(rd *r, int obj, member_fn fn, void *ctx) {
       const jsmntok_t *o = &r->doc.tok[keys[q]];
       if (o->end - o->start == kt->end - kt->start &&
           !memcmp(r->doc.text + o->start, r->doc.text + kt->start, (size_t)(kt->end - kt->start))) {
-        char *name = json_string(r->a, &r->doc, key, NULL);
-        size_t old = push_key(r, name ? name : "?");
+        int old = push_key_tok(r, key);
         bool ok = fail(r, "field given twice");
         pop(r, old);
         return ok;
       }
     }
     if (nk < 64) keys[nk++] = key;
-    char *name = json_string(r->a, &r->doc, key, NULL);
-    if (!name) return fail(r, "out of memory");
-    size_t old = push_key(r, name);
+    int old = push_key_tok(r, key);
     if (!fn(r, key, val, ctx)) return false;
     pop(r, old);
     j = json_next(&r->doc, val);
@@ -225,7 +248,7 @@ static bool each_elem(rd *r, int arr, elem_fn fn, void *ctx, int *count) {
   *count = n;
   int j = arr + 1;
   for (int k = 0; k < n; k++) {
-    size_t old = push_index(r, k);
+    int old = push_index(r, k);
     if (!fn(r, k, j, ctx)) return false;
     pop(r, old);
     j = json_next(&r->doc, j);
@@ -374,7 +397,7 @@ static bool th_elem(rd *r, int idx, int tok, void *vctx) {
   if (!c.agent) return fail(r, "agent is required");
   if (!c.start) return fail(r, "start is required");
   if (t->has_end && t->end < t->start) {
-    size_t old = push_key(r, "end");
+    int old = push_key(r, "end");
     char s[11];
     date_format(t->start, s);
     fail(r, "end is before start (%s)", s);
@@ -382,13 +405,13 @@ static bool th_elem(rd *r, int idx, int tok, void *vctx) {
     return false;
   }
   if (t->has_last_dose && t->last_dose < t->start) {
-    size_t old = push_key(r, "last_dose");
+    int old = push_key(r, "last_dose");
     fail(r, "last_dose is before start");
     pop(r, old);
     return false;
   }
   if (t->has_last_dose && t->has_end && t->last_dose > t->end) {
-    size_t old = push_key(r, "last_dose");
+    int old = push_key(r, "last_dose");
     fail(r, "last_dose is after end");
     pop(r, old);
     return false;
@@ -435,7 +458,7 @@ static bool med_elem(rd *r, int idx, int tok, void *vctx) {
   if (!each_member(r, tok, med_member, &c)) return false;
   if (!c.cls) return fail(r, "class is required");
   if (c.m->has_start && c.m->has_end && c.m->end < c.m->start) {
-    size_t old = push_key(r, "end");
+    int old = push_key(r, "end");
     fail(r, "end is before start");
     pop(r, old);
     return false;
@@ -666,7 +689,7 @@ op_status record_read(arena *a, const op_kb *kb, const char *json, size_t len,
     int j = 1;
     for (int m = 0; m < r.doc.tok[0].size; m++) {
       if (json_str_eq(&r.doc, j, "as_of") && !json_is_null(&r.doc, j + 1)) {
-        size_t old = push_key(&r, "as_of");
+        int old = push_key(&r, "as_of");
         if (!rd_date(&r, j + 1, true, &r.as_of)) return OP_ERR_INPUT;
         pop(&r, old);
         r.as_of_known = true;
@@ -699,13 +722,13 @@ op_status record_read(arena *a, const op_kb *kb, const char *json, size_t len,
   if (s.c.birth) {
     rec->age = date_years_between(rec->birth_date, rec->as_of);
     if (rec->age > KB_TH(kb, V_AGE_MAX)) {
-      size_t old = push_key(&r, "birth_date");
+      int old = push_key(&r, "birth_date");
       fail(&r, "gives an age of %d years, more than %g", rec->age, KB_TH(kb, V_AGE_MAX));
       pop(&r, old);
       return OP_ERR_INPUT;
     }
     if (s.c.age && (int)floor(s.c.age_years) != rec->age) {
-      size_t old = push_key(&r, "age");
+      int old = push_key(&r, "age");
       fail(&r, "age %g does not match birth_date (age %d at as_of)", s.c.age_years, rec->age);
       pop(&r, old);
       return OP_ERR_INPUT;
@@ -714,7 +737,7 @@ op_status record_read(arena *a, const op_kb *kb, const char *json, size_t len,
     rec->age = (int)floor(s.c.age_years);
   }
   if (s.c.menopause && rec->sex == OP_SEX_MALE) {
-    size_t old = push_key(&r, "menopause");
+    int old = push_key(&r, "menopause");
     fail(&r, "menopause is recorded for women only (sex is male)");
     pop(&r, old);
     return OP_ERR_INPUT;

@@ -212,6 +212,12 @@ const char *render_json(arena *a, const op_plan *p, bool pretty, size_t *len) {
     }
   jw_end_arr(&w);
 
+  jw_key(&w, "care_gaps");
+  jw_arr(&w);
+  for (int g = 0; g < kb->n_gaps; g++)
+    if (p->gaps & ((uint32_t)1 << g)) jw_str(&w, kb->gaps[g].code);
+  jw_end_arr(&w);
+
   jw_key(&w, "input_notes");
   jw_arr(&w);
   jw_end_arr(&w);

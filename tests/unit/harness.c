@@ -179,7 +179,7 @@ int run_case(const op_kb *kb, const rule_case *c) {
     return 1;
   }
   op_plan *p = arena_alloc(a, sizeof *p);
-  if (!engine_assess(a, kb, &rec, p)) {
+  if (!engine_assess(a, kb, &rec, p, true)) {
     arena_destroy(a);
     return 1;
   }
