@@ -15,6 +15,9 @@ static void usage(FILE *out) {
         "commands:\n"
         "  assess     one patient record in, one traceable treatment plan out\n"
         "             (osteoplan assess --help for its options)\n"
+        "  screen     NDJSON records in, one line per patient with its care gaps out\n"
+        "  synth      a deterministic synthetic population (NDJSON) for tests and\n"
+        "             benchmarks\n"
         "\n"
         "options:\n"
         "  --help     this text\n"
@@ -46,6 +49,8 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (!strcmp(argv[1], "assess")) return cmd_assess(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "screen")) return cmd_screen(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "synth")) return cmd_synth(argc - 1, argv + 1);
   fprintf(stderr, "osteoplan: unknown command '%s' (try osteoplan --help)\n", argv[1]);
   return 2;
 }

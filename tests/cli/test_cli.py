@@ -512,6 +512,122 @@ def group_consistency():
         check("consistency " + name, rc == 0 and not invariants(plan), invariants(plan) if plan else err)
 
 
+# ---- screen and synth ----------------------------------------------------------
+
+def screen(args, data=None, path=None):
+    if path is None:
+        path = write("in.ndjson", data)
+    p = subprocess.run([BIN, "screen"] + args + [path], capture_output=True, timeout=300)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def group_screen():
+    # screen gives the same fields as assess, for every vignette
+    recs = [v["patient"] for _, v in vignette_cases()]
+    rc, out, err = screen(["--threads", "2"], "\n".join(json.dumps(r) for r in recs) + "\n")
+    lines = out.splitlines()
+    check("screen: one line per vignette", rc == 0 and len(lines) == len(recs), "rc=%d %d lines %s" % (rc, len(lines), err))
+    for rec, line in zip(recs, lines):
+        got = json.loads(line)
+        rc, plan, err = plan_for(rec)
+        phases = plan["treatment"]["phases"]
+        want = {"patient_id": plan["patient_id"], "risk": plan["risk"]["category"], "action": plan["treatment"]["action"],
+                "first_agent": phases[0]["options"][0]["agent"] if phases and phases[0]["options"] else None,
+                "alerts": sorted(a["code"] for a in plan["alerts"]), "findings": sorted(plan["treatment"]["findings"]),
+                "gaps": sorted(plan["care_gaps"])}
+        got = dict(got, alerts=sorted(got["alerts"]), findings=sorted(got["findings"]), gaps=sorted(got["gaps"]))
+        check("screen equals assess: %s" % rec.get("id"), got == want, "%s != %s" % (got, want))
+    # bad lines: reported with their numbers, every good line still written
+    good = json.dumps(recs[0])
+    data = "\n".join([good, "{not json", good, "", json.dumps(dict(recs[1], tscore=1)), good,
+                      json.dumps(dict(recs[2], therapies=[{"agent": "alendronate", "start": "2024-01-01", "end": "2020-01-01"}]))]) + "\n"
+    for threads in ("1", "3"):
+        rc, out, err = screen(["--threads", threads], data)
+        check("bad lines: good ones written (%s threads)" % threads, rc == 0 and len(out.splitlines()) == 3, out)
+        for want in ("line 2: not valid JSON", "line 5: tscore: unknown field", "line 7: therapies[0].end"):
+            check("bad lines reported: " + want, want in err, err)
+        check("summary counts", "3 records, 3 bad lines, 1 blank lines" in err, err)
+    errfile = os.path.join(TMP, "errors.txt")
+    rc, out, err = screen(["--errors", errfile], data)
+    check("--errors FILE", rc == 0 and "line 2:" in open(errfile).read() and "line 2:" not in err, err)
+    # order with several threads equals one thread, byte for byte
+    p = subprocess.run([BIN, "synth", "--count", "12000", "--seed", "11", "--bad-rate", "0.02"], capture_output=True)
+    synth = p.stdout
+    path = write("synth.ndjson", synth)
+    outs = {}
+    for t in ("1", "2", "4"):
+        rc, outs[t], err = screen(["--threads", t], path=path)
+    check("order: 2 threads = 1 thread", outs["2"] == outs["1"] and len(outs["1"].splitlines()) > 11000)
+    check("order: 4 threads = 1 thread", outs["4"] == outs["1"])
+    ids = [json.loads(l)["patient_id"] for l in outs["1"].splitlines()]
+    nums = [int(i.split("-")[1]) for i in ids if i and i.startswith("syn-")]
+    check("order: input order kept", nums == sorted(nums))
+    check("synth bad lines counted", "bad lines" in err and re.search(r", (2\d\d) bad lines", err), err)
+    # gzip, CRLF, no final newline, empty input
+    import gzip
+    gz = os.path.join(TMP, "synth.ndjson.gz")
+    with gzip.open(gz, "wb") as f:
+        f.write(synth)
+    rc, out, err = screen(["--threads", "2"], path=gz)
+    check("gzip input", rc == 0 and out == outs["1"], err[-300:])
+    few = b"\n".join(synth.splitlines()[:50])
+    rc, a, _ = screen([], few + b"\n")
+    rc, b, _ = screen([], few)
+    check("no final newline", a == b and len(b.splitlines()) > 40)
+    rc, c, _ = screen([], few.replace(b"\n", b"\r\n") + b"\r\n")
+    check("CRLF", c == a)
+    rc, out, err = screen([], b"")
+    check("empty input", rc == 0 and out == "" and "0 records, 0 bad lines" in err, err)
+    rc, out, err = screen([], b"\n\n\n")
+    check("blank lines only", rc == 0 and out == "" and "3 blank lines" in err, err)
+    # a line longer than the limit is bad, the next ones are still read
+    long_line = b'{"id":"' + b"x" * (9 << 20) + b'"}\n'
+    rc, out, err = screen([], long_line + good.encode() + b"\n")
+    check("overlong line skipped", rc == 0 and len(out.splitlines()) == 1 and "line 1: invalid record: longer than" in err, err[:300])
+    # CSV and --gaps-only
+    rc, out, err = screen(["--format", "csv"], path=path)
+    rows = out.splitlines()
+    check("csv header", rows[0] == "patient_id,risk,action,first_agent,alerts,findings,gaps", rows[0])
+    check("csv rows", len(rows) - 1 == len(outs["1"].splitlines()))
+    rc, out, err = screen(["--gaps-only"], path=path)
+    gl = [json.loads(l) for l in out.splitlines()]
+    check("--gaps-only keeps only gaps", gl and all(g["gaps"] for g in gl)
+          and len(gl) == sum(1 for l in outs["1"].splitlines() if json.loads(l)["gaps"]))
+    # every gap, action and alert fires somewhere in a synthetic population
+    seen = {"gaps": set(), "alerts": set(), "findings": set(), "action": set()}
+    for l in outs["1"].splitlines():
+        r = json.loads(l)
+        seen["gaps"] |= set(r["gaps"]); seen["alerts"] |= set(r["alerts"]); seen["findings"] |= set(r["findings"])
+        seen["action"].add(r["action"])
+    gaps = [l.strip().split(".", 1)[1].rstrip("]") for l in open(os.path.join(ROOT, "kb", "gaps.ini")) if l.startswith("[gap.")]
+    check("synth: every care gap fires", set(gaps) <= seen["gaps"], sorted(set(gaps) - seen["gaps"]))
+    check("synth: every action fires", len(seen["action"]) == 8, sorted(seen["action"]))
+    check("synth: most alerts fire", len(seen["alerts"]) >= 16, sorted(seen["alerts"]))
+    check("synth: every finding fires", len(seen["findings"]) == 13, sorted(seen["findings"]))
+    # options
+    rc, out, err = screen(["--threads", "0"], b"")
+    check("bad --threads", rc == 2)
+    rc, out, err = screen(["--format", "xml"], b"")
+    check("bad --format", rc == 2)
+    rc, out, err = screen([], path=os.path.join(TMP, "missing.ndjson"))
+    check("missing input", rc == 2 and "No such file" in err, err)
+    rc, out, err = screen(["--as-of", "2030-01-01"], path=path)
+    check("--as-of for all", rc == 0 and len(out.splitlines()) > 11000, err[-200:])
+    # synth determinism
+    a = subprocess.run([BIN, "synth", "--count", "2000", "--seed", "5"], capture_output=True).stdout
+    b = subprocess.run([BIN, "synth", "--count", "2000", "--seed", "5"], capture_output=True).stdout
+    c = subprocess.run([BIN, "synth", "--count", "2000", "--seed", "6"], capture_output=True).stdout
+    check("synth: same seed, same bytes", a == b and len(a.splitlines()) == 2000)
+    check("synth: another seed, other bytes", a != c)
+    d = subprocess.run([BIN, "synth", "--count", "2000", "--seed", "5", "--bad-rate", "0.1"], capture_output=True).stdout
+    diff = sum(1 for x, y in zip(a.splitlines(), d.splitlines()) if x != y)
+    check("synth: bad lines replace about the rate, good ones unchanged", 120 < diff < 280, diff)
+    rc, out, err = screen(["--threads", "1"], a)
+    check("synth: all good lines valid", "2000 records, 0 bad lines" in err, err)
+    p = subprocess.run([BIN, "synth", "--count", "x", "--seed", "1"], capture_output=True)
+    check("synth: bad --count", p.returncode == 2)
+
+
 # ---- valgrind ----------------------------------------------------------------
 
 def group_valgrind():
@@ -532,6 +648,7 @@ def group_valgrind():
 
 
 GROUPS = {
+    "screen": group_screen,
     "valgrind": group_valgrind,
     "vignettes": group_vignettes, "bad_input": group_bad_input, "options": group_options, "kb": group_kb,
     "formats": group_formats, "readability": group_readability, "consistency": group_consistency,

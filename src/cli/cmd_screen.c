@@ -1,0 +1,144 @@
+/*
+** cmd_screen.c: osteoplan screen: many records in, one line per patient out.
+*/
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "kb/kb.h"
+#include "screen/screen.h"
+#include "util/date.h"
+
+static void usage(FILE *out) {
+  fputs("usage: osteoplan screen [options] [FILE|-]\n"
+        "\n"
+        "Reads NDJSON patient records (one per line; gzip-compressed input is read\n"
+        "as is) from FILE or standard input and writes one line per patient, in\n"
+        "input order: patient_id, risk, action, first_agent, alerts, findings and\n"
+        "gaps (care gaps, defined in the knowledge base). A bad line is reported\n"
+        "with its line number and JSON path, counted and skipped. A summary goes\n"
+        "to standard error at the end.\n"
+        "\n"
+        "options:\n"
+        "  --threads N       worker threads (default: the number of cores)\n"
+        "  --format ndjson|csv\n"
+        "                    output format (default ndjson)\n"
+        "  --gaps-only       write only patients with a care gap\n"
+        "  --as-of DATE      plan every record for DATE (YYYY-MM-DD), overriding\n"
+        "                    each record's as_of (default: the record's, else today)\n"
+        "  --errors FILE     write bad-line reports to FILE (default standard error)\n"
+        "  --kb DIR          load the knowledge base from DIR\n"
+        "  --parse-only      only parse each line (the benchmark's floor)\n"
+        "  --help            this text\n"
+        "\n"
+        "exit status: 0 the input was screened (bad lines included); 2 usage or an\n"
+        "input that cannot be opened; 1 a read or write error\n",
+        out);
+}
+
+int cmd_screen(int argc, char **argv) {
+  const char *format = "ndjson", *as_of = NULL, *errors = NULL, *kbdir = NULL, *file = "-", *threads = NULL;
+  bool gaps_only = false, parse_only = false, file_given = false;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char **slot = !strcmp(a, "--format")    ? &format
+                        : !strcmp(a, "--as-of")   ? &as_of
+                        : !strcmp(a, "--errors")  ? &errors
+                        : !strcmp(a, "--kb")      ? &kbdir
+                        : !strcmp(a, "--threads") ? &threads
+                                                  : NULL;
+    if (slot) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "osteoplan screen: %s needs a value\n", a);
+        return 2;
+      }
+      *slot = argv[++i];
+    } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      usage(stdout);
+      return 0;
+    } else if (!strcmp(a, "--gaps-only")) {
+      gaps_only = true;
+    } else if (!strcmp(a, "--parse-only")) {
+      parse_only = true;
+    } else if (a[0] == '-' && a[1]) {
+      fprintf(stderr, "osteoplan screen: unknown option '%s' (try --help)\n", a);
+      return 2;
+    } else if (file_given) {
+      fprintf(stderr, "osteoplan screen: one input at a time\n");
+      return 2;
+    } else {
+      file = a;
+      file_given = true;
+    }
+  }
+  screen_options o = {0};
+  if (!strcmp(format, "ndjson")) o.format = SCREEN_NDJSON;
+  else if (!strcmp(format, "csv")) o.format = SCREEN_CSV;
+  else {
+    fprintf(stderr, "osteoplan screen: --format: expected ndjson or csv, got '%s'\n", format);
+    return 2;
+  }
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  o.threads = cores > 0 ? (int)cores : 1;
+  if (threads) {
+    char *end;
+    long t = strtol(threads, &end, 10);
+    if (*end || t < 1 || t > 256) {
+      fprintf(stderr, "osteoplan screen: --threads: expected 1 to 256, got '%s'\n", threads);
+      return 2;
+    }
+    o.threads = (int)t;
+  }
+  op_date d;
+  if (as_of && !date_parse(as_of, strlen(as_of), &d)) {
+    fprintf(stderr, "osteoplan screen: --as-of: expected a real calendar date YYYY-MM-DD, got '%s'\n", as_of);
+    return 2;
+  }
+  char err[768];
+  op_kb *kb = kbdir ? kb_load_dir(kbdir, err, sizeof err) : kb_load_default(err, sizeof err);
+  if (!kb) {
+    fprintf(stderr, "osteoplan: knowledge base rejected: %s\n", err);
+    return kbdir ? 2 : 1;
+  }
+  FILE *errf = stderr;
+  if (errors && !(errf = fopen(errors, "w"))) {
+    fprintf(stderr, "osteoplan screen: %s: %s\n", errors, strerror(errno));
+    kb_free(kb);
+    return 2;
+  }
+  static char outbuf[1 << 20]; /* only main's thread writes through it */
+  setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+  char today[11];
+  cli_today(today);
+  o.kb = kb;
+  o.gaps_only = gaps_only;
+  o.parse_only = parse_only;
+  o.as_of = as_of;
+  o.today = today;
+  o.out = stdout;
+  o.errors = errf;
+  o.progress = isatty(STDERR_FILENO) ? stderr : NULL;
+  screen_stats st;
+  int rc = screen_run(&o, file, &st);
+  int saved = errno;
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "osteoplan screen: cannot write the output: %s\n", strerror(errno));
+    rc = -1;
+    saved = 0;
+  }
+  if (errf != stderr) fclose(errf);
+  int status = 0;
+  if (rc != 0 && saved) {
+    bool open_failed = st.lines == 0 && (saved == ENOENT || saved == EACCES || saved == EISDIR);
+    fprintf(stderr, "osteoplan screen: %s: %s\n", strcmp(file, "-") ? file : "standard input", strerror(saved));
+    status = open_failed ? 2 : 1;
+  } else if (rc != 0) {
+    status = 1;
+  }
+  screen_print_summary(&o, &st, stderr);
+  kb_free(kb);
+  return status;
+}

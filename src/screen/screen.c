@@ -1,0 +1,513 @@
+/*
+** screen.c: the batch pipeline of screen.h.
+**
+**   reader (caller) --batches--> workers (assess) --done--> writer (in order)
+**
+** Batches are recycled: NB of them exist, so at most NB are read ahead of
+** the writer. A worker keeps one arena for all its records and resets it
+** after each, so the engine allocates nothing per record once warm.
+*/
+#include "screen.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../engine/engine.h"
+#include "../json/json.h"
+#include "../record/record.h"
+#include "../util/arena.h"
+#include "lines.h"
+
+/* A batch closes at this many lines or bytes of input. */
+#define BATCH_LINES 2048
+#define BATCH_BYTES (512u * 1024u)
+/* A line longer than this is a bad line (read past, never kept whole). */
+#define SCREEN_MAX_LINE (8u * 1024u * 1024u)
+
+typedef struct {
+  char *p;
+  size_t len, cap;
+} buf;
+
+static bool buf_reserve(buf *b, size_t extra) {
+  if (b->len + extra <= b->cap) return true;
+  size_t cap = b->cap ? b->cap : 4096;
+  while (cap < b->len + extra) cap *= 2;
+  char *np = realloc(b->p, cap);
+  if (!np) return false;
+  b->p = np;
+  b->cap = cap;
+  return true;
+}
+
+static void buf_put(buf *b, const char *s, size_t n) {
+  if (!buf_reserve(b, n)) return;
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+}
+
+static void buf_puts(buf *b, const char *s) { buf_put(b, s, strlen(s)); }
+
+enum { B_FREE, B_PENDING, B_WORKING, B_DONE };
+
+typedef struct {
+  uint64_t seq;
+  int state;
+  int n;
+  buf text;              /* the lines, one after the other */
+  size_t off[BATCH_LINES];
+  uint32_t len[BATCH_LINES];
+  uint64_t lineno[BATCH_LINES];
+  bool too_long[BATCH_LINES];
+  buf out, err;
+  screen_stats st;
+} batch;
+
+typedef struct {
+  const screen_options *o;
+  arena *a;
+} worker_ctx;
+
+/* ---- one record --------------------------------------------------------- */
+
+static void put_json_str(buf *b, const char *s) {
+  buf_put(b, "\"", 1);
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p == '"' || *p == '\\') {
+      buf_put(b, "\\", 1);
+      buf_put(b, (const char *)p, 1);
+    } else if (*p < 0x20) {
+      char esc[8];
+      snprintf(esc, sizeof esc, "\\u%04x", *p);
+      buf_puts(b, esc);
+    } else {
+      buf_put(b, (const char *)p, 1);
+    }
+  }
+  buf_put(b, "\"", 1);
+}
+
+static void put_csv_field(buf *b, const char *s) {
+  if (!strpbrk(s, ",\"\r\n")) {
+    buf_puts(b, s);
+    return;
+  }
+  buf_put(b, "\"", 1);
+  for (const char *p = s; *p; p++) {
+    if (*p == '"') buf_put(b, "\"", 1);
+    buf_put(b, p, 1);
+  }
+  buf_put(b, "\"", 1);
+}
+
+/* The codes of one list (alerts, findings, gaps) for NDJSON or CSV. */
+static void put_codes(buf *b, bool csv, const char *const *names, int n, const bool *on) {
+  int k = 0;
+  if (!csv) buf_put(b, "[", 1);
+  for (int i = 0; i < n; i++) {
+    if (!on[i]) continue;
+    if (k++) buf_put(b, csv ? ";" : ",", 1);
+    if (!csv) buf_put(b, "\"", 1);
+    buf_puts(b, names[i]);
+    if (!csv) buf_put(b, "\"", 1);
+  }
+  if (!csv) buf_put(b, "]", 1);
+}
+
+static void write_summary(const screen_options *o, const op_plan *p, buf *b) {
+  const op_kb *kb = o->kb;
+  bool csv = o->format == SCREEN_CSV;
+  const char *id = p->rec->id;
+  int first = p->n_phases && p->phases[0].n ? p->phases[0].agents[0] : -1;
+  bool alerts[OP_N_alert] = {0}, gaps[OP_MAX_GAPS] = {0};
+  const char *gap_names[OP_MAX_GAPS];
+  for (int i = 0; i < p->n_alerts; i++) alerts[p->alerts[i].code] = true;
+  for (int g = 0; g < kb->n_gaps; g++) {
+    gap_names[g] = kb->gaps[g].code;
+    gaps[g] = (p->gaps >> g) & 1u;
+  }
+  if (csv) {
+    put_csv_field(b, id ? id : "");
+    buf_put(b, ",", 1);
+    buf_puts(b, op_risk_str[p->risk]);
+    buf_put(b, ",", 1);
+    buf_puts(b, op_action_str[p->action]);
+    buf_put(b, ",", 1);
+    if (first >= 0) buf_puts(b, op_agent_str[first]);
+    buf_put(b, ",", 1);
+    put_codes(b, true, op_alert_str, OP_N_alert, alerts);
+    buf_put(b, ",", 1);
+    put_codes(b, true, op_finding_str, OP_N_finding, p->finding);
+    buf_put(b, ",", 1);
+    put_codes(b, true, gap_names, kb->n_gaps, gaps);
+    buf_put(b, "\r\n", 2);
+    return;
+  }
+  buf_puts(b, "{\"patient_id\":");
+  if (id) put_json_str(b, id);
+  else buf_puts(b, "null");
+  buf_puts(b, ",\"risk\":\"");
+  buf_puts(b, op_risk_str[p->risk]);
+  buf_puts(b, "\",\"action\":\"");
+  buf_puts(b, op_action_str[p->action]);
+  buf_puts(b, "\",\"first_agent\":");
+  if (first >= 0) {
+    buf_put(b, "\"", 1);
+    buf_puts(b, op_agent_str[first]);
+    buf_put(b, "\"", 1);
+  } else {
+    buf_puts(b, "null");
+  }
+  buf_puts(b, ",\"alerts\":");
+  put_codes(b, false, op_alert_str, OP_N_alert, alerts);
+  buf_puts(b, ",\"findings\":");
+  put_codes(b, false, op_finding_str, OP_N_finding, p->finding);
+  buf_puts(b, ",\"gaps\":");
+  put_codes(b, false, gap_names, kb->n_gaps, gaps);
+  buf_puts(b, "}\n");
+}
+
+static void bad_line(batch *bt, uint64_t lineno, const char *msg) {
+  char head[40];
+  snprintf(head, sizeof head, "line %llu: ", (unsigned long long)lineno);
+  buf_puts(&bt->err, head);
+  buf_puts(&bt->err, msg);
+  buf_put(&bt->err, "\n", 1);
+  bt->st.bad++;
+}
+
+static bool blank(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') return false;
+  return true;
+}
+
+static void process(worker_ctx *w, batch *bt) {
+  const screen_options *o = w->o;
+  for (int i = 0; i < bt->n; i++) {
+    bt->st.lines++;
+    if (bt->too_long[i]) {
+      char msg[96];
+      snprintf(msg, sizeof msg, "invalid record: longer than %u bytes", SCREEN_MAX_LINE);
+      bad_line(bt, bt->lineno[i], msg);
+      continue;
+    }
+    const char *line = bt->text.p + bt->off[i];
+    size_t n = bt->len[i];
+    if (blank(line, n)) {
+      bt->st.blank++;
+      continue;
+    }
+    if (o->parse_only) {
+      json_doc d;
+      char msg[256];
+      if (json_parse(w->a, line, n, &d, msg, sizeof msg) != 0) bad_line(bt, bt->lineno[i], msg);
+      else bt->st.records++;
+      arena_reset(w->a);
+      continue;
+    }
+    op_record rec;
+    op_error err;
+    if (record_read(w->a, o->kb, line, n, o->as_of, o->today, &rec, &err) != OP_OK) {
+      bad_line(bt, bt->lineno[i], err.message);
+      arena_reset(w->a);
+      continue;
+    }
+    op_plan *p = arena_alloc(w->a, sizeof *p);
+    if (!p || !engine_assess(w->a, o->kb, &rec, p, false)) {
+      bad_line(bt, bt->lineno[i], "internal error: out of memory");
+      arena_reset(w->a);
+      continue;
+    }
+    bt->st.records++;
+    bt->st.by_risk[p->risk]++;
+    bt->st.by_action[p->action]++;
+    for (int g = 0; g < o->kb->n_gaps; g++)
+      if ((p->gaps >> g) & 1u) bt->st.by_gap[g]++;
+    if (!o->gaps_only || p->gaps) {
+      write_summary(o, p, &bt->out);
+      bt->st.written++;
+    }
+    arena_reset(w->a);
+  }
+}
+
+/* ---- reading batches ---------------------------------------------------- */
+
+/* Fills bt from the reader; false when the input had nothing left. */
+static bool read_batch(line_reader *lr, batch *bt, int *io_error) {
+  bt->n = 0;
+  bt->text.len = bt->out.len = bt->err.len = 0;
+  memset(&bt->st, 0, sizeof bt->st);
+  while (bt->n < BATCH_LINES && bt->text.len < BATCH_BYTES) {
+    const char *line;
+    size_t len;
+    bool too_long;
+    int r = lr_next(lr, &line, &len, &too_long);
+    if (r < 0) {
+      *io_error = 1;
+      break;
+    }
+    if (r == 0) break;
+    int k = bt->n++;
+    bt->off[k] = bt->text.len;
+    bt->len[k] = (uint32_t)len;
+    bt->lineno[k] = lr->line_no;
+    bt->too_long[k] = too_long;
+    if (!too_long) buf_put(&bt->text, line, len);
+  }
+  return bt->n > 0;
+}
+
+static void free_batch(batch *bt) {
+  free(bt->text.p);
+  free(bt->out.p);
+  free(bt->err.p);
+}
+
+/* A very long line leaves a big buffer behind: give it back. */
+static void trim_batch(batch *bt) {
+  if (bt->text.cap > 4 * BATCH_BYTES) {
+    free(bt->text.p);
+    bt->text = (buf){0};
+  }
+}
+
+static void merge(screen_stats *a, const screen_stats *b) {
+  a->lines += b->lines;
+  a->records += b->records;
+  a->bad += b->bad;
+  a->blank += b->blank;
+  a->written += b->written;
+  for (int i = 0; i < OP_N_risk; i++) a->by_risk[i] += b->by_risk[i];
+  for (int i = 0; i < OP_N_action; i++) a->by_action[i] += b->by_action[i];
+  for (int i = 0; i < OP_MAX_GAPS; i++) a->by_gap[i] += b->by_gap[i];
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+typedef struct {
+  const screen_options *o;
+  double start, last;
+  long long size;
+} progress;
+
+static void show_progress(progress *pg, const screen_stats *st, long long offset, bool final) {
+  if (!pg->o->progress) return;
+  double t = now();
+  if (!final && t - pg->last < 0.5) return;
+  pg->last = t;
+  double el = t - pg->start;
+  double rate = el > 0 ? (double)st->lines / el : 0;
+  if (final) {
+    fputs("\r\033[K", pg->o->progress);
+  } else if (pg->size > 0 && offset > 0) {
+    double frac = (double)offset / (double)pg->size;
+    double left = frac > 0 ? el / frac - el : 0;
+    fprintf(pg->o->progress, "\r\033[K%llu records  %.0f/s  %.0f%%  %d:%02d left", (unsigned long long)st->lines,
+            rate, frac * 100, (int)left / 60, (int)left % 60);
+  } else {
+    fprintf(pg->o->progress, "\r\033[K%llu records  %.0f/s", (unsigned long long)st->lines, rate);
+  }
+  fflush(pg->o->progress);
+}
+
+static void emit(const screen_options *o, batch *bt, screen_stats *st) {
+  if (bt->out.len) fwrite(bt->out.p, 1, bt->out.len, o->out);
+  if (bt->err.len) fwrite(bt->err.p, 1, bt->err.len, o->errors);
+  merge(st, &bt->st);
+}
+
+/* ---- one thread --------------------------------------------------------- */
+
+static int run_inline(const screen_options *o, line_reader *lr, screen_stats *st, progress *pg) {
+  batch *bt = calloc(1, sizeof *bt);
+  worker_ctx w = {o, arena_create(64 * 1024)};
+  int io_error = 0;
+  if (!bt || !w.a) {
+    free(bt);
+    arena_destroy(w.a);
+    errno = ENOMEM;
+    return -1;
+  }
+  while (read_batch(lr, bt, &io_error)) {
+    process(&w, bt);
+    emit(o, bt, st);
+    trim_batch(bt);
+    show_progress(pg, st, lr_offset(lr), false);
+  }
+  free_batch(bt);
+  free(bt);
+  arena_destroy(w.a);
+  return io_error ? -1 : 0;
+}
+
+/* ---- many threads ------------------------------------------------------- */
+
+typedef struct {
+  const screen_options *o;
+  pthread_mutex_t m;
+  pthread_cond_t work, done, freed;
+  batch *b;
+  int nb;
+  uint64_t next_seq; /* the next batch the reader fills */
+  bool reading_over; /* the reader has produced every batch */
+  screen_stats *st;
+  progress *pg;
+  long long offset;
+} pipeline;
+
+static void *worker_main(void *arg) {
+  pipeline *pl = arg;
+  worker_ctx w = {pl->o, arena_create(64 * 1024)};
+  for (;;) {
+    pthread_mutex_lock(&pl->m);
+    batch *bt = NULL;
+    for (;;) {
+      for (int i = 0; i < pl->nb; i++)
+        if (pl->b[i].state == B_PENDING && (!bt || pl->b[i].seq < bt->seq)) bt = &pl->b[i];
+      if (bt || pl->reading_over) break;
+      pthread_cond_wait(&pl->work, &pl->m);
+    }
+    if (!bt) {
+      pthread_mutex_unlock(&pl->m);
+      break;
+    }
+    bt->state = B_WORKING;
+    pthread_mutex_unlock(&pl->m);
+    if (w.a) process(&w, bt);
+    else bad_line(bt, bt->lineno[0], "internal error: out of memory");
+    pthread_mutex_lock(&pl->m);
+    bt->state = B_DONE;
+    pthread_cond_broadcast(&pl->done);
+    pthread_mutex_unlock(&pl->m);
+  }
+  arena_destroy(w.a);
+  return NULL;
+}
+
+static void *writer_main(void *arg) {
+  pipeline *pl = arg;
+  uint64_t seq = 0;
+  for (;;) {
+    pthread_mutex_lock(&pl->m);
+    batch *bt = NULL;
+    for (;;) {
+      for (int i = 0; i < pl->nb; i++)
+        if (pl->b[i].state == B_DONE && pl->b[i].seq == seq) bt = &pl->b[i];
+      if (bt || (pl->reading_over && seq == pl->next_seq)) break;
+      pthread_cond_wait(&pl->done, &pl->m);
+    }
+    long long offset = pl->offset;
+    pthread_mutex_unlock(&pl->m);
+    if (!bt) break;
+    emit(pl->o, bt, pl->st);
+    trim_batch(bt);
+    show_progress(pl->pg, pl->st, offset, false);
+    pthread_mutex_lock(&pl->m);
+    bt->state = B_FREE;
+    seq++;
+    pthread_cond_signal(&pl->freed);
+    pthread_mutex_unlock(&pl->m);
+  }
+  return NULL;
+}
+
+static int run_threads(const screen_options *o, line_reader *lr, screen_stats *st, progress *pg) {
+  pipeline pl = {.o = o, .st = st, .pg = pg};
+  pl.nb = 2 * o->threads + 2;
+  pl.b = calloc((size_t)pl.nb, sizeof(batch));
+  if (!pl.b) {
+    errno = ENOMEM;
+    return -1;
+  }
+  pthread_mutex_init(&pl.m, NULL);
+  pthread_cond_init(&pl.work, NULL);
+  pthread_cond_init(&pl.done, NULL);
+  pthread_cond_init(&pl.freed, NULL);
+  pthread_t *workers = calloc((size_t)o->threads, sizeof(pthread_t)), writer;
+  int started = 0;
+  bool writer_ok = pthread_create(&writer, NULL, writer_main, &pl) == 0;
+  for (int i = 0; writer_ok && workers && i < o->threads; i++)
+    if (pthread_create(&workers[i], NULL, worker_main, &pl) == 0) started++;
+  int io_error = !writer_ok || started == 0;
+  while (!io_error) {
+    pthread_mutex_lock(&pl.m);
+    batch *bt = NULL;
+    for (;;) {
+      for (int i = 0; i < pl.nb && !bt; i++)
+        if (pl.b[i].state == B_FREE) bt = &pl.b[i];
+      if (bt) break;
+      pthread_cond_wait(&pl.freed, &pl.m);
+    }
+    pthread_mutex_unlock(&pl.m);
+    bool got = read_batch(lr, bt, &io_error); /* only this thread touches a free batch */
+    pthread_mutex_lock(&pl.m);
+    pl.offset = lr_offset(lr);
+    if (got) {
+      bt->seq = pl.next_seq++;
+      bt->state = B_PENDING;
+      pthread_cond_signal(&pl.work);
+    }
+    pthread_mutex_unlock(&pl.m);
+    if (!got) break;
+  }
+  pthread_mutex_lock(&pl.m);
+  pl.reading_over = true;
+  pthread_cond_broadcast(&pl.work);
+  pthread_cond_broadcast(&pl.done);
+  pthread_mutex_unlock(&pl.m);
+  for (int i = 0; i < started; i++) pthread_join(workers[i], NULL);
+  if (writer_ok) pthread_join(writer, NULL);
+  for (int i = 0; i < pl.nb; i++) free_batch(&pl.b[i]);
+  free(pl.b);
+  free(workers);
+  pthread_mutex_destroy(&pl.m);
+  pthread_cond_destroy(&pl.work);
+  pthread_cond_destroy(&pl.done);
+  pthread_cond_destroy(&pl.freed);
+  return io_error ? -1 : 0;
+}
+
+int screen_run(const screen_options *o, const char *path, screen_stats *st) {
+  memset(st, 0, sizeof *st);
+  line_reader lr;
+  if (lr_open(&lr, path, SCREEN_MAX_LINE) != 0) return -1;
+  if (o->format == SCREEN_CSV && !o->parse_only)
+    fputs("patient_id,risk,action,first_agent,alerts,findings,gaps\r\n", o->out);
+  double t0 = now();
+  progress pg = {o, t0, t0, lr.size};
+  int rc = o->threads <= 1 ? run_inline(o, &lr, st, &pg) : run_threads(o, &lr, st, &pg);
+  int saved = errno;
+  show_progress(&pg, st, 0, true);
+  st->seconds = now() - t0;
+  lr_close(&lr);
+  fflush(o->out);
+  fflush(o->errors);
+  errno = saved;
+  return rc;
+}
+
+void screen_print_summary(const screen_options *o, const screen_stats *st, FILE *f) {
+  const op_kb *kb = o->kb;
+  double rate = st->seconds > 0 ? (double)(st->records + st->bad) / st->seconds : 0;
+  fprintf(f, "osteoplan screen: %llu records, %llu bad lines, %llu blank lines, %llu written, %.2f s, %.0f records/s\n",
+          (unsigned long long)st->records, (unsigned long long)st->bad, (unsigned long long)st->blank,
+          (unsigned long long)st->written, st->seconds, rate);
+  if (o->parse_only) return;
+  fputs("  risk:", f);
+  for (int i = 0; i < OP_N_risk; i++) fprintf(f, " %s %llu", op_risk_str[i], (unsigned long long)st->by_risk[i]);
+  fputs("\n  action:", f);
+  for (int i = 0; i < OP_N_action; i++)
+    if (st->by_action[i]) fprintf(f, " %s %llu", op_action_str[i], (unsigned long long)st->by_action[i]);
+  fputs("\n  gaps:", f);
+  for (int g = 0; g < kb->n_gaps; g++) fprintf(f, " %s %llu", kb->gaps[g].code, (unsigned long long)st->by_gap[g]);
+  fputc('\n', f);
+}

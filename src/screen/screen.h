@@ -1,0 +1,48 @@
+/*
+** screen.h: population screening. NDJSON patient records in, one summary
+** line per patient out (in input order), bad lines reported and skipped, a
+** summary at the end.
+**
+** Each record goes through the same reader and engine as `assess` (codes
+** only, no words), so screen and assess can never disagree. Work is split
+** into batches of lines: the calling thread reads, N workers assess, and a
+** writer emits the batches in order. A fixed number of batches is in flight,
+** so memory does not grow with the input.
+*/
+#ifndef OSTEO_SCREEN_H
+#define OSTEO_SCREEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../kb/kb.h"
+
+typedef enum { SCREEN_NDJSON, SCREEN_CSV } screen_format;
+
+typedef struct {
+  const op_kb *kb;
+  int threads;            /* workers; 1 runs everything on the caller's thread */
+  screen_format format;
+  bool gaps_only;         /* write only patients with a care gap */
+  bool parse_only;        /* benchmark floor: parse each line, nothing else */
+  const char *as_of;      /* overrides every record's as_of, or NULL */
+  const char *today;      /* for records without as_of */
+  FILE *out, *errors;
+  FILE *progress;         /* a terminal for the progress line, or NULL */
+} screen_options;
+
+typedef struct {
+  uint64_t lines, records, bad, blank, written;
+  uint64_t by_risk[OP_N_risk], by_action[OP_N_action], by_gap[OP_MAX_GAPS];
+  double seconds;
+} screen_stats;
+
+/* Screens the input at path ("-": standard input). Returns 0, or -1 when the
+** input cannot be opened or read (errno set). */
+int screen_run(const screen_options *o, const char *path, screen_stats *st);
+
+/* The summary for standard error. */
+void screen_print_summary(const screen_options *o, const screen_stats *st, FILE *f);
+
+#endif
