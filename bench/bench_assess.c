@@ -5,7 +5,7 @@
 **
 ** Each FILE is a patient record or a vignette ({"patient": ...}). Reports,
 ** per record on average, in one run:
-**   floor     strict JSON parse only (jsmn + our checks), the floor
+**   floor     strict JSON parse only (our one-pass reader), the floor
 **   assess    read + validate + engine (parsing included): the quality bar
 **   +json     the same plus rendering the JSON plan
 **   +text     the same plus rendering the clinician text

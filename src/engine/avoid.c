@@ -15,12 +15,6 @@
 
 #define TH(id) KB_TH(e->kb, id)
 
-/* The condition a condition-named reason stands for, or -1. */
-static int reason_condition(int reason) {
-  const char *s = op_reason_str[reason];
-  return op_code_lookup(op_condition_str, OP_N_condition, s, strlen(s));
-}
-
 static bool stopped_for_intolerance(const op_therapy *t) {
   return t->has_stop_reason && (t->stop_reason == OP_STOP_INTOLERANCE || t->stop_reason == OP_STOP_ADVERSE_EVENT);
 }
@@ -112,7 +106,7 @@ static bool reason_applies(eng *e, int agent, int reason, const char **detail) {
     case OP_RS_NOT_RECOMMENDED_FOR_OSTEOPOROSIS:
       return true;
     default: {
-      int c = reason_condition(reason);
+      int c = kb->reason_condition[reason];
       if (c < 0 || !f->has_condition[c]) return false;
       const op_condition *cc = &r->conditions[f->condition_idx[c]];
       *detail = cc->has_date ? eng_fill(e, "{condition} {date}",

@@ -85,7 +85,7 @@ static void sort_alerts(op_plan *p) {
 bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out, bool texts) {
   eng *e = arena_alloc(a, sizeof(eng));
   if (!e) return false;
-  memset(out, 0, sizeof *out);
+  /* out comes zeroed from the arena (see engine.h) */
   e->a = a;
   e->kb = kb;
   e->rec = rec;

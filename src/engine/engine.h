@@ -37,8 +37,9 @@ void avoid_compute(eng *e);
 void decide(eng *e);
 void extras_fill(eng *e);
 
-/* Runs every step; false only when out of memory. texts false gives the same
-** plan without its words (for screening many records). */
+/* Runs every step; false only when out of memory. out must be zeroed (as
+** the arena gives it). texts false gives the same plan without its words
+** (for screening many records). */
 bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out, bool texts);
 
 /* Helpers shared by the steps. */

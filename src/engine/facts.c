@@ -350,7 +350,7 @@ static void derive_findings(op_facts *f) {
 }
 
 bool facts_derive(arena *a, const op_kb *kb, const op_record *rec, op_facts *f) {
-  memset(f, 0, sizeof *f);
+  /* f is zeroed by the caller (it lives in the arena) */
   f->rec = rec;
   f->kb = kb;
   f->as_of = rec->as_of;

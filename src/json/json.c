@@ -1,19 +1,19 @@
 /*
-** json.c: the strictness layer over jsmn and small typed accessors.
+** json.c: the one-pass strict JSON tokenizer of json.h, and accessors.
+**
+** The parser is a loop over bytes with an explicit stack of open containers
+** (at most JSON_MAX_DEPTH) and a small state: what may come next. Strings are
+** scanned with a fast path for plain ASCII; escapes, control characters and
+** UTF-8 sequences are checked where they occur. Numbers are checked against
+** the JSON grammar as they are scanned.
 */
 #include "json.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Largest JSON document a single record may be; jsmn offsets are ints. */
-#define JSON_MAX_BYTES (64u * 1024u * 1024u)
-/* Deepest nesting accepted. A record needs four levels; the bound leaves room
-** for "extensions" while keeping jsmn's closing-bracket walk (linear in the
-** depth) from turning hostile input into quadratic work. */
-#define JSON_MAX_DEPTH 64
 
 void json_line_col(const char *text, size_t off, int *line, int *col) {
   int l = 1, c = 1;
@@ -29,55 +29,11 @@ void json_line_col(const char *text, size_t off, int *line, int *col) {
   *col = c;
 }
 
-static int fail(const char *text, size_t off, char *msg, size_t msgsz,
-                const char *what) {
+static int fail(const char *text, size_t off, char *msg, size_t msgsz, const char *what) {
   int line, col;
   json_line_col(text, off, &line, &col);
-  snprintf(msg, msgsz, "not valid JSON at line %d, column %d: %s", line, col,
-           what);
+  snprintf(msg, msgsz, "not valid JSON at line %d, column %d: %s", line, col, what);
   return -1;
-}
-
-static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-/* Checks text[from, to) is whitespace around at most one required
-** separator (0 for none). Returns the offset of the first bad byte or -1. */
-static long check_gap(const char *t, size_t from, size_t to, char sep) {
-  size_t i = from;
-  while (i < to && is_ws(t[i])) i++;
-  if (sep) {
-    if (i >= to || t[i] != sep) return (long)(i < to ? i : to);
-    i++;
-    while (i < to && is_ws(t[i])) i++;
-  }
-  return i < to ? (long)i : -1;
-}
-
-static bool check_number(const char *s, size_t n) {
-  size_t i = 0;
-  if (i < n && s[i] == '-') i++;
-  if (i >= n) return false;
-  if (s[i] == '0') {
-    i++;
-  } else if (s[i] >= '1' && s[i] <= '9') {
-    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
-  } else {
-    return false;
-  }
-  if (i < n && s[i] == '.') {
-    i++;
-    size_t st = i;
-    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
-    if (i == st) return false;
-  }
-  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-    i++;
-    if (i < n && (s[i] == '+' || s[i] == '-')) i++;
-    size_t st = i;
-    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
-    if (i == st) return false;
-  }
-  return i == n;
 }
 
 static int hexval(char c) {
@@ -97,204 +53,233 @@ static long hex4(const char *s) {
   return v;
 }
 
-/* Validates a string body; returns NULL or a description of the fault and
-** sets *bad to its offset inside s. */
-static const char *check_string(const unsigned char *s, size_t n, size_t *bad) {
-  size_t i = 0;
-  while (i < n) {
+/* Scans a string body from i (after the opening quote). Returns the index
+** of the closing quote, or (size_t)-1 with *why and *bad set. */
+static size_t scan_string(const unsigned char *s, size_t i, size_t n, const char **why, size_t *bad) {
+  for (;;) {
+    /* fast path: printable ASCII other than quote and backslash */
+    while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\') i++;
+    if (i >= n) {
+      *why = "unterminated string";
+      *bad = n;
+      return (size_t)-1;
+    }
     unsigned char c = s[i];
     *bad = i;
-    if (c < 0x20) return "control character in a string";
+    if (c == '"') return i;
+    if (c < 0x20) {
+      *why = c == 0 ? "NUL byte in input" : "control character in a string";
+      return (size_t)-1;
+    }
     if (c == '\\') {
-      if (i + 1 >= n) return "bad escape";
-      char e = (char)s[i + 1];
+      if (i + 1 >= n) {
+        *why = "bad escape";
+        return (size_t)-1;
+      }
+      unsigned char e = s[i + 1];
       if (e == 'u') {
-        if (i + 6 > n) return "bad \\u escape";
+        if (i + 6 > n) {
+          *why = "bad \\u escape";
+          return (size_t)-1;
+        }
         long u = hex4((const char *)s + i + 2);
-        if (u < 0) return "bad \\u escape";
-        if (u == 0) return "NUL character in a string";
+        if (u < 0) {
+          *why = "bad \\u escape";
+          return (size_t)-1;
+        }
+        if (u == 0) {
+          *why = "NUL character in a string";
+          return (size_t)-1;
+        }
         i += 6;
         if (u >= 0xD800 && u <= 0xDBFF) {
-          if (i + 6 > n || s[i] != '\\' || s[i + 1] != 'u') return "unpaired surrogate";
-          long lo = hex4((const char *)s + i + 2);
-          if (lo < 0xDC00 || lo > 0xDFFF) return "unpaired surrogate";
+          long lo = i + 6 <= n && s[i] == '\\' && s[i + 1] == 'u' ? hex4((const char *)s + i + 2) : -1;
+          if (lo < 0xDC00 || lo > 0xDFFF) {
+            *why = "unpaired surrogate";
+            return (size_t)-1;
+          }
           i += 6;
         } else if (u >= 0xDC00 && u <= 0xDFFF) {
-          return "unpaired surrogate";
+          *why = "unpaired surrogate";
+          return (size_t)-1;
         }
         continue;
       }
-      if (!strchr("\"\\/bfnrt", e) || e == 0) return "bad escape";
+      if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' && e != 'r' && e != 't') {
+        *why = "bad escape";
+        return (size_t)-1;
+      }
       i += 2;
       continue;
     }
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    /* UTF-8: reject overlong forms, surrogates and code points > U+10FFFF */
+    /* UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF */
     int len;
     unsigned long cp;
     if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
     else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
     else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
-    else return "invalid UTF-8";
-    if (i + (size_t)len > n) return "invalid UTF-8";
+    else {
+      *why = "invalid UTF-8";
+      return (size_t)-1;
+    }
+    if (i + (size_t)len > n) {
+      *why = "invalid UTF-8";
+      return (size_t)-1;
+    }
     for (int k = 1; k < len; k++) {
-      if ((s[i + k] & 0xC0) != 0x80) return "invalid UTF-8";
+      if ((s[i + k] & 0xC0) != 0x80) {
+        *why = "invalid UTF-8";
+        return (size_t)-1;
+      }
       cp = (cp << 6) | (s[i + k] & 0x3F);
     }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-      return "invalid UTF-8";
+    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+      *why = "invalid UTF-8";
+      return (size_t)-1;
+    }
     i += (size_t)len;
   }
-  return NULL;
 }
 
-typedef struct {
-  int remaining;    /* members (keys) or elements still to come */
-  bool is_object;
-  bool expect_value; /* object: a key was read, its value is next */
-  bool first;
-  int close_at;     /* offset of the closing bracket */
-} frame;
-
-static int validate(const json_doc *d, arena *a, char *msg, size_t msgsz) {
-  const char *t = d->text;
-  frame *st = arena_array(a, (size_t)d->ntok + 1, sizeof(frame));
-  if (!st) return fail(t, 0, msg, msgsz, "out of memory");
-  int sp = 0;
-  size_t cur = 0;
-  for (int i = 0; i < d->ntok; i++) {
-    const jsmntok_t *k = &d->tok[i];
-    size_t raw = (size_t)k->start - (k->type == JSMN_STRING ? 1 : 0);
-    char sep = 0;
-    bool is_key = false;
-    if (sp == 0) {
-      if (i > 0) return fail(t, raw, msg, msgsz, "more than one JSON value");
-    } else {
-      frame *f = &st[sp - 1];
-      if (f->is_object && f->expect_value) sep = ':';
-      else if (!f->first) sep = ',';
-      is_key = f->is_object && !f->expect_value;
-      if (f->remaining <= 0 && !f->expect_value)
-        return fail(t, raw, msg, msgsz, "unexpected value");
-    }
-    long bad = check_gap(t, cur, raw, sep);
-    if (bad >= 0)
-      return fail(t, (size_t)bad, msg, msgsz,
-                  sep == ':' ? "expected ':'" : sep == ',' ? "expected ','" : "unexpected character");
-    if (is_key && k->type != JSMN_STRING)
-      return fail(t, raw, msg, msgsz, "object key must be a string");
-    switch (k->type) {
-      case JSMN_PRIMITIVE: {
-        const char *s = t + k->start;
-        size_t n = (size_t)(k->end - k->start);
-        bool ok = (n == 4 && !memcmp(s, "true", 4)) || (n == 5 && !memcmp(s, "false", 5)) ||
-                  (n == 4 && !memcmp(s, "null", 4)) || check_number(s, n);
-        if (!ok) return fail(t, raw, msg, msgsz, "invalid literal or number");
-        cur = (size_t)k->end;
-        break;
-      }
-      case JSMN_STRING: {
-        size_t off;
-        const char *why = check_string((const unsigned char *)t + k->start,
-                                       (size_t)(k->end - k->start), &off);
-        if (why) return fail(t, (size_t)k->start + off, msg, msgsz, why);
-        cur = (size_t)k->end + 1;
-        break;
-      }
-      default:
-        cur = (size_t)k->start + 1;
-        break;
-    }
-    if (sp > 0) {
-      frame *f = &st[sp - 1];
-      if (f->is_object && !f->expect_value) {
-        f->expect_value = true;
-      } else {
-        f->expect_value = false;
-        f->first = false;
-        f->remaining--;
-      }
-    }
-    if (k->type == JSMN_OBJECT || k->type == JSMN_ARRAY) {
-      frame nf = {k->size, k->type == JSMN_OBJECT, false, true, k->end - 1};
-      st[sp++] = nf;
-    }
-    while (sp > 0 && st[sp - 1].remaining == 0 && !st[sp - 1].expect_value) {
-      frame *f = &st[sp - 1];
-      bad = check_gap(t, cur, (size_t)f->close_at, 0);
-      if (bad >= 0) return fail(t, (size_t)bad, msg, msgsz, "unexpected character");
-      cur = (size_t)f->close_at + 1;
-      sp--;
-    }
+/* Scans a number from i; returns the index after it, or (size_t)-1. */
+static size_t scan_number(const char *s, size_t i, size_t n) {
+  if (s[i] == '-') i++;
+  if (i >= n) return (size_t)-1;
+  if (s[i] == '0') {
+    i++;
+  } else if (s[i] >= '1' && s[i] <= '9') {
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+  } else {
+    return (size_t)-1;
   }
-  if (sp != 0 || d->ntok == 0) return fail(t, d->len, msg, msgsz, "unexpected end of input");
-  long bad = check_gap(t, cur, d->len, 0);
-  if (bad >= 0) return fail(t, (size_t)bad, msg, msgsz, "unexpected data after the JSON value");
-  return 0;
+  if (i < n && s[i] == '.') {
+    size_t st = ++i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+    if (i == st) return (size_t)-1;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    i++;
+    if (i < n && (s[i] == '+' || s[i] == '-')) i++;
+    size_t st = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+    if (i == st) return (size_t)-1;
+  }
+  return i;
 }
 
-int json_parse(arena *a, const char *text, size_t len, json_doc *doc,
-               char *msg, size_t msgsz) {
+static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* What may come next. */
+enum { ST_VALUE, ST_VALUE_OR_CLOSE, ST_KEY, ST_KEY_OR_CLOSE, ST_COLON, ST_AFTER, ST_END };
+
+int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg, size_t msgsz) {
   memset(doc, 0, sizeof *doc);
   doc->text = text;
   doc->len = len;
   if (len > JSON_MAX_BYTES) return fail(text, 0, msg, msgsz, "document larger than 64 MiB");
-  size_t lead = 0;
-  while (lead < len && is_ws(text[lead])) lead++;
-  if (lead == len) return fail(text, len, msg, msgsz, "empty input");
-  if (len >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB &&
-      (unsigned char)text[2] == 0xBF)
+  if (len >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB && (unsigned char)text[2] == 0xBF)
     return fail(text, 0, msg, msgsz, "byte-order mark is not allowed");
-  if (memchr(text, 0, len)) {
-    const char *z = memchr(text, 0, len);
-    return fail(text, (size_t)(z - text), msg, msgsz, "NUL byte in input");
-  }
-  /* One linear pass over the bytes for the nesting depth (strings skipped). */
-  {
-    int depth = 0;
-    bool in_str = false;
-    for (size_t i = 0; i < len; i++) {
-      char ch = text[i];
-      if (in_str) {
-        if (ch == '\\') i++;
-        else if (ch == '"') in_str = false;
-      } else if (ch == '"') {
-        in_str = true;
-      } else if (ch == '{' || ch == '[') {
-        if (++depth > JSON_MAX_DEPTH) return fail(text, i, msg, msgsz, "nested more than 64 levels deep");
-      } else if (ch == '}' || ch == ']') {
-        depth--;
-      }
-    }
-  }
-  /* A record has roughly one token per 8 bytes; grow on demand. jsmn resumes
-  ** where it stopped when given a larger array. */
-  unsigned cap = (unsigned)(len / 8 + 16);
-  jsmntok_t *tok = arena_array(a, cap, sizeof(jsmntok_t));
-  jsmn_parser p;
-  jsmn_init(&p);
+  /* A record has about one token per 8 bytes; the array grows on demand. */
+  int cap = (int)(len / 8) + 16, n = 0;
+  json_tok *tok = arena_alloc_raw(a, (size_t)cap * sizeof(json_tok));
+  if (!tok) return fail(text, 0, msg, msgsz, "out of memory");
+  int stack[JSON_MAX_DEPTH];
+  int sp = 0, state = ST_VALUE;
+  const unsigned char *s = (const unsigned char *)text;
+  size_t i = 0;
   for (;;) {
-    if (!tok) return fail(text, 0, msg, msgsz, "out of memory");
-    int r = jsmn_parse(&p, text, len, tok, cap);
-    if (r >= 0) {
-      doc->tok = tok;
-      doc->ntok = r;
-      break;
-    }
-    if (r == JSMN_ERROR_NOMEM) {
-      unsigned ncap = cap * 2;
-      tok = arena_grow(a, tok, cap * sizeof(jsmntok_t), ncap * sizeof(jsmntok_t));
+    while (i < len && is_ws(text[i])) i++;
+    if (i >= len) break;
+    char c = text[i];
+    if (c == 0) return fail(text, i, msg, msgsz, "NUL byte in input");
+    if (state == ST_END) return fail(text, i, msg, msgsz, c ? "unexpected data after the JSON value" : "NUL byte in input");
+    if (n + 1 >= cap) {
+      int ncap = cap * 2;
+      json_tok *nt = arena_alloc_raw(a, (size_t)ncap * sizeof(json_tok));
+      if (!nt) return fail(text, i, msg, msgsz, "out of memory");
+      memcpy(nt, tok, (size_t)n * sizeof(json_tok));
+      tok = nt;
       cap = ncap;
+    }
+    switch (state) {
+      case ST_COLON:
+        if (c != ':') return fail(text, i, msg, msgsz, "expected ':'");
+        i++;
+        state = ST_VALUE;
+        continue;
+      case ST_AFTER: {
+        json_tok *top = &tok[stack[sp - 1]];
+        if (c == ',') {
+          i++;
+          state = top->type == JT_OBJECT ? ST_KEY : ST_VALUE;
+          continue;
+        }
+        if ((c == '}' && top->type == JT_OBJECT) || (c == ']' && top->type == JT_ARRAY)) goto close;
+        return fail(text, i, msg, msgsz, top->type == JT_OBJECT ? "expected ',' or '}'" : "expected ',' or ']'");
+      }
+      case ST_KEY_OR_CLOSE:
+        if (c == '}') goto close;
+        /* fall through */
+      case ST_KEY: {
+        if (c != '"') return fail(text, i, msg, msgsz, "object key must be a string");
+        const char *why;
+        size_t bad, q = scan_string(s, i + 1, len, &why, &bad);
+        if (q == (size_t)-1) return fail(text, bad, msg, msgsz, why);
+        tok[n++] = (json_tok){JT_STRING, (int)i + 1, (int)q, 1};
+        tok[stack[sp - 1]].size++;
+        i = q + 1;
+        state = ST_COLON;
+        continue;
+      }
+      case ST_VALUE_OR_CLOSE:
+        if (c == ']') goto close;
+        /* fall through */
+      default:
+        break;
+    }
+    /* a value */
+    if (sp > 0 && tok[stack[sp - 1]].type == JT_ARRAY) tok[stack[sp - 1]].size++;
+    if (c == '{' || c == '[') {
+      if (sp == JSON_MAX_DEPTH) return fail(text, i, msg, msgsz, "nested more than 64 levels deep");
+      tok[n] = (json_tok){c == '{' ? JT_OBJECT : JT_ARRAY, (int)i, -1, 0};
+      stack[sp++] = n++;
+      i++;
+      state = c == '{' ? ST_KEY_OR_CLOSE : ST_VALUE_OR_CLOSE;
       continue;
     }
-    if (r == JSMN_ERROR_PART) return fail(text, len, msg, msgsz, "unexpected end of input");
-    return fail(text, p.pos < len ? p.pos : len, msg, msgsz, "invalid character");
+    if (c == '"') {
+      const char *why;
+      size_t bad, q = scan_string(s, i + 1, len, &why, &bad);
+      if (q == (size_t)-1) return fail(text, bad, msg, msgsz, why);
+      tok[n++] = (json_tok){JT_STRING, (int)i + 1, (int)q, 0};
+      i = q + 1;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      size_t e = scan_number(text, i, len);
+      if (e == (size_t)-1 || (e < len && !is_ws(text[e]) && text[e] != ',' && text[e] != '}' && text[e] != ']'))
+        return fail(text, i, msg, msgsz, "invalid number");
+      tok[n++] = (json_tok){JT_PRIMITIVE, (int)i, (int)e, 0};
+      i = e;
+    } else {
+      size_t l = c == 't' ? 4 : c == 'f' ? 5 : c == 'n' ? 4 : 0;
+      const char *word = c == 't' ? "true" : c == 'f' ? "false" : "null";
+      if (!l || i + l > len || memcmp(text + i, word, l) ||
+          (i + l < len && !is_ws(text[i + l]) && text[i + l] != ',' && text[i + l] != '}' && text[i + l] != ']'))
+        return fail(text, i, msg, msgsz, c ? "invalid character or literal" : "NUL byte in input");
+      tok[n++] = (json_tok){JT_PRIMITIVE, (int)i, (int)(i + l), 0};
+      i += l;
+    }
+    state = sp ? ST_AFTER : ST_END;
+    continue;
+  close:
+    tok[stack[--sp]].end = (int)i + 1;
+    i++;
+    state = sp ? ST_AFTER : ST_END;
   }
-  return validate(doc, a, msg, msgsz);
+  if (n == 0) return fail(text, len, msg, msgsz, "empty input");
+  if (state != ST_END) return fail(text, len, msg, msgsz, "unexpected end of input");
+  doc->tok = tok;
+  doc->ntok = n;
+  return 0;
 }
 
 int json_next(const json_doc *d, int i) {
@@ -307,13 +292,13 @@ int json_next(const json_doc *d, int i) {
 }
 
 bool json_is_null(const json_doc *d, int i) {
-  const jsmntok_t *k = &d->tok[i];
-  return k->type == JSMN_PRIMITIVE && d->text[k->start] == 'n';
+  const json_tok *k = &d->tok[i];
+  return k->type == JT_PRIMITIVE && d->text[k->start] == 'n';
 }
 
 bool json_is_bool(const json_doc *d, int i, bool *out) {
-  const jsmntok_t *k = &d->tok[i];
-  if (k->type != JSMN_PRIMITIVE) return false;
+  const json_tok *k = &d->tok[i];
+  if (k->type != JT_PRIMITIVE) return false;
   char c = d->text[k->start];
   if (c != 't' && c != 'f') return false;
   *out = c == 't';
@@ -321,16 +306,50 @@ bool json_is_bool(const json_doc *d, int i, bool *out) {
 }
 
 bool json_is_number(const json_doc *d, int i) {
-  const jsmntok_t *k = &d->tok[i];
-  if (k->type != JSMN_PRIMITIVE) return false;
+  const json_tok *k = &d->tok[i];
+  if (k->type != JT_PRIMITIVE) return false;
   char c = d->text[k->start];
   return c == '-' || (c >= '0' && c <= '9');
 }
 
+/* Powers of ten that a double holds exactly. */
+static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* The common case, exactly: at most 15 significant digits and a decimal
+** exponent within +-22 make mantissa and power exact doubles, so one
+** multiplication or division rounds correctly (Clinger's fast path).
+** Anything else goes to strtod. The grammar was checked by json_parse. */
+static bool fast_number(const char *s, size_t n, double *out) {
+  size_t i = 0;
+  bool neg = s[0] == '-';
+  if (neg) i++;
+  uint64_t m = 0;
+  int digits = 0, exp10 = 0;
+  for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+    if (m || s[i] != '0') digits++;
+    m = m * 10 + (uint64_t)(s[i] - '0');
+  }
+  if (i < n && s[i] == '.') {
+    for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+      if (m || s[i] != '0') digits++;
+      m = m * 10 + (uint64_t)(s[i] - '0');
+      exp10--;
+    }
+  }
+  if (i != n || digits > 15) return false; /* exponent part or too long */
+  double v = (double)m;
+  if (exp10 < -22) return false;
+  v = exp10 < 0 ? v / pow10_exact[-exp10] : v;
+  *out = neg ? -v : v;
+  return true;
+}
+
 bool json_number(const json_doc *d, int i, double *out) {
   if (!json_is_number(d, i)) return false;
-  const jsmntok_t *k = &d->tok[i];
+  const json_tok *k = &d->tok[i];
   size_t n = (size_t)(k->end - k->start);
+  if (fast_number(d->text + k->start, n, out)) return true;
   char buf[512];
   if (n >= sizeof buf) return false;
   memcpy(buf, d->text + k->start, n);
@@ -362,7 +381,7 @@ static void put_utf8(char **o, unsigned long cp) {
 }
 
 char *json_string(arena *a, const json_doc *d, int i, size_t *len) {
-  const jsmntok_t *k = &d->tok[i];
+  const json_tok *k = &d->tok[i];
   const char *s = d->text + k->start;
   size_t n = (size_t)(k->end - k->start);
   char *out = arena_alloc(a, n + 1), *o = out;
@@ -400,8 +419,8 @@ char *json_string(arena *a, const json_doc *d, int i, size_t *len) {
 }
 
 bool json_str_eq(const json_doc *d, int i, const char *s) {
-  const jsmntok_t *k = &d->tok[i];
+  const json_tok *k = &d->tok[i];
   size_t n = strlen(s);
-  return k->type == JSMN_STRING && (size_t)(k->end - k->start) == n &&
+  return k->type == JT_STRING && (size_t)(k->end - k->start) == n &&
          memcmp(d->text + k->start, s, n) == 0;
 }

@@ -35,7 +35,9 @@ OP_DEFINE_CODES(rule, OP_RULE_LIST)
 
 int op_code_lookup(const char *const *table, int count, const char *s,
                    size_t n) {
+  if (n == 0) return -1;
+  /* strncmp stops at the table entry's end, so no strlen per entry */
   for (int i = 0; i < count; i++)
-    if (strlen(table[i]) == n && memcmp(table[i], s, n) == 0) return i;
+    if (table[i][0] == s[0] && strncmp(table[i], s, n) == 0 && table[i][n] == 0) return i;
   return -1;
 }

@@ -502,6 +502,8 @@ static void bind(loader *L) {
   }
   if (L->failed) return;
 
+  for (int r = 0; r < OP_N_reason; r++) kb->reason_condition[r] = code_of(op_condition_str, OP_N_condition, op_reason_str[r]);
+
   /* regimens */
   static const char *const rg_key[OP_N_RG] = {
 #define OP_RG_KEY(id, key) key,

@@ -219,6 +219,7 @@ struct op_kb {
   double th[OP_N_TH];
   kb_agent agent[OP_N_agent];
   kb_avoid_rule avoid[OP_N_agent];
+  int reason_condition[OP_N_reason]; /* the condition a reason names, or -1 */
   kb_avoid_rule not_recommended[OP_N_agent];
   bool has_not_recommended[OP_N_agent];
   kb_order regimen[OP_N_RG];

@@ -65,7 +65,7 @@ static void path_text(rd *r, char *buf, size_t n) {
       const char *name = s->name;
       int len = name ? (int)strlen(name) : 0;
       if (!name) {
-        const jsmntok_t *t = &r->doc.tok[s->key_tok];
+        const json_tok *t = &r->doc.tok[s->key_tok];
         name = r->doc.text + t->start;
         len = t->end - t->start;
       }
@@ -78,10 +78,10 @@ static void path_text(rd *r, char *buf, size_t n) {
 
 /* A short, printable description of what the token holds. */
 static void describe(rd *r, int i, char *buf, size_t n) {
-  const jsmntok_t *t = &r->doc.tok[i];
+  const json_tok *t = &r->doc.tok[i];
   switch (t->type) {
-    case JSMN_OBJECT: snprintf(buf, n, "an object"); return;
-    case JSMN_ARRAY: snprintf(buf, n, "an array"); return;
+    case JT_OBJECT: snprintf(buf, n, "an object"); return;
+    case JT_ARRAY: snprintf(buf, n, "an array"); return;
     default: break;
   }
   int len = t->end - t->start;
@@ -94,7 +94,7 @@ static void describe(rd *r, int i, char *buf, size_t n) {
   }
   clip[k] = 0;
   const char *more = len > 40 ? "..." : "";
-  if (t->type == JSMN_STRING) snprintf(buf, n, "\"%s%s\"", clip, more);
+  if (t->type == JT_STRING) snprintf(buf, n, "\"%s%s\"", clip, more);
   else snprintf(buf, n, "%s%s", clip, more);
 }
 
@@ -162,15 +162,15 @@ static bool rd_bool(rd *r, int i, bool *out) {
 }
 
 static bool rd_string(rd *r, int i, const char **out) {
-  if (r->doc.tok[i].type != JSMN_STRING) return fail_got(r, i, "a string");
+  if (r->doc.tok[i].type != JT_STRING) return fail_got(r, i, "a string");
   *out = json_string(r->a, &r->doc, i, NULL);
   if (!*out) return fail(r, "out of memory");
   return true;
 }
 
 static bool rd_code(rd *r, int i, const char *const *table, int n, int *out) {
-  if (r->doc.tok[i].type == JSMN_STRING) {
-    const jsmntok_t *t = &r->doc.tok[i];
+  if (r->doc.tok[i].type == JT_STRING) {
+    const json_tok *t = &r->doc.tok[i];
     int c = op_code_lookup(table, n, r->doc.text + t->start, (size_t)(t->end - t->start));
     if (c >= 0) {
       *out = c;
@@ -186,8 +186,8 @@ static bool rd_code(rd *r, int i, const char *const *table, int n, int *out) {
 
 /* A calendar date; not after as_of unless may_follow_as_of. */
 static bool rd_date(rd *r, int i, bool may_follow_as_of, op_date *out) {
-  const jsmntok_t *t = &r->doc.tok[i];
-  if (t->type != JSMN_STRING ||
+  const json_tok *t = &r->doc.tok[i];
+  if (t->type != JT_STRING ||
       !date_parse(r->doc.text + t->start, (size_t)(t->end - t->start), out))
     return fail_got(r, i, "a real calendar date YYYY-MM-DD");
   if (!may_follow_as_of && r->as_of_known && *out > r->as_of) {
@@ -206,16 +206,16 @@ static bool rd_date(rd *r, int i, bool may_follow_as_of, op_date *out) {
 typedef bool (*member_fn)(rd *r, int key, int val, void *ctx);
 
 static bool each_member(rd *r, int obj, member_fn fn, void *ctx) {
-  if (r->doc.tok[obj].type != JSMN_OBJECT) return fail_got(r, obj, "an object");
+  if (r->doc.tok[obj].type != JT_OBJECT) return fail_got(r, obj, "an object");
   int n = r->doc.tok[obj].size;
   int j = obj + 1;
   int keys[64];
   int nk = 0;
   for (int m = 0; m < n; m++) {
     int key = j, val = j + 1;
-    const jsmntok_t *kt = &r->doc.tok[key];
+    const json_tok *kt = &r->doc.tok[key];
     for (int q = 0; q < nk; q++) {
-      const jsmntok_t *o = &r->doc.tok[keys[q]];
+      const json_tok *o = &r->doc.tok[keys[q]];
       if (o->end - o->start == kt->end - kt->start &&
           !memcmp(r->doc.text + o->start, r->doc.text + kt->start, (size_t)(kt->end - kt->start))) {
         int old = push_key_tok(r, key);
@@ -241,7 +241,7 @@ static bool unknown_field(rd *r, const char *allowed) {
 typedef bool (*elem_fn)(rd *r, int idx, int tok, void *ctx);
 
 static bool each_elem(rd *r, int arr, elem_fn fn, void *ctx, int *count) {
-  if (r->doc.tok[arr].type != JSMN_ARRAY) return fail_got(r, arr, "an array");
+  if (r->doc.tok[arr].type != JT_ARRAY) return fail_got(r, arr, "an array");
   int n = r->doc.tok[arr].size;
   if (n > KB_TH(r->kb, V_LIST_MAX))
     return fail(r, "expected at most %g entries, got %d", KB_TH(r->kb, V_LIST_MAX), n);
@@ -256,7 +256,7 @@ static bool each_elem(rd *r, int arr, elem_fn fn, void *ctx, int *count) {
   return true;
 }
 
-#define KEY(s) json_str_eq(&r->doc, key, s)
+#define KEY(s) json_str_eqn(&r->doc, key, s, sizeof(s) - 1)
 #define NULLV json_is_null(&r->doc, val)
 
 /* ---- bmd[] -------------------------------------------------------------- */
@@ -516,7 +516,7 @@ static bool mk_elem(rd *r, int idx, int tok, void *vctx) {
 }
 
 static bool rd_markers(rd *r, int val, op_marker **out, int *n) {
-  if (r->doc.tok[val].type != JSMN_ARRAY) return fail_got(r, val, "an array of {value, date}");
+  if (r->doc.tok[val].type != JT_ARRAY) return fail_got(r, val, "an array of {value, date}");
   *out = arena_array(r->a, (size_t)r->doc.tok[val].size + 1, sizeof(op_marker));
   if (!*out) return fail(r, "out of memory");
   return each_elem(r, val, mk_elem, *out, n);
@@ -575,7 +575,7 @@ typedef struct {
 } root_ctx;
 
 static bool rd_array_of(rd *r, int val, size_t elem, void **out, elem_fn fn, op_record *rec, int *n) {
-  if (r->doc.tok[val].type != JSMN_ARRAY) return fail_got(r, val, "an array");
+  if (r->doc.tok[val].type != JT_ARRAY) return fail_got(r, val, "an array");
   *out = arena_array(r->a, (size_t)r->doc.tok[val].size + 1, elem);
   if (!*out) return fail(r, "out of memory");
   return each_elem(r, val, fn, rec, n);
@@ -648,7 +648,7 @@ static bool root_member2(rd *r, int key, int val, void *vctx) {
   if (KEY("labs")) return each_member(r, val, labs_member, rec);
   if (KEY("lifestyle")) return each_member(r, val, life_member, rec);
   if (KEY("extensions")) {
-    if (r->doc.tok[val].type != JSMN_OBJECT) return fail_got(r, val, "an object");
+    if (r->doc.tok[val].type != JT_OBJECT) return fail_got(r, val, "an object");
     return true; /* ignored by contract */
   }
   return unknown_field(r,
@@ -671,7 +671,7 @@ op_status record_read(arena *a, const op_kb *kb, const char *json, size_t len,
     snprintf(err->message, sizeof err->message, "%s", msg);
     return OP_ERR_INPUT;
   }
-  if (r.doc.tok[0].type != JSMN_OBJECT) {
+  if (r.doc.tok[0].type != JT_OBJECT) {
     fail_got(&r, 0, "a JSON object (one patient record)");
     return OP_ERR_INPUT;
   }

@@ -65,6 +65,12 @@ void arena_reset(arena *a) {
 }
 
 void *arena_alloc(arena *a, size_t n) {
+  void *p = arena_alloc_raw(a, n);
+  if (p) memset(p, 0, n);
+  return p;
+}
+
+void *arena_alloc_raw(arena *a, size_t n) {
   if (n > SIZE_MAX / 2) return NULL;
   n = (n + 15) & ~(size_t)15;
   block *b = a->head;
@@ -81,7 +87,6 @@ void *arena_alloc(arena *a, size_t n) {
   }
   void *p = b->data + b->used;
   b->used += n;
-  memset(p, 0, n);
   return p;
 }
 

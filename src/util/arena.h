@@ -15,6 +15,8 @@ void arena_destroy(arena *a);
 /* Zeroed memory, 16-byte aligned; NULL only when the system is out of
 ** memory or n is absurd. */
 void *arena_alloc(arena *a, size_t n);
+/* The same without zeroing, for buffers the caller fills at once. */
+void *arena_alloc_raw(arena *a, size_t n);
 void *arena_array(arena *a, size_t count, size_t size);
 char *arena_strndup(arena *a, const char *s, size_t n);
 char *arena_strdup(arena *a, const char *s);
