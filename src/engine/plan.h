@@ -32,7 +32,7 @@ typedef struct {
 typedef struct {
   int agent;
   int n;
-  int reasons[OP_N_reason];
+  unsigned char reasons[OP_N_reason]; /* reason codes, in the order found */
   const char *detail;
   op_srcset sources;
 } op_avoid;

@@ -12,6 +12,7 @@
 #include "record.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -211,10 +212,15 @@ static bool each_member(rd *r, int obj, member_fn fn, void *ctx) {
   int j = obj + 1;
   int keys[64];
   int nk = 0;
+  uint64_t seen = 0; /* a one-word filter: most keys need no comparison */
   for (int m = 0; m < n; m++) {
     int key = j, val = j + 1;
     const json_tok *kt = &r->doc.tok[key];
-    for (int q = 0; q < nk; q++) {
+    int klen = kt->end - kt->start;
+    unsigned h = (unsigned)(klen * 7 + (klen ? (unsigned char)r->doc.text[kt->start] + 3u * (unsigned char)r->doc.text[kt->end - 1] : 0)) & 63u;
+    bool maybe = (seen >> h) & 1u;
+    seen |= (uint64_t)1 << h;
+    for (int q = 0; maybe && q < nk; q++) {
       const json_tok *o = &r->doc.tok[keys[q]];
       if (o->end - o->start == kt->end - kt->start &&
           !memcmp(r->doc.text + o->start, r->doc.text + kt->start, (size_t)(kt->end - kt->start))) {

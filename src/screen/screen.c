@@ -354,14 +354,13 @@ static int run_inline(const screen_options *o, line_reader *lr, screen_stats *st
 typedef struct {
   const screen_options *o;
   pthread_mutex_t m;
-  pthread_cond_t work, done, freed;
+  pthread_cond_t work, done;
   batch *b;
   int nb;
   uint64_t next_seq; /* the next batch the reader fills */
   bool reading_over; /* the reader has produced every batch */
   screen_stats *st;
   progress *pg;
-  long long offset;
 } pipeline;
 
 static void *worker_main(void *arg) {
@@ -393,86 +392,75 @@ static void *worker_main(void *arg) {
   return NULL;
 }
 
-static void *writer_main(void *arg) {
-  pipeline *pl = arg;
-  uint64_t seq = 0;
-  for (;;) {
-    pthread_mutex_lock(&pl->m);
-    batch *bt = NULL;
-    for (;;) {
-      for (int i = 0; i < pl->nb; i++)
-        if (pl->b[i].state == B_DONE && pl->b[i].seq == seq) bt = &pl->b[i];
-      if (bt || (pl->reading_over && seq == pl->next_seq)) break;
-      pthread_cond_wait(&pl->done, &pl->m);
-    }
-    long long offset = pl->offset;
-    pthread_mutex_unlock(&pl->m);
-    if (!bt) break;
-    emit(pl->o, bt, pl->st);
-    trim_batch(bt);
-    show_progress(pl->pg, pl->st, offset, false);
-    pthread_mutex_lock(&pl->m);
-    bt->state = B_FREE;
-    seq++;
-    pthread_cond_signal(&pl->freed);
-    pthread_mutex_unlock(&pl->m);
-  }
-  return NULL;
-}
-
+/* The caller's thread reads batches and writes finished ones in order; the
+** workers assess. On a machine with as many cores as workers, no thread is
+** left to a job that mostly waits. */
 static int run_threads(const screen_options *o, line_reader *lr, screen_stats *st, progress *pg) {
   pipeline pl = {.o = o, .st = st, .pg = pg};
   pl.nb = 2 * o->threads + 2;
   pl.b = calloc((size_t)pl.nb, sizeof(batch));
-  if (!pl.b) {
+  pthread_t *workers = calloc((size_t)o->threads, sizeof(pthread_t));
+  if (!pl.b || !workers) {
+    free(pl.b);
+    free(workers);
     errno = ENOMEM;
     return -1;
   }
   pthread_mutex_init(&pl.m, NULL);
   pthread_cond_init(&pl.work, NULL);
   pthread_cond_init(&pl.done, NULL);
-  pthread_cond_init(&pl.freed, NULL);
-  pthread_t *workers = calloc((size_t)o->threads, sizeof(pthread_t)), writer;
   int started = 0;
-  bool writer_ok = pthread_create(&writer, NULL, writer_main, &pl) == 0;
-  for (int i = 0; writer_ok && workers && i < o->threads; i++)
+  for (int i = 0; i < o->threads; i++)
     if (pthread_create(&workers[i], NULL, worker_main, &pl) == 0) started++;
-  int io_error = !writer_ok || started == 0;
-  while (!io_error) {
+  int io_error = started == 0;
+  bool eof = io_error;
+  uint64_t next_write = 0;
+  for (;;) {
     pthread_mutex_lock(&pl.m);
-    batch *bt = NULL;
+    batch *w = NULL, *f = NULL;
     for (;;) {
-      for (int i = 0; i < pl.nb && !bt; i++)
-        if (pl.b[i].state == B_FREE) bt = &pl.b[i];
-      if (bt) break;
-      pthread_cond_wait(&pl.freed, &pl.m);
+      w = f = NULL;
+      for (int i = 0; i < pl.nb; i++) {
+        if (pl.b[i].state == B_DONE && pl.b[i].seq == next_write) w = &pl.b[i];
+        if (!eof && !f && pl.b[i].state == B_FREE) f = &pl.b[i];
+      }
+      if (w || f || (eof && next_write == pl.next_seq)) break;
+      pthread_cond_wait(&pl.done, &pl.m);
     }
     pthread_mutex_unlock(&pl.m);
-    bool got = read_batch(lr, bt, &io_error); /* only this thread touches a free batch */
+    if (w) {
+      emit(o, w, st);
+      trim_batch(w);
+      show_progress(pg, st, lr_offset(lr), false);
+      pthread_mutex_lock(&pl.m);
+      w->state = B_FREE;
+      pthread_mutex_unlock(&pl.m);
+      next_write++;
+      continue;
+    }
+    if (!f) break; /* everything read and written */
+    bool got = read_batch(lr, f, &io_error); /* a free batch is this thread's alone */
     pthread_mutex_lock(&pl.m);
-    pl.offset = lr_offset(lr);
     if (got) {
-      bt->seq = pl.next_seq++;
-      bt->state = B_PENDING;
+      f->seq = pl.next_seq++;
+      f->state = B_PENDING;
       pthread_cond_signal(&pl.work);
+    } else {
+      eof = true;
     }
     pthread_mutex_unlock(&pl.m);
-    if (!got) break;
   }
   pthread_mutex_lock(&pl.m);
   pl.reading_over = true;
   pthread_cond_broadcast(&pl.work);
-  pthread_cond_broadcast(&pl.done);
   pthread_mutex_unlock(&pl.m);
   for (int i = 0; i < started; i++) pthread_join(workers[i], NULL);
-  if (writer_ok) pthread_join(writer, NULL);
   for (int i = 0; i < pl.nb; i++) free_batch(&pl.b[i]);
   free(pl.b);
   free(workers);
   pthread_mutex_destroy(&pl.m);
   pthread_cond_destroy(&pl.work);
   pthread_cond_destroy(&pl.done);
-  pthread_cond_destroy(&pl.freed);
   return io_error ? -1 : 0;
 }
 
