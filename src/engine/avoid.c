@@ -137,15 +137,33 @@ void avoid_add(eng *e, int agent, int reason, const char *detail) {
   add_reason(e, x, reason, detail);
 }
 
+/* Most reasons do not depend on the agent: work each out once per record. */
+typedef struct {
+  signed char known[OP_N_reason]; /* 0 not yet, 1 applies, -1 does not */
+  const char *detail[OP_N_reason];
+} reason_memo;
+
+static bool agent_specific(int reason) {
+  return reason == OP_RS_RENAL_IMPAIRMENT || reason == OP_RS_INTOLERANCE || reason == OP_RS_TREATMENT_FAILURE;
+}
+
+static bool applies(eng *e, reason_memo *m, int agent, int reason, const char **detail) {
+  if (agent_specific(reason)) return reason_applies(e, agent, reason, detail);
+  if (!m->known[reason]) m->known[reason] = reason_applies(e, agent, reason, &m->detail[reason]) ? 1 : -1;
+  *detail = m->detail[reason];
+  return m->known[reason] > 0;
+}
+
 void avoid_compute(eng *e) {
   const op_kb *kb = e->kb;
   op_plan *p = e->p;
+  reason_memo memo = {{0}, {0}};
   for (int a = 0; a < OP_N_agent; a++) {
     e->all_avoid[a].agent = a;
     const kb_avoid_rule *rule = &kb->avoid[a];
     for (int k = 0; k < rule->n_reasons; k++) {
       const char *detail;
-      if (reason_applies(e, a, rule->reasons[k], &detail)) avoid_add(e, a, rule->reasons[k], detail);
+      if (applies(e, &memo, a, rule->reasons[k], &detail)) avoid_add(e, a, rule->reasons[k], detail);
     }
     if (kb->has_not_recommended[a]) {
       op_avoid *x = &p->not_rec[p->n_not_rec];
@@ -154,7 +172,7 @@ void avoid_compute(eng *e) {
       const kb_avoid_rule *nr = &kb->not_recommended[a];
       for (int k = 0; k < nr->n_reasons; k++) {
         const char *detail;
-        if (reason_applies(e, a, nr->reasons[k], &detail)) add_reason(e, x, nr->reasons[k], detail);
+        if (applies(e, &memo, a, nr->reasons[k], &detail)) add_reason(e, x, nr->reasons[k], detail);
       }
       if (x->n) p->n_not_rec++;
     }

@@ -246,7 +246,8 @@ void extras_fill(eng *e) {
     }
     p->has_dxcodes = !recent;
   }
-  disagreements(e);
   care_gaps(e);
+  if (!e->texts) return; /* codes only: disagreements and sources are words */
+  disagreements(e);
   collect_sources(e);
 }

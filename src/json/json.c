@@ -225,7 +225,8 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
         const char *why;
         size_t bad, q = scan_string(s, i + 1, len, &why, &bad);
         if (q == (size_t)-1) return fail(text, bad, msg, msgsz, why);
-        tok[n++] = (json_tok){JT_STRING, (int)i + 1, (int)q, 1};
+        tok[n] = (json_tok){JT_STRING, (int)i + 1, (int)q, 1, n + 1};
+        n++;
         tok[stack[sp - 1]].size++;
         i = q + 1;
         state = ST_COLON;
@@ -241,7 +242,7 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
     if (sp > 0 && tok[stack[sp - 1]].type == JT_ARRAY) tok[stack[sp - 1]].size++;
     if (c == '{' || c == '[') {
       if (sp == JSON_MAX_DEPTH) return fail(text, i, msg, msgsz, "nested more than 64 levels deep");
-      tok[n] = (json_tok){c == '{' ? JT_OBJECT : JT_ARRAY, (int)i, -1, 0};
+      tok[n] = (json_tok){c == '{' ? JT_OBJECT : JT_ARRAY, (int)i, -1, 0, -1};
       stack[sp++] = n++;
       i++;
       state = c == '{' ? ST_KEY_OR_CLOSE : ST_VALUE_OR_CLOSE;
@@ -251,13 +252,15 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
       const char *why;
       size_t bad, q = scan_string(s, i + 1, len, &why, &bad);
       if (q == (size_t)-1) return fail(text, bad, msg, msgsz, why);
-      tok[n++] = (json_tok){JT_STRING, (int)i + 1, (int)q, 0};
+      tok[n] = (json_tok){JT_STRING, (int)i + 1, (int)q, 0, n + 1};
+      n++;
       i = q + 1;
     } else if (c == '-' || (c >= '0' && c <= '9')) {
       size_t e = scan_number(text, i, len);
       if (e == (size_t)-1 || (e < len && !is_ws(text[e]) && text[e] != ',' && text[e] != '}' && text[e] != ']'))
         return fail(text, i, msg, msgsz, "invalid number");
-      tok[n++] = (json_tok){JT_PRIMITIVE, (int)i, (int)e, 0};
+      tok[n] = (json_tok){JT_PRIMITIVE, (int)i, (int)e, 0, n + 1};
+      n++;
       i = e;
     } else {
       size_t l = c == 't' ? 4 : c == 'f' ? 5 : c == 'n' ? 4 : 0;
@@ -265,13 +268,15 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
       if (!l || i + l > len || memcmp(text + i, word, l) ||
           (i + l < len && !is_ws(text[i + l]) && text[i + l] != ',' && text[i + l] != '}' && text[i + l] != ']'))
         return fail(text, i, msg, msgsz, c ? "invalid character or literal" : "NUL byte in input");
-      tok[n++] = (json_tok){JT_PRIMITIVE, (int)i, (int)(i + l), 0};
+      tok[n] = (json_tok){JT_PRIMITIVE, (int)i, (int)(i + l), 0, n + 1};
+      n++;
       i += l;
     }
     state = sp ? ST_AFTER : ST_END;
     continue;
   close:
     tok[stack[--sp]].end = (int)i + 1;
+    tok[stack[sp]].next = n;
     i++;
     state = sp ? ST_AFTER : ST_END;
   }
@@ -282,14 +287,7 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
   return 0;
 }
 
-int json_next(const json_doc *d, int i) {
-  /* Tokens are in document order: the subtree of i ends before the first
-  ** later token that starts at or after i's end. */
-  int end = d->tok[i].end;
-  int j = i + 1;
-  while (j < d->ntok && d->tok[j].start < end) j++;
-  return j;
-}
+int json_next(const json_doc *d, int i) { return d->tok[i].next; }
 
 bool json_is_null(const json_doc *d, int i) {
   const json_tok *k = &d->tok[i];

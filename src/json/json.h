@@ -35,6 +35,7 @@ typedef struct {
   int start, end; /* byte offsets; a string's exclude its quotes, a
                   ** container's end is one past its closing bracket */
   int size;       /* members of an object, elements of an array */
+  int next;       /* index of the token after this one's subtree */
 } json_tok;
 
 typedef struct {

@@ -43,8 +43,8 @@ static bool buf_reserve(buf *b, size_t extra) {
   return true;
 }
 
-static void buf_put(buf *b, const char *s, size_t n) {
-  if (!buf_reserve(b, n)) return;
+static inline void buf_put(buf *b, const char *s, size_t n) {
+  if (b->len + n > b->cap && !buf_reserve(b, n)) return;
   memcpy(b->p + b->len, s, n);
   b->len += n;
 }
