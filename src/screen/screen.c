@@ -44,6 +44,7 @@ static bool buf_reserve(buf *b, size_t extra) {
 }
 
 static inline void buf_put(buf *b, const char *s, size_t n) {
+  if (n == 0) return; /* an empty line: nothing to copy, maybe no buffer yet */
   if (b->len + n > b->cap && !buf_reserve(b, n)) return;
   memcpy(b->p + b->len, s, n);
   b->len += n;
