@@ -15,9 +15,10 @@ void jw_init(jwriter *w, strbuf *b, bool pretty) {
 }
 
 static void newline(jwriter *w) {
+  static const char spaces[] = "\n                                                                ";
   if (!w->pretty) return;
-  sb_putc(w->b, '\n');
-  for (int i = 0; i < w->depth; i++) sb_puts(w->b, "  ");
+  int n = 2 * w->depth < (int)sizeof spaces - 2 ? 2 * w->depth : (int)sizeof spaces - 2;
+  sb_putn(w->b, spaces, (size_t)n + 1);
 }
 
 /* Separator before a value or key at the current level. */
@@ -55,6 +56,14 @@ void jw_end_arr(jwriter *w) { close_(w, ']'); }
 void json_escape(strbuf *b, const char *s) {
   sb_putc(b, '"');
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    /* copy the run of characters that need no escape in one go */
+    const unsigned char *q = p;
+    while (*q >= 0x20 && *q != '"' && *q != '\\') q++;
+    if (q > p) {
+      sb_putn(b, (const char *)p, (size_t)(q - p));
+      p = q;
+      if (!*p) break;
+    }
     switch (*p) {
       case '"': sb_puts(b, "\\\""); break;
       case '\\': sb_puts(b, "\\\\"); break;
