@@ -90,8 +90,6 @@ static void derive_courses(op_facts *f) {
   const op_kb *kb = f->kb;
   f->cur_denosumab = f->cur_anabolic = f->cur_bp = f->cur_serm_ht = -1;
   double pth_days = 0;
-  int romo_months_days = 0;
-  bool romo_doses_given = false;
   f->romo_doses = 0;
   for (int i = 0; i < r->n_therapies; i++) {
     const op_therapy *t = &r->therapies[i];
@@ -110,17 +108,10 @@ static void derive_courses(op_facts *f) {
     if (agent_is_pth(kb, a)) pth_days += days;
     if (a == OP_AG_ROMOSOZUMAB) {
       /* doses if given, else whole months of exposure */
-      if (t->has_doses) {
-        f->romo_doses += t->doses;
-        romo_doses_given = true;
-      } else {
-        f->romo_doses += (int)floor(days_to_months(days));
-      }
-      romo_months_days += days;
+      if (t->has_doses) f->romo_doses += t->doses;
+      else f->romo_doses += (int)floor(days_to_months(days));
     }
   }
-  (void)romo_doses_given;
-  (void)romo_months_days;
   f->pth_months = floor(pth_days / OP_DAYS_PER_MONTH);
 }
 

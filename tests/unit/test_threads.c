@@ -51,9 +51,8 @@ static int setup(void **state) {
   op_error err;
   kb = op_kb_load_default(&err);
   if (!kb) return -1;
-  /* every record of the vignettes, cut out of {"patient": ...} by the
-  ** engine's own reader would be circular; the files hold one object under
-  ** "patient" on its own, so take the text between its braces */
+  /* the record of each vignette: the object under "patient", cut out by
+  ** counting braces (the vignettes hold no braces inside strings) */
   DIR *d = opendir(OSTEOPLAN_VIGNETTES);
   if (!d) return -1;
   struct dirent *e;
@@ -63,7 +62,7 @@ static int setup(void **state) {
     snprintf(path, sizeof path, "%s/%s", OSTEOPLAN_VIGNETTES, e->d_name);
     FILE *f = fopen(path, "rb");
     if (!f) continue;
-    static char buf[1 << 16];
+    char buf[1 << 16];
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
     buf[n] = 0;
