@@ -81,6 +81,7 @@ static bool reason_applies(eng *e, int agent, int reason, const char **detail) {
       return true;
     }
     case OP_RS_INTOLERANCE:
+      if (f->intolerance_course < 0) return false; /* no course stopped for it */
       for (int i = 0; i < r->n_therapies; i++) {
         const op_therapy *t = &r->therapies[i];
         if (!stopped_for_intolerance(t)) continue;
@@ -96,6 +97,7 @@ static bool reason_applies(eng *e, int agent, int reason, const char **detail) {
     case OP_RS_TREATMENT_FAILURE:
       /* a past failing course of this agent; a current one is added by the
       ** decision when it stops the course */
+      if (!f->finding[OP_FD_FRACTURE_ON_THERAPY] && !f->finding[OP_FD_BMD_LOSS]) return false;
       for (int i = 0; i < r->n_therapies; i++)
         if (r->therapies[i].agent == agent && f->failing[i] && !f->current[i]) {
           tmpl_var v[] = {{"other", kb->finding[OP_FD_FRACTURE_ON_THERAPY].clinician}};

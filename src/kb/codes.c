@@ -6,8 +6,10 @@
 #include <string.h>
 
 #define OP_STR_ITEM(id, str) str,
-#define OP_DEFINE_CODES(name, LIST) \
-  const char *const op_##name##_str[OP_N_##name] = {LIST(OP_STR_ITEM)};
+#define OP_LEN_ITEM(id, str) sizeof(str) - 1,
+#define OP_DEFINE_CODES(name, LIST)                                       \
+  const char *const op_##name##_str[OP_N_##name] = {LIST(OP_STR_ITEM)};  \
+  const unsigned char op_##name##_len[OP_N_##name] = {LIST(OP_LEN_ITEM)};
 
 OP_DEFINE_CODES(sex, OP_SEX_LIST)
 OP_DEFINE_CODES(menopause, OP_MENOPAUSE_LIST)
@@ -32,6 +34,12 @@ OP_DEFINE_CODES(monitor, OP_MONITOR_LIST)
 OP_DEFINE_CODES(lifestyle, OP_LIFESTYLE_LIST)
 OP_DEFINE_CODES(disagreement, OP_DISAGREEMENT_LIST)
 OP_DEFINE_CODES(rule, OP_RULE_LIST)
+
+int op_code_lookup_len(const char *const *table, const unsigned char *lens, int count, const char *s, size_t n) {
+  for (int i = 0; i < count; i++)
+    if (lens[i] == n && table[i][0] == s[0] && memcmp(table[i], s, n) == 0) return i;
+  return -1;
+}
 
 int op_code_lookup(const char *const *table, int count, const char *s,
                    size_t n) {

@@ -240,7 +240,8 @@
 #define OP_ENUM_ITEM(id, str) OP_##id,
 #define OP_DECLARE_CODES(name, LIST)                                     \
   typedef enum { LIST(OP_ENUM_ITEM) OP_N_##name } op_##name##_t;         \
-  extern const char *const op_##name##_str[OP_N_##name];
+  extern const char *const op_##name##_str[OP_N_##name];                 \
+  extern const unsigned char op_##name##_len[OP_N_##name];
 
 OP_DECLARE_CODES(sex, OP_SEX_LIST)
 OP_DECLARE_CODES(menopause, OP_MENOPAUSE_LIST)
@@ -269,5 +270,8 @@ OP_DECLARE_CODES(rule, OP_RULE_LIST)
 /* Index of s (n bytes) in table, or -1. */
 int op_code_lookup(const char *const *table, int count, const char *s,
                    size_t n);
+/* The same with the table's lengths (op_X_len): no scan of the names. */
+int op_code_lookup_len(const char *const *table, const unsigned char *lens, int count, const char *s, size_t n);
+#define OP_LOOKUP(name, s, n) op_code_lookup_len(op_##name##_str, op_##name##_len, OP_N_##name, (s), (n))
 
 #endif

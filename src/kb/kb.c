@@ -33,8 +33,11 @@
 #include "../util/readall.h"
 
 #define OP_STR_ITEM(id, str) str,
+#define OP_LEN_ITEM(id, str) sizeof(str) - 1,
 const char *const op_agent_class_str[OP_N_agent_class] = {OP_AGENT_CLASS_LIST(OP_STR_ITEM)};
+const unsigned char op_agent_class_len[OP_N_agent_class] = {OP_AGENT_CLASS_LIST(OP_LEN_ITEM)};
 const char *const op_ui_str[OP_N_ui] = {OP_UI_LIST(OP_STR_ITEM)};
+const unsigned char op_ui_len[OP_N_ui] = {OP_UI_LIST(OP_LEN_ITEM)};
 
 typedef struct {
   const char *file;

@@ -169,10 +169,10 @@ static bool rd_string(rd *r, int i, const char **out) {
   return true;
 }
 
-static bool rd_code(rd *r, int i, const char *const *table, int n, int *out) {
+static bool rd_code_len(rd *r, int i, const char *const *table, const unsigned char *lens, int n, int *out) {
   if (r->doc.tok[i].type == JT_STRING) {
     const json_tok *t = &r->doc.tok[i];
-    int c = op_code_lookup(table, n, r->doc.text + t->start, (size_t)(t->end - t->start));
+    int c = op_code_lookup_len(table, lens, n, r->doc.text + t->start, (size_t)(t->end - t->start));
     if (c >= 0) {
       *out = c;
       return true;
@@ -184,6 +184,7 @@ static bool rd_code(rd *r, int i, const char *const *table, int n, int *out) {
     k += (size_t)snprintf(expected + k, sizeof expected - k, "%s%s", j ? ", " : "", table[j]);
   return fail_got(r, i, expected);
 }
+#define rd_code(r, i, name, out) rd_code_len((r), (i), op_##name##_str, op_##name##_len, OP_N_##name, (out))
 
 /* A calendar date; not after as_of unless may_follow_as_of. */
 static bool rd_date(rd *r, int i, bool may_follow_as_of, op_date *out) {
@@ -274,7 +275,7 @@ typedef struct {
 
 static bool bmd_member(rd *r, int key, int val, void *vctx) {
   bmd_ctx *c = vctx;
-  if (KEY("site")) { c->site = true; return rd_code(r, val, op_site_str, OP_N_site, &c->b->site); }
+  if (KEY("site")) { c->site = true; return rd_code(r, val, site, &c->b->site); }
   if (KEY("t_score")) {
     c->t = true;
     return rd_number(r, val, KB_TH(r->kb, V_T_MIN), KB_TH(r->kb, V_T_MAX), &c->b->t_score);
@@ -330,7 +331,7 @@ typedef struct {
 
 static bool fx_member(rd *r, int key, int val, void *vctx) {
   fx_ctx *c = vctx;
-  if (KEY("site")) { c->site = true; return rd_code(r, val, op_fx_site_str, OP_N_fx_site, &c->f->site); }
+  if (KEY("site")) { c->site = true; return rd_code(r, val, fx_site, &c->f->site); }
   if (KEY("date")) { c->date = true; return rd_date(r, val, false, &c->f->date); }
   if (KEY("year")) {
     int y, asy, m, d;
@@ -343,7 +344,7 @@ static bool fx_member(rd *r, int key, int val, void *vctx) {
     if (c->f->date > r->as_of) c->f->date = r->as_of;
     return true;
   }
-  if (KEY("mechanism")) return rd_code(r, val, op_mechanism_str, OP_N_mechanism, &c->f->mechanism);
+  if (KEY("mechanism")) return rd_code(r, val, mechanism, &c->f->mechanism);
   return unknown_field(r, "site, date, year, mechanism");
 }
 
@@ -369,7 +370,7 @@ typedef struct {
 static bool th_member(rd *r, int key, int val, void *vctx) {
   th_ctx *c = vctx;
   op_therapy *t = c->t;
-  if (KEY("agent")) { c->agent = true; return rd_code(r, val, op_agent_str, OP_N_agent, &t->agent); }
+  if (KEY("agent")) { c->agent = true; return rd_code(r, val, agent, &t->agent); }
   if (KEY("start")) { c->start = true; return rd_date(r, val, false, &t->start); }
   if (KEY("end")) {
     if (NULLV) return true;
@@ -389,7 +390,7 @@ static bool th_member(rd *r, int key, int val, void *vctx) {
   if (KEY("stop_reason")) {
     if (NULLV) return true;
     t->has_stop_reason = true;
-    return rd_code(r, val, op_stop_reason_str, OP_N_stop_reason, &t->stop_reason);
+    return rd_code(r, val, stop_reason, &t->stop_reason);
   }
   return unknown_field(r, "agent, start, end, last_dose, doses, stop_reason");
 }
@@ -435,7 +436,7 @@ typedef struct {
 static bool med_member(rd *r, int key, int val, void *vctx) {
   med_ctx *c = vctx;
   op_medication *m = c->m;
-  if (KEY("class")) { c->cls = true; return rd_code(r, val, op_med_class_str, OP_N_med_class, &m->cls); }
+  if (KEY("class")) { c->cls = true; return rd_code(r, val, med_class, &m->cls); }
   if (KEY("dose_mg_per_day")) {
     if (NULLV) return true;
     m->has_dose = true;
@@ -481,7 +482,7 @@ typedef struct {
 
 static bool cond_member(rd *r, int key, int val, void *vctx) {
   cond_ctx *c = vctx;
-  if (KEY("code")) { c->code = true; return rd_code(r, val, op_condition_str, OP_N_condition, &c->c->code); }
+  if (KEY("code")) { c->code = true; return rd_code(r, val, condition, &c->c->code); }
   if (KEY("date")) {
     if (NULLV) return true;
     c->c->has_date = true;
@@ -604,7 +605,7 @@ static bool root_member2(rd *r, int key, int val, void *vctx) {
     op_date d;
     return rd_date(r, val, true, &d); /* already applied in the first pass */
   }
-  if (KEY("sex")) { s->c.sex = true; return rd_code(r, val, op_sex_str, OP_N_sex, &rec->sex); }
+  if (KEY("sex")) { s->c.sex = true; return rd_code(r, val, sex, &rec->sex); }
   if (KEY("birth_date")) {
     if (NULLV) return true;
     s->c.birth = true;
@@ -620,7 +621,7 @@ static bool root_member2(rd *r, int key, int val, void *vctx) {
   if (KEY("menopause")) {
     if (NULLV) return true;
     s->c.menopause = true;
-    return rd_code(r, val, op_menopause_str, OP_N_menopause, &rec->menopause);
+    return rd_code(r, val, menopause, &rec->menopause);
   }
   if (KEY("weight_kg")) {
     if (NULLV) return true;

@@ -104,15 +104,16 @@ static void put_csv_field(buf *b, const char *s) {
   buf_put(b, "\"", 1);
 }
 
-/* The codes of one list (alerts, findings, gaps) for NDJSON or CSV. */
-static void put_codes(buf *b, bool csv, const char *const *names, int n, const bool *on) {
+/* The codes of one list (alerts, findings, gaps) for NDJSON or CSV; lens
+** may be NULL (then the names are measured). */
+static void put_codes(buf *b, bool csv, const char *const *names, const unsigned char *lens, int n, const bool *on) {
   int k = 0;
   if (!csv) buf_put(b, "[", 1);
   for (int i = 0; i < n; i++) {
     if (!on[i]) continue;
     if (k++) buf_put(b, csv ? ";" : ",", 1);
     if (!csv) buf_put(b, "\"", 1);
-    buf_puts(b, names[i]);
+    buf_put(b, names[i], lens ? lens[i] : strlen(names[i]));
     if (!csv) buf_put(b, "\"", 1);
   }
   if (!csv) buf_put(b, "]", 1);
@@ -133,17 +134,17 @@ static void write_summary(const screen_options *o, const op_plan *p, buf *b) {
   if (csv) {
     put_csv_field(b, id ? id : "");
     buf_put(b, ",", 1);
-    buf_puts(b, op_risk_str[p->risk]);
+    buf_put(b, op_risk_str[p->risk], op_risk_len[p->risk]);
     buf_put(b, ",", 1);
-    buf_puts(b, op_action_str[p->action]);
+    buf_put(b, op_action_str[p->action], op_action_len[p->action]);
     buf_put(b, ",", 1);
     if (first >= 0) buf_puts(b, op_agent_str[first]);
     buf_put(b, ",", 1);
-    put_codes(b, true, op_alert_str, OP_N_alert, alerts);
+    put_codes(b, true, op_alert_str, op_alert_len, OP_N_alert, alerts);
     buf_put(b, ",", 1);
-    put_codes(b, true, op_finding_str, OP_N_finding, p->finding);
+    put_codes(b, true, op_finding_str, op_finding_len, OP_N_finding, p->finding);
     buf_put(b, ",", 1);
-    put_codes(b, true, gap_names, kb->n_gaps, gaps);
+    put_codes(b, true, gap_names, NULL, kb->n_gaps, gaps);
     buf_put(b, "\r\n", 2);
     return;
   }
@@ -151,9 +152,9 @@ static void write_summary(const screen_options *o, const op_plan *p, buf *b) {
   if (id) put_json_str(b, id);
   else buf_puts(b, "null");
   buf_puts(b, ",\"risk\":\"");
-  buf_puts(b, op_risk_str[p->risk]);
+  buf_put(b, op_risk_str[p->risk], op_risk_len[p->risk]);
   buf_puts(b, "\",\"action\":\"");
-  buf_puts(b, op_action_str[p->action]);
+  buf_put(b, op_action_str[p->action], op_action_len[p->action]);
   buf_puts(b, "\",\"first_agent\":");
   if (first >= 0) {
     buf_put(b, "\"", 1);
@@ -163,11 +164,11 @@ static void write_summary(const screen_options *o, const op_plan *p, buf *b) {
     buf_puts(b, "null");
   }
   buf_puts(b, ",\"alerts\":");
-  put_codes(b, false, op_alert_str, OP_N_alert, alerts);
+  put_codes(b, false, op_alert_str, op_alert_len, OP_N_alert, alerts);
   buf_puts(b, ",\"findings\":");
-  put_codes(b, false, op_finding_str, OP_N_finding, p->finding);
+  put_codes(b, false, op_finding_str, op_finding_len, OP_N_finding, p->finding);
   buf_puts(b, ",\"gaps\":");
-  put_codes(b, false, gap_names, kb->n_gaps, gaps);
+  put_codes(b, false, gap_names, NULL, kb->n_gaps, gaps);
   buf_puts(b, "}\n");
 }
 
