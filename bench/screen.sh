@@ -6,7 +6,7 @@
 #   (c) Python's json.loads line by line (parse only), and the peer: risk and
 #       main care gaps as json-rules-engine rules under node (bench/peer)
 #   (d) peak RSS of screen over 10 million records streamed through a pipe
-# Each osteoplan figure is the best of 3 runs (the machine is shared).
+# Each figure but the peer's is the best of 3 runs (the machine is shared).
 # Environment: N (records, default 1000000), BIG (RSS run, default 10000000,
 # 0 to skip), PEER_LIMIT (records the peer reads, default 100000).
 set -euo pipefail
@@ -35,11 +35,14 @@ t2=$(rate --threads 2)
 floor=$(rate --threads 1 --parse-only)
 py=$(python3 - "$data" <<'PY'
 import json, sys, time
-t = time.perf_counter(); n = 0
-with open(sys.argv[1]) as f:
-    for line in f:
-        json.loads(line); n += 1
-print(int(n / (time.perf_counter() - t)))
+best = 0
+for _ in range(3):  # best of 3, as for osteoplan
+    t = time.perf_counter(); n = 0
+    with open(sys.argv[1]) as f:
+        for line in f:
+            json.loads(line); n += 1
+    best = max(best, n / (time.perf_counter() - t))
+print(int(best))
 PY
 )
 peer=0
