@@ -639,6 +639,13 @@ def group_valgrind():
     for name, v in list(vignette_cases())[::4]:
         inputs.append(write("vg-%s" % name, json.dumps(v["patient"])))
     inputs.append(write("vg-bad.json", b'{"sex": "female", "age": 70, "bmd": [{"site": "hip"}]}'))
+    synth = subprocess.run([BIN, "synth", "--count", "300", "--seed", "3", "--bad-rate", "0.05"], capture_output=True).stdout
+    spath = write("vg-synth.ndjson", synth)
+    for threads in ("1", "2"):
+        p = subprocess.run([vg, "-q", "--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=all",
+                            BIN, "screen", "--threads", threads, spath], capture_output=True, timeout=300)
+        errs = [l for l in p.stderr.decode().splitlines() if l.startswith("==")]
+        check("valgrind screen --threads %s" % threads, p.returncode == 0 and not errs, "\n".join(errs[-10:]))
     for path in inputs:
         for fmt in ("json", "text"):
             p = subprocess.run([vg, "-q", "--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=all",
