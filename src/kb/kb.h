@@ -148,7 +148,8 @@ OP_DECLARE_CODES(agent_class, OP_AGENT_CLASS_LIST)
   X(UI_BEST_CHOICE, "best_choice") X(UI_SOURCES_NOTE, "sources_note")   \
   X(UI_TESTING_AGE, "testing_age") X(UI_TESTING_FRACTURE, "testing_fracture") \
   X(UI_TESTING_GLUCOCORTICOID, "testing_glucocorticoid")                    \
-  X(UI_TESTING_HORMONAL, "testing_hormonal") X(UI_TESTING_NONE, "testing_none")
+  X(UI_TESTING_HORMONAL, "testing_hormonal") X(UI_TESTING_NONE, "testing_none") \
+  X(UI_REMINDER, "reminder")
 OP_DECLARE_CODES(ui, OP_UI_LIST)
 
 #define OP_MAX_SOURCES 32

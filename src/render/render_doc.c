@@ -323,15 +323,22 @@ static void safety(ctx *c) {
   for (int i = 0; i < p->n_phases; i++)
     for (int k = 0; k < p->phases[i].n; k++) {
       int a = p->phases[i].agents[k];
-      dmab |= a == OP_AG_DENOSUMAB;
+      dmab |= a == OP_AG_DENOSUMAB && k == 0; /* the choice, not an alternative */
       antiresorptive |= agent_is_bp(kb, a) || a == OP_AG_DENOSUMAB;
     }
-  if (dmab) doc_item(&c->d, DOC_CRITICAL, NULL, ui(c, OP_UI_NEVER_STOP_DENOSUMAB));
+  /* worded labels: nothing is said by colour alone; for the clinician these
+  ** are standing reminders, not alerts about this patient */
+  const char *urgent = c->patient ? kb->severity[OP_SEV_CRITICAL].patient : ui(c, OP_UI_REMINDER);
+  const char *important = c->patient ? kb->severity[OP_SEV_WARNING].patient : ui(c, OP_UI_REMINDER);
+  const char *lu = c->patient ? fmt(c, "{other}:", (tmpl_var[]){{"other", urgent}}, 1) : urgent;
+  const char *li = c->patient ? fmt(c, "{other}:", (tmpl_var[]){{"other", important}}, 1) : important;
+  doc_tone tu = c->patient ? DOC_CRITICAL : DOC_PLAIN, ti = c->patient ? DOC_WARNING : DOC_PLAIN;
+  if (dmab) doc_item(&c->d, tu, lu, ui(c, OP_UI_NEVER_STOP_DENOSUMAB));
   if (antiresorptive || c->patient) {
-    doc_item(&c->d, DOC_WARNING, NULL, ui(c, OP_UI_REPORT_PAIN));
-    doc_item(&c->d, DOC_WARNING, NULL, ui(c, OP_UI_DENTIST));
+    doc_item(&c->d, ti, li, ui(c, OP_UI_REPORT_PAIN));
+    doc_item(&c->d, ti, li, ui(c, OP_UI_DENTIST));
   }
-  doc_item(&c->d, DOC_WARNING, NULL, ui(c, OP_UI_DO_NOT_START_STOP));
+  doc_item(&c->d, ti, li, ui(c, OP_UI_DO_NOT_START_STOP));
 }
 
 const char *render_doc(arena *a, const op_plan *p, op_format fmt_, bool patient, bool color, size_t *len) {
