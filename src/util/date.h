@@ -22,7 +22,7 @@ typedef int op_date;
 /* Strict YYYY-MM-DD (exactly 10 bytes, a real calendar day, year 1..9999). */
 bool date_parse(const char *s, size_t n, op_date *out);
 op_date date_from_ymd(int y, int m, int d);
-void date_to_ymd(op_date d, int *y, int *m, int *dd);
+void date_to_ymd(op_date z, int *y, int *m, int *d);
 /* Writes "YYYY-MM-DD" and a NUL into buf (11 bytes). */
 void date_format(op_date d, char buf[11]);
 /* The same day of the month n calendar months later (n may be negative),
