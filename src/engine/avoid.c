@@ -139,45 +139,39 @@ void avoid_add(eng *e, int agent, int reason, const char *detail) {
   add_reason(e, x, reason, detail);
 }
 
-/* Most reasons do not depend on the agent: work each out once per record. */
-typedef struct {
-  signed char known[OP_N_reason]; /* 0 not yet, 1 applies, -1 does not */
-  const char *detail[OP_N_reason];
-} reason_memo;
-
 static bool agent_specific(int reason) {
   return reason == OP_RS_RENAL_IMPAIRMENT || reason == OP_RS_INTOLERANCE || reason == OP_RS_TREATMENT_FAILURE;
 }
 
-static bool applies(eng *e, reason_memo *m, int agent, int reason, const char **detail) {
-  if (agent_specific(reason)) return reason_applies(e, agent, reason, detail);
-  if (!m->known[reason]) m->known[reason] = reason_applies(e, agent, reason, &m->detail[reason]) ? 1 : -1;
-  *detail = m->detail[reason];
-  return m->known[reason] > 0;
-}
-
+/* Reason by reason (each worked out once per record, most do not depend on
+** the agent), added to every agent whose avoid list in the knowledge base
+** names it. */
 void avoid_compute(eng *e) {
   const op_kb *kb = e->kb;
   op_plan *p = e->p;
-  reason_memo memo = {{0}, {0}};
+  for (int a = 0; a < OP_N_agent; a++) e->all_avoid[a].agent = a;
+  for (int r = 0; r < OP_N_reason; r++) {
+    unsigned agents = kb->avoid_agents[r];
+    if (!agents) continue;
+    const char *detail = NULL;
+    bool shared = !agent_specific(r);
+    if (shared && !reason_applies(e, -1, r, &detail)) continue;
+    for (int a = 0; a < OP_N_agent; a++) {
+      if (!((agents >> a) & 1u)) continue;
+      if (shared || reason_applies(e, a, r, &detail)) avoid_add(e, a, r, detail);
+    }
+  }
   for (int a = 0; a < OP_N_agent; a++) {
-    e->all_avoid[a].agent = a;
-    const kb_avoid_rule *rule = &kb->avoid[a];
-    for (int k = 0; k < rule->n_reasons; k++) {
+    if (!kb->has_not_recommended[a]) continue;
+    op_avoid *x = &p->not_rec[p->n_not_rec];
+    x->agent = a;
+    x->sources = kb->not_recommended[a].sources;
+    const kb_avoid_rule *nr = &kb->not_recommended[a];
+    for (int k = 0; k < nr->n_reasons; k++) {
       const char *detail;
-      if (applies(e, &memo, a, rule->reasons[k], &detail)) avoid_add(e, a, rule->reasons[k], detail);
+      if (reason_applies(e, a, nr->reasons[k], &detail)) add_reason(e, x, nr->reasons[k], detail);
     }
-    if (kb->has_not_recommended[a]) {
-      op_avoid *x = &p->not_rec[p->n_not_rec];
-      x->agent = a;
-      x->sources = kb->not_recommended[a].sources;
-      const kb_avoid_rule *nr = &kb->not_recommended[a];
-      for (int k = 0; k < nr->n_reasons; k++) {
-        const char *detail;
-        if (applies(e, &memo, a, nr->reasons[k], &detail)) add_reason(e, x, nr->reasons[k], detail);
-      }
-      if (x->n) p->n_not_rec++;
-    }
+    if (x->n) p->n_not_rec++;
   }
 }
 

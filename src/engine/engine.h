@@ -27,8 +27,11 @@ typedef struct {
   /* per agent: reasons it is avoided, whatever the decision; the decision
   ** then keeps the current course's agent out of avoid when it continues it */
   op_avoid all_avoid[OP_N_agent];
-  /* false: codes only. Nothing is worded (details, rationale and messages
-  ** stay NULL); every code, date and decision is the same. For screening. */
+  /* false: the codes screening reports, and only those: diagnosis, risk,
+  ** criteria, findings, action, phases, avoid, alerts, care gaps. Nothing is
+  ** worded (details, rationale and messages stay NULL) and the parts that
+  ** screening does not report (general monitoring, goal, disagreements,
+  ** sources) are left out. */
   bool texts;
 } eng;
 
@@ -38,8 +41,8 @@ void decide(eng *e);
 void extras_fill(eng *e);
 
 /* Runs every step; false only when out of memory. out must be zeroed (as
-** the arena gives it). texts false gives the same plan without its words
-** (for screening many records). */
+** the arena gives it). texts false gives the codes screening reports (see
+** eng.texts). */
 bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out, bool texts);
 
 /* Helpers shared by the steps. */

@@ -233,7 +233,7 @@ void extras_fill(eng *e) {
     p->lifestyle[OP_LS_FALL_PREVENTION] = true;
     p->lifestyle[OP_LS_SMOKING_CESSATION] = e->rec->smoker == 1;
     p->lifestyle[OP_LS_ALCOHOL_LIMIT] = true;
-    monitoring(e);
+    if (e->texts) monitoring(e); /* screening reports no dates */
   }
   /* ICD codes for osteoporosis without a recent fragility fracture (S003) */
   if (p->diagnosis == OP_DX_OSTEOPOROSIS) {

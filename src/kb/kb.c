@@ -496,6 +496,7 @@ static void bind(loader *L) {
       req_reasons(L, sec, "reasons", &kb->avoid[a]);
       kb->avoid[a].sources = req_sources(L, sec, "sources");
     }
+    for (int k = 0; k < kb->avoid[a].n_reasons; k++) kb->avoid_agents[kb->avoid[a].reasons[k]] |= 1u << a;
     snprintf(sec, sizeof sec, "not_recommended.%s", op_agent_str[a]);
     if (find_section(L, sec)) {
       kb->has_not_recommended[a] = true;

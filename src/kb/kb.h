@@ -221,6 +221,7 @@ struct op_kb {
   kb_agent agent[OP_N_agent];
   kb_avoid_rule avoid[OP_N_agent];
   int reason_condition[OP_N_reason]; /* the condition a reason names, or -1 */
+  unsigned avoid_agents[OP_N_reason]; /* bit a: agent a's avoid list has the reason */
   kb_avoid_rule not_recommended[OP_N_agent];
   bool has_not_recommended[OP_N_agent];
   kb_order regimen[OP_N_RG];
