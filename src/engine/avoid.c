@@ -19,105 +19,121 @@ static bool stopped_for_intolerance(const op_therapy *t) {
   return t->has_stop_reason && (t->stop_reason == OP_STOP_INTOLERANCE || t->stop_reason == OP_STOP_ADVERSE_EVENT);
 }
 
-/* Does the reason apply to the agent? When it does, *detail gets the
-** patient's values (may stay NULL). */
-static bool reason_applies(eng *e, int agent, int reason, const char **detail) {
+/* The course stopped for intolerance that rules out agent, or -1: an oral
+** bisphosphonate stopped for intolerance rules out all of them. */
+static int intolerance_course_for(const eng *e, int agent) {
+  const op_record *r = e->rec;
+  for (int i = 0; i < r->n_therapies; i++) {
+    const op_therapy *t = &r->therapies[i];
+    if (!stopped_for_intolerance(t)) continue;
+    if (t->agent == agent || (agent_is_oral_bp(e->kb, agent) && agent_is_oral_bp(e->kb, t->agent))) return i;
+  }
+  return -1;
+}
+
+/* A past failing course of the agent; a current one is added by the
+** decision when it stops the course. */
+static bool past_failure(const eng *e, int agent) {
+  const op_facts *f = &e->f;
+  if (!f->finding[OP_FD_FRACTURE_ON_THERAPY] && !f->finding[OP_FD_BMD_LOSS]) return false;
+  for (int i = 0; i < e->rec->n_therapies; i++)
+    if (e->rec->therapies[i].agent == agent && f->failing[i] && !f->current[i]) return true;
+  return false;
+}
+
+/* Does the reason apply to the agent (-1 for the reasons that do not depend
+** on the agent)? The logic of section 5, and nothing else. */
+static bool reason_holds(const eng *e, int agent, int reason) {
+  const op_facts *f = &e->f;
+  const op_kb *kb = e->kb;
+  switch (reason) {
+    case OP_RS_MI_OR_STROKE_WITHIN_12_MONTHS: return f->mi_stroke_recent;
+    case OP_RS_ROMOSOZUMAB_COURSE_COMPLETED: return f->romo_doses >= KB_TH(kb, ROMO_LIMIT_DOSES);
+    case OP_RS_NOT_INDICATED: return e->rec->sex == OP_SEX_MALE;
+    case OP_RS_PTH_ANALOG_LIFETIME_LIMIT: return f->pth_months >= KB_TH(kb, PTH_LIMIT_MONTHS);
+    case OP_RS_RENAL_IMPAIRMENT: {
+      double cut = kb->agent[agent].renal_min;
+      return cut >= 0 && f->has_renal && f->renal < cut;
+    }
+    case OP_RS_HYPOCALCEMIA: return f->hypocalcemia;
+    case OP_RS_IMMUNOSUPPRESSION: return f->immunosuppressed;
+    case OP_RS_INTOLERANCE: return f->intolerance_course >= 0 && intolerance_course_for(e, agent) >= 0;
+    case OP_RS_TREATMENT_FAILURE: return past_failure(e, agent);
+    case OP_RS_NOT_RECOMMENDED_FOR_OSTEOPOROSIS: return true;
+    default: {
+      int c = kb->reason_condition[reason];
+      return c >= 0 && f->has_condition[c];
+    }
+  }
+}
+
+/* The patient's values behind a reason that holds (words only). */
+static const char *reason_detail(eng *e, int agent, int reason) {
   const op_facts *f = &e->f;
   const op_record *r = e->rec;
   const op_kb *kb = e->kb;
   const char *tmpl = kb->reason[reason].detail;
-  *detail = NULL;
   switch (reason) {
     case OP_RS_MI_OR_STROKE_WITHIN_12_MONTHS: {
-      if (!f->mi_stroke_recent) return false;
       const op_condition *c = &r->conditions[f->mi_stroke_idx];
       tmpl_var v[] = {{"condition", kb->condition[c->code].clinician},
                       {"date", c->has_date ? eng_date(e, c->date) : "undated (unknown timing is treated as recent)"}};
-      *detail = eng_fill(e, tmpl, v, 2);
-      return true;
+      return eng_fill(e, tmpl, v, 2);
     }
     case OP_RS_ROMOSOZUMAB_COURSE_COMPLETED: {
-      if (f->romo_doses < TH(ROMO_LIMIT_DOSES)) return false;
       tmpl_var v[] = {{"doses", eng_num(e, f->romo_doses)}, {"limit", eng_num(e, TH(ROMO_LIMIT_DOSES))}};
-      *detail = eng_fill(e, tmpl, v, 2);
-      return true;
+      return eng_fill(e, tmpl, v, 2);
     }
-    case OP_RS_NOT_INDICATED:
-      if (r->sex != OP_SEX_MALE) return false;
-      *detail = tmpl;
-      return true;
+    case OP_RS_NOT_INDICATED: return tmpl;
     case OP_RS_PTH_ANALOG_LIFETIME_LIMIT: {
-      if (f->pth_months < TH(PTH_LIMIT_MONTHS)) return false;
       tmpl_var v[] = {{"months", eng_num(e, f->pth_months)}, {"limit", eng_num(e, TH(PTH_LIMIT_MONTHS))}};
-      *detail = eng_fill(e, tmpl, v, 2);
-      return true;
+      return eng_fill(e, tmpl, v, 2);
     }
     case OP_RS_RENAL_IMPAIRMENT: {
-      double cut = kb->agent[agent].renal_min;
-      if (cut < 0 || !f->has_renal || f->renal >= cut) return false;
-      tmpl_var v[] = {{"renal", eng_num(e, f->renal)}, {"threshold", eng_num(e, cut)}};
-      *detail = eng_fill(e, tmpl, v, 2);
-      return true;
+      tmpl_var v[] = {{"renal", eng_num(e, f->renal)}, {"threshold", eng_num(e, kb->agent[agent].renal_min)}};
+      return eng_fill(e, tmpl, v, 2);
     }
     case OP_RS_HYPOCALCEMIA: {
-      if (!f->hypocalcemia) return false;
       const char *what = r->has_calcium && r->calcium < TH(CALCIUM_LOW)
                              ? eng_fill(e, "calcium {value} mg/dL < {threshold}",
-                                         (tmpl_var[]){{"value", eng_num(e, r->calcium)},
-                                                      {"threshold", eng_num(e, TH(CALCIUM_LOW))}}, 2)
+                                        (tmpl_var[]){{"value", eng_num(e, r->calcium)},
+                                                     {"threshold", eng_num(e, TH(CALCIUM_LOW))}}, 2)
                              : kb->condition[OP_COND_HYPOCALCEMIA].clinician;
-      tmpl_var v[] = {{"calcium", what}};
-      *detail = eng_fill(e, tmpl, v, 1);
-      return true;
+      return eng_fill(e, tmpl, (tmpl_var[]){{"calcium", what}}, 1);
     }
     case OP_RS_IMMUNOSUPPRESSION: {
-      if (!f->immunosuppressed) return false;
       const char *what = f->has_condition[OP_COND_ORGAN_TRANSPLANT]
                              ? kb->condition[OP_COND_ORGAN_TRANSPLANT].clinician
                              : eng_fill(e, "{count} current immunosuppressive agents",
-                                         (tmpl_var[]){{"count", eng_num(e, f->n_immuno)}}, 1);
-      tmpl_var v[] = {{"other", what}};
-      *detail = eng_fill(e, tmpl, v, 1);
-      return true;
+                                        (tmpl_var[]){{"count", eng_num(e, f->n_immuno)}}, 1);
+      return eng_fill(e, tmpl, (tmpl_var[]){{"other", what}}, 1);
     }
-    case OP_RS_INTOLERANCE:
-      if (f->intolerance_course < 0) return false; /* no course stopped for it */
-      for (int i = 0; i < r->n_therapies; i++) {
-        const op_therapy *t = &r->therapies[i];
-        if (!stopped_for_intolerance(t)) continue;
-        /* an oral bisphosphonate stopped for intolerance rules out all of them */
-        if (t->agent == agent || (agent_is_oral_bp(kb, agent) && agent_is_oral_bp(kb, t->agent))) {
-          tmpl_var v[] = {{"course_agent", kb->agent[t->agent].name},
-                          {"date", t->has_end ? eng_date(e, t->end) : ""}};
-          *detail = eng_fill(e, tmpl, v, 2);
-          return true;
-        }
-      }
-      return false;
+    case OP_RS_INTOLERANCE: {
+      const op_therapy *t = &r->therapies[intolerance_course_for(e, agent)];
+      tmpl_var v[] = {{"course_agent", kb->agent[t->agent].name}, {"date", t->has_end ? eng_date(e, t->end) : ""}};
+      return eng_fill(e, tmpl, v, 2);
+    }
     case OP_RS_TREATMENT_FAILURE:
-      /* a past failing course of this agent; a current one is added by the
-      ** decision when it stops the course */
-      if (!f->finding[OP_FD_FRACTURE_ON_THERAPY] && !f->finding[OP_FD_BMD_LOSS]) return false;
-      for (int i = 0; i < r->n_therapies; i++)
-        if (r->therapies[i].agent == agent && f->failing[i] && !f->current[i]) {
-          tmpl_var v[] = {{"other", kb->finding[OP_FD_FRACTURE_ON_THERAPY].clinician}};
-          *detail = eng_fill(e, tmpl, v, 1);
-          return true;
-        }
-      return false;
-    case OP_RS_NOT_RECOMMENDED_FOR_OSTEOPOROSIS:
-      return true;
+      return eng_fill(e, tmpl, (tmpl_var[]){{"other", kb->finding[OP_FD_FRACTURE_ON_THERAPY].clinician}}, 1);
+    case OP_RS_NOT_RECOMMENDED_FOR_OSTEOPOROSIS: return NULL;
     default: {
       int c = kb->reason_condition[reason];
-      if (c < 0 || !f->has_condition[c]) return false;
       const op_condition *cc = &r->conditions[f->condition_idx[c]];
-      *detail = cc->has_date ? eng_fill(e, "{condition} {date}",
-                                         (tmpl_var[]){{"condition", kb->condition[c].clinician},
-                                                      {"date", eng_date(e, cc->date)}}, 2)
-                             : kb->condition[c].clinician;
-      return true;
+      return cc->has_date ? eng_fill(e, "{condition} {date}",
+                                     (tmpl_var[]){{"condition", kb->condition[c].clinician},
+                                                  {"date", eng_date(e, cc->date)}}, 2)
+                          : kb->condition[c].clinician;
     }
   }
+}
+
+/* Does the reason apply? When it does and the plan has words, *detail gets
+** the patient's values. */
+static bool reason_applies(eng *e, int agent, int reason, const char **detail) {
+  *detail = NULL;
+  if (!reason_holds(e, agent, reason)) return false;
+  if (e->texts) *detail = reason_detail(e, agent, reason);
+  return true;
 }
 
 static void add_reason(eng *e, op_avoid *x, int reason, const char *detail) {
