@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -108,6 +109,26 @@ static void test_json_strict(void **s) {
   assert_int_equal(parse("{\"a\":[1,2"), -1);
   assert_int_equal(parse("{\"a\":}"), -1);
   assert_int_equal(parse("[}"), -1);
+  /* long strings: special bytes after the 16-byte fast path, at every offset */
+  for (int pos = 0; pos < 40; pos++) {
+    char doc[128], plain[41];
+    memset(plain, 'a', 40);
+    plain[40] = 0;
+    snprintf(doc, sizeof doc, "[\"%s\"]", plain);
+    assert_int_equal(parse(doc), 0);
+    doc[2 + pos] = '\t'; /* a raw control character */
+    assert_int_equal(parse(doc), -1);
+    doc[2 + pos] = (char)0xff; /* not UTF-8 */
+    assert_int_equal(parse(doc), -1);
+    doc[2 + pos] = '"'; /* the string ends early: what follows is garbage */
+    assert_int_equal(parse(doc), -1);
+    snprintf(doc, sizeof doc, "[\"%.*s\\n%s\"]", pos, plain, plain + pos); /* an escape at pos */
+    assert_int_equal(parse(doc), 0);
+    snprintf(doc, sizeof doc, "[\"%.*s\\q%s\"]", pos, plain, plain + pos); /* a bad escape at pos */
+    assert_int_equal(parse(doc), -1);
+    snprintf(doc, sizeof doc, "[\"%.*s\xc3\xa9%s\"]", pos, plain, plain + pos); /* valid UTF-8 at pos */
+    assert_int_equal(parse(doc), 0);
+  }
   /* nesting: 64 levels are fine, deeper is refused at once (no hang) */
   size_t n = 200000;
   char *deep = malloc(2 * n + 1);
