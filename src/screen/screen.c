@@ -394,8 +394,9 @@ static void *worker_main(void *arg) {
   return NULL;
 }
 
-/* The caller's thread reads batches and writes finished ones in order; the
-** workers assess. On a machine with as many cores as workers, no thread is
+/* The caller's thread is one of the N: it reads batches, writes finished ones
+** in order, and assesses a pending batch itself when there is nothing to read
+** or write; N - 1 more threads only assess. N threads use N cores, none is
 ** left to a job that mostly waits. */
 static int run_threads(const screen_options *o, line_reader *lr, screen_stats *st, progress *pg) {
   pipeline pl = {.o = o, .st = st, .pg = pg};
@@ -412,24 +413,36 @@ static int run_threads(const screen_options *o, line_reader *lr, screen_stats *s
   pthread_cond_init(&pl.work, NULL);
   pthread_cond_init(&pl.done, NULL);
   int started = 0;
-  for (int i = 0; i < o->threads; i++)
+  for (int i = 0; i < o->threads - 1; i++)
     if (pthread_create(&workers[i], NULL, worker_main, &pl) == 0) started++;
-  int io_error = started == 0;
+  worker_ctx self = {o, arena_create(64 * 1024)};
+  int io_error = !self.a;
   bool eof = io_error;
   uint64_t next_write = 0;
   for (;;) {
     pthread_mutex_lock(&pl.m);
-    batch *w = NULL, *f = NULL;
+    batch *w = NULL, *f = NULL, *job = NULL;
     for (;;) {
-      w = f = NULL;
+      w = f = job = NULL;
       for (int i = 0; i < pl.nb; i++) {
         if (pl.b[i].state == B_DONE && pl.b[i].seq == next_write) w = &pl.b[i];
         if (!eof && !f && pl.b[i].state == B_FREE) f = &pl.b[i];
+        if (pl.b[i].state == B_PENDING && (!job || pl.b[i].seq < job->seq)) job = &pl.b[i];
       }
-      if (w || f || (eof && next_write == pl.next_seq)) break;
+      if (w || f || job || (eof && next_write == pl.next_seq)) break;
       pthread_cond_wait(&pl.done, &pl.m);
     }
+    if (!w && !f && job) job->state = B_WORKING; /* nothing to read or write: assess */
+    else job = NULL;
     pthread_mutex_unlock(&pl.m);
+    if (job) {
+      process(&self, job);
+      pthread_mutex_lock(&pl.m);
+      job->state = B_DONE;
+      pthread_cond_broadcast(&pl.done);
+      pthread_mutex_unlock(&pl.m);
+      continue;
+    }
     if (w) {
       emit(o, w, st);
       trim_batch(w);
@@ -457,6 +470,7 @@ static int run_threads(const screen_options *o, line_reader *lr, screen_stats *s
   pthread_cond_broadcast(&pl.work);
   pthread_mutex_unlock(&pl.m);
   for (int i = 0; i < started; i++) pthread_join(workers[i], NULL);
+  arena_destroy(self.a);
   for (int i = 0; i < pl.nb; i++) free_batch(&pl.b[i]);
   free(pl.b);
   free(workers);

@@ -5,9 +5,10 @@
 **
 ** Each record goes through the same reader and engine as `assess` (codes
 ** only, no words), so screen and assess can never disagree. Work is split
-** into batches of lines: the calling thread reads them and writes the
-** finished ones in order while N workers assess. A fixed number of batches is
-** in flight, so memory does not grow with the input.
+** into batches of lines: the calling thread reads them, writes the finished
+** ones in order and assesses when it has nothing else to do, with N - 1 more
+** threads assessing. A fixed number of batches is in flight, so memory does
+** not grow with the input.
 */
 #ifndef OSTEO_SCREEN_H
 #define OSTEO_SCREEN_H
