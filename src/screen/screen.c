@@ -1,10 +1,11 @@
 /*
 ** screen.c: the batch pipeline of screen.h.
 **
-**   reader (caller) --batches--> workers (assess) --done--> writer (in order)
+**   caller: reads batches --> workers, and the caller when idle: assess
+**   --> caller: writes the finished batches in input order
 **
 ** Batches are recycled: NB of them exist, so at most NB are read ahead of
-** the writer. A worker keeps one arena for all its records and resets it
+** the output. A worker keeps one arena for all its records and resets it
 ** after each, so the engine allocates nothing per record once warm.
 */
 #include "screen.h"
