@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "util/readall.h"
 #include "osteoplan.h"
 
@@ -60,36 +61,14 @@ void cli_today(char buf[11]) {
 int cmd_assess(int argc, char **argv) {
   const char *format = NULL, *audience = "clinician", *as_of = NULL, *kbdir = NULL, *file = NULL;
   int color = -1;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char **slot = !strcmp(a, "--format")   ? &format
-                        : !strcmp(a, "--audience") ? &audience
-                        : !strcmp(a, "--as-of")    ? &as_of
-                        : !strcmp(a, "--kb")       ? &kbdir
-                                                   : NULL;
-    if (slot) {
-      if (i + 1 >= argc) {
-        fprintf(stderr, "osteoplan assess: %s needs a value\n", a);
-        return 2;
-      }
-      *slot = argv[++i];
-    } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      usage(stdout);
-      return 0;
-    } else if (!strcmp(a, "--color")) {
-      color = 1;
-    } else if (!strcmp(a, "--no-color")) {
-      color = 0;
-    } else if (a[0] == '-' && a[1]) {
-      fprintf(stderr, "osteoplan assess: unknown option '%s' (try --help)\n", a);
-      return 2;
-    } else if (file) {
-      fprintf(stderr, "osteoplan assess: one record at a time ('%s' and '%s')\n", file, a);
-      return 2;
-    } else {
-      file = a;
-    }
-  }
+  bool color_on = false, color_off = false;
+  const cli_opt cli[] = {{"--format", &format, NULL}, {"--audience", &audience, NULL}, {"--as-of", &as_of, NULL},
+                          {"--kb", &kbdir, NULL}, {"--color", NULL, &color_on}, {"--no-color", NULL, &color_off},
+                          {NULL, NULL, NULL}};
+  int rc0 = cli_parse("assess", argc, argv, cli, &file, usage);
+  if (rc0) return rc0 < 0 ? 0 : rc0;
+  if (color_on) color = 1;
+  if (color_off) color = 0;
   if (!file) {
     usage(stderr);
     return 2;

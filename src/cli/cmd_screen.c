@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "kb/kb.h"
 #include "screen/screen.h"
 #include "util/date.h"
@@ -41,39 +42,12 @@ static void usage(FILE *out) {
 
 int cmd_screen(int argc, char **argv) {
   const char *format = "ndjson", *as_of = NULL, *errors = NULL, *kbdir = NULL, *file = "-", *threads = NULL;
-  bool gaps_only = false, parse_only = false, file_given = false;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char **slot = !strcmp(a, "--format")    ? &format
-                        : !strcmp(a, "--as-of")   ? &as_of
-                        : !strcmp(a, "--errors")  ? &errors
-                        : !strcmp(a, "--kb")      ? &kbdir
-                        : !strcmp(a, "--threads") ? &threads
-                                                  : NULL;
-    if (slot) {
-      if (i + 1 >= argc) {
-        fprintf(stderr, "osteoplan screen: %s needs a value\n", a);
-        return 2;
-      }
-      *slot = argv[++i];
-    } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      usage(stdout);
-      return 0;
-    } else if (!strcmp(a, "--gaps-only")) {
-      gaps_only = true;
-    } else if (!strcmp(a, "--parse-only")) {
-      parse_only = true;
-    } else if (a[0] == '-' && a[1]) {
-      fprintf(stderr, "osteoplan screen: unknown option '%s' (try --help)\n", a);
-      return 2;
-    } else if (file_given) {
-      fprintf(stderr, "osteoplan screen: one input at a time\n");
-      return 2;
-    } else {
-      file = a;
-      file_given = true;
-    }
-  }
+  bool gaps_only = false, parse_only = false;
+  const cli_opt opts[] = {{"--format", &format, NULL}, {"--as-of", &as_of, NULL}, {"--errors", &errors, NULL},
+                          {"--kb", &kbdir, NULL}, {"--threads", &threads, NULL}, {"--gaps-only", NULL, &gaps_only},
+                          {"--parse-only", NULL, &parse_only}, {NULL, NULL, NULL}};
+  int rc0 = cli_parse("screen", argc, argv, opts, &file, usage);
+  if (rc0) return rc0 < 0 ? 0 : rc0;
   screen_options o = {0};
   if (!strcmp(format, "ndjson")) o.format = SCREEN_NDJSON;
   else if (!strcmp(format, "csv")) o.format = SCREEN_CSV;

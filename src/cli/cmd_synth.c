@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "screen/synth.h"
 #include "util/arena.h"
 #include "util/date.h"
@@ -35,20 +36,10 @@ static bool parse_u64(const char *s, unsigned long long *out) {
 
 int cmd_synth(int argc, char **argv) {
   const char *count = NULL, *seed = NULL, *bad = "0", *as_of = "2026-11-01";
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char **slot = !strcmp(a, "--count") ? &count : !strcmp(a, "--seed") ? &seed
-                        : !strcmp(a, "--bad-rate") ? &bad : !strcmp(a, "--as-of") ? &as_of : NULL;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      usage(stdout);
-      return 0;
-    }
-    if (!slot || i + 1 >= argc) {
-      fprintf(stderr, "osteoplan synth: %s '%s' (try --help)\n", slot ? "missing value for" : "unknown option", a);
-      return 2;
-    }
-    *slot = argv[++i];
-  }
+  const cli_opt opts[] = {{"--count", &count, NULL}, {"--seed", &seed, NULL}, {"--bad-rate", &bad, NULL},
+                          {"--as-of", &as_of, NULL}, {NULL, NULL, NULL}};
+  int rc0 = cli_parse("synth", argc, argv, opts, NULL, usage);
+  if (rc0) return rc0 < 0 ? 0 : rc0;
   unsigned long long n, s;
   if (!count || !parse_u64(count, &n)) {
     fprintf(stderr, "osteoplan synth: --count: expected a whole number\n");
