@@ -578,6 +578,10 @@ def group_screen():
     check("CRLF", c == a)
     rc, out, err = screen([], b"")
     check("empty input", rc == 0 and out == "" and "0 records, 0 bad lines" in err, err)
+    # standard input, plain and gzip, through a pipe
+    for name, payload in (("plain", synth), ("gzip", open(gz, "rb").read())):
+        p = subprocess.run([BIN, "screen", "--threads", "2", "-"], input=payload, capture_output=True, timeout=300)
+        check("pipe (%s) on standard input" % name, p.returncode == 0 and p.stdout.decode() == outs["1"], p.stderr[-200:])
     rc, out, err = screen([], b"\n\n\n")
     check("blank lines only", rc == 0 and out == "" and "3 blank lines" in err, err)
     # a line longer than the limit is bad, the next ones are still read
