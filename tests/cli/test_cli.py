@@ -175,7 +175,9 @@ def group_bad_input():
     rc, out, err = run(["assess", "--format", "json", big])
     check("bad input: 70 MB record", rc == 2 and out == "" and "larger than" in err, "rc=%d err=%r" % (rc, err[:200]))
     os.unlink(big)
-    # the longest lists allowed, everything pairwise: still fast
+    # the longest lists allowed, everything pairwise: a hang guard, not a speed
+    # test (a healthy run takes tens of milliseconds; a quadratic blow-up of
+    # the history checks would take minutes)
     worst = dict(BASE,
                  bmd=[{"site": "total_hip", "t_score": -2.0, "bmd_g_cm2": 0.8 - i * 0.001, "date": "2010-01-01" if i % 2 else "2015-06-01"} for i in range(200)],
                  fractures=[{"site": "rib", "date": "2016-01-01"}] * 200,
@@ -185,7 +187,7 @@ def group_bad_input():
     t0 = time.time()
     rc, out, err = run(["assess", "--format", "json", write("worst.json", json.dumps(worst))])
     dt = time.time() - t0
-    check("largest allowed record in under 2 s (%.2f s)" % dt, rc == 0 and dt < 2, "rc=%d %.2fs %s" % (rc, dt, err[:200]))
+    check("largest allowed record does not hang (%.2f s)" % dt, rc == 0 and dt < 20, "rc=%d %.2fs %s" % (rc, dt, err[:200]))
     rc, out, err = run(["assess", os.path.join(TMP, "does-not-exist.json")])
     check("missing file", rc == 2 and out == "" and "No such file" in err, err)
     rc, out, err = run(["assess", TMP])
