@@ -98,7 +98,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "kb: %s\n", err.message);
     return 1;
   }
-  op_options opts = {NULL, "2026-11-01"};
+  op_options opts = {.as_of = NULL, .today = "2026-11-01"};
   /* warm-up and validity check */
   for (int i = 0; i < n; i++) {
     op_assessment *as;

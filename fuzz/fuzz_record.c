@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     kb = op_kb_load_default(&err);
     if (!kb) __builtin_trap();
   }
-  op_options opts = {NULL, "2026-11-01"};
+  op_options opts = {.as_of = NULL, .today = "2026-11-01"};
   op_assessment *as = NULL;
   op_error err;
   op_status st = op_assess_json(kb, (const char *)data, size, &opts, &as, &err);

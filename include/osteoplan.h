@@ -32,7 +32,8 @@ extern "C" {
 typedef enum {
   OP_OK = 0,
   OP_ERR_INTERNAL = 1, /* out of memory, a broken knowledge base */
-  OP_ERR_INPUT = 2     /* the record is not valid: see op_error.path */
+  OP_ERR_INPUT = 2,    /* the record is not valid: see op_error.path */
+  OP_NO_PLAN = 3       /* FHIR input of a deceased patient: no plan (message says why) */
 } op_status;
 
 typedef struct {
@@ -53,6 +54,10 @@ typedef struct {
   const char *as_of;
   /* Today's date, supplied by the caller (the engine reads no clock). */
   const char *today;
+  /* What the input held that the plan could not use (FHIR resources
+  ** skipped, units not converted): copied into the plan's input_notes. */
+  const char *const *input_notes;
+  int n_input_notes;
 } op_options;
 
 op_kb *op_kb_load_default(op_error *err);
@@ -66,6 +71,14 @@ const char *op_kb_updated(const op_kb *kb);
 /* Validates the record and builds its plan. On OP_ERR_INPUT nothing is
 ** returned but the error, which names the field. */
 op_status op_assess_json(const op_kb *kb, const char *json, size_t len,
+                         const op_options *opts, op_assessment **out,
+                         op_error *err);
+
+/* The same from FHIR R4 JSON: a Bundle, a CDS Hooks prefetch object or a
+** single resource, holding one patient's Patient and the Observations,
+** Conditions, MedicationRequests and MedicationStatements osteoplan maps
+** (kb/fhir.ini). What was skipped and why is in the plan's input_notes. */
+op_status op_assess_fhir(const op_kb *kb, const char *json, size_t len,
                          const op_options *opts, op_assessment **out,
                          op_error *err);
 

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "engine/engine.h"
+#include "fhir/fhir_map.h"
+#include "json/json.h"
 #include "kb/kb.h"
 #include "osteoplan.h"
 #include "record/record.h"
@@ -72,8 +74,61 @@ op_status op_assess_json(const op_kb *kb, const char *json, size_t len, const op
     kb_error(err, "out of memory");
     return OP_ERR_INTERNAL;
   }
+  if (opts && opts->n_input_notes > 0) {
+    as->plan.input_notes = arena_array(a, (size_t)opts->n_input_notes, sizeof(char *));
+    if (!as->plan.input_notes) {
+      arena_destroy(a);
+      kb_error(err, "out of memory");
+      return OP_ERR_INTERNAL;
+    }
+    for (int i = 0; i < opts->n_input_notes; i++)
+      if ((as->plan.input_notes[i] = arena_strdup(a, opts->input_notes[i]))) as->plan.n_input_notes++;
+  }
   *out = as;
   return OP_OK;
+}
+
+op_status op_assess_fhir(const op_kb *kb, const char *json, size_t len, const op_options *opts,
+                         op_assessment **out, op_error *err) {
+  op_error local;
+  if (!err) err = &local;
+  memset(err, 0, sizeof *err);
+  *out = NULL;
+  arena *a = arena_create(64 * 1024);
+  if (!a) {
+    kb_error(err, "out of memory");
+    return OP_ERR_INTERNAL;
+  }
+  json_doc d;
+  char msg[256];
+  op_status st = OP_ERR_INPUT;
+  err->status = OP_ERR_INPUT;
+  if (len > JSON_MAX_BYTES || json_parse(a, json, len, &d, msg, sizeof msg) < 0) {
+    snprintf(err->message, sizeof err->message, "not JSON: %s", len > JSON_MAX_BYTES ? "too large" : msg);
+    goto done;
+  }
+  fhir_res *res = arena_array(a, (size_t)d.ntok, sizeof *res);
+  int n = res ? fhir_collect(&d, 0, res, d.ntok) : -1;
+  if (n < 0) {
+    snprintf(err->message, sizeof err->message,
+             "expected a FHIR resource, a Bundle or a CDS Hooks prefetch object (resourceType missing)");
+    goto done;
+  }
+  fhir_result fr;
+  fhir_map(a, kb, res, n, opts ? opts->as_of : NULL, opts ? opts->today : NULL, &fr);
+  if (fr.status != FM_OK) {
+    st = fr.status == FM_DECEASED ? OP_NO_PLAN : OP_ERR_INPUT;
+    err->status = st;
+    snprintf(err->message, sizeof err->message, "%s", fr.message);
+    goto done;
+  }
+  op_options o = opts ? *opts : (op_options){0};
+  o.input_notes = fr.notes;
+  o.n_input_notes = fr.n_notes;
+  st = op_assess_json(kb, fr.record, fr.record_len, &o, out, err);
+done:
+  arena_destroy(a);
+  return st;
 }
 
 const char *op_render(op_assessment *as, op_format fmt, op_audience aud, bool color, size_t *len) {

@@ -31,13 +31,17 @@ static void usage(FILE *out) {
         "                  who reads it (default clinician); patient is plain language\n"
         "  --as-of DATE    plan for this date (YYYY-MM-DD); overrides the record's as_of\n"
         "                  (default: the record's as_of, else today)\n"
+        "  --input record|fhir\n"
+        "                  record: a patient record (default); fhir: FHIR R4 JSON, a Bundle,\n"
+        "                  a CDS Hooks prefetch object or one resource (input_notes in the\n"
+        "                  plan say what was skipped and why)\n"
         "  --kb DIR        load the knowledge base from DIR instead of the built-in one\n"
         "  --color / --no-color\n"
         "                  colour text output (default: only on a terminal)\n"
         "  --help          this text\n"
         "\n"
         "exit status: 0 plan printed; 2 bad record or usage (message names the field,\n"
-        "nothing on standard output); 1 internal error\n",
+        "nothing on standard output); 3 no plan: FHIR patient deceased; 1 internal error\n",
         out);
 }
 
@@ -59,11 +63,11 @@ void cli_today(char buf[11]) {
 }
 
 int cmd_assess(int argc, char **argv) {
-  const char *format = NULL, *audience = "clinician", *as_of = NULL, *kbdir = NULL, *file = NULL;
+  const char *format = NULL, *audience = "clinician", *as_of = NULL, *kbdir = NULL, *file = NULL, *input = "record";
   int color = -1;
   bool color_on = false, color_off = false;
   const cli_opt cli[] = {{"--format", &format, NULL}, {"--audience", &audience, NULL}, {"--as-of", &as_of, NULL},
-                          {"--kb", &kbdir, NULL}, {"--color", NULL, &color_on}, {"--no-color", NULL, &color_off},
+                          {"--kb", &kbdir, NULL}, {"--input", &input, NULL}, {"--color", NULL, &color_on}, {"--no-color", NULL, &color_off},
                           {NULL, NULL, NULL}};
   int rc0 = cli_parse("assess", argc, argv, cli, &file, usage);
   if (rc0) return rc0 < 0 ? 0 : rc0;
@@ -71,6 +75,11 @@ int cmd_assess(int argc, char **argv) {
   if (color_off) color = 0;
   if (!file) {
     usage(stderr);
+    return 2;
+  }
+  bool fhir = !strcmp(input, "fhir");
+  if (!fhir && strcmp(input, "record")) {
+    fprintf(stderr, "osteoplan assess: --input: expected record or fhir, got '%s'\n", input);
     return 2;
   }
   bool tty = isatty(STDOUT_FILENO);
@@ -109,15 +118,15 @@ int cmd_assess(int argc, char **argv) {
   }
   char today[11];
   cli_today(today);
-  op_options opts = {as_of, today};
+  op_options opts = {.as_of = as_of, .today = today};
   op_assessment *as = NULL;
-  op_status st = op_assess_json(kb, json, len, &opts, &as, &err);
+  op_status st = fhir ? op_assess_fhir(kb, json, len, &opts, &as, &err) : op_assess_json(kb, json, len, &opts, &as, &err);
   free(json);
   int rc = 0;
   if (st != OP_OK) {
     fprintf(stderr, "osteoplan: %s: %s%s\n", strcmp(file, "-") ? file : "standard input",
-            st == OP_ERR_INPUT ? "invalid record: " : "", err.message);
-    rc = st == OP_ERR_INPUT ? 2 : 1;
+            st == OP_ERR_INPUT ? (fhir ? "invalid FHIR input: " : "invalid record: ") : "", err.message);
+    rc = st == OP_ERR_INPUT ? 2 : st == OP_NO_PLAN ? 3 : 1;
   } else {
     size_t n = 0;
     const char *out = op_render(as, fmt, aud, color < 0 ? tty : color, &n);

@@ -11,7 +11,60 @@
 #include "cli/options.h"
 #include "kb/kb.h"
 #include "screen/screen.h"
+#include "fhir/fhir_bulk.h"
 #include "util/date.h"
+
+typedef struct {
+  long lines, patients, deceased, unmapped, bad_lines, orphans;
+} fhir_stats;
+
+/* Maps every patient of a Bulk Data export to a patient record, one per
+** line, into an unlinked temporary file; returns its descriptor at offset
+** 0, or -1 with errno set. Patients that cannot be mapped are reported. */
+static int fhir_to_records(const op_kb *kb, const char *path, const char *as_of, const char *today, FILE *errors,
+                           fhir_stats *fs) {
+  fhir_bulk *b = fhir_bulk_load(path, errors);
+  if (!b) return -1;
+  FILE *tmp = tmpfile();
+  if (!tmp) {
+    int saved = errno;
+    fhir_bulk_free(b);
+    errno = saved;
+    return -1;
+  }
+  arena *a = arena_create(64 * 1024);
+  for (int i = 0; a && i < fhir_bulk_patients(b); i++) {
+    const fhir_res *res;
+    int n = fhir_bulk_resources(b, i, &res);
+    fhir_result r;
+    fhir_map(a, kb, res, n, as_of, today, &r);
+    fs->patients++;
+    if (r.status == FM_OK) {
+      fwrite(r.record, 1, r.record_len, tmp);
+      fputc('\n', tmp);
+    } else if (r.status == FM_DECEASED) {
+      fs->deceased++;
+    } else {
+      fs->unmapped++;
+      fprintf(errors, "Patient/%s: not mapped: %s\n", r.patient_id ? r.patient_id : "?", r.message);
+    }
+    arena_reset(a);
+  }
+  fs->lines = fhir_bulk_lines(b);
+  fs->bad_lines = fhir_bulk_bad_lines(b);
+  fs->orphans = fhir_bulk_orphans(b);
+  fhir_bulk_free(b);
+  if (!a || fflush(tmp) != 0 || ferror(tmp)) {
+    fclose(tmp);
+    errno = ENOMEM;
+    return -1;
+  }
+  arena_destroy(a);
+  int fd = dup(fileno(tmp));
+  fclose(tmp);
+  if (fd >= 0) lseek(fd, 0, SEEK_SET);
+  return fd;
+}
 
 static void usage(FILE *out) {
   fputs("usage: osteoplan screen [options] [FILE|-]\n"
@@ -31,6 +84,10 @@ static void usage(FILE *out) {
         "  --as-of DATE      plan every record for DATE (YYYY-MM-DD), overriding\n"
         "                    each record's as_of (default: the record's, else today)\n"
         "  --errors FILE     write bad-line reports to FILE (default standard error)\n"
+        "  --input record|fhir\n"
+        "                    fhir: FILE is a FHIR Bulk Data export (a directory of\n"
+        "                    *.ndjson[.gz] files, or one file), grouped by patient;\n"
+        "                    deceased patients are counted and skipped\n"
         "  --kb DIR          load the knowledge base from DIR\n"
         "  --parse-only      only parse each line (the benchmark's floor)\n"
         "  --help            this text\n"
@@ -41,14 +98,20 @@ static void usage(FILE *out) {
 }
 
 int cmd_screen(int argc, char **argv) {
-  const char *format = "ndjson", *as_of = NULL, *errors = NULL, *kbdir = NULL, *file = "-", *threads = NULL;
+  const char *format = "ndjson", *as_of = NULL, *errors = NULL, *kbdir = NULL, *file = "-", *threads = NULL,
+             *input = "record";
   bool gaps_only = false, parse_only = false;
   const cli_opt opts[] = {{"--format", &format, NULL}, {"--as-of", &as_of, NULL}, {"--errors", &errors, NULL},
-                          {"--kb", &kbdir, NULL}, {"--threads", &threads, NULL}, {"--gaps-only", NULL, &gaps_only},
+                          {"--kb", &kbdir, NULL}, {"--input", &input, NULL}, {"--threads", &threads, NULL}, {"--gaps-only", NULL, &gaps_only},
                           {"--parse-only", NULL, &parse_only}, {NULL, NULL, NULL}};
   int rc0 = cli_parse("screen", argc, argv, opts, &file, usage);
   if (rc0) return rc0 < 0 ? 0 : rc0;
   screen_options o = {0};
+  bool fhir = !strcmp(input, "fhir");
+  if (!fhir && strcmp(input, "record")) {
+    fprintf(stderr, "osteoplan screen: --input: expected record or fhir, got '%s'\n", input);
+    return 2;
+  }
   if (!strcmp(format, "ndjson")) o.format = SCREEN_NDJSON;
   else if (!strcmp(format, "csv")) o.format = SCREEN_CSV;
   else {
@@ -96,6 +159,18 @@ int cmd_screen(int argc, char **argv) {
   o.errors = errf;
   o.progress = isatty(STDERR_FILENO) ? stderr : NULL;
   screen_stats st;
+  fhir_stats fs = {0};
+  if (fhir) {
+    int fd = fhir_to_records(kb, file, as_of ? as_of : today, today, errf, &fs);
+    if (fd < 0) {
+      fprintf(stderr, "osteoplan screen: %s: %s\n", file, strerror(errno));
+      if (errf != stderr) fclose(errf);
+      kb_free(kb);
+      return errno == ENOENT || errno == EACCES ? 2 : 1;
+    }
+    o.input_fd = fd;
+    o.use_fd = true;
+  }
   int rc = screen_run(&o, file, &st);
   int saved = errno;
   if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -112,6 +187,9 @@ int cmd_screen(int argc, char **argv) {
   } else if (rc != 0) {
     status = 1;
   }
+  if (fhir)
+    fprintf(stderr, "osteoplan screen: FHIR: %ld resources, %ld patients, %ld deceased (no plan), %ld not mapped, %ld bad lines, %ld resources of no known patient\n",
+            fs.lines, fs.patients, fs.deceased, fs.unmapped, fs.bad_lines, fs.orphans);
   screen_print_summary(&o, &st, stderr);
   kb_free(kb);
   return status;

@@ -111,8 +111,9 @@ static void monitoring(eng *e) {
     /* no DXA on file: measure now */
     op_date due = f->has_dxa ? date_add_months(from, dxa_m) : f->as_of;
     plan_add_monitor(e, OP_MON_DXA, due,
-                     eng_fill(e, kb->monitor[OP_MON_DXA].detail,
-                               (tmpl_var[]){{"window", eng_num(e, f->has_dxa ? dxa_m : 0)}, {"from", fromtxt}}, 2));
+                     f->has_dxa ? eng_fill(e, kb->monitor[OP_MON_DXA].detail,
+                                           (tmpl_var[]){{"window", eng_num(e, dxa_m)}, {"from", fromtxt}}, 2)
+                                : kb_ui(kb, OP_UI_DXA_FIRST, false));
   }
   if (treat) {
     int rv = (int)TH(RISK_REVIEW_MONTHS);

@@ -95,6 +95,8 @@ typedef struct {
   bool disagreement[OP_N_disagreement];
   op_srcset all_sources;
   uint32_t gaps; /* bit i: kb->gaps[i] is met */
+  const char **input_notes; /* from the caller (op_options), in the arena */
+  int n_input_notes;
 } op_plan;
 
 #endif

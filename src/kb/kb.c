@@ -20,6 +20,7 @@
 ** knowledge base must not silently drop a rule).
 */
 #include "kb.h"
+#include "kb_fhir.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -657,6 +658,31 @@ static void bind(loader *L) {
     }
   }
 
+  /* FHIR mapping tables: every [fhir.*] key goes to kb_fhir_compile */
+  {
+    int nf = 0;
+    for (int i = 0; i < L->ne; i++)
+      if (!strncmp(L->e[i].section, "fhir.", 5)) nf++;
+    kb_fhir_entry *fe = arena_array(L->a, (size_t)(nf ? nf : 1), sizeof *fe);
+    if (!fe) {
+      lerr(L, "fhir.ini", 0, "out of memory");
+      return;
+    }
+    nf = 0;
+    for (int i = 0; i < L->ne; i++)
+      if (!strncmp(L->e[i].section, "fhir.", 5)) {
+        L->e[i].used = true;
+        fe[nf++] = (kb_fhir_entry){L->e[i].file, L->e[i].line, L->e[i].section, L->e[i].key, L->e[i].value};
+      }
+    for (int i = 0; i < L->ns; i++)
+      if (!strncmp(L->s[i].name, "fhir.", 5)) L->s[i].used = true;
+    kb->fhir = kb_fhir_compile(L->a, fe, nf, L->err, L->errsz);
+    if (!kb->fhir) {
+      L->failed = true;
+      return;
+    }
+  }
+
   /* anything not consumed is a mistake */
   for (int i = 0; i < L->ns; i++)
     if (!L->s[i].used) {
@@ -700,7 +726,7 @@ static void bind(loader *L) {
 ** files refer to them). */
 static const char *const kb_file_names[] = {
     "sources.ini", "profile.ini", "agents.ini", "regimens.ini",
-    "texts.ini", "rules.ini", "disagreements.ini", "gaps.ini",
+    "texts.ini", "rules.ini", "disagreements.ini", "gaps.ini", "fhir.ini",
 };
 #define KB_NFILES ((int)(sizeof kb_file_names / sizeof *kb_file_names))
 

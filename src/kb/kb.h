@@ -144,7 +144,7 @@ OP_DECLARE_CODES(agent_class, OP_AGENT_CLASS_LIST)
   X(UI_PATIENT, "patient") X(UI_AGE, "age") X(UI_LOWEST_T, "lowest_t_score") \
   X(UI_DIAGNOSIS_CODES, "diagnosis_codes") X(UI_APPLIED, "applied")         \
   X(UI_FOLLOW_WITH, "follow_with") X(UI_NO_PHASES, "no_phases")             \
-  X(UI_INPUT_NOTES, "input_notes") X(UI_DISCLAIMER, "disclaimer")         \
+  X(UI_INPUT_NOTES, "input_notes") X(UI_DXA_FIRST, "dxa_first") X(UI_DISCLAIMER, "disclaimer")         \
   X(UI_BEST_CHOICE, "best_choice") X(UI_SOURCES_NOTE, "sources_note")   \
   X(UI_TESTING_AGE, "testing_age") X(UI_TESTING_FRACTURE, "testing_fracture") \
   X(UI_TESTING_GLUCOCORTICOID, "testing_glucocorticoid")                    \
@@ -243,6 +243,7 @@ struct op_kb {
   kb_gap gaps[OP_MAX_GAPS];
   /* Fixed wording of the renderings (headings, safety messages). */
   kb_text ui[OP_N_ui];
+  struct kb_fhir *fhir; /* FHIR mapping tables (kb_fhir.h) */
   void *storage; /* owned memory */
 };
 

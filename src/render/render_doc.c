@@ -285,9 +285,18 @@ static void disagreements(ctx *c) {
   }
 }
 
+/* What the input held that the plan could not use (clinicians only: the
+** notes name resources and codes). */
+static void input_notes(ctx *c) {
+  if (c->patient || !c->p->n_input_notes) return;
+  doc_heading(&c->d, ui(c, OP_UI_INPUT_NOTES));
+  for (int i = 0; i < c->p->n_input_notes; i++) doc_item(&c->d, DOC_PLAIN, NULL, c->p->input_notes[i]);
+}
+
 static void sources(ctx *c) {
   const op_plan *p = c->p;
   const op_kb *kb = c->kb;
+  input_notes(c);
   doc_heading(&c->d, ui(c, OP_UI_SOURCES));
   for (int i = 0; i < kb->n_sources; i++) {
     if (!(p->all_sources & ((op_srcset)1 << i))) continue;

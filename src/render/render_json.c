@@ -220,6 +220,7 @@ const char *render_json(arena *a, const op_plan *p, bool pretty, size_t *len) {
 
   jw_key(&w, "input_notes");
   jw_arr(&w);
+  for (int i = 0; i < p->n_input_notes; i++) jw_str(&w, p->input_notes[i]);
   jw_end_arr(&w);
 
   jw_key(&w, "disagreements");

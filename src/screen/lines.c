@@ -14,9 +14,14 @@
 #define LR_CHUNK (1u << 20)
 
 int lr_open(line_reader *r, const char *path, size_t max_line) {
+  int fd = strcmp(path, "-") ? open(path, O_RDONLY) : dup(STDIN_FILENO);
+  if (fd < 0) return -1;
+  return lr_open_fd(r, fd, max_line);
+}
+
+int lr_open_fd(line_reader *r, int fd, size_t max_line) {
   memset(r, 0, sizeof *r);
-  r->fd = strcmp(path, "-") ? open(path, O_RDONLY) : dup(STDIN_FILENO);
-  if (r->fd < 0) return -1;
+  r->fd = fd;
   struct stat st;
   r->size = fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode) ? (long long)st.st_size : -1;
   if (r->size < 0 && fstat(r->fd, &st) == 0 && S_ISDIR(st.st_mode)) {

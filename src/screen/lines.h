@@ -27,6 +27,8 @@ typedef struct {
 
 /* path "-" is standard input. Returns 0, or -1 with errno. */
 int lr_open(line_reader *r, const char *path, size_t max_line);
+/* The same over an open descriptor, which the reader then owns. */
+int lr_open_fd(line_reader *r, int fd, size_t max_line);
 /* 1: a line (valid until the next call), 0: end of input, -1: read error.
 ** *too_long: the line exceeded max_line (its text is not returned). */
 int lr_next(line_reader *r, const char **line, size_t *len, bool *too_long);

@@ -484,7 +484,7 @@ static int run_threads(const screen_options *o, line_reader *lr, screen_stats *s
 int screen_run(const screen_options *o, const char *path, screen_stats *st) {
   memset(st, 0, sizeof *st);
   line_reader lr;
-  if (lr_open(&lr, path, SCREEN_MAX_LINE) != 0) return -1;
+  if ((o->use_fd ? lr_open_fd(&lr, o->input_fd, SCREEN_MAX_LINE) : lr_open(&lr, path, SCREEN_MAX_LINE)) != 0) return -1;
   if (o->format == SCREEN_CSV && !o->parse_only)
     fputs("patient_id,risk,action,first_agent,alerts,findings,gaps\r\n", o->out);
   double t0 = now();

@@ -31,6 +31,8 @@ typedef struct {
   const char *today;      /* for records without as_of */
   FILE *out, *errors;
   FILE *progress;         /* a terminal for the progress line, or NULL */
+  int input_fd;           /* read this descriptor (owned) instead of path when use_fd */
+  bool use_fd;
 } screen_options;
 
 typedef struct {

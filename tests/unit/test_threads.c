@@ -27,7 +27,7 @@ static char *expected[MAX_RECORDS][2];
 static char *render(const char *rec, op_format fmt) {
   op_assessment *as;
   op_error err;
-  op_options opts = {NULL, "2026-11-01"};
+  op_options opts = {.as_of = NULL, .today = "2026-11-01"};
   if (op_assess_json(kb, rec, strlen(rec), &opts, &as, &err) != OP_OK) return NULL;
   char *out = strdup(op_render(as, fmt, fmt == OP_FORMAT_TEXT ? OP_AUDIENCE_PATIENT : OP_AUDIENCE_CLINICIAN, false, NULL));
   op_assessment_free(as);

@@ -1,0 +1,427 @@
+/*
+** kb_fhir.c: compiles the [fhir.*] sections of the knowledge base into
+** sorted lookup tables (see kb_fhir.h). Like the rest of the loader it is
+** strict: an unknown target, code, unit or source id is an error with the
+** file and line, so a typo cannot silently drop a contraindication.
+*/
+#include "kb_fhir.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codes.h"
+
+typedef struct {
+  int quantity;
+  const char *ucum;
+  double factor;
+} unit_row;
+
+typedef struct {
+  const char *ingredient;
+  double factor;
+} pred_row;
+
+typedef struct {
+  const char *id, *cites;
+} src_row;
+
+struct kb_fhir {
+  fhir_row *rows[FS_N];
+  int n[FS_N];
+  unit_row units[64];
+  int n_units;
+  pred_row pred[32];
+  int n_pred;
+  src_row src[16];
+  int n_src;
+  int m80[128]; /* fracture site by 5th character; INT_MIN-ish when unknown */
+  bool m80_known[128];
+  int renewal_gap_months, same_fracture_days;
+};
+
+static const char *const system_sections[FS_N] = {
+    "fhir.loinc", "fhir.icd10cm", "fhir.snomed", "fhir.rxnorm", "fhir.atc", "fhir.names"};
+static const char *const quantity_names[Q_N] = {"t_score", "bmd", "frax", "vitamin_d", "egfr", "calcium"};
+
+typedef struct {
+  arena *a;
+  char *err;
+  size_t errsz;
+  bool failed;
+  kb_fhir *f;
+} ctx;
+
+static void ferr(ctx *c, const kb_fhir_entry *e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void ferr(ctx *c, const kb_fhir_entry *e, const char *fmt, ...) {
+  if (c->failed) return;
+  c->failed = true;
+  int k = snprintf(c->err, c->errsz, "%s:%d: [%s] %s: ", e->file, e->line, e->section, e->key);
+  if (k < 0 || (size_t)k >= c->errsz) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(c->err + k, c->errsz - (size_t)k, fmt, ap);
+  va_end(ap);
+}
+
+static char *trim(char *s) {
+  while (*s == ' ' || *s == '\t') s++;
+  size_t n = strlen(s);
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) s[--n] = 0;
+  return s;
+}
+
+/* Splits value on sep into at most max trimmed fields; returns the count. */
+static int split(char *v, char sep, char **out, int max) {
+  int n = 0;
+  for (;;) {
+    char *p = strchr(v, sep);
+    if (p) *p = 0;
+    if (n == max) return -1;
+    out[n++] = trim(v);
+    if (!p) return n;
+    v = p + 1;
+  }
+}
+
+static bool known_source(ctx *c, const char *id) {
+  for (int i = 0; i < c->f->n_src; i++)
+    if (!strcmp(c->f->src[i].id, id)) return true;
+  return false;
+}
+
+/* "codes, ehr": every id must be a [fhir.source.X]. */
+static const char *check_sources(ctx *c, const kb_fhir_entry *e, char *list) {
+  char *copy = arena_strdup(c->a, list), *ids[8];
+  int n = split(copy, ',', ids, 8);
+  if (n <= 0 || !*ids[0]) {
+    ferr(c, e, "no sources (a row needs at least one [fhir.source.X] id)");
+    return NULL;
+  }
+  for (int i = 0; i < n; i++)
+    if (!known_source(c, ids[i])) {
+      ferr(c, e, "unknown source '%s' (no [fhir.source.%s])", ids[i], ids[i]);
+      return NULL;
+    }
+  return arena_strdup(c->a, list);
+}
+
+static int code_in(const char *const *table, int n, const char *s) {
+  return op_code_lookup(table, n, s, strlen(s));
+}
+
+static bool parse_target(ctx *c, const kb_fhir_entry *e, char *text, fhir_target *t) {
+  char *w[5];
+  int n = 0;
+  char *save = NULL;
+  for (char *p = strtok_r(text, " \t", &save); p; p = strtok_r(NULL, " \t", &save)) {
+    if (n == 5) break;
+    w[n++] = p;
+  }
+  memset(t, 0, sizeof *t);
+  if (n < 2) {
+    ferr(c, e, "target '%s' needs a kind and a code", n ? w[0] : "");
+    return false;
+  }
+  const char *k = w[0], *a = w[1];
+  int code = -1, max_words = 2;
+  if (!strcmp(k, "t_score") || !strcmp(k, "bmd")) {
+    t->kind = !strcmp(k, "t_score") ? FT_T_SCORE : FT_BMD;
+    code = code_in(op_site_str, OP_N_site, a);
+  } else if (!strcmp(k, "frax")) {
+    t->kind = FT_FRAX;
+    code = !strcmp(a, "major") ? FRAX_MAJOR : !strcmp(a, "hip") ? FRAX_HIP : -1;
+  } else if (!strcmp(k, "lab")) {
+    t->kind = FT_LAB;
+    code = !strcmp(a, "vitamin_d") ? LAB_VITAMIN_D : !strcmp(a, "egfr") ? LAB_EGFR : !strcmp(a, "calcium") ? LAB_CALCIUM : -1;
+  } else if (!strcmp(k, "fracture")) {
+    t->kind = FT_FRACTURE;
+    code = !strcmp(a, "unspecified") ? FX_UNSPECIFIED : !strcmp(a, "by_5th_character") ? FX_BY_5TH : code_in(op_fx_site_str, OP_N_fx_site, a);
+    if (code == -1 && strcmp(a, "unspecified")) code = -100;
+  } else if (!strcmp(k, "condition")) {
+    t->kind = FT_CONDITION;
+    code = code_in(op_condition_str, OP_N_condition, a);
+  } else if (!strcmp(k, "agent")) {
+    t->kind = FT_AGENT;
+    code = code_in(op_agent_str, OP_N_agent, a);
+  } else if (!strcmp(k, "medication")) {
+    t->kind = FT_MEDICATION;
+    code = code_in(op_med_class_str, OP_N_med_class, a);
+    max_words = 4;
+    if (n >= 3) t->ingredient = arena_strdup(c->a, w[2]);
+    if (n >= 4) {
+      char *end;
+      t->strength_mg = strtod(w[3], &end);
+      if (*end || !(t->strength_mg > 0)) {
+        ferr(c, e, "strength '%s' is not a positive number of mg", w[3]);
+        return false;
+      }
+    }
+  } else {
+    ferr(c, e, "unknown target kind '%s' (t_score, bmd, frax, lab, fracture, condition, agent, medication)", k);
+    return false;
+  }
+  if (code == -1 && t->kind != FT_FRACTURE) code = -100;
+  if (code == -100) {
+    ferr(c, e, "'%s' is not a %s code of the patient record", a, k);
+    return false;
+  }
+  if (n > max_words) {
+    ferr(c, e, "target '%s %s' has words too many", k, a);
+    return false;
+  }
+  t->code = code;
+  return true;
+}
+
+/* ICD-10-CM codes are compared without dots, in upper case. */
+static size_t normalise(const char *s, size_t n, char *out, size_t cap, bool icd) {
+  size_t k = 0;
+  for (size_t i = 0; i < n && k + 1 < cap; i++) {
+    if (icd && s[i] == '.') continue;
+    out[k++] = icd ? (char)toupper((unsigned char)s[i]) : s[i];
+  }
+  out[k] = 0;
+  return k;
+}
+
+static int row_cmp(const void *x, const void *y) {
+  return strcmp(((const fhir_row *)x)->code, ((const fhir_row *)y)->code);
+}
+
+static void add_row(ctx *c, int sys, const kb_fhir_entry *e) {
+  char *v = arena_strdup(c->a, e->value), *f[4];
+  int n = split(v, '|', f, 4);
+  if (n != 3) {
+    ferr(c, e, "expected 'targets | display | sources'");
+    return;
+  }
+  fhir_row r = {0};
+  char code[64];
+  if (strlen(e->key) >= sizeof code) {
+    ferr(c, e, "code too long");
+    return;
+  }
+  normalise(e->key, strlen(e->key), code, sizeof code, sys == FS_ICD10CM);
+  if (sys == FS_NAME)
+    for (char *p = code; *p; p++) *p = (char)tolower((unsigned char)*p);
+  r.code = arena_strdup(c->a, code);
+  r.display = arena_strdup(c->a, f[1]);
+  if (!*r.display) {
+    ferr(c, e, "empty display");
+    return;
+  }
+  if (!(r.sources = check_sources(c, e, f[2]))) return;
+  char *ts[4];
+  int nt = split(f[0], ',', ts, 3);
+  if (nt < 1) {
+    ferr(c, e, "at most 3 targets");
+    return;
+  }
+  for (int i = 0; i < nt; i++)
+    if (!parse_target(c, e, ts[i], &r.t[i])) return;
+  r.nt = nt;
+  for (int i = 0; i < c->f->n[sys]; i++)
+    if (!strcmp(c->f->rows[sys][i].code, r.code)) {
+      ferr(c, e, "code given twice");
+      return;
+    }
+  c->f->rows[sys] = arena_grow(c->a, c->f->rows[sys], sizeof(fhir_row) * (size_t)c->f->n[sys],
+                               sizeof(fhir_row) * (size_t)(c->f->n[sys] + 1));
+  if (!c->f->rows[sys]) {
+    ferr(c, e, "out of memory");
+    return;
+  }
+  c->f->rows[sys][c->f->n[sys]++] = r;
+}
+
+/* "number | sources" */
+static bool num_and_sources(ctx *c, const kb_fhir_entry *e, double *out) {
+  char *v = arena_strdup(c->a, e->value), *f[3], *end;
+  if (split(v, '|', f, 2) != 2) {
+    ferr(c, e, "expected 'number | sources'");
+    return false;
+  }
+  *out = strtod(f[0], &end);
+  if (end == f[0] || *end || !isfinite(*out) || *out <= 0) {
+    ferr(c, e, "'%s' is not a positive number", f[0]);
+    return false;
+  }
+  return check_sources(c, e, f[1]) != NULL;
+}
+
+kb_fhir *kb_fhir_compile(arena *a, const kb_fhir_entry *e, int n, char *err, size_t errsz) {
+  ctx c = {a, err, errsz, false, arena_alloc(a, sizeof(kb_fhir))};
+  if (!c.f) {
+    snprintf(err, errsz, "out of memory");
+    return NULL;
+  }
+  /* sources first: rows refer to them wherever they are in the file */
+  for (int i = 0; i < n && !c.failed; i++) {
+    if (strncmp(e[i].section, "fhir.source.", 12)) continue;
+    if (strcmp(e[i].key, "cites") || !*e[i].value) {
+      ferr(&c, &e[i], "a source has one key, 'cites', with a citation");
+      break;
+    }
+    if (c.f->n_src == 16) {
+      ferr(&c, &e[i], "more than 16 FHIR sources");
+      break;
+    }
+    c.f->src[c.f->n_src++] = (src_row){e[i].section + 12, e[i].value};
+  }
+  bool got_gap = false, got_days = false;
+  for (int i = 0; i < n && !c.failed; i++) {
+    const kb_fhir_entry *x = &e[i];
+    if (!strncmp(x->section, "fhir.source.", 12)) continue;
+    int sys = -1;
+    for (int s = 0; s < FS_N; s++)
+      if (!strcmp(x->section, system_sections[s])) sys = s;
+    if (sys >= 0) {
+      add_row(&c, sys, x);
+    } else if (!strcmp(x->section, "fhir.units")) {
+      char *key = arena_strdup(a, x->key), *sp = strchr(key, ' ');
+      int q = -1;
+      if (sp) {
+        *sp = 0;
+        for (int k = 0; k < Q_N; k++)
+          if (!strcmp(key, quantity_names[k])) q = k;
+      }
+      if (q < 0) {
+        ferr(&c, x, "expected 'quantity UCUM-unit' (quantities: t_score, bmd, frax, vitamin_d, egfr, calcium)");
+        break;
+      }
+      double f;
+      if (!num_and_sources(&c, x, &f)) break;
+      if (c.f->n_units == 64) {
+        ferr(&c, x, "more than 64 units");
+        break;
+      }
+      const char *u = trim(sp + 1);
+      c.f->units[c.f->n_units++] = (unit_row){q, strcmp(u, "-") ? u : "", f};
+    } else if (!strcmp(x->section, "fhir.prednisone_equivalent")) {
+      double f;
+      if (!num_and_sources(&c, x, &f)) break;
+      if (c.f->n_pred == 32) {
+        ferr(&c, x, "more than 32 glucocorticoids");
+        break;
+      }
+      c.f->pred[c.f->n_pred++] = (pred_row){x->key, f};
+    } else if (!strcmp(x->section, "fhir.icd10cm_m80_site")) {
+      char *v = arena_strdup(a, x->value), *f[4];
+      unsigned char ch = (unsigned char)x->key[0];
+      if (strlen(x->key) != 1 || ch >= 128 || split(v, '|', f, 3) != 3) {
+        ferr(&c, x, "expected one character = site | meaning | sources");
+        break;
+      }
+      int site = !strcmp(f[0], "unspecified") ? FX_UNSPECIFIED : code_in(op_fx_site_str, OP_N_fx_site, f[0]);
+      if (site == -1 && strcmp(f[0], "unspecified")) {
+        ferr(&c, x, "'%s' is not a fracture site", f[0]);
+        break;
+      }
+      if (!check_sources(&c, x, f[2])) break;
+      c.f->m80[ch] = site;
+      c.f->m80_known[ch] = true;
+    } else if (!strcmp(x->section, "fhir.courses")) {
+      double v;
+      if (!num_and_sources(&c, x, &v)) break;
+      if (v != floor(v)) {
+        ferr(&c, x, "a whole number is expected");
+        break;
+      }
+      if (!strcmp(x->key, "renewal_gap_months")) c.f->renewal_gap_months = (int)v, got_gap = true;
+      else if (!strcmp(x->key, "same_fracture_days")) c.f->same_fracture_days = (int)v, got_days = true;
+      else ferr(&c, x, "unknown key (renewal_gap_months, same_fracture_days)");
+    } else {
+      ferr(&c, x, "unknown FHIR section");
+    }
+  }
+  if (!c.failed && (!got_gap || !got_days))
+    snprintf(err, errsz, "fhir.ini:0: [fhir.courses] needs renewal_gap_months and same_fracture_days"), c.failed = true;
+  if (c.failed) return NULL;
+  for (int s = 0; s < FS_N; s++)
+    if (c.f->n[s]) qsort(c.f->rows[s], (size_t)c.f->n[s], sizeof(fhir_row), row_cmp);
+  return c.f;
+}
+
+static const fhir_row *find(const kb_fhir *f, int sys, const char *key) {
+  int lo = 0, hi = f->n[sys] - 1;
+  while (lo <= hi) {
+    int mid = (lo + hi) / 2, d = strcmp(f->rows[sys][mid].code, key);
+    if (!d) return &f->rows[sys][mid];
+    if (d < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return NULL;
+}
+
+/* Case-insensitive search of word in text[0..n). */
+static bool contains(const char *text, size_t n, const char *word) {
+  size_t w = strlen(word);
+  for (size_t i = 0; i + w <= n; i++) {
+    size_t j = 0;
+    while (j < w && tolower((unsigned char)text[i + j]) == word[j]) j++;
+    if (j == w) return true;
+  }
+  return false;
+}
+
+const fhir_row *kb_fhir_lookup(const kb_fhir *f, fhir_system sys, const char *code, size_t len) {
+  if (sys == FS_NAME) {
+    /* the longest word wins (prednisolone before prednisone's prefix) */
+    const fhir_row *best = NULL;
+    for (int i = 0; i < f->n[sys]; i++)
+      if (contains(code, len, f->rows[sys][i].code) &&
+          (!best || strlen(f->rows[sys][i].code) > strlen(best->code)))
+        best = &f->rows[sys][i];
+    return best;
+  }
+  char key[64];
+  if (len == 0 || len >= sizeof key) return NULL;
+  size_t k = normalise(code, len, key, sizeof key, sys == FS_ICD10CM);
+  if (sys != FS_ICD10CM) return find(f, sys, key);
+  for (; k >= 3; k--) {
+    key[k] = 0;
+    const fhir_row *r = find(f, sys, key);
+    if (r) return r;
+  }
+  return NULL;
+}
+
+double kb_fhir_unit(const kb_fhir *f, int quantity, const char *ucum, size_t len) {
+  if (!ucum) len = 0;
+  for (int i = 0; i < f->n_units; i++)
+    if (f->units[i].quantity == quantity && strlen(f->units[i].ucum) == len &&
+        (!len || !memcmp(f->units[i].ucum, ucum, len)))
+      return f->units[i].factor;
+  return 0;
+}
+
+double kb_fhir_prednisone(const kb_fhir *f, const char *ingredient) {
+  for (int i = 0; ingredient && i < f->n_pred; i++)
+    if (!strcmp(f->pred[i].ingredient, ingredient)) return f->pred[i].factor;
+  return 0;
+}
+
+int kb_fhir_m80_site(const kb_fhir *f, char c, bool *known) {
+  unsigned char u = (unsigned char)toupper((unsigned char)c);
+  *known = u < 128 && f->m80_known[u];
+  return *known ? f->m80[u] : FX_UNSPECIFIED;
+}
+
+int kb_fhir_renewal_gap_months(const kb_fhir *f) { return f->renewal_gap_months; }
+int kb_fhir_same_fracture_days(const kb_fhir *f) { return f->same_fracture_days; }
+
+int kb_fhir_rows(const kb_fhir *f, fhir_system sys, const fhir_row **rows) {
+  *rows = f->rows[sys];
+  return f->n[sys];
+}
+
+const char *kb_fhir_source(const kb_fhir *f, const char *id) {
+  for (int i = 0; i < f->n_src; i++)
+    if (!strcmp(f->src[i].id, id)) return f->src[i].cites;
+  return NULL;
+}
