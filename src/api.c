@@ -9,6 +9,7 @@
 #include "fhir/fhir_map.h"
 #include "json/json.h"
 #include "kb/kb.h"
+#include "api_internal.h"
 #include "osteoplan.h"
 #include "record/record.h"
 #include "render/render.h"
@@ -135,6 +136,8 @@ const char *op_render(op_assessment *as, op_format fmt, op_audience aud, bool co
   if (fmt == OP_FORMAT_JSON) return render_json(as->a, &as->plan, true, len);
   return render_doc(as->a, &as->plan, fmt, aud == OP_AUDIENCE_PATIENT, color, len);
 }
+
+const op_plan *op_assessment_plan(const op_assessment *as) { return &as->plan; }
 
 void op_assessment_free(op_assessment *as) {
   if (as) arena_destroy(as->a);

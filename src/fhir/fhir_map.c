@@ -1010,3 +1010,15 @@ void fhir_map(arena *a, const op_kb *kb, const fhir_res *res, int n, const char 
   }
   out->status = FM_OK;
 }
+
+int fhir_agent_of(arena *a, const op_kb *kb, const json_doc *d, int r) {
+  mapper m = {.a = a, .kb = kb, .f = kb->fhir};
+  int cc = fj_get(d, r, "medicationCodeableConcept");
+  if (cc < 0) cc = fj_path(d, r, "medication", "concept");
+  bool by_name;
+  char unk[160];
+  const fhir_row *row = match_concept(&m, d, cc, true, &by_name, unk, sizeof unk);
+  for (int i = 0; row && i < row->nt; i++)
+    if (row->t[i].kind == FT_AGENT) return row->t[i].code;
+  return -1;
+}

@@ -43,6 +43,9 @@ void fhir_map(arena *a, const op_kb *kb, const fhir_res *res, int n, const char 
 ** written to out (at most max), or -1 when the document is none of these. */
 int fhir_collect(const json_doc *d, int tok, fhir_res *out, int max);
 
+/* The osteoporosis agent a MedicationRequest/Statement orders, or -1. */
+int fhir_agent_of(arena *a, const op_kb *kb, const json_doc *d, int resource);
+
 /* Small JSON helpers shared by the FHIR and CDS Hooks modules. */
 int fj_get(const json_doc *d, int obj, const char *key);      /* value token or -1 */
 bool fj_is(const json_doc *d, int tok, const char *s);        /* string equals */

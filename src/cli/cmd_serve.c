@@ -1,0 +1,85 @@
+/*
+** cmd_serve.c: osteoplan serve: the CDS Hooks service and /api/assess.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/options.h"
+#include "kb/kb.h"
+#include "server/server.h"
+#include "util/date.h"
+
+static void usage(FILE *out) {
+  fputs("usage: osteoplan serve [options]\n"
+        "\n"
+        "Serves CDS Hooks 2.0 (GET /cds-services, POST /cds-services/osteoplan-patient-view,\n"
+        "POST /cds-services/osteoplan-order-sign), POST /api/assess (a patient record in,\n"
+        "the JSON plan out) and GET /healthz. Stops on SIGTERM or SIGINT after the\n"
+        "requests in flight. One access-log line per request on standard error.\n"
+        "\n"
+        "options:\n"
+        "  --listen ADDR:PORT  IPv4 address and port (default 127.0.0.1:8080; port 0: any)\n"
+        "  --threads N         worker threads (default: the number of cores)\n"
+        "  --config FILE       limits, public URL and JWT issuers (see the README)\n"
+        "  --kb DIR            load the knowledge base from DIR\n"
+        "  --as-of DATE        plan every request for DATE instead of today (tests, replays)\n"
+        "  --help              this text\n",
+        out);
+}
+
+int cmd_serve(int argc, char **argv) {
+  const char *listen = NULL, *threads = NULL, *config = NULL, *kbdir = NULL, *as_of = NULL;
+  const cli_opt opts[] = {{"--listen", &listen, NULL}, {"--threads", &threads, NULL}, {"--config", &config, NULL},
+                          {"--kb", &kbdir, NULL},      {"--as-of", &as_of, NULL},     {NULL, NULL, NULL}};
+  int rc0 = cli_parse("serve", argc, argv, opts, NULL, usage);
+  if (rc0) return rc0 < 0 ? 0 : rc0;
+  server_config c;
+  char err[768];
+  if (!server_config_load(&c, config, err, sizeof err)) {
+    fprintf(stderr, "osteoplan serve: %s\n", err);
+    return 2;
+  }
+  if (listen) {
+    const char *colon = strrchr(listen, ':');
+    char *end = NULL;
+    long port = colon ? strtol(colon + 1, &end, 10) : -1;
+    if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof c.host || *end || port < 0 || port > 65535) {
+      fprintf(stderr, "osteoplan serve: --listen: expected ADDR:PORT, got '%s'\n", listen);
+      server_config_free(&c);
+      return 2;
+    }
+    memcpy(c.host, listen, (size_t)(colon - listen));
+    c.host[colon - listen] = 0;
+    c.port = (int)port;
+  }
+  if (threads) {
+    char *end;
+    long t = strtol(threads, &end, 10);
+    if (*end || t < 1 || t > 256) {
+      fprintf(stderr, "osteoplan serve: --threads: expected 1 to 256, got '%s'\n", threads);
+      server_config_free(&c);
+      return 2;
+    }
+    c.threads = (int)t;
+  }
+  op_date d;
+  if (as_of && !date_parse(as_of, strlen(as_of), &d)) {
+    fprintf(stderr, "osteoplan serve: --as-of: expected a real calendar date YYYY-MM-DD, got '%s'\n", as_of);
+    server_config_free(&c);
+    return 2;
+  }
+  c.as_of = as_of;
+  if (!c.public_url[0]) snprintf(c.public_url, sizeof c.public_url, "http://%s:%d", c.host, c.port);
+  op_kb *kb = kbdir ? kb_load_dir(kbdir, err, sizeof err) : kb_load_default(err, sizeof err);
+  if (!kb) {
+    fprintf(stderr, "osteoplan: knowledge base rejected: %s\n", err);
+    server_config_free(&c);
+    return kbdir ? 2 : 1;
+  }
+  int rc = server_run(&c, kb);
+  kb_free(kb);
+  server_config_free(&c);
+  return rc;
+}

@@ -1,0 +1,553 @@
+/*
+** cds.c: CDS Hooks services over the engine (see cds.h and spec/ehr.md).
+**
+** A hook request's prefetch (or what is fetched in its place) goes through
+** the same FHIR mapper as `assess --input fhir`, then the same engine; the
+** cards are a view of the plan: the decision card (its detail is the
+** clinician's Markdown rendering, so it says why, what to avoid, alerts,
+** monitoring and sources exactly as `assess` does), one card per critical
+** alert, and for order-sign a card per ordered agent the plan advises against.
+*/
+#include "cds.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api_internal.h"
+#include "fhir/fhir_map.h"
+#include "json/json.h"
+#include "json/json_write.h"
+#include "kb/kb_fhir.h"
+#include "osteoplan.h"
+#include "util/strbuf.h"
+
+#define SUMMARY_MAX 140 /* CDS Hooks: a card summary is under 140 characters */
+
+static const char *const prefetch_keys[] = {"patient", "observations", "conditions", "medicationRequests",
+                                            "medicationStatements"};
+#define N_PREFETCH 5
+
+/* The query of prefetch key k for patient id (id NULL: the template). */
+static const char *prefetch_query(const cds_ctx *c, arena *a, int k, const char *id) {
+  strbuf b;
+  sb_init(&b, a);
+  const char *pid = id ? id : "{{context.patientId}}";
+  switch (k) {
+  case 0: sb_printf(&b, "Patient/%s", pid); break;
+  case 1: {
+    sb_printf(&b, "Observation?patient=%s&code=", pid);
+    const fhir_row *rows;
+    int n = kb_fhir_rows(c->kb->fhir, FS_LOINC, &rows);
+    for (int i = 0; i < n; i++) sb_printf(&b, "%shttp://loinc.org|%s", i ? "," : "", rows[i].code);
+    break;
+  }
+  case 2: sb_printf(&b, "Condition?patient=%s", pid); break;
+  case 3: sb_printf(&b, "MedicationRequest?patient=%s", pid); break;
+  default: sb_printf(&b, "MedicationStatement?patient=%s", pid); break;
+  }
+  return sb_str(&b);
+}
+
+void cds_error(arena *a, int status, const char *msg, cds_reply *r) {
+  strbuf b;
+  sb_init(&b, a);
+  jwriter w;
+  jw_init(&w, &b, false);
+  jw_obj(&w);
+  jw_key(&w, "error");
+  jw_str(&w, msg);
+  jw_end_obj(&w);
+  r->status = status;
+  r->len = b.len;
+  r->body = sb_str(&b);
+}
+
+static void reply(strbuf *b, int status, cds_reply *r) {
+  r->status = status;
+  r->len = b->len;
+  r->body = sb_str(b);
+}
+
+void cds_discovery(const cds_ctx *c, arena *a, cds_reply *r) {
+  static const struct {
+    const char *id, *hook, *title, *description;
+  } services[] = {
+      {"osteoplan-patient-view", "patient-view", "Osteoporosis treatment plan",
+       "Fracture risk, the drug to use now and for how long, what must follow it, what to avoid and why, and when "
+       "to re-test, each with its guideline source."},
+      {"osteoplan-order-sign", "order-sign", "Osteoporosis drug order check",
+       "Warns when a signed osteoporosis drug order is one the patient's plan advises against, and names the "
+       "plan's first option."},
+  };
+  strbuf b;
+  sb_init(&b, a);
+  jwriter w;
+  jw_init(&w, &b, false);
+  jw_obj(&w);
+  jw_key(&w, "services");
+  jw_arr(&w);
+  for (int s = 0; s < 2; s++) {
+    jw_obj(&w);
+    jw_key(&w, "hook");
+    jw_str(&w, services[s].hook);
+    jw_key(&w, "id");
+    jw_str(&w, services[s].id);
+    jw_key(&w, "title");
+    jw_str(&w, services[s].title);
+    jw_key(&w, "description");
+    jw_str(&w, services[s].description);
+    jw_key(&w, "prefetch");
+    jw_obj(&w);
+    for (int k = 0; k < N_PREFETCH; k++) {
+      jw_key(&w, prefetch_keys[k]);
+      jw_str(&w, prefetch_query(c, a, k, NULL));
+    }
+    jw_end_obj(&w);
+    jw_end_obj(&w);
+  }
+  jw_end_arr(&w);
+  jw_end_obj(&w);
+  reply(&b, 200, r);
+}
+
+/* ---- building the plan from a hook request ------------------------------ */
+
+typedef struct {
+  json_doc req;
+  int context;
+  const char *patient_id, *hook_instance;
+  op_assessment *as;
+  const char *no_plan; /* deceased or not mappable: the reason */
+  bool deceased;
+} hook;
+
+/* FHIR ids: [A-Za-z0-9\-\.]{1,64}; anything else must not reach a URL. */
+static bool fhir_id(const char *s) {
+  size_t n = strlen(s);
+  if (n < 1 || n > 64) return false;
+  for (size_t i = 0; i < n; i++)
+    if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '.') return false;
+  return true;
+}
+
+/* Reads and checks the request; builds the plan. false: r holds the error. */
+static bool run_hook(const cds_ctx *c, arena *a, const char *want_hook, const char *body, size_t len, hook *h,
+                     cds_reply *r) {
+  char msg[512];
+  memset(h, 0, sizeof *h);
+  if (json_parse(a, body, len, &h->req, msg, sizeof msg) < 0) {
+    char m2[600];
+    snprintf(m2, sizeof m2, "request body is not JSON: %s", msg);
+    cds_error(a, 400, m2, r);
+    return false;
+  }
+  const json_doc *d = &h->req;
+  if (d->tok[0].type != JT_OBJECT) {
+    cds_error(a, 400, "request body must be a JSON object", r);
+    return false;
+  }
+  int hk = fj_get(d, 0, "hook");
+  if (hk < 0 || d->tok[hk].type != JT_STRING) {
+    cds_error(a, 400, "hook: required string", r);
+    return false;
+  }
+  if (!fj_is(d, hk, want_hook)) {
+    snprintf(msg, sizeof msg, "hook: this service answers '%s'", want_hook);
+    cds_error(a, 400, msg, r);
+    return false;
+  }
+  h->hook_instance = fj_str(a, d, fj_get(d, 0, "hookInstance"));
+  if (!h->hook_instance) {
+    cds_error(a, 400, "hookInstance: required string", r);
+    return false;
+  }
+  h->context = fj_get(d, 0, "context");
+  if (h->context < 0 || d->tok[h->context].type != JT_OBJECT) {
+    cds_error(a, 400, "context: required object", r);
+    return false;
+  }
+  h->patient_id = fj_str(a, d, fj_get(d, h->context, "patientId"));
+  if (!h->patient_id || !fhir_id(h->patient_id)) {
+    cds_error(a, 400, "context.patientId: required FHIR id", r);
+    return false;
+  }
+  int pf = fj_get(d, 0, "prefetch");
+  if (pf >= 0 && d->tok[pf].type != JT_OBJECT) {
+    cds_error(a, 400, "prefetch: must be an object", r);
+    return false;
+  }
+  const char *server = fj_str(a, d, fj_get(d, 0, "fhirServer"));
+  int auth = fj_get(d, 0, "fhirAuthorization");
+  const char *token = fj_str(a, d, fj_get(d, auth, "access_token"));
+  if (auth >= 0 && (!token || !server)) {
+    cds_error(a, 400, "fhirAuthorization needs access_token and fhirServer", r);
+    return false;
+  }
+
+  int cap = d->ntok + 1;
+  fhir_res *res = arena_array(a, (size_t)cap, sizeof *res);
+  if (!res) {
+    cds_error(a, 500, "out of memory", r);
+    return false;
+  }
+  int n = 0;
+  /* what the EHR prefetched: a key present (even null) is satisfied */
+  bool have[N_PREFETCH] = {false};
+  if (pf >= 0) {
+    int j = pf + 1;
+    for (int m = 0; m < d->tok[pf].size; m++, j = json_next(d, j + 1)) {
+      for (int k = 0; k < N_PREFETCH; k++)
+        if (fj_is(d, j, prefetch_keys[k])) have[k] = true;
+      if (d->tok[j + 1].type == JT_OBJECT) {
+        int got = fhir_collect(d, j + 1, res + n, cap - n);
+        if (got > 0) n += got;
+      }
+    }
+  }
+  for (int k = 0; k < N_PREFETCH; k++) {
+    if (have[k]) continue;
+    if (!server || !c->fetch) {
+      snprintf(msg, sizeof msg, "prefetch '%s' missing and no fhirServer to fetch it from", prefetch_keys[k]);
+      cds_error(a, 412, msg, r);
+      return false;
+    }
+    size_t blen;
+    char ferr[256];
+    const char *q = prefetch_query(c, a, k, h->patient_id);
+    const char *got = c->fetch(c->fetch_ctx, a, server, token, q, &blen, ferr, sizeof ferr);
+    json_doc *fd = arena_alloc(a, sizeof *fd);
+    if (!got || !fd || json_parse(a, got, blen, fd, msg, sizeof msg) < 0) {
+      char m2[700];
+      snprintf(m2, sizeof m2, "prefetch '%s' missing and fetching it from fhirServer failed: %s", prefetch_keys[k],
+               got ? "the answer is not JSON" : ferr);
+      cds_error(a, 412, m2, r);
+      return false;
+    }
+    res = arena_grow(a, res, sizeof *res * (size_t)cap, sizeof *res * (size_t)(cap + fd->ntok));
+    if (!res) {
+      cds_error(a, 500, "out of memory", r);
+      return false;
+    }
+    cap += fd->ntok;
+    int cnt = fhir_collect(fd, 0, res + n, cap - n);
+    if (cnt > 0) n += cnt;
+  }
+  fhir_result fr;
+  fhir_map(a, c->kb, res, n, c->as_of, c->today, &fr);
+  if (fr.status != FM_OK) {
+    h->no_plan = arena_strdup(a, fr.message);
+    h->deceased = fr.status == FM_DECEASED;
+    return true;
+  }
+  op_options o = {.as_of = c->as_of, .today = c->today, .input_notes = fr.notes, .n_input_notes = fr.n_notes};
+  op_error err;
+  op_status st = op_assess_json(c->kb, fr.record, fr.record_len, &o, &h->as, &err);
+  if (st != OP_OK) {
+    h->no_plan = arena_strdup(a, err.message);
+    return true;
+  }
+  return true;
+}
+
+/* ---- cards -------------------------------------------------------------- */
+
+/* A UUID-shaped id, unique per hook instance and card (the spec asks for
+** uniqueness, and the same request then gives the same ids). */
+static const char *card_uuid(arena *a, const char *instance, int n) {
+  unsigned long long h1 = 1469598103934665603ull, h2 = 0x9E3779B97F4A7C15ull;
+  for (const char *p = instance; *p; p++) {
+    h1 = (h1 ^ (unsigned char)*p) * 1099511628211ull;
+    h2 = (h2 ^ (unsigned char)*p) * 0xff51afd7ed558ccdull;
+  }
+  h1 ^= (unsigned long long)n * 0x9E3779B97F4A7C15ull;
+  h2 += (unsigned long long)n;
+  char *s = arena_alloc(a, 37);
+  if (!s) return "";
+  snprintf(s, 37, "%08llx-%04llx-4%03llx-a%03llx-%012llx", h1 >> 32, (h1 >> 16) & 0xffff, h1 & 0xfff,
+           (h2 >> 48) & 0xfff, h2 & 0xffffffffffffull);
+  return s;
+}
+
+/* At most SUMMARY_MAX - 1 characters, cut at a space with "...". */
+static const char *fit(arena *a, const char *s) {
+  size_t n = strlen(s);
+  if (n < SUMMARY_MAX) return s;
+  char *t = arena_strndup(a, s, SUMMARY_MAX - 4);
+  char *sp = strrchr(t, ' ');
+  if (sp && sp > t + 60) *sp = 0;
+  size_t k = strlen(t);
+  memcpy(t + k, "...", 4);
+  return t;
+}
+
+static void source(jwriter *w, const op_kb *kb) {
+  char label[128];
+  snprintf(label, sizeof label, "osteoplan (knowledge base %s, %s)", op_kb_version(kb), op_kb_status(kb));
+  jw_key(w, "source");
+  jw_obj(w);
+  jw_key(w, "label");
+  jw_str(w, label);
+  jw_end_obj(w);
+}
+
+static bool starts_agent(const op_plan *p) {
+  return (p->action == OP_ACT_START || p->action == OP_ACT_SWITCH || p->action == OP_ACT_TRANSITION) &&
+         p->n_phases && p->phases[0].n;
+}
+
+static const char *decision_summary(arena *a, const op_kb *kb, const op_plan *p) {
+  strbuf b;
+  sb_init(&b, a);
+  const char *risk = kb->risk[p->risk].clinician;
+  sb_printf(&b, "%c%s: %s", toupper((unsigned char)risk[0]), risk + 1, kb->action[p->action].clinician);
+  if (p->n_phases && p->phases[0].n &&
+      (starts_agent(p) || p->action == OP_ACT_CONTINUE)) {
+    const kb_agent *g = &kb->agent[p->phases[0].agents[0]];
+    sb_printf(&b, " %s %s %s", g->name, g->dose, g->frequency);
+    if (p->n_phases > 1) sb_printf(&b, ", then %s therapy", kb->intent[p->phases[1].intent].clinician);
+  }
+  return fit(a, sb_str(&b));
+}
+
+static int worst_severity(const op_plan *p) {
+  int worst = OP_SEV_INFO;
+  for (int i = 0; i < p->n_alerts; i++)
+    if (p->alerts[i].severity < worst) worst = p->alerts[i].severity;
+  return worst;
+}
+
+static void suggestion(jwriter *w, arena *a, const op_kb *kb, const op_plan *p, const hook *h) {
+  int ag = p->phases[0].agents[0];
+  const kb_agent *g = &kb->agent[ag];
+  const char *sys, *code, *disp;
+  char label[160], how[128];
+  snprintf(label, sizeof label, "Order %s %s %s %s", g->name, g->dose, g->route, g->frequency);
+  snprintf(how, sizeof how, "%s %s %s", g->dose, g->route, g->frequency);
+  jw_key(w, "selectionBehavior");
+  jw_str(w, "at-most-one");
+  jw_key(w, "suggestions");
+  jw_arr(w);
+  jw_obj(w);
+  jw_key(w, "label");
+  jw_str(w, label);
+  jw_key(w, "uuid");
+  jw_str(w, card_uuid(a, h->hook_instance, 1000));
+  jw_key(w, "isRecommended");
+  jw_bool(w, true);
+  jw_key(w, "actions");
+  jw_arr(w);
+  jw_obj(w);
+  jw_key(w, "type");
+  jw_str(w, "create");
+  jw_key(w, "description");
+  char desc[200];
+  snprintf(desc, sizeof desc, "Draft MedicationRequest for %s", g->name);
+  jw_str(w, desc);
+  jw_key(w, "resource");
+  jw_obj(w);
+  jw_key(w, "resourceType");
+  jw_str(w, "MedicationRequest");
+  jw_key(w, "status");
+  jw_str(w, "draft");
+  jw_key(w, "intent");
+  jw_str(w, "proposal");
+  jw_key(w, "subject");
+  jw_obj(w);
+  jw_key(w, "reference");
+  char ref[96];
+  snprintf(ref, sizeof ref, "Patient/%s", h->patient_id);
+  jw_str(w, ref);
+  jw_end_obj(w);
+  jw_key(w, "medicationCodeableConcept");
+  jw_obj(w);
+  if (kb_fhir_order_code(kb->fhir, ag, &sys, &code, &disp)) {
+    jw_key(w, "coding");
+    jw_arr(w);
+    jw_obj(w);
+    jw_key(w, "system");
+    jw_str(w, sys);
+    jw_key(w, "code");
+    jw_str(w, code);
+    jw_key(w, "display");
+    jw_str(w, disp);
+    jw_end_obj(w);
+    jw_end_arr(w);
+  }
+  jw_key(w, "text");
+  jw_str(w, g->name);
+  jw_end_obj(w);
+  jw_key(w, "dosageInstruction");
+  jw_arr(w);
+  jw_obj(w);
+  jw_key(w, "text");
+  jw_str(w, how);
+  jw_end_obj(w);
+  jw_end_arr(w);
+  jw_end_obj(w); /* resource */
+  jw_end_obj(w);
+  jw_end_arr(w); /* actions */
+  jw_end_obj(w);
+  jw_end_arr(w); /* suggestions */
+}
+
+static void simple_card(jwriter *w, arena *a, const cds_ctx *c, const hook *h, int n, const char *summary,
+                        const char *indicator, const char *detail) {
+  jw_obj(w);
+  jw_key(w, "uuid");
+  jw_str(w, card_uuid(a, h->hook_instance, n));
+  jw_key(w, "summary");
+  jw_str(w, fit(a, summary));
+  jw_key(w, "indicator");
+  jw_str(w, indicator);
+  if (detail) {
+    jw_key(w, "detail");
+    jw_str(w, detail);
+  }
+  source(w, c->kb);
+}
+
+static void no_plan_card(jwriter *w, arena *a, const cds_ctx *c, const hook *h) {
+  char s[600];
+  snprintf(s, sizeof s, "%s%s", h->deceased ? "" : "osteoplan could not make a plan: ", h->no_plan);
+  simple_card(w, a, c, h, 0, s, h->deceased ? "info" : "warning", h->no_plan);
+  jw_end_obj(w);
+}
+
+static void patient_view_cards(const cds_ctx *c, arena *a, hook *h, strbuf *b) {
+  jwriter w;
+  jw_init(&w, b, false);
+  jw_obj(&w);
+  jw_key(&w, "cards");
+  jw_arr(&w);
+  if (h->no_plan) {
+    no_plan_card(&w, a, c, h);
+  } else {
+    const op_plan *p = op_assessment_plan(h->as);
+    const op_kb *kb = c->kb;
+    int worst = worst_severity(p);
+    const char *indicator = worst == OP_SEV_CRITICAL ? "critical"
+                            : (p->action == OP_ACT_START || p->action == OP_ACT_SWITCH ||
+                               p->action == OP_ACT_TRANSITION || p->action == OP_ACT_ASSESS)
+                                ? "warning"
+                                : "info";
+    const char *detail = op_render(h->as, OP_FORMAT_MARKDOWN, OP_AUDIENCE_CLINICIAN, false, NULL);
+    simple_card(&w, a, c, h, 0, decision_summary(a, kb, p), indicator, detail);
+    if (starts_agent(p)) suggestion(&w, a, kb, p, h);
+    jw_end_obj(&w);
+    for (int i = 0; i < p->n_alerts; i++) {
+      if (p->alerts[i].severity != OP_SEV_CRITICAL) continue;
+      simple_card(&w, a, c, h, i + 1, p->alerts[i].message, "critical", p->alerts[i].message);
+      jw_end_obj(&w);
+    }
+  }
+  jw_end_arr(&w);
+  jw_end_obj(&w);
+}
+
+static const op_avoid *advised_against(const op_plan *p, int agent, bool *not_rec) {
+  for (int i = 0; i < p->n_avoid; i++)
+    if (p->avoid[i].agent == agent) return *not_rec = false, &p->avoid[i];
+  for (int i = 0; i < p->n_not_rec; i++)
+    if (p->not_rec[i].agent == agent) return *not_rec = true, &p->not_rec[i];
+  return NULL;
+}
+
+static void order_sign_cards(const cds_ctx *c, arena *a, hook *h, strbuf *b, cds_reply *r) {
+  const json_doc *d = &h->req;
+  int orders = fj_get(d, h->context, "draftOrders");
+  jwriter w;
+  jw_init(&w, b, false);
+  jw_obj(&w);
+  jw_key(&w, "cards");
+  jw_arr(&w);
+  fhir_res *res = arena_array(a, (size_t)d->ntok + 1, sizeof *res);
+  int n = res && orders >= 0 ? fhir_collect(d, orders, res, d->ntok + 1) : 0;
+  int ncard = 0;
+  for (int i = 0; i < n; i++) {
+    if (!fj_is(d, fj_get(d, res[i].tok, "resourceType"), "MedicationRequest")) continue;
+    int ag = fhir_agent_of(a, c->kb, d, res[i].tok);
+    if (ag < 0) continue; /* not an osteoporosis agent */
+    const kb_agent *g = &c->kb->agent[ag];
+    if (h->no_plan) {
+      if (!ncard++) no_plan_card(&w, a, c, h);
+      continue;
+    }
+    const op_plan *p = op_assessment_plan(h->as);
+    bool not_rec = false;
+    const op_avoid *av = advised_against(p, ag, &not_rec);
+    char s[600];
+    if (av) {
+      snprintf(s, sizeof s, "%s %s: %s", not_rec ? "Not recommended:" : "Avoid", g->name, av->detail);
+      simple_card(&w, a, c, h, ++ncard, s, "critical",
+                  op_render(h->as, OP_FORMAT_MARKDOWN, OP_AUDIENCE_CLINICIAN, false, NULL));
+      jw_key(&w, "overrideReasons");
+      jw_arr(&w);
+      for (int k = 0; k < kb_fhir_override_reasons(c->kb->fhir); k++) {
+        const char *code, *disp;
+        kb_fhir_override_reason(c->kb->fhir, k, &code, &disp);
+        jw_obj(&w);
+        jw_key(&w, "system");
+        jw_str(&w, "urn:osteoplan:override-reason");
+        jw_key(&w, "code");
+        jw_str(&w, code);
+        jw_key(&w, "display");
+        jw_str(&w, disp);
+        jw_end_obj(&w);
+      }
+      jw_end_arr(&w);
+      jw_end_obj(&w);
+    } else if (p->n_phases && p->phases[0].n && p->phases[0].agents[0] != ag) {
+      snprintf(s, sizeof s, "%s is allowed; the plan's first option is %s", g->name,
+               c->kb->agent[p->phases[0].agents[0]].name);
+      simple_card(&w, a, c, h, ++ncard, s, "info", NULL);
+      jw_end_obj(&w);
+    }
+  }
+  jw_end_arr(&w);
+  jw_end_obj(&w);
+  reply(b, 200, r);
+}
+
+bool cds_service(const cds_ctx *c, arena *a, const char *id, const char *body, size_t len, cds_reply *r) {
+  bool pv = !strcmp(id, "osteoplan-patient-view"), os = !strcmp(id, "osteoplan-order-sign");
+  if (!pv && !os) return false;
+  hook h;
+  if (!run_hook(c, a, pv ? "patient-view" : "order-sign", body, len, &h, r)) return true;
+  strbuf b;
+  sb_init(&b, a);
+  if (os) {
+    int orders = fj_get(&h.req, h.context, "draftOrders");
+    if (orders < 0 || h.req.tok[orders].type != JT_OBJECT) {
+      cds_error(a, 400, "context.draftOrders: required Bundle", r);
+    } else {
+      order_sign_cards(c, a, &h, &b, r);
+    }
+  } else {
+    patient_view_cards(c, a, &h, &b);
+    reply(&b, 200, r);
+  }
+  op_assessment_free(h.as);
+  return true;
+}
+
+void cds_api_assess(const cds_ctx *c, arena *a, const char *body, size_t len, cds_reply *r) {
+  op_options o = {.as_of = c->as_of, .today = c->today};
+  op_assessment *as;
+  op_error err;
+  op_status st = op_assess_json(c->kb, body, len, &o, &as, &err);
+  if (st != OP_OK) {
+    cds_error(a, st == OP_ERR_INPUT ? 422 : 500, err.message, r);
+    return;
+  }
+  size_t n;
+  const char *plan = op_render(as, OP_FORMAT_JSON, OP_AUDIENCE_CLINICIAN, false, &n);
+  if (!plan) {
+    cds_error(a, 500, "out of memory", r);
+  } else {
+    r->status = 200;
+    r->body = arena_strndup(a, plan, n);
+    r->len = n;
+  }
+  op_assessment_free(as);
+}

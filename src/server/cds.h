@@ -1,0 +1,45 @@
+/*
+** cds.h: the CDS Hooks 2.0 services of spec/ehr.md, as pure functions of a
+** request body: discovery, patient-view cards, order-sign cards and the plain
+** /api/assess. No sockets here: server.c does HTTP, authentication and the
+** clock; fetching missing prefetch goes through a callback so that tests
+** and the server can supply it.
+*/
+#ifndef OSTEO_CDS_H
+#define OSTEO_CDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kb/kb.h"
+#include "util/arena.h"
+
+typedef struct {
+  int status;       /* HTTP status */
+  const char *body; /* JSON, in the request's arena */
+  size_t len;
+} cds_reply;
+
+/* Fetches base + "/" + query with the bearer token (NULL: none). Returns the
+** body in the arena, or NULL with a reason in err. */
+typedef const char *(*cds_fetch_fn)(void *ctx, arena *a, const char *base, const char *token,
+                                    const char *query, size_t *len, char *err, size_t errsz);
+
+typedef struct {
+  const op_kb *kb;
+  const char *today;   /* "YYYY-MM-DD" from the server's clock */
+  const char *as_of;   /* fixed plan date (tests, replays), or NULL: today */
+  cds_fetch_fn fetch;  /* NULL: never fetch (412 on missing prefetch) */
+  void *fetch_ctx;
+} cds_ctx;
+
+/* GET /cds-services */
+void cds_discovery(const cds_ctx *c, arena *a, cds_reply *r);
+/* POST /cds-services/{id}; false when id is not a service (404). */
+bool cds_service(const cds_ctx *c, arena *a, const char *id, const char *body, size_t len, cds_reply *r);
+/* POST /api/assess: record in, plan out (422 with the reader's message). */
+void cds_api_assess(const cds_ctx *c, arena *a, const char *body, size_t len, cds_reply *r);
+/* A JSON error body {"error": msg} with status. */
+void cds_error(arena *a, int status, const char *msg, cds_reply *r);
+
+#endif

@@ -1,0 +1,326 @@
+/*
+** server.c: HTTP for `osteoplan serve` (see server.h): reading requests
+** within limits, routing, authentication, the access log and a graceful
+** stop. What the services answer is cds.c's business.
+**
+** libmicrohttpd runs a pool of threads, each with its own epoll loop; a
+** request is handled on the thread that read it (an assessment takes tens
+** of microseconds, so handing it to another pool would cost more than it
+** saves). Each request owns one arena, freed when the request ends.
+*/
+#include "server/server.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "osteoplan.h"
+#include "server/cds.h"
+#include "util/arena.h"
+
+#define FETCH_MAX_BYTES (16u << 20)
+#define FETCH_TIMEOUT_S 5L
+
+typedef struct {
+  const server_config *cfg;
+  const op_kb *kb;
+  jwt_checker *jwt;
+} server;
+
+typedef struct {
+  struct timespec t0;
+  char method[16], path[160];
+  char *body;
+  size_t len, cap;
+  bool too_big;
+  int status;
+} request;
+
+static double since(const struct timespec *t0) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void today(char buf[11]) {
+  time_t t = time(NULL);
+  struct tm tm;
+  localtime_r(&t, &tm);
+  strftime(buf, 11, "%Y-%m-%d", &tm);
+}
+
+/* ---- fetching missing prefetch (libcurl) -------------------------------- */
+
+typedef struct {
+  arena *a;
+  char *buf;
+  size_t len, cap;
+  bool too_big;
+} sink;
+
+static size_t on_data(char *p, size_t size, size_t n, void *ud) {
+  sink *s = ud;
+  size_t k = size * n;
+  if (s->len + k + 1 > FETCH_MAX_BYTES) {
+    s->too_big = true;
+    return 0;
+  }
+  if (s->len + k + 1 > s->cap) {
+    size_t cap = s->cap ? s->cap : 65536;
+    while (cap < s->len + k + 1) cap *= 2;
+    s->buf = arena_grow(s->a, s->buf, s->cap, cap);
+    if (!s->buf) return 0;
+    s->cap = cap;
+  }
+  memcpy(s->buf + s->len, p, k);
+  s->len += k;
+  s->buf[s->len] = 0;
+  return k;
+}
+
+static const char *curl_fetch(void *ctx, arena *a, const char *base, const char *token, const char *query,
+                              size_t *len, char *err, size_t errsz) {
+  (void)ctx;
+  CURL *h = curl_easy_init();
+  if (!h) {
+    snprintf(err, errsz, "cannot start the HTTP client");
+    return NULL;
+  }
+  size_t bl = strlen(base);
+  while (bl && base[bl - 1] == '/') bl--;
+  char url[4096];
+  snprintf(url, sizeof url, "%.*s/%s", (int)bl, base, query);
+  char auth[8192];
+  struct curl_slist *hd = curl_slist_append(NULL, "Accept: application/fhir+json");
+  if (token) {
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    hd = curl_slist_append(hd, auth);
+  }
+  sink s = {a, NULL, 0, 0, false};
+  curl_easy_setopt(h, CURLOPT_URL, url);
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT, FETCH_TIMEOUT_S);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+  CURLcode rc = curl_easy_perform(h);
+  long code = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+  curl_slist_free_all(hd);
+  curl_easy_cleanup(h);
+  if (rc != CURLE_OK || code != 200 || !s.buf) {
+    if (s.too_big) snprintf(err, errsz, "answer over %u MiB", FETCH_MAX_BYTES >> 20);
+    else if (rc != CURLE_OK) snprintf(err, errsz, "%s", curl_easy_strerror(rc));
+    else snprintf(err, errsz, "HTTP status %ld", code);
+    return NULL;
+  }
+  *len = s.len;
+  return s.buf;
+}
+
+/* ---- answering ---------------------------------------------------------- */
+
+static enum MHD_Result send_reply(struct MHD_Connection *conn, request *q, int status, const char *body, size_t len) {
+  struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+  if (!r) return MHD_NO;
+  MHD_add_response_header(r, "Content-Type", "application/json");
+  MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+  MHD_add_response_header(r, "Cache-Control", "no-store");
+  q->status = status;
+  enum MHD_Result ok = MHD_queue_response(conn, (unsigned)status, r);
+  MHD_destroy_response(r);
+  return ok;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *conn, request *q, int status, const char *msg) {
+  arena *a = arena_create(1024);
+  if (!a) return MHD_NO;
+  cds_reply r;
+  cds_error(a, status, msg, &r);
+  enum MHD_Result ok = send_reply(conn, q, status, r.body, r.len);
+  arena_destroy(a);
+  return ok;
+}
+
+static bool json_content(struct MHD_Connection *conn) {
+  const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+  return ct && !strncmp(ct, "application/json", 16);
+}
+
+static enum MHD_Result route(server *s, struct MHD_Connection *conn, request *q) {
+  const char *m = q->method, *p = q->path;
+  if (!strcmp(m, "OPTIONS")) { /* CORS preflight of browser-based EHR clients */
+    struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!r) return MHD_NO;
+    MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+    MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+    MHD_add_response_header(r, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+    q->status = 204;
+    enum MHD_Result ok = MHD_queue_response(conn, 204, r);
+    MHD_destroy_response(r);
+    return ok;
+  }
+  bool is_get = !strcmp(m, "GET"), is_post = !strcmp(m, "POST");
+  bool cds = !strcmp(p, "/cds-services") || !strncmp(p, "/cds-services/", 14);
+  bool known = !strcmp(p, "/healthz") || !strcmp(p, "/api/assess") || cds;
+  if (!known) return send_error(conn, q, 404, "no such resource");
+  bool want_get = !strcmp(p, "/healthz") || !strcmp(p, "/cds-services");
+  if ((want_get && !is_get) || (!want_get && !is_post)) return send_error(conn, q, 405, "method not allowed here");
+  if (!strcmp(p, "/healthz")) return send_reply(conn, q, 200, "{\"status\":\"ok\"}", 15);
+  if (cds && s->cfg->jwt_required) {
+    char aud[512], msg[256];
+    snprintf(aud, sizeof aud, "%s%s", s->cfg->public_url, p);
+    const char *authz = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    if (jwt_check(s->jwt, authz, aud, (long)time(NULL), msg, sizeof msg) != 0) return send_error(conn, q, 401, msg);
+  }
+  if (q->too_big) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "request body over %zu bytes", s->cfg->body_limit);
+    return send_error(conn, q, 413, msg);
+  }
+  if (is_post && !json_content(conn)) return send_error(conn, q, 415, "Content-Type must be application/json");
+  arena *a = arena_create(64 * 1024);
+  if (!a) return send_error(conn, q, 500, "out of memory");
+  char day[11];
+  today(day);
+  cds_ctx c = {s->kb, day, s->cfg->as_of, curl_fetch, NULL};
+  cds_reply r = {0};
+  if (!strcmp(p, "/cds-services")) {
+    cds_discovery(&c, a, &r);
+  } else if (!strcmp(p, "/api/assess")) {
+    cds_api_assess(&c, a, q->body ? q->body : "", q->len, &r);
+  } else if (!cds_service(&c, a, p + 14, q->body ? q->body : "", q->len, &r)) {
+    cds_error(a, 404, "unknown CDS service", &r);
+  }
+  enum MHD_Result ok = r.body ? send_reply(conn, q, r.status, r.body, r.len) : send_error(conn, q, 500, "out of memory");
+  arena_destroy(a);
+  return ok;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **con_cls) {
+  (void)version;
+  server *s = cls;
+  request *q = *con_cls;
+  if (!q) {
+    q = calloc(1, sizeof *q);
+    if (!q) return MHD_NO;
+    clock_gettime(CLOCK_MONOTONIC, &q->t0);
+    snprintf(q->method, sizeof q->method, "%s", method);
+    snprintf(q->path, sizeof q->path, "%s", url);
+    *con_cls = q;
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    if (cl && strtoull(cl, NULL, 10) > s->cfg->body_limit) q->too_big = true;
+    return MHD_YES;
+  }
+  if (*upload_size) {
+    size_t k = *upload_size;
+    *upload_size = 0;
+    if (q->too_big || q->len + k > s->cfg->body_limit) {
+      q->too_big = true; /* keep reading (bounded by the timeout), keep nothing */
+      return MHD_YES;
+    }
+    if (q->len + k + 1 > q->cap) {
+      size_t cap = q->cap ? q->cap * 2 : 16384;
+      while (cap < q->len + k + 1) cap *= 2;
+      char *nb = realloc(q->body, cap);
+      if (!nb) return MHD_NO;
+      q->body = nb;
+      q->cap = cap;
+    }
+    memcpy(q->body + q->len, upload, k);
+    q->len += k;
+    return MHD_YES;
+  }
+  return route(s, conn, q);
+}
+
+/* The access log: one line per request, no patient data. */
+static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode why) {
+  (void)cls;
+  (void)conn;
+  request *q = *con_cls;
+  if (!q) return;
+  fprintf(stderr, "%s %s %d %.2f ms%s\n", q->method, q->path, q->status, since(&q->t0),
+          why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection ended early)");
+  free(q->body);
+  free(q);
+  *con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap) {
+  (void)cls;
+  fputs("osteoplan serve: ", stderr);
+  vfprintf(stderr, fmt, ap);
+}
+
+int server_run(const server_config *cfg, const op_kb *kb) {
+  server s = {cfg, kb, NULL};
+  if (cfg->jwt_required && !(s.jwt = jwt_checker_new(cfg->issuers, cfg->n_issuers, cfg->jwt_skew_s))) {
+    fprintf(stderr, "osteoplan serve: out of memory\n");
+    return 1;
+  }
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    fprintf(stderr, "osteoplan serve: cannot start libcurl\n");
+    jwt_checker_free(s.jwt);
+    return 1;
+  }
+  struct sockaddr_in addr = {0};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons((uint16_t)cfg->port);
+  if (inet_pton(AF_INET, cfg->host, &addr.sin_addr) != 1) {
+    fprintf(stderr, "osteoplan serve: --listen: '%s' is not an IPv4 address\n", cfg->host);
+    curl_global_cleanup();
+    jwt_checker_free(s.jwt);
+    return 2;
+  }
+  /* the pool threads inherit a mask without SIGTERM/SIGINT: only sigwait sees them */
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  struct MHD_Daemon *d = MHD_start_daemon(
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, (uint16_t)cfg->port, NULL,
+      NULL, on_request, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+      (unsigned)cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+      cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+      on_done, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+      MHD_OPTION_END);
+  if (!d) {
+    fprintf(stderr, "osteoplan serve: cannot listen on %s:%d: %s\n", cfg->host, cfg->port, strerror(errno));
+    curl_global_cleanup();
+    jwt_checker_free(s.jwt);
+    return 1;
+  }
+  const union MHD_DaemonInfo *bi = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+  fprintf(stderr, "osteoplan serve: listening on http://%s:%u (%d threads, knowledge base %s)\n", cfg->host,
+          bi ? bi->port : (unsigned)cfg->port, cfg->threads, op_kb_version(kb));
+  int sig = 0;
+  sigwait(&sigs, &sig);
+  fprintf(stderr, "osteoplan serve: %s: finishing requests in flight\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  MHD_socket ls = MHD_quiesce_daemon(d);
+  if (ls != MHD_INVALID_SOCKET) close(ls);
+  /* in-flight requests finish; idle keep-alive connections end at the timeout */
+  for (int i = 0; i < 100 * (int)cfg->timeout_s; i++) {
+    const union MHD_DaemonInfo *ci = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    if (!ci || ci->num_connections == 0) break;
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  MHD_stop_daemon(d);
+  curl_global_cleanup();
+  jwt_checker_free(s.jwt);
+  fprintf(stderr, "osteoplan serve: stopped\n");
+  return 0;
+}

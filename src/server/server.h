@@ -1,0 +1,44 @@
+/*
+** server.h: `osteoplan serve`, the HTTP service (CDS Hooks 2.0, /api/assess,
+** /healthz) on GNU libmicrohttpd.
+**
+** Why libmicrohttpd: it is in Debian, maintained by the GNU project since
+** 2007, has a thread-pool mode over epoll that fits short CPU-bound requests,
+** and bounds what a client can make it hold (per-connection memory, header
+** size, connection count, idle timeout) with options instead of code of ours.
+*/
+#ifndef OSTEO_SERVER_H
+#define OSTEO_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kb/kb.h"
+#include "server/jwt_check.h"
+
+typedef struct {
+  char host[64];
+  int port;
+  int threads;
+  size_t body_limit;       /* bytes; larger bodies get 413 */
+  unsigned timeout_s;      /* idle connection timeout */
+  unsigned max_connections;
+  char public_url[256];    /* base URL the EHR calls (JWT aud); default http://host:port */
+  bool jwt_required;
+  long jwt_skew_s;
+  jwt_issuer issuers[16];
+  int n_issuers;
+  bool log_patient_data;   /* default false: the access log never has patient data */
+  const char *as_of;       /* fixed plan date (tests), or NULL: today */
+} server_config;
+
+/* Defaults, then the config file (NULL: none). false with a message on a
+** fault in the file ("file:line: what"). */
+bool server_config_load(server_config *c, const char *path, char *err, size_t errsz);
+void server_config_free(server_config *c);
+
+/* Runs until SIGTERM or SIGINT, then stops accepting, finishes the requests
+** in flight and returns 0; 1 when it cannot start. */
+int server_run(const server_config *c, const op_kb *kb);
+
+#endif

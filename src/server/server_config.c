@@ -1,0 +1,196 @@
+/*
+** server_config.c: the serve configuration file.
+**
+**   [server]
+**   listen = 127.0.0.1:8080
+**   threads = 2
+**   body_limit_bytes = 1048576
+**   connection_timeout_s = 10
+**   max_connections = 1024
+**   public_url = https://cds.example.org       # the aud the EHR signs for
+**   log_patient_data = false
+**
+**   [jwt]
+**   required = true
+**   skew_s = 60
+**
+**   [issuer.sandbox]                             # one section per EHR
+**   iss = https://sandbox.cds-hooks.org
+**   kid = 44823f3d-0b01-4a6c-a80e-b9d3e8a7226f    # optional
+**   public_key_file = keys/sandbox.pem           # PEM, relative to this file
+*/
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server/server.h"
+#include "util/readall.h"
+
+static char *trim(char *s) {
+  while (*s == ' ' || *s == '\t') s++;
+  size_t n = strlen(s);
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) s[--n] = 0;
+  return s;
+}
+
+static bool parse_listen(server_config *c, const char *v) {
+  const char *colon = strrchr(v, ':');
+  if (!colon || colon == v || (size_t)(colon - v) >= sizeof c->host) return false;
+  char *end;
+  long port = strtol(colon + 1, &end, 10);
+  if (*end || port < 0 || port > 65535) return false;
+  memcpy(c->host, v, (size_t)(colon - v));
+  c->host[colon - v] = 0;
+  c->port = (int)port;
+  return true;
+}
+
+static bool parse_uint(const char *v, unsigned long lo, unsigned long hi, unsigned long *out) {
+  char *end;
+  errno = 0;
+  unsigned long x = strtoul(v, &end, 10);
+  if (errno || *end || !*v || x < lo || x > hi || v[0] == '-') return false;
+  *out = x;
+  return true;
+}
+
+static bool parse_bool(const char *v, bool *out) {
+  if (!strcmp(v, "true")) return *out = true, true;
+  if (!strcmp(v, "false")) return *out = false, true;
+  return false;
+}
+
+bool server_config_load(server_config *c, const char *path, char *err, size_t errsz) {
+  memset(c, 0, sizeof *c);
+  snprintf(c->host, sizeof c->host, "127.0.0.1");
+  c->port = 8080;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  c->threads = cores > 0 ? (int)cores : 1;
+  c->body_limit = 1u << 20;
+  c->timeout_s = 10;
+  c->max_connections = 1024;
+  c->jwt_skew_s = 60;
+  if (!path) return true;
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    snprintf(err, errsz, "%s: %s", path, strerror(errno));
+    return false;
+  }
+  size_t len;
+  char *text = read_all(f, 1u << 20, &len);
+  fclose(f);
+  if (!text) {
+    snprintf(err, errsz, "%s: cannot read (missing, unreadable or over 1 MiB)", path);
+    return false;
+  }
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (slash) slash[1] = 0;
+  else dir[0] = 0;
+  char section[128] = "";
+  int line = 0;
+  bool ok = true;
+  jwt_issuer *is = NULL;
+  for (char *p = text, *nl; ok && p && *p; p = nl ? nl + 1 : NULL) {
+    nl = strchr(p, '\n');
+    if (nl) *nl = 0;
+    line++;
+    char *s = trim(p);
+    if (!*s || *s == '#' || *s == ';') continue;
+    char *hash = strstr(s, " #");
+    if (hash) *hash = 0, s = trim(s);
+    if (*s == '[') {
+      size_t n = strlen(s);
+      if (s[n - 1] != ']' || n - 2 >= sizeof section) {
+        snprintf(err, errsz, "%s:%d: a section looks like [name]", path, line);
+        ok = false;
+        break;
+      }
+      memcpy(section, s + 1, n - 2);
+      section[n - 2] = 0;
+      if (!strncmp(section, "issuer.", 7)) {
+        if (c->n_issuers == 16) {
+          snprintf(err, errsz, "%s:%d: at most 16 issuers", path, line);
+          ok = false;
+          break;
+        }
+        is = &c->issuers[c->n_issuers++];
+      } else if (strcmp(section, "server") && strcmp(section, "jwt")) {
+        snprintf(err, errsz, "%s:%d: unknown section [%s] (server, jwt, issuer.NAME)", path, line, section);
+        ok = false;
+        break;
+      }
+      continue;
+    }
+    char *eq = strchr(s, '=');
+    if (!eq || !section[0]) {
+      snprintf(err, errsz, "%s:%d: expected key = value inside a [section]", path, line);
+      ok = false;
+      break;
+    }
+    *eq = 0;
+    char *k = trim(s), *v = trim(eq + 1);
+    unsigned long u;
+    bool good = true;
+    if (!strcmp(section, "server")) {
+      if (!strcmp(k, "listen")) good = parse_listen(c, v);
+      else if (!strcmp(k, "threads")) good = parse_uint(v, 1, 256, &u) && (c->threads = (int)u, true);
+      else if (!strcmp(k, "body_limit_bytes")) good = parse_uint(v, 1024, 64ul << 20, &u) && (c->body_limit = u, true);
+      else if (!strcmp(k, "connection_timeout_s")) good = parse_uint(v, 1, 3600, &u) && (c->timeout_s = (unsigned)u, true);
+      else if (!strcmp(k, "max_connections")) good = parse_uint(v, 1, 100000, &u) && (c->max_connections = (unsigned)u, true);
+      else if (!strcmp(k, "public_url")) good = strlen(v) < sizeof c->public_url && snprintf(c->public_url, sizeof c->public_url, "%s", v) > 0;
+      else if (!strcmp(k, "log_patient_data")) good = parse_bool(v, &c->log_patient_data);
+      else good = false;
+    } else if (!strcmp(section, "jwt")) {
+      if (!strcmp(k, "required")) good = parse_bool(v, &c->jwt_required);
+      else if (!strcmp(k, "skew_s")) good = parse_uint(v, 0, 3600, &u) && (c->jwt_skew_s = (long)u, true);
+      else good = false;
+    } else {
+      if (!strcmp(k, "iss")) is->iss = strdup(v);
+      else if (!strcmp(k, "kid")) is->kid = strdup(v);
+      else if (!strcmp(k, "public_key_file")) {
+        char kp[8192];
+        snprintf(kp, sizeof kp, "%s%s", v[0] == '/' ? "" : dir, v);
+        FILE *kf = fopen(kp, "rb");
+        size_t kl = 0;
+        char *pem = kf ? read_all(kf, 1u << 16, &kl) : NULL;
+        if (kf) fclose(kf);
+        if (!pem) {
+          snprintf(err, errsz, "%s:%d: cannot read public_key_file %s", path, line, kp);
+          ok = false;
+          break;
+        }
+        is->pem = pem;
+        is->pem_len = kl;
+      } else good = false;
+    }
+    if (!good) {
+      snprintf(err, errsz, "%s:%d: [%s] %s: unknown key or bad value '%s'", path, line, section, k, v);
+      ok = false;
+    }
+  }
+  free(text);
+  for (int i = 0; ok && i < c->n_issuers; i++)
+    if (!c->issuers[i].iss || !c->issuers[i].pem) {
+      snprintf(err, errsz, "%s: every [issuer.NAME] needs iss and public_key_file", path);
+      ok = false;
+    }
+  if (ok && c->jwt_required && !c->n_issuers) {
+    snprintf(err, errsz, "%s: [jwt] required = true needs at least one [issuer.NAME]", path);
+    ok = false;
+  }
+  if (!ok) server_config_free(c);
+  return ok;
+}
+
+void server_config_free(server_config *c) {
+  for (int i = 0; i < c->n_issuers; i++) {
+    free((char *)c->issuers[i].iss);
+    free((char *)c->issuers[i].kid);
+    free((char *)c->issuers[i].pem);
+  }
+  c->n_issuers = 0;
+}
