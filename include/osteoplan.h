@@ -82,6 +82,11 @@ op_status op_assess_fhir(const op_kb *kb, const char *json, size_t len,
                          const op_options *opts, op_assessment **out,
                          op_error *err);
 
+/* Only the mapping: the patient record osteoplan reads from FHIR input, as
+** JSON (malloc'ed; free it), with the input notes under "extensions". */
+op_status op_fhir_to_record(const op_kb *kb, const char *json, size_t len, const op_options *opts,
+                            char **record, size_t *record_len, op_error *err);
+
 /* Renders the plan; the text lives in the assessment. color adds ANSI
 ** colours to the text format (for terminals). NULL only when out of memory. */
 const char *op_render(op_assessment *as, op_format fmt, op_audience aud,

@@ -3,11 +3,14 @@
 ** decisions -> renderings, one arena per assessment.
 */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/engine.h"
 #include "fhir/fhir_map.h"
 #include "json/json.h"
+#include "json/json_write.h"
+#include "util/strbuf.h"
 #include "kb/kb.h"
 #include "api_internal.h"
 #include "osteoplan.h"
@@ -89,6 +92,33 @@ op_status op_assess_json(const op_kb *kb, const char *json, size_t len, const op
   return OP_OK;
 }
 
+/* Parses FHIR JSON and maps it; on OP_OK fr holds the record (in a). */
+static op_status map_fhir(const op_kb *kb, arena *a, const char *json, size_t len, const op_options *opts,
+                          fhir_result *fr, op_error *err) {
+  json_doc d;
+  char msg[256];
+  err->status = OP_ERR_INPUT;
+  if (len > JSON_MAX_BYTES || json_parse(a, json, len, &d, msg, sizeof msg) < 0) {
+    snprintf(err->message, sizeof err->message, "not JSON: %s", len > JSON_MAX_BYTES ? "too large" : msg);
+    return OP_ERR_INPUT;
+  }
+  fhir_res *res = arena_array(a, (size_t)d.ntok, sizeof *res);
+  int n = res ? fhir_collect(&d, 0, res, d.ntok) : -1;
+  if (n < 0) {
+    snprintf(err->message, sizeof err->message,
+             "expected a FHIR resource, a Bundle or a CDS Hooks prefetch object (resourceType missing)");
+    return OP_ERR_INPUT;
+  }
+  fhir_map(a, kb, res, n, opts ? opts->as_of : NULL, opts ? opts->today : NULL, fr);
+  if (fr->status != FM_OK) {
+    err->status = fr->status == FM_DECEASED ? OP_NO_PLAN : OP_ERR_INPUT;
+    snprintf(err->message, sizeof err->message, "%s", fr->message);
+    return err->status;
+  }
+  err->status = OP_OK;
+  return OP_OK;
+}
+
 op_status op_assess_fhir(const op_kb *kb, const char *json, size_t len, const op_options *opts,
                          op_assessment **out, op_error *err) {
   op_error local;
@@ -100,34 +130,51 @@ op_status op_assess_fhir(const op_kb *kb, const char *json, size_t len, const op
     kb_error(err, "out of memory");
     return OP_ERR_INTERNAL;
   }
-  json_doc d;
-  char msg[256];
-  op_status st = OP_ERR_INPUT;
-  err->status = OP_ERR_INPUT;
-  if (len > JSON_MAX_BYTES || json_parse(a, json, len, &d, msg, sizeof msg) < 0) {
-    snprintf(err->message, sizeof err->message, "not JSON: %s", len > JSON_MAX_BYTES ? "too large" : msg);
-    goto done;
+  fhir_result fr;
+  op_status st = map_fhir(kb, a, json, len, opts, &fr, err);
+  if (st == OP_OK) {
+    op_options o = opts ? *opts : (op_options){0};
+    o.input_notes = fr.notes;
+    o.n_input_notes = fr.n_notes;
+    st = op_assess_json(kb, fr.record, fr.record_len, &o, out, err);
   }
-  fhir_res *res = arena_array(a, (size_t)d.ntok, sizeof *res);
-  int n = res ? fhir_collect(&d, 0, res, d.ntok) : -1;
-  if (n < 0) {
-    snprintf(err->message, sizeof err->message,
-             "expected a FHIR resource, a Bundle or a CDS Hooks prefetch object (resourceType missing)");
-    goto done;
+  arena_destroy(a);
+  return st;
+}
+
+op_status op_fhir_to_record(const op_kb *kb, const char *json, size_t len, const op_options *opts, char **record,
+                            size_t *record_len, op_error *err) {
+  op_error local;
+  if (!err) err = &local;
+  memset(err, 0, sizeof *err);
+  *record = NULL;
+  arena *a = arena_create(64 * 1024);
+  if (!a) {
+    kb_error(err, "out of memory");
+    return OP_ERR_INTERNAL;
   }
   fhir_result fr;
-  fhir_map(a, kb, res, n, opts ? opts->as_of : NULL, opts ? opts->today : NULL, &fr);
-  if (fr.status != FM_OK) {
-    st = fr.status == FM_DECEASED ? OP_NO_PLAN : OP_ERR_INPUT;
-    err->status = st;
-    snprintf(err->message, sizeof err->message, "%s", fr.message);
-    goto done;
+  op_status st = map_fhir(kb, a, json, len, opts, &fr, err);
+  if (st == OP_OK) {
+    /* the record with its notes under "extensions" (ignored by the reader) */
+    strbuf b;
+    sb_init(&b, a);
+    sb_putn(&b, fr.record, fr.record_len - 1);
+    sb_puts(&b, ",\"extensions\":{\"input_notes\":[");
+    for (int i = 0; i < fr.n_notes; i++) {
+      if (i) sb_putc(&b, ',');
+      json_escape(&b, fr.notes[i]);
+    }
+    sb_puts(&b, "]}}");
+    *record = malloc(b.len + 1);
+    if (*record) {
+      memcpy(*record, sb_str(&b), b.len + 1);
+      *record_len = b.len;
+    } else {
+      kb_error(err, "out of memory");
+      st = OP_ERR_INTERNAL;
+    }
   }
-  op_options o = opts ? *opts : (op_options){0};
-  o.input_notes = fr.notes;
-  o.n_input_notes = fr.n_notes;
-  st = op_assess_json(kb, fr.record, fr.record_len, &o, out, err);
-done:
   arena_destroy(a);
   return st;
 }

@@ -25,8 +25,9 @@ static void usage(FILE *out) {
         "or standard input and prints its treatment plan.\n"
         "\n"
         "options:\n"
-        "  --format text|json|markdown|html\n"
-        "                  output format (default: text on a terminal, json otherwise)\n"
+        "  --format text|json|markdown|html|record\n"
+        "                  output format (default: text on a terminal, json otherwise);\n"
+        "                  record (with --input fhir): the patient record read from FHIR\n"
         "  --audience clinician|patient\n"
         "                  who reads it (default clinician); patient is plain language\n"
         "  --as-of DATE    plan for this date (YYYY-MM-DD); overrides the record's as_of\n"
@@ -77,7 +78,7 @@ int cmd_assess(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
-  bool fhir = !strcmp(input, "fhir");
+  bool fhir = !strcmp(input, "fhir"), record_only = false;
   if (!fhir && strcmp(input, "record")) {
     fprintf(stderr, "osteoplan assess: --input: expected record or fhir, got '%s'\n", input);
     return 2;
@@ -89,6 +90,7 @@ int cmd_assess(int argc, char **argv) {
   else if (!strcmp(format, "text")) fmt = OP_FORMAT_TEXT;
   else if (!strcmp(format, "markdown")) fmt = OP_FORMAT_MARKDOWN;
   else if (!strcmp(format, "html")) fmt = OP_FORMAT_HTML;
+  else if (!strcmp(format, "record") && fhir) fmt = OP_FORMAT_JSON, record_only = true;
   else {
     fprintf(stderr, "osteoplan assess: --format: expected text, json, markdown or html, got '%s'\n", format);
     return 2;
@@ -120,6 +122,24 @@ int cmd_assess(int argc, char **argv) {
   cli_today(today);
   op_options opts = {.as_of = as_of, .today = today};
   op_assessment *as = NULL;
+  if (record_only) {
+    char *rec = NULL;
+    size_t rlen = 0;
+    op_status rs = op_fhir_to_record(kb, json, len, &opts, &rec, &rlen, &err);
+    free(json);
+    int rrc = 0;
+    if (rs != OP_OK) {
+      fprintf(stderr, "osteoplan: %s: %s%s\n", strcmp(file, "-") ? file : "standard input",
+              rs == OP_ERR_INPUT ? "invalid FHIR input: " : "", err.message);
+      rrc = rs == OP_ERR_INPUT ? 2 : rs == OP_NO_PLAN ? 3 : 1;
+    } else {
+      fwrite(rec, 1, rlen, stdout);
+      fputc('\n', stdout);
+    }
+    free(rec);
+    op_kb_free(kb);
+    return rrc;
+  }
   op_status st = fhir ? op_assess_fhir(kb, json, len, &opts, &as, &err) : op_assess_json(kb, json, len, &opts, &as, &err);
   free(json);
   int rc = 0;
