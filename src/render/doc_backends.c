@@ -19,6 +19,12 @@ static const char *ansi(doc_tone t) {
 
 static void html_text(strbuf *b, const char *s) {
   for (; *s; s++) {
+    size_t run = strcspn(s, "<>&\""); /* plain text goes in one copy */
+    if (run) {
+      sb_putn(b, s, run);
+      s += run;
+      if (!*s) break;
+    }
     switch (*s) {
       case '<': sb_puts(b, "&lt;"); break;
       case '>': sb_puts(b, "&gt;"); break;
@@ -31,9 +37,13 @@ static void html_text(strbuf *b, const char *s) {
 
 /* Markdown: keep the characters that would start markup from doing so. */
 static void md_text(strbuf *b, const char *s) {
-  for (; *s; s++) {
-    if (strchr("*_`[]<>#|", *s)) sb_putc(b, '\\');
-    sb_putc(b, *s);
+  while (*s) {
+    size_t run = strcspn(s, "*_`[]<>#|"); /* plain text goes in one copy */
+    sb_putn(b, s, run);
+    s += run;
+    if (!*s) break;
+    sb_putc(b, '\\');
+    sb_putc(b, *s++);
   }
 }
 
