@@ -974,7 +974,7 @@ void fhir_map(arena *a, const op_kb *kb, const fhir_res *res, int n, const char 
     prov *p = st == OP_ERR_INPUT && attempt < nslots_max ? culprit(err.path, slots, ns) : NULL;
     if (!p) {
       out->status = FM_ERROR;
-      snprintf(out->message, sizeof out->message, "%s%s%s", err.path, err.path[0] ? ": " : "", err.message);
+      snprintf(out->message, sizeof out->message, "%.200s%s%.280s", err.path, err.path[0] ? ": " : "", err.message);
       return;
     }
     p->dropped = true;
