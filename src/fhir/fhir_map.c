@@ -676,7 +676,7 @@ typedef struct {
 } course;
 
 static int build_courses(mapper *m, course *out) {
-  qsort(m->drug, (size_t)m->n_drug, sizeof *m->drug, drug_cmp);
+  if (m->n_drug > 1) qsort(m->drug, (size_t)m->n_drug, sizeof *m->drug, drug_cmp);
   int gap = kb_fhir_renewal_gap_months(m->f), n = 0;
   for (int i = 0; i < m->n_drug; i++) {
     f_drug *g = &m->drug[i];
