@@ -92,9 +92,16 @@ op_status op_assess_json(const op_kb *kb, const char *json, size_t len, const op
   return OP_OK;
 }
 
-/* Parses FHIR JSON and maps it; on OP_OK fr holds the record (in a). */
-static op_status map_fhir(const op_kb *kb, arena *a, const char *json, size_t len, const op_options *opts,
+/* Parses FHIR JSON and maps it in a new arena (*ap, NULL when none could
+** be made; the caller destroys it); on OP_OK fr holds the record. */
+static op_status map_fhir(const op_kb *kb, const char *json, size_t len, const op_options *opts, arena **ap,
                           fhir_result *fr, op_error *err) {
+  memset(err, 0, sizeof *err);
+  arena *a = *ap = arena_create(64 * 1024);
+  if (!a) {
+    kb_error(err, "out of memory");
+    return OP_ERR_INTERNAL;
+  }
   json_doc d;
   char msg[256];
   err->status = OP_ERR_INPUT;
@@ -123,15 +130,10 @@ op_status op_assess_fhir(const op_kb *kb, const char *json, size_t len, const op
                          op_assessment **out, op_error *err) {
   op_error local;
   if (!err) err = &local;
-  memset(err, 0, sizeof *err);
   *out = NULL;
-  arena *a = arena_create(64 * 1024);
-  if (!a) {
-    kb_error(err, "out of memory");
-    return OP_ERR_INTERNAL;
-  }
+  arena *a;
   fhir_result fr;
-  op_status st = map_fhir(kb, a, json, len, opts, &fr, err);
+  op_status st = map_fhir(kb, json, len, opts, &a, &fr, err);
   if (st == OP_OK) {
     op_options o = opts ? *opts : (op_options){0};
     o.input_notes = fr.notes;
@@ -146,15 +148,10 @@ op_status op_fhir_to_record(const op_kb *kb, const char *json, size_t len, const
                             size_t *record_len, op_error *err) {
   op_error local;
   if (!err) err = &local;
-  memset(err, 0, sizeof *err);
   *record = NULL;
-  arena *a = arena_create(64 * 1024);
-  if (!a) {
-    kb_error(err, "out of memory");
-    return OP_ERR_INTERNAL;
-  }
+  arena *a;
   fhir_result fr;
-  op_status st = map_fhir(kb, a, json, len, opts, &fr, err);
+  op_status st = map_fhir(kb, json, len, opts, &a, &fr, err);
   if (st == OP_OK) {
     /* the record with its notes under "extensions" (ignored by the reader) */
     strbuf b;
