@@ -389,24 +389,18 @@ static const fhir_row *find(const kb_fhir *f, int sys, const char *key) {
   return NULL;
 }
 
-/* Case-insensitive search of word in text[0..n). */
-static bool contains(const char *text, size_t n, const char *word) {
-  size_t w = strlen(word);
-  for (size_t i = 0; i + w <= n; i++) {
-    size_t j = 0;
-    while (j < w && tolower((unsigned char)text[i + j]) == word[j]) j++;
-    if (j == w) return true;
-  }
-  return false;
-}
-
 const fhir_row *kb_fhir_lookup(const kb_fhir *f, fhir_system sys, const char *code, size_t len) {
   if (sys == FS_NAME) {
-    /* the longest word wins (prednisolone before prednisone's prefix) */
+    /* lower-case the text once, then look for each word; the longest word
+    ** wins (prednisolone before prednisone's prefix) */
+    char low[512];
+    if (len >= sizeof low) return NULL;
+    for (size_t i = 0; i < len; i++) low[i] = (char)tolower((unsigned char)code[i]);
+    low[len] = 0;
+    if (memchr(low, 0, len)) return NULL;
     const fhir_row *best = NULL;
     for (int i = 0; i < f->n[sys]; i++)
-      if (contains(code, len, f->rows[sys][i].code) &&
-          (!best || strlen(f->rows[sys][i].code) > strlen(best->code)))
+      if (strstr(low, f->rows[sys][i].code) && (!best || strlen(f->rows[sys][i].code) > strlen(best->code)))
         best = &f->rows[sys][i];
     return best;
   }

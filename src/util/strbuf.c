@@ -40,12 +40,25 @@ void sb_puts(strbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
 void sb_putc(strbuf *b, char c) { sb_putn(b, &c, 1); }
 
 void sb_vprintf(strbuf *b, const char *fmt, va_list ap) {
+  /* format once into the room there is; only when it does not fit, grow
+  ** and format again (formatting is the cost, not the copy) */
+  if (!reserve(b, 64)) return;
   va_list ap2;
   va_copy(ap2, ap);
-  int n = vsnprintf(NULL, 0, fmt, ap2);
+  size_t room = b->cap - b->len;
+  int n = vsnprintf(b->p + b->len, room, fmt, ap2);
   va_end(ap2);
-  if (n < 0 || !reserve(b, (size_t)n)) return;
-  vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+  if (n < 0) {
+    b->p[b->len] = 0;
+    return;
+  }
+  if ((size_t)n >= room) {
+    if (!reserve(b, (size_t)n)) {
+      b->p[b->len] = 0;
+      return;
+    }
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+  }
   b->len += (size_t)n;
 }
 
