@@ -652,10 +652,24 @@ def group_valgrind():
                             BIN, "screen", "--threads", threads, spath], capture_output=True, timeout=300)
         errs = [l for l in p.stderr.decode().splitlines() if l.startswith("==")]
         check("valgrind screen --threads %s" % threads, p.returncode == 0 and not errs, "\n".join(errs[-10:]))
-    for path in inputs:
+    # FHIR input: the Synthea Bulk Data export, and one patient's Bundle
+    synthea = os.path.join(ROOT, "tests", "data", "fhir", "synthea-bulk-10")
+    p = subprocess.run([vg, "-q", "--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=all",
+                        BIN, "screen", "--input", "fhir", "--as-of", "2026-11-01", synthea], capture_output=True,
+                       timeout=300)
+    errs = [l for l in p.stderr.decode().splitlines() if l.startswith("==")]
+    check("valgrind screen --input fhir", p.returncode == 0 and not errs, "\n".join(errs[-10:]))
+    entries = []
+    for f in ("Patient.000.ndjson", "Condition.000.ndjson", "MedicationRequest.000.ndjson"):
+        for line in open(os.path.join(synthea, f)):
+            r = json.loads(line)
+            if "a5cb8ce9" in r.get("id", "") or "a5cb8ce9" in r.get("subject", {}).get("reference", ""):
+                entries.append({"resource": r})
+    bundle = write("vg-bundle.json", json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}))
+    for path, extra in [(p_, []) for p_ in inputs] + [(bundle, ["--input", "fhir"])]:
         for fmt in ("json", "text"):
             p = subprocess.run([vg, "-q", "--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=all",
-                                BIN, "assess", "--format", fmt, path], capture_output=True, timeout=120)
+                                BIN, "assess", *extra, "--format", fmt, path], capture_output=True, timeout=120)
             check("valgrind %s %s" % (os.path.basename(path), fmt), p.returncode in (0, 2) and not p.stderr.count(b"=="),
                   p.stderr.decode()[-400:])
 
