@@ -41,18 +41,10 @@ int cmd_serve(int argc, char **argv) {
     fprintf(stderr, "osteoplan serve: %s\n", err);
     return 2;
   }
-  if (listen) {
-    const char *colon = strrchr(listen, ':');
-    char *end = NULL;
-    long port = colon ? strtol(colon + 1, &end, 10) : -1;
-    if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof c.host || *end || port < 0 || port > 65535) {
-      fprintf(stderr, "osteoplan serve: --listen: expected ADDR:PORT, got '%s'\n", listen);
-      server_config_free(&c);
-      return 2;
-    }
-    memcpy(c.host, listen, (size_t)(colon - listen));
-    c.host[colon - listen] = 0;
-    c.port = (int)port;
+  if (listen && !server_config_listen(&c, listen)) {
+    fprintf(stderr, "osteoplan serve: --listen: expected ADDR:PORT, got '%s'\n", listen);
+    server_config_free(&c);
+    return 2;
   }
   if (threads) {
     char *end;

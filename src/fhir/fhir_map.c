@@ -337,8 +337,8 @@ static void read_patient(mapper *m, const json_doc *d, int r, tally *t) {
   m->id = id;
   m->gender = fj_str(m->a, d, fj_get(d, r, "gender"));
   m->sex = !m->gender ? -1 : !strcmp(m->gender, "female") ? OP_SEX_FEMALE : !strcmp(m->gender, "male") ? OP_SEX_MALE : -2;
-  m->has_birth = fj_date(d, fj_get(d, r, "birthDate"), &m->birth, NULL) &&
-                 d->tok[fj_get(d, r, "birthDate")].end - d->tok[fj_get(d, r, "birthDate")].start == 10;
+  int bd = fj_get(d, r, "birthDate"); /* a full date: the age needs the day */
+  m->has_birth = fj_date(d, bd, &m->birth, NULL) && d->tok[bd].end - d->tok[bd].start == 10;
   bool dead = false;
   int db = fj_get(d, r, "deceasedBoolean"), dt = fj_get(d, r, "deceasedDateTime");
   op_date when;

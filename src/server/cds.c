@@ -242,11 +242,8 @@ static bool run_hook(const cds_ctx *c, arena *a, const char *want_hook, const ch
   }
   op_options o = {.as_of = c->as_of, .today = c->today, .input_notes = fr.notes, .n_input_notes = fr.n_notes};
   op_error err;
-  op_status st = op_assess_json(c->kb, fr.record, fr.record_len, &o, &h->as, &err);
-  if (st != OP_OK) {
+  if (op_assess_json(c->kb, fr.record, fr.record_len, &o, &h->as, &err) != OP_OK)
     h->no_plan = arena_strdup(a, err.message);
-    return true;
-  }
   return true;
 }
 

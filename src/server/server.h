@@ -36,6 +36,8 @@ typedef struct {
 ** fault in the file ("file:line: what"). */
 bool server_config_load(server_config *c, const char *path, char *err, size_t errsz);
 void server_config_free(server_config *c);
+/* Sets host and port from "ADDR:PORT" (config key listen, option --listen). */
+bool server_config_listen(server_config *c, const char *addr_port);
 
 /* Runs until SIGTERM or SIGINT, then stops accepting, finishes the requests
 ** in flight and returns 0; 1 when it cannot start. */

@@ -35,7 +35,7 @@ static char *trim(char *s) {
   return s;
 }
 
-static bool parse_listen(server_config *c, const char *v) {
+bool server_config_listen(server_config *c, const char *v) {
   const char *colon = strrchr(v, ':');
   if (!colon || colon == v || (size_t)(colon - v) >= sizeof c->host) return false;
   char *end;
@@ -136,7 +136,7 @@ bool server_config_load(server_config *c, const char *path, char *err, size_t er
     unsigned long u;
     bool good = true;
     if (!strcmp(section, "server")) {
-      if (!strcmp(k, "listen")) good = parse_listen(c, v);
+      if (!strcmp(k, "listen")) good = server_config_listen(c, v);
       else if (!strcmp(k, "threads")) good = parse_uint(v, 1, 256, &u) && (c->threads = (int)u, true);
       else if (!strcmp(k, "body_limit_bytes")) good = parse_uint(v, 1024, 64ul << 20, &u) && (c->body_limit = u, true);
       else if (!strcmp(k, "connection_timeout_s")) good = parse_uint(v, 1, 3600, &u) && (c->timeout_s = (unsigned)u, true);
