@@ -10,9 +10,9 @@ cc=${CC_FUZZ:-clang}
 out=build-fuzz
 mkdir -p "$out/corpus"
 cmake -S . -B "$out/gen" -DOSTEOPLAN_TESTS=OFF >/dev/null
-cmake --build "$out/gen" --target embed_kb >/dev/null
-"$out/gen/embed_kb" "$out/kb_embedded.c" kb/sources.ini kb/profile.ini kb/agents.ini kb/regimens.ini \
-  kb/texts.ini kb/rules.ini kb/disagreements.ini kb/gaps.ini
+cmake --build "$out/gen" --target embed_files >/dev/null
+"$out/gen/embed_files" "$out/kb_embedded.c" kb.h kb_file op_kb_embedded_files kb/sources.ini kb/profile.ini kb/agents.ini kb/regimens.ini \
+  kb/texts.ini kb/rules.ini kb/disagreements.ini kb/gaps.ini kb/fhir.ini
 srcs=$(ls src/util/*.c src/json/*.c src/kb/*.c src/record/*.c src/engine/*.c src/render/*.c src/api.c)
 $cc -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L \
   -Iinclude -Isrc -Isrc/kb $srcs "$out/kb_embedded.c" fuzz/fuzz_record.c -lm -o "$out/fuzz_record"

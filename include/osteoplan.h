@@ -45,7 +45,9 @@ typedef struct {
 typedef struct op_kb op_kb;
 typedef struct op_assessment op_assessment;
 
-typedef enum { OP_FORMAT_JSON, OP_FORMAT_TEXT, OP_FORMAT_MARKDOWN, OP_FORMAT_HTML } op_format;
+/* OP_FORMAT_HTML is a self-contained page; OP_FORMAT_HTML_FRAGMENT is the
+** same content as one <article> to place inside a page (no head, no style). */
+typedef enum { OP_FORMAT_JSON, OP_FORMAT_TEXT, OP_FORMAT_MARKDOWN, OP_FORMAT_HTML, OP_FORMAT_HTML_FRAGMENT } op_format;
 typedef enum { OP_AUDIENCE_CLINICIAN, OP_AUDIENCE_PATIENT } op_audience;
 
 typedef struct {

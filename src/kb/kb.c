@@ -789,6 +789,7 @@ op_kb *kb_load_dir(const char *dir, char *err, size_t errsz) {
     }
     files[k].name = kb_file_names[k];
     files[k].text = texts[k];
+    files[k].len = (long)strlen(texts[k]);
   }
   kb = kb_load_files(files, KB_NFILES, err, errsz);
   if (!kb) {
@@ -803,7 +804,7 @@ done:
 }
 
 op_kb *kb_load_default(char *err, size_t errsz) {
-  return kb_load_files(op_kb_embedded_files, op_kb_embedded_count, err, errsz);
+  return kb_load_files(op_kb_embedded_files, op_kb_embedded_files_count, err, errsz);
 }
 
 void kb_free(op_kb *kb) {

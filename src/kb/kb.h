@@ -251,10 +251,11 @@ struct op_kb {
 typedef struct {
   const char *name;
   const char *text;
+  long len; /* bytes of text (the embedded files carry it; the loader does not need it) */
 } kb_file;
 
 extern const kb_file op_kb_embedded_files[];
-extern const int op_kb_embedded_count;
+extern const int op_kb_embedded_files_count;
 
 /* Load from files in memory (the embedded default) or from a directory.
 ** On failure returns NULL and writes "file:line: what" into err. */

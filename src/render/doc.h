@@ -20,6 +20,7 @@ struct doc {
   op_format fmt;
   bool color;
   bool in_list;
+  bool fragment; /* HTML: an <article> for a page, not a whole document */
   const char *lang;
 };
 

@@ -68,6 +68,14 @@ void doc_begin(doc *d, const char *title, const char *subtitle) {
   strbuf *b = d->b;
   switch (d->fmt) {
     case OP_FORMAT_HTML:
+      if (d->fragment) {
+        sb_printf(b, "<article class=\"op-doc\" lang=\"%s\">\n<h2 class=\"op-doc-title\">", d->lang ? d->lang : "en");
+        html_text(b, title);
+        sb_puts(b, "</h2>\n<p class=\"sub\">");
+        html_text(b, subtitle);
+        sb_puts(b, "</p>\n");
+        break;
+      }
       sb_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
                 d->lang ? d->lang : "en");
@@ -112,9 +120,9 @@ void doc_heading(doc *d, const char *text) {
   strbuf *b = d->b;
   switch (d->fmt) {
     case OP_FORMAT_HTML:
-      sb_puts(b, "<h2>");
+      sb_puts(b, d->fragment ? "<h3>" : "<h2>");
       html_text(b, text);
-      sb_puts(b, "</h2>\n");
+      sb_puts(b, d->fragment ? "</h3>\n" : "</h2>\n");
       break;
     case OP_FORMAT_MARKDOWN:
       sb_puts(b, "## ");
@@ -201,7 +209,7 @@ void doc_end(doc *d, const char *footer) {
     case OP_FORMAT_HTML:
       sb_puts(b, "<footer>");
       html_text(b, footer);
-      sb_puts(b, "</footer>\n</body>\n</html>\n");
+      sb_puts(b, d->fragment ? "</footer>\n</article>\n" : "</footer>\n</body>\n</html>\n");
       break;
     case OP_FORMAT_MARKDOWN:
       sb_puts(b, "---\n\n");

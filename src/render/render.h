@@ -17,4 +17,8 @@ const char *render_json(arena *a, const op_plan *p, bool pretty, size_t *len);
 /* Clinician or patient document as text, Markdown or HTML. */
 const char *render_doc(arena *a, const op_plan *p, op_format fmt, bool patient, bool color, size_t *len);
 
+/* Every code's knowledge-base wording (clinician), the record's code lists
+** and the rendering headings, as one JSON object (GET /api/labels). */
+const char *render_labels(arena *a, const op_kb *kb, size_t *len);
+
 #endif

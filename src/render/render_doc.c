@@ -353,7 +353,9 @@ static void safety(ctx *c) {
 const char *render_doc(arena *a, const op_plan *p, op_format fmt_, bool patient, bool color, size_t *len) {
   strbuf b;
   sb_init(&b, a);
-  ctx c = {a, p, p->kb, {&b, fmt_, color && fmt_ == OP_FORMAT_TEXT, false, "en"}, patient};
+  bool fragment = fmt_ == OP_FORMAT_HTML_FRAGMENT;
+  if (fragment) fmt_ = OP_FORMAT_HTML;
+  ctx c = {a, p, p->kb, {&b, fmt_, color && fmt_ == OP_FORMAT_TEXT, false, fragment, "en"}, patient};
   const op_record *r = p->rec;
   const char *who = patient ? fmt(&c, "{other} {date}", (tmpl_var[]){{"other", ui(&c, OP_UI_PATIENT)},
                                                                      {"date", date_s(&c, p->as_of)}}, 2)

@@ -528,23 +528,62 @@ bool cds_service(const cds_ctx *c, arena *a, const char *id, const char *body, s
   return true;
 }
 
-void cds_api_assess(const cds_ctx *c, arena *a, const char *body, size_t len, cds_reply *r) {
+void cds_api_assess(const cds_ctx *c, arena *a, const char *body, size_t len, const char *format,
+                    const char *audience, cds_reply *r) {
+  static const struct {
+    const char *name, *type;
+    op_format fmt;
+  } formats[] = {
+      {"json", "application/json", OP_FORMAT_JSON},
+      {"text", "text/plain; charset=utf-8", OP_FORMAT_TEXT},
+      {"markdown", "text/markdown; charset=utf-8", OP_FORMAT_MARKDOWN},
+      {"html", "text/html; charset=utf-8", OP_FORMAT_HTML},
+      {"fragment", "text/html; charset=utf-8", OP_FORMAT_HTML_FRAGMENT},
+  };
+  int f = format ? -1 : 0;
+  for (int i = 0; format && i < (int)(sizeof formats / sizeof *formats); i++)
+    if (!strcmp(format, formats[i].name)) f = i;
+  if (f < 0) {
+    cds_error(a, 400, "format: expected json, text, markdown, html or fragment", r);
+    return;
+  }
+  bool patient = audience && !strcmp(audience, "patient");
+  if (audience && !patient && strcmp(audience, "clinician")) {
+    cds_error(a, 400, "audience: expected clinician or patient", r);
+    return;
+  }
   op_options o = {.as_of = c->as_of, .today = c->today};
   op_assessment *as;
   op_error err;
   op_status st = op_assess_json(c->kb, body, len, &o, &as, &err);
   if (st != OP_OK) {
-    cds_error(a, st == OP_ERR_INPUT ? 422 : 500, err.message, r);
+    if (st != OP_ERR_INPUT) {
+      cds_error(a, 500, err.message, r);
+      return;
+    }
+    /* the path apart too, so that a form can show the message beside its field */
+    strbuf b;
+    sb_init(&b, a);
+    jwriter w;
+    jw_init(&w, &b, false);
+    jw_obj(&w);
+    jw_key(&w, "error");
+    jw_str(&w, err.message);
+    jw_key(&w, "path");
+    jw_str(&w, err.path);
+    jw_end_obj(&w);
+    reply(&b, 422, r);
     return;
   }
   size_t n;
-  const char *plan = op_render(as, OP_FORMAT_JSON, OP_AUDIENCE_CLINICIAN, false, &n);
+  const char *plan = op_render(as, formats[f].fmt, patient ? OP_AUDIENCE_PATIENT : OP_AUDIENCE_CLINICIAN, false, &n);
   if (!plan) {
     cds_error(a, 500, "out of memory", r);
   } else {
     r->status = 200;
     r->body = arena_strndup(a, plan, n);
     r->len = n;
+    r->type = formats[f].type;
   }
   op_assessment_free(as);
 }

@@ -16,8 +16,9 @@
 
 typedef struct {
   int status;       /* HTTP status */
-  const char *body; /* JSON, in the request's arena */
+  const char *body; /* in the request's arena */
   size_t len;
+  const char *type; /* Content-Type; NULL: application/json */
 } cds_reply;
 
 /* Fetches base + "/" + query with the bearer token (NULL: none). Returns the
@@ -37,8 +38,11 @@ typedef struct {
 void cds_discovery(const cds_ctx *c, arena *a, cds_reply *r);
 /* POST /cds-services/{id}; false when id is not a service (404). */
 bool cds_service(const cds_ctx *c, arena *a, const char *id, const char *body, size_t len, cds_reply *r);
-/* POST /api/assess: record in, plan out (422 with the reader's message). */
-void cds_api_assess(const cds_ctx *c, arena *a, const char *body, size_t len, cds_reply *r);
+/* POST /api/assess?format=json|text|markdown|html|fragment&audience=clinician|patient:
+** record in, plan out (JSON, clinician, when both are NULL). A record the
+** reader refuses gets 422 {"error": message, "path": the field's JSON path}. */
+void cds_api_assess(const cds_ctx *c, arena *a, const char *body, size_t len, const char *format,
+                    const char *audience, cds_reply *r);
 /* A JSON error body {"error": msg} with status. */
 void cds_error(arena *a, int status, const char *msg, cds_reply *r);
 

@@ -23,7 +23,9 @@
 #include <unistd.h>
 
 #include "osteoplan.h"
+#include "render/render.h"
 #include "server/cds.h"
+#include "server/web_assets.h"
 #include "util/arena.h"
 
 #define FETCH_MAX_BYTES (16u << 20)
@@ -33,6 +35,8 @@ typedef struct {
   const server_config *cfg;
   const op_kb *kb;
   jwt_checker *jwt;
+  const char *labels; /* GET /api/labels: fixed for the server's life */
+  size_t labels_len;
 } server;
 
 typedef struct {
@@ -129,14 +133,39 @@ static const char *curl_fetch(void *ctx, arena *a, const char *base, const char 
 
 /* ---- answering ---------------------------------------------------------- */
 
-static enum MHD_Result send_reply(struct MHD_Connection *conn, request *q, int status, const char *body, size_t len) {
+static enum MHD_Result send_typed(struct MHD_Connection *conn, request *q, int status, const char *type,
+                                  const char *body, size_t len) {
   struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
   if (!r) return MHD_NO;
-  MHD_add_response_header(r, "Content-Type", "application/json");
+  MHD_add_response_header(r, "Content-Type", type ? type : "application/json");
   MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
   MHD_add_response_header(r, "Cache-Control", "no-store");
+  MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
   q->status = status;
   enum MHD_Result ok = MHD_queue_response(conn, (unsigned)status, r);
+  MHD_destroy_response(r);
+  return ok;
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *conn, request *q, int status, const char *body, size_t len) {
+  return send_typed(conn, q, status, NULL, body, len);
+}
+
+/* The web page's files. They are embedded and never change while the server
+** runs; the policy lets the page load only its own script, style and API
+** (no inline script, no other origin, no framing). */
+static enum MHD_Result send_asset(struct MHD_Connection *conn, request *q, const web_file *f, const char *type) {
+  struct MHD_Response *r = MHD_create_response_from_buffer((size_t)f->len, (void *)f->text, MHD_RESPMEM_PERSISTENT);
+  if (!r) return MHD_NO;
+  MHD_add_response_header(r, "Content-Type", type);
+  MHD_add_response_header(r, "Cache-Control", "no-cache");
+  MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+  MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+  MHD_add_response_header(r, "Content-Security-Policy",
+                          "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                          "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
+  q->status = 200;
+  enum MHD_Result ok = MHD_queue_response(conn, 200, r);
   MHD_destroy_response(r);
   return ok;
 }
@@ -170,12 +199,16 @@ static enum MHD_Result route(server *s, struct MHD_Connection *conn, request *q)
     return ok;
   }
   bool is_get = !strcmp(m, "GET"), is_post = !strcmp(m, "POST");
+  const char *asset_type = NULL;
+  const web_file *asset = web_asset(p, &asset_type);
   bool cds = !strcmp(p, "/cds-services") || !strncmp(p, "/cds-services/", 14);
-  bool known = !strcmp(p, "/healthz") || !strcmp(p, "/api/assess") || cds;
+  bool known = !strcmp(p, "/healthz") || !strcmp(p, "/api/assess") || !strcmp(p, "/api/labels") || cds || asset;
   if (!known) return send_error(conn, q, 404, "no such resource");
-  bool want_get = !strcmp(p, "/healthz") || !strcmp(p, "/cds-services");
+  bool want_get = !strcmp(p, "/healthz") || !strcmp(p, "/cds-services") || !strcmp(p, "/api/labels") || asset;
   if ((want_get && !is_get) || (!want_get && !is_post)) return send_error(conn, q, 405, "method not allowed here");
   if (!strcmp(p, "/healthz")) return send_reply(conn, q, 200, "{\"status\":\"ok\"}", 15);
+  if (asset) return send_asset(conn, q, asset, asset_type);
+  if (!strcmp(p, "/api/labels")) return send_reply(conn, q, 200, s->labels, s->labels_len);
   if (cds && s->cfg->jwt_required) {
     char aud[512], msg[256];
     snprintf(aud, sizeof aud, "%s%s", s->cfg->public_url, p);
@@ -197,11 +230,14 @@ static enum MHD_Result route(server *s, struct MHD_Connection *conn, request *q)
   if (!strcmp(p, "/cds-services")) {
     cds_discovery(&c, a, &r);
   } else if (!strcmp(p, "/api/assess")) {
-    cds_api_assess(&c, a, q->body ? q->body : "", q->len, &r);
+    cds_api_assess(&c, a, q->body ? q->body : "", q->len,
+                   MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format"),
+                   MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "audience"), &r);
   } else if (!cds_service(&c, a, p + 14, q->body ? q->body : "", q->len, &r)) {
     cds_error(a, 404, "unknown CDS service", &r);
   }
-  enum MHD_Result ok = r.body ? send_reply(conn, q, r.status, r.body, r.len) : send_error(conn, q, 500, "out of memory");
+  enum MHD_Result ok =
+      r.body ? send_typed(conn, q, r.status, r.type, r.body, r.len) : send_error(conn, q, 500, "out of memory");
   arena_destroy(a);
   return ok;
 }
@@ -263,8 +299,10 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
   vfprintf(stderr, fmt, ap);
 }
 
-int server_run(const server_config *cfg, const op_kb *kb) {
-  server s = {cfg, kb, NULL};
+static int serve(server *sp) {
+  server s = *sp;
+  const server_config *cfg = s.cfg;
+  const op_kb *kb = s.kb;
   if (cfg->jwt_required && !(s.jwt = jwt_checker_new(cfg->issuers, cfg->n_issuers, cfg->jwt_skew_s))) {
     fprintf(stderr, "osteoplan serve: out of memory\n");
     return 1;
@@ -323,4 +361,17 @@ int server_run(const server_config *cfg, const op_kb *kb) {
   jwt_checker_free(s.jwt);
   fprintf(stderr, "osteoplan serve: stopped\n");
   return 0;
+}
+
+int server_run(const server_config *cfg, const op_kb *kb) {
+  server s = {cfg, kb, NULL, NULL, 0};
+  arena *la = arena_create(64 * 1024);
+  if (!la || !(s.labels = render_labels(la, kb, &s.labels_len))) {
+    fprintf(stderr, "osteoplan serve: out of memory\n");
+    arena_destroy(la);
+    return 1;
+  }
+  int rc = serve(&s);
+  arena_destroy(la);
+  return rc;
 }

@@ -37,7 +37,7 @@ static const char *load_with(const char *file, const char *find, const char *rep
   static char err[1024];
   kb_file files[16];
   char *copy = NULL;
-  int n = op_kb_embedded_count;
+  int n = op_kb_embedded_files_count;
   *line = 0;
   for (int i = 0; i < n; i++) {
     files[i] = op_kb_embedded_files[i];
