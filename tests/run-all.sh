@@ -6,12 +6,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 
+# The browser test's one npm package (playwright-core; it drives Debian's
+# chromium and downloads no browser).
+if [ ! -f tests/web/node_modules/playwright-core/package.json ]; then
+  echo "== npm ci (tests/web) =="
+  (cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 echo "== release build =="
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOSTEOPLAN_BROWSER_TESTS=ON >/dev/null
 cmake --build build -j"$jobs"
 
 echo "== sanitizer build (ASan + UBSan) =="
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DOSTEOPLAN_SANITIZE=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DOSTEOPLAN_SANITIZE=ON -DOSTEOPLAN_BROWSER_TESTS=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
    OSTEOPLAN_CONSISTENCY_N=400 ctest --output-on-failure -j"$jobs")

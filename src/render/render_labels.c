@@ -5,6 +5,7 @@
 ** a client asks for this once and looks codes up in it.
 */
 #include "../json/json_write.h"
+#include "../kb/template.h"
 #include "render.h"
 
 static void kind(jwriter *w, const char *name, const kb_text *t, const char *const *codes, int n) {
@@ -73,7 +74,18 @@ const char *render_labels(arena *a, const op_kb *kb, size_t *len) {
   kind(&w, "reason", kb->reason, op_reason_str, OP_N_reason);
   kind(&w, "alert", kb->alert, op_alert_str, OP_N_alert);
   kind(&w, "monitor", kb->monitor, op_monitor_str, OP_N_monitor);
-  kind(&w, "lifestyle", kb->lifestyle, op_lifestyle_str, OP_N_lifestyle);
+  /* lifestyle words hold the knowledge base's own limit, filled as the documents fill it */
+  strbuf nb;
+  sb_init(&nb, a);
+  sb_printf(&nb, "%g", KB_TH(kb, ALCOHOL_UNITS_MAX));
+  tmpl_var lv[] = {{"level", sb_str(&nb)}};
+  jw_key(&w, "lifestyle");
+  jw_obj(&w);
+  for (int i = 0; i < OP_N_lifestyle; i++) {
+    jw_key(&w, op_lifestyle_str[i]);
+    jw_str(&w, tmpl_fill(a, kb->lifestyle[i].clinician, lv, 1));
+  }
+  jw_end_obj(&w);
   kind(&w, "site", kb->site, op_site_str, OP_N_site);
   kind(&w, "fracture_site", kb->fx_site, op_fx_site_str, OP_N_fx_site);
   kind(&w, "severity", kb->severity, op_severity_str, OP_N_severity);
