@@ -280,6 +280,71 @@ def main():
         check(st == 422 and body["error"] in cli.stderr and "therapies[0].end" in body["error"],
               "/api/assess bad record: 422 with the CLI's message")
 
+        check(st == 422 and body.get("path") == "therapies[0].end", "422 names the path apart: %s" % body)
+        st, body = call(port, "POST", "/api/assess", {"sex": "female", "age": 70, "bmd": [{"site": "total_hip"}]})
+        check(st == 422 and body.get("path") == "bmd[0]" and "t_score" in body["error"], "422 for a missing member")
+
+        # --- /api/assess in the other renderings (the web page's patient view)
+        for fmt, ctype, start_ in (("fragment", "text/html", "<article"), ("html", "text/html", "<!DOCTYPE html>"),
+                                   ("markdown", "text/markdown", "# "), ("text", "text/plain", "")):
+            for aud in ("clinician", "patient"):
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+                c.request("POST", "/api/assess?format=%s&audience=%s" % (fmt, aud), body=json.dumps(rec),
+                          headers={"Content-Type": "application/json"})
+                r = c.getresponse()
+                text = r.read().decode()
+                c.close()
+                cli = subprocess.run([BIN, "assess", "--format", "html" if fmt == "fragment" else fmt,
+                                      "--audience", aud, "--no-color", "-"], input=json.dumps(rec),
+                                     capture_output=True, text=True).stdout
+                check(r.status == 200 and r.getheader("Content-Type", "").startswith(ctype) and text.startswith(start_),
+                      "/api/assess format=%s audience=%s: %s %s" % (fmt, aud, r.status, r.getheader("Content-Type")))
+                if fmt == "fragment":
+                    check("<html" not in text and "<style" not in text and "<script" not in text
+                          and text.rstrip().endswith("</article>"), "fragment is one article, no head/style/script")
+                    body_of = cli[cli.index("<h2>"):cli.index("</footer>")].replace("h2>", "h3>")
+                    check(body_of in text, "fragment holds the same content as --format html (%s)" % aud)
+                else:
+                    check(text == cli, "/api/assess format=%s audience=%s equals the CLI" % (fmt, aud))
+        for q in ("format=pdf", "audience=nurse"):
+            st, body = call(port, "POST", "/api/assess?" + q, rec)
+            check(st == 400 and "error" in body, "/api/assess?%s: 400" % q)
+
+        # --- the web page: embedded assets, strict content policy, labels
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        for path, ctype in (("/", "text/html"), ("/app.js", "text/javascript"), ("/app.css", "text/css"),
+                            ("/example.json", "application/json")):
+            c.request("GET", path)
+            r = c.getresponse()
+            text = r.read()
+            check(r.status == 200 and r.getheader("Content-Type", "").startswith(ctype) and len(text) > 100,
+                  "GET %s: %s %s" % (path, r.status, r.getheader("Content-Type")))
+            csp = r.getheader("Content-Security-Policy", "")
+            check("script-src 'self'" in csp and "default-src 'none'" in csp and "frame-ancestors 'none'" in csp,
+                  "GET %s: strict Content-Security-Policy" % path)
+            check(r.getheader("X-Content-Type-Options") == "nosniff", "GET %s: nosniff" % path)
+            if path == "/":
+                page = text.decode()
+                check("http://" not in page and "https://" not in page, "the page loads nothing from elsewhere")
+                check("<script>" not in page and " on" + "click=" not in page, "no inline script in the page")
+            if path == "/example.json":
+                check(json.loads(text) == json.load(open(os.path.join(HERE, "..", "..", "examples", "patient.json"))),
+                      "the example is examples/patient.json")
+        c.close()
+        st, body = call(port, "POST", "/", {})
+        check(st == 405, "POST /: 405")
+        st, lab = call(port, "GET", "/api/labels")
+        check(st == 200 and lab["knowledge_base"]["version"], "GET /api/labels")
+        for kind in ("agent", "condition", "site", "fracture_site"):
+            codes = lab["record_codes"][kind if kind != "condition" else "condition"]
+            check(all(lab["labels"][kind].get(c) for c in codes), "labels for every %s code" % kind)
+        for kind in ("action", "risk", "diagnosis", "criterion", "finding", "reason", "monitor", "lifestyle",
+                     "severity", "intent", "status"):
+            check(lab["labels"][kind] and all(v and "{" not in v for v in lab["labels"][kind].values()),
+                  "labels.%s filled, no placeholders" % kind)
+        check(lab["labels"]["action"]["start"] and lab["labels"]["agent"]["zoledronic_acid"] != "zoledronic_acid",
+              "labels are the knowledge base's words")
+
         # --- malformed requests: the right 4xx with a JSON error, server stays up
         good = hook_request("patient-view", pid, res)
         bad_cases = [
