@@ -49,7 +49,8 @@ static const char *prefetch_query(const cds_ctx *c, arena *a, int k, const char 
   return sb_str(&b);
 }
 
-void cds_error(arena *a, int status, const char *msg, cds_reply *r) {
+/* {"error": msg} and, when a record's field is at fault, its "path" */
+static void error_at(arena *a, int status, const char *msg, const char *path, cds_reply *r) {
   strbuf b;
   sb_init(&b, a);
   jwriter w;
@@ -57,11 +58,17 @@ void cds_error(arena *a, int status, const char *msg, cds_reply *r) {
   jw_obj(&w);
   jw_key(&w, "error");
   jw_str(&w, msg);
+  if (path) {
+    jw_key(&w, "path");
+    jw_str(&w, path);
+  }
   jw_end_obj(&w);
   r->status = status;
   r->len = b.len;
   r->body = sb_str(&b);
 }
+
+void cds_error(arena *a, int status, const char *msg, cds_reply *r) { error_at(a, status, msg, NULL, r); }
 
 static void reply(strbuf *b, int status, cds_reply *r) {
   r->status = status;
@@ -557,22 +564,8 @@ void cds_api_assess(const cds_ctx *c, arena *a, const char *body, size_t len, co
   op_error err;
   op_status st = op_assess_json(c->kb, body, len, &o, &as, &err);
   if (st != OP_OK) {
-    if (st != OP_ERR_INPUT) {
-      cds_error(a, 500, err.message, r);
-      return;
-    }
     /* the path apart too, so that a form can show the message beside its field */
-    strbuf b;
-    sb_init(&b, a);
-    jwriter w;
-    jw_init(&w, &b, false);
-    jw_obj(&w);
-    jw_key(&w, "error");
-    jw_str(&w, err.message);
-    jw_key(&w, "path");
-    jw_str(&w, err.path);
-    jw_end_obj(&w);
-    reply(&b, 422, r);
+    error_at(a, st == OP_ERR_INPUT ? 422 : 500, err.message, st == OP_ERR_INPUT ? err.path : NULL, r);
     return;
   }
   size_t n;

@@ -262,15 +262,17 @@ async function main() {
     await page.emulateMedia({ media: "print" });
     const formShown = await page.evaluate(() => getComputedStyle(document.querySelector(".entry")).display !== "none");
     check(!formShown, "print hides the form");
-    const pdf = await page.pdf({ format: "A4", printBackground: true });
-    const pages = (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) || []).length;
+    const pdfPages = async () => {
+      const pdf = await page.pdf({ format: "A4", printBackground: true });
+      return [pdf, (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) || []).length];
+    };
+    const [pdf, pages] = await pdfPages();
     check(pages >= 1 && pages <= 2, `printed clinician plan is one or two pages (${pages})`);
     writeFileSync(join(shotDir, "handout-clinician.pdf"), pdf);
     await page.emulateMedia({ media: "screen" });
     await page.click("#view-patient");
     await page.emulateMedia({ media: "print" });
-    const ppdf = await page.pdf({ format: "A4", printBackground: true });
-    const ppages = (ppdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) || []).length;
+    const [ppdf, ppages] = await pdfPages();
     check(ppages >= 1 && ppages <= 2, `printed patient handout is one or two pages (${ppages})`);
     writeFileSync(join(shotDir, "handout-patient.pdf"), ppdf);
     await page.emulateMedia({ media: "screen" });
