@@ -53,6 +53,7 @@ typedef struct {
   int line;
   const char *name;
   bool used;
+  int first, n; /* its entries: a section appears once, so they are contiguous */
 } section;
 
 typedef struct {
@@ -61,6 +62,8 @@ typedef struct {
   int ne, cap;
   section *s;
   int ns, scap;
+  int *index; /* open-addressing hash of section names -> s[], size icap (a power of 2) */
+  int icap;
   char *err;
   size_t errsz;
   bool failed;
@@ -87,10 +90,38 @@ static char *trim(char *s) {
   return s;
 }
 
+/* Lookups by name happen thousands of times per load (every key of every
+** section): a hash keeps loading linear, which matters for --kb DIR, the
+** tests that load edited copies, and fuzzing the loader. */
+static unsigned name_hash(const char *s) {
+  unsigned h = 2166136261u;
+  while (*s) h = (h ^ (unsigned char)*s++) * 16777619u;
+  return h;
+}
+
 static section *find_section(loader *L, const char *name) {
-  for (int i = 0; i < L->ns; i++)
+  if (!L->icap) return NULL;
+  for (unsigned h = name_hash(name) & (unsigned)(L->icap - 1);; h = (h + 1) & (unsigned)(L->icap - 1)) {
+    int i = L->index[h];
+    if (i < 0) return NULL;
     if (!strcmp(L->s[i].name, name)) return &L->s[i];
-  return NULL;
+  }
+}
+
+static bool index_section(loader *L, int i) {
+  if (2 * (L->ns + 1) > L->icap) { /* keep the table at most half full */
+    int nc = L->icap ? L->icap * 2 : 256;
+    int *ni = arena_array(L->a, (size_t)nc, sizeof *ni);
+    if (!ni) return false;
+    for (int k = 0; k < nc; k++) ni[k] = -1;
+    L->index = ni;
+    L->icap = nc;
+    for (int k = 0; k < i; k++) index_section(L, k);
+  }
+  unsigned h = name_hash(L->s[i].name) & (unsigned)(L->icap - 1);
+  while (L->index[h] >= 0) h = (h + 1) & (unsigned)(L->icap - 1);
+  L->index[h] = i;
+  return true;
 }
 
 static bool parse_file(loader *L, const char *file, const char *text) {
@@ -146,7 +177,9 @@ static bool parse_file(loader *L, const char *file, const char *text) {
         if (!L->s) return false;
         L->scap = nc;
       }
-      L->s[L->ns++] = (section){file, line, arena_strdup(L->a, name), false};
+      L->s[L->ns] = (section){file, line, arena_strdup(L->a, name), false, L->ne, 0};
+      if (!L->s[L->ns].name || !index_section(L, L->ns)) return false;
+      L->ns++;
       cur = L->s[L->ns - 1].name;
       last = NULL;
       continue;
@@ -166,8 +199,9 @@ static bool parse_file(loader *L, const char *file, const char *text) {
       lerr(L, file, line, "empty key");
       return false;
     }
-    for (int i = 0; i < L->ne; i++)
-      if (L->e[i].section == cur && !strcmp(L->e[i].key, key)) {
+    const section *cs = &L->s[L->ns - 1]; /* cur */
+    for (int i = cs->first; i < cs->first + cs->n; i++)
+      if (!strcmp(L->e[i].key, key)) {
         lerr(L, file, line, "[%s] %s is given twice (first at line %d)", cur, key, L->e[i].line);
         return false;
       }
@@ -178,6 +212,7 @@ static bool parse_file(loader *L, const char *file, const char *text) {
       L->cap = nc;
     }
     L->e[L->ne++] = (entry){file, line, cur, arena_strdup(L->a, key), arena_strdup(L->a, val), false};
+    L->s[L->ns - 1].n++;
     last = &L->e[L->ne - 1];
   }
   return true;
@@ -189,8 +224,8 @@ static entry *get(loader *L, const char *sec, const char *key) {
   section *s = find_section(L, sec);
   if (!s) return NULL;
   s->used = true;
-  for (int i = 0; i < L->ne; i++)
-    if (!strcmp(L->e[i].section, sec) && !strcmp(L->e[i].key, key)) {
+  for (int i = s->first; i < s->first + s->n; i++)
+    if (!strcmp(L->e[i].key, key)) {
       L->e[i].used = true;
       return &L->e[i];
     }
