@@ -32,6 +32,7 @@
 
 #include "../util/arena.h"
 #include "../util/readall.h"
+#include "../util/strbuf.h"
 
 #define OP_STR_ITEM(id, str) str,
 #define OP_LEN_ITEM(id, str) sizeof(str) - 1,
@@ -83,12 +84,6 @@ static void lerr(loader *L, const char *file, int line, const char *fmt, ...) {
   va_end(ap);
 }
 
-static char *trim(char *s) {
-  while (*s == ' ' || *s == '\t') s++;
-  size_t n = strlen(s);
-  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) s[--n] = 0;
-  return s;
-}
 
 /* Lookups by name happen thousands of times per load (every key of every
 ** section): a hash keeps loading linear, which matters for --kb DIR, the
@@ -142,7 +137,7 @@ static bool parse_file(loader *L, const char *file, const char *text) {
       return false;
     }
     bool indented = raw[0] == ' ' || raw[0] == '\t';
-    char *s = trim(raw);
+    char *s = str_trim(raw);
     if (!*s) {
       last = NULL; /* a blank line ends a multi-line value */
       continue;
@@ -165,7 +160,7 @@ static bool parse_file(loader *L, const char *file, const char *text) {
         return false;
       }
       s[n - 1] = 0;
-      char *name = trim(s + 1);
+      char *name = str_trim(s + 1);
       if (find_section(L, name)) {
         section *o = find_section(L, name);
         lerr(L, file, line, "section [%s] appears twice (first at %s:%d)", name, o->file, o->line);
@@ -194,7 +189,7 @@ static bool parse_file(loader *L, const char *file, const char *text) {
       return false;
     }
     *eq = 0;
-    char *key = trim(s), *val = trim(eq + 1);
+    char *key = str_trim(s), *val = str_trim(eq + 1);
     if (!*key) {
       lerr(L, file, line, "empty key");
       return false;
@@ -295,7 +290,7 @@ static int split_list(loader *L, const char *v, char **items, int max) {
   char *save = NULL;
   for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
     if (n == max) return -1;
-    items[n++] = trim(t);
+    items[n++] = str_trim(t);
   }
   return n;
 }

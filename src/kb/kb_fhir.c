@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "codes.h"
+#include "../util/strbuf.h"
 
 typedef struct {
   int quantity;
@@ -71,12 +72,6 @@ static void ferr(ctx *c, const kb_fhir_entry *e, const char *fmt, ...) {
   va_end(ap);
 }
 
-static char *trim(char *s) {
-  while (*s == ' ' || *s == '\t') s++;
-  size_t n = strlen(s);
-  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) s[--n] = 0;
-  return s;
-}
 
 /* Splits value on sep into at most max trimmed fields; returns the count. */
 static int split(char *v, char sep, char **out, int max) {
@@ -85,7 +80,7 @@ static int split(char *v, char sep, char **out, int max) {
     char *p = strchr(v, sep);
     if (p) *p = 0;
     if (n == max) return -1;
-    out[n++] = trim(v);
+    out[n++] = str_trim(v);
     if (!p) return n;
     v = p + 1;
   }
@@ -303,7 +298,7 @@ kb_fhir *kb_fhir_compile(arena *a, const kb_fhir_entry *e, int n, char *err, siz
         ferr(&c, x, "more than 64 units");
         break;
       }
-      const char *u = trim(sp + 1);
+      const char *u = str_trim(sp + 1);
       c.f->units[c.f->n_units++] = (unit_row){q, strcmp(u, "-") ? u : "", f};
     } else if (!strcmp(x->section, "fhir.prednisone_equivalent")) {
       double f;

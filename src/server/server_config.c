@@ -27,13 +27,8 @@
 
 #include "server/server.h"
 #include "util/readall.h"
+#include "util/strbuf.h"
 
-static char *trim(char *s) {
-  while (*s == ' ' || *s == '\t') s++;
-  size_t n = strlen(s);
-  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) s[--n] = 0;
-  return s;
-}
 
 bool server_config_listen(server_config *c, const char *v) {
   const char *colon = strrchr(v, ':');
@@ -98,10 +93,10 @@ bool server_config_load(server_config *c, const char *path, char *err, size_t er
     nl = strchr(p, '\n');
     if (nl) *nl = 0;
     line++;
-    char *s = trim(p);
+    char *s = str_trim(p);
     if (!*s || *s == '#' || *s == ';') continue;
     char *hash = strstr(s, " #");
-    if (hash) *hash = 0, s = trim(s);
+    if (hash) *hash = 0, s = str_trim(s);
     if (*s == '[') {
       size_t n = strlen(s);
       if (s[n - 1] != ']' || n - 2 >= sizeof section) {
@@ -132,7 +127,7 @@ bool server_config_load(server_config *c, const char *path, char *err, size_t er
       break;
     }
     *eq = 0;
-    char *k = trim(s), *v = trim(eq + 1);
+    char *k = str_trim(s), *v = str_trim(eq + 1);
     unsigned long u;
     bool good = true;
     if (!strcmp(section, "server")) {

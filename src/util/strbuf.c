@@ -73,3 +73,10 @@ const char *sb_str(strbuf *b) {
   if (!b->p) return "";
   return b->p;
 }
+
+char *str_trim(char *s) {
+  while (*s == ' ' || *s == '\t') s++;
+  size_t n = strlen(s);
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) s[--n] = 0;
+  return s;
+}

@@ -27,4 +27,7 @@ void sb_vprintf(strbuf *b, const char *fmt, va_list ap);
 /* A NUL-terminated view of the contents (valid until the next append). */
 const char *sb_str(strbuf *b);
 
+/* Trims spaces, tabs and a CR (files from Windows) from both ends, in place. */
+char *str_trim(char *s);
+
 #endif

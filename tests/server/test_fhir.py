@@ -14,6 +14,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fhir_fixtures  # noqa: E402
+from checks import check, failures  # noqa: E402
 
 BIN = sys.argv[1]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -21,13 +22,6 @@ ROOT = os.path.join(HERE, "..", "..")
 SYNTHEA = os.path.join(ROOT, "tests", "data", "fhir", "synthea-bulk-10")
 VIGNETTES = os.path.join(ROOT, "tests", "vignettes")
 AS_OF = "2026-11-01"
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
 
 
 def run(args, data=None):

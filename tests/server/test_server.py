@@ -23,6 +23,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fhir_fixtures  # noqa: E402
+from checks import check, failures  # noqa: E402
 
 BIN, SIGN = sys.argv[1], sys.argv[2]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -30,13 +31,6 @@ KEYS = os.path.join(HERE, "keys")
 VIGNETTES = os.path.join(HERE, "..", "vignettes")
 AS_OF = "2026-11-01"
 ISS = "https://ehr.test"
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
 
 
 def free_port():
