@@ -2,6 +2,7 @@
 # Builds the libFuzzer harnesses with ASan and UBSan and runs each of them.
 #
 #   fuzz/run.sh [SECONDS] [HARNESS...]      (default: 60 s each, all four)
+#   RUNS=10000000 fuzz/run.sh 0 record      (a number of executions instead)
 #
 # Harnesses: record (record reader + engine + renderings), fhir (FHIR R4
 # mapper), kb (knowledge-base loader), cds (CDS Hooks handler: Authorization
@@ -118,8 +119,9 @@ for h in "${harnesses[@]}"; do
     *) echo "unknown harness: $h" >&2; exit 2 ;;
   esac
   seed "$h"
-  echo "== fuzz_$h: $secs s =="
-  "$out/fuzz_$h" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  if [ -n "${RUNS:-}" ]; then limit=(-runs="$RUNS"); echo "== fuzz_$h: $RUNS executions =="
+  else limit=(-max_total_time="$secs"); echo "== fuzz_$h: $secs s =="; fi
+  "$out/fuzz_$h" "${limit[@]}" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$out/$h-" "$out/corpus-$h" 2>"$out/$h.log" || status=1
   grep -E "stat::number_of_executed_units|stat::peak_rss_mb|ERROR|SUMMARY" "$out/$h.log" || true
 done

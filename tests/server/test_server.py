@@ -14,16 +14,16 @@ import http.server
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fhir_fixtures  # noqa: E402
 from checks import check, failures  # noqa: E402
+import serving  # noqa: E402
+from serving import call, free_port  # noqa: E402
 
 BIN, SIGN = sys.argv[1], sys.argv[2]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -33,45 +33,8 @@ AS_OF = "2026-11-01"
 ISS = "https://ehr.test"
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
 def start(config_text, extra=()):
-    port = free_port()
-    tmp = tempfile.mkdtemp()
-    cfg = os.path.join(tmp, "serve.ini")
-    with open(cfg, "w") as f:
-        f.write(config_text.replace("@KEYS@", KEYS))
-    log = open(os.path.join(tmp, "log"), "w+")
-    p = subprocess.Popen([BIN, "serve", "--listen", "127.0.0.1:%d" % port, "--threads", "2", "--as-of", AS_OF,
-                          "--config", cfg, *extra], stderr=log)
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    return p, port, log
-
-
-def call(port, method, path, body=None, headers=None, raw=None):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-    h = {"Content-Type": "application/json"}
-    h.update(headers or {})
-    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    c.request(method, path, body=data, headers=h)
-    r = c.getresponse()
-    text = r.read()
-    c.close()
-    try:
-        return r.status, json.loads(text)
-    except ValueError:
-        return r.status, text
+    return serving.start(BIN, AS_OF, config_text.replace("@KEYS@", KEYS), extra)
 
 
 def token(port, path, key="ehr-es384.key", alg="ES384", kid="ehr-1", **claims):

@@ -1,0 +1,54 @@
+"""Starting `osteoplan serve` on a free loopback port for the end-to-end
+scripts, and one HTTP call to it."""
+import http.client
+import json
+import os
+import socket
+import subprocess
+import tempfile
+import time
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def start(binary, as_of, config_text=None, extra=(), threads=2):
+    """Returns (process, port, log file); the server is accepting when it returns."""
+    port = free_port()
+    tmp = tempfile.mkdtemp()
+    args = [binary, "serve", "--listen", "127.0.0.1:%d" % port, "--threads", str(threads), "--as-of", as_of]
+    if config_text is not None:
+        cfg = os.path.join(tmp, "serve.ini")
+        with open(cfg, "w") as f:
+            f.write(config_text)
+        args += ["--config", cfg]
+    log = open(os.path.join(tmp, "log"), "w+")
+    p = subprocess.Popen(args + list(extra), stderr=log)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return p, port, log
+
+
+def call(port, method, path, body=None, headers=None, raw=None, timeout=20):
+    """(status, parsed JSON or the raw bytes)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    h = {"Content-Type": "application/json"}
+    h.update(headers or {})
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    c.request(method, path, body=data, headers=h)
+    r = c.getresponse()
+    text = r.read()
+    c.close()
+    try:
+        return r.status, json.loads(text)
+    except ValueError:
+        return r.status, text
