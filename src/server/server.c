@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -255,7 +256,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     snprintf(q->path, sizeof q->path, "%s", url);
     *con_cls = q;
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-    if (cl && strtoull(cl, NULL, 10) > s->cfg->body_limit) q->too_big = true;
+    if (cl && strtoull(cl, NULL, 10) > s->cfg->body_limit) {
+      /* answer now (413, or 404/405/401 first): waiting for a body that
+      ** will not be read would hold the connection until the timeout */
+      q->too_big = true;
+      return route(s, conn, q);
+    }
     return MHD_YES;
   }
   if (*upload_size) {
@@ -299,6 +305,20 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
   vfprintf(stderr, fmt, ap);
 }
 
+/* Each connection is a descriptor: the soft limit (often 1024) would make
+** the server refuse clients long before max_connections, so it is raised
+** towards the hard limit; a message says when even that is too low. */
+static void raise_fd_limit(unsigned max_connections) {
+  struct rlimit rl;
+  rlim_t want = (rlim_t)max_connections + 64; /* the listening socket, logs, libcurl, the KB */
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want) return;
+  rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &rl);
+  if (rl.rlim_cur < want)
+    fprintf(stderr, "osteoplan serve: only %llu file descriptors allowed; fewer than max_connections (%u) can be open\n",
+            (unsigned long long)rl.rlim_cur, max_connections);
+}
+
 static int serve(server *sp) {
   server s = *sp;
   const server_config *cfg = s.cfg;
@@ -328,6 +348,7 @@ static int serve(server *sp) {
   sigaddset(&sigs, SIGINT);
   pthread_sigmask(SIG_BLOCK, &sigs, NULL);
   signal(SIGPIPE, SIG_IGN);
+  raise_fd_limit(cfg->max_connections);
   struct MHD_Daemon *d = MHD_start_daemon(
       MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, (uint16_t)cfg->port, NULL,
       NULL, on_request, &s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, so every message goes to it */

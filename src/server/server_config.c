@@ -6,7 +6,7 @@
 **   threads = 2
 **   body_limit_bytes = 1048576
 **   connection_timeout_s = 10
-**   max_connections = 1024
+**   max_connections = 10000                      # idle ones end at the timeout
 **   public_url = https://cds.example.org       # the aud the EHR signs for
 **   log_patient_data = false
 **
@@ -65,7 +65,7 @@ bool server_config_load(server_config *c, const char *path, char *err, size_t er
   c->threads = cores > 0 ? (int)cores : 1;
   c->body_limit = 1u << 20;
   c->timeout_s = 10;
-  c->max_connections = 1024;
+  c->max_connections = 10000;
   c->jwt_skew_s = 60;
   if (!path) return true;
   FILE *f = fopen(path, "rb");

@@ -17,7 +17,7 @@ def free_port():
     return p
 
 
-def start(binary, as_of, config_text=None, extra=(), threads=2):
+def start(binary, as_of, config_text=None, extra=(), threads=2, preexec_fn=None):
     """Returns (process, port, log file); the server is accepting when it returns."""
     port = free_port()
     tmp = tempfile.mkdtemp()
@@ -28,7 +28,7 @@ def start(binary, as_of, config_text=None, extra=(), threads=2):
             f.write(config_text)
         args += ["--config", cfg]
     log = open(os.path.join(tmp, "log"), "w+")
-    p = subprocess.Popen(args + list(extra), stderr=log)
+    p = subprocess.Popen(args + list(extra), stderr=log, preexec_fn=preexec_fn)
     for _ in range(200):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -44,7 +44,10 @@ def call(port, method, path, body=None, headers=None, raw=None, timeout=20):
     h = {"Content-Type": "application/json"}
     h.update(headers or {})
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    c.request(method, path, body=data, headers=h)
+    try:
+        c.request(method, path, body=data, headers=h)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # answered before the whole body was sent (413): read the answer
     r = c.getresponse()
     text = r.read()
     c.close()
