@@ -17,6 +17,9 @@ echo "== release build =="
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOSTEOPLAN_BROWSER_TESTS=ON >/dev/null
 cmake --build build -j"$jobs"
 
+echo "== static analysis (cppcheck, clang-tidy) =="
+tools/lint.sh build
+
 echo "== sanitizer build (ASan + UBSan) =="
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DOSTEOPLAN_SANITIZE=ON -DOSTEOPLAN_BROWSER_TESTS=ON >/dev/null
 cmake --build build-asan -j"$jobs"
@@ -30,3 +33,12 @@ fi
 
 echo "== release suite =="
 (cd build && ctest --output-on-failure -j"$jobs")
+
+# Each libFuzzer harness for a short bounded time (the long runs are
+# `RUNS=10000000 fuzz/run.sh`); a crash here fails the suite.
+if command -v "${CC_FUZZ:-clang}" >/dev/null 2>&1; then
+  echo "== fuzzing, ${FUZZ_SECONDS:-20} s per harness =="
+  fuzz/run.sh "${FUZZ_SECONDS:-20}"
+else
+  echo "== fuzzing skipped: no clang (apt-get install clang libclang-rt-14-dev) =="
+fi

@@ -16,6 +16,7 @@ const char *eng_fill(eng *e, const char *tmpl, const tmpl_var *vars, int n) {
 const char *eng_num(eng *e, double v) {
   if (!e->texts) return "";
   char buf[64];
+  // cppcheck-suppress duplicateConditionalAssign ; -0 == 0 holds, and the assignment makes it +0
   if (v == 0) v = 0; /* no "-0" */
   snprintf(buf, sizeof buf, "%.10g", round(v * 100) / 100);
   return arena_strdup(e->a, buf);
@@ -24,6 +25,7 @@ const char *eng_num(eng *e, double v) {
 const char *eng_t(eng *e, double v) {
   if (!e->texts) return "";
   char buf[32];
+  // cppcheck-suppress duplicateConditionalAssign ; -0 becomes +0
   if (v == 0) v = 0;
   snprintf(buf, sizeof buf, "%.1f", v);
   return arena_strdup(e->a, buf);

@@ -129,8 +129,6 @@ static void monitoring(eng *e) {
                                  (tmpl_var[]){{"window", eng_num(e, bm)}, {"fall", eng_num(e, TH(P1NP_FALL_PCT))}},
                                  2));
     }
-  }
-  if (treat) {
     p->has_goal = true;
     p->goal_review_by = date_add_months(f->as_of, (int)TH(GOAL_REVIEW_MONTHS));
   }

@@ -14,6 +14,8 @@ static void diagnose(eng *e) {
   op_plan *p = e->p;
   double t = f->lowest_t;
   bool low_or_absent = !f->has_lowest || t < TH(T_LOW_BONE_MASS);
+  /* one branch per way to the diagnosis, each its own reason in the spec */
+  // NOLINTNEXTLINE(bugprone-branch-clone)
   if (f->has_lowest && t <= TH(T_OSTEOPOROSIS)) p->diagnosis = OP_DX_OSTEOPOROSIS;
   else if (f->hip_spine_fx >= 0) p->diagnosis = OP_DX_OSTEOPOROSIS;
   else if (f->has_condition[OP_COND_OSTEOPOROSIS] && low_or_absent) p->diagnosis = OP_DX_OSTEOPOROSIS;
@@ -116,5 +118,6 @@ void risk_assess(eng *e) {
     tmpl_var v[] = {{"age", eng_num(e, e->f.age)}, {"threshold", eng_num(e, TH(AGE_VERY_HIGH))}, {"value", tv}};
     add(e, OP_CR_AGE_75_WITH_OSTEOPOROSIS, v, 3);
   }
+  // cppcheck-suppress knownConditionTrueFalse ; add() appends to p->criteria through e->p
   p->risk = p->n_criteria > n_high ? OP_RISK_VERY_HIGH : OP_RISK_HIGH;
 }

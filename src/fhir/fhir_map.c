@@ -170,7 +170,6 @@ typedef struct {
 
 typedef struct {
   arena *a;
-  const op_kb *kb;
   const kb_fhir *f;
   op_date as_of;
   /* patient */
@@ -191,7 +190,7 @@ typedef struct {
   f_drug *drug;
   int n_drug, cap_drug;
   f_value frax[2], lab[3];
-  bool mechanism_note, name_match_note;
+  bool mechanism_note;
   const char *name_matched[MAX_EXAMPLES];
   int n_name_matched;
   int no_dose_gc;
@@ -500,7 +499,7 @@ static void read_condition(mapper *m, const json_doc *d, int r, tally *t) {
     skip(m, t, "no mapping for its code", unk);
     return;
   }
-  op_date date;
+  op_date date = 0;
   bool year_only = false;
   bool has_date = fj_date(d, fj_get(d, r, "onsetDateTime"), &date, &year_only) ||
                   fj_date(d, fj_get(d, r, "recordedDate"), &date, &year_only);
@@ -872,7 +871,7 @@ static prov *culprit(const char *path, slot *slots, int n) {
     if (strncmp(path, slots[i].path, l)) continue;
     if (slots[i].index < 0) {
       if (path[l] == 0 || path[l] == '.') return slots[i].p;
-    } else if (path[l] == '[' && atoi(path + l + 1) == slots[i].index) {
+    } else if (path[l] == '[' && strtol(path + l + 1, NULL, 10) == slots[i].index) {
       return slots[i].p;
     }
   }
@@ -900,7 +899,7 @@ static void tally_notes(mapper *m) {
 void fhir_map(arena *a, const op_kb *kb, const fhir_res *res, int n, const char *as_of, const char *today,
               fhir_result *out) {
   memset(out, 0, sizeof *out);
-  mapper m = {.a = a, .kb = kb, .f = kb->fhir, .sex = -1};
+  mapper m = {.a = a, .f = kb->fhir, .sex = -1};
   const char *when = as_of ? as_of : today;
   if (!when || !date_parse(when, strlen(when), &m.as_of)) {
     out->status = FM_ERROR;
@@ -1012,7 +1011,7 @@ void fhir_map(arena *a, const op_kb *kb, const fhir_res *res, int n, const char 
 }
 
 int fhir_agent_of(arena *a, const op_kb *kb, const json_doc *d, int r) {
-  mapper m = {.a = a, .kb = kb, .f = kb->fhir};
+  mapper m = {.a = a, .f = kb->fhir};
   int cc = fj_get(d, r, "medicationCodeableConcept");
   if (cc < 0) cc = fj_path(d, r, "medication", "concept");
   bool by_name;

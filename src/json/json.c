@@ -214,7 +214,7 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
     if (i >= len) break;
     char c = text[i];
     if (c == 0) return fail(text, i, msg, msgsz, "NUL byte in input");
-    if (state == ST_END) return fail(text, i, msg, msgsz, c ? "unexpected data after the JSON value" : "NUL byte in input");
+    if (state == ST_END) return fail(text, i, msg, msgsz, "unexpected data after the JSON value");
     if (n + 1 >= cap) {
       int ncap = cap * 2;
       json_tok *nt = arena_alloc_raw(a, (size_t)ncap * sizeof(json_tok));

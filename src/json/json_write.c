@@ -100,6 +100,7 @@ void jw_num(jwriter *w, double v) {
     sb_puts(w->b, "null");
     return;
   }
+  // cppcheck-suppress duplicateConditionalAssign ; -0 becomes +0
   if (v == 0) v = 0;
   sb_printf(w->b, "%.10g", v);
 }

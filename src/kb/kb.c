@@ -662,11 +662,12 @@ static void bind(loader *L) {
       }
       for (int j = 0; j < n; j++) {
         static const char *const kinds[] = {"action", "rule", "risk", "criterion", "finding", "alert"};
-        const char *const *tables[] = {op_action_str, op_rule_str, op_risk_str, op_criterion_str, op_finding_str, op_alert_str};
-        const int sizes[] = {OP_N_action, OP_N_rule, OP_N_risk, OP_N_criterion, OP_N_finding, OP_N_alert};
         char *colon = strchr(items[j], ':');
         int kind = -1, code = -1;
         if (colon) {
+          // cppcheck-suppress variableScope ; kept beside kinds[], which it parallels
+          const char *const *tables[] = {op_action_str, op_rule_str, op_risk_str, op_criterion_str, op_finding_str, op_alert_str};
+          const int sizes[] = {OP_N_action, OP_N_rule, OP_N_risk, OP_N_criterion, OP_N_finding, OP_N_alert};
           *colon = 0;
           for (int q = 0; q < 6; q++)
             if (!strcmp(items[j], kinds[q])) kind = q;

@@ -135,6 +135,7 @@ static bool rd_number(rd *r, int i, double lo, double hi, double *out) {
     describe(r, i, got, sizeof got);
     return fail(r, "expected a number from %g to %g, got %s", lo, hi, got);
   }
+  // cppcheck-suppress duplicateConditionalAssign ; -0 == 0 holds, and the assignment makes it +0
   if (d == 0) d = 0; /* -0 is 0 */
   *out = d;
   return true;
@@ -334,7 +335,7 @@ static bool fx_member(rd *r, int key, int val, void *vctx) {
   if (KEY("site")) { c->site = true; return rd_code(r, val, fx_site, &c->f->site); }
   if (KEY("date")) { c->date = true; return rd_date(r, val, false, &c->f->date); }
   if (KEY("year")) {
-    int y, asy, m, d;
+    int y = 0, asy, m, d;
     date_to_ymd(r->as_of, &asy, &m, &d);
     if (!rd_int(r, val, (int)KB_TH(r->kb, V_FRACTURE_YEAR_MIN), asy, &y)) return false;
     c->year = true;
@@ -364,7 +365,6 @@ static bool fx_elem(rd *r, int idx, int tok, void *vctx) {
 typedef struct {
   op_therapy *t;
   bool agent, start;
-  int end_key, last_key; /* key tokens, for error paths */
 } th_ctx;
 
 static bool th_member(rd *r, int key, int val, void *vctx) {
@@ -397,7 +397,7 @@ static bool th_member(rd *r, int key, int val, void *vctx) {
 
 static bool th_elem(rd *r, int idx, int tok, void *vctx) {
   op_record *rec = vctx;
-  th_ctx c = {&rec->therapies[idx], false, false, 0, 0};
+  th_ctx c = {&rec->therapies[idx], false, false};
   c.t->end = OP_NO_DATE;
   if (!each_member(r, tok, th_member, &c)) return false;
   op_therapy *t = c.t;

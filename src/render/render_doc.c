@@ -114,7 +114,7 @@ static void decision(ctx *c) {
                            (tmpl_var[]){{"other", agent_line(c, ph, ph->agents[0], i == 0)}, {"level", intent}}, 2);
     doc_para(&c->d, i == 0 ? DOC_GOOD : DOC_PLAIN, label, line);
     const char *alt = alternatives(c, ph);
-    if (alt) doc_item(&c->d, DOC_PLAIN, fmt(c, c->patient ? "{other}:" : "{other}:",
+    if (alt) doc_item(&c->d, DOC_PLAIN, fmt(c, "{other}:",
                                            (tmpl_var[]){{"other", ui(c, OP_UI_OR)}}, 1), alt);
   }
   if (c->patient) {

@@ -361,9 +361,7 @@ typedef struct {
   batch *b;
   int nb;
   uint64_t next_seq; /* the next batch the reader fills */
-  bool reading_over; /* the reader has produced every batch */
-  screen_stats *st;
-  progress *pg;
+  bool reading_over; /* the reader has produced every batch (read by the workers) */
 } pipeline;
 
 static void *worker_main(void *arg) {
@@ -400,7 +398,7 @@ static void *worker_main(void *arg) {
 ** or write; N - 1 more threads only assess. N threads use N cores, none is
 ** left to a job that mostly waits. */
 static int run_threads(const screen_options *o, line_reader *lr, screen_stats *st, progress *pg) {
-  pipeline pl = {.o = o, .st = st, .pg = pg};
+  pipeline pl = {.o = o};
   pl.nb = 2 * o->threads + 2;
   pl.b = calloc((size_t)pl.nb, sizeof(batch));
   pthread_t *workers = calloc((size_t)o->threads, sizeof(pthread_t));
@@ -467,6 +465,7 @@ static int run_threads(const screen_options *o, line_reader *lr, screen_stats *s
     pthread_mutex_unlock(&pl.m);
   }
   pthread_mutex_lock(&pl.m);
+  // cppcheck-suppress unreadVariable ; the workers read it under pl.m
   pl.reading_over = true;
   pthread_cond_broadcast(&pl.work);
   pthread_mutex_unlock(&pl.m);

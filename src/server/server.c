@@ -103,9 +103,9 @@ static const char *curl_fetch(void *ctx, arena *a, const char *base, const char 
   while (bl && base[bl - 1] == '/') bl--;
   char url[4096];
   snprintf(url, sizeof url, "%.*s/%s", (int)bl, base, query);
-  char auth[8192];
   struct curl_slist *hd = curl_slist_append(NULL, "Accept: application/fhir+json");
   if (token) {
+    char auth[8192];
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
     hd = curl_slist_append(hd, auth);
   }
@@ -319,7 +319,7 @@ static void raise_fd_limit(unsigned max_connections) {
             (unsigned long long)rl.rlim_cur, max_connections);
 }
 
-static int serve(server *sp) {
+static int serve(const server *sp) {
   server s = *sp;
   const server_config *cfg = s.cfg;
   const op_kb *kb = s.kb;

@@ -143,7 +143,7 @@ bool server_config_load(server_config *c, const char *path, char *err, size_t er
       if (!strcmp(k, "required")) good = parse_bool(v, &c->jwt_required);
       else if (!strcmp(k, "skew_s")) good = parse_uint(v, 0, 3600, &u) && (c->jwt_skew_s = (long)u, true);
       else good = false;
-    } else {
+    } else if (is) { /* an [issuer.NAME] section */
       if (!strcmp(k, "iss")) is->iss = strdup(v);
       else if (!strcmp(k, "kid")) is->kid = strdup(v);
       else if (!strcmp(k, "public_key_file")) {
