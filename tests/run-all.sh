@@ -34,6 +34,17 @@ fi
 echo "== release suite =="
 (cd build && ctest --output-on-failure -j"$jobs")
 
+# The whole suite again under valgrind memcheck (about 8 minutes here), when
+# asked: VALGRIND_SUITE=1 tests/run-all.sh
+if [ "${VALGRIND_SUITE:-0}" = 1 ]; then
+  echo "== the whole suite under valgrind =="
+  cmake -S . -B build-valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOSTEOPLAN_VALGRIND=ON \
+    -DOSTEOPLAN_BROWSER_TESTS=ON >/dev/null
+  cmake --build build-valgrind -j"$jobs"
+  rm -rf build-valgrind/tests/valgrind-logs
+  (cd build-valgrind && ctest --output-on-failure -j"$jobs" --timeout 1200)
+fi
+
 # Each libFuzzer harness for a short bounded time (the long runs are
 # `RUNS=10000000 fuzz/run.sh`); a crash here fails the suite.
 if command -v "${CC_FUZZ:-clang}" >/dev/null 2>&1; then

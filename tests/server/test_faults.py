@@ -25,7 +25,7 @@ BIN = sys.argv[1]
 AS_OF = "2026-11-01"
 RECORD = {"id": "probe", "sex": "female", "birth_date": "1950-03-01",
           "bmd": [{"site": "total_hip", "t_score": -2.7, "date": "2026-05-01"}]}
-STALL = 2.0  # seconds: a probe slower than this means the server stalled
+STALL = float(os.environ.get("FAULTS_STALL", "2.0"))  # seconds: a probe slower than this means the server stalled
 IDLE = int(os.environ.get("FAULTS_IDLE", "3000"))  # idle connections held at once
 TIMEOUT = 2  # the server's connection timeout in this test (seconds)
 
