@@ -119,10 +119,7 @@ def main():
         status, body = serving.call(port, "GET", "/healthz")
         check(status == 200 and proc.poll() is None, "the server still answers after every bad request")
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    log.seek(0)
-    text = log.read()
+        text = serving.stop(proc, log)
     check("good" not in text and "bad-1" not in text, "no patient data in the server log")
     print("%d cases, %d failed checks" % (len(cases), len(failures)))
     return 1 if failures else 0

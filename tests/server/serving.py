@@ -38,6 +38,14 @@ def start(binary, as_of, config_text=None, extra=(), threads=2, preexec_fn=None)
     return p, port, log
 
 
+def stop(proc, log):
+    """Stops the server (SIGTERM) and returns its log."""
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.seek(0)
+    return log.read()
+
+
 def call(port, method, path, body=None, headers=None, raw=None, timeout=20):
     """(status, parsed JSON or the raw bytes)."""
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
