@@ -4,7 +4,8 @@
 #   fuzz/run.sh [SECONDS] [HARNESS...]      (default: 60 s each, all four)
 #   RUNS=10000000 fuzz/run.sh 0 record      (a number of executions instead)
 #
-# Harnesses: record (record reader + engine + renderings), fhir (FHIR R4
+# Harnesses: record (record reader + engine + renderings; seeds include the
+# bad-input corpus of tests/bad_input), fhir (FHIR R4
 # mapper), kb (knowledge-base loader), cds (CDS Hooks handler: Authorization
 # header and body). Needs clang and its fuzzer runtime (Debian: clang-14,
 # libclang-rt-14-dev). Seed corpora come from the vignettes, the FHIR
@@ -67,6 +68,8 @@ for f in sorted(glob.glob("tests/vignettes/*.json")) + sorted(glob.glob("tests/v
 if name == "record":
     for f, r in recs:
         put(f, json.dumps(r))
+    for f in sorted(glob.glob("tests/bad_input/files/*.json")):  # the bad-input corpus, as it is
+        put("bad-" + os.path.basename(f), open(f, "rb").read())
 elif name == "fhir":
     for f, r in recs:
         res = fhir_fixtures.to_fhir(r) if "sex" in r else None
