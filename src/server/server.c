@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -257,10 +258,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     *con_cls = q;
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
     if (cl && strtoull(cl, NULL, 10) > s->cfg->body_limit) {
-      /* answer now (413, or 404/405/401 first): waiting for a body that
-      ** will not be read would hold the connection until the timeout */
       q->too_big = true;
-      return route(s, conn, q);
+      /* A client that waits for "100 Continue" gets the 413 now, before it
+      ** sends a byte of the body. Any other is already sending it: its body
+      ** is read and dropped (bounded by the idle timeout), because closing
+      ** on unread data makes the kernel reset the connection, and the
+      ** client could lose the answer. */
+      const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
+      if (expect && !strcasecmp(expect, "100-continue")) return route(s, conn, q);
     }
     return MHD_YES;
   }
@@ -355,7 +360,7 @@ static int serve(const server *sp) {
       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
       (unsigned)cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, MHD_OPTION_CONNECTION_LIMIT,
       cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-      on_done, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+      on_done, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_per_ip,
       MHD_OPTION_END);
   if (!d) {
     fprintf(stderr, "osteoplan serve: cannot listen on %s:%d: %s\n", cfg->host, cfg->port, strerror(errno));

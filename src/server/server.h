@@ -23,6 +23,7 @@ typedef struct {
   size_t body_limit;       /* bytes; larger bodies get 413 */
   unsigned timeout_s;      /* idle connection timeout */
   unsigned max_connections;
+  unsigned max_per_ip;     /* connections from one address; 0: no limit */
   char public_url[256];    /* base URL the EHR calls (JWT aud); default http://host:port */
   bool jwt_required;
   long jwt_skew_s;

@@ -7,6 +7,7 @@
 **   body_limit_bytes = 1048576
 **   connection_timeout_s = 10
 **   max_connections = 10000                      # idle ones end at the timeout
+**   max_connections_per_ip = 0                   # 0: no limit (a proxy in front: leave 0)
 **   public_url = https://cds.example.org       # the aud the EHR signs for
 **   log_patient_data = false
 **
@@ -135,6 +136,7 @@ bool server_config_load(server_config *c, const char *path, char *err, size_t er
       else if (!strcmp(k, "threads")) good = parse_uint(v, 1, 256, &u) && (c->threads = (int)u, true);
       else if (!strcmp(k, "body_limit_bytes")) good = parse_uint(v, 1024, 64ul << 20, &u) && (c->body_limit = u, true);
       else if (!strcmp(k, "connection_timeout_s")) good = parse_uint(v, 1, 3600, &u) && (c->timeout_s = (unsigned)u, true);
+      else if (!strcmp(k, "max_connections_per_ip")) good = parse_uint(v, 0, 100000, &u) && (c->max_per_ip = (unsigned)u, true);
       else if (!strcmp(k, "max_connections")) good = parse_uint(v, 1, 100000, &u) && (c->max_connections = (unsigned)u, true);
       else if (!strcmp(k, "public_url")) good = strlen(v) < sizeof c->public_url && snprintf(c->public_url, sizeof c->public_url, "%s", v) > 0;
       else if (!strcmp(k, "log_patient_data")) good = parse_bool(v, &c->log_patient_data);

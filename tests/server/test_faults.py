@@ -232,9 +232,13 @@ def oversize(port):
         s.sendall(b"0\r\n\r\n")
     status, body, _ = exchange(port, chunked)
     check(status == 413 and b"error" in body, "chunked oversize body: 413 JSON (%d %r)" % (status, body[:80]))
-    # a huge Content-Length with nothing sent: answered at once, not at the timeout
-    status, _, dt = exchange(port, lambda s: s.sendall(head("/api/assess", 10 ** 12)), deadline=TIMEOUT * 3)
-    check(status == 413, "Content-Length of 1 TB: 413 (%d, %.1f s)" % (status, dt))
+    # a client that waits for "100 Continue" before a 1 TB body: 413 at once
+    status, _, dt = exchange(port, lambda s: s.sendall(head("/api/assess", 10 ** 12, "Expect: 100-continue\r\n")),
+                             deadline=TIMEOUT * 3)
+    check(status == 413 and dt < TIMEOUT, "Expect: 100-continue with 1 TB: 413 at once (%d, %.1f s)" % (status, dt))
+    # the same without Expect and nothing sent: the connection ends at the idle timeout
+    status, _, dt = exchange(port, lambda s: s.sendall(head("/api/assess", 10 ** 12)), deadline=TIMEOUT * 4)
+    check(status == 0 and dt < TIMEOUT * 3, "1 TB declared, nothing sent: closed at the timeout (%d, %.1f s)" % (status, dt))
 
 
 def pipelined(port, want):
@@ -282,6 +286,28 @@ def pipelined(port, want):
     check(got and got[1].get("risk") == want.get("risk"), "pipelined: same plan as alone")
 
 
+def per_ip_limit(low):
+    """max_connections_per_ip: one address cannot hold more than its share."""
+    proc, port, log = serving.start(BIN, AS_OF, "[server]\nmax_connections_per_ip = 4\n", preexec_fn=low)
+    try:
+        held = [connect(port) for _ in range(4)]
+        extra = connect(port)
+        extra.settimeout(5)
+        try:
+            refused = extra.recv(1) == b""
+        except OSError as e:
+            refused = isinstance(e, ConnectionResetError)
+        extra.close()
+        check(refused, "a fifth connection from one address is closed at once")
+        for s in held:
+            s.close()
+        time.sleep(0.2)
+        status, _ = serving.call(port, "GET", "/healthz")
+        check(status == 200, "answered again once the address holds fewer (%d)" % status)
+    finally:
+        serving.stop(proc, log)
+
+
 def main():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -302,6 +328,7 @@ def main():
         check(proc.poll() is None, "the server is still running")
     finally:
         text = serving.stop(proc, log)
+    per_ip_limit(low)
     check("probe" not in text and "pipe-" not in text, "no patient data in the server log")
     print("%d failed checks" % len(failures))
     return 1 if failures else 0
