@@ -172,8 +172,9 @@ static bool parse_file(loader *L, const char *file, const char *text) {
         if (!L->s) return false;
         L->scap = nc;
       }
-      L->s[L->ns] = (section){file, line, arena_strdup(L->a, name), false, L->ne, 0};
-      if (!L->s[L->ns].name || !index_section(L, L->ns)) return false;
+      /* names, keys and values point into buf, which the arena keeps */
+      L->s[L->ns] = (section){file, line, name, false, L->ne, 0};
+      if (!index_section(L, L->ns)) return false;
       L->ns++;
       cur = L->s[L->ns - 1].name;
       last = NULL;
@@ -206,7 +207,7 @@ static bool parse_file(loader *L, const char *file, const char *text) {
       if (!L->e) return false;
       L->cap = nc;
     }
-    L->e[L->ne++] = (entry){file, line, cur, arena_strdup(L->a, key), arena_strdup(L->a, val), false};
+    L->e[L->ne++] = (entry){file, line, cur, key, val, false};
     L->s[L->ns - 1].n++;
     last = &L->e[L->ne - 1];
   }
