@@ -11,7 +11,8 @@
 # libclang-rt-14-dev). Seed corpora come from the vignettes, the FHIR
 # fixtures and the Synthea copy, the knowledge base and CDS requests; the
 # corpora grow in build-fuzz/corpus-*; a crash is written to build-fuzz/ and
-# the script exits non-zero (make it a regression test in tests/).
+# the script exits non-zero (make it a regression test in tests/ and keep the
+# input in fuzz/regressions/HARNESS-NAME, which every run replays first).
 # `.ci/run` runs each harness for a short bounded time; the long runs of the
 # README (10 million executions each) are `fuzz/run.sh 900`.
 set -euo pipefail
@@ -122,6 +123,11 @@ for h in "${harnesses[@]}"; do
     *) echo "unknown harness: $h" >&2; exit 2 ;;
   esac
   seed "$h"
+  # every input that once crashed a harness runs first (its fix has a unit test too)
+  regress=(fuzz/regressions/"$h"-*)
+  if [ -e "${regress[0]}" ]; then
+    "$out/fuzz_$h" "${regress[@]}" >"$out/$h-regressions.log" 2>&1 || { echo "fuzz_$h: a regression input fails again"; status=1; }
+  fi
   if [ -n "${RUNS:-}" ]; then limit=(-runs="$RUNS"); echo "== fuzz_$h: $RUNS executions =="
   else limit=(-max_total_time="$secs"); echo "== fuzz_$h: $secs s =="; fi
   "$out/fuzz_$h" "${limit[@]}" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \

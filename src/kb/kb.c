@@ -228,6 +228,22 @@ static entry *get(loader *L, const char *sec, const char *key) {
   return NULL;
 }
 
+/* An error about [sec] key, at the key's line when it is there, else at the
+** section's, else at the knowledge base as a whole: a broken copy may lack
+** either, and the message must still be given. */
+static void lerr_key(loader *L, const char *sec, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void lerr_key(loader *L, const char *sec, const char *key, const char *fmt, ...) {
+  char what[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  entry *e = get(L, sec, key);
+  section *s = e ? NULL : find_section(L, sec);
+  lerr(L, e ? e->file : s ? s->file : "kb", e ? e->line : s ? s->line : 0, "%s", what);
+}
+
 static section *need_section(loader *L, const char *sec) {
   section *s = find_section(L, sec);
   if (!s) {
@@ -465,14 +481,17 @@ static void bind(loader *L) {
     kb_source *s = &kb->sources[kb->n_sources++];
     const char *sec = L->s[i].name;
     s->id = sec + 7;
+    if (!*s->id) {
+      lerr(L, L->s[i].file, L->s[i].line, "[source.] needs a name: [source.NAME]");
+      return;
+    }
     s->title = req_str(L, sec, "title");
     s->kind = req_str(L, sec, "kind");
     s->file = opt_str(L, sec, "file");
     s->updated = opt_str(L, sec, "updated");
     s->review = opt_str(L, sec, "review_status");
     if (strcmp(s->kind, "seed") && strcmp(s->kind, "guideline") && strcmp(s->kind, "label")) {
-      entry *e = get(L, sec, "kind");
-      lerr(L, e->file, e->line, "[%s] kind must be seed, guideline or label", sec);
+      lerr_key(L, sec, "kind", "[%s] kind must be seed, guideline or label", sec);
     }
     if (!strcmp(s->kind, "seed") && !s->file) {
       lerr(L, L->s[i].file, L->s[i].line, "[%s] a seed needs its 'file'", sec);
@@ -579,8 +598,7 @@ static void bind(loader *L) {
     const char *sv = req_str(L, sec, "severity");
     kb->alert[i].severity = code_of(op_severity_str, OP_N_severity, sv);
     if (kb->alert[i].severity < 0 && *sv) {
-      entry *e = get(L, sec, "severity");
-      lerr(L, e->file, e->line, "[%s] severity must be critical, warning or info", sec);
+      lerr_key(L, sec, "severity", "[%s] severity must be critical, warning or info", sec);
     }
   }
   kb->goal.clinician = req_str(L, "goal", "summary");
@@ -734,23 +752,19 @@ static void bind(loader *L) {
     if (anabolic_cls != (g->intent == OP_INTENT_ANABOLIC)) {
       char sec[64];
       snprintf(sec, sizeof sec, "agent.%s", op_agent_str[a]);
-      entry *e = get(L, sec, "intent");
-      lerr(L, e->file, e->line, "[%s] intent does not match its class", sec);
+      lerr_key(L, sec, "intent", "[%s] intent does not match its class", sec);
       return;
     }
   }
   if (KB_TH(kb, BTM_FROM_MONTHS) >= KB_TH(kb, BTM_TO_MONTHS)) {
-    entry *e = get(L, "findings", "btm_window_from_months");
-    lerr(L, e->file, e->line, "the BTM window must start before it ends");
+    lerr_key(L, "findings", "btm_window_from_months", "the BTM window must start before it ends");
   }
   if (KB_TH(kb, FRAX_MOF_VERY_HIGH) < KB_TH(kb, FRAX_MOF_HIGH) ||
       KB_TH(kb, FRAX_HIP_VERY_HIGH) < KB_TH(kb, FRAX_HIP_HIGH)) {
-    entry *e = get(L, "risk", "frax_major_very_high_pct");
-    lerr(L, e->file, e->line, "very-high FRAX thresholds must not be below the high ones");
+    lerr_key(L, "risk", "frax_major_very_high_pct", "very-high FRAX thresholds must not be below the high ones");
   }
   if (KB_TH(kb, T_VERY_LOW) > KB_TH(kb, T_OSTEOPOROSIS)) {
-    entry *e = get(L, "risk", "t_score_very_low");
-    lerr(L, e->file, e->line, "the very low T-score must be at or below the osteoporosis threshold");
+    lerr_key(L, "risk", "t_score_very_low", "the very low T-score must be at or below the osteoporosis threshold");
   }
 }
 

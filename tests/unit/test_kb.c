@@ -105,6 +105,11 @@ static void test_rejects(void **s) {
          "needs at least two positions", false);
   expect("texts.ini", "[ui.title]", "title without brackets", "expected 'key = value'", true);
   expect("drop", NULL, NULL, "file is missing", false);
+  /* found by fuzz_kb: a source section without its kind, or without a name,
+  ** made the loader read through a missing entry */
+  expect("sources.ini", "\n[source.", "\n[source.S999]\ntitle = t\n\n[source.", "[source.S999] needs 'kind'", false);
+  expect("sources.ini", "\n[source.", "\n[source. ]\n\n[source.", "[source.] needs a name", false);
+  expect("sources.ini", "\n[source.", "\n[source.S998]\ntitle = t\nkind =\n\n[source.", "kind is empty", false);
 }
 
 static void test_load_dir_errors(void **s) {
