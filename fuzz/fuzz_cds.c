@@ -18,8 +18,8 @@
 
 /* A public key for the checker to hold (tests/server/keys/ehr-es384.pub). */
 #include "fuzz_key.h"
+#include "default_kb.h"
 
-static op_kb *kb;
 static jwt_checker *jwt;
 
 /* fetching is refused, as when the EHR gives no fhirServer answer */
@@ -31,12 +31,11 @@ static const char *no_fetch(void *ctx, arena *a, const char *base, const char *t
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (!kb) {
-    op_error err;
-    kb = op_kb_load_default(&err);
+  const op_kb *kb = default_kb();
+  if (!jwt) {
     jwt_issuer is = {"https://ehr.example.org", "ehr-1", FUZZ_PEM, sizeof FUZZ_PEM - 1};
     jwt = jwt_checker_new(&is, 1, 60);
-    if (!kb || !jwt) __builtin_trap();
+    if (!jwt) __builtin_trap();
   }
   char *in = malloc(size + 1);
   if (!in) return 0;

@@ -9,16 +9,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "default_kb.h"
 #include "osteoplan.h"
 
-static op_kb *kb;
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (!kb) {
-    op_error err;
-    kb = op_kb_load_default(&err);
-    if (!kb) __builtin_trap();
-  }
+  const op_kb *kb = default_kb();
   op_options opts = {.as_of = NULL, .today = "2026-11-01"};
   op_assessment *as = NULL;
   op_error err;
