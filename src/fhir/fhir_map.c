@@ -247,7 +247,7 @@ static const char *ref_of(mapper *m, const json_doc *d, int r, const char *type)
   const char *id = fj_str(m->a, d, fj_get(d, r, "id"));
   strbuf b;
   sb_init(&b, m->a);
-  sb_printf(&b, "%s/%s", type, id ? id : "(no id)");
+  sb_cat(&b, type, "/", id ? id : "(no id)", (char *)NULL);
   return sb_str(&b);
 }
 

@@ -5,6 +5,11 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 void jw_init(jwriter *w, strbuf *b, bool pretty) {
   w->b = b;
@@ -53,27 +58,50 @@ void jw_arr(jwriter *w) { open(w, '['); }
 void jw_end_obj(jwriter *w) { close_(w, '}'); }
 void jw_end_arr(jwriter *w) { close_(w, ']'); }
 
+/* Length of the run from p that needs no escaping (stops at a control
+** character, a quote, a backslash or the end). */
+static size_t plain_run(const unsigned char *p, const unsigned char *end) {
+  const unsigned char *q = p;
+#ifdef __SSE2__
+  /* 16 bytes at a time; a byte >= 0x80 (UTF-8, copied as it is) stops the
+  ** vector test too, and is stepped over */
+  const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+  while (end - q >= 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)q);
+    __m128i special =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)), _mm_cmplt_epi8(v, space));
+    int mask = _mm_movemask_epi8(special);
+    if (!mask) {
+      q += 16;
+      continue;
+    }
+    q += __builtin_ctz((unsigned)mask);
+    if (*q < 0x80) break;
+    q++;
+  }
+#endif
+  while (q < end && *q >= 0x20 && *q != '"' && *q != '\\') q++;
+  return (size_t)(q - p);
+}
+
 void json_escape(strbuf *b, const char *s) {
+  const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
   sb_putc(b, '"');
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    /* copy the run of characters that need no escape in one go */
-    const unsigned char *q = p;
-    while (*q >= 0x20 && *q != '"' && *q != '\\') q++;
-    if (q > p) {
-      sb_putn(b, (const char *)p, (size_t)(q - p));
-      p = q;
-      if (!*p) break;
-    }
+  while (p < end) {
+    size_t k = plain_run(p, end);
+    if (k) sb_putn(b, (const char *)p, k);
+    p += k;
+    if (p == end) break;
     switch (*p) {
-      case '"': sb_puts(b, "\\\""); break;
-      case '\\': sb_puts(b, "\\\\"); break;
-      case '\n': sb_puts(b, "\\n"); break;
-      case '\r': sb_puts(b, "\\r"); break;
-      case '\t': sb_puts(b, "\\t"); break;
+      case '"': sb_putn(b, "\\\"", 2); break;
+      case '\\': sb_putn(b, "\\\\", 2); break;
+      case '\n': sb_putn(b, "\\n", 2); break;
+      case '\r': sb_putn(b, "\\r", 2); break;
+      case '\t': sb_putn(b, "\\t", 2); break;
       default:
-        if (*p < 0x20) sb_printf(b, "\\u%04x", *p);
-        else sb_putc(b, (char)*p);
+        sb_printf(b, "\\u%04x", *p); /* the other control characters */
     }
+    p++;
   }
   sb_putc(b, '"');
 }
@@ -94,6 +122,14 @@ void jw_str(jwriter *w, const char *s) {
   json_escape(w->b, s);
 }
 
+/* The digits of v (|v| < 10^18) into the end of buf; returns where they start. */
+static char *digits(char *end, unsigned long long v) {
+  *--end = 0;
+  do *--end = (char)('0' + v % 10);
+  while (v /= 10);
+  return end;
+}
+
 void jw_num(jwriter *w, double v) {
   pre(w);
   if (!isfinite(v)) {
@@ -102,12 +138,34 @@ void jw_num(jwriter *w, double v) {
   }
   // cppcheck-suppress duplicateConditionalAssign ; -0 becomes +0
   if (v == 0) v = 0;
+  /* Most numbers in a plan or a record have at most two decimals: when v is
+  ** exactly the double nearest to k/100, "%.10g" would print k/100's
+  ** decimal digits with the trailing zeros dropped, so write those without
+  ** printf's cost. Anything else goes through printf. */
+  double h = v * 100;
+  if (fabs(h) < 1e15) {
+    long long k = llround(h);
+    if ((double)k / 100 == v && llabs(k) < 1000000000LL) {
+      char buf[32], *p = digits(buf + sizeof buf, (unsigned long long)llabs(k / 100));
+      if (k < 0) *--p = '-';
+      sb_puts(w->b, p);
+      int frac = (int)(llabs(k) % 100);
+      if (frac) {
+        char f[4] = {'.', (char)('0' + frac / 10), (char)('0' + frac % 10), 0};
+        if (f[2] == '0') f[2] = 0;
+        sb_puts(w->b, f);
+      }
+      return;
+    }
+  }
   sb_printf(w->b, "%.10g", v);
 }
 
 void jw_int(jwriter *w, long v) {
   pre(w);
-  sb_printf(w->b, "%ld", v);
+  char buf[32], *p = digits(buf + sizeof buf, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
+  if (v < 0) *--p = '-';
+  sb_puts(w->b, p);
 }
 
 void jw_bool(jwriter *w, bool v) {

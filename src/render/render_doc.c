@@ -60,7 +60,10 @@ static const char *srcs(ctx *c, op_srcset s) {
   sb_init(&b, c->a);
   int n = 0;
   for (int i = 0; i < c->kb->n_sources; i++)
-    if (s & ((op_srcset)1 << i)) sb_printf(&b, "%s%s", n++ ? ", " : "[", c->kb->sources[i].id);
+    if (s & ((op_srcset)1 << i)) {
+      sb_puts(&b, n++ ? ", " : "[");
+      sb_puts(&b, c->kb->sources[i].id);
+    }
   if (n) sb_puts(&b, "]");
   return arena_strdup(c->a, sb_str(&b));
 }
@@ -91,7 +94,8 @@ static const char *alternatives(ctx *c, const op_phase *ph) {
   sb_init(&b, c->a);
   for (int k = 1; k < ph->n; k++) {
     const kb_agent *g = &c->kb->agent[ph->agents[k]];
-    sb_printf(&b, "%s%s", k > 1 ? ", " : "", c->patient ? g->patient_name : g->name);
+    if (k > 1) sb_puts(&b, ", ");
+    sb_puts(&b, c->patient ? g->patient_name : g->name);
   }
   return arena_strdup(c->a, sb_str(&b));
 }
@@ -167,9 +171,10 @@ static void avoid_section(ctx *c, op_ui_t heading, const op_avoid *list, int n) 
     const op_avoid *x = &list[i];
     strbuf b;
     sb_init(&b, c->a);
-    for (int k = 0; k < x->n; k++)
-      sb_printf(&b, "%s%s", k ? (c->patient ? ", and " : "; ") : "",
-                c->patient ? kb->reason[x->reasons[k]].patient : kb->reason[x->reasons[k]].clinician);
+    for (int k = 0; k < x->n; k++) {
+      if (k) sb_puts(&b, c->patient ? ", and " : "; ");
+      sb_puts(&b, c->patient ? kb->reason[x->reasons[k]].patient : kb->reason[x->reasons[k]].clinician);
+    }
     const char *reasons = arena_strdup(c->a, sb_str(&b));
     if (c->patient) {
       doc_item(&c->d, DOC_PLAIN, NULL,
@@ -278,8 +283,8 @@ static void disagreements(ctx *c) {
     }
     strbuf b;
     sb_init(&b, c->a);
-    for (int k = 0; k < g->n; k++) sb_printf(&b, "%s%s: %s", k ? "; " : "", g->source[k], g->statement[k]);
-    sb_printf(&b, ". %s: %s.", ui(c, OP_UI_APPLIED), g->applied);
+    for (int k = 0; k < g->n; k++) sb_cat(&b, k ? "; " : "", g->source[k], ": ", g->statement[k], (char *)NULL);
+    sb_cat(&b, ". ", ui(c, OP_UI_APPLIED), ": ", g->applied, ".", (char *)NULL);
     doc_item(&c->d, DOC_PLAIN, fmt(c, "{other}:", (tmpl_var[]){{"other", op_disagreement_str[d]}}, 1),
              arena_strdup(c->a, sb_str(&b)));
   }
@@ -305,9 +310,9 @@ static void sources(ctx *c) {
     strbuf b;
     sb_init(&b, c->a);
     sb_puts(&b, s->title);
-    if (s->file) sb_printf(&b, " (file %s", s->file);
-    if (s->updated) sb_printf(&b, "; updated %s", s->updated);
-    if (s->review) sb_printf(&b, "; review: %s", s->review);
+    if (s->file) sb_cat(&b, " (file ", s->file, (char *)NULL);
+    if (s->updated) sb_cat(&b, "; updated ", s->updated, (char *)NULL);
+    if (s->review) sb_cat(&b, "; review: ", s->review, (char *)NULL);
     if (s->file) sb_puts(&b, ")");
     doc_item(&c->d, DOC_PLAIN, fmt(c, "{other}:", (tmpl_var[]){{"other", s->id}}, 1), arena_strdup(c->a, sb_str(&b)));
   }

@@ -20,8 +20,10 @@ void *arena_alloc_raw(arena *a, size_t n);
 void *arena_array(arena *a, size_t count, size_t size);
 char *arena_strndup(arena *a, const char *s, size_t n);
 char *arena_strdup(arena *a, const char *s);
-/* Grow an arena array: copies the old contents (the old block stays until
-** the arena is destroyed). */
+/* Grow an arena array to new_size bytes, the new bytes zeroed. old_size is
+** the size old was allocated with: when old is the arena's newest
+** allocation and its block has room, it grows in place; otherwise the old
+** contents are copied (the old storage stays until the arena is destroyed). */
 void *arena_grow(arena *a, void *old, size_t old_size, size_t new_size);
 /* Forget everything allocated but keep the first block for reuse. */
 void arena_reset(arena *a);

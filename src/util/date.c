@@ -57,9 +57,22 @@ bool date_parse(const char *s, size_t n, op_date *out) {
 void date_format(op_date d, char buf[11]) {
   int y, m, dd;
   date_to_ymd(d, &y, &m, &dd);
-  /* y is 1..9999, m 1..12, dd 1..31 by construction; the masks tell the
-  ** compiler so. */
-  snprintf(buf, 11, "%04d-%02d-%02d", (y % 10000 + 10000) % 10000, (m & 15) % 13, (dd & 31) % 32);
+  /* by hand, not snprintf: every plan formats dozens of dates, and y is
+  ** 1..9999, m 1..12, dd 1..31 by construction (kept in range regardless) */
+  y = (y % 10000 + 10000) % 10000;
+  m = (m & 15) % 13;
+  dd = (dd & 31) % 32;
+  buf[0] = (char)('0' + y / 1000);
+  buf[1] = (char)('0' + y / 100 % 10);
+  buf[2] = (char)('0' + y / 10 % 10);
+  buf[3] = (char)('0' + y % 10);
+  buf[4] = '-';
+  buf[5] = (char)('0' + m / 10);
+  buf[6] = (char)('0' + m % 10);
+  buf[7] = '-';
+  buf[8] = (char)('0' + dd / 10);
+  buf[9] = (char)('0' + dd % 10);
+  buf[10] = 0;
 }
 
 op_date date_add_months(op_date d, int n) {

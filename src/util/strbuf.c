@@ -19,7 +19,7 @@ static bool reserve(strbuf *b, size_t extra) {
   if (b->len + extra + 1 <= b->cap) return true;
   size_t cap = b->cap ? b->cap : 256;
   while (cap < b->len + extra + 1) cap *= 2;
-  char *p = arena_grow(b->a, b->p, b->len, cap);
+  char *p = arena_grow(b->a, b->p, b->cap, cap); /* the allocation size: it may grow in place */
   if (!p) {
     b->oom = true;
     return false;
@@ -38,6 +38,13 @@ void sb_putn(strbuf *b, const char *s, size_t n) {
 
 void sb_puts(strbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
 void sb_putc(strbuf *b, char c) { sb_putn(b, &c, 1); }
+
+void sb_cat(strbuf *b, ...) {
+  va_list ap;
+  va_start(ap, b);
+  for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *)) sb_puts(b, s);
+  va_end(ap);
+}
 
 void sb_vprintf(strbuf *b, const char *fmt, va_list ap) {
   /* format once into the room there is; only when it does not fit, grow

@@ -21,6 +21,9 @@ void sb_init(strbuf *b, arena *a);
 void sb_putn(strbuf *b, const char *s, size_t n);
 void sb_puts(strbuf *b, const char *s);
 void sb_putc(strbuf *b, char c);
+/* Appends each string up to a NULL: plain concatenation without printf's
+** format parsing, for the hot renderers. */
+void sb_cat(strbuf *b, ...) __attribute__((sentinel));
 void sb_printf(strbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void sb_vprintf(strbuf *b, const char *fmt, va_list ap);

@@ -10,9 +10,11 @@
 #include <cmocka.h>
 
 #include "json/json.h"
+#include "json/json_write.h"
 #include "kb/template.h"
 #include "util/arena.h"
 #include "util/date.h"
+#include "util/strbuf.h"
 
 static void test_date_parse(void **s) {
   (void)s;
@@ -194,10 +196,136 @@ static void test_template(void **s) {
   arena_destroy(a);
 }
 
+/* date_format writes its digits by hand: days from 0001 to 9999 read back
+** as themselves and print as snprintf would. */
+static void test_date_format_sweep(void **s) {
+  (void)s;
+  op_date lo, hi;
+  assert_true(date_parse("0001-01-01", 10, &lo));
+  assert_true(date_parse("9999-12-31", 10, &hi));
+  op_date dense_lo, dense_hi; /* every day of the years patients have; every 97th elsewhere */
+  assert_true(date_parse("1850-01-01", 10, &dense_lo));
+  assert_true(date_parse("2150-12-31", 10, &dense_hi));
+  for (op_date d = lo; d <= hi; d += (d >= dense_lo && d <= dense_hi) || d > hi - 400 ? 1 : 97) {
+    char buf[11], want[16];
+    date_format(d, buf);
+    int y, m, dd;
+    date_to_ymd(d, &y, &m, &dd);
+    snprintf(want, sizeof want, "%04d-%02d-%02d", y, m, dd);
+    if (strcmp(buf, want)) fail_msg("day %ld: %s, want %s", (long)d, buf, want);
+    op_date back;
+    assert_true(date_parse(buf, 10, &back));
+    assert_int_equal(back, d);
+  }
+}
+
+static const char *num_text(arena *a, double v) {
+  strbuf b;
+  sb_init(&b, a);
+  jwriter w;
+  jw_init(&w, &b, false);
+  jw_num(&w, v);
+  return sb_str(&b);
+}
+
+/* jw_num's fast path for numbers with at most two decimals must print what
+** "%.10g" prints, at, above and below every boundary it has. */
+static void test_json_numbers(void **s) {
+  (void)s;
+  arena *a = arena_create(4096);
+  const double edge[] = {0, -0.0, 0.01, -0.01, 0.05, 0.1, 0.29, 0.3, 1, -1, 2.5, -2.5, -2.75, 9.3, 9.99, 12.5,
+                         58, 100, 0.1 + 0.2, 1.0 / 3, 2.675, 1e-5, 123456.78, 9999999.99, 10000000, 1e9, 1e10,
+                         -1e10, 1e15, 1e16, 1e300, 5e-324, 0.125, 0.005, -0.005, 4.1, 22.5, 1234567890.12};
+  char want[64];
+  for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+    double v = edge[i] == 0 ? 0 : edge[i];
+    snprintf(want, sizeof want, "%.10g", v);
+    assert_string_equal(num_text(a, edge[i]), want);
+  }
+  /* every value with two decimals between -1000 and 1000, and random ones */
+  for (long k = -100000; k <= 100000; k++) {
+    double v = (double)k / 100;
+    snprintf(want, sizeof want, "%.10g", v == 0 ? 0 : v);
+    if (strcmp(num_text(a, v), want)) fail_msg("%ld/100: %s, want %s", k, num_text(a, v), want);
+    arena_reset(a);
+  }
+  unsigned long long x = 88172645463325252ull;
+  for (int i = 0; i < 200000; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    double v = (double)(long long)(x % 2000000001ull - 1000000000ull) / (i % 3 ? 100 : 1000);
+    snprintf(want, sizeof want, "%.10g", v == 0 ? 0 : v);
+    if (strcmp(num_text(a, v), want)) fail_msg("%.17g: %s, want %s", v, num_text(a, v), want);
+    arena_reset(a);
+  }
+  assert_string_equal(num_text(a, 1.0 / 0.0), "null");
+  arena_destroy(a);
+}
+
+static void test_json_escape(void **s) {
+  (void)s;
+  arena *a = arena_create(4096);
+  strbuf b;
+  sb_init(&b, a);
+  /* runs longer than one vector, UTF-8 inside and at the edges, every escape */
+  json_escape(&b, "\xc3\xa9" "abcdefghijklmnopqrstuvwxyz \"quoted\" back\\slash\ttab\nline\r\x01\x1f end \xe2\x80\x94");
+  assert_string_equal(sb_str(&b), "\"\xc3\xa9" "abcdefghijklmnopqrstuvwxyz \\\"quoted\\\" back\\\\slash\\ttab\\nline\\r\\u0001"
+                                  "\\u001f end \xe2\x80\x94\"");
+  sb_init(&b, a);
+  json_escape(&b, "");
+  assert_string_equal(sb_str(&b), "\"\"");
+  /* every single byte after 16 plain ones (the vector path's stop) */
+  for (int c = 1; c < 256; c++) {
+    char in[18];
+    memset(in, 'x', 16);
+    in[16] = (char)c;
+    in[17] = 0;
+    sb_init(&b, a);
+    json_escape(&b, in);
+    const char *out = sb_str(&b);
+    if (c == '"' || c == '\\' || c < 0x20) {
+      assert_int_equal(out[17], '\\'); /* escaped: a backslash, then 1 or 5 more */
+      assert_true(strlen(out) == 20 || strlen(out) == 24);
+    } else {
+      assert_int_equal((unsigned char)out[17], c);
+      assert_int_equal(strlen(out), 19);
+    }
+  }
+  arena_destroy(a);
+}
+
+/* A buffer doubled while it is the arena's newest allocation grows in place;
+** one that is not is copied; either way the contents and zeroed tail hold. */
+static void test_arena_grow(void **s) {
+  (void)s;
+  arena *a = arena_create(4096);
+  char *p = arena_alloc(a, 100);
+  memset(p, 'a', 100);
+  char *q = arena_grow(a, p, 100, 200);
+  assert_ptr_equal(p, q);
+  for (int i = 0; i < 100; i++) assert_int_equal(q[i], 'a');
+  for (int i = 100; i < 200; i++) assert_int_equal(q[i], 0);
+  char *other = arena_alloc(a, 16);
+  assert_non_null(other);
+  char *r = arena_grow(a, q, 200, 400);
+  assert_ptr_not_equal(r, q);
+  for (int i = 0; i < 100; i++) assert_int_equal(r[i], 'a');
+  for (int i = 100; i < 400; i++) assert_int_equal(r[i], 0);
+  char *big = arena_grow(a, r, 400, 1 << 20); /* beyond the block: a new one */
+  for (int i = 0; i < 100; i++) assert_int_equal(big[i], 'a');
+  assert_int_equal(big[(1 << 20) - 1], 0);
+  strbuf b;
+  sb_init(&b, a);
+  for (int i = 0; i < 10000; i++) sb_putc(&b, (char)('a' + i % 26));
+  assert_int_equal(b.len, 10000);
+  assert_int_equal(sb_str(&b)[9999], 'a' + 9999 % 26);
+  arena_destroy(a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_date_parse), cmocka_unit_test(test_date_arith), cmocka_unit_test(test_json_strict),
-      cmocka_unit_test(test_json_values), cmocka_unit_test(test_template),
+      cmocka_unit_test(test_json_values), cmocka_unit_test(test_template), cmocka_unit_test(test_date_format_sweep),
+      cmocka_unit_test(test_json_numbers), cmocka_unit_test(test_json_escape), cmocka_unit_test(test_arena_grow),
   };
   return cmocka_run_group_tests_name("basics", tests, NULL, NULL);
 }
