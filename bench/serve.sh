@@ -8,8 +8,11 @@
 #     Conditions and MedicationRequests);
 #   heavy: the real Synthea patient of tests/data with her whole history
 #     (33 Conditions, 62 MedicationRequests) plus a DXA and a FRAX result.
-# Prints requests/s and latency percentiles at 1, 16 and 64 connections.
-# Environment: DURATION (seconds per run, default 10).
+# Prints requests/s and latency percentiles at 1, 16 and 64 connections, and
+# where the two cores went: CPU time per request of the server (user and
+# kernel) and of wrk (user and kernel), from /proc and time(1).
+# Environment: DURATION (seconds per run, default 10), SERVER_THREADS
+# (default 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
@@ -72,7 +75,7 @@ f:close()
 wrk.headers["Content-Type"] = "application/json"
 LUA
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$bin" serve --listen 127.0.0.1:"$port" --threads 2 --as-of 2026-11-01 2>"$work/server.log" &
+"$bin" serve --listen 127.0.0.1:"$port" --threads "${SERVER_THREADS:-2}" --as-of 2026-11-01 2>"$work/server.log" &
 srv=$!
 trap 'kill $srv 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.05; done
@@ -84,15 +87,21 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json
 [ "$code" = 200 ] || { echo "the server answered $code"; exit 1; }
 echo
 echo "$kind patient-view request, $(stat -c %s "$req") bytes of JSON"
-printf '%-12s %12s %10s %10s %10s %10s\n' connections requests/s p50 p90 p99 errors
+printf '%-12s %12s %10s %10s %10s %10s %10s %10s\n' connections requests/s p50 p90 p99 errors "server us" "wrk us"
 for c in 1 16 64; do
   t=$(( c < 2 ? 1 : 2 ))
-  out=$(REQ="$req" wrk -t"$t" -c"$c" -d"${DURATION}s" --latency -s "$work/post.lua" "$url")
+  cpu0=$(awk '{print $14 + $15}' /proc/$srv/stat)
+  out=$(REQ="$req" /usr/bin/time -f 'wrkcpu %U %S' wrk -t"$t" -c"$c" -d"${DURATION}s" --latency -s "$work/post.lua" "$url" 2>&1)
+  cpu1=$(awk '{print $14 + $15}' /proc/$srv/stat)
+  n=$(echo "$out" | awk '/requests in/{print $1}')
+  hz=$(getconf CLK_TCK)
+  srv_us=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$n" -v hz="$hz" 'BEGIN{printf "%.0f", n ? (b - a) / hz / n * 1e6 : 0}')
+  wrk_us=$(echo "$out" | awk -v n="$n" '/^wrkcpu/{printf "%.0f", n ? ($2 + $3) / n * 1e6 : 0}')
   rps=$(echo "$out" | awk '/Requests\/sec/{print $2}')
   p50=$(echo "$out" | awk '$1=="50%"{print $2}')
   p90=$(echo "$out" | awk '$1=="90%"{print $2}')
   p99=$(echo "$out" | awk '$1=="99%"{print $2}')
   err=$(echo "$out" | awk '/Non-2xx|Socket errors/{e=e $0 "; "} END{print (e==""?"0":e)}')
-  printf '%-12s %12s %10s %10s %10s %10s\n' "$c" "$rps" "$p50" "$p90" "$p99" "$err"
+  printf '%-12s %12s %10s %10s %10s %10s %10s %10s\n' "$c" "$rps" "$p50" "$p90" "$p99" "$err" "$srv_us" "$wrk_us"
 done
 done

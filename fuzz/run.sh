@@ -3,6 +3,8 @@
 #
 #   fuzz/run.sh [SECONDS] [HARNESS...]      (default: 60 s each, all four)
 #   RUNS=10000000 fuzz/run.sh 0 record      (a number of executions instead)
+#   JOBS=2 RUNS=5000000 fuzz/run.sh 0 kb     (JOBS processes side by side on
+#                                            one corpus, each RUNS executions)
 #
 # Harnesses: record (record reader + engine + renderings; seeds include the
 # bad-input corpus of tests/bad_input), fhir (FHIR R4
@@ -130,8 +132,17 @@ for h in "${harnesses[@]}"; do
   fi
   if [ -n "${RUNS:-}" ]; then limit=(-runs="$RUNS"); echo "== fuzz_$h: $RUNS executions =="
   else limit=(-max_total_time="$secs"); echo "== fuzz_$h: $secs s =="; fi
-  "$out/fuzz_$h" "${limit[@]}" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="$out/$h-" "$out/corpus-$h" 2>"$out/$h.log" || status=1
+  opts=(-max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
+  if [ "${JOBS:-1}" -gt 1 ]; then
+    # libFuzzer's own parallel mode: each job writes fuzz-N.log in its directory
+    echo "   in $JOBS jobs"
+    rm -rf "$out/jobs-$h" && mkdir -p "$out/jobs-$h"
+    (cd "$out/jobs-$h" && ../fuzz_"$h" "${limit[@]}" "${opts[@]}" -jobs="$JOBS" -workers="$JOBS" \
+      -artifact_prefix=../"$h-" ../corpus-"$h" >../"$h.log" 2>&1) || status=1
+    cat "$out/jobs-$h"/fuzz-*.log >>"$out/$h.log"
+  else
+    "$out/fuzz_$h" "${limit[@]}" "${opts[@]}" -artifact_prefix="$out/$h-" "$out/corpus-$h" 2>"$out/$h.log" || status=1
+  fi
   grep -E "stat::number_of_executed_units|stat::peak_rss_mb|ERROR|SUMMARY" "$out/$h.log" || true
 done
 exit $status
