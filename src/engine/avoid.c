@@ -77,7 +77,7 @@ static const char *reason_detail(eng *e, int agent, int reason) {
     case OP_RS_MI_OR_STROKE_WITHIN_12_MONTHS: {
       const op_condition *c = &r->conditions[f->mi_stroke_idx];
       tmpl_var v[] = {{"condition", kb->condition[c->code].clinician},
-                      {"date", c->has_date ? eng_date(e, c->date) : "undated (unknown timing is treated as recent)"}};
+                      {"date", c->has_date ? eng_date(e, c->date) : kb->phrase[OP_PH_UNDATED_RECENT]}};
       return eng_fill(e, tmpl, v, 2);
     }
     case OP_RS_ROMOSOZUMAB_COURSE_COMPLETED: {
@@ -95,7 +95,7 @@ static const char *reason_detail(eng *e, int agent, int reason) {
     }
     case OP_RS_HYPOCALCEMIA: {
       const char *what = r->has_calcium && r->calcium < TH(CALCIUM_LOW)
-                             ? eng_fill(e, "calcium {value} mg/dL < {threshold}",
+                             ? eng_fill(e, kb->phrase[OP_PH_CALCIUM_LOW],
                                         (tmpl_var[]){{"value", eng_num(e, r->calcium)},
                                                      {"threshold", eng_num(e, TH(CALCIUM_LOW))}}, 2)
                              : kb->condition[OP_COND_HYPOCALCEMIA].clinician;
@@ -104,7 +104,7 @@ static const char *reason_detail(eng *e, int agent, int reason) {
     case OP_RS_IMMUNOSUPPRESSION: {
       const char *what = f->has_condition[OP_COND_ORGAN_TRANSPLANT]
                              ? kb->condition[OP_COND_ORGAN_TRANSPLANT].clinician
-                             : eng_fill(e, "{count} current immunosuppressive agents",
+                             : eng_fill(e, kb->phrase[OP_PH_IMMUNOSUPPRESSIVE_COUNT],
                                         (tmpl_var[]){{"count", eng_num(e, f->n_immuno)}}, 1);
       return eng_fill(e, tmpl, (tmpl_var[]){{"other", what}}, 1);
     }

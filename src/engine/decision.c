@@ -14,6 +14,7 @@
 ** rule says or ends in `assess` with the critical alert `no_safe_agent`.
 */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../kb/template.h"
@@ -173,9 +174,19 @@ static const char *criteria_list(eng *e) {
   return arena_strdup(e->a, sb_str(&b));
 }
 
+/* "total hip +1.2 (needs >= 2)": a T-score gain with its sign, and the gain
+** the target needs. */
+static const char *target_gain(eng *e, int site, double gain, double needed) {
+  char g[32];
+  snprintf(g, sizeof g, "%+.1f", gain);
+  return eng_fill(e, e->kb->phrase[OP_PH_TARGET_GAIN],
+                  (tmpl_var[]){{"site", e->kb->site[site].clinician}, {"gain", g}, {"threshold", eng_num(e, needed)}},
+                  3);
+}
+
 static const char *course_desc(eng *e, int course) {
   const op_therapy *t = &e->rec->therapies[course];
-  return eng_fill(e, "{agent} since {start}, {months} months",
+  return eng_fill(e, e->kb->phrase[OP_PH_COURSE_SINCE],
                    (tmpl_var[]){{"agent", e->kb->agent[t->agent].name}, {"start", eng_date(e, t->start)},
                                 {"months", eng_num(e, date_whole_months_between(t->start, e->f.as_of))}},
                    3);
@@ -329,14 +340,14 @@ static const char *failure_detail(eng *e, int course) {
   const op_facts *f = &e->f;
   if (f->fot_course == course) {
     const op_fracture *x = &e->rec->fractures[f->fot_fx];
-    return eng_fill(e, "{fracture_site} fracture {fracture_date}, {months} months after starting",
+    return eng_fill(e, e->kb->phrase[OP_PH_FRACTURE_AFTER_START],
                      (tmpl_var[]){{"fracture_site", e->kb->fx_site[x->site].clinician},
                                   {"fracture_date", eng_date(e, x->date)},
                                   {"months", eng_num(e, date_whole_months_between(
                                                             e->rec->therapies[course].start, x->date))}},
                      3);
   }
-  return eng_fill(e, "{site} BMD falling {per_year}% a year",
+  return eng_fill(e, e->kb->phrase[OP_PH_BMD_FALLING],
                    (tmpl_var[]){{"site", e->kb->site[f->bmd_loss_site].clinician},
                                 {"per_year", eng_num(e, round(f->bmd_loss_pct * 10) / 10)}},
                    2);
@@ -403,10 +414,11 @@ static void rule5(eng *e) {
     strbuf b;
     sb_init(&b, e->a);
     if (f->target_hip_judged && e->texts)
-      sb_printf(&b, "total hip %+.1f (needs >= %s)", f->target_gain_hip, eng_num(e, TH(TARGET_GAIN_HIP)));
-    if (f->target_spine_judged && e->texts)
-      sb_printf(&b, "%slumbar spine %+.1f (needs >= %s)", f->target_hip_judged ? ", " : "", f->target_gain_spine,
-                eng_num(e, TH(TARGET_GAIN_SPINE)));
+      sb_puts(&b, target_gain(e, OP_SITE_TOTAL_HIP, f->target_gain_hip, TH(TARGET_GAIN_HIP)));
+    if (f->target_spine_judged && e->texts) {
+      if (f->target_hip_judged) sb_puts(&b, ", ");
+      sb_puts(&b, target_gain(e, OP_SITE_LUMBAR_SPINE, f->target_gain_spine, TH(TARGET_GAIN_SPINE)));
+    }
     const char *why = arena_strdup(e->a, sb_str(&b));
     tmpl_var v[] = {{"agent", e->kb->agent[agent].name},
                     {"months", eng_num(e, date_whole_months_between(t->start, f->as_of))},
@@ -427,7 +439,7 @@ static void rule5(eng *e) {
     alert(e, OP_AL_BISPHOSPHONATE_HOLIDAY_REVIEW, v, 2);
     bool remains_high = p->risk == OP_RISK_VERY_HIGH || (f->has_lowest && f->lowest_t <= TH(T_OSTEOPOROSIS)) ||
                         fracture_during(e, t);
-    const char *why = f->has_lowest ? eng_fill(e, "lowest T-score {value}, {level}",
+    const char *why = f->has_lowest ? eng_fill(e, e->kb->phrase[OP_PH_LOWEST_T_AND_RISK],
                                                 (tmpl_var[]){{"value", eng_t(e, f->lowest_t)},
                                                              {"level", e->kb->risk[p->risk].clinician}}, 2)
                                     : e->kb->risk[p->risk].clinician;
@@ -455,7 +467,7 @@ static void rule1_denosumab(eng *e) {
   const op_therapy *t = &e->rec->therapies[f->cur_denosumab];
   op_date last = t->has_last_dose ? t->last_dose : t->start;
   continue_course(e, f->cur_denosumab);
-  const char *why = eng_fill(e, "last dose {last_dose}, {months} months ago",
+  const char *why = eng_fill(e, e->kb->phrase[OP_PH_LAST_DOSE_AGO],
                               (tmpl_var[]){{"last_dose", eng_date(e, last)}, {"months", months_ago(e, last)}}, 2);
   if (f->finding[OP_FD_DENOSUMAB_OVERDUE]) {
     alert_denosumab_overdue(e);
@@ -476,7 +488,7 @@ static void rule2_denosumab_stopped(eng *e) {
   add_phase(e, OP_INTENT_ANTIRESORPTIVE, OP_RG_DENOSUMAB_FOLLOWON);
   alert_denosumab_stopped(e);
   set_rule(e, OP_RULE_DENOSUMAB_STOPPED,
-           eng_fill(e, "stopped {date}, {months} months ago",
+           eng_fill(e, e->kb->phrase[OP_PH_STOPPED_AGO],
                      (tmpl_var[]){{"date", eng_date(e, t->end)}, {"months", months_ago(e, t->end)}}, 2),
            OP_AG_DENOSUMAB);
   if (any_empty_phase(e->p)) no_safe_agent(e);
@@ -517,7 +529,7 @@ static void rule4_anabolic_ended(eng *e) {
   const op_therapy *t = &e->rec->therapies[e->f.anabolic_ended_course];
   e->p->action = OP_ACT_TRANSITION;
   add_followon(e);
-  const char *what = eng_fill(e, "{agent} ended {date}",
+  const char *what = eng_fill(e, e->kb->phrase[OP_PH_ANABOLIC_ENDED],
                                (tmpl_var[]){{"agent", e->kb->agent[t->agent].name}, {"date", eng_date(e, t->end)}}, 2);
   alert_limit(e, t->agent);
   alert_anabolic_followup(e, 1, what);

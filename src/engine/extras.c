@@ -57,7 +57,7 @@ static void section7_alerts(eng *e) {
                 : plan_has_agent(p, OP_AG_ZOLEDRONIC_ACID) ? OP_AG_ZOLEDRONIC_ACID : -1;
     if (agent >= 0 && drug_therapy(p)) {
       const char *what = r->has_calcium && r->calcium < TH(CALCIUM_LOW)
-                             ? eng_fill(e, "calcium {value} mg/dL < {threshold}",
+                             ? eng_fill(e, e->kb->phrase[OP_PH_CALCIUM_LOW],
                                          (tmpl_var[]){{"value", eng_num(e, r->calcium)},
                                                       {"threshold", eng_num(e, TH(CALCIUM_LOW))}}, 2)
                              : e->kb->condition[OP_COND_HYPOCALCEMIA].clinician;
@@ -80,7 +80,7 @@ static void section7_alerts(eng *e) {
   }
   if (f->gc_induced) {
     const op_medication *m = &r->meds[f->gc_idx];
-    tmpl_var v[] = {{"other", eng_fill(e, "glucocorticoid {dose} mg/day since {start}",
+    tmpl_var v[] = {{"other", eng_fill(e, e->kb->phrase[OP_PH_GLUCOCORTICOID_SINCE],
                                         (tmpl_var[]){{"dose", eng_num(e, m->dose)}, {"start", eng_date(e, m->start)}},
                                         2)}};
     alert(e, OP_AL_GIOP, v, 1);
@@ -91,7 +91,7 @@ static void section7_alerts(eng *e) {
   }
   bool falls = r->has_falls && r->falls_past_year >= TH(FALLS_ALERT);
   if (falls || f->has_condition[OP_COND_HIGH_FALL_RISK]) {
-    const char *what = falls ? eng_fill(e, "{falls} falls in the past year",
+    const char *what = falls ? eng_fill(e, e->kb->phrase[OP_PH_FALLS_PAST_YEAR],
                                          (tmpl_var[]){{"falls", eng_num(e, r->falls_past_year)}}, 1)
                              : e->kb->condition[OP_COND_HIGH_FALL_RISK].clinician;
     tmpl_var v[] = {{"other", what}};

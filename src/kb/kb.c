@@ -40,6 +40,8 @@ const char *const op_agent_class_str[OP_N_agent_class] = {OP_AGENT_CLASS_LIST(OP
 const unsigned char op_agent_class_len[OP_N_agent_class] = {OP_AGENT_CLASS_LIST(OP_LEN_ITEM)};
 const char *const op_ui_str[OP_N_ui] = {OP_UI_LIST(OP_STR_ITEM)};
 const unsigned char op_ui_len[OP_N_ui] = {OP_UI_LIST(OP_LEN_ITEM)};
+const char *const op_phrase_str[OP_N_phrase] = {OP_PHRASE_LIST(OP_STR_ITEM)};
+const unsigned char op_phrase_len[OP_N_phrase] = {OP_PHRASE_LIST(OP_LEN_ITEM)};
 
 typedef struct {
   const char *file;
@@ -453,6 +455,21 @@ static void bind_texts(loader *L, const char *prefix, const char *const *codes,
   }
 }
 
+/* [phrase.<key>]: one clinician template each, every key required. */
+static void bind_phrases(loader *L, const char **out) {
+  char sec[128];
+  for (int i = 0; i < OP_N_phrase && !L->failed; i++) {
+    snprintf(sec, sizeof sec, "phrase.%s", op_phrase_str[i]);
+    if (!find_section(L, sec)) {
+      missing_section(L, "phrase", op_phrase_str, OP_N_phrase, op_phrase_str[i], "texts.ini");
+      return;
+    }
+    out[i] = req_str(L, sec, "clinician");
+    entry *c = get(L, sec, "clinician");
+    if (c) check_template(L, c);
+  }
+}
+
 /* ---- the binder --------------------------------------------------------- */
 
 static void bind(loader *L) {
@@ -591,6 +608,7 @@ static void bind(loader *L) {
   bind_texts(L, "severity", op_severity_str, OP_N_severity, kb->severity, false, false);
   bind_texts(L, "condition", op_condition_str, OP_N_condition, kb->condition, false, false);
   bind_texts(L, "ui", op_ui_str, OP_N_ui, kb->ui, false, false);
+  bind_phrases(L, kb->phrase);
   if (L->failed) return;
   for (int i = 0; i < OP_N_alert && !L->failed; i++) {
     char sec[96];

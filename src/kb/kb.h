@@ -152,6 +152,20 @@ OP_DECLARE_CODES(agent_class, OP_AGENT_CLASS_LIST)
   X(UI_REMINDER, "reminder")
 OP_DECLARE_CODES(ui, OP_UI_LIST)
 
+/* Phrases the engine and the CDS cards fill with the patient's values
+** inside a larger text ([phrase.<key>] in texts.ini; clinician wording). */
+#define OP_PHRASE_LIST(X)                                                          \
+  X(PH_COURSE_SINCE, "course_since") X(PH_FRACTURE_AFTER_START, "fracture_after_start") \
+  X(PH_BMD_FALLING, "bmd_falling") X(PH_TARGET_GAIN, "target_gain")                \
+  X(PH_LOWEST_T_AND_RISK, "lowest_t_and_risk") X(PH_LAST_DOSE_AGO, "last_dose_ago") \
+  X(PH_STOPPED_AGO, "stopped_ago") X(PH_ANABOLIC_ENDED, "anabolic_ended")          \
+  X(PH_CALCIUM_LOW, "calcium_low") X(PH_GLUCOCORTICOID_SINCE, "glucocorticoid_since") \
+  X(PH_FALLS_PAST_YEAR, "falls_past_year") X(PH_IMMUNOSUPPRESSIVE_COUNT, "immunosuppressive_count") \
+  X(PH_UNDATED_RECENT, "undated_recent") X(PH_CARD_THEN, "card_then")              \
+  X(PH_CARD_AVOID, "card_avoid") X(PH_CARD_NOT_RECOMMENDED, "card_not_recommended") \
+  X(PH_CARD_ALLOWED, "card_allowed") X(PH_CARD_NO_PLAN, "card_no_plan")
+OP_DECLARE_CODES(phrase, OP_PHRASE_LIST)
+
 #define OP_MAX_SOURCES 32
 typedef uint32_t op_srcset; /* bit i = kb->sources[i] */
 
@@ -243,6 +257,7 @@ struct op_kb {
   kb_gap gaps[OP_MAX_GAPS];
   /* Fixed wording of the renderings (headings, safety messages). */
   kb_text ui[OP_N_ui];
+  const char *phrase[OP_N_phrase]; /* templates, clinician wording */
   struct kb_fhir *fhir; /* FHIR mapping tables (kb_fhir.h) */
   void *storage; /* owned memory */
 };

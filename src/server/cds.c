@@ -19,6 +19,7 @@
 #include "json/json.h"
 #include "json/json_write.h"
 #include "kb/kb_fhir.h"
+#include "kb/template.h"
 #include "osteoplan.h"
 #include "util/strbuf.h"
 
@@ -275,6 +276,7 @@ static const char *card_uuid(arena *a, const char *instance, int n) {
 
 /* At most SUMMARY_MAX - 1 characters, cut at a space with "...". */
 static const char *fit(arena *a, const char *s) {
+  if (!s) return ""; /* a text that could not be made (out of memory) */
   size_t n = strlen(s);
   if (n < SUMMARY_MAX) return s;
   char *t = arena_strndup(a, s, SUMMARY_MAX - 4);
@@ -309,7 +311,10 @@ static const char *decision_summary(arena *a, const op_kb *kb, const op_plan *p)
       (starts_agent(p) || p->action == OP_ACT_CONTINUE)) {
     const kb_agent *g = &kb->agent[p->phases[0].agents[0]];
     sb_printf(&b, " %s %s %s", g->name, g->dose, g->frequency);
-    if (p->n_phases > 1) sb_printf(&b, ", then %s therapy", kb->intent[p->phases[1].intent].clinician);
+    const char *then = p->n_phases > 1 ? tmpl_fill(a, kb->phrase[OP_PH_CARD_THEN],
+                                                   (tmpl_var[]){{"other", kb->intent[p->phases[1].intent].clinician}}, 1)
+                                       : NULL;
+    if (then) sb_cat(&b, ", ", then, (char *)NULL);
   }
   return fit(a, sb_str(&b));
 }
@@ -412,8 +417,9 @@ static void simple_card(jwriter *w, arena *a, const cds_ctx *c, const hook *h, i
 }
 
 static void no_plan_card(jwriter *w, arena *a, const cds_ctx *c, const hook *h) {
-  char s[600];
-  snprintf(s, sizeof s, "%s%s", h->deceased ? "" : "osteoplan could not make a plan: ", h->no_plan);
+  const char *s = h->deceased ? h->no_plan
+                              : tmpl_fill(a, c->kb->phrase[OP_PH_CARD_NO_PLAN],
+                                          (tmpl_var[]){{"reasons", h->no_plan}}, 1);
   simple_card(w, a, c, h, 0, s, h->deceased ? "info" : "warning", h->no_plan);
   jw_end_obj(w);
 }
@@ -480,9 +486,9 @@ static void order_sign_cards(const cds_ctx *c, arena *a, hook *h, strbuf *b, cds
     const op_plan *p = op_assessment_plan(h->as);
     bool not_rec = false;
     const op_avoid *av = advised_against(p, ag, &not_rec);
-    char s[600];
     if (av) {
-      snprintf(s, sizeof s, "%s %s: %s", not_rec ? "Not recommended:" : "Avoid", g->name, av->detail);
+      const char *s = tmpl_fill(a, c->kb->phrase[not_rec ? OP_PH_CARD_NOT_RECOMMENDED : OP_PH_CARD_AVOID],
+                                (tmpl_var[]){{"agent", g->name}, {"reasons", av->detail}}, 2);
       simple_card(&w, a, c, h, ++ncard, s, "critical",
                   op_render(h->as, OP_FORMAT_MARKDOWN, OP_AUDIENCE_CLINICIAN, false, NULL));
       jw_key(&w, "overrideReasons");
@@ -502,8 +508,9 @@ static void order_sign_cards(const cds_ctx *c, arena *a, hook *h, strbuf *b, cds
       jw_end_arr(&w);
       jw_end_obj(&w);
     } else if (p->n_phases && p->phases[0].n && p->phases[0].agents[0] != ag) {
-      snprintf(s, sizeof s, "%s is allowed; the plan's first option is %s", g->name,
-               c->kb->agent[p->phases[0].agents[0]].name);
+      const char *s = tmpl_fill(a, c->kb->phrase[OP_PH_CARD_ALLOWED],
+                                (tmpl_var[]){{"agent", g->name}, {"other", c->kb->agent[p->phases[0].agents[0]].name}},
+                                2);
       simple_card(&w, a, c, h, ++ncard, s, "info", NULL);
       jw_end_obj(&w);
     }

@@ -11,6 +11,8 @@
 #include <cmocka.h>
 
 #include "kb/kb.h"
+#include "api_internal.h"
+#include "osteoplan.h"
 
 static void test_default_loads(void **s) {
   (void)s;
@@ -32,8 +34,8 @@ static void test_default_loads(void **s) {
 }
 
 /* Loads the default files with one replacement in one file; returns the
-** error (static buffer) or NULL when the copy loads. */
-static const char *load_with(const char *file, const char *find, const char *repl, int *line) {
+** error (static buffer) or NULL when the copy loads (then *out holds it). */
+static const char *load_kb_with(const char *file, const char *find, const char *repl, int *line, op_kb **out) {
   static char err[1024];
   kb_file files[16];
   char *copy = NULL;
@@ -57,10 +59,14 @@ static const char *load_with(const char *file, const char *find, const char *rep
   if (file && !strcmp(file, "drop")) n--; /* the last file goes missing */
   op_kb *kb = kb_load_files(files, n, err, sizeof err);
   free(copy);
-  if (kb) {
-    kb_free(kb);
-    return NULL;
-  }
+  *out = kb;
+  return kb ? NULL : err;
+}
+
+static const char *load_with(const char *file, const char *find, const char *repl, int *line) {
+  op_kb *kb;
+  const char *err = load_kb_with(file, find, repl, line, &kb);
+  kb_free(kb);
   return err;
 }
 
@@ -110,6 +116,40 @@ static void test_rejects(void **s) {
   expect("sources.ini", "\n[source.", "\n[source.S999]\ntitle = t\n\n[source.", "[source.S999] needs 'kind'", false);
   expect("sources.ini", "\n[source.", "\n[source. ]\n\n[source.", "[source.] needs a name", false);
   expect("sources.ini", "\n[source.", "\n[source.S998]\ntitle = t\nkind =\n\n[source.", "kind is empty", false);
+  /* the phrases: every one required, placeholders checked, clinician only */
+  expect("texts.ini", "[phrase.calcium_low]\nclinician = calcium {value} mg/dL < {threshold}\n", "",
+         "no [phrase.calcium_low] section", false);
+  expect("texts.ini", "clinician = {falls} falls in the past year", "clinician = {fallz} falls in the past year",
+         "unknown placeholder {fallz}", true);
+  expect("texts.ini", "[phrase.card_then]\nclinician = then {other} therapy",
+         "[phrase.card_then]\nclinician = then {other} therapy\npatient = then", "unknown key 'patient'", false);
+}
+
+/* The engine's phrases are the knowledge base's: new wording there is the
+** wording of the plan. */
+static void test_phrases_are_data(void **s) {
+  (void)s;
+  int line;
+  op_kb *kb;
+  assert_null(load_kb_with("texts.ini", "clinician = {falls} falls in the past year",
+                           "clinician = {falls} falls reported for the last 12 months", &line, &kb));
+  static const char rec[] = "{\"as_of\":\"2026-11-01\",\"sex\":\"female\",\"birth_date\":\"1950-01-01\","
+                            "\"menopause\":\"post\",\"falls_past_year\":3,"
+                            "\"bmd\":[{\"site\":\"total_hip\",\"t_score\":-2.7,\"date\":\"2026-01-01\"}]}";
+  op_assessment *as;
+  op_error err;
+  op_options o = {0};
+  assert_int_equal(op_assess_json(kb, rec, sizeof rec - 1, &o, &as, &err), OP_OK);
+  const op_plan *p = op_assessment_plan(as);
+  bool found = false;
+  for (int i = 0; i < p->n_alerts; i++)
+    if (p->alerts[i].code == OP_AL_FALL_RISK) {
+      found = true;
+      assert_non_null(strstr(p->alerts[i].message, "3 falls reported for the last 12 months"));
+    }
+  assert_true(found);
+  op_assessment_free(as);
+  kb_free(kb);
 }
 
 static void test_load_dir_errors(void **s) {
@@ -122,7 +162,7 @@ static void test_load_dir_errors(void **s) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_default_loads),
-      cmocka_unit_test(test_rejects),
+      cmocka_unit_test(test_rejects), cmocka_unit_test(test_phrases_are_data),
       cmocka_unit_test(test_load_dir_errors),
   };
   return cmocka_run_group_tests_name("kb", tests, NULL, NULL);
