@@ -648,6 +648,7 @@ static void bind(loader *L) {
       return;
     }
     kb_disagreement *g = &kb->disagreement[d];
+    g->topic = req_str(L, sec, "topic");
     g->applied = req_str(L, sec, "applied");
     g->patient = req_str(L, sec, "patient");
     /* positions: keys named after sources */

@@ -204,6 +204,7 @@ typedef struct {
 typedef struct {
   int n;
   const char *source[4], *statement[4];
+  const char *topic; /* what it is about, in clinician words */
   const char *applied;
   const char *patient;
 } kb_disagreement;

@@ -285,7 +285,7 @@ static void disagreements(ctx *c) {
     sb_init(&b, c->a);
     for (int k = 0; k < g->n; k++) sb_cat(&b, k ? "; " : "", g->source[k], ": ", g->statement[k], (char *)NULL);
     sb_cat(&b, ". ", ui(c, OP_UI_APPLIED), ": ", g->applied, ".", (char *)NULL);
-    doc_item(&c->d, DOC_PLAIN, fmt(c, "{other}:", (tmpl_var[]){{"other", op_disagreement_str[d]}}, 1),
+    doc_item(&c->d, DOC_PLAIN, fmt(c, "{other}:", (tmpl_var[]){{"other", g->topic}}, 1),
              arena_strdup(c->a, sb_str(&b)));
   }
 }

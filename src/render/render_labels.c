@@ -8,14 +8,26 @@
 #include "../kb/template.h"
 #include "render.h"
 
-static void kind(jwriter *w, const char *name, const kb_text *t, const char *const *codes, int n) {
+/* "name": {code: words, ...} */
+static void pairs(jwriter *w, const char *name, const char *const *codes, const char *const *words, int n) {
   jw_key(w, name);
   jw_obj(w);
   for (int i = 0; i < n; i++) {
     jw_key(w, codes[i]);
-    jw_str(w, t[i].clinician);
+    jw_str(w, words[i]);
   }
   jw_end_obj(w);
+}
+
+#define MAX_PAIRS 64
+_Static_assert(OP_N_agent <= MAX_PAIRS && OP_N_lifestyle <= MAX_PAIRS && OP_MAX_GAPS <= MAX_PAIRS &&
+                   OP_N_disagreement <= MAX_PAIRS && OP_N_ui <= MAX_PAIRS && OP_N_condition <= MAX_PAIRS,
+               "a code family larger than MAX_PAIRS");
+
+static void kind(jwriter *w, const char *name, const kb_text *t, const char *const *codes, int n) {
+  const char *words[MAX_PAIRS];
+  for (int i = 0; i < n && i < MAX_PAIRS; i++) words[i] = t[i].clinician;
+  pairs(w, name, codes, words, n < MAX_PAIRS ? n : MAX_PAIRS);
 }
 
 /* The codes a record may hold, in the order of patient-record.md. */
@@ -57,13 +69,9 @@ const char *render_labels(arena *a, const op_kb *kb, size_t *len) {
 
   jw_key(&w, "labels");
   jw_obj(&w);
-  jw_key(&w, "agent");
-  jw_obj(&w);
-  for (int i = 0; i < OP_N_agent; i++) {
-    jw_key(&w, op_agent_str[i]);
-    jw_str(&w, kb->agent[i].name);
-  }
-  jw_end_obj(&w);
+  const char *words[MAX_PAIRS], *gap_codes[MAX_PAIRS];
+  for (int i = 0; i < OP_N_agent; i++) words[i] = kb->agent[i].name;
+  pairs(&w, "agent", op_agent_str, words, OP_N_agent);
   kind(&w, "diagnosis", kb->diagnosis, op_diagnosis_str, OP_N_diagnosis);
   kind(&w, "risk", kb->risk, op_risk_str, OP_N_risk);
   kind(&w, "criterion", kb->criterion, op_criterion_str, OP_N_criterion);
@@ -79,25 +87,17 @@ const char *render_labels(arena *a, const op_kb *kb, size_t *len) {
   sb_init(&nb, a);
   sb_printf(&nb, "%g", KB_TH(kb, ALCOHOL_UNITS_MAX));
   tmpl_var lv[] = {{"level", sb_str(&nb)}};
-  jw_key(&w, "lifestyle");
-  jw_obj(&w);
-  for (int i = 0; i < OP_N_lifestyle; i++) {
-    jw_key(&w, op_lifestyle_str[i]);
-    jw_str(&w, tmpl_fill(a, kb->lifestyle[i].clinician, lv, 1));
-  }
-  jw_end_obj(&w);
+  for (int i = 0; i < OP_N_lifestyle; i++) words[i] = tmpl_fill(a, kb->lifestyle[i].clinician, lv, 1);
+  pairs(&w, "lifestyle", op_lifestyle_str, words, OP_N_lifestyle);
   kind(&w, "site", kb->site, op_site_str, OP_N_site);
   kind(&w, "fracture_site", kb->fx_site, op_fx_site_str, OP_N_fx_site);
   kind(&w, "severity", kb->severity, op_severity_str, OP_N_severity);
   kind(&w, "condition", kb->condition, op_condition_str, OP_N_condition);
   kind(&w, "ui", kb->ui, op_ui_str, OP_N_ui);
-  jw_key(&w, "gap");
-  jw_obj(&w);
-  for (int i = 0; i < kb->n_gaps; i++) {
-    jw_key(&w, kb->gaps[i].code);
-    jw_str(&w, kb->gaps[i].clinician);
-  }
-  jw_end_obj(&w);
+  for (int i = 0; i < kb->n_gaps; i++) gap_codes[i] = kb->gaps[i].code, words[i] = kb->gaps[i].clinician;
+  pairs(&w, "gap", gap_codes, words, kb->n_gaps);
+  for (int i = 0; i < OP_N_disagreement; i++) words[i] = kb->disagreement[i].topic;
+  pairs(&w, "disagreement", op_disagreement_str, words, OP_N_disagreement);
   jw_end_obj(&w);
   jw_end_obj(&w);
   if (b.oom) return NULL;

@@ -296,11 +296,13 @@ def main():
             codes = lab["record_codes"][kind if kind != "condition" else "condition"]
             check(all(lab["labels"][kind].get(c) for c in codes), "labels for every %s code" % kind)
         for kind in ("action", "risk", "diagnosis", "criterion", "finding", "reason", "monitor", "lifestyle",
-                     "severity", "intent", "status"):
+                     "severity", "intent", "status", "gap", "disagreement"):
             check(lab["labels"][kind] and all(v and "{" not in v for v in lab["labels"][kind].values()),
                   "labels.%s filled, no placeholders" % kind)
         check(lab["labels"]["action"]["start"] and lab["labels"]["agent"]["zoledronic_acid"] != "zoledronic_acid",
               "labels are the knowledge base's words")
+        check(lab["labels"]["disagreement"].get("vitamin_d_dose") == "daily vitamin D dose",
+              "labels.disagreement: the topic's words")
 
         # --- malformed requests: the right 4xx with a JSON error, server stays up
         good = hook_request("patient-view", pid, res)

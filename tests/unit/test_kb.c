@@ -116,6 +116,7 @@ static void test_rejects(void **s) {
   expect("sources.ini", "\n[source.", "\n[source.S999]\ntitle = t\n\n[source.", "[source.S999] needs 'kind'", false);
   expect("sources.ini", "\n[source.", "\n[source. ]\n\n[source.", "[source.] needs a name", false);
   expect("sources.ini", "\n[source.", "\n[source.S998]\ntitle = t\nkind =\n\n[source.", "kind is empty", false);
+  expect("disagreements.ini", "topic = daily vitamin D dose\n", "", "'topic'", false);
   /* the phrases: every one required, placeholders checked, clinician only */
   expect("texts.ini", "[phrase.calcium_low]\nclinician = calcium {value} mg/dL < {threshold}\n", "",
          "no [phrase.calcium_low] section", false);

@@ -491,7 +491,7 @@
 
     if ((plan.disagreements || []).length)
       details.append(section("dis-h", cap(ui("disagreements")), el("ul", {}, plan.disagreements.map((d) => el("li", {},
-        el("strong", {}, words(d.topic) + ": "), d.positions.map((p, i) => [i ? "; " : "", el("a", { href: "#src-" + p.source }, p.source), ": ", p.statement]),
+        el("strong", {}, label("disagreement", d.topic) + ": "), d.positions.map((p, i) => [i ? "; " : "", el("a", { href: "#src-" + p.source }, p.source), ": ", p.statement]),
         `. ${cap(ui("applied"))}: ${d.applied}.`)))));
 
     const srcs = Object.entries(plan.sources || {});
