@@ -5,6 +5,8 @@
 */
 #include "engine.h"
 
+#include "../util/numfmt.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,11 +17,8 @@ const char *eng_fill(eng *e, const char *tmpl, const tmpl_var *vars, int n) {
 
 const char *eng_num(eng *e, double v) {
   if (!e->texts) return "";
-  char buf[64];
-  // cppcheck-suppress duplicateConditionalAssign ; -0 == 0 holds, and the assignment makes it +0
-  if (v == 0) v = 0; /* no "-0" */
-  snprintf(buf, sizeof buf, "%.10g", round(v * 100) / 100);
-  return arena_strdup(e->a, buf);
+  char buf[NUM_G10_MAX];
+  return arena_strndup(e->a, buf, (size_t)num_g10(round(v * 100) / 100, buf)); /* never "-0" */
 }
 
 const char *eng_t(eng *e, double v) {

@@ -3,9 +3,10 @@
 */
 #include "json_write.h"
 
+#include "../util/numfmt.h"
+
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -122,50 +123,20 @@ void jw_str(jwriter *w, const char *s) {
   json_escape(w->b, s);
 }
 
-/* The digits of v (|v| < 10^18) into the end of buf; returns where they start. */
-static char *digits(char *end, unsigned long long v) {
-  *--end = 0;
-  do *--end = (char)('0' + v % 10);
-  while (v /= 10);
-  return end;
-}
-
 void jw_num(jwriter *w, double v) {
   pre(w);
   if (!isfinite(v)) {
     sb_puts(w->b, "null");
     return;
   }
-  // cppcheck-suppress duplicateConditionalAssign ; -0 becomes +0
-  if (v == 0) v = 0;
-  /* Most numbers in a plan or a record have at most two decimals: when v is
-  ** exactly the double nearest to k/100, "%.10g" would print k/100's
-  ** decimal digits with the trailing zeros dropped, so write those without
-  ** printf's cost. Anything else goes through printf. */
-  double h = v * 100;
-  if (fabs(h) < 1e15) {
-    long long k = llround(h);
-    if ((double)k / 100 == v && llabs(k) < 1000000000LL) {
-      char buf[32], *p = digits(buf + sizeof buf, (unsigned long long)llabs(k / 100));
-      if (k < 0) *--p = '-';
-      sb_puts(w->b, p);
-      int frac = (int)(llabs(k) % 100);
-      if (frac) {
-        char f[4] = {'.', (char)('0' + frac / 10), (char)('0' + frac % 10), 0};
-        if (f[2] == '0') f[2] = 0;
-        sb_puts(w->b, f);
-      }
-      return;
-    }
-  }
-  sb_printf(w->b, "%.10g", v);
+  char buf[NUM_G10_MAX];
+  sb_putn(w->b, buf, (size_t)num_g10(v, buf));
 }
 
 void jw_int(jwriter *w, long v) {
   pre(w);
-  char buf[32], *p = digits(buf + sizeof buf, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
-  if (v < 0) *--p = '-';
-  sb_puts(w->b, p);
+  char buf[NUM_G10_MAX];
+  sb_putn(w->b, buf, (size_t)num_long(v, buf));
 }
 
 void jw_bool(jwriter *w, bool v) {

@@ -1,6 +1,7 @@
 /*
 ** test_basics.c: dates, the strict JSON layer and the template filler.
 */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include "kb/template.h"
 #include "util/arena.h"
 #include "util/date.h"
+#include "util/numfmt.h"
 #include "util/strbuf.h"
 
 static void test_date_parse(void **s) {
@@ -258,6 +260,15 @@ static void test_json_numbers(void **s) {
     arena_reset(a);
   }
   assert_string_equal(num_text(a, 1.0 / 0.0), "null");
+  char buf[NUM_G10_MAX];
+  num_g10(-1.0 / 0.0, buf);
+  assert_string_equal(buf, "-inf"); /* as printf, for the engine's words */
+  const long ints[] = {0, 7, -7, 10, -10, 1234567890L, LONG_MAX, LONG_MIN};
+  for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+    snprintf(want, sizeof want, "%ld", ints[i]);
+    assert_int_equal(num_long(ints[i], buf), (int)strlen(want));
+    assert_string_equal(buf, want);
+  }
   arena_destroy(a);
 }
 

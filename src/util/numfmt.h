@@ -1,0 +1,15 @@
+/*
+** numfmt.h: numbers as text without printf's cost on the hot paths (the
+** JSON writer, the engine's words), byte for byte what printf would write.
+*/
+#ifndef OSTEO_NUMFMT_H
+#define OSTEO_NUMFMT_H
+
+#define NUM_G10_MAX 32
+
+/* v as "%.10g" writes it, but 0 for -0; returns the length. */
+int num_g10(double v, char out[NUM_G10_MAX]);
+/* v as "%ld" writes it; returns the length. */
+int num_long(long v, char out[NUM_G10_MAX]);
+
+#endif
