@@ -109,7 +109,8 @@ static op_status map_fhir(const op_kb *kb, const char *json, size_t len, const o
     snprintf(err->message, sizeof err->message, "not JSON: %s", len > JSON_MAX_BYTES ? "too large" : msg);
     return OP_ERR_INPUT;
   }
-  fhir_res *res = arena_array(a, (size_t)d.ntok, sizeof *res);
+  /* not zeroed: fhir_collect fills the entries it counts, and only those are read */
+  fhir_res *res = arena_alloc_raw(a, (size_t)d.ntok * sizeof *res);
   int n = res ? fhir_collect(&d, 0, res, d.ntok) : -1;
   if (n < 0) {
     snprintf(err->message, sizeof err->message,

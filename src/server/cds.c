@@ -194,7 +194,8 @@ static bool run_hook(const cds_ctx *c, arena *a, const char *want_hook, const ch
   }
 
   int cap = d->ntok + 1;
-  fhir_res *res = arena_array(a, (size_t)cap, sizeof *res);
+  /* not zeroed: fhir_collect fills the entries it counts, and only those are read */
+  fhir_res *res = arena_alloc_raw(a, (size_t)cap * sizeof *res);
   if (!res) {
     cds_error(a, 500, "out of memory", r);
     return false;
@@ -471,7 +472,7 @@ static void order_sign_cards(const cds_ctx *c, arena *a, hook *h, strbuf *b, cds
   jw_obj(&w);
   jw_key(&w, "cards");
   jw_arr(&w);
-  fhir_res *res = arena_array(a, (size_t)d->ntok + 1, sizeof *res);
+  fhir_res *res = arena_alloc_raw(a, ((size_t)d->ntok + 1) * sizeof *res); /* filled as counted */
   int n = res && orders >= 0 ? fhir_collect(d, orders, res, d->ntok + 1) : 0;
   int ncard = 0;
   for (int i = 0; i < n; i++) {

@@ -107,7 +107,7 @@ char *arena_strdup(arena *a, const char *s) {
   return arena_strndup(a, s, strlen(s));
 }
 
-void *arena_grow(arena *a, void *old, size_t old_size, size_t new_size) {
+void *arena_grow_raw(arena *a, void *old, size_t old_size, size_t new_size) {
   if (new_size > SIZE_MAX / 2) return NULL;
   block *b = a->head;
   size_t old_r = (old_size + 15) & ~(size_t)15, new_r = (new_size + 15) & ~(size_t)15;
@@ -117,13 +117,16 @@ void *arena_grow(arena *a, void *old, size_t old_size, size_t new_size) {
   if (old && old_size && new_size > old_size && (unsigned char *)old + old_r == b->data + b->used &&
       new_r - old_r <= b->size - b->used) {
     b->used += new_r - old_r;
-    memset((unsigned char *)old + old_size, 0, new_size - old_size);
     return old;
   }
   unsigned char *p = arena_alloc_raw(a, new_size);
-  if (!p) return NULL;
+  if (p && old && old_size) memcpy(p, old, old_size < new_size ? old_size : new_size);
+  return p;
+}
+
+void *arena_grow(arena *a, void *old, size_t old_size, size_t new_size) {
+  unsigned char *p = arena_grow_raw(a, old, old_size, new_size);
   size_t keep = old ? (old_size < new_size ? old_size : new_size) : 0;
-  if (keep) memcpy(p, old, keep);
-  memset(p + keep, 0, new_size - keep);
+  if (p && new_size > keep) memset(p + keep, 0, new_size - keep);
   return p;
 }

@@ -25,6 +25,8 @@ char *arena_strdup(arena *a, const char *s);
 ** allocation and its block has room, it grows in place; otherwise the old
 ** contents are copied (the old storage stays until the arena is destroyed). */
 void *arena_grow(arena *a, void *old, size_t old_size, size_t new_size);
+/* The same without zeroing the new bytes, for buffers that track their length. */
+void *arena_grow_raw(arena *a, void *old, size_t old_size, size_t new_size);
 /* Forget everything allocated but keep the first block for reuse. */
 void arena_reset(arena *a);
 

@@ -19,7 +19,7 @@ static bool reserve(strbuf *b, size_t extra) {
   if (b->len + extra + 1 <= b->cap) return true;
   size_t cap = b->cap ? b->cap : 256;
   while (cap < b->len + extra + 1) cap *= 2;
-  char *p = arena_grow(b->a, b->p, b->cap, cap); /* the allocation size: it may grow in place */
+  char *p = arena_grow_raw(b->a, b->p, b->cap, cap); /* the allocation size: it may grow in place */
   if (!p) {
     b->oom = true;
     return false;
