@@ -5,6 +5,7 @@
 #   RUNS=10000000 fuzz/run.sh 0 record      (a number of executions instead)
 #   JOBS=2 RUNS=5000000 fuzz/run.sh 0 kb     (JOBS processes side by side on
 #                                            one corpus, each RUNS executions)
+#   MAX_LEN=4096 ...                         (longest input, default 65536)
 #
 # Harnesses: record (record reader + engine + renderings; seeds include the
 # bad-input corpus of tests/bad_input), fhir (FHIR R4
@@ -132,7 +133,7 @@ for h in "${harnesses[@]}"; do
   fi
   if [ -n "${RUNS:-}" ]; then limit=(-runs="$RUNS"); echo "== fuzz_$h: $RUNS executions =="
   else limit=(-max_total_time="$secs"); echo "== fuzz_$h: $secs s =="; fi
-  opts=(-max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
+  opts=(-max_len="${MAX_LEN:-65536}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
   if [ "${JOBS:-1}" -gt 1 ]; then
     # libFuzzer's own parallel mode: each job writes fuzz-N.log in its directory
     echo "   in $JOBS jobs"
