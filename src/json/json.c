@@ -14,9 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 void json_line_col(const char *text, size_t off, int *line, int *col) {
   int l = 1, c = 1;
@@ -62,21 +59,14 @@ static size_t scan_string(const unsigned char *s, size_t i, size_t n, const char
   for (;;) {
 #ifdef __SSE2__
     /* 16 bytes at a time while they are all printable ASCII other than quote
-    ** and backslash (bytes >= 0x80 are negative as signed, so one compare
-    ** catches them with the control characters) */
-    {
-      const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
-      while (i + 16 <= n) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-        __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-                                       _mm_cmplt_epi8(v, space));
-        int mask = _mm_movemask_epi8(special);
-        if (mask) {
-          i += (size_t)__builtin_ctz((unsigned)mask);
-          break;
-        }
-        i += 16;
+    ** and backslash */
+    while (i + 16 <= n) {
+      int mask = json_special16(s + i);
+      if (mask) {
+        i += (size_t)__builtin_ctz((unsigned)mask);
+        break;
       }
+      i += 16;
     }
 #endif
     /* fast path: printable ASCII other than quote and backslash */

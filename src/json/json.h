@@ -69,4 +69,19 @@ static inline bool json_str_eqn(const json_doc *d, int i, const char *s, size_t 
 /* Line and column (1-based) of a byte offset. */
 void json_line_col(const char *text, size_t off, int *line, int *col);
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+/* Bit i set when byte i of the 16 at p cannot stand in a JSON string as it
+** is: a quote, a backslash, a control character, or a byte >= 0x80 (which
+** the reader must check as UTF-8 and the writer copies). Shared by the
+** reader's and the writer's fast paths over plain string bytes. */
+static inline int json_special16(const unsigned char *p) {
+  const __m128i v = _mm_loadu_si128((const __m128i *)p);
+  const __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                       _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+  return _mm_movemask_epi8(special);
+}
+#endif
+
 #endif

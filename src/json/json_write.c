@@ -8,9 +8,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
+
+#include "json.h"
 
 void jw_init(jwriter *w, strbuf *b, bool pretty) {
   w->b = b;
@@ -66,12 +65,8 @@ static size_t plain_run(const unsigned char *p, const unsigned char *end) {
 #ifdef __SSE2__
   /* 16 bytes at a time; a byte >= 0x80 (UTF-8, copied as it is) stops the
   ** vector test too, and is stepped over */
-  const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
   while (end - q >= 16) {
-    __m128i v = _mm_loadu_si128((const __m128i *)q);
-    __m128i special =
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)), _mm_cmplt_epi8(v, space));
-    int mask = _mm_movemask_epi8(special);
+    int mask = json_special16(q);
     if (!mask) {
       q += 16;
       continue;

@@ -60,10 +60,7 @@ static const char *srcs(ctx *c, op_srcset s) {
   sb_init(&b, c->a);
   int n = 0;
   for (int i = 0; i < c->kb->n_sources; i++)
-    if (s & ((op_srcset)1 << i)) {
-      sb_puts(&b, n++ ? ", " : "[");
-      sb_puts(&b, c->kb->sources[i].id);
-    }
+    if (s & ((op_srcset)1 << i)) sb_cat(&b, n++ ? ", " : "[", c->kb->sources[i].id, (char *)NULL);
   if (n) sb_puts(&b, "]");
   return arena_strdup(c->a, sb_str(&b));
 }
@@ -94,8 +91,7 @@ static const char *alternatives(ctx *c, const op_phase *ph) {
   sb_init(&b, c->a);
   for (int k = 1; k < ph->n; k++) {
     const kb_agent *g = &c->kb->agent[ph->agents[k]];
-    if (k > 1) sb_puts(&b, ", ");
-    sb_puts(&b, c->patient ? g->patient_name : g->name);
+    sb_cat(&b, k > 1 ? ", " : "", c->patient ? g->patient_name : g->name, (char *)NULL);
   }
   return arena_strdup(c->a, sb_str(&b));
 }
@@ -171,10 +167,9 @@ static void avoid_section(ctx *c, op_ui_t heading, const op_avoid *list, int n) 
     const op_avoid *x = &list[i];
     strbuf b;
     sb_init(&b, c->a);
-    for (int k = 0; k < x->n; k++) {
-      if (k) sb_puts(&b, c->patient ? ", and " : "; ");
-      sb_puts(&b, c->patient ? kb->reason[x->reasons[k]].patient : kb->reason[x->reasons[k]].clinician);
-    }
+    for (int k = 0; k < x->n; k++)
+      sb_cat(&b, k ? (c->patient ? ", and " : "; ") : "",
+             c->patient ? kb->reason[x->reasons[k]].patient : kb->reason[x->reasons[k]].clinician, (char *)NULL);
     const char *reasons = arena_strdup(c->a, sb_str(&b));
     if (c->patient) {
       doc_item(&c->d, DOC_PLAIN, NULL,
