@@ -1,77 +1,86 @@
 /*
 ** jwt_check.c: see jwt_check.h.
+**
+** The token's header and claims are decoded and read once, here; the
+** signature library sees only the signing input and the signature, and
+** verifies with the key and algorithm configured for the issuer. Anything
+** two JSON parsers might read differently is refused outright: a member
+** named twice (after unescaping), a number a 64-bit integer or a double
+** cannot hold, a byte-order mark, trailing bytes.
 */
 #include "jwt_check.h"
 
-#include <jwt.h>
-#include <pthread.h>
-#include <stdbool.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fhir/fhir_map.h"
 #include "json/json.h"
+#include "json/json_dupkey.h"
+#include "server/jwt_keys.h"
+#include "server/jwt_replay.h"
 
-#define REPLAY_MAX 65536 /* remembered jti values; the oldest expired go first */
+#define TOKEN_MAX 16384        /* bytes of a compact token */
+#define NAME_MAX_BYTES 256     /* iss, jti, kid */
+#define NUMERIC_DATE_MAX 253402300799LL /* 9999-12-31T23:59:59Z */
 
 typedef struct {
-  char *key; /* iss "\n" jti */
-  long exp;
-} seen;
+  char *iss, *kid;
+  jwt_key *key;
+} issuer;
 
 struct jwt_checker {
-  jwt_issuer *iss;
+  issuer *iss;
   int n;
-  long skew;
-  pthread_mutex_t lock;
-  seen *seen;
-  int nseen;
+  jwt_limits lim;
+  jwt_replay *replay;
 };
 
-jwt_checker *jwt_checker_new(const jwt_issuer *issuers, int n, long skew) {
+jwt_checker *jwt_checker_new(const jwt_issuer *issuers, int n, const jwt_limits *lim, char *err, size_t errsz) {
   jwt_checker *c = calloc(1, sizeof *c);
-  if (!c) return NULL;
-  c->iss = calloc((size_t)(n ? n : 1), sizeof *c->iss);
-  c->seen = calloc(REPLAY_MAX, sizeof *c->seen);
-  if (!c->iss || !c->seen) {
+  if (!c) return snprintf(err, errsz, "out of memory"), NULL;
+  c->lim = *lim;
+  c->iss = calloc((size_t)(n > 0 ? n : 1), sizeof *c->iss);
+  c->replay = jwt_replay_new(lim->replay_max);
+  if (!c->iss || !c->replay) {
+    snprintf(err, errsz, "out of memory");
     jwt_checker_free(c);
     return NULL;
   }
-  for (int i = 0; i < n; i++) {
-    c->iss[i].iss = strdup(issuers[i].iss);
-    c->iss[i].kid = issuers[i].kid ? strdup(issuers[i].kid) : NULL;
-    char *pem = malloc(issuers[i].pem_len + 1);
-    if (pem) {
-      memcpy(pem, issuers[i].pem, issuers[i].pem_len);
-      pem[issuers[i].pem_len] = 0;
+  for (int i = 0; i < n; i++, c->n++) {
+    issuer *is = &c->iss[i];
+    char why[160];
+    is->iss = strdup(issuers[i].iss);
+    is->kid = issuers[i].kid ? strdup(issuers[i].kid) : NULL;
+    is->key = jwt_key_load(issuers[i].pem, issuers[i].pem_len, issuers[i].alg, why, sizeof why);
+    if (!is->iss || (issuers[i].kid && !is->kid) || !is->key) {
+      snprintf(err, errsz, "issuer %s: %s", issuers[i].iss, is->key ? "out of memory" : why);
+      c->n++;
+      jwt_checker_free(c);
+      return NULL;
     }
-    c->iss[i].pem = pem;
-    c->iss[i].pem_len = issuers[i].pem_len;
-    c->n++;
   }
-  c->skew = skew;
-  pthread_mutex_init(&c->lock, NULL);
   return c;
 }
 
 void jwt_checker_free(jwt_checker *c) {
   if (!c) return;
-  for (int i = 0; i < c->n; i++) {
-    free((char *)c->iss[i].iss);
-    free((char *)c->iss[i].kid);
-    free((char *)c->iss[i].pem);
+  for (int i = 0; c->iss && i < c->n; i++) {
+    free(c->iss[i].iss);
+    free(c->iss[i].kid);
+    jwt_key_free(c->iss[i].key);
   }
-  for (int i = 0; i < c->nseen; i++) free(c->seen[i].key);
   free(c->iss);
-  free(c->seen);
-  pthread_mutex_destroy(&c->lock);
+  jwt_replay_free(c->replay);
   free(c);
 }
 
-/* base64url without padding -> bytes (NUL-terminated); NULL if malformed. */
-static char *b64url(arena *a, const char *s, size_t n, size_t *outlen) {
-  char *out = arena_alloc(a, n * 3 / 4 + 4);
+/* base64url without padding (RFC 7515 2) -> bytes, NUL-terminated; NULL if
+** malformed. */
+static unsigned char *b64url(arena *a, const char *s, size_t n, size_t *outlen) {
+  if (n % 4 == 1) return NULL;
+  unsigned char *out = arena_alloc(a, n * 3 / 4 + 4);
   if (!out) return NULL;
   size_t k = 0;
   unsigned v = 0;
@@ -88,7 +97,7 @@ static char *b64url(arena *a, const char *s, size_t n, size_t *outlen) {
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out[k++] = (char)((v >> bits) & 0xFF);
+      out[k++] = (unsigned char)((v >> bits) & 0xFF);
     }
   }
   out[k] = 0;
@@ -96,16 +105,73 @@ static char *b64url(arena *a, const char *s, size_t n, size_t *outlen) {
   return out;
 }
 
-static bool part(arena *a, const char *s, size_t n, json_doc *d) {
-  size_t len;
-  char *text = b64url(a, s, n, &len);
-  char msg[128];
-  return text && json_parse(a, text, len, d, msg, sizeof msg) == 0 && d->tok[0].type == JT_OBJECT;
+/* Every number as another parser would hold it: an integer within 64 bits,
+** any other number a finite double. */
+static bool numbers_representable(const json_doc *d) {
+  for (int i = 0; i < d->ntok; i++) {
+    const json_tok *t = &d->tok[i];
+    if (t->type != JT_PRIMITIVE || !json_is_number(d, i)) continue;
+    const char *s = d->text + t->start;
+    size_t n = (size_t)(t->end - t->start);
+    if (!memchr(s, '.', n) && !memchr(s, 'e', n) && !memchr(s, 'E', n)) {
+      char buf[32];
+      if (n >= sizeof buf) return false; /* 20 digits and a sign at most */
+      memcpy(buf, s, n);
+      buf[n] = 0;
+      errno = 0;
+      (void)strtoll(buf, NULL, 10);
+      if (errno == ERANGE) return false;
+    } else {
+      double v;
+      if (!json_number(d, i, &v)) return false;
+    }
+  }
+  return true;
 }
 
-static bool num_claim(const json_doc *d, const char *k, double *v) {
+/* Header or claims: strict JSON, one object, no name twice, numbers held. */
+static const char *part(arena *a, const char *s, size_t n, json_doc *d) {
+  size_t len;
+  char *text = (char *)b64url(a, s, n, &len);
+  char msg[128];
+  if (!text || json_parse(a, text, len, d, msg, sizeof msg) != 0 || d->tok[0].type != JT_OBJECT)
+    return "malformed token (header and claims: base64url of a JSON object)";
+  int dup = json_duplicate_key(a, d);
+  if (dup == -2) return "out of memory";
+  if (dup >= 0) return "token names a member twice (compared after unescaping)";
+  if (!numbers_representable(d)) return "token holds a number out of range";
+  return NULL;
+}
+
+/* A string member of at most NAME_MAX_BYTES, decoded; NULL if absent or not
+** a string; *bad when present but not a short string. */
+static const char *name_member(arena *a, const json_doc *d, const char *k, bool *bad) {
   int t = fj_get(d, 0, k);
-  return t >= 0 && json_number(d, t, v);
+  if (t < 0) return NULL;
+  size_t n = 0;
+  const char *s = d->tok[t].type == JT_STRING ? json_string(a, d, t, &n) : NULL;
+  if (!s || n > NAME_MAX_BYTES || strlen(s) != n) {
+    *bad = true;
+    return NULL;
+  }
+  return s;
+}
+
+/* A NumericDate (RFC 7519 2) as we take it: whole seconds, 0 to the end of
+** year 9999, written as plain digits (no fraction, exponent or sign). */
+static int numeric_date(const json_doc *d, const char *k, long long *out) {
+  int t = fj_get(d, 0, k);
+  if (t < 0) return 0;
+  const json_tok *tk = &d->tok[t];
+  long long v = 0;
+  if (tk->type != JT_PRIMITIVE || tk->end - tk->start > 12) return -1;
+  for (int i = tk->start; i < tk->end; i++) {
+    if (d->text[i] < '0' || d->text[i] > '9') return -1;
+    v = v * 10 + (d->text[i] - '0');
+  }
+  if (v > NUMERIC_DATE_MAX) return -1;
+  *out = v;
+  return 1;
 }
 
 static bool aud_matches(const json_doc *d, const char *audience) {
@@ -119,98 +185,96 @@ static bool aud_matches(const json_doc *d, const char *audience) {
   return false;
 }
 
-/* Records iss+jti until exp; false when it was already used. */
-static bool first_use(jwt_checker *c, const char *iss, const char *jti, long exp, long now) {
-  size_t n = strlen(iss) + strlen(jti) + 2;
-  char *key = malloc(n);
-  if (!key) return false;
-  snprintf(key, n, "%s\n%s", iss, jti);
-  pthread_mutex_lock(&c->lock);
-  bool fresh = true;
-  int w = 0;
-  for (int i = 0; i < c->nseen; i++) {
-    if (c->seen[i].exp + c->skew < now) { /* expired: forget it */
-      free(c->seen[i].key);
-      continue;
-    }
-    if (!strcmp(c->seen[i].key, key)) fresh = false;
-    c->seen[w++] = c->seen[i];
-  }
-  c->nseen = w;
-  if (fresh && c->nseen == REPLAY_MAX) fresh = false; /* full of live tokens: refuse rather than forget */
-  if (fresh) c->seen[c->nseen++] = (seen){key, exp};
-  else free(key);
-  pthread_mutex_unlock(&c->lock);
-  return fresh;
+/* The time claims: exp, iat required, nbf optional; NULL when they hold. */
+static const char *times(const jwt_checker *c, const json_doc *p, long long now, jwt_claims *out) {
+  long skew = c->lim.skew_s;
+  long long exp, iat, nbf = -1;
+  int he = numeric_date(p, "exp", &exp), hi = numeric_date(p, "iat", &iat), hn = numeric_date(p, "nbf", &nbf);
+  if (he < 0 || hi < 0 || hn < 0) return "token exp, iat or nbf is not whole seconds between 0 and year 9999";
+  if (!he || !hi) return "token without exp or iat";
+  if (exp + skew < now) return "token expired";
+  if (iat > now + skew) return "token iat in the future";
+  if (hn && nbf > now + skew) return "token not valid yet (nbf)";
+  if (exp < iat) return "token exp before its iat";
+  if (exp - iat > c->lim.max_lifetime_s) return "token lifetime (exp - iat) over the configured max_lifetime_s";
+  out->exp = exp, out->iat = iat, out->nbf = hn ? nbf : -1;
+  return NULL;
 }
 
-static int fail(char *msg, size_t n, const char *why) {
+/* The issuer configured for iss and kid; NULL when none. */
+static const issuer *find_issuer(const jwt_checker *c, const char *iss, const char *kid) {
+  for (int i = 0; iss && i < c->n; i++)
+    if (!strcmp(c->iss[i].iss, iss) && (!c->iss[i].kid || (kid && !strcmp(kid, c->iss[i].kid)))) return &c->iss[i];
+  return NULL;
+}
+
+/* The header's checks and the signature; fills alg, kid and iss. */
+static const char *signed_by_issuer(const jwt_checker *c, arena *a, const char *tok, const char *dot2,
+                                    const json_doc *h, const json_doc *p, jwt_claims *out) {
+  if (fj_get(h, 0, "crit") >= 0) return "token header has crit (no extension is understood here)";
+  bool bad = false;
+  out->alg = name_member(a, h, "alg", &bad);
+  out->kid = name_member(a, h, "kid", &bad);
+  out->iss = name_member(a, p, "iss", &bad);
+  if (bad || !out->alg) return "token alg, kid or iss is not a string of at most 256 bytes";
+  const issuer *is = find_issuer(c, out->iss, out->kid);
+  if (!is) return "token issuer (or key id) not allowed";
+  if (strcmp(out->alg, jwt_key_alg(is->key)))
+    return "token algorithm is not the one configured for its issuer (never none or HMAC)";
+  size_t slen;
+  const unsigned char *sig = b64url(a, dot2 + 1, strlen(dot2 + 1), &slen);
+  if (!sig || !jwt_key_verify(is->key, tok, (size_t)(dot2 - tok), sig, slen)) return "token signature not valid";
+  return NULL;
+}
+
+static int refuse(char *msg, size_t n, const char *why) {
   snprintf(msg, n, "%s", why);
-  return -1;
+  return JWT_REFUSED;
+}
+
+/* The checks after the token is cut in three; the caller owns arena a. */
+static int check_parts(jwt_checker *c, arena *a, const char *tok, const char *dot1, const char *dot2,
+                       const char *audience, long now, jwt_claims *out, char *msg, size_t msgsz) {
+  json_doc h, p;
+  const char *why = part(a, tok, (size_t)(dot1 - tok), &h);
+  if (!why) why = part(a, dot1 + 1, (size_t)(dot2 - dot1 - 1), &p);
+  if (!why) why = signed_by_issuer(c, a, tok, dot2, &h, &p, out);
+  if (!why && !aud_matches(&p, audience)) why = "token audience is not this service's URL";
+  if (!why) why = times(c, &p, now, out);
+  bool bad = false;
+  if (!why && (!(out->jti = name_member(a, &p, "jti", &bad)) || !*out->jti))
+    why = "token jti missing, empty, or not a string of at most 256 bytes";
+  if (why) return refuse(msg, msgsz, why);
+  /* the key: iss NUL jti (neither holds a NUL: name_member refused it) */
+  size_t il = strlen(out->iss), jl = strlen(out->jti);
+  char key[2 * NAME_MAX_BYTES + 2];
+  memcpy(key, out->iss, il + 1);
+  memcpy(key + il + 1, out->jti, jl);
+  int r = jwt_replay_use(c->replay, key, il + 1 + jl, out->exp + c->lim.skew_s, now);
+  if (r == REPLAY_SEEN) return refuse(msg, msgsz, "token already used (jti replay)");
+  if (r == REPLAY_FULL) {
+    snprintf(msg, msgsz, "jti replay cache full (%zu live tokens): try again shortly", c->lim.replay_max);
+    return JWT_BUSY;
+  }
+  return JWT_OK;
+}
+
+int jwt_check_claims(jwt_checker *c, const char *authorization, const char *audience, long now, arena *a,
+                     jwt_claims *out, char *msg, size_t msgsz) {
+  if (!authorization || strncmp(authorization, "Bearer ", 7)) return refuse(msg, msgsz, "missing bearer token");
+  const char *tok = authorization + 7;
+  size_t len = strlen(tok);
+  if (len > TOKEN_MAX) return refuse(msg, msgsz, "token too long");
+  const char *dot1 = memchr(tok, '.', len), *dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - tok)) : NULL;
+  if (!dot1 || !dot2) return refuse(msg, msgsz, "malformed token");
+  arena *own = a ? NULL : arena_create(8192);
+  if (!a && !own) return refuse(msg, msgsz, "out of memory");
+  jwt_claims tmp;
+  int rc = check_parts(c, a ? a : own, tok, dot1, dot2, audience, now, out ? out : &tmp, msg, msgsz);
+  arena_destroy(own);
+  return rc;
 }
 
 int jwt_check(jwt_checker *c, const char *authorization, const char *audience, long now, char *msg, size_t msgsz) {
-  if (!authorization || strncmp(authorization, "Bearer ", 7)) return fail(msg, msgsz, "missing bearer token");
-  const char *tok = authorization + 7;
-  size_t len = strlen(tok);
-  if (len > 16384) return fail(msg, msgsz, "token too long");
-  const char *dot1 = memchr(tok, '.', len), *dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - tok)) : NULL;
-  if (!dot1 || !dot2) return fail(msg, msgsz, "malformed token");
-  arena *a = arena_create(8192);
-  if (!a) return fail(msg, msgsz, "out of memory");
-  json_doc h, p;
-  int rc = -1;
-  if (!part(a, tok, (size_t)(dot1 - tok), &h) || !part(a, dot1 + 1, (size_t)(dot2 - dot1 - 1), &p)) {
-    fail(msg, msgsz, "malformed token");
-    goto done;
-  }
-  static const char *const allowed[] = {"ES256", "ES384", "ES512", "RS256", "RS384", "RS512"};
-  int alg = fj_get(&h, 0, "alg");
-  bool ok_alg = false;
-  for (size_t i = 0; i < sizeof allowed / sizeof *allowed; i++) ok_alg |= fj_is(&h, alg, allowed[i]);
-  if (!ok_alg) {
-    fail(msg, msgsz, "token algorithm not allowed (asymmetric ES/RS only; never none or HMAC)");
-    goto done;
-  }
-  const char *iss = fj_str(a, &p, fj_get(&p, 0, "iss"));
-  const char *kid = fj_str(a, &h, fj_get(&h, 0, "kid"));
-  const jwt_issuer *is = NULL;
-  for (int i = 0; iss && i < c->n; i++)
-    if (!strcmp(c->iss[i].iss, iss) && (!c->iss[i].kid || (kid && !strcmp(kid, c->iss[i].kid)))) is = &c->iss[i];
-  if (!is) {
-    fail(msg, msgsz, "token issuer (or key id) not allowed");
-    goto done;
-  }
-  jwt_t *j = NULL;
-  if (jwt_decode(&j, tok, (const unsigned char *)is->pem, (int)is->pem_len) != 0 || !j) {
-    fail(msg, msgsz, "token signature not valid");
-    goto done;
-  }
-  jwt_free(j);
-  double exp, iat;
-  if (!aud_matches(&p, audience)) {
-    fail(msg, msgsz, "token audience is not this service's URL");
-    goto done;
-  }
-  if (!num_claim(&p, "exp", &exp) || exp + (double)c->skew < (double)now) {
-    fail(msg, msgsz, "token expired");
-    goto done;
-  }
-  if (!num_claim(&p, "iat", &iat) || iat > (double)(now + c->skew)) {
-    fail(msg, msgsz, "token iat missing or in the future");
-    goto done;
-  }
-  const char *jti = fj_str(a, &p, fj_get(&p, 0, "jti"));
-  if (!jti || !*jti) {
-    fail(msg, msgsz, "token without jti");
-    goto done;
-  }
-  if (!first_use(c, iss, jti, (long)exp, now)) {
-    fail(msg, msgsz, "token already used (jti replay)");
-    goto done;
-  }
-  rc = 0;
-done:
-  arena_destroy(a);
-  return rc;
+  return jwt_check_claims(c, authorization, audience, now, NULL, NULL, msg, msgsz);
 }

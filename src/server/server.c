@@ -48,6 +48,7 @@ typedef struct {
   size_t len, cap;
   bool too_big;
   int status;
+  const char *cors_origin; /* the request's Origin when cors_allow_origins lists it */
 } request;
 
 static double since(const struct timespec *t0) {
@@ -140,7 +141,10 @@ static enum MHD_Result send_typed(struct MHD_Connection *conn, request *q, int s
   struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
   if (!r) return MHD_NO;
   MHD_add_response_header(r, "Content-Type", type ? type : "application/json");
-  MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+  if (q->cors_origin) {
+    MHD_add_response_header(r, "Access-Control-Allow-Origin", q->cors_origin);
+    MHD_add_response_header(r, "Vary", "Origin");
+  }
   MHD_add_response_header(r, "Cache-Control", "no-store");
   MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
   q->status = status;
@@ -187,14 +191,47 @@ static bool json_content(struct MHD_Connection *conn) {
   return ct && !strncmp(ct, "application/json", 16);
 }
 
+/* CORS: the page is same-origin, so no origin is allowed cross-origin
+** unless listed exactly in cors_allow_origins (never "*": answers hold
+** patient data). The request's Origin when it is listed, else NULL. */
+static const char *cors_origin(const server *s, struct MHD_Connection *conn) {
+  const char *o = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+  size_t n = o ? strlen(o) : 0;
+  for (const char *l = s->cfg->cors_origins; n && *l;) {
+    size_t k = strcspn(l, " ");
+    if (k == n && !memcmp(l, o, n)) return o;
+    l += k + (l[k] != 0);
+  }
+  return NULL;
+}
+
+/* The token of [jwt] required: true when the request may go on; else its
+** answer is queued in *ok: 401, or 503 (logged) when the jti cache is full
+** of live tokens, which is no client's fault. */
+static bool authorized(server *s, struct MHD_Connection *conn, request *q, enum MHD_Result *ok) {
+  char aud[512], msg[256];
+  snprintf(aud, sizeof aud, "%s%s", s->cfg->public_url, q->path);
+  const char *authz = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+  int rc = jwt_check(s->jwt, authz, aud, (long)time(NULL), msg, sizeof msg);
+  if (rc == JWT_OK) return true;
+  if (rc == JWT_BUSY) fprintf(stderr, "osteoplan serve: %s; answering 503\n", msg);
+  *ok = send_error(conn, q, rc == JWT_BUSY ? 503 : 401, msg);
+  return false;
+}
+
 static enum MHD_Result route(server *s, struct MHD_Connection *conn, request *q) {
   const char *m = q->method, *p = q->path;
+  q->cors_origin = cors_origin(s, conn);
   if (!strcmp(m, "OPTIONS")) { /* CORS preflight of browser-based EHR clients */
     struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (!r) return MHD_NO;
-    MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
-    MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-    MHD_add_response_header(r, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+    MHD_add_response_header(r, "Allow", "GET, POST, OPTIONS");
+    if (q->cors_origin) {
+      MHD_add_response_header(r, "Access-Control-Allow-Origin", q->cors_origin);
+      MHD_add_response_header(r, "Vary", "Origin");
+      MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+      MHD_add_response_header(r, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+    }
     q->status = 204;
     enum MHD_Result ok = MHD_queue_response(conn, 204, r);
     MHD_destroy_response(r);
@@ -210,13 +247,10 @@ static enum MHD_Result route(server *s, struct MHD_Connection *conn, request *q)
   if ((want_get && !is_get) || (!want_get && !is_post)) return send_error(conn, q, 405, "method not allowed here");
   if (!strcmp(p, "/healthz")) return send_reply(conn, q, 200, "{\"status\":\"ok\"}", 15);
   if (asset) return send_asset(conn, q, asset, asset_type);
+  bool api = !strncmp(p, "/api/", 5);
+  enum MHD_Result denied;
+  if (s->cfg->jwt_required && (cds || (api && !s->cfg->api_open)) && !authorized(s, conn, q, &denied)) return denied;
   if (!strcmp(p, "/api/labels")) return send_reply(conn, q, 200, s->labels, s->labels_len);
-  if (cds && s->cfg->jwt_required) {
-    char aud[512], msg[256];
-    snprintf(aud, sizeof aud, "%s%s", s->cfg->public_url, p);
-    const char *authz = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-    if (jwt_check(s->jwt, authz, aud, (long)time(NULL), msg, sizeof msg) != 0) return send_error(conn, q, 401, msg);
-  }
   if (q->too_big) {
     char msg[96];
     snprintf(msg, sizeof msg, "request body over %zu bytes", s->cfg->body_limit);
@@ -328,8 +362,10 @@ static int serve(const server *sp) {
   server s = *sp;
   const server_config *cfg = s.cfg;
   const op_kb *kb = s.kb;
-  if (cfg->jwt_required && !(s.jwt = jwt_checker_new(cfg->issuers, cfg->n_issuers, cfg->jwt_skew_s))) {
-    fprintf(stderr, "osteoplan serve: out of memory\n");
+  jwt_limits lim = {cfg->jwt_skew_s, cfg->jwt_max_lifetime_s, cfg->jwt_replay_max};
+  char why[256];
+  if (cfg->jwt_required && !(s.jwt = jwt_checker_new(cfg->issuers, cfg->n_issuers, &lim, why, sizeof why))) {
+    fprintf(stderr, "osteoplan serve: %s\n", why); /* keys are read here, once: a bad one stops the start */
     return 1;
   }
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {

@@ -27,6 +27,10 @@ typedef struct {
   char public_url[256];    /* base URL the EHR calls (JWT aud); default http://host:port */
   bool jwt_required;
   long jwt_skew_s;
+  long jwt_max_lifetime_s; /* longest exp - iat accepted */
+  size_t jwt_replay_max;   /* jti values remembered */
+  bool api_open;           /* /api/assess and /api/labels without a token even when [jwt] required */
+  char cors_origins[1024]; /* origins allowed cross-origin (space-separated); none by default */
   jwt_issuer issuers[16];
   int n_issuers;
   bool log_patient_data;   /* default false: the access log never has patient data */

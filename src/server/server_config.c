@@ -10,15 +10,22 @@
 **   max_connections_per_ip = 0                   # 0: no limit (a proxy in front: leave 0)
 **   public_url = https://cds.example.org       # the aud the EHR signs for
 **   log_patient_data = false
+**   cors_allow_origins = https://ehr.example.org   # none by default (the page is same-origin)
 **
 **   [jwt]
 **   required = true
 **   skew_s = 60
+**   max_lifetime_s = 300                         # longest exp - iat (CDS Hooks: 5 minutes)
+**   replay_cache = 65536                         # live jti values remembered; full: 503
+**
+**   [api]
+**   open = false                                 # true: /api/assess, /api/labels without a token
 **
 **   [issuer.sandbox]                             # one section per EHR
 **   iss = https://sandbox.cds-hooks.org
 **   kid = 44823f3d-0b01-4a6c-a80e-b9d3e8a7226f    # optional
 **   public_key_file = keys/sandbox.pem           # PEM, relative to this file
+**   alg = RS384                                  # optional: EC keys pin ES256/384/512 by curve, RSA RS384
 */
 #include <errno.h>
 #include <stdio.h>
@@ -52,6 +59,33 @@ static bool parse_uint(const char *v, unsigned long lo, unsigned long hi, unsign
   return true;
 }
 
+/* An issuer's string, given once (a second would leak the first). */
+static bool set_once(const char **field, const char *v) {
+  if (*field || !*v) return false;
+  return (*field = strdup(v)) != NULL;
+}
+
+/* cors_allow_origins: exact origins (scheme://host[:port]), separated by
+** spaces or commas; "*" is refused (the service holds patient data). */
+static bool origins(server_config *c, const char *v) {
+  char out[sizeof c->cors_origins] = "";
+  size_t n = 0;
+  for (const char *p = v; *p;) {
+    size_t k = strcspn(p, " ,\t");
+    if (k) {
+      bool scheme = (k > 7 && !strncmp(p, "http://", 7)) || (k > 8 && !strncmp(p, "https://", 8));
+      if (!scheme || memchr(p, '*', k) || p[k - 1] == '/' || n + k + 2 > sizeof out) return false;
+      memcpy(out + n, p, k);
+      n += k;
+      out[n++] = ' ';
+      out[n] = 0;
+    }
+    p += k + (p[k] != 0);
+  }
+  memcpy(c->cors_origins, out, sizeof out);
+  return true;
+}
+
 static bool parse_bool(const char *v, bool *out) {
   if (!strcmp(v, "true")) return *out = true, true;
   if (!strcmp(v, "false")) return *out = false, true;
@@ -68,6 +102,8 @@ bool server_config_load(server_config *c, const char *path, char *err, size_t er
   c->timeout_s = 10;
   c->max_connections = 10000;
   c->jwt_skew_s = 60;
+  c->jwt_max_lifetime_s = 300;
+  c->jwt_replay_max = 65536;
   if (!path) return true;
   FILE *f = fopen(path, "rb");
   if (!f) {
@@ -114,8 +150,8 @@ bool server_config_load(server_config *c, const char *path, char *err, size_t er
           break;
         }
         is = &c->issuers[c->n_issuers++];
-      } else if (strcmp(section, "server") && strcmp(section, "jwt")) {
-        snprintf(err, errsz, "%s:%d: unknown section [%s] (server, jwt, issuer.NAME)", path, line, section);
+      } else if (strcmp(section, "server") && strcmp(section, "jwt") && strcmp(section, "api")) {
+        snprintf(err, errsz, "%s:%d: unknown section [%s] (server, jwt, api, issuer.NAME)", path, line, section);
         ok = false;
         break;
       }
@@ -140,15 +176,21 @@ bool server_config_load(server_config *c, const char *path, char *err, size_t er
       else if (!strcmp(k, "max_connections")) good = parse_uint(v, 1, 100000, &u) && (c->max_connections = (unsigned)u, true);
       else if (!strcmp(k, "public_url")) good = strlen(v) < sizeof c->public_url && snprintf(c->public_url, sizeof c->public_url, "%s", v) > 0;
       else if (!strcmp(k, "log_patient_data")) good = parse_bool(v, &c->log_patient_data);
+      else if (!strcmp(k, "cors_allow_origins")) good = origins(c, v);
       else good = false;
     } else if (!strcmp(section, "jwt")) {
       if (!strcmp(k, "required")) good = parse_bool(v, &c->jwt_required);
       else if (!strcmp(k, "skew_s")) good = parse_uint(v, 0, 3600, &u) && (c->jwt_skew_s = (long)u, true);
+      else if (!strcmp(k, "max_lifetime_s")) good = parse_uint(v, 1, 86400, &u) && (c->jwt_max_lifetime_s = (long)u, true);
+      else if (!strcmp(k, "replay_cache")) good = parse_uint(v, 1, 1ul << 22, &u) && (c->jwt_replay_max = u, true);
       else good = false;
+    } else if (!strcmp(section, "api")) {
+      good = !strcmp(k, "open") && parse_bool(v, &c->api_open);
     } else if (is) { /* an [issuer.NAME] section */
-      if (!strcmp(k, "iss")) is->iss = strdup(v);
-      else if (!strcmp(k, "kid")) is->kid = strdup(v);
-      else if (!strcmp(k, "public_key_file")) {
+      if (!strcmp(k, "iss")) good = set_once(&is->iss, v);
+      else if (!strcmp(k, "kid")) good = set_once(&is->kid, v);
+      else if (!strcmp(k, "alg")) good = set_once(&is->alg, v);
+      else if (!strcmp(k, "public_key_file") && !is->pem) {
         char kp[8192];
         snprintf(kp, sizeof kp, "%s%s", v[0] == '/' ? "" : dir, v);
         FILE *kf = fopen(kp, "rb");
@@ -188,6 +230,7 @@ void server_config_free(server_config *c) {
     free((char *)c->issuers[i].iss);
     free((char *)c->issuers[i].kid);
     free((char *)c->issuers[i].pem);
+    free((char *)c->issuers[i].alg);
   }
   c->n_issuers = 0;
 }

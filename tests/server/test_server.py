@@ -83,6 +83,8 @@ connection_timeout_s = 5
 [jwt]
 required = true
 skew_s = 30
+[api]
+open = true
 [issuer.ehr]
 iss = https://ehr.test
 kid = ehr-1
