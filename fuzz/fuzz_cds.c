@@ -1,7 +1,8 @@
 /*
 ** fuzz_cds: libFuzzer harness for the CDS Hooks request handler: the
 ** Authorization header through the JWT checker (header and claims read by
-** our strict reader before libjwt sees a signature) and the body through
+** our strict reader before libcrypto sees a signature; fuzz_jwt goes past
+** the signature) and the body through
 ** both services and /api/assess, as server.c calls them. The input is
 ** "HEADER\n\nSBODY": the byte S picks the endpoint. Every
 ** answer must be a status with a JSON body.
@@ -33,8 +34,10 @@ static const char *no_fetch(void *ctx, arena *a, const char *base, const char *t
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const op_kb *kb = default_kb();
   if (!jwt) {
-    jwt_issuer is = {"https://ehr.example.org", "ehr-1", FUZZ_PEM, sizeof FUZZ_PEM - 1};
-    jwt = jwt_checker_new(&is, 1, 60);
+    jwt_issuer is = {"https://ehr.example.org", "ehr-1", FUZZ_PEM, sizeof FUZZ_PEM - 1, NULL};
+    jwt_limits lim = {60, 300, 1024};
+    char err[256];
+    jwt = jwt_checker_new(&is, 1, &lim, err, sizeof err);
     if (!jwt) __builtin_trap();
   }
   char *in = malloc(size + 1);
