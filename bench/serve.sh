@@ -11,8 +11,16 @@
 # Prints requests/s and latency percentiles at 1, 16 and 64 connections, and
 # where the two cores went: CPU time per request of the server (user and
 # kernel) and of wrk (user and kernel), from /proc and time(1).
+# Then the typical request with JWT off and on, side by side, both through
+# the same wrk script: with JWT on, each request carries its own RS384
+# token (distinct jti, lifetime 290 s, within the 300 s cap), pre-signed
+# (signing is the EHR's cost, not the service's); the server starts afresh
+# for each run, so no token is ever replayed.
 # Environment: DURATION (seconds per run, default 10), SERVER_THREADS
-# (default 2).
+# (default 2), JWT_DURATION (seconds per JWT run, default 5),
+# JWT_CONNECTIONS (default 16), JWT_TOKENS (tokens signed, default 16000 a
+# second of JWT_DURATION; a faster server cycles through them and its
+# replays show as errors).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
@@ -20,6 +28,7 @@ command -v wrk >/dev/null || { echo "bench/serve.sh needs wrk (apt-get install w
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DOSTEOPLAN_TESTS=OFF >/dev/null
 cmake --build build-bench -j"$(nproc)" --target osteoplan >/dev/null
 bin=build-bench/osteoplan
+cc -O2 -Itests/server tests/server/jwt_sign.c tests/server/jws_sign.c -lcrypto -o build-bench/jwt_sign
 work=build-bench/serve-bench
 mkdir -p "$work"
 python3 - "$work/heavy.json" "$work/typical.json" <<'PY'
@@ -104,4 +113,88 @@ for c in 1 16 64; do
   err=$(echo "$out" | awk '/Non-2xx|Socket errors/{e=e $0 "; "} END{print (e==""?"0":e)}')
   printf '%-12s %12s %10s %10s %10s %10s %10s %10s\n' "$c" "$rps" "$p50" "$p90" "$p99" "$err" "$srv_us" "$wrk_us"
 done
+done
+
+# ---- JWT off and on, side by side ---------------------------------------
+cat > "$work/tokens.lua" <<'LUA'
+-- One POST per call; with TOKENS set, each request takes the next token of
+-- this thread's share of the file (thread i: lines i, i + T, ...).
+local n_threads = 0
+function setup(thread)
+  thread:set("id", n_threads)
+  n_threads = n_threads + 1
+end
+function init(args)
+  local f = io.open(os.getenv("REQ"), "r")
+  body = f:read("*a")
+  f:close()
+  tokens, n = {}, 0
+  local tf, t = os.getenv("TOKENS"), tonumber(os.getenv("WRK_THREADS"))
+  if tf and tf ~= "" then
+    local i = 0
+    for line in io.lines(tf) do
+      if i % t == id then tokens[#tokens + 1] = "Bearer " .. line end
+      i = i + 1
+    end
+  end
+end
+function request()
+  local h = {["Content-Type"] = "application/json"}
+  if #tokens > 0 then
+    n = n + 1
+    h["Authorization"] = tokens[(n - 1) % #tokens + 1]
+  end
+  return wrk.format("POST", nil, h, body)
+end
+LUA
+jd=${JWT_DURATION:-5}
+ntok=${JWT_TOKENS:-$((16000 * jd))}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+start_server() { # port, then serve's options; sets srv2
+  local p=$1
+  shift
+  "$bin" serve --listen 127.0.0.1:"$p" --threads "${SERVER_THREADS:-2}" --as-of 2026-11-01 "$@" 2>>"$work/server-jwt.log" &
+  srv2=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$p/healthz" >/dev/null 2>&1 && break; sleep 0.05; done
+}
+sign_tokens() { # port: $ntok RS384 tokens for its patient-view URL, two signers side by side
+  local now claims half s0 pid
+  now=$(date +%s)
+  claims="{\"iss\":\"https://ehr.bench\",\"aud\":\"http://127.0.0.1:$1/cds-services/osteoplan-patient-view\",\"exp\":$((now + 290)),\"iat\":$now}"
+  half=$((ntok / 2))
+  s0=$(date +%s.%N)
+  build-bench/jwt_sign RS384 tests/server/keys/ehr-rs384.key b0 "$claims" "$half" >"$work/tokens.0" &
+  pid=$!
+  build-bench/jwt_sign RS384 tests/server/keys/ehr-rs384.key b1 "$claims" "$((ntok - half))" >"$work/tokens.1"
+  wait "$pid"
+  cat "$work/tokens.0" "$work/tokens.1" >"$work/tokens"
+  echo "   (signing $ntok tokens took $(awk -v a="$s0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.0f", b - a}') s)"
+}
+echo
+echo "typical patient-view, JWT off and on (RS384, RSA-2048 key), ${jd} s a run; $ntok tokens pre-signed"
+printf '%-12s %-8s %12s %10s %10s %10s %10s\n' connections jwt requests/s p50 p90 p99 errors
+for c in ${JWT_CONNECTIONS:-16}; do
+  t=$(( c < 2 ? 1 : 2 ))
+  for jwt in off on; do
+    port2=$(free_port)
+    tokfile=""
+    if [ "$jwt" = on ]; then
+      printf '[server]\npublic_url = http://127.0.0.1:%s\n[jwt]\nrequired = true\nreplay_cache = %s\n[issuer.bench]\niss = https://ehr.bench\npublic_key_file = %s\n' \
+        "$port2" "$((ntok + 1024))" "$PWD/tests/server/keys/ehr-rs384.pem" >"$work/jwt.ini"
+      sign_tokens "$port2"
+      tokfile="$work/tokens"
+      start_server "$port2" --config "$work/jwt.ini"
+    else
+      start_server "$port2"
+    fi
+    out=$(REQ="$work/typical.json" TOKENS="$tokfile" WRK_THREADS="$t" wrk -t"$t" -c"$c" -d"${jd}s" --latency \
+          -s "$work/tokens.lua" "http://127.0.0.1:$port2/cds-services/osteoplan-patient-view" 2>&1)
+    kill "$srv2"; wait "$srv2" 2>/dev/null || true
+    rps=$(echo "$out" | awk '/Requests\/sec/{print $2}')
+    p50=$(echo "$out" | awk '$1=="50%"{print $2}')
+    p90=$(echo "$out" | awk '$1=="90%"{print $2}')
+    p99=$(echo "$out" | awk '$1=="99%"{print $2}')
+    err=$(echo "$out" | awk '/Non-2xx|Socket errors/{e=e $0 "; "} END{print (e==""?"0":e)}')
+    printf '%-12s %-8s %12s %10s %10s %10s %10s\n' "$c" "$jwt" "$rps" "$p50" "$p90" "$p99" "$err"
+  done
 done

@@ -119,7 +119,7 @@ static const char *const claims[] = {
 static int run(EVP_PKEY *priv, const char *pem, size_t pem_len, const char *h, const char *c, int *accepted) {
   jwt_issuer is = {"https://ehr.test", NULL, pem, pem_len, NULL};
   jwt_limits lim = {60, 300, 16};
-  char err[256], msg[256], why[256];
+  char err[256], msg[256];
   jwt_checker *k = jwt_checker_new(&is, 1, &lim, err, sizeof err);
   char *t = jws_sign("ES256", priv, NULL, 0, h, strlen(h), c, strlen(c));
   if (!k || !t) {
@@ -136,6 +136,7 @@ static int run(EVP_PKEY *priv, const char *pem, size_t pem_len, const char *h, c
   if (jwt_check_claims(k, authz, AUD, NOW, a, &out, msg, sizeof msg) == JWT_OK) {
     ++*accepted;
     if (getenv("JWT_DIFF_VERBOSE")) printf("accepted: %s | %s\n", h, c);
+    char why[256];
     if (!jansson_agrees(h, strlen(h), c, strlen(c), &out, AUD, why, sizeof why)) {
       fprintf(stderr, "DISAGREEMENT on an accepted token: %s\n  header: %s\n  claims: %s\n", why, h, c);
       bad = 1;
