@@ -24,11 +24,11 @@
 static jwt_checker *jwt;
 
 /* fetching is refused, as when the EHR gives no fhirServer answer */
-static const char *no_fetch(void *ctx, arena *a, const char *base, const char *token, const char *query, size_t *len,
-                            char *err, size_t errsz) {
-  (void)ctx, (void)a, (void)base, (void)token, (void)query, (void)len;
+static cds_fetch_status no_fetch(void *ctx, arena *a, const char *base, const char *url, const char *token,
+                                 const char **body, size_t *len, char *err, size_t errsz) {
+  (void)ctx, (void)a, (void)base, (void)url, (void)token, (void)body, (void)len;
   snprintf(err, errsz, "not fetched while fuzzing");
-  return NULL;
+  return CDS_FETCH_FAILED;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     free(in);
     return 0;
   }
-  cds_ctx c = {kb, "2026-11-01", "2026-11-01", no_fetch, NULL};
+  cds_ctx c = {kb, "2026-11-01", "2026-11-01", no_fetch, NULL, 0};
   cds_reply r = {0};
   int pick = 0;
   if (blen) {

@@ -21,34 +21,10 @@
 #include "kb/kb_fhir.h"
 #include "kb/template.h"
 #include "osteoplan.h"
+#include "server/cds_prefetch.h"
 #include "util/strbuf.h"
 
 #define SUMMARY_MAX 140 /* CDS Hooks: a card summary is under 140 characters */
-
-static const char *const prefetch_keys[] = {"patient", "observations", "conditions", "medicationRequests",
-                                            "medicationStatements"};
-#define N_PREFETCH 5
-
-/* The query of prefetch key k for patient id (id NULL: the template). */
-static const char *prefetch_query(const cds_ctx *c, arena *a, int k, const char *id) {
-  strbuf b;
-  sb_init(&b, a);
-  const char *pid = id ? id : "{{context.patientId}}";
-  switch (k) {
-  case 0: sb_printf(&b, "Patient/%s", pid); break;
-  case 1: {
-    sb_printf(&b, "Observation?patient=%s&code=", pid);
-    const fhir_row *rows;
-    int n = kb_fhir_rows(c->kb->fhir, FS_LOINC, &rows);
-    for (int i = 0; i < n; i++) sb_printf(&b, "%shttp://loinc.org|%s", i ? "," : "", rows[i].code);
-    break;
-  }
-  case 2: sb_printf(&b, "Condition?patient=%s", pid); break;
-  case 3: sb_printf(&b, "MedicationRequest?patient=%s", pid); break;
-  default: sb_printf(&b, "MedicationStatement?patient=%s", pid); break;
-  }
-  return sb_str(&b);
-}
 
 /* {"error": msg} and, when a record's field is at fault, its "path" */
 static void error_at(arena *a, int status, const char *msg, const char *path, cds_reply *r) {
@@ -107,9 +83,9 @@ void cds_discovery(const cds_ctx *c, arena *a, cds_reply *r) {
     jw_str(&w, services[s].description);
     jw_key(&w, "prefetch");
     jw_obj(&w);
-    for (int k = 0; k < N_PREFETCH; k++) {
-      jw_key(&w, prefetch_keys[k]);
-      jw_str(&w, prefetch_query(c, a, k, NULL));
+    for (int k = 0; k < CDS_N_PREFETCH; k++) {
+      jw_key(&w, cds_prefetch_keys[k]);
+      jw_str(&w, cds_prefetch_query(c, a, k, NULL));
     }
     jw_end_obj(&w);
     jw_end_obj(&w);
@@ -180,68 +156,9 @@ static bool run_hook(const cds_ctx *c, arena *a, const char *want_hook, const ch
     cds_error(a, 400, "context.patientId: required FHIR id", r);
     return false;
   }
-  int pf = fj_get(d, 0, "prefetch");
-  if (pf >= 0 && d->tok[pf].type != JT_OBJECT) {
-    cds_error(a, 400, "prefetch: must be an object", r);
-    return false;
-  }
-  const char *server = fj_str(a, d, fj_get(d, 0, "fhirServer"));
-  int auth = fj_get(d, 0, "fhirAuthorization");
-  const char *token = fj_str(a, d, fj_get(d, auth, "access_token"));
-  if (auth >= 0 && (!token || !server)) {
-    cds_error(a, 400, "fhirAuthorization needs access_token and fhirServer", r);
-    return false;
-  }
-
-  int cap = d->ntok + 1;
-  /* not zeroed: fhir_collect fills the entries it counts, and only those are read */
-  fhir_res *res = arena_alloc_raw(a, (size_t)cap * sizeof *res);
-  if (!res) {
-    cds_error(a, 500, "out of memory", r);
-    return false;
-  }
-  int n = 0;
-  /* what the EHR prefetched: a key present (even null) is satisfied */
-  bool have[N_PREFETCH] = {false};
-  if (pf >= 0) {
-    int j = pf + 1;
-    for (int m = 0; m < d->tok[pf].size; m++, j = json_next(d, j + 1)) {
-      for (int k = 0; k < N_PREFETCH; k++)
-        if (fj_is(d, j, prefetch_keys[k])) have[k] = true;
-      if (d->tok[j + 1].type == JT_OBJECT) {
-        int got = fhir_collect(d, j + 1, res + n, cap - n);
-        if (got > 0) n += got;
-      }
-    }
-  }
-  for (int k = 0; k < N_PREFETCH; k++) {
-    if (have[k]) continue;
-    if (!server || !c->fetch) {
-      snprintf(msg, sizeof msg, "prefetch '%s' missing and no fhirServer to fetch it from", prefetch_keys[k]);
-      cds_error(a, 412, msg, r);
-      return false;
-    }
-    size_t blen;
-    char ferr[256];
-    const char *q = prefetch_query(c, a, k, h->patient_id);
-    const char *got = c->fetch(c->fetch_ctx, a, server, token, q, &blen, ferr, sizeof ferr);
-    json_doc *fd = arena_alloc(a, sizeof *fd);
-    if (!got || !fd || json_parse(a, got, blen, fd, msg, sizeof msg) < 0) {
-      char m2[700];
-      snprintf(m2, sizeof m2, "prefetch '%s' missing and fetching it from fhirServer failed: %s", prefetch_keys[k],
-               got ? "the answer is not JSON" : ferr);
-      cds_error(a, 412, m2, r);
-      return false;
-    }
-    res = arena_grow(a, res, sizeof *res * (size_t)cap, sizeof *res * (size_t)(cap + fd->ntok));
-    if (!res) {
-      cds_error(a, 500, "out of memory", r);
-      return false;
-    }
-    cap += fd->ntok;
-    int cnt = fhir_collect(fd, 0, res + n, cap - n);
-    if (cnt > 0) n += cnt;
-  }
+  fhir_res *res;
+  int n;
+  if (!cds_prefetch_resources(c, a, d, h->patient_id, &res, &n, r)) return false;
   fhir_result fr;
   fhir_map(a, c->kb, res, n, c->as_of, c->today, &fr);
   if (fr.status != FM_OK) {

@@ -21,22 +21,33 @@ typedef struct {
   const char *type; /* Content-Type; NULL: application/json */
 } cds_reply;
 
-/* Fetches base + "/" + query with the bearer token (NULL: none). Returns the
-** body in the arena, or NULL with a reason in err. */
-typedef const char *(*cds_fetch_fn)(void *ctx, arena *a, const char *base, const char *token,
-                                    const char *query, size_t *len, char *err, size_t errsz);
+/* How a fetch ended. CDS_FETCH_FAILED: err says why (not allowed, not
+** reachable, not 200, over the request's limits); CDS_FETCH_BUSY: too many
+** requests are fetching now (the service answers 503, to be retried). */
+typedef enum { CDS_FETCH_OK, CDS_FETCH_FAILED, CDS_FETCH_BUSY } cds_fetch_status;
+
+/* Fetches url, a search on the FHIR server at base or a next page of one,
+** with the bearer token (NULL: none), the body into the arena. The fetcher
+** decides whether url may be fetched at all and counts time and bytes over
+** all the calls of one hook request. */
+typedef cds_fetch_status (*cds_fetch_fn)(void *ctx, arena *a, const char *base, const char *url, const char *token,
+                                         const char **body, size_t *len, char *err, size_t errsz);
 
 typedef struct {
   const op_kb *kb;
   const char *today;   /* "YYYY-MM-DD" from the server's clock */
   const char *as_of;   /* fixed plan date (tests, replays), or NULL: today */
-  cds_fetch_fn fetch;  /* NULL: never fetch (412 on missing prefetch) */
+  cds_fetch_fn fetch;  /* NULL: never fetch (412 on missing or incomplete prefetch) */
   void *fetch_ctx;
+  long fetch_max_resources; /* resources fetched for one hook request; 0: no limit */
 } cds_ctx;
 
 /* GET /cds-services */
 void cds_discovery(const cds_ctx *c, arena *a, cds_reply *r);
-/* POST /cds-services/{id}; false when id is not a service (404). */
+/* POST /cds-services/{id}; false when id is not a service (404).
+** A prefetch key that is missing, an OperationOutcome or a search with more
+** pages (Bundle link "next") is fetched whole from fhirServer, or answered
+** 412 naming the key; a Patient that is not context.patientId is 400. */
 bool cds_service(const cds_ctx *c, arena *a, const char *id, const char *body, size_t len, cds_reply *r);
 /* POST /api/assess?format=json|text|markdown|html|fragment&audience=clinician|patient:
 ** record in, plan out (JSON, clinician, when both are NULL). A record the

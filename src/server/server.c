@@ -27,11 +27,9 @@
 #include "osteoplan.h"
 #include "render/render.h"
 #include "server/cds.h"
+#include "server/fetch.h"
 #include "server/web_assets.h"
 #include "util/arena.h"
-
-#define FETCH_MAX_BYTES (16u << 20)
-#define FETCH_TIMEOUT_S 5L
 
 typedef struct {
   const server_config *cfg;
@@ -39,6 +37,7 @@ typedef struct {
   jwt_checker *jwt;
   const char *labels; /* GET /api/labels: fixed for the server's life */
   size_t labels_len;
+  fetch_policy *fetch; /* outbound fetches: allow-list, limits, slots */
 } server;
 
 typedef struct {
@@ -64,76 +63,6 @@ static void today(char buf[11]) {
   strftime(buf, 11, "%Y-%m-%d", &tm);
 }
 
-/* ---- fetching missing prefetch (libcurl) -------------------------------- */
-
-typedef struct {
-  arena *a;
-  char *buf;
-  size_t len, cap;
-  bool too_big;
-} sink;
-
-static size_t on_data(char *p, size_t size, size_t n, void *ud) {
-  sink *s = ud;
-  size_t k = size * n;
-  if (s->len + k + 1 > FETCH_MAX_BYTES) {
-    s->too_big = true;
-    return 0;
-  }
-  if (s->len + k + 1 > s->cap) {
-    size_t cap = s->cap ? s->cap : 65536;
-    while (cap < s->len + k + 1) cap *= 2;
-    s->buf = arena_grow(s->a, s->buf, s->cap, cap);
-    if (!s->buf) return 0;
-    s->cap = cap;
-  }
-  memcpy(s->buf + s->len, p, k);
-  s->len += k;
-  s->buf[s->len] = 0;
-  return k;
-}
-
-static const char *curl_fetch(void *ctx, arena *a, const char *base, const char *token, const char *query,
-                              size_t *len, char *err, size_t errsz) {
-  (void)ctx;
-  CURL *h = curl_easy_init();
-  if (!h) {
-    snprintf(err, errsz, "cannot start the HTTP client");
-    return NULL;
-  }
-  size_t bl = strlen(base);
-  while (bl && base[bl - 1] == '/') bl--;
-  char url[4096];
-  snprintf(url, sizeof url, "%.*s/%s", (int)bl, base, query);
-  struct curl_slist *hd = curl_slist_append(NULL, "Accept: application/fhir+json");
-  if (token) {
-    char auth[8192];
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-    hd = curl_slist_append(hd, auth);
-  }
-  sink s = {a, NULL, 0, 0, false};
-  curl_easy_setopt(h, CURLOPT_URL, url);
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT, FETCH_TIMEOUT_S);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
-  CURLcode rc = curl_easy_perform(h);
-  long code = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-  curl_slist_free_all(hd);
-  curl_easy_cleanup(h);
-  if (rc != CURLE_OK || code != 200 || !s.buf) {
-    if (s.too_big) snprintf(err, errsz, "answer over %u MiB", FETCH_MAX_BYTES >> 20);
-    else if (rc != CURLE_OK) snprintf(err, errsz, "%s", curl_easy_strerror(rc));
-    else snprintf(err, errsz, "HTTP status %ld", code);
-    return NULL;
-  }
-  *len = s.len;
-  return s.buf;
-}
-
 /* ---- answering ---------------------------------------------------------- */
 
 static enum MHD_Result send_typed(struct MHD_Connection *conn, request *q, int status, const char *type,
@@ -147,6 +76,7 @@ static enum MHD_Result send_typed(struct MHD_Connection *conn, request *q, int s
   }
   MHD_add_response_header(r, "Cache-Control", "no-store");
   MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+  if (status == 503) MHD_add_response_header(r, "Retry-After", "1"); /* our 503s are momentary: all busy */
   q->status = status;
   enum MHD_Result ok = MHD_queue_response(conn, (unsigned)status, r);
   MHD_destroy_response(r);
@@ -261,7 +191,9 @@ static enum MHD_Result route(server *s, struct MHD_Connection *conn, request *q)
   if (!a) return send_error(conn, q, 500, "out of memory");
   char day[11];
   today(day);
-  cds_ctx c = {s->kb, day, s->cfg->as_of, curl_fetch, NULL};
+  fetch_session fs;
+  fetch_session_begin(&fs, s->fetch);
+  cds_ctx c = {s->kb, day, s->cfg->as_of, fetch_get, &fs, (long)s->cfg->fetch_max_resources};
   cds_reply r = {0};
   if (!strcmp(p, "/cds-services")) {
     cds_discovery(&c, a, &r);
@@ -272,6 +204,7 @@ static enum MHD_Result route(server *s, struct MHD_Connection *conn, request *q)
   } else if (!cds_service(&c, a, p + 14, q->body ? q->body : "", q->len, &r)) {
     cds_error(a, 404, "unknown CDS service", &r);
   }
+  fetch_session_end(&fs);
   enum MHD_Result ok =
       r.body ? send_typed(conn, q, r.status, r.type, r.body, r.len) : send_error(conn, q, 500, "out of memory");
   arena_destroy(a);
@@ -427,14 +360,21 @@ static int serve(const server *sp) {
 }
 
 int server_run(const server_config *cfg, const op_kb *kb) {
-  server s = {cfg, kb, NULL, NULL, 0};
+  server s = {cfg, kb, NULL, NULL, 0, NULL};
+  char err[256];
+  if (!(s.fetch = fetch_policy_new(cfg, err, sizeof err))) {
+    fprintf(stderr, "osteoplan serve: %s\n", err);
+    return 2;
+  }
   arena *la = arena_create(64 * 1024);
   if (!la || !(s.labels = render_labels(la, kb, &s.labels_len))) {
     fprintf(stderr, "osteoplan serve: out of memory\n");
     arena_destroy(la);
+    fetch_policy_free(s.fetch);
     return 1;
   }
   int rc = serve(&s);
   arena_destroy(la);
+  fetch_policy_free(s.fetch);
   return rc;
 }

@@ -35,6 +35,13 @@ typedef struct {
   int n_issuers;
   bool log_patient_data;   /* default false: the access log never has patient data */
   const char *as_of;       /* fixed plan date (tests), or NULL: today */
+  /* [fetch]: fetching missing or incomplete prefetch (server/fetch.h) */
+  char fetch_allow[16][512];      /* fhirServer URL prefixes; none: never fetch */
+  int n_fetch_allow;
+  unsigned fetch_timeout_s;       /* all fetches of one hook request together */
+  size_t fetch_max_bytes;         /* all answers of one hook request together */
+  unsigned fetch_max_resources;   /* resources fetched for one hook request */
+  unsigned fetch_max_concurrent;  /* hook requests fetching at once; 0: threads - 1 */
 } server_config;
 
 /* Defaults, then the config file (NULL: none). false with a message on a

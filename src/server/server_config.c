@@ -26,6 +26,13 @@
 **   kid = 44823f3d-0b01-4a6c-a80e-b9d3e8a7226f    # optional
 **   public_key_file = keys/sandbox.pem           # PEM, relative to this file
 **   alg = RS384                                  # optional: EC keys pin ES256/384/512 by curve, RSA RS384
+**
+**   [fetch]                                      # missing or incomplete prefetch
+**   allow = https://ehr.example.org/fhir         # fhirServer prefixes; none: never fetch
+**   timeout_s = 5                                # per hook request, all fetches together
+**   max_bytes = 16777216                         # per hook request, all answers together
+**   max_resources = 10000                        # per hook request
+**   max_concurrent = 0                           # requests fetching at once; 0: threads - 1
 */
 #include <errno.h>
 #include <stdio.h>
@@ -33,6 +40,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "server/fetch.h"
 #include "server/server.h"
 #include "util/readall.h"
 #include "util/strbuf.h"
@@ -92,8 +100,45 @@ static bool parse_bool(const char *v, bool *out) {
   return false;
 }
 
+/* [fetch] defaults: nothing allowed, so no request can make the service
+** call out until an operator names the FHIR servers it trusts. */
+static void fetch_defaults(server_config *c) {
+  c->n_fetch_allow = 0;
+  c->fetch_timeout_s = 5;
+  c->fetch_max_bytes = 16u << 20;
+  c->fetch_max_resources = 10000;
+  c->fetch_max_concurrent = 0;
+}
+
+/* allow: one or more prefixes, separated by spaces; each allow line adds. */
+static bool fetch_allow_add(server_config *c, char *v, char *why, size_t whysz) {
+  const int max = (int)(sizeof c->fetch_allow / sizeof *c->fetch_allow);
+  for (char *save = NULL, *t = strtok_r(v, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+    if (c->n_fetch_allow == max) return snprintf(why, whysz, "at most %d allow prefixes", max), false;
+    if (strlen(t) >= sizeof c->fetch_allow[0]) return snprintf(why, whysz, "a prefix is too long"), false;
+    if (!fetch_prefix_ok(t, why, whysz)) return false;
+    memcpy(c->fetch_allow[c->n_fetch_allow++], t, strlen(t) + 1);
+  }
+  return true;
+}
+
+/* One [fetch] key; false with why. */
+static bool fetch_key(server_config *c, const char *k, char *v, char *why, size_t whysz) {
+  unsigned long u;
+  bool good = true;
+  if (!strcmp(k, "allow")) return fetch_allow_add(c, v, why, whysz);
+  if (!strcmp(k, "timeout_s")) good = parse_uint(v, 1, 600, &u) && (c->fetch_timeout_s = (unsigned)u, true);
+  else if (!strcmp(k, "max_bytes")) good = parse_uint(v, 4096, 1ul << 30, &u) && (c->fetch_max_bytes = u, true);
+  else if (!strcmp(k, "max_resources")) good = parse_uint(v, 1, 1000000, &u) && (c->fetch_max_resources = (unsigned)u, true);
+  else if (!strcmp(k, "max_concurrent")) good = parse_uint(v, 1, 255, &u) && (c->fetch_max_concurrent = (unsigned)u, true);
+  else good = false;
+  if (!good) snprintf(why, whysz, "unknown key or bad value '%s'", v);
+  return good;
+}
+
 bool server_config_load(server_config *c, const char *path, char *err, size_t errsz) {
   memset(c, 0, sizeof *c);
+  fetch_defaults(c);
   snprintf(c->host, sizeof c->host, "127.0.0.1");
   c->port = 8080;
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -150,8 +195,10 @@ bool server_config_load(server_config *c, const char *path, char *err, size_t er
           break;
         }
         is = &c->issuers[c->n_issuers++];
-      } else if (strcmp(section, "server") && strcmp(section, "jwt") && strcmp(section, "api")) {
-        snprintf(err, errsz, "%s:%d: unknown section [%s] (server, jwt, api, issuer.NAME)", path, line, section);
+      } else if (strcmp(section, "server") && strcmp(section, "jwt") && strcmp(section, "api") &&
+                 strcmp(section, "fetch")) {
+        snprintf(err, errsz, "%s:%d: unknown section [%s] (server, jwt, api, fetch, issuer.NAME)", path, line,
+                 section);
         ok = false;
         break;
       }
@@ -186,6 +233,13 @@ bool server_config_load(server_config *c, const char *path, char *err, size_t er
       else good = false;
     } else if (!strcmp(section, "api")) {
       good = !strcmp(k, "open") && parse_bool(v, &c->api_open);
+    } else if (!strcmp(section, "fetch")) {
+      char why[256];
+      if (!fetch_key(c, k, v, why, sizeof why)) {
+        snprintf(err, errsz, "%s:%d: [fetch] %s: %s", path, line, k, why);
+        ok = false;
+        break;
+      }
     } else if (is) { /* an [issuer.NAME] section */
       if (!strcmp(k, "iss")) good = set_once(&is->iss, v);
       else if (!strcmp(k, "kid")) good = set_once(&is->kid, v);
