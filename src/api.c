@@ -142,7 +142,7 @@ static op_status map_fhir(const op_kb *kb, const char *json, size_t len, const o
     err->status = fr->status == FM_DECEASED ? OP_NO_PLAN : OP_ERR_INPUT;
     const char *gap = NULL; /* a failed Patient search explains a missing Patient */
     bool more = fhir_incomplete(a, kb, &d, 0, &gap, 1) > 0 && gap;
-    snprintf(err->message, sizeof err->message, "%s%s%.400s", fr->message, more ? "; also " : "", more ? gap : "");
+    snprintf(err->message, sizeof err->message, "%.350s%s%.400s", fr->message, more ? "; also " : "", more ? gap : "");
     return err->status;
   }
   *incomplete = note_gaps(a, kb, &d, fr);
