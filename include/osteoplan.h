@@ -60,6 +60,9 @@ typedef struct {
   ** skipped, units not converted): copied into the plan's input_notes. */
   const char *const *input_notes;
   int n_input_notes;
+  /* A search of the input was not read whole (more pages, or an error in
+  ** its place): the plan says so (incomplete_input) at the top. */
+  bool incomplete_input;
 } op_options;
 
 op_kb *op_kb_load_default(op_error *err);

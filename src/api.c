@@ -78,6 +78,7 @@ op_status op_assess_json(const op_kb *kb, const char *json, size_t len, const op
     kb_error(err, "out of memory");
     return OP_ERR_INTERNAL;
   }
+  as->plan.incomplete_input = opts && opts->incomplete_input;
   if (opts && opts->n_input_notes > 0) {
     as->plan.input_notes = arena_array(a, (size_t)opts->n_input_notes, sizeof(char *));
     if (!as->plan.input_notes) {
@@ -92,10 +93,29 @@ op_status op_assess_json(const op_kb *kb, const char *json, size_t len, const op
   return OP_OK;
 }
 
+/* Searches not read whole go into the notes, right after the summary. */
+#define MAX_GAPS 8
+static bool note_gaps(arena *a, const op_kb *kb, const json_doc *d, fhir_result *fr) {
+  const char *gaps[MAX_GAPS];
+  int n = fhir_incomplete(a, kb, d, 0, gaps, MAX_GAPS);
+  if (n > MAX_GAPS) n = MAX_GAPS;
+  if (!n) return false;
+  const char **notes = arena_array(a, (size_t)(fr->n_notes + n), sizeof *notes);
+  if (!notes) return true; /* still incomplete; the plan says so without the notes */
+  int k = 0;
+  if (fr->n_notes) notes[k++] = fr->notes[0];
+  for (int i = 0; i < n; i++) notes[k++] = gaps[i];
+  for (int i = 1; i < fr->n_notes; i++) notes[k++] = fr->notes[i];
+  fr->notes = notes;
+  fr->n_notes = k;
+  return true;
+}
+
 /* Parses FHIR JSON and maps it in a new arena (*ap, NULL when none could
-** be made; the caller destroys it); on OP_OK fr holds the record. */
+** be made; the caller destroys it); on OP_OK fr holds the record and
+** *incomplete whether a search in it was not read whole. */
 static op_status map_fhir(const op_kb *kb, const char *json, size_t len, const op_options *opts, arena **ap,
-                          fhir_result *fr, op_error *err) {
+                          fhir_result *fr, bool *incomplete, op_error *err) {
   memset(err, 0, sizeof *err);
   arena *a = *ap = arena_create(64 * 1024);
   if (!a) {
@@ -120,9 +140,12 @@ static op_status map_fhir(const op_kb *kb, const char *json, size_t len, const o
   fhir_map(a, kb, res, n, opts ? opts->as_of : NULL, opts ? opts->today : NULL, fr);
   if (fr->status != FM_OK) {
     err->status = fr->status == FM_DECEASED ? OP_NO_PLAN : OP_ERR_INPUT;
-    snprintf(err->message, sizeof err->message, "%s", fr->message);
+    const char *gap = NULL; /* a failed Patient search explains a missing Patient */
+    bool more = fhir_incomplete(a, kb, &d, 0, &gap, 1) > 0 && gap;
+    snprintf(err->message, sizeof err->message, "%.350s%s%.400s", fr->message, more ? "; also " : "", more ? gap : "");
     return err->status;
   }
+  *incomplete = note_gaps(a, kb, &d, fr);
   err->status = OP_OK;
   return OP_OK;
 }
@@ -134,11 +157,13 @@ op_status op_assess_fhir(const op_kb *kb, const char *json, size_t len, const op
   *out = NULL;
   arena *a;
   fhir_result fr;
-  op_status st = map_fhir(kb, json, len, opts, &a, &fr, err);
+  bool incomplete = false;
+  op_status st = map_fhir(kb, json, len, opts, &a, &fr, &incomplete, err);
   if (st == OP_OK) {
     op_options o = opts ? *opts : (op_options){0};
     o.input_notes = fr.notes;
     o.n_input_notes = fr.n_notes;
+    o.incomplete_input = o.incomplete_input || incomplete;
     st = op_assess_json(kb, fr.record, fr.record_len, &o, out, err);
   }
   arena_destroy(a);
@@ -152,13 +177,15 @@ op_status op_fhir_to_record(const op_kb *kb, const char *json, size_t len, const
   *record = NULL;
   arena *a;
   fhir_result fr;
-  op_status st = map_fhir(kb, json, len, opts, &a, &fr, err);
+  bool incomplete = false;
+  op_status st = map_fhir(kb, json, len, opts, &a, &fr, &incomplete, err);
   if (st == OP_OK) {
     /* the record with its notes under "extensions" (ignored by the reader) */
     strbuf b;
     sb_init(&b, a);
     sb_putn(&b, fr.record, fr.record_len - 1);
-    sb_puts(&b, ",\"extensions\":{\"input_notes\":[");
+    sb_puts(&b, incomplete ? ",\"extensions\":{\"incomplete_input\":true,\"input_notes\":["
+                           : ",\"extensions\":{\"incomplete_input\":false,\"input_notes\":[");
     for (int i = 0; i < fr.n_notes; i++) {
       if (i) sb_putc(&b, ',');
       json_escape(&b, fr.notes[i]);

@@ -97,6 +97,7 @@ typedef struct {
   uint32_t gaps; /* bit i: kb->gaps[i] is met */
   const char **input_notes; /* from the caller (op_options), in the arena */
   int n_input_notes;
+  bool incomplete_input; /* from the caller: a search was not read whole */
 } op_plan;
 
 #endif

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fhir/fhir_refs.h"
 #include "json/json_write.h"
 #include "kb/kb_fhir.h"
 #include "osteoplan.h"
@@ -180,6 +181,14 @@ typedef struct {
   bool has_birth, deceased;
   char deceased_how[64];
   int n_patients;
+  /* the Patient resources read, merged: raw values to compare copies */
+  const char *birth_raw, *dead_when;
+  int dead_bool; /* -1 not said, 0, 1 */
+  char conflict[256];
+  const char *urls[4]; /* their entries' fullUrls */
+  int n_urls;
+  bool single; /* the input holds this patient only */
+  const fhir_refs *refs;
   /* facts */
   f_bmd *bmd;
   int n_bmd, cap_bmd;
@@ -241,6 +250,13 @@ static void note(mapper *m, const char *fmt, ...) {
   sb_vprintf(&b, fmt, ap);
   va_end(ap);
   m->notes[m->n_notes++] = sb_str(&b);
+}
+
+static const char *cat3(arena *a, const char *x, const char *y, const char *z) {
+  strbuf b;
+  sb_init(&b, a);
+  sb_cat(&b, x, y, z, (char *)NULL);
+  return sb_str(&b);
 }
 
 static const char *ref_of(mapper *m, const json_doc *d, int r, const char *type) {
@@ -324,32 +340,69 @@ static const fhir_row *match_concept(mapper *m, const json_doc *d, int cc, bool 
 
 /* ---- Patient ------------------------------------------------------------ */
 
+/* Two copies of one Patient (the prefetch's and a search's, say) must
+** agree: a plan for a patient whose sex, age or death is in doubt is worse
+** than none. A field one copy leaves out is taken from the other. */
+static bool differ(const char *x, const char *y) { return x && y && strcmp(x, y); }
+
 static void read_patient(mapper *m, const json_doc *d, int r, tally *t) {
   t->read++;
-  const char *id = fj_str(m->a, d, fj_get(d, r, "id"));
-  if (m->n_patients && id && m->id && strcmp(id, m->id)) {
-    skip(m, t, "another patient's", id);
-    return;
+  t->used++;
+  const char *gender = fj_str(m->a, d, fj_get(d, r, "gender"));
+  const char *birth = fj_str(m->a, d, fj_get(d, r, "birthDate"));
+  const char *when = fj_str(m->a, d, fj_get(d, r, "deceasedDateTime"));
+  bool dead = false;
+  int db = fj_get(d, r, "deceasedBoolean");
+  int dead_bool = db >= 0 && json_is_bool(d, db, &dead) ? dead : -1;
+  if (m->n_patients && !m->conflict[0]) {
+    bool dead_differ = (m->dead_bool >= 0 && dead_bool >= 0 && m->dead_bool != dead_bool) ||
+                       differ(m->dead_when, when) || (m->dead_bool == 0 && when) || (dead_bool == 0 && m->dead_when);
+    const char *what = differ(m->gender, gender) ? "gender" : differ(m->birth_raw, birth) ? "birthDate"
+                       : dead_differ                                                    ? "deceased"
+                                                                                        : NULL;
+    if (what)
+      snprintf(m->conflict, sizeof m->conflict,
+               "two Patient resources with id '%.64s' disagree on %s: which is right cannot be told, so no plan",
+               m->id ? m->id : "(none)", what);
   }
   m->n_patients++;
-  t->used++;
-  m->id = id;
-  m->gender = fj_str(m->a, d, fj_get(d, r, "gender"));
+  if (gender) m->gender = gender;
+  if (birth) m->birth_raw = birth;
+  if (when) m->dead_when = when;
+  if (dead_bool >= 0) m->dead_bool = dead_bool;
+  const char *url = fhir_full_url(m->a, d, r);
+  if (url && m->n_urls < 4) m->urls[m->n_urls++] = url;
+}
+
+/* The merged Patient as the record needs it. */
+static void patient_facts(mapper *m) {
   m->sex = !m->gender ? -1 : !strcmp(m->gender, "female") ? OP_SEX_FEMALE : !strcmp(m->gender, "male") ? OP_SEX_MALE : -2;
-  int bd = fj_get(d, r, "birthDate"); /* a full date: the age needs the day */
-  m->has_birth = fj_date(d, bd, &m->birth, NULL) && d->tok[bd].end - d->tok[bd].start == 10;
-  bool dead = false;
-  int db = fj_get(d, r, "deceasedBoolean"), dt = fj_get(d, r, "deceasedDateTime");
+  /* a full date: the age needs the day */
+  m->has_birth = m->birth_raw && strlen(m->birth_raw) == 10 && date_parse(m->birth_raw, 10, &m->birth);
   op_date when;
-  if (db >= 0 && json_is_bool(d, db, &dead) && dead) {
+  if (m->dead_bool == 1) {
     m->deceased = true;
     snprintf(m->deceased_how, sizeof m->deceased_how, "deceasedBoolean true");
-  } else if (dt >= 0 && fj_date(d, dt, &when, NULL) && when <= m->as_of) {
+  } else if (m->dead_when && strlen(m->dead_when) >= 10 && date_parse(m->dead_when, 10, &when) && when <= m->as_of) {
     char s[11];
     date_format(when, s);
     m->deceased = true;
     snprintf(m->deceased_how, sizeof m->deceased_how, "deceasedDateTime %s", s);
   }
+}
+
+/* NULL when resource r is the patient's, else why not (a skip reason). */
+static const char *not_the_patients(mapper *m, const json_doc *d, int r, const char **subject) {
+  int s = fj_get(d, r, "subject");
+  if (s < 0) s = fj_get(d, r, "patient");
+  *subject = NULL;
+  if (s < 0) return m->single ? NULL : "no subject, and the input holds more than one patient";
+  const char *ref = *subject = fj_str(m->a, d, fj_get(d, s, "reference"));
+  if (!ref) return "a subject without a reference osteoplan can match to the patient";
+  if (fhir_ref_names(ref, "Patient", m->id, NULL)) return NULL;
+  for (int k = 0; k < m->n_urls; k++)
+    if (!strcmp(ref, m->urls[k])) return NULL;
+  return "the subject is another patient";
 }
 
 /* ---- Observation -------------------------------------------------------- */
@@ -578,6 +631,42 @@ static double gc_dose(mapper *m, const json_doc *d, int r, const fhir_target *tg
   return mg * freq / days * factor;
 }
 
+/* The row of the drug a request or statement names: its
+** medicationCodeableConcept (R5: medication.concept), else the code of the
+** Medication its medicationReference names, else that reference's display
+** read by ingredient name. NULL: not a drug osteoplan knows; *why then says
+** so when the reference itself could not be followed (*what: which). */
+static const fhir_row *drug_row(mapper *m, const json_doc *d, int r, bool *by_name, char *unk, size_t unk_sz,
+                                const char **why, const char **what) {
+  *why = *what = NULL;
+  *by_name = false;
+  unk[0] = 0;
+  int cc = fj_get(d, r, "medicationCodeableConcept");
+  if (cc < 0) cc = fj_path(d, r, "medication", "concept"); /* R5 shape */
+  if (cc >= 0) return match_concept(m, d, cc, true, by_name, unk, unk_sz);
+  int mr = fj_get(d, r, "medicationReference");
+  if (mr < 0) mr = fj_path(d, r, "medication", "reference");
+  if (mr < 0) {
+    *why = "no medicationCodeableConcept or medicationReference";
+    return NULL;
+  }
+  const json_doc *md;
+  int mt;
+  if (fhir_medication(m->a, m->refs, d, r, mr, &md, &mt, what)) {
+    cc = fj_get(md, mt, "code");
+    if (cc < 0) *why = "its Medication has no code";
+    return cc < 0 ? NULL : match_concept(m, md, cc, true, by_name, unk, unk_sz);
+  }
+  int disp = fj_get(d, mr, "display");
+  const fhir_row *row = disp >= 0 && d->tok[disp].type == JT_STRING
+                            ? kb_fhir_lookup(m->f, FS_NAME, d->text + d->tok[disp].start,
+                                             (size_t)(d->tok[disp].end - d->tok[disp].start))
+                            : NULL;
+  if (row) *by_name = true;
+  else *why = "medicationReference to a Medication not in the input";
+  return row;
+}
+
 static void read_medication(mapper *m, const json_doc *d, int r, tally *t, bool request) {
   t->read++;
   const char *type = request ? "MedicationRequest" : "MedicationStatement";
@@ -588,15 +677,14 @@ static void read_medication(mapper *m, const json_doc *d, int r, tally *t, bool 
     skip(m, t, "entered in error, cancelled, draft or not taken", ref);
     return;
   }
-  int cc = fj_get(d, r, "medicationCodeableConcept");
-  if (cc < 0) cc = fj_path(d, r, "medication", "concept"); /* R5 shape */
-  if (cc < 0) {
-    skip(m, t, "no medicationCodeableConcept (references to Medication are not followed)", ref);
-    return;
-  }
   bool by_name;
   char unk[160];
-  const fhir_row *row = match_concept(m, d, cc, true, &by_name, unk, sizeof unk);
+  const char *why, *what;
+  const fhir_row *row = drug_row(m, d, r, &by_name, unk, sizeof unk, &why, &what);
+  if (!row && why) {
+    skip(m, t, why, what ? cat3(m->a, ref, " -> ", what) : ref);
+    return;
+  }
   const fhir_target *tg = NULL;
   for (int i = 0; row && i < row->nt; i++)
     if (row->t[i].kind == FT_AGENT || row->t[i].kind == FT_MEDICATION) tg = &row->t[i];
@@ -896,33 +984,113 @@ static void tally_notes(mapper *m) {
 
 /* ---- entry -------------------------------------------------------------- */
 
+static bool same_id(const char *x, const char *y) { return x && y ? !strcmp(x, y) : x == y; }
+
+/* Pass one: whose plan it is (the caller's patient, else the input's only
+** one) and that patient's Patient resources, merged. false: out says why. */
+static bool choose_patient(mapper *m, const fhir_res *res, int n, const char *patient_id, fhir_result *out) {
+  const char *first = NULL, *second = NULL;
+  bool any = false, several = false;
+  for (int i = 0; i < n; i++) {
+    const json_doc *d = res[i].doc;
+    if (!fj_is(d, fj_get(d, res[i].tok, "resourceType"), "Patient")) continue;
+    const char *id = fj_str(m->a, d, fj_get(d, res[i].tok, "id"));
+    if (!any) first = id, any = true;
+    else if (!several && !same_id(id, first)) second = id, several = true;
+  }
+  if (several && !patient_id) {
+    out->status = FM_ERROR;
+    snprintf(out->message, sizeof out->message,
+             "two patients in one input: Patient/%.64s and Patient/%.64s; osteoplan plans for one patient "
+             "(name it, as CDS Hooks context.patientId does)",
+             first ? first : "(no id)", second ? second : "(no id)");
+    return false;
+  }
+  m->id = patient_id ? patient_id : first;
+  m->single = any && !several && same_id(first, m->id);
+  for (int i = 0; i < n; i++) {
+    const json_doc *d = res[i].doc;
+    int r = res[i].tok;
+    if (!fj_is(d, fj_get(d, r, "resourceType"), "Patient")) continue;
+    tally *t = tally_of(m, "Patient");
+    if (same_id(fj_str(m->a, d, fj_get(d, r, "id")), m->id)) {
+      read_patient(m, d, r, t);
+    } else {
+      t->read++;
+      skip(m, t, "another patient", ref_of(m, d, r, "Patient"));
+    }
+  }
+  if (!m->n_patients) {
+    out->status = FM_ERROR;
+    if (patient_id)
+      snprintf(out->message, sizeof out->message, "no Patient/%.64s (the patient asked for) in the input", patient_id);
+    else
+      snprintf(out->message, sizeof out->message, "no Patient resource: the record needs the patient's sex and birth date");
+    return false;
+  }
+  if (m->conflict[0]) {
+    out->status = FM_ERROR;
+    snprintf(out->message, sizeof out->message, "%s", m->conflict);
+    return false;
+  }
+  patient_facts(m);
+  return true;
+}
+
+/* Pass two: the patient's other resources; returns the count of types not read. */
+static int read_resources(mapper *m, const fhir_res *res, int n) {
+  static const char *const types[] = {"Observation", "Condition", "MedicationRequest", "MedicationStatement"};
+  int other = 0;
+  for (int i = 0; i < n; i++) {
+    const json_doc *d = res[i].doc;
+    int r = res[i].tok, rt = fj_get(d, r, "resourceType"), k = 0;
+    if (fj_is(d, rt, "Patient") || fj_is(d, rt, "Medication")) continue; /* read in pass one, or by reference */
+    while (k < 4 && !fj_is(d, rt, types[k])) k++;
+    if (k == 4) {
+      other++;
+      continue;
+    }
+    tally *t = tally_of(m, types[k]);
+    const char *subject, *why = not_the_patients(m, d, r, &subject);
+    if (why) {
+      t->read++;
+      const char *ref = ref_of(m, d, r, types[k]);
+      skip(m, t, why, subject ? cat3(m->a, ref, " of ", subject) : ref);
+    } else if (k == 0) {
+      read_observation(m, d, r, t);
+    } else if (k == 1) {
+      read_condition(m, d, r, t);
+    } else {
+      read_medication(m, d, r, t, k == 2);
+    }
+  }
+  return other;
+}
+
 void fhir_map(arena *a, const op_kb *kb, const fhir_res *res, int n, const char *as_of, const char *today,
               fhir_result *out) {
+  fhir_map_patient(a, kb, res, n, as_of, today, NULL, out);
+}
+
+void fhir_map_patient(arena *a, const op_kb *kb, const fhir_res *res, int n, const char *as_of, const char *today,
+                      const char *patient_id, fhir_result *out) {
   memset(out, 0, sizeof *out);
-  mapper m = {.a = a, .f = kb->fhir, .sex = -1};
+  mapper m = {.a = a, .f = kb->fhir, .sex = -1, .dead_bool = -1};
   const char *when = as_of ? as_of : today;
   if (!when || !date_parse(when, strlen(when), &m.as_of)) {
     out->status = FM_ERROR;
     snprintf(out->message, sizeof out->message, "as_of: expected a date YYYY-MM-DD");
     return;
   }
-  int other = 0;
-  for (int i = 0; i < n; i++) {
-    const json_doc *d = res[i].doc;
-    int r = res[i].tok, rt = fj_get(d, r, "resourceType");
-    if (fj_is(d, rt, "Patient")) read_patient(&m, d, r, tally_of(&m, "Patient"));
-    else if (fj_is(d, rt, "Observation")) read_observation(&m, d, r, tally_of(&m, "Observation"));
-    else if (fj_is(d, rt, "Condition")) read_condition(&m, d, r, tally_of(&m, "Condition"));
-    else if (fj_is(d, rt, "MedicationRequest")) read_medication(&m, d, r, tally_of(&m, "MedicationRequest"), true);
-    else if (fj_is(d, rt, "MedicationStatement")) read_medication(&m, d, r, tally_of(&m, "MedicationStatement"), false);
-    else other++;
-  }
-  out->patient_id = m.id;
-  if (!m.n_patients) {
+  if (!(m.refs = fhir_refs_index(a, res, n))) {
     out->status = FM_ERROR;
-    snprintf(out->message, sizeof out->message, "no Patient resource: the record needs the patient's sex and birth date");
+    snprintf(out->message, sizeof out->message, "out of memory");
     return;
   }
+  bool ok = choose_patient(&m, res, n, patient_id, out);
+  out->patient_id = m.id;
+  if (!ok) return;
+  int other = read_resources(&m, res, n);
   if (m.deceased) {
     out->status = FM_DECEASED;
     snprintf(out->message, sizeof out->message, "Patient/%s is deceased (%s): no plan", m.id ? m.id : "?", m.deceased_how);
@@ -1010,14 +1178,16 @@ void fhir_map(arena *a, const op_kb *kb, const fhir_res *res, int n, const char 
   out->status = FM_OK;
 }
 
-int fhir_agent_of(arena *a, const op_kb *kb, const json_doc *d, int r) {
-  mapper m = {.a = a, .f = kb->fhir};
-  int cc = fj_get(d, r, "medicationCodeableConcept");
-  if (cc < 0) cc = fj_path(d, r, "medication", "concept");
+int fhir_agent_in(arena *a, const op_kb *kb, const fhir_refs *refs, const json_doc *d, int r) {
+  mapper m = {.a = a, .f = kb->fhir, .refs = refs};
   bool by_name;
   char unk[160];
-  const fhir_row *row = match_concept(&m, d, cc, true, &by_name, unk, sizeof unk);
+  const char *why, *what;
+  const fhir_row *row = drug_row(&m, d, r, &by_name, unk, sizeof unk, &why, &what);
   for (int i = 0; row && i < row->nt; i++)
     if (row->t[i].kind == FT_AGENT) return row->t[i].code;
-  return -1;
+  /* a reference that leads nowhere: the order cannot be checked */
+  return !row && why && what ? FHIR_AGENT_UNRESOLVED : -1;
 }
+
+int fhir_agent_of(arena *a, const op_kb *kb, const json_doc *d, int r) { return fhir_agent_in(a, kb, NULL, d, r); }

@@ -149,7 +149,7 @@ OP_DECLARE_CODES(agent_class, OP_AGENT_CLASS_LIST)
   X(UI_TESTING_AGE, "testing_age") X(UI_TESTING_FRACTURE, "testing_fracture") \
   X(UI_TESTING_GLUCOCORTICOID, "testing_glucocorticoid")                    \
   X(UI_TESTING_HORMONAL, "testing_hormonal") X(UI_TESTING_NONE, "testing_none") \
-  X(UI_REMINDER, "reminder")
+  X(UI_REMINDER, "reminder") X(UI_INCOMPLETE_INPUT, "incomplete_input")
 OP_DECLARE_CODES(ui, OP_UI_LIST)
 
 /* Phrases the engine and the CDS cards fill with the patient's values
@@ -163,7 +163,9 @@ OP_DECLARE_CODES(ui, OP_UI_LIST)
   X(PH_FALLS_PAST_YEAR, "falls_past_year") X(PH_IMMUNOSUPPRESSIVE_COUNT, "immunosuppressive_count") \
   X(PH_UNDATED_RECENT, "undated_recent") X(PH_CARD_THEN, "card_then")              \
   X(PH_CARD_AVOID, "card_avoid") X(PH_CARD_NOT_RECOMMENDED, "card_not_recommended") \
-  X(PH_CARD_ALLOWED, "card_allowed") X(PH_CARD_NO_PLAN, "card_no_plan")
+  X(PH_CARD_ALLOWED, "card_allowed") X(PH_CARD_NO_PLAN, "card_no_plan")           \
+  X(PH_CARD_UNRESOLVED, "card_unresolved") X(PH_SEARCH_MORE_PAGES, "search_more_pages") \
+  X(PH_SEARCH_FAILED, "search_failed")
 OP_DECLARE_CODES(phrase, OP_PHRASE_LIST)
 
 #define OP_MAX_SOURCES 32

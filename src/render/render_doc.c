@@ -367,6 +367,8 @@ const char *render_doc(arena *a, const op_plan *p, op_format fmt_, bool patient,
                                                {"value", num_s(&c, p->age)},
                                                {"date", date_s(&c, p->as_of)}}, 6);
   doc_begin(&c.d, ui(&c, OP_UI_TITLE), who);
+  /* before the decision: a plan made from part of the data must say so first */
+  if (!patient && p->incomplete_input) doc_para(&c.d, DOC_CRITICAL, NULL, ui(&c, OP_UI_INCOMPLETE_INPUT));
   decision(&c);
   if (patient) {
     doc_heading(&c.d, ui(&c, OP_UI_ALERTS));

@@ -218,6 +218,7 @@ const char *render_json(arena *a, const op_plan *p, bool pretty, size_t *len) {
     if (p->gaps & ((uint32_t)1 << g)) jw_str(&w, kb->gaps[g].code);
   jw_end_arr(&w);
 
+  jw_key(&w, "incomplete_input"); jw_bool(&w, p->incomplete_input);
   jw_key(&w, "input_notes");
   jw_arr(&w);
   for (int i = 0; i < p->n_input_notes; i++) jw_str(&w, p->input_notes[i]);

@@ -244,32 +244,19 @@ static int worst_severity(const op_plan *p) {
   return worst;
 }
 
-static void suggestion(jwriter *w, arena *a, const op_kb *kb, const op_plan *p, const hook *h) {
-  int ag = p->phases[0].agents[0];
+/* A CDS Hooks "create" action: a draft MedicationRequest for agent ag,
+** coded from the knowledge base (RxNorm or ATC). */
+static void create_action(jwriter *w, const op_kb *kb, int ag, const hook *h) {
   const kb_agent *g = &kb->agent[ag];
   const char *sys, *code, *disp;
-  char label[160], how[128];
-  snprintf(label, sizeof label, "Order %s %s %s %s", g->name, g->dose, g->route, g->frequency);
+  char how[128], desc[200], ref[96];
   snprintf(how, sizeof how, "%s %s %s", g->dose, g->route, g->frequency);
-  jw_key(w, "selectionBehavior");
-  jw_str(w, "at-most-one");
-  jw_key(w, "suggestions");
-  jw_arr(w);
-  jw_obj(w);
-  jw_key(w, "label");
-  jw_str(w, label);
-  jw_key(w, "uuid");
-  jw_str(w, card_uuid(a, h->hook_instance, 1000));
-  jw_key(w, "isRecommended");
-  jw_bool(w, true);
-  jw_key(w, "actions");
-  jw_arr(w);
+  snprintf(desc, sizeof desc, "Draft MedicationRequest for %s", g->name);
+  snprintf(ref, sizeof ref, "Patient/%s", h->patient_id);
   jw_obj(w);
   jw_key(w, "type");
   jw_str(w, "create");
   jw_key(w, "description");
-  char desc[200];
-  snprintf(desc, sizeof desc, "Draft MedicationRequest for %s", g->name);
   jw_str(w, desc);
   jw_key(w, "resource");
   jw_obj(w);
@@ -282,8 +269,6 @@ static void suggestion(jwriter *w, arena *a, const op_kb *kb, const op_plan *p, 
   jw_key(w, "subject");
   jw_obj(w);
   jw_key(w, "reference");
-  char ref[96];
-  snprintf(ref, sizeof ref, "Patient/%s", h->patient_id);
   jw_str(w, ref);
   jw_end_obj(w);
   jw_key(w, "medicationCodeableConcept");
@@ -313,6 +298,27 @@ static void suggestion(jwriter *w, arena *a, const op_kb *kb, const op_plan *p, 
   jw_end_arr(w);
   jw_end_obj(w); /* resource */
   jw_end_obj(w);
+}
+
+static void suggestion(jwriter *w, arena *a, const op_kb *kb, const op_plan *p, const hook *h) {
+  int ag = p->phases[0].agents[0];
+  const kb_agent *g = &kb->agent[ag];
+  char label[160];
+  snprintf(label, sizeof label, "Order %s %s %s %s", g->name, g->dose, g->route, g->frequency);
+  jw_key(w, "selectionBehavior");
+  jw_str(w, "at-most-one");
+  jw_key(w, "suggestions");
+  jw_arr(w);
+  jw_obj(w);
+  jw_key(w, "label");
+  jw_str(w, label);
+  jw_key(w, "uuid");
+  jw_str(w, card_uuid(a, h->hook_instance, 1000));
+  jw_key(w, "isRecommended");
+  jw_bool(w, true);
+  jw_key(w, "actions");
+  jw_arr(w);
+  create_action(w, kb, ag, h);
   jw_end_arr(w); /* actions */
   jw_end_obj(w);
   jw_end_arr(w); /* suggestions */
@@ -381,57 +387,191 @@ static const op_avoid *advised_against(const op_plan *p, int agent, bool *not_re
   return NULL;
 }
 
-static void order_sign_cards(const cds_ctx *c, arena *a, hook *h, strbuf *b, cds_reply *r) {
+/* The draft orders read: enough for any order-entry session, and a bound
+** on the work and the answer a request can cause. More is a 400. */
+#define MAX_DRAFT_ORDERS 50
+
+/* Why the plan advises against an agent: the detail with the patient's
+** values when the rules wrote one, else the reasons' names. */
+static const char *reasons_of(arena *a, const op_kb *kb, const op_avoid *av) {
+  if (av->detail && *av->detail) return av->detail;
+  strbuf b;
+  sb_init(&b, a);
+  for (int k = 0; k < av->n; k++) sb_cat(&b, k ? "; " : "", kb->reason[av->reasons[k]].clinician, (char *)NULL);
+  return sb_str(&b);
+}
+
+static void override_reasons(jwriter *w, const op_kb *kb) {
+  jw_key(w, "overrideReasons");
+  jw_arr(w);
+  for (int k = 0; k < kb_fhir_override_reasons(kb->fhir); k++) {
+    const char *code, *disp;
+    kb_fhir_override_reason(kb->fhir, k, &code, &disp);
+    jw_obj(w);
+    jw_key(w, "system");
+    jw_str(w, "urn:osteoplan:override-reason");
+    jw_key(w, "code");
+    jw_str(w, code);
+    jw_key(w, "display");
+    jw_str(w, disp);
+    jw_end_obj(w);
+  }
+  jw_end_arr(w);
+}
+
+typedef struct {
+  const json_doc *d;
+  const fhir_res *orders; /* the draft MedicationRequests */
+  const int *agent;       /* of each */
+  int n;
+} drafts;
+
+/* On a critical card: replace the drafts of agent ag by the plan's first
+** option (CDS Hooks 2.0: delete the drafts, create a draft of the option). */
+static void replacement(jwriter *w, arena *a, const cds_ctx *c, const hook *h, const drafts *dr, int ag, int n) {
+  const op_plan *p = op_assessment_plan(h->as);
+  if (!p->n_phases || !p->phases[0].n || p->phases[0].agents[0] == ag) return;
+  int first = p->phases[0].agents[0];
+  const kb_agent *g = &c->kb->agent[first];
+  char label[200];
+  snprintf(label, sizeof label, "Replace %s with %s %s %s %s", c->kb->agent[ag].name, g->name, g->dose, g->route,
+           g->frequency);
+  jw_key(w, "selectionBehavior");
+  jw_str(w, "at-most-one");
+  jw_key(w, "suggestions");
+  jw_arr(w);
+  jw_obj(w);
+  jw_key(w, "label");
+  jw_str(w, label);
+  jw_key(w, "uuid");
+  jw_str(w, card_uuid(a, h->hook_instance, 2000 + n));
+  jw_key(w, "isRecommended");
+  jw_bool(w, true);
+  jw_key(w, "actions");
+  jw_arr(w);
+  for (int i = 0; i < dr->n; i++) {
+    const char *id = dr->agent[i] == ag ? fj_str(a, dr->d, fj_get(dr->d, dr->orders[i].tok, "id")) : NULL;
+    if (!id) continue;
+    strbuf b;
+    sb_init(&b, a);
+    sb_cat(&b, "MedicationRequest/", id, (char *)NULL);
+    jw_obj(w);
+    jw_key(w, "type");
+    jw_str(w, "delete");
+    jw_key(w, "description");
+    jw_str(w, label);
+    jw_key(w, "resourceId");
+    jw_arr(w);
+    jw_str(w, sb_str(&b));
+    jw_end_arr(w);
+    jw_end_obj(w);
+  }
+  create_action(w, c->kb, first, h);
+  jw_end_arr(w); /* actions */
+  jw_end_obj(w);
+  jw_end_arr(w); /* suggestions */
+}
+
+/* The card for the drafts of one agent (several drafts of one drug get one
+** card, so the answer stays small whatever the request holds); detail is
+** the plan's Markdown, rendered once per request. */
+static void agent_card(jwriter *w, arena *a, const cds_ctx *c, const hook *h, const drafts *dr, int ag, int *ncard,
+                       const char **detail) {
+  const op_kb *kb = c->kb;
+  const op_plan *p = op_assessment_plan(h->as);
+  bool not_rec = false;
+  const op_avoid *av = advised_against(p, ag, &not_rec);
+  if (av) {
+    const char *s = tmpl_fill(a, kb->phrase[not_rec ? OP_PH_CARD_NOT_RECOMMENDED : OP_PH_CARD_AVOID],
+                              (tmpl_var[]){{"agent", kb->agent[ag].name}, {"reasons", reasons_of(a, kb, av)}}, 2);
+    if (!*detail) *detail = op_render(h->as, OP_FORMAT_MARKDOWN, OP_AUDIENCE_CLINICIAN, false, NULL);
+    simple_card(w, a, c, h, ++*ncard, s, "critical", *detail);
+    override_reasons(w, kb);
+    replacement(w, a, c, h, dr, ag, *ncard);
+    jw_end_obj(w);
+  } else if (p->n_phases && p->phases[0].n && p->phases[0].agents[0] != ag) {
+    const char *s = tmpl_fill(a, kb->phrase[OP_PH_CARD_ALLOWED],
+                              (tmpl_var[]){{"agent", kb->agent[ag].name}, {"other", kb->agent[p->phases[0].agents[0]].name}},
+                              2);
+    simple_card(w, a, c, h, ++*ncard, s, "info", NULL);
+    jw_end_obj(w);
+  }
+}
+
+/* The Medication a draft order names when it could not be found. */
+static const char *named_medication(arena *a, const json_doc *d, int r) {
+  int mr = fj_get(d, r, "medicationReference");
+  if (mr < 0) mr = fj_get(d, fj_get(d, r, "medication"), "reference"); /* R5 shape */
+  const char *s = fj_str(a, d, fj_get(d, mr, "reference"));
+  return s ? s : "a Medication";
+}
+
+/* The draft MedicationRequests of the request, their agents, and the
+** Medications they may name (in draftOrders or the prefetch). false: r holds
+** the error (too many drafts). */
+static bool read_drafts(const cds_ctx *c, arena *a, const hook *h, drafts *dr, cds_reply *r) {
   const json_doc *d = &h->req;
-  int orders = fj_get(d, h->context, "draftOrders");
+  int orders = fj_get(d, h->context, "draftOrders"), pf = fj_get(d, 0, "prefetch");
+  fhir_res *res = arena_alloc_raw(a, ((size_t)d->ntok + 1) * sizeof *res); /* filled as counted */
+  if (!res) {
+    cds_error(a, 500, "out of memory", r);
+    return false;
+  }
+  int n = fhir_collect(d, orders, res, d->ntok + 1), m = 0;
+  if (n < 0) n = 0;
+  for (int i = 0; i < n; i++)
+    m += fj_is(d, fj_get(d, res[i].tok, "resourceType"), "MedicationRequest");
+  if (m > MAX_DRAFT_ORDERS) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "context.draftOrders: %d MedicationRequests, at most %d are read", m,
+             MAX_DRAFT_ORDERS);
+    cds_error(a, 400, msg, r);
+    return false;
+  }
+  int np = pf >= 0 ? fhir_collect(d, pf, res + n, d->ntok + 1 - n) : 0;
+  const fhir_refs *refs = fhir_refs_index(a, res, n + (np > 0 ? np : 0));
+  fhir_res *mine = arena_array(a, (size_t)(m ? m : 1), sizeof *mine);
+  int *agent = arena_array(a, (size_t)(m ? m : 1), sizeof *agent);
+  if (!refs || !mine || !agent) {
+    cds_error(a, 500, "out of memory", r);
+    return false;
+  }
+  *dr = (drafts){d, mine, agent, 0};
+  for (int i = 0; i < n; i++) {
+    if (!fj_is(d, fj_get(d, res[i].tok, "resourceType"), "MedicationRequest")) continue;
+    mine[dr->n] = res[i];
+    agent[dr->n++] = fhir_agent_in(a, c->kb, refs, d, res[i].tok);
+  }
+  return true;
+}
+
+static void order_sign_cards(const cds_ctx *c, arena *a, hook *h, strbuf *b, cds_reply *r) {
+  drafts dr;
+  if (!read_drafts(c, a, h, &dr, r)) return;
   jwriter w;
   jw_init(&w, b, false);
   jw_obj(&w);
   jw_key(&w, "cards");
   jw_arr(&w);
-  fhir_res *res = arena_alloc_raw(a, ((size_t)d->ntok + 1) * sizeof *res); /* filled as counted */
-  int n = res && orders >= 0 ? fhir_collect(d, orders, res, d->ntok + 1) : 0;
   int ncard = 0;
-  for (int i = 0; i < n; i++) {
-    if (!fj_is(d, fj_get(d, res[i].tok, "resourceType"), "MedicationRequest")) continue;
-    int ag = fhir_agent_of(a, c->kb, d, res[i].tok);
-    if (ag < 0) continue; /* not an osteoporosis agent */
-    const kb_agent *g = &c->kb->agent[ag];
+  bool seen[OP_N_agent] = {false};
+  const char *detail = NULL;
+  for (int i = 0; i < dr.n; i++) {
+    int ag = dr.agent[i];
+    if (ag == FHIR_AGENT_UNRESOLVED) { /* never silently unchecked */
+      const char *s = tmpl_fill(a, c->kb->phrase[OP_PH_CARD_UNRESOLVED],
+                                (tmpl_var[]){{"other", named_medication(a, dr.d, dr.orders[i].tok)}}, 1);
+      simple_card(&w, a, c, h, ++ncard, s, "warning", NULL);
+      jw_end_obj(&w);
+      continue;
+    }
+    if (ag < 0 || seen[ag]) continue; /* not an osteoporosis agent, or its card is made */
+    seen[ag] = true;
     if (h->no_plan) {
       if (!ncard++) no_plan_card(&w, a, c, h);
       continue;
     }
-    const op_plan *p = op_assessment_plan(h->as);
-    bool not_rec = false;
-    const op_avoid *av = advised_against(p, ag, &not_rec);
-    if (av) {
-      const char *s = tmpl_fill(a, c->kb->phrase[not_rec ? OP_PH_CARD_NOT_RECOMMENDED : OP_PH_CARD_AVOID],
-                                (tmpl_var[]){{"agent", g->name}, {"reasons", av->detail}}, 2);
-      simple_card(&w, a, c, h, ++ncard, s, "critical",
-                  op_render(h->as, OP_FORMAT_MARKDOWN, OP_AUDIENCE_CLINICIAN, false, NULL));
-      jw_key(&w, "overrideReasons");
-      jw_arr(&w);
-      for (int k = 0; k < kb_fhir_override_reasons(c->kb->fhir); k++) {
-        const char *code, *disp;
-        kb_fhir_override_reason(c->kb->fhir, k, &code, &disp);
-        jw_obj(&w);
-        jw_key(&w, "system");
-        jw_str(&w, "urn:osteoplan:override-reason");
-        jw_key(&w, "code");
-        jw_str(&w, code);
-        jw_key(&w, "display");
-        jw_str(&w, disp);
-        jw_end_obj(&w);
-      }
-      jw_end_arr(&w);
-      jw_end_obj(&w);
-    } else if (p->n_phases && p->phases[0].n && p->phases[0].agents[0] != ag) {
-      const char *s = tmpl_fill(a, c->kb->phrase[OP_PH_CARD_ALLOWED],
-                                (tmpl_var[]){{"agent", g->name}, {"other", c->kb->agent[p->phases[0].agents[0]].name}},
-                                2);
-      simple_card(&w, a, c, h, ++ncard, s, "info", NULL);
-      jw_end_obj(&w);
-    }
+    agent_card(&w, a, c, h, &dr, ag, &ncard, &detail);
   }
   jw_end_arr(&w);
   jw_end_obj(&w);

@@ -1,0 +1,169 @@
+/*
+** test_fhir_refs.c: the FHIR mapper's references, in process: the patient a
+** resource belongs to, medicationReference (for patient data and for
+** order-sign draft orders), and searches not read whole.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "api_internal.h"
+#include "fhir/fhir_map.h"
+#include "fhir/fhir_refs.h"
+#include "json/json.h"
+#include "kb/kb.h"
+#include "osteoplan.h"
+
+#define AS_OF "2026-11-01"
+
+typedef struct {
+  arena *a;
+  op_kb *kb;
+  json_doc d;
+  fhir_res res[64];
+  int n;
+} fx;
+
+static void load(fx *f, const char *json) {
+  char err[256];
+  f->a = arena_create(64 * 1024);
+  f->kb = kb_load_default(err, sizeof err);
+  assert_non_null(f->kb);
+  assert_true(json_parse(f->a, json, strlen(json), &f->d, err, sizeof err) >= 0);
+  f->n = fhir_collect(&f->d, 0, f->res, 64);
+  assert_true(f->n > 0);
+}
+
+static void done(fx *f) {
+  kb_free(f->kb);
+  arena_destroy(f->a);
+}
+
+static bool has_note(const fhir_result *r, const char *s) {
+  for (int i = 0; i < r->n_notes; i++)
+    if (strstr(r->notes[i], s)) return true;
+  return false;
+}
+
+#define PATIENT(id) "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"" id "\",\"gender\":\"female\",\"birthDate\":\"1950-01-01\"}}"
+#define ROMO_CODE "\"code\":{\"coding\":[{\"system\":\"http://www.whocc.no/atc\",\"code\":\"M05BX06\"}]}"
+#define MI "{\"resource\":{\"resourceType\":\"Condition\",\"id\":\"c1\",\"subject\":{\"reference\":\"Patient/p1\"}," \
+  "\"onsetDateTime\":\"2026-06-01\",\"code\":{\"coding\":[{\"system\":\"http://hl7.org/fhir/sid/icd-10-cm\",\"code\":\"I21.9\"}]}}}"
+#define TSCORE(id, subj) "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"" id "\",\"status\":\"final\"," \
+  "\"subject\":{\"reference\":\"" subj "\"},\"effectiveDateTime\":\"2026-01-10\",\"code\":{\"coding\":[{\"system\":" \
+  "\"http://loinc.org\",\"code\":\"38267-1\"}]},\"valueQuantity\":{\"value\":-3.1,\"code\":\"{T-score}\"}}}"
+
+/* The order-sign case of the issue: romosozumab ordered by reference five
+** months after a myocardial infarction is an agent the plan avoids. */
+static void test_romosozumab_by_reference(void **s) {
+  (void)s;
+  fx f;
+  load(&f, "{\"resourceType\":\"Bundle\",\"entry\":[" PATIENT("p1") "," MI "," TSCORE("o1", "Patient/p1") ","
+           "{\"fullUrl\":\"urn:uuid:m-2\",\"resource\":{\"resourceType\":\"Medication\",\"id\":\"evenity\"," ROMO_CODE "}},"
+           "{\"resource\":{\"resourceType\":\"MedicationRequest\",\"id\":\"d1\",\"status\":\"draft\","
+           "\"medicationReference\":{\"reference\":\"#m\"},\"contained\":[{\"resourceType\":\"Medication\",\"id\":\"m\","
+           ROMO_CODE "}]}},"
+           "{\"resource\":{\"resourceType\":\"MedicationRequest\",\"id\":\"d2\",\"status\":\"draft\","
+           "\"medicationReference\":{\"reference\":\"Medication/evenity\"}}},"
+           "{\"resource\":{\"resourceType\":\"MedicationRequest\",\"id\":\"d3\",\"status\":\"draft\","
+           "\"medicationReference\":{\"reference\":\"urn:uuid:m-2\"}}},"
+           "{\"resource\":{\"resourceType\":\"MedicationRequest\",\"id\":\"d4\",\"status\":\"draft\","
+           "\"medicationReference\":{\"reference\":\"Medication/none\"}}}]}");
+  const fhir_refs *refs = fhir_refs_index(f.a, f.res, f.n);
+  int agents[4], k = 0;
+  for (int i = 0; i < f.n; i++)
+    if (fj_is(&f.d, fj_get(&f.d, f.res[i].tok, "resourceType"), "MedicationRequest"))
+      agents[k++] = fhir_agent_in(f.a, f.kb, refs, &f.d, f.res[i].tok);
+  assert_int_equal(k, 4);
+  assert_int_equal(agents[0], OP_AG_ROMOSOZUMAB); /* contained */
+  assert_int_equal(agents[1], OP_AG_ROMOSOZUMAB); /* Medication/<id> */
+  assert_int_equal(agents[2], OP_AG_ROMOSOZUMAB); /* the entry's fullUrl */
+  assert_int_equal(agents[3], FHIR_AGENT_UNRESOLVED);
+  /* without the index only contained Medications are found */
+  int first = -1;
+  for (int i = 0; i < f.n && first < 0; i++)
+    if (fj_is(&f.d, fj_get(&f.d, f.res[i].tok, "resourceType"), "MedicationRequest")) first = f.res[i].tok;
+  assert_int_equal(fhir_agent_of(f.a, f.kb, &f.d, first), OP_AG_ROMOSOZUMAB);
+  /* and the plan of that patient avoids it */
+  fhir_result r;
+  fhir_map(f.a, f.kb, f.res, f.n, AS_OF, AS_OF, &r);
+  assert_int_equal(r.status, FM_OK);
+  op_options o = {.as_of = AS_OF, .today = AS_OF};
+  op_assessment *as;
+  op_error err;
+  assert_int_equal(op_assess_json(f.kb, r.record, r.record_len, &o, &as, &err), OP_OK);
+  const op_plan *p = op_assessment_plan(as);
+  bool avoided = false;
+  for (int i = 0; i < p->n_avoid; i++) avoided |= p->avoid[i].agent == OP_AG_ROMOSOZUMAB;
+  assert_true(avoided);
+  op_assessment_free(as);
+  done(&f);
+}
+
+static void test_patient_designated(void **s) {
+  (void)s;
+  fx f;
+  load(&f, "{\"resourceType\":\"Bundle\",\"entry\":[" PATIENT("p1") "," PATIENT("p2") "," TSCORE("o1", "Patient/p1")
+           "," TSCORE("o2", "Patient/p2") "]}");
+  fhir_result r;
+  fhir_map(f.a, f.kb, f.res, f.n, AS_OF, AS_OF, &r); /* whose plan? */
+  assert_int_equal(r.status, FM_ERROR);
+  assert_non_null(strstr(r.message, "Patient/p1"));
+  assert_non_null(strstr(r.message, "Patient/p2"));
+  fhir_map_patient(f.a, f.kb, f.res, f.n, AS_OF, AS_OF, "p2", &r);
+  assert_int_equal(r.status, FM_OK);
+  assert_string_equal(r.patient_id, "p2");
+  assert_true(has_note(&r, "1 of 2 Patient resources not used: another patient (e.g. Patient/p1)"));
+  assert_true(has_note(&r, "Observation/o1 of Patient/p1"));
+  fhir_map_patient(f.a, f.kb, f.res, f.n, AS_OF, AS_OF, "p3", &r);
+  assert_int_equal(r.status, FM_ERROR);
+  assert_non_null(strstr(r.message, "Patient/p3"));
+  done(&f);
+}
+
+static void test_references(void **s) {
+  (void)s;
+  assert_true(fhir_ref_names("Patient/p1", "Patient", "p1", NULL));
+  assert_true(fhir_ref_names("https://ehr.example.org/fhir/Patient/p1", "Patient", "p1", NULL));
+  assert_true(fhir_ref_names("Patient/p1/_history/2", "Patient", "p1", NULL));
+  assert_true(fhir_ref_names("urn:uuid:1", "Patient", "p1", "urn:uuid:1"));
+  assert_false(fhir_ref_names("Patient/p10", "Patient", "p1", NULL));
+  assert_false(fhir_ref_names("Group/p1", "Patient", "p1", NULL));
+  assert_false(fhir_ref_names("xPatient/p1", "Patient", "p1", NULL));
+  assert_false(fhir_ref_names("Patient/", "Patient", "", NULL));
+  assert_false(fhir_ref_names("Patient/p1?x", "Patient", "p1", NULL));
+  assert_false(fhir_ref_names("urn:uuid:2", "Patient", "p1", "urn:uuid:1"));
+  assert_false(fhir_ref_names("p1", "Patient", "p1", NULL));
+}
+
+static void test_incomplete(void **s) {
+  (void)s;
+  fx f;
+  load(&f, "{\"patient\":{\"resourceType\":\"Patient\",\"id\":\"p1\"},"
+           "\"observations\":{\"resourceType\":\"Bundle\",\"link\":[{\"relation\":\"self\",\"url\":"
+           "\"https://x/fhir/Observation?patient=p1\"},{\"relation\":\"next\",\"url\":\"https://x/p2\"}],\"entry\":[]},"
+           "\"conditions\":{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":\"timeout\"}]},"
+           "\"medicationRequests\":{\"resourceType\":\"Bundle\",\"entry\":[{\"resource\":{\"resourceType\":"
+           "\"OperationOutcome\",\"issue\":[{\"severity\":\"warning\",\"code\":\"informational\"}]}}]}}");
+  const char *notes[4];
+  assert_int_equal(fhir_incomplete(f.a, f.kb, &f.d, 0, notes, 4), 2);
+  assert_non_null(strstr(notes[0], "the Observation search was not complete"));
+  assert_non_null(strstr(notes[1], "the conditions search was not complete"));
+  assert_non_null(strstr(notes[1], "timeout"));
+  assert_int_equal(fhir_incomplete(f.a, f.kb, &f.d, 0, notes, 1), 2); /* counted beyond max */
+  done(&f);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_romosozumab_by_reference),
+      cmocka_unit_test(test_patient_designated),
+      cmocka_unit_test(test_references),
+      cmocka_unit_test(test_incomplete),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
