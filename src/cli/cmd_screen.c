@@ -196,11 +196,10 @@ int cmd_screen(int argc, char **argv) {
   if (fhir) {
     int fd = fhir_to_records(kb, file, as_of ? as_of : today, today, errf, &fs, &fc);
     if (fd < 0) {
-      int e = errno;
-      fprintf(stderr, "osteoplan screen: %s\n", fs.error[0] ? fs.error : strerror(e));
+      fprintf(stderr, "osteoplan screen: %s\n", fs.error[0] ? fs.error : strerror(errno));
       if (errf != stderr) fclose(errf);
       kb_free(kb);
-      return e == ENOENT || e == EACCES ? 2 : 1;
+      return fs.unreadable ? 2 : 1;
     }
     o.input_fd = fd;
     o.use_fd = true;

@@ -256,7 +256,10 @@ static int spill_line(bulk *b, spill *bk, const char *path, uint64_t no, const c
 
 static int read_file(bulk *b, spill *bk, const char *path) {
   line_reader lr;
-  if (lr_open(&lr, path, BULK_MAX_LINE) != 0) return fail(b, errno, "%s: %s", path, strerror(errno));
+  if (lr_open(&lr, path, BULK_MAX_LINE) != 0) {
+    b->st->unreadable = errno == ENOENT || errno == EACCES || errno == EISDIR;
+    return fail(b, errno, "%s: %s", path, strerror(errno));
+  }
   const char *line;
   size_t len;
   bool too_long;
@@ -289,6 +292,7 @@ static bool ndjson_name(const char *n) {
 static char **list_dir(bulk *b, const char *path, int *nn) {
   DIR *dir = opendir(path);
   if (!dir) {
+    b->st->unreadable = true;
     fail(b, errno, "%s: %s", path, strerror(errno));
     return *nn = -1, NULL;
   }

@@ -45,6 +45,7 @@ typedef struct {
   int buckets;      /* buckets grouped in memory */
   long long temp_written; /* bytes written to temporary files */
   long long temp_peak;    /* most bytes held in temporary files at once */
+  bool unreadable;  /* it failed because the export could not be opened */
   char error[512];  /* why fhir_bulk_run failed */
 } fhir_bulk_stats;
 
