@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -15,55 +17,79 @@
 #include "util/date.h"
 
 typedef struct {
-  long lines, patients, deceased, unmapped, bad_lines, orphans;
-} fhir_stats;
+  const op_kb *kb;
+  const char *as_of, *today;
+  FILE *errors;
+  arena *a; /* one patient's mapping; reset for the next */
+  long deceased, unmapped;
+} fhir_ctx;
+
+/* One patient of the export -> its record line (or none: deceased, or not
+** mapped, which is reported). */
+static int map_patient(void *ctx, const fhir_res *res, int n, const char **out, size_t *len) {
+  fhir_ctx *c = ctx;
+  fhir_result r;
+  arena_reset(c->a);
+  fhir_map(c->a, c->kb, res, n, c->as_of, c->today, &r);
+  *out = NULL;
+  *len = 0;
+  if (r.status == FM_OK) {
+    *out = r.record;
+    *len = r.record_len;
+  } else if (r.status == FM_DECEASED) {
+    c->deceased++;
+  } else {
+    c->unmapped++;
+    fprintf(c->errors, "Patient/%s: not mapped: %s\n", r.patient_id ? r.patient_id : "?", r.message);
+  }
+  return 0;
+}
+
+/* The memory target of FHIR grouping: OSTEOPLAN_FHIR_BUCKET_BYTES when set
+** (tests force many small buckets with it), else the default; 0 when the
+** variable is not a positive number. */
+static size_t fhir_bucket_bytes(void) {
+  const char *v = getenv("OSTEOPLAN_FHIR_BUCKET_BYTES");
+  if (!v) return FHIR_BULK_BUCKET_BYTES;
+  char *end;
+  errno = 0;
+  unsigned long long n = strtoull(v, &end, 10);
+  return *v >= '0' && *v <= '9' && !*end && !errno && n > 0 && n <= SIZE_MAX / 8 ? (size_t)n : 0;
+}
 
 /* Maps every patient of a Bulk Data export to a patient record, one per
-** line, into an unlinked temporary file; returns its descriptor at offset
-** 0, or -1 with errno set. Patients that cannot be mapped are reported. */
+** line in the order of the export's Patient resources, into an unlinked
+** temporary file; returns its descriptor at offset 0, or -1 with errno set
+** and the reason in fs->error. Patients that cannot be mapped are reported. */
 static int fhir_to_records(const op_kb *kb, const char *path, const char *as_of, const char *today, FILE *errors,
-                           fhir_stats *fs) {
-  fhir_bulk *b = fhir_bulk_load(path, errors);
-  if (!b) return -1;
-  FILE *tmp = tmpfile();
-  if (!tmp) {
-    int saved = errno;
-    fhir_bulk_free(b);
-    errno = saved;
-    return -1;
-  }
-  arena *a = arena_create(64 * 1024);
-  for (int i = 0; a && i < fhir_bulk_patients(b); i++) {
-    const fhir_res *res;
-    int n = fhir_bulk_resources(b, i, &res);
-    fhir_result r;
-    fhir_map(a, kb, res, n, as_of, today, &r);
-    fs->patients++;
-    if (r.status == FM_OK) {
-      fwrite(r.record, 1, r.record_len, tmp);
-      fputc('\n', tmp);
-    } else if (r.status == FM_DECEASED) {
-      fs->deceased++;
-    } else {
-      fs->unmapped++;
-      fprintf(errors, "Patient/%s: not mapped: %s\n", r.patient_id ? r.patient_id : "?", r.message);
-    }
-    arena_reset(a);
-  }
-  fs->lines = fhir_bulk_lines(b);
-  fs->bad_lines = fhir_bulk_bad_lines(b);
-  fs->orphans = fhir_bulk_orphans(b);
-  fhir_bulk_free(b);
-  if (!a || fflush(tmp) != 0 || ferror(tmp)) {
-    fclose(tmp);
+                           fhir_bulk_stats *fs, fhir_ctx *c) {
+  *c = (fhir_ctx){kb, as_of, today, errors, arena_create(64 * 1024), 0, 0};
+  fhir_bulk_options bo = {errors, fhir_bucket_bytes(), NULL};
+  if (!c->a) {
+    memset(fs, 0, sizeof *fs);
+    snprintf(fs->error, sizeof fs->error, "out of memory");
     errno = ENOMEM;
     return -1;
   }
-  arena_destroy(a);
-  int fd = dup(fileno(tmp));
-  fclose(tmp);
-  if (fd >= 0) lseek(fd, 0, SEEK_SET);
+  int fd = fhir_bulk_run(path, &bo, map_patient, c, fs);
+  int saved = errno;
+  arena_destroy(c->a);
+  c->a = NULL;
+  errno = saved;
   return fd;
+}
+
+/* The FHIR part of the summary: what was read, and the memory and temporary
+** space the grouping took. */
+static void fhir_summary(const fhir_bulk_stats *fs, const fhir_ctx *c) {
+  struct rusage ru;
+  long peak_kb = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0; /* KiB on Linux */
+  fprintf(stderr, "osteoplan screen: FHIR: %ld resources, %ld patients, %ld deceased (no plan), %ld not mapped, "
+          "%ld bad lines, %ld resources of no known patient, %ld Medication resources\n",
+          fs->lines, fs->patients, c->deceased, c->unmapped, fs->bad, fs->orphans, fs->medications);
+  fprintf(stderr, "  memory: peak resident %.1f MiB; temporary files: %.1f MiB written, %.1f MiB at most at once, "
+          "%d groups\n", (double)peak_kb / 1024.0, (double)fs->temp_written / 1048576.0,
+          (double)fs->temp_peak / 1048576.0, fs->buckets);
 }
 
 static void usage(FILE *out) {
@@ -159,14 +185,21 @@ int cmd_screen(int argc, char **argv) {
   o.errors = errf;
   o.progress = isatty(STDERR_FILENO) ? stderr : NULL;
   screen_stats st;
-  fhir_stats fs = {0};
+  fhir_bulk_stats fs = {0};
+  fhir_ctx fc = {0};
+  if (fhir && !fhir_bucket_bytes()) {
+    fprintf(stderr, "osteoplan screen: OSTEOPLAN_FHIR_BUCKET_BYTES: expected a positive number of bytes\n");
+    if (errf != stderr) fclose(errf);
+    kb_free(kb);
+    return 2;
+  }
   if (fhir) {
-    int fd = fhir_to_records(kb, file, as_of ? as_of : today, today, errf, &fs);
+    int fd = fhir_to_records(kb, file, as_of ? as_of : today, today, errf, &fs, &fc);
     if (fd < 0) {
-      fprintf(stderr, "osteoplan screen: %s: %s\n", file, strerror(errno));
+      fprintf(stderr, "osteoplan screen: %s\n", fs.error[0] ? fs.error : strerror(errno));
       if (errf != stderr) fclose(errf);
       kb_free(kb);
-      return errno == ENOENT || errno == EACCES ? 2 : 1;
+      return fs.unreadable ? 2 : 1;
     }
     o.input_fd = fd;
     o.use_fd = true;
@@ -182,14 +215,17 @@ int cmd_screen(int argc, char **argv) {
   int status = 0;
   if (rc != 0 && saved) {
     bool open_failed = st.lines == 0 && (saved == ENOENT || saved == EACCES || saved == EISDIR);
-    fprintf(stderr, "osteoplan screen: %s: %s\n", strcmp(file, "-") ? file : "standard input", strerror(saved));
+    const char *name = strcmp(file, "-") ? file : "standard input";
+    if (saved == EBADMSG) /* the line reader's gzip check: never a quiet short read */
+      fprintf(stderr, "osteoplan screen: %s: truncated or corrupt gzip input: reading stopped after line %llu "
+              "(the lines before it were screened; the rest of the file is lost)\n", name, (unsigned long long)st.lines);
+    else
+      fprintf(stderr, "osteoplan screen: %s: %s\n", name, strerror(saved));
     status = open_failed ? 2 : 1;
   } else if (rc != 0) {
     status = 1;
   }
-  if (fhir)
-    fprintf(stderr, "osteoplan screen: FHIR: %ld resources, %ld patients, %ld deceased (no plan), %ld not mapped, %ld bad lines, %ld resources of no known patient\n",
-            fs.lines, fs.patients, fs.deceased, fs.unmapped, fs.bad_lines, fs.orphans);
+  if (fhir) fhir_summary(&fs, &fc);
   screen_print_summary(&o, &st, stderr);
   kb_free(kb);
   return status;

@@ -1,10 +1,22 @@
 /*
 ** fhir_bulk.h: a FHIR Bulk Data export (a directory of NDJSON files, one
-** resource per line, gzip or plain, or one such file) grouped by patient.
+** resource per line, gzip or plain, or one such file) grouped by patient,
+** in bounded memory.
 **
-** Resources reference their patient (subject / patient "Patient/ID"), and
-** the export keeps one file per type, so the whole export is read and
-** joined in memory before any patient can be planned.
+** Resources reference their patient (subject / patient "Patient/ID") and the
+** export keeps one file per type, so a patient's resources are spread over
+** the whole export. Rather than holding the export in memory, a first pass
+** parses each line once and spills it into one of FHIR_BULK_FANOUT unlinked
+** temporary files chosen by a hash of its patient id; then each such bucket
+** is read back alone, its patients grouped, handed over one by one and
+** freed. A bucket larger than the memory target is split again by another
+** hash first, so the resource text held at once stays near the target
+** whatever the size of the export. Medication resources (no patient) go to
+** one more temporary file, read back for each bucket that references them.
+**
+** Memory: about four times bucket_bytes (the text and its parsed tokens),
+** plus 24 bytes per patient (the output order), plus the largest single
+** patient's resources when one patient alone exceeds the target.
 */
 #ifndef OSTEO_FHIR_BULK_H
 #define OSTEO_FHIR_BULK_H
@@ -13,21 +25,45 @@
 
 #include "fhir/fhir_map.h"
 
-typedef struct fhir_bulk fhir_bulk;
+/* Default resource text held in memory at once. */
+#define FHIR_BULK_BUCKET_BYTES (16u << 20)
+/* Temporary files a bucket is split into. */
+#define FHIR_BULK_FANOUT 64
 
-/* Reads path (a directory: every *.ndjson and *.ndjson.gz in it, in name
-** order). Lines that are not JSON resources are reported to errors with
-** file:line and counted. NULL with errno set when path cannot be read. */
-fhir_bulk *fhir_bulk_load(const char *path, FILE *errors);
-void fhir_bulk_free(fhir_bulk *b);
+typedef struct {
+  FILE *errors;        /* bad lines, as file:line: what */
+  size_t bucket_bytes; /* the memory target (0: FHIR_BULK_BUCKET_BYTES) */
+  const char *tmpdir;  /* for temporary files (NULL: $TMPDIR, else /tmp) */
+} fhir_bulk_options;
 
-/* Patients with a Patient resource, in the order read. */
-int fhir_bulk_patients(const fhir_bulk *b);
-/* The resources of patient i (its Patient resource first). */
-int fhir_bulk_resources(const fhir_bulk *b, int i, const fhir_res **res);
-/* Lines that were not resources; resources whose patient has no Patient. */
-long fhir_bulk_bad_lines(const fhir_bulk *b);
-long fhir_bulk_orphans(const fhir_bulk *b);
-long fhir_bulk_lines(const fhir_bulk *b);
+typedef struct {
+  long lines;       /* resources read (non-blank lines) */
+  long bad;         /* lines that were not resources */
+  long orphans;     /* resources of no patient, or of a patient with no Patient resource */
+  long medications; /* Medication resources */
+  long patients;    /* patients handed to the callback */
+  int buckets;      /* buckets grouped in memory */
+  long long temp_written; /* bytes written to temporary files */
+  long long temp_peak;    /* most bytes held in temporary files at once */
+  bool unreadable;  /* it failed because the export could not be opened */
+  char error[512];  /* why fhir_bulk_run failed */
+} fhir_bulk_stats;
+
+/* One patient: res[0] is its Patient resource (the last one read, when the
+** export repeats it), then its other resources in the order read, then each
+** Medication resource they reference by medicationReference "Medication/ID"
+** (once). The callback sets *out and *len to the line to keep for this patient
+** (*out NULL: none; no newline) and returns 0, or -1 to stop (errno set). */
+typedef int (*fhir_bulk_fn)(void *ctx, const fhir_res *res, int n, const char **out, size_t *len);
+
+/* Reads the export at path (a directory: every *.ndjson and *.ndjson.gz in
+** it, in name order; "-": standard input), calls fn for every patient with
+** a Patient resource, and writes the lines fn returns, each with a newline,
+** in the order of the patients' (first) Patient resources in the export, to
+** an unlinked temporary file. Returns its descriptor at offset 0, or -1 with
+** errno set and st->error saying why (an unreadable, truncated or corrupt
+** file, temporary space that cannot be written). Lines that are not
+** resources are reported to o->errors with file:line, counted and skipped. */
+int fhir_bulk_run(const char *path, const fhir_bulk_options *o, fhir_bulk_fn fn, void *ctx, fhir_bulk_stats *st);
 
 #endif

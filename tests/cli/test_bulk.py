@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""screen over large and damaged input, through the real binary:
+- a gzip file cut anywhere (header, data, trailer), with a bad checksum or
+  length, garbage after the header or after a member, is an error naming the
+  file and how far reading got, in NDJSON record input (file and pipe) and in
+  FHIR Bulk Data files; a stream of several gzip members reads whole;
+- screen --input fhir groups an export by patient through temporary files:
+  the output is the same for any memory target (down to buckets split again
+  and again), in the order of the Patient resources, every patient with his
+  own data only, and peak memory does not grow with the export;
+- temporary space that cannot be created or written is an error.
+
+usage: test_bulk.py OSTEOPLAN [sanitize|valgrind]   (memory figures are
+checked only without a sanitizer, which keeps freed memory on purpose)
+"""
+import gzip
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
+from checks import check, failures  # noqa: E402
+
+BIN = sys.argv[1]
+INSTRUMENTED = len(sys.argv) > 2 and sys.argv[2] in ("sanitize", "valgrind")
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+SYNTHEA = os.path.join(ROOT, "tests", "data", "fhir", "synthea-bulk-10")
+AS_OF = "2026-11-01"
+TMP = tempfile.mkdtemp(prefix="osteoplan-test-bulk-")
+UUID = re.compile(rb"[0-9a-f]{8}(-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
+
+
+def run(args, data=None, env=None, preexec=None):
+    """(exit status, stdout, stderr) of one run."""
+    e = dict(os.environ, **(env or {}))
+    p = subprocess.run([BIN, *args], input=data, capture_output=True, env=e, preexec_fn=preexec, timeout=300)
+    return p.returncode, p.stdout.decode(), p.stderr.decode(), 0
+
+
+def peak_mib(args, env=None):
+    """Exit status and the peak resident size that screen reports. The binary
+    runs as the child of a shell that is not replaced by it: a process's peak
+    counts the memory of the process it was exec'd from, and this one's
+    parent (Python) is larger than what is measured."""
+    e = dict(os.environ, **(env or {}))
+    p = subprocess.run(["sh", "-c", '"$0" "$@"; exit $?', BIN, *args], capture_output=True, env=e, timeout=300)
+    m = re.search(r"memory: peak resident ([0-9.]+) MiB", p.stderr.decode())
+    return p.returncode, p.stdout.decode(), p.stderr.decode(), float(m.group(1)) if m else 0.0
+
+
+def gz(data, mtime=0):
+    return gzip.compress(data, mtime=mtime)
+
+
+def cut_offsets(n):
+    """The header byte by byte, some 60 places in the data, the last 24 bytes
+    (the end of the deflate data and the 8-byte trailer) byte by byte."""
+    step = max(1, (n - 60) // 60)
+    return sorted(set(list(range(0, 30)) + list(range(30, n - 24, step)) + list(range(n - 24, n))))
+
+
+def test_gzip_records():
+    synth = subprocess.run([BIN, "synth", "--count", "400", "--seed", "5"], capture_output=True).stdout
+    whole = gz(synth)
+    path = os.path.join(TMP, "records.ndjson.gz")
+    open(path, "wb").write(whole)
+    rc, good, err, _ = run(["screen", "--threads", "2", path])
+    check(rc == 0 and len(good.splitlines()) == 400, "whole gzip file: 400 lines (%s)" % err[-200:])
+    bad = []
+    for off in cut_offsets(len(whole)):
+        p = os.path.join(TMP, "cut-%d.ndjson.gz" % off)
+        open(p, "wb").write(whole[:off])
+        rc, out, err, _ = run(["screen", "--threads", "2", p])
+        if rc == 0 or p not in err or "gzip" not in err or "line" not in err:
+            bad.append((off, rc, err[:160]))
+        os.unlink(p)
+    check(not bad, "every cut of a gzip file fails naming it and the line reached: %s" % bad[:5])
+    # the same through a pipe, a few places (header, data, trailer)
+    for off in (1, 15, len(whole) // 2, len(whole) - 5):
+        rc, out, err, _ = run(["screen", "-"], whole[:off])
+        check(rc != 0 and "standard input" in err and "gzip" in err, "gzip cut at %d on a pipe: an error" % off)
+    rc, out, err, _ = run(["screen", "-"], whole[:len(whole) // 2])
+    m = re.search(r"after line (\d+)", err)
+    check(m and 0 < int(m.group(1)) < 400 and out.splitlines() == good.splitlines()[:int(m.group(1))],
+          "a cut gzip file: how far it got is said, the lines before it were screened (%s)" % err[:200])
+    # corrupt rather than cut
+    crc = bytearray(whole)
+    crc[-8] ^= 0x01
+    size = bytearray(whole)
+    size[-2] ^= 0x01
+    data = bytearray(whole)
+    data[len(whole) // 2] ^= 0xff
+    cases = {"bad CRC-32": bytes(crc), "bad length": bytes(size), "flipped data byte": bytes(data),
+             "garbage after the header": whole[:10] + bytes(random.Random(1).randrange(256) for _ in range(4000)),
+             "garbage after a member": whole + b"garbage\n", "half a second member": whole + whole[:1],
+             "gzip magic alone": b"\x1f", "empty .gz": b""}
+    for what, blob in cases.items():
+        p = os.path.join(TMP, "corrupt.ndjson.gz")
+        open(p, "wb").write(blob)
+        rc, out, err, _ = run(["screen", p])
+        check(rc != 0 and p in err and "gzip" in err, "%s: an error naming the file (rc=%d %s)" % (what, rc, err[:160]))
+    # several members are one stream (gzip allows it, cat a.gz b.gz makes it)
+    half = len(synth) // 2
+    nl = synth.index(b"\n", half) + 1
+    p = os.path.join(TMP, "members.ndjson.gz")
+    open(p, "wb").write(gz(synth[:nl]) + gz(synth[nl:]) + gz(b""))
+    rc, out, err, _ = run(["screen", "--threads", "2", p])
+    check(rc == 0 and out == good, "three gzip members read as one stream (%s)" % err[-200:])
+    rc, out, err, _ = run(["screen", "-"], open(p, "rb").read())
+    check(rc == 0 and out == good, "three gzip members on a pipe")
+
+
+def test_gzip_fhir():
+    d = os.path.join(TMP, "export-gz")
+    os.makedirs(d)
+    for name in os.listdir(SYNTHEA):
+        if name.endswith(".ndjson") and name != "log.ndjson":
+            open(os.path.join(d, name + ".gz"), "wb").write(gz(open(os.path.join(SYNTHEA, name), "rb").read()))
+    rc, want, err, _ = run(["screen", "--input", "fhir", "--as-of", AS_OF, SYNTHEA])
+    rc2, got, err2, _ = run(["screen", "--input", "fhir", "--as-of", AS_OF, d])
+    check(rc == 0 and rc2 == 0 and got == want and len(want.splitlines()) == 10, "gzip export = plain export")
+    target = os.path.join(d, "Condition.000.ndjson.gz")
+    whole = open(target, "rb").read()
+    bad = []
+    for off in cut_offsets(len(whole))[::3] + [len(whole) - 1, len(whole) - 4, len(whole) - 8]:
+        open(target, "wb").write(whole[:off])
+        rc, out, err, _ = run(["screen", "--input", "fhir", "--as-of", AS_OF, d])
+        if rc == 0 or target not in err or "gzip" not in err or out:
+            bad.append((off, rc, err[:160]))
+    check(not bad, "every cut of an export's gzip file fails, naming it, nothing planned: %s" % bad[:5])
+    mid = whole[:len(whole) // 2]
+    open(target, "wb").write(mid)
+    rc, out, err, _ = run(["screen", "--input", "fhir", "--as-of", AS_OF, d])
+    check(re.search(r"Condition\.000\.ndjson\.gz: truncated gzip: .* after \d+ bytes, \d+ lines read", err),
+          "the message says how far the file was read (%s)" % err[:200])
+    plain = open(os.path.join(SYNTHEA, "Condition.000.ndjson"), "rb").read()
+    nl = plain.index(b"\n", len(plain) // 2) + 1
+    open(target, "wb").write(gz(plain[:nl]) + gz(plain[nl:]))
+    rc, out, err, _ = run(["screen", "--input", "fhir", "--as-of", AS_OF, d])
+    check(rc == 0 and out == want, "an export file of two gzip members reads whole")
+
+
+def make_export(copies, seed=7):
+    """copies of the Synthea export under new ids (first 8 hex digits of every
+    UUID), the Patient lines of all copies shuffled."""
+    d = os.path.join(TMP, "export-%d" % copies)
+    os.makedirs(d, exist_ok=True)
+    for name in sorted(os.listdir(SYNTHEA)):
+        if not name.endswith(".ndjson") or name == "log.ndjson":
+            continue
+        data = open(os.path.join(SYNTHEA, name), "rb").read()
+        lines = []
+        for k in range(copies):
+            prefix = b"%08x" % (0x0a000000 + k)
+            lines += UUID.sub(lambda m: prefix + m.group(1), data).splitlines(keepends=True)
+        if name.startswith("Patient"):
+            random.Random(seed).shuffle(lines)
+        open(os.path.join(d, name), "wb").write(b"".join(lines))
+    return d
+
+
+def test_grouping():
+    rc, base, err, _ = run(["screen", "--input", "fhir", "--as-of", AS_OF, SYNTHEA])
+    want = {json.loads(x)["patient_id"][8:]: x.split(",", 1)[1] for x in base.splitlines()}
+    d = make_export(6)
+    patient_order = [json.loads(x)["id"] for x in open(os.path.join(d, "Patient.000.ndjson"))]
+    outs = {}
+    for target in (None, "65536", "2000", "1"):
+        env = {"OSTEOPLAN_FHIR_BUCKET_BYTES": target} if target else {}
+        rc, out, err, _ = run(["screen", "--input", "fhir", "--as-of", AS_OF, "--threads", "2", d], env=env)
+        outs[target] = out
+        check(rc == 0 and "78 patients, 18 deceased" in err and "memory: peak resident" in err and
+              "temporary files:" in err, "export of 6 copies, memory target %s: read whole (%s)" % (target, err[-400:]))
+    check(all(o == outs[None] for o in outs.values()), "the same output for every memory target")
+    lines = outs[None].splitlines()
+    ids = [json.loads(x)["patient_id"] for x in lines]
+    check(len(ids) == 60 and ids == [p for p in patient_order if p in set(ids)],
+          "output in the order of the Patient resources of the export")
+    mixed = [x for x in lines if want.get(json.loads(x)["patient_id"][8:]) != x.split(",", 1)[1]]
+    check(not mixed, "every copy of a patient gets the plan of the original: nobody's data mixed (%s)" % mixed[:2])
+    # orphans: a Condition of a patient the export does not have is counted
+    cond = open(os.path.join(d, "Condition.000.ndjson"), "a")
+    cond.write(json.dumps({"resourceType": "Condition", "id": "x", "subject": {"reference": "Patient/nobody"}}) + "\n")
+    cond.close()
+    rc, out, err, _ = run(["screen", "--input", "fhir", "--as-of", AS_OF, d], env={"OSTEOPLAN_FHIR_BUCKET_BYTES": "1"})
+    check(rc == 0 and out == outs[None] and "1 resources of no known patient" in err, "an orphan is counted")
+
+
+def test_memory():
+    """Peak RSS must not follow the export's size: 1 copy (2.7 MB) against
+    12 copies (32 MB), same memory target. Grouping it all in memory grew by
+    about five times the export."""
+    if INSTRUMENTED:
+        print("memory figures skipped under a sanitizer or valgrind")
+        return
+    small, big = SYNTHEA, make_export(12)
+    env = {"OSTEOPLAN_FHIR_BUCKET_BYTES": str(1 << 20)}
+    rc1, _, err1, rss1 = peak_mib(["screen", "--input", "fhir", "--as-of", AS_OF, "--threads", "2", small], env)
+    rc2, out2, err2, rss2 = peak_mib(["screen", "--input", "fhir", "--as-of", AS_OF, "--threads", "2", big], env)
+    size = sum(os.path.getsize(os.path.join(big, n)) for n in os.listdir(big))
+    print("peak RSS: %.1f MiB for 2.7 MB, %.1f MiB for %.1f MB" % (rss1, rss2, size / 1e6))
+    check(rc1 == 0 and rc2 == 0 and len(out2.splitlines()) == 120 and rss1 > 0,
+          "both exports screened (%s)" % err2[-300:])
+    check(rss2 - rss1 < 12, "peak RSS grows by less than 12 MiB for a %.0f MB larger export (%.1f -> %.1f MiB)"
+          % ((size - 2.7e6) / 1e6, rss1, rss2))
+
+
+def test_temp_space():
+    d = make_export(6)
+    args = ["screen", "--input", "fhir", "--as-of", AS_OF, d]
+    rc, out, err, _ = run(args, env={"TMPDIR": os.path.join(TMP, "no-such-dir")})
+    check(rc == 1 and not out and "cannot create a temporary file in" in err and "no-such-dir" in err,
+          "no temporary directory: an error naming it (rc=%d %s)" % (rc, err[:200]))
+
+    def small_files():  # 1 MiB per file written; the write fails (EFBIG) instead of killing
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+    rc, out, err, _ = run(args, env={"OSTEOPLAN_FHIR_BUCKET_BYTES": "1"}, preexec=small_files)
+    check(rc == 1 and not out and "cannot write a temporary file" in err,
+          "temporary space full: an error, nothing planned (rc=%d %s)" % (rc, err[:200]))
+    rc, out, err, _ = run(args, env={"OSTEOPLAN_FHIR_BUCKET_BYTES": "lots"})
+    check(rc == 2 and "OSTEOPLAN_FHIR_BUCKET_BYTES" in err, "a bad memory target: a usage error")
+
+
+def main():
+    try:
+        test_gzip_records()
+        test_gzip_fhir()
+        test_grouping()
+        test_memory()
+        test_temp_space()
+    finally:
+        shutil.rmtree(TMP, ignore_errors=True)
+    print("%d failures" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
