@@ -100,7 +100,7 @@ static bool note_gaps(arena *a, const op_kb *kb, const json_doc *d, fhir_result 
   int n = fhir_incomplete(a, kb, d, 0, gaps, MAX_GAPS);
   if (n > MAX_GAPS) n = MAX_GAPS;
   if (!n) return false;
-  const char **notes = arena_array(a, (size_t)(fr->n_notes + n), sizeof *notes);
+  const char **notes = arena_array(a, (size_t)fr->n_notes + (size_t)n, sizeof *notes);
   if (!notes) return true; /* still incomplete; the plan says so without the notes */
   int k = 0;
   if (fr->n_notes) notes[k++] = fr->notes[0];

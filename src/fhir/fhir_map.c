@@ -635,7 +635,7 @@ static double gc_dose(mapper *m, const json_doc *d, int r, const fhir_target *tg
 ** medicationCodeableConcept (R5: medication.concept), else the code of the
 ** Medication its medicationReference names, else that reference's display
 ** read by ingredient name. NULL: not a drug osteoplan knows; *why then says
-** so when the reference itself could not be followed (*what: which). */
+** so when nothing about the drug could be read (*what: which reference). */
 static const fhir_row *drug_row(mapper *m, const json_doc *d, int r, bool *by_name, char *unk, size_t unk_sz,
                                 const char **why, const char **what) {
   *why = *what = NULL;
@@ -662,8 +662,15 @@ static const fhir_row *drug_row(mapper *m, const json_doc *d, int r, bool *by_na
                             ? kb_fhir_lookup(m->f, FS_NAME, d->text + d->tok[disp].start,
                                              (size_t)(d->tok[disp].end - d->tok[disp].start))
                             : NULL;
-  if (row) *by_name = true;
-  else *why = "medicationReference to a Medication not in the input";
+  if (row) {
+    *by_name = true;
+  } else if (disp >= 0 && d->tok[disp].type == JT_STRING) {
+    /* named, and not a drug osteoplan knows: as a concept's unknown text */
+    const char *dt = fj_str(m->a, d, disp);
+    snprintf(unk, unk_sz, "%s '%s'", *what, dt ? dt : "?");
+  } else {
+    *why = "medicationReference to a Medication not in the input";
+  }
   return row;
 }
 

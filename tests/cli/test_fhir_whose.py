@@ -127,6 +127,14 @@ def test_medication_reference():
     rec, r = record(bundle(PATIENT, order("r1", medicationReference={"reference": "Medication/nowhere"})))
     check(rec and rec["therapies"] == [] and "Medication not in the input" in notes(rec) and
           "Medication/nowhere" in notes(rec), "an unresolvable medicationReference is noted: %s" % notes(rec))
+    rec, r = record(bundle(PATIENT, order("r1", medicationReference={"reference": "Medication/nowhere",
+                                                                     "display": "Alendronate Sodium 70 MG"})))
+    check(rec and [t["agent"] for t in rec["therapies"]] == ["alendronate"] and "ingredient name" in notes(rec),
+          "an unresolvable medicationReference with a display: read by ingredient name, noted")
+    rec, r = record(bundle(PATIENT, order("r1", medicationReference={"reference": "Medication/nowhere",
+                                                                     "display": "lisinopril 10 MG"})))
+    check(rec and rec["therapies"] == [] and "not a drug osteoplan uses (e.g. Medication/nowhere 'lisinopril 10 MG')"
+          in notes(rec), "an unresolvable reference naming another drug: noted as such: %s" % notes(rec))
 
 
 def test_incomplete():

@@ -86,6 +86,13 @@ def test_by_reference(port):
     d = draft(pid, "rx-4", medicationReference={"reference": "Medication/evenity"})
     pf = {"medications": {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": med}]}}
     critical_romo(*call(port, "POST", OS, request(pid, res, [d], pf)), "romosozumab by reference into the prefetch")
+    # a reference that leads nowhere but names the drug: read by ingredient name
+    d = draft(pid, "rx-6", medicationReference={"reference": "Medication/gone",
+                                                "display": "romosozumab-aqqg 105 MG/1.17 ML Prefilled Syringe"})
+    critical_romo(*call(port, "POST", OS, request(pid, res, [d])), "romosozumab by a reference's display")
+    d = draft(pid, "rx-7", medicationReference={"reference": "Medication/gone", "display": "lisinopril 10 MG"})
+    st, body = call(port, "POST", OS, request(pid, res, [d]))
+    check(st == 200 and body["cards"] == [], "another drug by a reference's display: no card (%s)" % body)
     # a reference that leads nowhere: said, never silently unchecked
     d = draft(pid, "rx-5", medicationReference={"reference": "Medication/missing"})
     st, body = call(port, "POST", OS, request(pid, res, [d]))
