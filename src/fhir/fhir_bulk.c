@@ -75,7 +75,8 @@ typedef struct {
   int err;
 } bulk;
 
-static int fail(bulk *b, int err, const char *fmt, ...) {
+/* Keeps the first error's message and errno; FAIL is it, as -1 to return. */
+static void note_error(bulk *b, int err, const char *fmt, ...) {
   if (!b->st->error[0]) {
     va_list ap;
     va_start(ap, fmt);
@@ -84,8 +85,8 @@ static int fail(bulk *b, int err, const char *fmt, ...) {
     b->err = err ? err : EIO;
   }
   errno = b->err;
-  return -1;
 }
+#define FAIL(b, ...) (note_error((b), __VA_ARGS__), -1)
 
 /* ---- temporary files ---------------------------------------------------- */
 
@@ -99,15 +100,15 @@ static int temp_open(bulk *b, spill *s) {
   char path[4096];
   const char *dir = temp_dir(b);
   if (snprintf(path, sizeof path, "%s/osteoplan-bulk-XXXXXX", dir) >= (int)sizeof path)
-    return fail(b, ENAMETOOLONG, "temporary directory %s: name too long", dir);
+    return FAIL(b, ENAMETOOLONG, "temporary directory %s: name too long", dir);
   int fd = mkstemp(path);
-  if (fd < 0) return fail(b, errno, "cannot create a temporary file in %s: %s", dir, strerror(errno));
+  if (fd < 0) return FAIL(b, errno, "cannot create a temporary file in %s: %s", dir, strerror(errno));
   unlink(path);
   s->f = fdopen(fd, "w+b");
   if (!s->f) {
     int e = errno;
     close(fd);
-    return fail(b, e, "cannot open a temporary file in %s: %s", dir, strerror(e));
+    return FAIL(b, e, "cannot open a temporary file in %s: %s", dir, strerror(e));
   }
   s->bytes = 0;
   s->recs = 0;
@@ -115,7 +116,7 @@ static int temp_open(bulk *b, spill *s) {
 }
 
 static int write_fail(bulk *b, int e) {
-  return fail(b, e ? e : EIO, "cannot write a temporary file in %s (%lld bytes written in all): %s", temp_dir(b),
+  return FAIL(b, e ? e : EIO, "cannot write a temporary file in %s (%lld bytes written in all): %s", temp_dir(b),
               b->st->temp_written, strerror(e ? e : EIO));
 }
 
@@ -133,7 +134,7 @@ static int temp_write(bulk *b, spill *s, const void *p, size_t n) {
 static int temp_rewind(bulk *b, spill *s) {
   errno = 0;
   if (fflush(s->f) != 0 || ferror(s->f)) return write_fail(b, errno);
-  if (fseek(s->f, 0, SEEK_SET) != 0) return fail(b, errno, "cannot read a temporary file back: %s", strerror(errno));
+  if (fseek(s->f, 0, SEEK_SET) != 0) return FAIL(b, errno, "cannot read a temporary file back: %s", strerror(errno));
   return 0;
 }
 
@@ -160,16 +161,16 @@ static int spill_put(bulk *b, spill *s, int64_t seq, const char *key, size_t key
 static int spill_get(bulk *b, spill *s, rec_hdr *h) {
   if (fread(h, sizeof *h, 1, s->f) != 1) {
     if (feof(s->f) && !ferror(s->f)) return 0;
-    return fail(b, EIO, "cannot read a temporary file back");
+    return FAIL(b, EIO, "cannot read a temporary file back");
   }
   size_t need = (size_t)h->keylen + h->len;
   if (need > b->rcap) {
     char *nb = realloc(b->rbuf, need);
-    if (!nb) return fail(b, ENOMEM, "out of memory");
+    if (!nb) return FAIL(b, ENOMEM, "out of memory");
     b->rbuf = nb;
     b->rcap = need;
   }
-  if (fread(b->rbuf, 1, need, s->f) != need) return fail(b, EIO, "cannot read a temporary file back");
+  if (fread(b->rbuf, 1, need, s->f) != need) return FAIL(b, EIO, "cannot read a temporary file back");
   return 1;
 }
 
@@ -258,7 +259,7 @@ static int read_file(bulk *b, spill *bk, const char *path) {
   line_reader lr;
   if (lr_open(&lr, path, BULK_MAX_LINE) != 0) {
     b->st->unreadable = errno == ENOENT || errno == EACCES || errno == EISDIR;
-    return fail(b, errno, "%s: %s", path, strerror(errno));
+    return FAIL(b, errno, "%s: %s", path, strerror(errno));
   }
   const char *line;
   size_t len;
@@ -276,7 +277,7 @@ static int read_file(bulk *b, spill *bk, const char *path) {
       break;
     }
   }
-  if (rc == -1) fail(b, errno, "%s: %s", path, lr_error(&lr)[0] ? lr_error(&lr) : strerror(errno));
+  if (rc == -1) note_error(b, errno, "%s: %s", path, lr_error(&lr)[0] ? lr_error(&lr) : strerror(errno));
   lr_close(&lr);
   return rc < 0 ? -1 : 0;
 }
@@ -293,7 +294,7 @@ static char **list_dir(bulk *b, const char *path, int *nn) {
   DIR *dir = opendir(path);
   if (!dir) {
     b->st->unreadable = true;
-    fail(b, errno, "%s: %s", path, strerror(errno));
+    note_error(b, errno, "%s: %s", path, strerror(errno));
     return *nn = -1, NULL;
   }
   char **names = NULL;
@@ -315,7 +316,7 @@ static char **list_dir(bulk *b, const char *path, int *nn) {
   if (!ok) {
     for (int i = 0; i < n; i++) free(names[i]);
     free(names);
-    fail(b, ENOMEM, "%s: out of memory listing the export", path);
+    note_error(b, ENOMEM, "%s: out of memory listing the export", path);
     return *nn = -1, NULL;
   }
   if (n) qsort(names, (size_t)n, sizeof *names, name_cmp);
@@ -333,7 +334,7 @@ static int read_export(bulk *b, spill *bk, const char *path) {
   for (int i = 0; i < nn; i++) {
     char full[4096];
     if (rc == 0 && snprintf(full, sizeof full, "%s/%s", path, names[i]) >= (int)sizeof full)
-      rc = fail(b, ENAMETOOLONG, "%s/%s: name too long", path, names[i]);
+      rc = FAIL(b, ENAMETOOLONG, "%s/%s: name too long", path, names[i]);
     if (rc == 0) rc = read_file(b, bk, full);
     free(names[i]);
   }
@@ -430,9 +431,9 @@ static bool med_ref(const json_doc *d, int r, const char **id, size_t *n) {
 static int parse_kept(bulk *b, const char *line, size_t len, fhir_res *r) {
   json_doc *d = arena_alloc(b->a, sizeof *d);
   char msg[256];
-  if (!d) return fail(b, ENOMEM, "out of memory");
+  if (!d) return FAIL(b, ENOMEM, "out of memory");
   if (json_parse(b->a, line, len, d, msg, sizeof msg) < 0) /* it parsed in pass one */
-    return fail(b, ENOMEM, "a resource read back from a temporary file does not parse: %s", msg);
+    return FAIL(b, ENOMEM, "a resource read back from a temporary file does not parse: %s", msg);
   *r = (fhir_res){d, 0};
   return 0;
 }
@@ -448,9 +449,9 @@ static int load_meds(bulk *b, table *meds) {
     pat *m = lookup(meds, b->rbuf, h.keylen, false);
     if (!m || m->n) continue; /* not referenced here, or an earlier one with that id */
     char *line = arena_strndup(b->a, b->rbuf + h.keylen, h.len - 1);
-    fhir_res r;
-    if (!line) return fail(b, ENOMEM, "out of memory");
-    if (parse_kept(b, line, h.len - 1, &r) != 0 || !add(m, r, false)) return fail(b, ENOMEM, "out of memory");
+    fhir_res r = {0};
+    if (!line) return FAIL(b, ENOMEM, "out of memory");
+    if (parse_kept(b, line, h.len - 1, &r) != 0 || !add(m, r, false)) return FAIL(b, ENOMEM, "out of memory");
   }
   return rc;
 }
@@ -460,7 +461,7 @@ static int keep(bulk *b, int64_t seq, const char *line, size_t len) {
   if (b->nout == b->cout) {
     size_t cap = b->cout ? b->cout * 2 : 1024;
     out_ent *no = realloc(b->out, sizeof(out_ent) * cap);
-    if (!no) return fail(b, ENOMEM, "out of memory");
+    if (!no) return FAIL(b, ENOMEM, "out of memory");
     b->out = no;
     b->cout = cap;
   }
@@ -472,7 +473,7 @@ static int keep(bulk *b, int64_t seq, const char *line, size_t len) {
 /* Hands one patient over: its resources, then the Medications they reference. */
 static int hand_over(bulk *b, const pat *p, table *meds) {
   fhir_res *list = arena_array(b->a, (size_t)p->n * 2, sizeof *list);
-  if (!list) return fail(b, ENOMEM, "out of memory");
+  if (!list) return FAIL(b, ENOMEM, "out of memory");
   memcpy(list, p->res, sizeof *list * (size_t)p->n);
   int n = p->n;
   for (int i = 0; i < p->n; i++) {
@@ -488,22 +489,22 @@ static int hand_over(bulk *b, const pat *p, table *meds) {
   const char *out = NULL;
   size_t len = 0;
   b->st->patients++;
-  if (b->fn(b->ctx, list, n, &out, &len) != 0) return fail(b, errno, "%s", strerror(errno));
+  if (b->fn(b->ctx, list, n, &out, &len) != 0) return FAIL(b, errno, "%s", strerror(errno));
   return out ? keep(b, p->seq, out, len) : 0;
 }
 
 /* Files the resource at line under its patient, and notes its Medication. */
 static int file_resource(bulk *b, table *t, table *meds, const rec_hdr *h, const char *key, const char *line) {
-  fhir_res r;
+  fhir_res r = {0};
   if (parse_kept(b, line, h->len - 1, &r) != 0) return -1;
   pat *p = lookup(t, key, h->keylen, true);
-  if (!p || !add(p, r, h->seq >= 0)) return fail(b, ENOMEM, "out of memory");
+  if (!p || !add(p, r, h->seq >= 0)) return FAIL(b, ENOMEM, "out of memory");
   if (h->seq >= 0 && (!p->has_patient || h->seq < p->seq)) p->seq = h->seq;
   if (h->seq >= 0) p->has_patient = true;
   const char *id;
   size_t n;
   if (h->seq < 0 && med_ref(r.doc, 0, &id, &n) && !lookup(meds, id, n, true))
-    return fail(b, ENOMEM, "out of memory");
+    return FAIL(b, ENOMEM, "out of memory");
   return 0;
 }
 
@@ -512,10 +513,10 @@ static int group(bulk *b, spill *s) {
   if (temp_rewind(b, s) != 0) return -1;
   size_t size = (size_t)s->bytes;
   char *buf = malloc(size ? size : 1);
-  if (!buf) return fail(b, ENOMEM, "out of memory for a bucket of %zu bytes", size);
+  if (!buf) return FAIL(b, ENOMEM, "out of memory for a bucket of %zu bytes", size);
   if (fread(buf, 1, size, s->f) != size) {
     free(buf);
-    return fail(b, EIO, "cannot read a temporary file back");
+    return FAIL(b, EIO, "cannot read a temporary file back");
   }
   temp_close(b, s); /* its disk space is free again */
   b->st->buckets++;
@@ -595,20 +596,20 @@ static int write_ordered(bulk *b) {
     if (e->len + 1 > b->rcap) {
       char *nb = realloc(b->rbuf, e->len + 1);
       if (!nb) {
-        rc = fail(b, ENOMEM, "out of memory");
+        rc = FAIL(b, ENOMEM, "out of memory");
         break;
       }
       b->rbuf = nb;
       b->rcap = e->len + 1;
     }
     if (!pread_all(fileno(b->mapped.f), b->rbuf, e->len, e->off))
-      rc = fail(b, errno ? errno : EIO, "cannot read a temporary file back");
+      rc = FAIL(b, errno ? errno : EIO, "cannot read a temporary file back");
     b->rbuf[e->len] = '\n';
     if (rc == 0) rc = temp_write(b, &fin, b->rbuf, e->len + 1);
   }
   if (rc == 0) rc = temp_rewind(b, &fin);
   int fd = rc == 0 ? dup(fileno(fin.f)) : -1;
-  if (rc == 0 && fd < 0) fail(b, errno, "cannot keep a temporary file: %s", strerror(errno));
+  if (rc == 0 && fd < 0) note_error(b, errno, "cannot keep a temporary file: %s", strerror(errno));
   temp_close(b, &fin);
   if (fd >= 0) lseek(fd, 0, SEEK_SET);
   return fd;
@@ -619,7 +620,7 @@ int fhir_bulk_run(const char *path, const fhir_bulk_options *o, fhir_bulk_fn fn,
   bulk b = {.o = o, .st = st, .fn = fn, .ctx = ctx};
   b.target = o->bucket_bytes ? o->bucket_bytes : FHIR_BULK_BUCKET_BYTES;
   spill bk[FHIR_BULK_FANOUT] = {0};
-  int rc = (b.a = arena_create(64 * 1024)) ? read_export(&b, bk, path) : fail(&b, ENOMEM, "out of memory");
+  int rc = (b.a = arena_create(64 * 1024)) ? read_export(&b, bk, path) : FAIL(&b, ENOMEM, "out of memory");
   for (int i = 0; i < FHIR_BULK_FANOUT; i++) {
     if (rc == 0 && bk[i].f) rc = process(&b, &bk[i], 1);
     temp_close(&b, &bk[i]);

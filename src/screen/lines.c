@@ -94,7 +94,7 @@ static bool read_more(line_reader *r, size_t have) {
 static bool read_raw(line_reader *r) { return r->zs.avail_in || r->raw_eof || read_more(r, 0); }
 
 /* Looks at the first bytes: gzip (1f 8b) or plain. */
-static bool start(line_reader *r) {
+static bool begin(line_reader *r) {
   r->started = true;
   if (!read_raw(r)) return false;
   while (r->zs.avail_in == 1 && !r->raw_eof) /* a pipe may give one byte first */
@@ -171,7 +171,7 @@ static bool fill_gzip(line_reader *r) {
 /* Moves the unread tail to the front and reads more; false at end or error. */
 static bool fill(line_reader *r) {
   if (r->eof) return false;
-  if (!r->started && !start(r)) return false;
+  if (!r->started && !begin(r)) return false;
   if (r->pos > 0) {
     memmove(r->buf, r->buf + r->pos, r->len - r->pos);
     r->len -= r->pos;
