@@ -2,6 +2,7 @@
 ** cmd_screen.c: osteoplan screen: many records in, one line per patient out.
 */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "kb/kb.h"
 #include "screen/screen.h"
 #include "fhir/fhir_bulk.h"
+#include "util/ctlchar.h"
 #include "util/date.h"
 
 typedef struct {
@@ -46,7 +48,10 @@ static int fhir_to_records(const op_kb *kb, const char *path, const char *as_of,
       fs->deceased++;
     } else {
       fs->unmapped++;
-      fprintf(errors, "Patient/%s: not mapped: %s\n", r.patient_id ? r.patient_id : "?", r.message);
+      char id[200], msg[1024]; /* the export's text: no control characters */
+      ctl_escape(id, sizeof id, r.patient_id ? r.patient_id : "?");
+      ctl_escape(msg, sizeof msg, r.message);
+      fprintf(errors, "Patient/%s: not mapped: %s\n", id, msg);
     }
     arena_reset(a);
   }
@@ -64,6 +69,34 @@ static int fhir_to_records(const op_kb *kb, const char *path, const char *as_of,
   fclose(tmp);
   if (fd >= 0) lseek(fd, 0, SEEK_SET);
   return fd;
+}
+
+/* The exit status of a run, with a message for each failure: a write that
+** failed (results, errors, or closing the errors file) or records lost to
+** an internal error is 1; an input that cannot be opened 2, or 1 when its
+** reading failed part way. */
+static int finish_output(int rc, int saved, const screen_stats *st, const char *file, FILE *errf) {
+  int status = 0;
+  if (rc == SCREEN_WRITE_FAILED) {
+    fprintf(stderr, "osteoplan screen: cannot write %s: %s; the output is incomplete\n", st->write_what,
+            strerror(st->write_errno));
+    status = 1;
+  } else if (rc != SCREEN_OK) {
+    bool open_failed = st->lines == 0 && (saved == ENOENT || saved == EACCES || saved == EISDIR);
+    fprintf(stderr, "osteoplan screen: %s: %s\n", strcmp(file, "-") ? file : "standard input",
+            saved ? strerror(saved) : "read error");
+    status = open_failed ? 2 : 1;
+  }
+  if (rc != SCREEN_WRITE_FAILED && errf != stderr && (fflush(errf) != 0 || ferror(errf))) {
+    fprintf(stderr, "osteoplan screen: cannot write the errors: %s\n", strerror(errno));
+    status = 1;
+  }
+  if (st->failed || st->unreported) {
+    fprintf(stderr, "osteoplan screen: %llu records not screened for lack of memory (see the errors)\n",
+            (unsigned long long)(st->failed + st->unreported));
+    status = 1;
+  }
+  return status;
 }
 
 static void usage(FILE *out) {
@@ -93,7 +126,8 @@ static void usage(FILE *out) {
         "  --help            this text\n"
         "\n"
         "exit status: 0 the input was screened (bad lines included); 2 usage or an\n"
-        "input that cannot be opened; 1 a read or write error\n",
+        "input that cannot be opened; 1 a read or write error (results, errors or\n"
+        "summary), or records not screened for lack of memory\n",
         out);
 }
 
@@ -140,6 +174,13 @@ int cmd_screen(int argc, char **argv) {
     fprintf(stderr, "osteoplan: knowledge base rejected: %s\n", err);
     return kbdir ? 2 : 1;
   }
+  /* A closed standard output or error would be taken by the next file
+  ** opened (the input, --errors), and results written into it. */
+  if (fcntl(STDOUT_FILENO, F_GETFD) < 0 || fcntl(STDERR_FILENO, F_GETFD) < 0) {
+    fprintf(stderr, "osteoplan screen: standard output or standard error is closed\n");
+    kb_free(kb);
+    return 1;
+  }
   FILE *errf = stderr;
   if (errors && !(errf = fopen(errors, "w"))) {
     fprintf(stderr, "osteoplan screen: %s: %s\n", errors, strerror(errno));
@@ -173,24 +214,15 @@ int cmd_screen(int argc, char **argv) {
   }
   int rc = screen_run(&o, file, &st);
   int saved = errno;
-  if (fflush(stdout) != 0 || ferror(stdout)) {
-    fprintf(stderr, "osteoplan screen: cannot write the output: %s\n", strerror(errno));
-    rc = -1;
-    saved = 0;
-  }
-  if (errf != stderr) fclose(errf);
-  int status = 0;
-  if (rc != 0 && saved) {
-    bool open_failed = st.lines == 0 && (saved == ENOENT || saved == EACCES || saved == EISDIR);
-    fprintf(stderr, "osteoplan screen: %s: %s\n", strcmp(file, "-") ? file : "standard input", strerror(saved));
-    status = open_failed ? 2 : 1;
-  } else if (rc != 0) {
+  int status = finish_output(rc, saved, &st, file, errf);
+  if (errf != stderr && fclose(errf) != 0 && !status) {
+    fprintf(stderr, "osteoplan screen: cannot write the errors: %s\n", strerror(errno));
     status = 1;
   }
   if (fhir)
     fprintf(stderr, "osteoplan screen: FHIR: %ld resources, %ld patients, %ld deceased (no plan), %ld not mapped, %ld bad lines, %ld resources of no known patient\n",
             fs.lines, fs.patients, fs.deceased, fs.unmapped, fs.bad_lines, fs.orphans);
-  screen_print_summary(&o, &st, stderr);
+  if (screen_print_summary(&o, &st, stderr) != 0) status = 1; /* nowhere left to say so: the status does */
   kb_free(kb);
   return status;
 }
