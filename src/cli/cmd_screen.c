@@ -168,6 +168,13 @@ int cmd_screen(int argc, char **argv) {
     fprintf(stderr, "osteoplan screen: --as-of: expected a real calendar date YYYY-MM-DD, got '%s'\n", as_of);
     return 2;
   }
+  int ay, am, ad;
+  if (as_of) date_to_ymd(d, &ay, &am, &ad);
+  if (as_of && ay > OP_AS_OF_LAST_YEAR) { /* every record would be refused: say it once */
+    fprintf(stderr, "osteoplan screen: --as-of: expected a date on or before %d-12-31, got '%s'\n", OP_AS_OF_LAST_YEAR,
+            as_of);
+    return 2;
+  }
   char err[768];
   op_kb *kb = kbdir ? kb_load_dir(kbdir, err, sizeof err) : kb_load_default(err, sizeof err);
   if (!kb) {
