@@ -146,7 +146,31 @@ def access_log():
     check(not any(l.startswith("GET /forged") for l in text.splitlines()), "access log: no forged line")
 
 
+def calendar_end():
+    """--as-of and FHIR dates through the record reader: past 9899 refused,
+    never a plan whose dates wrap past 9999 into year 0."""
+    path = os.path.join(TMP, "r.json")
+    with open(path, "w") as f:
+        json.dump({"sex": "female", "age": 70}, f)
+    for as_of, ok in (("9899-12-31", True), ("9900-01-01", False), ("9999-12-31", False), ("10000-01-01", False)):
+        p = subprocess.run([BIN, "assess", "--format", "json", "--as-of", as_of, path], capture_output=True, text=True)
+        want = 0 if ok else 2
+        check(p.returncode == want, "assess --as-of %s: exit %d (got %d %s)" % (as_of, want, p.returncode, p.stderr[:200]))
+        check(ok or "--as-of:" in p.stderr, "assess --as-of %s: names --as-of" % as_of)
+        check(not re.search(r'"0\d{3}-\d\d-\d\d"', p.stdout), "assess --as-of %s: no wrapped date" % as_of)
+        p = subprocess.run([BIN, "screen", "--as-of", as_of, path], capture_output=True, text=True)
+        check(p.returncode == want, "screen --as-of %s: exit %d (got %d)" % (as_of, want, p.returncode))
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "9830-01-01"}}]}
+    for as_of in ("9900-01-01", "9999-12-31"):
+        p = subprocess.run([BIN, "assess", "--input", "fhir", "--as-of", as_of, "-"], input=json.dumps(bundle),
+                           capture_output=True, text=True)
+        check(p.returncode == 2 and "as_of" in p.stderr and p.stdout == "",
+              "assess --input fhir --as-of %s: refused (%d %s)" % (as_of, p.returncode, p.stderr[:200]))
+
+
 def main():
+    calendar_end()
     screen_writes(population())
     csv_cells()
     terminal()
