@@ -284,7 +284,8 @@ static void process(worker_ctx *w, batch *bt) {
       failed_line(bt, bt->lineno[i], "internal error: out of memory reading the line");
       continue;
     }
-    const char *line = bt->text.p + bt->off[i];
+    /* only empty lines so far: no buffer yet, and NULL + 0 is undefined */
+    const char *line = bt->text.p ? bt->text.p + bt->off[i] : "";
     size_t n = bt->len[i];
     if (blank(line, n)) {
       bt->st.blank++;
