@@ -92,8 +92,9 @@ static int finish_output(int rc, int saved, const screen_stats *st, const char *
     status = 1;
   }
   if (st->failed || st->unreported) {
+    uint64_t lost = st->failed + st->unreported;
     fprintf(stderr, "osteoplan screen: %llu records not screened for lack of memory (see the errors)\n",
-            (unsigned long long)(st->failed + st->unreported));
+            (unsigned long long)lost);
     status = 1;
   }
   return status;
