@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: a release build with every test (unit, end-to-end,
 # valgrind), then the same suite built with AddressSanitizer and
-# UndefinedBehaviorSanitizer. Needs the packages .ci/run installs.
+# UndefinedBehaviorSanitizer, and once more with clang's UBSan alone. Needs
+# the packages .ci/run installs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -25,6 +26,14 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DOSTEOPLAN_SANITIZE=ON -DOSTE
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
    OSTEOPLAN_CONSISTENCY_N=400 ctest --output-on-failure -j"$jobs")
+
+# clang's UBSan alone (float-cast-overflow included, which GCC's lacks):
+# every test but valgrind's and the browser's, which add nothing here.
+echo "== clang UBSan build =="
+CC=clang cmake -S . -B build-ubsan -DCMAKE_BUILD_TYPE=Debug -DOSTEOPLAN_UBSAN_CLANG=ON -DOSTEOPLAN_BROWSER_TESTS=OFF >/dev/null
+cmake --build build-ubsan -j"$jobs"
+(cd build-ubsan && UBSAN_OPTIONS=print_stacktrace=1 OSTEOPLAN_CONSISTENCY_N=400 \
+   ctest --output-on-failure -j"$jobs" -E '^(cli_valgrind|web_page)$')
 
 if [ -x ../shared/tools/check-vignettes ] && [ -d ../shared/vignettes ]; then
   echo "== public vignettes (shared) =="

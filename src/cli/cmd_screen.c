@@ -2,6 +2,7 @@
 ** cmd_screen.c: osteoplan screen: many records in, one line per patient out.
 */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include "kb/kb.h"
 #include "screen/screen.h"
 #include "fhir/fhir_bulk.h"
+#include "util/ctlchar.h"
 #include "util/date.h"
 
 typedef struct {
@@ -40,7 +42,10 @@ static int map_patient(void *ctx, const fhir_res *res, int n, const char **out, 
     c->deceased++;
   } else {
     c->unmapped++;
-    fprintf(c->errors, "Patient/%s: not mapped: %s\n", r.patient_id ? r.patient_id : "?", r.message);
+    char id[200], msg[1024]; /* the export's text: no control characters */
+    ctl_escape(id, sizeof id, r.patient_id ? r.patient_id : "?");
+    ctl_escape(msg, sizeof msg, r.message);
+    fprintf(c->errors, "Patient/%s: not mapped: %s\n", id, msg);
   }
   return 0;
 }
@@ -81,7 +86,7 @@ static int fhir_to_records(const op_kb *kb, const char *path, const char *as_of,
 
 /* The FHIR part of the summary: what was read, and the memory and temporary
 ** space the grouping took. */
-static void fhir_summary(const fhir_bulk_stats *fs, const fhir_ctx *c) {
+static int fhir_summary(const fhir_bulk_stats *fs, const fhir_ctx *c) {
   struct rusage ru;
   long peak_kb = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0; /* KiB on Linux */
   fprintf(stderr, "osteoplan screen: FHIR: %ld resources, %ld patients, %ld deceased (no plan), %ld not mapped, "
@@ -90,6 +95,40 @@ static void fhir_summary(const fhir_bulk_stats *fs, const fhir_ctx *c) {
   fprintf(stderr, "  memory: peak resident %.1f MiB; temporary files: %.1f MiB written, %.1f MiB at most at once, "
           "%d groups\n", (double)peak_kb / 1024.0, (double)fs->temp_written / 1048576.0,
           (double)fs->temp_peak / 1048576.0, fs->buckets);
+  return fflush(stderr) != 0 || ferror(stderr) ? -1 : 0;
+}
+
+/* The exit status of a run, with a message for each failure: a write that
+** failed (results, errors, or closing the errors file) or records lost to
+** an internal error is 1; an input that cannot be opened 2, or 1 when its
+** reading failed part way. */
+static int finish_output(int rc, int saved, const screen_stats *st, const char *file, FILE *errf) {
+  int status = 0;
+  if (rc == SCREEN_WRITE_FAILED) {
+    fprintf(stderr, "osteoplan screen: cannot write %s: %s; the output is incomplete\n", st->write_what,
+            strerror(st->write_errno));
+    status = 1;
+  } else if (rc != SCREEN_OK) {
+    bool open_failed = st->lines == 0 && (saved == ENOENT || saved == EACCES || saved == EISDIR);
+    const char *name = strcmp(file, "-") ? file : "standard input";
+    if (saved == EBADMSG) /* the line reader's gzip check: never a quiet short read */
+      fprintf(stderr, "osteoplan screen: %s: truncated or corrupt gzip input: reading stopped after line %llu "
+              "(the lines before it were screened; the rest of the file is lost)\n", name, (unsigned long long)st->lines);
+    else
+      fprintf(stderr, "osteoplan screen: %s: %s\n", name, saved ? strerror(saved) : "read error");
+    status = open_failed ? 2 : 1;
+  }
+  if (rc != SCREEN_WRITE_FAILED && errf != stderr && (fflush(errf) != 0 || ferror(errf))) {
+    fprintf(stderr, "osteoplan screen: cannot write the errors: %s\n", strerror(errno));
+    status = 1;
+  }
+  if (st->failed || st->unreported) {
+    uint64_t lost = st->failed + st->unreported;
+    fprintf(stderr, "osteoplan screen: %llu records not screened for lack of memory (see the errors)\n",
+            (unsigned long long)lost);
+    status = 1;
+  }
+  return status;
 }
 
 static void usage(FILE *out) {
@@ -122,7 +161,8 @@ static void usage(FILE *out) {
         "  --help            this text\n"
         "\n"
         "exit status: 0 the input was screened (bad lines included); 2 usage or an\n"
-        "input that cannot be opened; 1 a read or write error\n",
+        "input that cannot be opened; 1 a read or write error (results, errors or\n"
+        "summary), or records not screened for lack of memory\n",
         out);
 }
 
@@ -163,11 +203,25 @@ int cmd_screen(int argc, char **argv) {
     fprintf(stderr, "osteoplan screen: --as-of: expected a real calendar date YYYY-MM-DD, got '%s'\n", as_of);
     return 2;
   }
+  int ay, am, ad;
+  if (as_of) date_to_ymd(d, &ay, &am, &ad);
+  if (as_of && ay > OP_AS_OF_LAST_YEAR) { /* every record would be refused: say it once */
+    fprintf(stderr, "osteoplan screen: --as-of: expected a date on or before %d-12-31, got '%s'\n", OP_AS_OF_LAST_YEAR,
+            as_of);
+    return 2;
+  }
   char err[768];
   op_kb *kb = kbdir ? kb_load_dir(kbdir, err, sizeof err) : kb_load_default(err, sizeof err);
   if (!kb) {
     fprintf(stderr, "osteoplan: knowledge base rejected: %s\n", err);
     return kbdir ? 2 : 1;
+  }
+  /* A closed standard output or error would be taken by the next file
+  ** opened (the input, --errors), and results written into it. */
+  if (fcntl(STDOUT_FILENO, F_GETFD) < 0 || fcntl(STDERR_FILENO, F_GETFD) < 0) {
+    fprintf(stderr, "osteoplan screen: standard output or standard error is closed\n");
+    kb_free(kb);
+    return 1;
   }
   FILE *errf = stderr;
   if (errors && !(errf = fopen(errors, "w"))) {
@@ -209,27 +263,13 @@ int cmd_screen(int argc, char **argv) {
   }
   int rc = screen_run(&o, file, &st);
   int saved = errno;
-  if (fflush(stdout) != 0 || ferror(stdout)) {
-    fprintf(stderr, "osteoplan screen: cannot write the output: %s\n", strerror(errno));
-    rc = -1;
-    saved = 0;
-  }
-  if (errf != stderr) fclose(errf);
-  int status = 0;
-  if (rc != 0 && saved) {
-    bool open_failed = st.lines == 0 && (saved == ENOENT || saved == EACCES || saved == EISDIR);
-    const char *name = strcmp(file, "-") ? file : "standard input";
-    if (saved == EBADMSG) /* the line reader's gzip check: never a quiet short read */
-      fprintf(stderr, "osteoplan screen: %s: truncated or corrupt gzip input: reading stopped after line %llu "
-              "(the lines before it were screened; the rest of the file is lost)\n", name, (unsigned long long)st.lines);
-    else
-      fprintf(stderr, "osteoplan screen: %s: %s\n", name, strerror(saved));
-    status = open_failed ? 2 : 1;
-  } else if (rc != 0) {
+  int status = finish_output(rc, saved, &st, file, errf);
+  if (errf != stderr && fclose(errf) != 0 && !status) {
+    fprintf(stderr, "osteoplan screen: cannot write the errors: %s\n", strerror(errno));
     status = 1;
   }
-  if (fhir) fhir_summary(&fs, &fc);
-  screen_print_summary(&o, &st, stderr);
+  if (fhir && fhir_summary(&fs, &fc) != 0) status = 1;
+  if (screen_print_summary(&o, &st, stderr) != 0) status = 1; /* nowhere left to say so: the status does */
   kb_free(kb);
   return status;
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "../json/json.h"
+#include "../util/ctlchar.h"
 
 /* One step of the path to the field being read: a key (a literal name or
 ** a key token of the document) or an array index. The path is only turned
@@ -91,6 +92,11 @@ static void describe(rd *r, int i, char *buf, size_t n) {
   int k = 0;
   for (int j = 0; j < len && k < 40; j++) {
     unsigned char c = (unsigned char)s[j];
+    if (c == 0xc2 && j + 1 < len && (unsigned char)s[j + 1] >= 0x80 && (unsigned char)s[j + 1] <= 0x9f) {
+      clip[k++] = '?'; /* a C1 control (U+0080..U+009F): a terminal would obey it */
+      j++;
+      continue;
+    }
     clip[k++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
   }
   clip[k] = 0;
@@ -103,7 +109,9 @@ static bool failv(rd *r, const char *fmt, va_list ap) {
   char what[480];
   vsnprintf(what, sizeof what, fmt, ap);
   r->err->status = OP_ERR_INPUT;
-  path_text(r, r->err->path, sizeof r->err->path);
+  char raw[sizeof r->err->path];
+  path_text(r, raw, sizeof raw);
+  ctl_escape(r->err->path, sizeof r->err->path, raw); /* a key is the record's text */
   if (r->err->path[0]) snprintf(r->err->message, sizeof r->err->message, "%s: %s", r->err->path, what);
   else snprintf(r->err->message, sizeof r->err->message, "%s", what);
   return false;
@@ -664,6 +672,42 @@ static bool root_member2(rd *r, int key, int val, void *vctx) {
                        "lifestyle, extensions");
 }
 
+/* as_of late enough that the plan's dates (as_of plus the knowledge base's
+** intervals) would pass 9999-12-31 is refused, never wrapped into year 0. */
+static bool as_of_in_range(rd *r, const char *what) {
+  int y, m, d;
+  date_to_ymd(r->as_of, &y, &m, &d);
+  if (y <= OP_AS_OF_LAST_YEAR) return true;
+  r->err->status = OP_ERR_INPUT;
+  snprintf(r->err->path, sizeof r->err->path, "as_of");
+  snprintf(r->err->message, sizeof r->err->message,
+           "%s: expected a date on or before %d-12-31 (the plan's dates must stay within year %d), got %04d-%02d-%02d",
+           what, OP_AS_OF_LAST_YEAR, OP_YEAR_LAST, y, m, d);
+  return false;
+}
+
+/* A fracture dated before the patient was born is a data error (a wrong
+** date or another patient's record), named by its path. */
+static bool fractures_after_birth(rd *r, const op_record *rec) {
+  if (!rec->has_birth_date) return true;
+  int by, bm, bd;
+  date_to_ymd(rec->birth_date, &by, &bm, &bd);
+  for (int i = 0; i < rec->n_fractures; i++) {
+    const op_fracture *f = &rec->fractures[i];
+    int fy, fm, fd;
+    date_to_ymd(f->date, &fy, &fm, &fd);
+    /* a year alone is before birth only when the whole year is */
+    if (f->year_only ? fy >= by : f->date >= rec->birth_date) continue;
+    int old = push_key(r, "fractures");
+    push_index(r, i);
+    push_key(r, f->year_only ? "year" : "date");
+    fail(r, "before birth_date (%04d-%02d-%02d)", by, bm, bd);
+    pop(r, old);
+    return false;
+  }
+  return true;
+}
+
 op_status record_read(arena *a, const op_kb *kb, const char *json, size_t len,
                       const char *as_of_override, const char *today,
                       op_record *rec, op_error *err) {
@@ -691,6 +735,7 @@ op_status record_read(arena *a, const op_kb *kb, const char *json, size_t len,
                as_of_override);
       return OP_ERR_INPUT;
     }
+    if (!as_of_in_range(&r, "--as-of")) return OP_ERR_INPUT;
     r.as_of_known = true;
   } else {
     int j = 1;
@@ -699,6 +744,7 @@ op_status record_read(arena *a, const op_kb *kb, const char *json, size_t len,
         int old = push_key(&r, "as_of");
         if (!rd_date(&r, j + 1, true, &r.as_of)) return OP_ERR_INPUT;
         pop(&r, old);
+        if (!as_of_in_range(&r, "as_of")) return OP_ERR_INPUT;
         r.as_of_known = true;
       }
       j = json_next(&r.doc, j + 1);
@@ -743,6 +789,7 @@ op_status record_read(arena *a, const op_kb *kb, const char *json, size_t len,
   } else {
     rec->age = (int)floor(s.c.age_years);
   }
+  if (!fractures_after_birth(&r, rec)) return OP_ERR_INPUT;
   if (s.c.menopause && rec->sex == OP_SEX_MALE) {
     int old = push_key(&r, "menopause");
     fail(&r, "menopause is recorded for women only (sex is male)");

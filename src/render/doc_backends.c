@@ -5,6 +5,7 @@
 */
 #include <string.h>
 
+#include "../util/ctlchar.h"
 #include "doc.h"
 
 static const char *ansi(doc_tone t) {
@@ -35,13 +36,74 @@ static void html_text(strbuf *b, const char *s) {
   }
 }
 
-/* Markdown: keep the characters that would start markup from doing so. */
-static void md_text(strbuf *b, const char *s) {
+/* Text with each control character (ESC, CR, LF, DEL, C1...) replaced by a
+** visible "\u00XX": a record's text never drives the terminal, and never
+** breaks a line where the format gives a line a meaning. */
+static void plain_text(strbuf *b, const char *s) {
   while (*s) {
-    size_t run = strcspn(s, "*_`[]<>#|"); /* plain text goes in one copy */
+    size_t run = ctl_span(s);
     sb_putn(b, s, run);
     s += run;
+    unsigned cp;
+    size_t c = ctl_at(s, &cp);
+    if (!c) break;
+    char name[7];
+    ctl_name(cp, name);
+    sb_putn(b, name, 6);
+    s += c;
+  }
+}
+
+/* Where a line may begin (a value can open a paragraph), these would start
+** a block: a list or thematic break (- + *), a setext underline (=), an
+** ordered list ("1." "1)"). The first is escaped; for digits, the mark
+** after them. Spaces before do not change that (up to three keep it). */
+static const char *md_line_start(strbuf *b, const char *s) {
+  size_t sp = strspn(s, " ");
+  sb_putn(b, s, sp);
+  s += sp;
+  if (*s == '-' || *s == '+' || *s == '=') {
+    sb_putc(b, '\\');
+    sb_putc(b, *s++);
+    return s;
+  }
+  size_t d = strspn(s, "0123456789");
+  if (d && (s[d] == '.' || s[d] == ')')) {
+    sb_putn(b, s, d);
+    sb_putc(b, '\\');
+    sb_putc(b, s[d]);
+    return s + d + 1;
+  }
+  return s;
+}
+
+/* Markdown that stays text whatever it holds (a record's id or a drug name
+** reaches every CDS card): each ASCII character that can begin inline markup
+** is backslash-escaped, the backslash itself first so no escape can be
+** undone (a "\*" in the text becomes "\\\*"). That covers raw HTML and
+** autolinks (<), entities (&), links, images and reference definitions ([ ]),
+** code and fences (` ~), emphasis (* _), headings (#), tables (|); control
+** characters, line breaks included, become visible escapes, so no value
+** opens a new block except through md_line_start's marks. */
+static void md_text(strbuf *b, const char *s) {
+  s = md_line_start(b, s);
+  while (*s) {
+    size_t run = strcspn(s, "\\*_`[]<>#|&~!"); /* plain text goes in one copy */
+    size_t safe = 0;
+    unsigned cp;
+    while (safe < run && !ctl_at(s + safe, &cp)) safe++;
+    sb_putn(b, s, safe);
+    s += safe;
     if (!*s) break;
+    size_t c = ctl_at(s, &cp);
+    if (c) {
+      char name[7];
+      ctl_name(cp, name);
+      sb_putc(b, '\\'); /* "\\u00XX": the backslash shown, not an escape */
+      sb_putn(b, name, 6);
+      s += c;
+      continue;
+    }
     sb_putc(b, '\\');
     sb_putc(b, *s++);
   }
@@ -107,11 +169,13 @@ void doc_begin(doc *d, const char *title, const char *subtitle) {
       break;
     default:
       if (d->color) sb_puts(b, "\033[1m");
-      sb_puts(b, title);
+      plain_text(b, title);
       if (d->color) sb_puts(b, "\033[0m");
       sb_putc(b, '\n');
       for (size_t i = 0; i < strlen(title); i++) sb_putc(b, '=');
-      sb_printf(b, "\n%s\n", subtitle);
+      sb_putc(b, '\n');
+      plain_text(b, subtitle);
+      sb_putc(b, '\n');
   }
 }
 
@@ -132,7 +196,7 @@ void doc_heading(doc *d, const char *text) {
     default:
       sb_putc(b, '\n');
       if (d->color) sb_puts(b, "\033[1;4m");
-      sb_puts(b, text);
+      plain_text(b, text);
       if (d->color) sb_puts(b, "\033[0m");
       sb_putc(b, '\n');
   }
@@ -160,11 +224,11 @@ static void labelled(doc *d, doc_tone tone, const char *label, const char *text)
     default:
       if (label) {
         if (d->color && tone != DOC_PLAIN) sb_puts(b, ansi(tone));
-        sb_puts(b, label);
+        plain_text(b, label);
         if (d->color && tone != DOC_PLAIN) sb_puts(b, "\033[0m");
         sb_putc(b, ' ');
       }
-      sb_puts(b, text);
+      plain_text(b, text);
   }
 }
 
@@ -217,6 +281,8 @@ void doc_end(doc *d, const char *footer) {
       sb_putc(b, '\n');
       break;
     default:
-      sb_printf(b, "\n%s\n", footer);
+      sb_putc(b, '\n');
+      plain_text(b, footer);
+      sb_putc(b, '\n');
   }
 }

@@ -20,6 +20,7 @@
 #include "../json/json.h"
 #include "../record/record.h"
 #include "../util/arena.h"
+#include "../util/ctlchar.h"
 #include "lines.h"
 
 /* A batch closes at this many lines or bytes of input. */
@@ -28,16 +29,22 @@
 /* A line longer than this is a bad line (read past, never kept whole). */
 #define SCREEN_MAX_LINE (8u * 1024u * 1024u)
 
+/* An output buffer. oom is sticky: once an append fails, the pieces after it
+** must not land either (a smaller one could still fit and leave a line with
+** a hole), so every writer marks where its line began and, when oom is set
+** at the end, cuts the buffer back to that mark (buf_commit). */
 typedef struct {
   char *p;
   size_t len, cap;
+  bool oom;
+  const screen_options *o; /* for the test hook that grows buffers */
 } buf;
 
 static bool buf_reserve(buf *b, size_t extra) {
   if (b->len + extra <= b->cap) return true;
   size_t cap = b->cap ? b->cap : 4096;
   while (cap < b->len + extra) cap *= 2;
-  char *np = realloc(b->p, cap);
+  char *np = b->o && b->o->grow ? b->o->grow(b->o->grow_ctx, b->p, cap) : realloc(b->p, cap);
   if (!np) return false;
   b->p = np;
   b->cap = cap;
@@ -45,15 +52,45 @@ static bool buf_reserve(buf *b, size_t extra) {
 }
 
 static inline void buf_put(buf *b, const char *s, size_t n) {
-  if (n == 0) return; /* an empty line: nothing to copy, maybe no buffer yet */
-  if (b->len + n > b->cap && !buf_reserve(b, n)) return;
+  if (n == 0 || b->oom) return; /* an empty line: nothing to copy, maybe no buffer yet */
+  if (b->len + n > b->cap && !buf_reserve(b, n)) {
+    b->oom = true;
+    return;
+  }
   memcpy(b->p + b->len, s, n);
   b->len += n;
 }
 
+/* Ends a line begun at mark: true when it is whole; false when an append
+** failed, and then the line is taken back out entirely. */
+static bool buf_commit(buf *b, size_t mark) {
+  if (!b->oom) return true;
+  b->len = mark;
+  b->oom = false;
+  return false;
+}
+
 static void buf_puts(buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 
+/* Text from a record or a message about one: control characters come out
+** as visible "\u00XX" (ctlchar.h), never as themselves. */
+static void buf_text(buf *b, const char *s) {
+  while (*s) {
+    size_t run = ctl_span(s);
+    buf_put(b, s, run);
+    s += run;
+    unsigned cp;
+    size_t c = ctl_at(s, &cp);
+    if (!c) break;
+    char name[7];
+    ctl_name(cp, name);
+    buf_put(b, name, 6);
+    s += c;
+  }
+}
+
 enum { B_FREE, B_PENDING, B_WORKING, B_DONE };
+enum { LINE_KEPT, LINE_TOO_LONG, LINE_NO_MEMORY };
 
 typedef struct {
   uint64_t seq;
@@ -63,7 +100,7 @@ typedef struct {
   size_t off[BATCH_LINES];
   uint32_t len[BATCH_LINES];
   uint64_t lineno[BATCH_LINES];
-  bool too_long[BATCH_LINES];
+  unsigned char kept[BATCH_LINES]; /* LINE_KEPT, or why the text is not there */
   buf out, err;
   screen_stats st;
 } batch;
@@ -75,33 +112,67 @@ typedef struct {
 
 /* ---- one record --------------------------------------------------------- */
 
-static void put_json_str(buf *b, const char *s) {
-  buf_put(b, "\"", 1);
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\') {
-      buf_put(b, "\\", 1);
-      buf_put(b, (const char *)p, 1);
-    } else if (*p < 0x20) {
-      char esc[8];
-      snprintf(esc, sizeof esc, "\\u%04x", *p);
-      buf_puts(b, esc);
+/* Bytes of s before the first one that needs care: a control character's
+** first byte, a quote, or (for JSON) a backslash. */
+static size_t plain_run(const char *s, bool json) {
+  size_t k = 0;
+  for (;; k++) {
+    unsigned char c = (unsigned char)s[k];
+    if (c < 0x20 || c == 0x7f || c == 0xc2 || c == '"' || (json && c == '\\')) return k; /* NUL too */
+  }
+}
+
+/* Record text into a JSON string or a quoted CSV cell: control characters as
+** visible "\u00XX" (in JSON that is the escape itself; DEL and C1 are
+** escaped too, which JSON allows raw but a terminal would obey); a quote is
+** \" in JSON, "" in CSV. */
+static void put_quoted_body(buf *b, const char *s, bool json) {
+  while (*s) {
+    size_t run = plain_run(s, json);
+    buf_put(b, s, run);
+    s += run;
+    if (!*s) break;
+    unsigned cp;
+    size_t c = ctl_at(s, &cp);
+    if (c) {
+      char name[7];
+      ctl_name(cp, name);
+      buf_put(b, name, 6);
+      s += c;
+    } else if (*s == '"') {
+      buf_put(b, json ? "\\\"" : "\"\"", 2);
+      s++;
     } else {
-      buf_put(b, (const char *)p, 1);
+      if (json && *s == '\\') buf_put(b, "\\", 1);
+      buf_put(b, s++, 1); /* a backslash, or the 0xc2 of a printable U+00A0..U+00BF */
     }
   }
+}
+
+static void put_json_str(buf *b, const char *s) {
+  buf_put(b, "\"", 1);
+  put_quoted_body(b, s, true);
   buf_put(b, "\"", 1);
 }
 
+/* A cell a spreadsheet would run as a formula (OWASP "CSV injection"):
+** its first character, after spaces, is one of = + - @ tab CR. */
+static bool csv_formula(const char *s) {
+  while (*s == ' ') s++;
+  return *s && strchr("=+-@\t\r", *s);
+}
+
+/* A CSV cell from record text: quoted when it holds a comma or a quote, or
+** would be a formula (then a single quote goes first, inside the quotes, so
+** the spreadsheet shows it as text); control characters as visible escapes. */
 static void put_csv_field(buf *b, const char *s) {
-  if (!strpbrk(s, ",\"\r\n")) {
-    buf_puts(b, s);
+  bool formula = csv_formula(s);
+  if (!formula && !strpbrk(s, ",\"")) {
+    buf_text(b, s);
     return;
   }
-  buf_put(b, "\"", 1);
-  for (const char *p = s; *p; p++) {
-    if (*p == '"') buf_put(b, "\"", 1);
-    buf_put(b, p, 1);
-  }
+  buf_put(b, formula ? "\"'" : "\"", formula ? 2 : 1);
+  put_quoted_body(b, s, false);
   buf_put(b, "\"", 1);
 }
 
@@ -173,13 +244,24 @@ static void write_summary(const screen_options *o, const op_plan *p, buf *b) {
   buf_puts(b, "}\n");
 }
 
+/* Reports a bad line, whole or not at all (then it is counted as lost). The
+** message may quote the record: its control characters are escaped. */
 static void bad_line(batch *bt, uint64_t lineno, const char *msg) {
   char head[40];
   snprintf(head, sizeof head, "line %llu: ", (unsigned long long)lineno);
+  size_t mark = bt->err.len;
   buf_puts(&bt->err, head);
-  buf_puts(&bt->err, msg);
+  buf_text(&bt->err, msg);
   buf_put(&bt->err, "\n", 1);
+  if (!buf_commit(&bt->err, mark)) bt->st.unreported++;
   bt->st.bad++;
+}
+
+/* A record that could not be handled for lack of memory: a bad line too,
+** but an internal error (the exit status says so), not the input's fault. */
+static void failed_line(batch *bt, uint64_t lineno, const char *msg) {
+  bad_line(bt, lineno, msg);
+  bt->st.failed++;
 }
 
 static bool blank(const char *s, size_t n) {
@@ -192,13 +274,18 @@ static void process(worker_ctx *w, batch *bt) {
   const screen_options *o = w->o;
   for (int i = 0; i < bt->n; i++) {
     bt->st.lines++;
-    if (bt->too_long[i]) {
+    if (bt->kept[i] == LINE_TOO_LONG) {
       char msg[96];
       snprintf(msg, sizeof msg, "invalid record: longer than %u bytes", SCREEN_MAX_LINE);
       bad_line(bt, bt->lineno[i], msg);
       continue;
     }
-    const char *line = bt->text.p + bt->off[i];
+    if (bt->kept[i] == LINE_NO_MEMORY) {
+      failed_line(bt, bt->lineno[i], "internal error: out of memory reading the line");
+      continue;
+    }
+    /* only empty lines so far: no buffer yet, and NULL + 0 is undefined */
+    const char *line = bt->text.p ? bt->text.p + bt->off[i] : "";
     size_t n = bt->len[i];
     if (blank(line, n)) {
       bt->st.blank++;
@@ -221,19 +308,25 @@ static void process(worker_ctx *w, batch *bt) {
     }
     op_plan *p = arena_alloc(w->a, sizeof *p);
     if (!p || !engine_assess(w->a, o->kb, &rec, p, false)) {
-      bad_line(bt, bt->lineno[i], "internal error: out of memory");
+      failed_line(bt, bt->lineno[i], "internal error: out of memory");
       arena_reset(w->a);
       continue;
+    }
+    if (!o->gaps_only || p->gaps) {
+      size_t mark = bt->out.len;
+      write_summary(o, p, &bt->out);
+      if (!buf_commit(&bt->out, mark)) {
+        failed_line(bt, bt->lineno[i], "internal error: out of memory writing the result");
+        arena_reset(w->a);
+        continue;
+      }
+      bt->st.written++;
     }
     bt->st.records++;
     bt->st.by_risk[p->risk]++;
     bt->st.by_action[p->action]++;
     for (int g = 0; g < o->kb->n_gaps; g++)
       if ((p->gaps >> g) & 1u) bt->st.by_gap[g]++;
-    if (!o->gaps_only || p->gaps) {
-      write_summary(o, p, &bt->out);
-      bt->st.written++;
-    }
     arena_reset(w->a);
   }
 }
@@ -259,10 +352,17 @@ static bool read_batch(line_reader *lr, batch *bt, int *io_error) {
     bt->off[k] = bt->text.len;
     bt->len[k] = (uint32_t)len;
     bt->lineno[k] = lr->line_no;
-    bt->too_long[k] = too_long;
-    if (!too_long) buf_put(&bt->text, line, len);
+    bt->kept[k] = too_long ? LINE_TOO_LONG : LINE_KEPT;
+    if (!too_long) {
+      buf_put(&bt->text, line, len);
+      if (!buf_commit(&bt->text, bt->off[k])) bt->kept[k] = LINE_NO_MEMORY; /* reported, never read */
+    }
   }
   return bt->n > 0;
+}
+
+static void init_batch(batch *bt, const screen_options *o) {
+  bt->text.o = bt->out.o = bt->err.o = o;
 }
 
 static void free_batch(batch *bt) {
@@ -275,7 +375,7 @@ static void free_batch(batch *bt) {
 static void trim_batch(batch *bt) {
   if (bt->text.cap > 4 * BATCH_BYTES) {
     free(bt->text.p);
-    bt->text = (buf){0};
+    bt->text = (buf){.o = bt->text.o};
   }
 }
 
@@ -285,6 +385,8 @@ static void merge(screen_stats *a, const screen_stats *b) {
   a->bad += b->bad;
   a->blank += b->blank;
   a->written += b->written;
+  a->failed += b->failed;
+  a->unreported += b->unreported;
   for (int i = 0; i < OP_N_risk; i++) a->by_risk[i] += b->by_risk[i];
   for (int i = 0; i < OP_N_action; i++) a->by_action[i] += b->by_action[i];
   for (int i = 0; i < OP_MAX_GAPS; i++) a->by_gap[i] += b->by_gap[i];
@@ -300,10 +402,13 @@ typedef struct {
   const screen_options *o;
   double start, last;
   long long size;
+  bool off; /* the terminal could not be written: no more progress lines */
 } progress;
 
+/* The progress line is a courtesy on a terminal: when it cannot be written,
+** it stops, and the summary (whose failure counts) says the rest. */
 static void show_progress(progress *pg, const screen_stats *st, long long offset, bool final) {
-  if (!pg->o->progress) return;
+  if (!pg->o->progress || pg->off) return;
   double t = now();
   if (!final && t - pg->last < 0.5) return;
   pg->last = t;
@@ -319,13 +424,29 @@ static void show_progress(progress *pg, const screen_stats *st, long long offset
   } else {
     fprintf(pg->o->progress, "\r\033[K%llu records  %.0f/s", (unsigned long long)st->lines, rate);
   }
-  fflush(pg->o->progress);
+  if (fflush(pg->o->progress) != 0 || ferror(pg->o->progress)) pg->off = true;
 }
 
-static void emit(const screen_options *o, batch *bt, screen_stats *st) {
-  if (bt->out.len) fwrite(bt->out.p, 1, bt->out.len, o->out);
-  if (bt->err.len) fwrite(bt->err.p, 1, bt->err.len, o->errors);
+/* Writes text to f and flushes it, so a failure is seen at this batch and
+** the records counted as written are the ones that really were. */
+static bool put_stream(FILE *f, const char *p, size_t n) {
+  errno = 0;
+  if (n && fwrite(p, 1, n, f) != n) return false;
+  return fflush(f) == 0 && !ferror(f);
+}
+
+/* Writes a finished batch; false (st->write_*) when a stream failed, after
+** which nothing more is written. */
+static bool emit(const screen_options *o, batch *bt, screen_stats *st) {
+  if (st->write_what) return false;
+  bool out_ok = put_stream(o->out, bt->out.p, bt->out.len);
+  if (!out_ok) bt->st.written = 0;
+  const char *what = !out_ok ? "the results" : !put_stream(o->errors, bt->err.p, bt->err.len) ? "the errors" : NULL;
   merge(st, &bt->st);
+  if (!what) return true;
+  st->write_what = what;
+  st->write_errno = errno ? errno : EIO;
+  return false;
 }
 
 /* ---- one thread --------------------------------------------------------- */
@@ -340,9 +461,10 @@ static int run_inline(const screen_options *o, line_reader *lr, screen_stats *st
     errno = ENOMEM;
     return -1;
   }
+  init_batch(bt, o);
   while (read_batch(lr, bt, &io_error)) {
     process(&w, bt);
-    emit(o, bt, st);
+    if (!emit(o, bt, st)) break;
     trim_batch(bt);
     show_progress(pg, st, lr_offset(lr), false);
   }
@@ -408,6 +530,7 @@ static int run_threads(const screen_options *o, line_reader *lr, screen_stats *s
     errno = ENOMEM;
     return -1;
   }
+  for (int i = 0; i < pl.nb; i++) init_batch(&pl.b[i], o);
   pthread_mutex_init(&pl.m, NULL);
   pthread_cond_init(&pl.work, NULL);
   pthread_cond_init(&pl.done, NULL);
@@ -443,7 +566,7 @@ static int run_threads(const screen_options *o, line_reader *lr, screen_stats *s
       continue;
     }
     if (w) {
-      emit(o, w, st);
+      if (!emit(o, w, st)) eof = true; /* read no more; what is in flight is dropped */
       trim_batch(w);
       show_progress(pg, st, lr_offset(lr), false);
       pthread_mutex_lock(&pl.m);
@@ -480,38 +603,65 @@ static int run_threads(const screen_options *o, line_reader *lr, screen_stats *s
   return io_error ? -1 : 0;
 }
 
+/* The end of the output: the streams flushed and checked, unless a write
+** already failed (that error is the one to report). */
+static void finish_streams(const screen_options *o, screen_stats *st) {
+  if (st->write_what) return;
+  const char *what = fflush(o->out) != 0 || ferror(o->out) ? "the results"
+                     : fflush(o->errors) != 0 || ferror(o->errors) ? "the errors" : NULL;
+  if (!what) return;
+  st->write_what = what;
+  st->write_errno = errno ? errno : EIO;
+}
+
 int screen_run(const screen_options *o, const char *path, screen_stats *st) {
   memset(st, 0, sizeof *st);
   line_reader lr;
-  if ((o->use_fd ? lr_open_fd(&lr, o->input_fd, SCREEN_MAX_LINE) : lr_open(&lr, path, SCREEN_MAX_LINE)) != 0) return -1;
-  if (o->format == SCREEN_CSV && !o->parse_only)
-    fputs("patient_id,risk,action,first_agent,alerts,findings,gaps\r\n", o->out);
+  if ((o->use_fd ? lr_open_fd(&lr, o->input_fd, SCREEN_MAX_LINE) : lr_open(&lr, path, SCREEN_MAX_LINE)) != 0)
+    return SCREEN_READ_FAILED;
   double t0 = now();
-  progress pg = {o, t0, t0, lr.size};
-  int rc = o->threads <= 1 ? run_inline(o, &lr, st, &pg) : run_threads(o, &lr, st, &pg);
+  progress pg = {o, t0, t0, lr.size, false};
+  static const char header[] = "patient_id,risk,action,first_agent,alerts,findings,gaps\r\n";
+  int rc = 0;
+  if (o->format == SCREEN_CSV && !o->parse_only && !put_stream(o->out, header, sizeof header - 1)) {
+    st->write_what = "the results";
+    st->write_errno = errno ? errno : EIO;
+  } else {
+    rc = o->threads <= 1 ? run_inline(o, &lr, st, &pg) : run_threads(o, &lr, st, &pg);
+  }
   int saved = errno;
   show_progress(&pg, st, 0, true);
   st->seconds = now() - t0;
   lr_close(&lr);
-  fflush(o->out);
-  fflush(o->errors);
+  finish_streams(o, st);
   errno = saved;
-  return rc;
+  if (st->write_what) return SCREEN_WRITE_FAILED;
+  return rc ? SCREEN_READ_FAILED : SCREEN_OK;
 }
 
-void screen_print_summary(const screen_options *o, const screen_stats *st, FILE *f) {
+/* Every piece is checked: a summary cut short must not pass for the truth. */
+int screen_print_summary(const screen_options *o, const screen_stats *st, FILE *f) {
   const op_kb *kb = o->kb;
   double rate = st->seconds > 0 ? (double)(st->records + st->bad) / st->seconds : 0;
-  fprintf(f, "osteoplan screen: %llu records, %llu bad lines, %llu blank lines, %llu written, %.2f s, %.0f records/s\n",
-          (unsigned long long)st->records, (unsigned long long)st->bad, (unsigned long long)st->blank,
-          (unsigned long long)st->written, st->seconds, rate);
-  if (o->parse_only) return;
-  fputs("  risk:", f);
-  for (int i = 0; i < OP_N_risk; i++) fprintf(f, " %s %llu", op_risk_str[i], (unsigned long long)st->by_risk[i]);
-  fputs("\n  action:", f);
-  for (int i = 0; i < OP_N_action; i++)
-    if (st->by_action[i]) fprintf(f, " %s %llu", op_action_str[i], (unsigned long long)st->by_action[i]);
-  fputs("\n  gaps:", f);
-  for (int g = 0; g < kb->n_gaps; g++) fprintf(f, " %s %llu", kb->gaps[g].code, (unsigned long long)st->by_gap[g]);
-  fputc('\n', f);
+  bool ok = fprintf(f, "osteoplan screen: %llu records, %llu bad lines, %llu blank lines, %llu written, %.2f s, %.0f records/s\n",
+                    (unsigned long long)st->records, (unsigned long long)st->bad, (unsigned long long)st->blank,
+                    (unsigned long long)st->written, st->seconds, rate) > 0;
+  if (st->failed || st->unreported)
+    ok &= fprintf(f, "  internal errors: %llu records not written for lack of memory, %llu bad-line reports lost\n",
+                  (unsigned long long)st->failed, (unsigned long long)st->unreported) > 0;
+  if (!o->parse_only) {
+    ok &= fputs("  risk:", f) >= 0;
+    for (int i = 0; i < OP_N_risk; i++)
+      ok &= fprintf(f, " %s %llu", op_risk_str[i], (unsigned long long)st->by_risk[i]) > 0;
+    ok &= fputs("\n  action:", f) >= 0;
+    for (int i = 0; i < OP_N_action; i++)
+      if (st->by_action[i]) ok &= fprintf(f, " %s %llu", op_action_str[i], (unsigned long long)st->by_action[i]) > 0;
+    ok &= fputs("\n  gaps:", f) >= 0;
+    for (int g = 0; g < kb->n_gaps; g++)
+      ok &= fprintf(f, " %s %llu", kb->gaps[g].code, (unsigned long long)st->by_gap[g]) > 0;
+    ok &= fputc('\n', f) != EOF;
+  }
+  if (fflush(f) != 0 || ferror(f)) ok = false;
+  if (!ok && !errno) errno = EIO;
+  return ok ? 0 : -1;
 }

@@ -33,19 +33,36 @@ typedef struct {
   FILE *progress;         /* a terminal for the progress line, or NULL */
   int input_fd;           /* read this descriptor (owned) instead of path when use_fd */
   bool use_fd;
+  /* Tests only: grows the output buffers instead of realloc when set, so a
+  ** test can make the Nth allocation fail (NULL: realloc). */
+  void *(*grow)(void *ctx, void *p, size_t n);
+  void *grow_ctx;
 } screen_options;
 
+/* records + bad = lines - blank. A record is counted in written only once
+** its whole line has reached the output stream (flushed after each batch),
+** so the summary never claims more than was written. */
 typedef struct {
   uint64_t lines, records, bad, blank, written;
+  uint64_t failed;     /* of bad: not written for lack of memory (an internal error) */
+  uint64_t unreported; /* bad-line reports lost for lack of memory */
   uint64_t by_risk[OP_N_risk], by_action[OP_N_action], by_gap[OP_MAX_GAPS];
   double seconds;
+  int write_errno;        /* SCREEN_WRITE_FAILED: the error */
+  const char *write_what; /* SCREEN_WRITE_FAILED: "the results" or "the errors" */
 } screen_stats;
 
-/* Screens the input at path ("-": standard input). Returns 0, or -1 when the
-** input cannot be opened or read (errno set). */
+enum { SCREEN_OK = 0, SCREEN_READ_FAILED = -1, SCREEN_WRITE_FAILED = -2 };
+
+/* Screens the input at path ("-": standard input). Returns SCREEN_OK;
+** SCREEN_READ_FAILED when the input cannot be opened or read (errno set);
+** SCREEN_WRITE_FAILED when the results or the errors could not be written
+** (st->write_what, st->write_errno): reading stops at the first failed
+** write. Control characters of record text never reach either stream. */
 int screen_run(const screen_options *o, const char *path, screen_stats *st);
 
-/* The summary for standard error. */
-void screen_print_summary(const screen_options *o, const screen_stats *st, FILE *f);
+/* The summary for standard error. Returns 0, or -1 when it could not be
+** written whole (errno set). */
+int screen_print_summary(const screen_options *o, const screen_stats *st, FILE *f);
 
 #endif

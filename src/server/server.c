@@ -30,6 +30,7 @@
 #include "server/fetch.h"
 #include "server/web_assets.h"
 #include "util/arena.h"
+#include "util/ctlchar.h"
 
 typedef struct {
   const server_config *cfg;
@@ -264,7 +265,12 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls, enum
   (void)conn;
   request *q = *con_cls;
   if (!q) return;
-  fprintf(stderr, "%s %s %d %.2f ms%s\n", q->method, q->path, q->status, since(&q->t0),
+  /* method and path are the client's bytes (the path %-decoded): a log
+  ** reader must not get a forged line (CR, LF) or terminal commands (ESC) */
+  char method[6 * sizeof q->method], path[6 * sizeof q->path];
+  ctl_escape(method, sizeof method, q->method);
+  ctl_escape(path, sizeof path, q->path);
+  fprintf(stderr, "%s %s %d %.2f ms%s\n", method, path, q->status, since(&q->t0),
           why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection ended early)");
   free(q->body);
   free(q);

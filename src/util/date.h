@@ -19,6 +19,14 @@
 
 typedef int op_date;
 
+/* The calendar is four-digit years: 9999-12-31 is the last date read or
+** written (date_format never wraps a later one into it; callers keep dates
+** in range). A plan's dates lie at most a few years after its as_of (the
+** knowledge base's intervals are months), so as_of may be no later than
+** OP_AS_OF_LAST_YEAR: a century of room keeps every derived date in range. */
+#define OP_YEAR_LAST 9999
+#define OP_AS_OF_LAST_YEAR 9899
+
 /* Strict YYYY-MM-DD (exactly 10 bytes, a real calendar day, year 1..9999). */
 bool date_parse(const char *s, size_t n, op_date *out);
 op_date date_from_ymd(int y, int m, int d);

@@ -37,7 +37,25 @@ def generate(case):
     if case["generate"] == "long_line":
         head = b'{"sex":"female","age":70,"id":"'
         return head + b"x" * (case["bytes"] - len(head) - 2) + b'"}'
+    if case["generate"] == "list":  # a list of the record at, or past, the engine's capacity
+        elem = LIST_ELEMS[case["field"]]
+        items = b"[" + b",".join([elem] * case["count"]) + b"]"
+        head = b'{"id":"bad-1","as_of":"2026-11-01","sex":"female","birth_date":"1950-03-01",'
+        if case["field"].startswith("labs."):
+            return head + b'"labs":{"' + case["field"][5:].encode() + b'":' + items + b"}}"
+        return head + b'"' + case["field"].encode() + b'":' + items + b"}"
     raise ValueError(case["generate"])
+
+
+LIST_ELEMS = {
+    "bmd": b'{"site":"total_hip","t_score":-1.0,"date":"2026-01-01"}',
+    "fractures": b'{"site":"rib","year":2000}',
+    "therapies": b'{"agent":"alendronate","start":"2020-01-01","end":"2021-01-01"}',
+    "medications": b'{"class":"glucocorticoid","name":"x"}',
+    "conditions": b'{"code":"stroke"}',
+    "labs.p1np": b'{"value":40,"date":"2026-01-01"}',
+    "labs.ctx": b'{"value":0.3,"date":"2026-01-01"}',
+}
 
 
 def data_of(case):
@@ -86,6 +104,8 @@ def check_screen(case, data):
 
 def check_http(case, data, port):
     name = "HTTP: " + case["name"]
+    if case.get("http_skip"):  # a case the test server cannot see (the reason is in the case)
+        return
     try:
         status, body = serving.call(port, "POST", "/api/assess", raw=data, timeout=60)
     except OSError as e:  # the server may answer 413 and close before the upload ends
