@@ -629,7 +629,7 @@ int screen_run(const screen_options *o, const char *path, screen_stats *st) {
   } else {
     rc = o->threads <= 1 ? run_inline(o, &lr, st, &pg) : run_threads(o, &lr, st, &pg);
   }
-  int saved = errno;
+  int saved = rc && lr.err ? lr.err : errno; /* the reader's own error outlives the writes since */
   show_progress(&pg, st, 0, true);
   st->seconds = now() - t0;
   lr_close(&lr);
