@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/ctlchar.h"
 #include "cli/options.h"
 #include "util/readall.h"
 #include "osteoplan.h"
@@ -129,8 +130,10 @@ int cmd_assess(int argc, char **argv) {
     free(json);
     int rrc = 0;
     if (rs != OP_OK) {
+      char msg[sizeof err.message * 6]; /* the input's text: no control characters on a terminal */
+      ctl_escape(msg, sizeof msg, err.message);
       fprintf(stderr, "osteoplan: %s: %s%s\n", strcmp(file, "-") ? file : "standard input",
-              rs == OP_ERR_INPUT ? "invalid FHIR input: " : "", err.message);
+              rs == OP_ERR_INPUT ? "invalid FHIR input: " : "", msg);
       rrc = rs == OP_ERR_INPUT ? 2 : rs == OP_NO_PLAN ? 3 : 1;
     } else {
       fwrite(rec, 1, rlen, stdout);
@@ -144,8 +147,10 @@ int cmd_assess(int argc, char **argv) {
   free(json);
   int rc = 0;
   if (st != OP_OK) {
+    char msg[sizeof err.message * 6]; /* the input's text: no control characters on a terminal */
+    ctl_escape(msg, sizeof msg, err.message);
     fprintf(stderr, "osteoplan: %s: %s%s\n", strcmp(file, "-") ? file : "standard input",
-            st == OP_ERR_INPUT ? (fhir ? "invalid FHIR input: " : "invalid record: ") : "", err.message);
+            st == OP_ERR_INPUT ? (fhir ? "invalid FHIR input: " : "invalid record: ") : "", msg);
     rc = st == OP_ERR_INPUT ? 2 : st == OP_NO_PLAN ? 3 : 1;
   } else {
     size_t n = 0;

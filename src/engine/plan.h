@@ -53,6 +53,10 @@ typedef struct {
 #define OP_MAX_ALERTS 32
 #define OP_MAX_PHASES 3
 #define OP_MAX_MONITOR 8
+/* A plan holds each alert and monitoring code at most once, so these
+** capacities can never cut a list short while they cover every code. */
+_Static_assert(OP_MAX_ALERTS >= OP_N_alert, "a plan must hold every alert code");
+_Static_assert(OP_MAX_MONITOR >= OP_N_monitor, "a plan must hold every monitoring code");
 
 typedef struct {
   const op_record *rec;
