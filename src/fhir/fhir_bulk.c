@@ -76,6 +76,7 @@ typedef struct {
 } bulk;
 
 /* Keeps the first error's message and errno; FAIL is it, as -1 to return. */
+static void note_error(bulk *b, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void note_error(bulk *b, int err, const char *fmt, ...) {
   if (!b->st->error[0]) {
     va_list ap;

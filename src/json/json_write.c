@@ -58,25 +58,32 @@ void jw_arr(jwriter *w) { open(w, '['); }
 void jw_end_obj(jwriter *w) { close_(w, '}'); }
 void jw_end_arr(jwriter *w) { close_(w, ']'); }
 
+/* A C1 control (U+0080..U+009F) in UTF-8 at q: valid JSON as it is, but a
+** terminal takes it as a command, so the writer escapes it like DEL. */
+static bool c1_at(const unsigned char *q, const unsigned char *end) {
+  return q[0] == 0xc2 && end - q >= 2 && q[1] >= 0x80 && q[1] <= 0x9f;
+}
+
 /* Length of the run from p that needs no escaping (stops at a control
-** character, a quote, a backslash or the end). */
+** character, DEL, a C1 control, a quote, a backslash or the end). */
 static size_t plain_run(const unsigned char *p, const unsigned char *end) {
   const unsigned char *q = p;
 #ifdef __SSE2__
   /* 16 bytes at a time; a byte >= 0x80 (UTF-8, copied as it is) stops the
-  ** vector test too, and is stepped over */
+  ** vector test too, and is stepped over unless it starts a C1 control */
   while (end - q >= 16) {
-    int mask = json_special16(q);
+    const __m128i del = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)q), _mm_set1_epi8(0x7f));
+    int mask = json_special16(q) | _mm_movemask_epi8(del);
     if (!mask) {
       q += 16;
       continue;
     }
     q += __builtin_ctz((unsigned)mask);
-    if (*q < 0x80) break;
+    if (*q < 0x80 || c1_at(q, end)) break;
     q++;
   }
 #endif
-  while (q < end && *q >= 0x20 && *q != '"' && *q != '\\') q++;
+  while (q < end && *q >= 0x20 && *q != '"' && *q != '\\' && *q != 0x7f && !c1_at(q, end)) q++;
   return (size_t)(q - p);
 }
 
@@ -95,7 +102,8 @@ void json_escape(strbuf *b, const char *s) {
       case '\r': sb_putn(b, "\\r", 2); break;
       case '\t': sb_putn(b, "\\t", 2); break;
       default:
-        sb_printf(b, "\\u%04x", *p); /* the other control characters */
+        if (c1_at(p, end)) p++; /* U+0080..U+009F: its second byte is the code */
+        sb_printf(b, "\\u%04x", *p); /* the other control characters, DEL */
     }
     p++;
   }

@@ -105,6 +105,7 @@ static void describe(rd *r, int i, char *buf, size_t n) {
   else snprintf(buf, n, "%s%s", clip, more);
 }
 
+static bool failv(rd *r, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static bool failv(rd *r, const char *fmt, va_list ap) {
   char what[480];
   vsnprintf(what, sizeof what, fmt, ap);

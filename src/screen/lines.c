@@ -58,6 +58,7 @@ int lr_open_fd(line_reader *r, int fd, size_t max_line) {
 }
 
 /* Stops reading with a message; errno EBADMSG for the caller. */
+static bool fail(line_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static bool fail(line_reader *r, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

@@ -277,6 +277,7 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls, enum
   *con_cls = NULL;
 }
 
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void mhd_log(void *cls, const char *fmt, va_list ap) {
   (void)cls;
   fputs("osteoplan serve: ", stderr);

@@ -26,7 +26,7 @@ void sb_putc(strbuf *b, char c);
 void sb_cat(strbuf *b, ...) __attribute__((sentinel));
 void sb_printf(strbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void sb_vprintf(strbuf *b, const char *fmt, va_list ap);
+void sb_vprintf(strbuf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* A NUL-terminated view of the contents (valid until the next append). */
 const char *sb_str(strbuf *b);
 

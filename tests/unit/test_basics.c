@@ -293,13 +293,27 @@ static void test_json_escape(void **s) {
     sb_init(&b, a);
     json_escape(&b, in);
     const char *out = sb_str(&b);
-    if (c == '"' || c == '\\' || c < 0x20) {
+    if (c == '"' || c == '\\' || c < 0x20 || c == 0x7f) {
       assert_int_equal(out[17], '\\'); /* escaped: a backslash, then 1 or 5 more */
       assert_true(strlen(out) == 20 || strlen(out) == 24);
     } else {
       assert_int_equal((unsigned char)out[17], c);
       assert_int_equal(strlen(out), 19);
     }
+  }
+  /* DEL and the C1 controls (valid JSON, but commands to a terminal) are
+  ** escaped, in the vector path and in the tail; other 0xC2 pairs are not */
+  const char *const c1[][2] = {
+      {"\x7f", "\"\\u007f\""},
+      {"\xc2\x80", "\"\\u0080\""},
+      {"0123456789abcdef\xc2\x9b[2J", "\"0123456789abcdef\\u009b[2J\""},
+      {"0123456789abcdefghij\x7f", "\"0123456789abcdefghij\\u007f\""},
+      {"\xc2\xa0\xc2\xb0 0123456789abcdef", "\"\xc2\xa0\xc2\xb0 0123456789abcdef\""},
+  };
+  for (size_t i = 0; i < sizeof c1 / sizeof *c1; i++) {
+    sb_init(&b, a);
+    json_escape(&b, c1[i][0]);
+    assert_string_equal(sb_str(&b), c1[i][1]);
   }
   arena_destroy(a);
 }
