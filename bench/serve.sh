@@ -17,7 +17,7 @@
 # (signing is the EHR's cost, not the service's); the server starts afresh
 # for each run, so no token is ever replayed.
 # Environment: DURATION (seconds per run, default 10), SERVER_THREADS
-# (default 2), JWT_DURATION (seconds per JWT run, default 5),
+# (default 2), JWT_ONLY (set: only the JWT comparison), JWT_DURATION (seconds per JWT run, default 5),
 # JWT_CONNECTIONS (default 16), JWT_TOKENS (tokens signed, default 16000 a
 # second of JWT_DURATION; a faster server cycles through them and its
 # replays show as errors).
@@ -90,7 +90,9 @@ trap 'kill $srv 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.05; done
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB"
 url="http://127.0.0.1:$port/cds-services/osteoplan-patient-view"
-for kind in typical heavy; do
+kinds="typical heavy"
+[ -n "${JWT_ONLY:-}" ] && kinds=""
+for kind in $kinds; do
 req="$work/$kind.json"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @"$req" "$url")
 [ "$code" = 200 ] || { echo "the server answered $code"; exit 1; }
@@ -172,29 +174,35 @@ sign_tokens() { # port: $ntok RS384 tokens for its patient-view URL, two signers
 }
 echo
 echo "typical patient-view, JWT off and on (RS384, RSA-2048 key), ${jd} s a run; $ntok tokens pre-signed"
-printf '%-12s %-8s %12s %10s %10s %10s %10s\n' connections jwt requests/s p50 p90 p99 errors
 for c in ${JWT_CONNECTIONS:-16}; do
   t=$(( c < 2 ? 1 : 2 ))
+  port_on=$(free_port)
+  printf '[server]\npublic_url = http://127.0.0.1:%s\n[jwt]\nrequired = true\nreplay_cache = %s\n[issuer.bench]\niss = https://ehr.bench\npublic_key_file = %s\n' \
+    "$port_on" "$((ntok + 1024))" "$PWD/tests/server/keys/ehr-rs384.pem" >"$work/jwt.ini"
+  sign_tokens "$port_on"  # before both runs, so that neither shares the machine with the signing
+  printf '%-12s %-8s %12s %10s %10s %10s %10s %10s\n' connections jwt requests/s p50 p90 p99 errors "server us"
   for jwt in off on; do
-    port2=$(free_port)
     tokfile=""
     if [ "$jwt" = on ]; then
-      printf '[server]\npublic_url = http://127.0.0.1:%s\n[jwt]\nrequired = true\nreplay_cache = %s\n[issuer.bench]\niss = https://ehr.bench\npublic_key_file = %s\n' \
-        "$port2" "$((ntok + 1024))" "$PWD/tests/server/keys/ehr-rs384.pem" >"$work/jwt.ini"
-      sign_tokens "$port2"
+      port2=$port_on
       tokfile="$work/tokens"
       start_server "$port2" --config "$work/jwt.ini"
     else
+      port2=$(free_port)
       start_server "$port2"
     fi
+    cpu0=$(awk '{print $14 + $15}' /proc/$srv2/stat)
     out=$(REQ="$work/typical.json" TOKENS="$tokfile" WRK_THREADS="$t" wrk -t"$t" -c"$c" -d"${jd}s" --latency \
           -s "$work/tokens.lua" "http://127.0.0.1:$port2/cds-services/osteoplan-patient-view" 2>&1)
+    cpu1=$(awk '{print $14 + $15}' /proc/$srv2/stat)
     kill "$srv2"; wait "$srv2" 2>/dev/null || true
+    n=$(echo "$out" | awk '/requests in/{print $1}')
+    srv_us=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.0f", n ? (b - a) / hz / n * 1e6 : 0}')
     rps=$(echo "$out" | awk '/Requests\/sec/{print $2}')
     p50=$(echo "$out" | awk '$1=="50%"{print $2}')
     p90=$(echo "$out" | awk '$1=="90%"{print $2}')
     p99=$(echo "$out" | awk '$1=="99%"{print $2}')
     err=$(echo "$out" | awk '/Non-2xx|Socket errors/{e=e $0 "; "} END{print (e==""?"0":e)}')
-    printf '%-12s %-8s %12s %10s %10s %10s %10s\n' "$c" "$jwt" "$rps" "$p50" "$p90" "$p99" "$err"
+    printf '%-12s %-8s %12s %10s %10s %10s %10s %10s\n' "$c" "$jwt" "$rps" "$p50" "$p90" "$p99" "$err" "$srv_us"
   done
 done

@@ -79,6 +79,16 @@ void jwt_checker_free(jwt_checker *c) {
 /* base64url without padding (RFC 7515 2) -> bytes, NUL-terminated; NULL if
 ** malformed. */
 static unsigned char *b64url(arena *a, const char *s, size_t n, size_t *outlen) {
+  /* each character's value plus one; 0: not in the alphabet */
+  static const unsigned char val[256] = {
+      ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7, ['H'] = 8, ['I'] = 9,
+      ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18,
+      ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26, ['a'] = 27,
+      ['b'] = 28, ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36,
+      ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42, ['q'] = 43, ['r'] = 44, ['s'] = 45,
+      ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54,
+      ['2'] = 55, ['3'] = 56, ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['-'] = 63,
+      ['_'] = 64};
   if (n % 4 == 1) return NULL;
   unsigned char *out = arena_alloc(a, n * 3 / 4 + 4);
   if (!out) return NULL;
@@ -86,14 +96,9 @@ static unsigned char *b64url(arena *a, const char *s, size_t n, size_t *outlen) 
   unsigned v = 0;
   int bits = 0;
   for (size_t i = 0; i < n; i++) {
-    int c = (unsigned char)s[i], d;
-    if (c >= 'A' && c <= 'Z') d = c - 'A';
-    else if (c >= 'a' && c <= 'z') d = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') d = c - '0' + 52;
-    else if (c == '-') d = 62;
-    else if (c == '_') d = 63;
-    else return NULL;
-    v = (v << 6) | (unsigned)d;
+    unsigned d = val[(unsigned char)s[i]];
+    if (!d) return NULL;
+    v = (v << 6) | (d - 1);
     bits += 6;
     if (bits >= 8) {
       bits -= 8;

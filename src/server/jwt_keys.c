@@ -16,6 +16,7 @@
 struct jwt_key {
   EVP_PKEY *pkey;
   EVP_MD *md;
+  EVP_MD_CTX *init; /* DigestVerifyInit done once: each check copies it (no fetch, no key export) */
   char alg[8];
   size_t half; /* ES*: bytes of r and of s in the JWS signature; 0 for RSA */
 };
@@ -69,14 +70,18 @@ jwt_key *jwt_key_load(const char *pem, size_t len, const char *alg, char *err, s
   }
   int i = pin(pk, alg, err, errsz);
   jwt_key *k = i >= 0 ? calloc(1, sizeof *k) : NULL;
-  if (k) k->md = EVP_MD_fetch(NULL, algs[i].md, NULL);
-  if (!k || !k->md) {
-    if (i >= 0) snprintf(err, errsz, "out of memory");
-    EVP_PKEY_free(pk);
-    free(k);
+  if (k) {
+    k->pkey = pk;
+    k->md = EVP_MD_fetch(NULL, algs[i].md, NULL);
+    k->init = EVP_MD_CTX_new();
+  }
+  if (!k || !k->md || !k->init || EVP_DigestVerifyInit(k->init, NULL, k->md, NULL, pk) != 1) {
+    if (i >= 0) snprintf(err, errsz, "cannot prepare the %s verifier", algs[i].alg);
+    if (k) jwt_key_free(k);
+    else EVP_PKEY_free(pk);
+    ERR_clear_error();
     return NULL;
   }
-  k->pkey = pk;
   snprintf(k->alg, sizeof k->alg, "%s", algs[i].alg);
   k->half = algs[i].ec_bits ? ((size_t)algs[i].ec_bits + 7) / 8 : 0;
   return k;
@@ -84,6 +89,7 @@ jwt_key *jwt_key_load(const char *pem, size_t len, const char *alg, char *err, s
 
 void jwt_key_free(jwt_key *k) {
   if (!k) return;
+  EVP_MD_CTX_free(k->init);
   EVP_MD_free(k->md);
   EVP_PKEY_free(k->pkey);
   free(k);
@@ -118,8 +124,7 @@ bool jwt_key_verify(const jwt_key *k, const void *msg, size_t n, const unsigned 
     if (!siglen) return false;
   }
   EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  bool ok = ctx && EVP_DigestVerifyInit(ctx, NULL, k->md, NULL, k->pkey) == 1 &&
-            EVP_DigestVerify(ctx, sig, siglen, msg, n) == 1;
+  bool ok = ctx && EVP_MD_CTX_copy_ex(ctx, k->init) == 1 && EVP_DigestVerify(ctx, sig, siglen, msg, n) == 1;
   EVP_MD_CTX_free(ctx);
   if (!ok) ERR_clear_error(); /* the failure is ours to report; leave the thread's queue empty */
   return ok;
