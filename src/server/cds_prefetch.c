@@ -220,7 +220,8 @@ bool cds_prefetch_resources(const cds_ctx *c, arena *a, const json_doc *req, con
     const char *why = req->tok[j + 1].type == JT_OBJECT ? incomplete(req, j + 1) : NULL;
     if (why && k == CDS_N_PREFETCH) {
       const char *other = json_string(a, req, j, NULL);
-      return fail(&g, 412, "prefetch '%s' is %s and is not a search this service can fetch", other ? other : "?", why);
+      return fail(&g, 412, "prefetch '%.64s' is %s and is not a search this service can fetch", other ? other : "?",
+                  why);
     }
     if (k < CDS_N_PREFETCH) need[k] = why;
     if (!why && req->tok[j + 1].type == JT_OBJECT && !add(&g, req, j + 1, &got)) return false;

@@ -176,6 +176,14 @@ def start(config, threads=2):
     return serving.start(BIN, AS_OF, config, threads=threads)
 
 
+def stop(proc, log):
+    """Stops the server; it must exit 0 with no sanitizer report."""
+    text = serving.stop(proc, log)
+    check(proc.returncode == 0 and "Sanitizer" not in text,
+          "the server stopped cleanly (exit %s)%s" % (proc.returncode, text[-2000:] if "Sanitizer" in text else ""))
+    return text
+
+
 def refuses_to_start(config, threads=2, want=""):
     """The server exits 2 at start with a message containing want."""
     with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as f:
@@ -194,7 +202,7 @@ def by_default_nothing_is_fetched(res, pid, fake):
               "default: no allow-list, a missing prefetch is 412 (%s %s)" % (st, body))
         check(fake.seen == [], "default: nothing fetched (%d requests)" % len(fake.seen))
     finally:
-        serving.stop(proc, log)
+        stop(proc, log)
 
 
 def allow_list(port, res, pid, fake, other):
@@ -294,6 +302,11 @@ def incomplete_searches(port, vres, pid, fake, cross):
               % (what, st, str(body)[:300]))
         check([p.split("?")[0] for p, _ in fake.seen] == ["/fhir/Condition"] * 2,
               "%s: the search fetched, both pages (%s)" % (what, [p for p, _ in fake.seen]))
+    req = hook(pid, res, keys=every, server=fake.base)
+    req["prefetch"]["bonedensity"] = outcome
+    st, body, _, _ = post(port, PV, req)
+    check(st == 412 and "prefetch 'bonedensity' is incomplete" in body.get("error", ""),
+          "an OperationOutcome under a key the service has no search for: 412 naming it (%s %s)" % (st, body))
     # the pages a fetched search links to
     req = hook(pid, res, keys=every)
     req["prefetch"]["conditions"] = page1
@@ -372,7 +385,7 @@ def budget(res, pid):
         st, body, _, _ = post(port, PV, hook(pid, res, server=fake.base))
         check(st == 200, "within the limits: 200 (%s %s)" % (st, str(body)[:200]))
     finally:
-        serving.stop(proc, log)
+        stop(proc, log)
         fake.stop()
 
 
@@ -414,7 +427,7 @@ def no_starving(res, pid):
         check(all(r[0] in (412, 503) for r in results) and sum(r[0] == 412 for r in results) >= 1,
               "the fetching request ends at the request's timeout: 412")
     finally:
-        serving.stop(proc, log)
+        stop(proc, log)
         fake.stop()
 
 
@@ -449,7 +462,7 @@ def main():
             vres = resources_of("02_very_high_recent_vertebral")
             incomplete_searches(port, vres, vres[0]["id"], fake, cross)
         finally:
-            text = serving.stop(proc, log)
+            text = stop(proc, log)
             check("secret-abc" not in text, "the access log has no token")
         budget(res, pid)
         no_starving(res, pid)
