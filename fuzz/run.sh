@@ -122,7 +122,7 @@ status=0
 for h in "${harnesses[@]}"; do
   case $h in
     record|fhir|kb) build "$h" ;;
-    cds) build cds src/server/cds.c src/server/jwt_check.c -ljwt ;;
+    cds) build cds src/server/cds.c src/server/cds_prefetch.c src/server/jwt_check.c -ljwt ;;
     *) echo "unknown harness: $h" >&2; exit 2 ;;
   esac
   seed "$h"

@@ -69,10 +69,11 @@ def hook(pid, res, keys=("patient",), server=None, token="secret-abc", instance=
 
 
 def post(port, path, body, timeout=30):
-    """(status, parsed JSON or text, headers, seconds)."""
+    """(status, parsed JSON or text, headers, seconds); body: JSON, or bytes as they are."""
     t0 = time.monotonic()
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    c.request("POST", path, body=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    c.request("POST", path, body=data, headers={"Content-Type": "application/json"})
     r = c.getresponse()
     text = r.read()
     c.close()
@@ -302,6 +303,13 @@ def incomplete_searches(port, vres, pid, fake, cross):
               % (what, st, str(body)[:300]))
         check([p.split("?")[0] for p, _ in fake.seen] == ["/fhir/Condition"] * 2,
               "%s: the search fetched, both pages (%s)" % (what, [p for p, _ in fake.seen]))
+    # a key given twice, whole and then incomplete: fetched whole, nothing counted twice
+    fake.reset()
+    fake.page_size = 1
+    raw = json.dumps(hook(pid, res, keys=every, server=fake.base))
+    raw = raw[:-2] + ', "conditions": %s}}' % json.dumps(outcome)
+    st, body, _, _ = post(port, PV, raw.encode())
+    check(st == 200 and body == full, "a key given twice, once incomplete: fetched whole (%s %s)" % (st, str(body)[:200]))
     req = hook(pid, res, keys=every, server=fake.base)
     req["prefetch"]["bonedensity"] = outcome
     st, body, _, _ = post(port, PV, req)
