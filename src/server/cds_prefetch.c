@@ -150,7 +150,8 @@ static bool fetch_page(gather *g, int k, const char *why, const char *url, const
   char err[320];
   cds_fetch_status st = g->c->fetch(g->c->fetch_ctx, g->a, g->server, url, g->token, &body, &len, err, sizeof err);
   if (st == CDS_FETCH_BUSY) return fail(g, 503, "prefetch '%s': %s", key, err);
-  if (st != CDS_FETCH_OK) return fail(g, 412, "prefetch '%s' is %s and fetching it from fhirServer failed: %s", key, why, err);
+  if (st != CDS_FETCH_OK)
+    return fail(g, 412, "prefetch '%s' is %s and fetching it from fhirServer failed: %s", key, why, err);
   json_doc *d = arena_alloc(g->a, sizeof *d);
   if (!d) return fail(g, 500, "out of memory");
   if (json_parse(g->a, body, len, d, err, sizeof err) < 0 || d->tok[0].type != JT_OBJECT)

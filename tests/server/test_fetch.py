@@ -460,10 +460,14 @@ def main():
     try:
         by_default_nothing_is_fetched(res, pid, fake)
         config_checks(fake)
-        cfg = "[fetch]\nallow = %s %s\n" % (fake.base, cross.base)
+        unreachable = "http://127.0.0.1:%d/fhir" % serving.free_port()
+        cfg = "[fetch]\nallow = %s %s\nallow = %s\n" % (fake.base, cross.base, unreachable)
         proc, port, log = start(cfg)
         try:
             allow_list(port, res, pid, fake, other)
+            st, body, _, _ = post(port, PV, hook(pid, res, server=unreachable))
+            check(st == 412 and "fetching it from fhirServer failed" in body.get("error", ""),
+                  "an allowed fhirServer that does not answer: 412 (%s %s)" % (st, body))
             control_characters(port, res, pid, fake)
             redirects(port, res, pid, fake, other)
             whose_patient(port, res, pid, fake)
