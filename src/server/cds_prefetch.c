@@ -102,6 +102,13 @@ static const char *incomplete(const json_doc *d, int v) {
   return NULL;
 }
 
+/* The index of prefetch key token j, or CDS_N_PREFETCH for another key. */
+static int key_of(const json_doc *d, int j) {
+  int k = 0;
+  while (k < CDS_N_PREFETCH && !fj_is(d, j, cds_prefetch_keys[k])) k++;
+  return k;
+}
+
 /* Appends the resources of d at tok; *got: how many. */
 static bool add(gather *g, const json_doc *d, int tok, int *got) {
   if (g->n + d->ntok > g->cap) {
@@ -143,7 +150,8 @@ static bool fetch_page(gather *g, int k, const char *why, const char *url, const
   char err[320];
   cds_fetch_status st = g->c->fetch(g->c->fetch_ctx, g->a, g->server, url, g->token, &body, &len, err, sizeof err);
   if (st == CDS_FETCH_BUSY) return fail(g, 503, "prefetch '%s': %s", key, err);
-  if (st != CDS_FETCH_OK) return fail(g, 412, "prefetch '%s' is %s and fetching it from fhirServer failed: %s", key, why, err);
+  if (st != CDS_FETCH_OK)
+    return fail(g, 412, "prefetch '%s' is %s and fetching it from fhirServer failed: %s", key, why, err);
   json_doc *d = arena_alloc(g->a, sizeof *d);
   if (!d) return fail(g, 500, "out of memory");
   if (json_parse(g->a, body, len, d, err, sizeof err) < 0 || d->tok[0].type != JT_OBJECT)
@@ -210,20 +218,25 @@ bool cds_prefetch_resources(const cds_ctx *c, arena *a, const json_doc *req, con
   /* not zeroed: fhir_collect fills the entries it counts, and only those are read */
   g.res = arena_alloc_raw(a, (size_t)g.cap * sizeof *g.res);
   if (!g.res) return fail(&g, 500, "out of memory");
-  /* what the EHR prefetched: a key present (even null: no data) and whole is satisfied */
-  const char *need[CDS_N_PREFETCH];
-  for (int k = 0; k < CDS_N_PREFETCH; k++) need[k] = "missing";
-  int j = pf + 1, got;
-  for (int m = 0; pf >= 0 && m < req->tok[pf].size; m++, j = json_next(req, j + 1)) {
-    int k = 0;
-    while (k < CDS_N_PREFETCH && !fj_is(req, j, cds_prefetch_keys[k])) k++;
+  /* what the EHR prefetched: a key present (even null: no data) and whole is
+  ** satisfied; one incomplete (given twice, either time) is fetched whole */
+  const char *const missing = "missing", *need[CDS_N_PREFETCH];
+  for (int k = 0; k < CDS_N_PREFETCH; k++) need[k] = missing;
+  int nkey = pf >= 0 ? req->tok[pf].size : 0, got;
+  for (int m = 0, j = pf + 1; m < nkey; m++, j = json_next(req, j + 1)) {
+    int k = key_of(req, j);
     const char *why = req->tok[j + 1].type == JT_OBJECT ? incomplete(req, j + 1) : NULL;
     if (why && k == CDS_N_PREFETCH) {
       const char *other = json_string(a, req, j, NULL);
-      return fail(&g, 412, "prefetch '%s' is %s and is not a search this service can fetch", other ? other : "?", why);
+      return fail(&g, 412, "prefetch '%.64s' is %s and is not a search this service can fetch", other ? other : "?",
+                  why);
     }
-    if (k < CDS_N_PREFETCH) need[k] = why;
-    if (!why && req->tok[j + 1].type == JT_OBJECT && !add(&g, req, j + 1, &got)) return false;
+    if (k < CDS_N_PREFETCH && (why || need[k] == missing)) need[k] = why;
+  }
+  for (int m = 0, j = pf + 1; m < nkey; m++, j = json_next(req, j + 1)) {
+    int k = key_of(req, j);
+    if ((k == CDS_N_PREFETCH || !need[k]) && req->tok[j + 1].type == JT_OBJECT && !add(&g, req, j + 1, &got))
+      return false;
   }
   if (!same_patient(&g, 0, 400, "prefetch: a Patient whose id is not context.patientId (no plan from another "
                                 "patient's data)"))

@@ -30,8 +30,8 @@
 **   [fetch]                                      # missing or incomplete prefetch
 **   allow = https://ehr.example.org/fhir         # fhirServer prefixes; none: never fetch
 **   timeout_s = 5                                # per hook request, all fetches together
-**   max_bytes = 16777216                         # per hook request, all answers together
-**   max_resources = 10000                        # per hook request
+**   max_bytes = 8388608                          # per hook request, all answers together
+**   max_resources = 5000                         # per hook request
 **   max_concurrent = 0                           # requests fetching at once; 0: threads - 1
 */
 #include <errno.h>
@@ -105,8 +105,8 @@ static bool parse_bool(const char *v, bool *out) {
 static void fetch_defaults(server_config *c) {
   c->n_fetch_allow = 0;
   c->fetch_timeout_s = 5;
-  c->fetch_max_bytes = 16u << 20;
-  c->fetch_max_resources = 10000;
+  c->fetch_max_bytes = 8u << 20;
+  c->fetch_max_resources = 5000;
   c->fetch_max_concurrent = 0;
 }
 
@@ -128,7 +128,7 @@ static bool fetch_key(server_config *c, const char *k, char *v, char *why, size_
   bool good = true;
   if (!strcmp(k, "allow")) return fetch_allow_add(c, v, why, whysz);
   if (!strcmp(k, "timeout_s")) good = parse_uint(v, 1, 600, &u) && (c->fetch_timeout_s = (unsigned)u, true);
-  else if (!strcmp(k, "max_bytes")) good = parse_uint(v, 4096, 1ul << 30, &u) && (c->fetch_max_bytes = u, true);
+  else if (!strcmp(k, "max_bytes")) good = parse_uint(v, 4096, 256ul << 20, &u) && (c->fetch_max_bytes = u, true);
   else if (!strcmp(k, "max_resources")) good = parse_uint(v, 1, 1000000, &u) && (c->fetch_max_resources = (unsigned)u, true);
   else if (!strcmp(k, "max_concurrent")) good = parse_uint(v, 1, 255, &u) && (c->fetch_max_concurrent = (unsigned)u, true);
   else good = false;

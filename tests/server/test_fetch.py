@@ -69,10 +69,11 @@ def hook(pid, res, keys=("patient",), server=None, token="secret-abc", instance=
 
 
 def post(port, path, body, timeout=30):
-    """(status, parsed JSON or text, headers, seconds)."""
+    """(status, parsed JSON or text, headers, seconds); body: JSON, or bytes as they are."""
     t0 = time.monotonic()
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    c.request("POST", path, body=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    c.request("POST", path, body=data, headers={"Content-Type": "application/json"})
     r = c.getresponse()
     text = r.read()
     c.close()
@@ -176,6 +177,14 @@ def start(config, threads=2):
     return serving.start(BIN, AS_OF, config, threads=threads)
 
 
+def stop(proc, log):
+    """Stops the server; it must exit 0 with no sanitizer report."""
+    text = serving.stop(proc, log)
+    check(proc.returncode == 0 and "Sanitizer" not in text,
+          "the server stopped cleanly (exit %s)%s" % (proc.returncode, text[-2000:] if "Sanitizer" in text else ""))
+    return text
+
+
 def refuses_to_start(config, threads=2, want=""):
     """The server exits 2 at start with a message containing want."""
     with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as f:
@@ -194,7 +203,7 @@ def by_default_nothing_is_fetched(res, pid, fake):
               "default: no allow-list, a missing prefetch is 412 (%s %s)" % (st, body))
         check(fake.seen == [], "default: nothing fetched (%d requests)" % len(fake.seen))
     finally:
-        serving.stop(proc, log)
+        stop(proc, log)
 
 
 def allow_list(port, res, pid, fake, other):
@@ -294,6 +303,18 @@ def incomplete_searches(port, vres, pid, fake, cross):
               % (what, st, str(body)[:300]))
         check([p.split("?")[0] for p, _ in fake.seen] == ["/fhir/Condition"] * 2,
               "%s: the search fetched, both pages (%s)" % (what, [p for p, _ in fake.seen]))
+    # a key given twice, whole and then incomplete: fetched whole, nothing counted twice
+    fake.reset()
+    fake.page_size = 1
+    raw = json.dumps(hook(pid, res, keys=every, server=fake.base))
+    raw = raw[:-2] + ', "conditions": %s}}' % json.dumps(outcome)
+    st, body, _, _ = post(port, PV, raw.encode())
+    check(st == 200 and body == full, "a key given twice, once incomplete: fetched whole (%s %s)" % (st, str(body)[:200]))
+    req = hook(pid, res, keys=every, server=fake.base)
+    req["prefetch"]["bonedensity"] = outcome
+    st, body, _, _ = post(port, PV, req)
+    check(st == 412 and "prefetch 'bonedensity' is incomplete" in body.get("error", ""),
+          "an OperationOutcome under a key the service has no search for: 412 naming it (%s %s)" % (st, body))
     # the pages a fetched search links to
     req = hook(pid, res, keys=every)
     req["prefetch"]["conditions"] = page1
@@ -372,7 +393,7 @@ def budget(res, pid):
         st, body, _, _ = post(port, PV, hook(pid, res, server=fake.base))
         check(st == 200, "within the limits: 200 (%s %s)" % (st, str(body)[:200]))
     finally:
-        serving.stop(proc, log)
+        stop(proc, log)
         fake.stop()
 
 
@@ -414,7 +435,7 @@ def no_starving(res, pid):
         check(all(r[0] in (412, 503) for r in results) and sum(r[0] == 412 for r in results) >= 1,
               "the fetching request ends at the request's timeout: 412")
     finally:
-        serving.stop(proc, log)
+        stop(proc, log)
         fake.stop()
 
 
@@ -439,17 +460,21 @@ def main():
     try:
         by_default_nothing_is_fetched(res, pid, fake)
         config_checks(fake)
-        cfg = "[fetch]\nallow = %s %s\n" % (fake.base, cross.base)
+        unreachable = "http://127.0.0.1:%d/fhir" % serving.free_port()
+        cfg = "[fetch]\nallow = %s %s\nallow = %s\n" % (fake.base, cross.base, unreachable)
         proc, port, log = start(cfg)
         try:
             allow_list(port, res, pid, fake, other)
+            st, body, _, _ = post(port, PV, hook(pid, res, server=unreachable))
+            check(st == 412 and "fetching it from fhirServer failed" in body.get("error", ""),
+                  "an allowed fhirServer that does not answer: 412 (%s %s)" % (st, body))
             control_characters(port, res, pid, fake)
             redirects(port, res, pid, fake, other)
             whose_patient(port, res, pid, fake)
             vres = resources_of("02_very_high_recent_vertebral")
             incomplete_searches(port, vres, vres[0]["id"], fake, cross)
         finally:
-            text = serving.stop(proc, log)
+            text = stop(proc, log)
             check("secret-abc" not in text, "the access log has no token")
         budget(res, pid)
         no_starving(res, pid)
