@@ -160,7 +160,7 @@ static bool run_hook(const cds_ctx *c, arena *a, const char *want_hook, const ch
   int n;
   if (!cds_prefetch_resources(c, a, d, h->patient_id, &res, &n, r)) return false;
   fhir_result fr;
-  fhir_map(a, c->kb, res, n, c->as_of, c->today, &fr);
+  fhir_map_patient(a, c->kb, res, n, c->as_of, c->today, h->patient_id, &fr); /* context.patientId: whose plan */
   if (fr.status != FM_OK) {
     h->no_plan = arena_strdup(a, fr.message);
     h->deceased = fr.status == FM_DECEASED;

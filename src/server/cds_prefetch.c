@@ -94,12 +94,17 @@ static int next_link(const json_doc *d, int bundle) {
   return -1;
 }
 
-/* Why a prefetched value is not the whole answer, or NULL when it is. */
-static const char *incomplete(const json_doc *d, int v) {
-  int rt = fj_get(d, v, "resourceType");
-  if (fj_is(d, rt, "OperationOutcome")) return "incomplete (an OperationOutcome)";
-  if (fj_is(d, rt, "Bundle") && next_link(d, v) != -1) return "incomplete (a search with more pages)";
-  return NULL;
+/* Why a prefetched value is not the whole answer, or NULL when it is: the
+** mapper's own test (fhir_incomplete: an OperationOutcome in place of the
+** search, a Bundle with more pages, or a failed outcome among its entries),
+** so the service and `assess --input fhir` can never disagree on it. */
+static const char *incomplete(const cds_ctx *c, arena *a, const json_doc *d, int v) {
+  const char *note = NULL;
+  if (fhir_incomplete(a, c->kb, d, v, &note, 1) == 0) return NULL;
+  strbuf b;
+  sb_init(&b, a);
+  sb_printf(&b, "incomplete (%s)", note ? note : "the search was not complete");
+  return sb_str(&b);
 }
 
 /* The index of prefetch key token j, or CDS_N_PREFETCH for another key. */
@@ -225,7 +230,7 @@ bool cds_prefetch_resources(const cds_ctx *c, arena *a, const json_doc *req, con
   int nkey = pf >= 0 ? req->tok[pf].size : 0, got;
   for (int m = 0, j = pf + 1; m < nkey; m++, j = json_next(req, j + 1)) {
     int k = key_of(req, j);
-    const char *why = req->tok[j + 1].type == JT_OBJECT ? incomplete(req, j + 1) : NULL;
+    const char *why = req->tok[j + 1].type == JT_OBJECT ? incomplete(c, a, req, j + 1) : NULL;
     if (why && k == CDS_N_PREFETCH) {
       const char *other = json_string(a, req, j, NULL);
       return fail(&g, 412, "prefetch '%.64s' is %s and is not a search this service can fetch", other ? other : "?",

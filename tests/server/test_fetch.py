@@ -287,7 +287,10 @@ def incomplete_searches(port, vres, pid, fake, cross):
     page1 = bundle(conds[:1], fake.base + "/Condition?patient=%s&_page=2" % pid)
     outcome = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "timeout"}]}
     fake.resources = res
-    for what, entry in (("a search with more pages", page1), ("an OperationOutcome", outcome)):
+    failed_in_bundle = {"resourceType": "Bundle", "type": "searchset",
+                        "entry": [{"resource": conds[0]}, {"resource": outcome, "search": {"mode": "outcome"}}]}
+    for what, entry in (("a search with more pages", page1), ("an OperationOutcome", outcome),
+                        ("a search whose outcome entry is an error", failed_in_bundle)):
         # without fhirServer: 412 naming the key
         req = hook(pid, res, keys=every)
         req["prefetch"]["conditions"] = entry
@@ -303,6 +306,27 @@ def incomplete_searches(port, vres, pid, fake, cross):
               % (what, st, str(body)[:300]))
         check([p.split("?")[0] for p, _ in fake.seen] == ["/fhir/Condition"] * 2,
               "%s: the search fetched, both pages (%s)" % (what, [p for p, _ in fake.seen]))
+    # an informational outcome entry is not a failed search
+    info = {"resourceType": "Bundle", "type": "searchset",
+            "entry": [{"resource": c} for c in conds] +
+                     [{"resource": {"resourceType": "OperationOutcome",
+                                    "issue": [{"severity": "information", "code": "informational"}]},
+                       "search": {"mode": "outcome"}}]}
+    req = hook(pid, res, keys=every)
+    req["prefetch"]["conditions"] = info
+    st, body, _, _ = post(port, PV, req)
+    check(st == 200 and [c["summary"] for c in body["cards"]] == [c["summary"] for c in full["cards"]],
+          "an informational outcome entry: the search is whole (%s %s)" % (st, str(body)[:200]))
+    # another patient's resource in the prefetch: not used (the plan is this patient's alone)
+    req = hook(pid, res, keys=every)
+    stranger = dict(conds[-1], id="c-stranger", subject={"reference": "Patient/someone-else"})
+    req["prefetch"]["conditions"] = bundle([c for c in conds if c["id"] != conds[-1]["id"]] + [stranger], None)
+    st, body, _, _ = post(port, PV, req)
+    without = hook(pid, [r for r in res if r.get("id") != conds[-1]["id"]], keys=every)
+    st2, alone, _, _ = post(port, PV, without)
+    check(st == 200 and st2 == 200 and [c["summary"] for c in body["cards"]] == [c["summary"] for c in alone["cards"]]
+          and "another patient" in json.dumps(body),
+          "another patient's Condition in the prefetch: not used, and said (%s %s)" % (st, str(body)[:300]))
     # a key given twice, whole and then incomplete: fetched whole, nothing counted twice
     fake.reset()
     fake.page_size = 1
