@@ -39,8 +39,10 @@ const char *cds_prefetch_query(const cds_ctx *c, arena *a, int k, const char *id
     break;
   }
   case 2: sb_printf(&b, "Condition?patient=%s", pid); break;
-  case 3: sb_printf(&b, "MedicationRequest?patient=%s", pid); break;
-  default: sb_printf(&b, "MedicationStatement?patient=%s", pid); break;
+  /* _include: the Medication a medicationReference names comes with the
+  ** order, so the drug is known (an order whose drug is unknown is noted) */
+  case 3: sb_printf(&b, "MedicationRequest?patient=%s&_include=MedicationRequest:medication", pid); break;
+  default: sb_printf(&b, "MedicationStatement?patient=%s&_include=MedicationStatement:medication", pid); break;
   }
   return sb_str(&b);
 }

@@ -110,6 +110,10 @@ def main():
         check(all(set(s["prefetch"]) == {"patient", "observations", "conditions", "medicationRequests",
                                            "medicationStatements"} for s in body["services"]), "prefetch templates")
         check("38267-1" in body["services"][0]["prefetch"]["observations"], "observation template has LOINC codes")
+        check(all(s["prefetch"]["medicationRequests"].endswith("&_include=MedicationRequest:medication") and
+                  s["prefetch"]["medicationStatements"].endswith("&_include=MedicationStatement:medication")
+                  for s in body["services"]),
+              "the medication templates bring the Medication a medicationReference names")
         st, body = call(port, "GET", "/cds-services")
         check(st == 401 and "error" in body, "discovery without token: 401")
 
