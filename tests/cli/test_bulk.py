@@ -229,6 +229,37 @@ def test_temp_space():
     check(rc == 2 and "OSTEOPLAN_FHIR_BUCKET_BYTES" in err, "a bad memory target: a usage error")
 
 
+def test_medication_files():
+    """A MedicationRequest that names its drug by medicationReference: the
+    export's Medication file decides the plan (a current alendronate course),
+    and without that file the order is not taken for a course of anything."""
+    d = os.path.join(TMP, "medref")
+    os.makedirs(d, exist_ok=True)
+    pid = "p-medref"
+    pat = {"resourceType": "Patient", "id": pid, "gender": "female", "birthDate": "1950-03-01"}
+    obs = {"resourceType": "Observation", "id": "o1", "status": "final", "subject": {"reference": "Patient/" + pid},
+           "code": {"coding": [{"system": "http://loinc.org", "code": "38267-1"}]},
+           "valueQuantity": {"value": -2.8, "unit": "{T-score}"}, "effectiveDateTime": "2026-06-01"}
+    order = {"resourceType": "MedicationRequest", "id": "mr1", "status": "active", "intent": "order",
+             "subject": {"reference": "Patient/" + pid}, "authoredOn": "2025-06-01",
+             "medicationReference": {"reference": "Medication/med-1"}}
+    med = {"resourceType": "Medication", "id": "med-1",
+           "code": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "46041"}]}}
+    for name, res in (("Patient", pat), ("Observation", obs), ("MedicationRequest", order), ("Medication", med)):
+        open(os.path.join(d, name + ".000.ndjson"), "w").write(json.dumps(res) + "\n")
+    rc, out, err, _ = run(["screen", "--input", "fhir", "--as-of", AS_OF, d])
+    with_med = json.loads(out) if rc == 0 and out.strip() else {}
+    check(with_med.get("action") == "continue" and with_med.get("first_agent") == "alendronate",
+          "an order by reference to the export's Medication file: a current alendronate course (%s %s)"
+          % (out.strip(), err[-300:]))
+    check("1 Medication resources" in err, "the Medication resource is counted (%s)" % err[-300:])
+    os.remove(os.path.join(d, "Medication.000.ndjson"))
+    rc, out, err, _ = run(["screen", "--input", "fhir", "--as-of", AS_OF, d])
+    without = json.loads(out) if rc == 0 and out.strip() else {}
+    check(without.get("action") not in (None, "continue"),
+          "without the Medication file the order is not a course (%s)" % out.strip())
+
+
 def main():
     try:
         test_gzip_records()
@@ -236,6 +267,7 @@ def main():
         test_grouping()
         test_memory()
         test_temp_space()
+        test_medication_files()
     finally:
         shutil.rmtree(TMP, ignore_errors=True)
     print("%d failures" % len(failures))
