@@ -39,20 +39,8 @@ static void html_text(strbuf *b, const char *s) {
 /* Text with each control character (ESC, CR, LF, DEL, C1...) replaced by a
 ** visible "\u00XX": a record's text never drives the terminal, and never
 ** breaks a line where the format gives a line a meaning. */
-static void plain_text(strbuf *b, const char *s) {
-  while (*s) {
-    size_t run = ctl_span(s);
-    sb_putn(b, s, run);
-    s += run;
-    unsigned cp;
-    size_t c = ctl_at(s, &cp);
-    if (!c) break;
-    char name[7];
-    ctl_name(cp, name);
-    sb_putn(b, name, 6);
-    s += c;
-  }
-}
+static void sb_put_cb(void *b, const char *s, size_t n) { sb_putn(b, s, n); }
+static void plain_text(strbuf *b, const char *s) { ctl_write(s, sb_put_cb, b); }
 
 /* Where a line may begin (a value can open a paragraph), these would start
 ** a block: a list or thematic break (- + *), a setext underline (=), an

@@ -72,22 +72,11 @@ static bool buf_commit(buf *b, size_t mark) {
 
 static void buf_puts(buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 
+static void buf_put_cb(void *b, const char *s, size_t n) { buf_put(b, s, n); }
+
 /* Text from a record or a message about one: control characters come out
 ** as visible "\u00XX" (ctlchar.h), never as themselves. */
-static void buf_text(buf *b, const char *s) {
-  while (*s) {
-    size_t run = ctl_span(s);
-    buf_put(b, s, run);
-    s += run;
-    unsigned cp;
-    size_t c = ctl_at(s, &cp);
-    if (!c) break;
-    char name[7];
-    ctl_name(cp, name);
-    buf_put(b, name, 6);
-    s += c;
-  }
-}
+static void buf_text(buf *b, const char *s) { ctl_write(s, buf_put_cb, b); }
 
 enum { B_FREE, B_PENDING, B_WORKING, B_DONE };
 enum { LINE_KEPT, LINE_TOO_LONG, LINE_NO_MEMORY };

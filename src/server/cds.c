@@ -300,11 +300,9 @@ static void create_action(jwriter *w, const op_kb *kb, int ag, const hook *h) {
   jw_end_obj(w);
 }
 
-static void suggestion(jwriter *w, arena *a, const op_kb *kb, const op_plan *p, const hook *h) {
-  int ag = p->phases[0].agents[0];
-  const kb_agent *g = &kb->agent[ag];
-  char label[160];
-  snprintf(label, sizeof label, "Order %s %s %s %s", g->name, g->dose, g->route, g->frequency);
+/* A card's one recommended suggestion, up to its actions array (CDS Hooks
+** 2.0: selectionBehavior, label, uuid, isRecommended, actions), and its end. */
+static void suggestion_open(jwriter *w, const char *label, const char *uuid) {
   jw_key(w, "selectionBehavior");
   jw_str(w, "at-most-one");
   jw_key(w, "suggestions");
@@ -313,15 +311,27 @@ static void suggestion(jwriter *w, arena *a, const op_kb *kb, const op_plan *p, 
   jw_key(w, "label");
   jw_str(w, label);
   jw_key(w, "uuid");
-  jw_str(w, card_uuid(a, h->hook_instance, 1000));
+  jw_str(w, uuid);
   jw_key(w, "isRecommended");
   jw_bool(w, true);
   jw_key(w, "actions");
   jw_arr(w);
-  create_action(w, kb, ag, h);
+}
+
+static void suggestion_close(jwriter *w) {
   jw_end_arr(w); /* actions */
   jw_end_obj(w);
   jw_end_arr(w); /* suggestions */
+}
+
+static void suggestion(jwriter *w, arena *a, const op_kb *kb, const op_plan *p, const hook *h) {
+  int ag = p->phases[0].agents[0];
+  const kb_agent *g = &kb->agent[ag];
+  char label[160];
+  snprintf(label, sizeof label, "Order %s %s %s %s", g->name, g->dose, g->route, g->frequency);
+  suggestion_open(w, label, card_uuid(a, h->hook_instance, 1000));
+  create_action(w, kb, ag, h);
+  suggestion_close(w);
 }
 
 static void simple_card(jwriter *w, arena *a, const cds_ctx *c, const hook *h, int n, const char *summary,
@@ -436,19 +446,7 @@ static void replacement(jwriter *w, arena *a, const cds_ctx *c, const hook *h, c
   char label[200];
   snprintf(label, sizeof label, "Replace %s with %s %s %s %s", c->kb->agent[ag].name, g->name, g->dose, g->route,
            g->frequency);
-  jw_key(w, "selectionBehavior");
-  jw_str(w, "at-most-one");
-  jw_key(w, "suggestions");
-  jw_arr(w);
-  jw_obj(w);
-  jw_key(w, "label");
-  jw_str(w, label);
-  jw_key(w, "uuid");
-  jw_str(w, card_uuid(a, h->hook_instance, 2000 + n));
-  jw_key(w, "isRecommended");
-  jw_bool(w, true);
-  jw_key(w, "actions");
-  jw_arr(w);
+  suggestion_open(w, label, card_uuid(a, h->hook_instance, 2000 + n));
   for (int i = 0; i < dr->n; i++) {
     const char *id = dr->agent[i] == ag ? fj_str(a, dr->d, fj_get(dr->d, dr->orders[i].tok, "id")) : NULL;
     if (!id) continue;
@@ -467,9 +465,7 @@ static void replacement(jwriter *w, arena *a, const cds_ctx *c, const hook *h, c
     jw_end_obj(w);
   }
   create_action(w, c->kb, first, h);
-  jw_end_arr(w); /* actions */
-  jw_end_obj(w);
-  jw_end_arr(w); /* suggestions */
+  suggestion_close(w);
 }
 
 /* The card for the drafts of one agent (several drafts of one drug get one

@@ -72,4 +72,22 @@ static inline size_t ctl_escape(char *out, size_t cap, const char *s) {
   return k;
 }
 
+/* Writes s through put(ctx, bytes, n), each control character replaced by
+** its name: one loop for every output buffer type (the screen's lines, the
+** renderings' string buffers). */
+static inline void ctl_write(const char *s, void (*put)(void *ctx, const char *p, size_t n), void *ctx) {
+  while (*s) {
+    size_t run = ctl_span(s);
+    if (run) put(ctx, s, run);
+    s += run;
+    unsigned cp;
+    size_t c = ctl_at(s, &cp);
+    if (!c) break;
+    char name[7];
+    ctl_name(cp, name);
+    put(ctx, name, 6);
+    s += c;
+  }
+}
+
 #endif
