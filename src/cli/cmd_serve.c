@@ -23,7 +23,8 @@ static void usage(FILE *out) {
         "options:\n"
         "  --listen ADDR:PORT  IPv4 address and port (default 127.0.0.1:8080; port 0: any)\n"
         "  --threads N         worker threads (default: the number of cores)\n"
-        "  --config FILE       limits, public URL and JWT issuers (see the README)\n"
+        "  --config FILE       limits, public URL, JWT issuers, the /api token rule,\n"
+        "                      CORS origins and the FHIR fetch allow-list (see the README)\n"
         "  --kb DIR            load the knowledge base from DIR\n"
         "  --as-of DATE        plan every request for DATE instead of today (tests, replays)\n"
         "  --help              this text\n",
