@@ -232,6 +232,11 @@ bool cds_prefetch_resources(const cds_ctx *c, arena *a, const json_doc *req, con
   int nkey = pf >= 0 ? req->tok[pf].size : 0, got;
   for (int m = 0, j = pf + 1; m < nkey; m++, j = json_next(req, j + 1)) {
     int k = key_of(req, j);
+    /* a search of ours answered with anything but a resource, a Bundle or
+    ** null ("no data") cannot be told from an empty answer: refused */
+    if (k < CDS_N_PREFETCH && !json_is_null(req, j + 1) &&
+        (req->tok[j + 1].type != JT_OBJECT || fj_get(req, j + 1, "resourceType") < 0))
+      return fail(&g, 400, "prefetch '%s': expected a FHIR resource, a search Bundle or null", cds_prefetch_keys[k]);
     const char *why = req->tok[j + 1].type == JT_OBJECT ? incomplete(c, a, req, j + 1) : NULL;
     if (why && k == CDS_N_PREFETCH) {
       const char *other = json_string(a, req, j, NULL);

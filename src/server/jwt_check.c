@@ -105,6 +105,9 @@ static unsigned char *b64url(arena *a, const char *s, size_t n, size_t *outlen) 
       out[k++] = (unsigned char)((v >> bits) & 0xFF);
     }
   }
+  /* the last character's unused low bits must be zero (RFC 4648 3.5): one
+  ** text per byte string, so a signature cannot be re-encoded */
+  if (bits && (v & ((1u << bits) - 1u))) return NULL;
   out[k] = 0;
   *outlen = k;
   return out;
@@ -134,6 +137,16 @@ static bool numbers_representable(const json_doc *d) {
   return true;
 }
 
+/* A member name of the object at tok written with an escape: the claims are
+** looked up by their bytes, so "n\u0062f" would be a member nobody checks
+** while another parser reads it as nbf. Real tokens never escape a name. */
+static bool escaped_name(const json_doc *d, int tok) {
+  int j = tok + 1;
+  for (int m = 0; m < d->tok[tok].size; m++, j = json_next(d, j + 1))
+    if (memchr(d->text + d->tok[j].start, '\\', (size_t)(d->tok[j].end - d->tok[j].start))) return true;
+  return false;
+}
+
 /* Header or claims: strict JSON, one object, no name twice, numbers held. */
 static const char *part(arena *a, const char *s, size_t n, json_doc *d) {
   size_t len;
@@ -144,6 +157,7 @@ static const char *part(arena *a, const char *s, size_t n, json_doc *d) {
   int dup = json_duplicate_key(a, d);
   if (dup == -2) return "out of memory";
   if (dup >= 0) return "token names a member twice (compared after unescaping)";
+  if (escaped_name(d, 0)) return "token writes a member name with an escape";
   if (!numbers_representable(d)) return "token holds a number out of range";
   return NULL;
 }

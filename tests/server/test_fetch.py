@@ -306,6 +306,19 @@ def incomplete_searches(port, vres, pid, fake, cross):
               % (what, st, str(body)[:300]))
         check([p.split("?")[0] for p, _ in fake.seen] == ["/fhir/Condition"] * 2,
               "%s: the search fetched, both pages (%s)" % (what, [p for p, _ in fake.seen]))
+    # a search answered with something that is neither a resource, a Bundle nor
+    # null cannot be told from an empty answer: 400, never a plan without it
+    for what, v in (("a string", "unavailable"), ("an array", []), ("a number", 5), ("true", True),
+                    ("an object without resourceType", {"entry": []})):
+        req = hook(pid, res, keys=every)
+        req["prefetch"]["conditions"] = v
+        st, body, _, _ = post(port, PV, req)
+        check(st == 400 and "prefetch 'conditions'" in body.get("error", ""),
+              "conditions prefetched as %s: 400 naming it (%s %s)" % (what, st, str(body)[:200]))
+    req = hook(pid, res, keys=every)
+    req["prefetch"]["conditions"] = None
+    st, body, _, _ = post(port, PV, req)
+    check(st == 200, "conditions prefetched as null (no data): a plan (%s)" % st)
     # an informational outcome entry is not a failed search
     info = {"resourceType": "Bundle", "type": "searchset",
             "entry": [{"resource": c} for c in conds] +

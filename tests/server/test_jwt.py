@@ -140,7 +140,20 @@ def algorithms(port, tk):
     expect(port, tk.good(alg="RS384", key="ehr-rs384.key", kid="ehr-1"), 401, "an RSA token for the EC issuer")
     hdr = '{"alg":"ES384","typ":"JWT","kid":"ehr-1","crit":["exp"]}'
     expect(port, raw_token(hdr, json.dumps(tk.claims())), 401, "a crit header")
+    hdr = '{"alg":"ES384","typ":"JWT","kid":"ehr-1","cr\\u0069t":["exp"]}'
+    expect(port, raw_token(hdr, json.dumps(tk.claims())), 401, "a crit header written with an escape")
     hdr = '{"alg":"ES384","typ":"JWT","kid":"ehr-1"}'
+    text = json.dumps(tk.claims())[:-1] + ', "n\\u0062f": %d}' % (int(time.time()) + 1000000)
+    expect(port, raw_token(hdr, text), 401, "an nbf far ahead written with an escape")
+    # an RS384 signature (256 bytes) ends in a character with 4 unused bits:
+    # setting one gives another text for the same bytes, which is refused
+    abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    t = tk.good(alg="RS384", key="ehr-rs384.key", kid="ehr-rsa")["Authorization"]
+    sig = t.rsplit(".", 1)[1]
+    check(len(sig) % 4 == 2, "an RS384 signature's text leaves 4 spare bits (%d characters)" % len(sig))
+    expect(port, {"Authorization": t[:-1] + abc[abc.index(sig[-1]) ^ 1]}, 401,
+           "a signature re-encoded with a nonzero spare bit")
+    expect(port, {"Authorization": t}, 200, "the same token as signed")
     for bad in ("1e19", "10000000000000000000", "1e400", "-1", "1793491200.5", "17934912e2", "\"1793491200\"",
                 "253402300800", "null", "[1]"):
         text = json.dumps(tk.claims(exp=None))[:-1] + ', "exp": %s}' % bad
