@@ -215,9 +215,10 @@ def test_memory():
 def test_temp_space():
     d = make_export(6)
     args = ["screen", "--input", "fhir", "--as-of", AS_OF, d]
-    rc, out, err, _ = run(args, env={"TMPDIR": os.path.join(TMP, "no-such-dir")})
-    check(rc == 1 and not out and "cannot create a temporary file in" in err and "no-such-dir" in err,
-          "no temporary directory: an error naming it (rc=%d %s)" % (rc, err[:200]))
+    if not (len(sys.argv) > 2 and sys.argv[2] == "valgrind"):  # valgrind itself needs TMPDIR
+        rc, out, err, _ = run(args, env={"TMPDIR": os.path.join(TMP, "no-such-dir")})
+        check(rc == 1 and not out and "cannot create a temporary file in" in err and "no-such-dir" in err,
+              "no temporary directory: an error naming it (rc=%d %s)" % (rc, err[:200]))
 
     def small_files():  # 1 MiB per file written; the write fails (EFBIG) instead of killing
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

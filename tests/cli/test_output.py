@@ -70,6 +70,9 @@ def screen_writes(pop):
             p = subprocess.run([BIN, "screen", "--threads", threads, pop], stdout=subprocess.DEVNULL, stderr=full)
         check(p.returncode == 1, name + " 2> /dev/full (the summary): exit 1 (got %d)" % p.returncode)
         # standard output closed: never written into whatever file takes descriptor 1
+        # (not under the valgrind wrapper, whose own log file takes descriptor 1)
+        if os.environ.get("OSTEOPLAN_UNDER_VALGRIND"):
+            continue
         p = subprocess.run([BIN, "screen", "--threads", threads, pop], stdout=None, stderr=subprocess.PIPE,
                            text=True, preexec_fn=lambda: os.close(1))
         check(p.returncode == 1, name + " >&-: exit 1 (got %d): %s" % (p.returncode, p.stderr[:200]))
