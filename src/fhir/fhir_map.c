@@ -348,7 +348,7 @@ typedef struct {
 } quoted;
 
 static quoted quote(const char *s) {
-  quoted q;
+  quoted q = {{0}};
   if (!s) s = "(none)";
   size_t k = ctl_escape(q.s, REC_QUOTE + 1, s);
   char more[REC_QUOTE + 8]; /* room for one more character: did s go on? */

@@ -32,7 +32,7 @@ const char *fhir_full_url(arena *a, const json_doc *d, int tok) {
 static bool plain_id(const char *s, size_t n) {
   if (n < 1 || n > 64) return false;
   for (size_t i = 0; i < n; i++)
-    if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.", s[i]) || !s[i]) return false;
+    if (!s[i] || !strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.", s[i])) return false;
   return !(n == 1 && s[0] == '.') && !(n == 2 && s[0] == '.' && s[1] == '.');
 }
 
@@ -137,10 +137,10 @@ fhir_med_found fhir_medication(arena *a, const fhir_refs *refs, const json_doc *
   ** index) or by fullUrl (any entry): one drug, or none */
   const fhir_known *hit = NULL;
   size_t b, s, n;
-  int lo = 0;
   if (ref_split(ref, "Medication", &b, &s, &n)) {
     fhir_known key = {.id = arena_strndup(a, ref + s, n)};
     if (!key.id) return FHIR_MED_MISSING;
+    int lo = 0;
     for (int hi = refs->n_med; lo < hi;) { /* the first id not below key's */
       int mid = lo + (hi - lo) / 2;
       if (known_cmp(&refs->med[mid], &key) < 0) lo = mid + 1;
