@@ -22,6 +22,7 @@
 #include "kb/kb_fhir.h"
 #include "osteoplan.h"
 #include "record/record.h"
+#include "util/ctlchar.h"
 #include "util/date.h"
 #include "util/strbuf.h"
 
@@ -338,6 +339,23 @@ static const fhir_row *match_concept(mapper *m, const json_doc *d, int cc, bool 
   return best;
 }
 
+/* Record text quoted in a message (a card's detail, stderr): control
+** characters named, cut at REC_QUOTE bytes so one field cannot fill the
+** message or hide what follows it. */
+#define REC_QUOTE 80
+typedef struct {
+  char s[REC_QUOTE + 4];
+} quoted;
+
+static quoted quote(const char *s) {
+  quoted q = {{0}};
+  if (!s) s = "(none)";
+  size_t k = ctl_escape(q.s, REC_QUOTE + 1, s);
+  char more[REC_QUOTE + 8]; /* room for one more character: did s go on? */
+  if (ctl_escape(more, sizeof more, s) > k) memcpy(q.s + k, "...", 4);
+  return q;
+}
+
 /* ---- Patient ------------------------------------------------------------ */
 
 /* Two copies of one Patient (the prefetch's and a search's, say) must
@@ -362,8 +380,8 @@ static void read_patient(mapper *m, const json_doc *d, int r, tally *t) {
                                                                                         : NULL;
     if (what)
       snprintf(m->conflict, sizeof m->conflict,
-               "two Patient resources with id '%.64s' disagree on %s: which is right cannot be told, so no plan",
-               m->id ? m->id : "(none)", what);
+               "two Patient resources with id '%s' disagree on %s: which is right cannot be told, so no plan",
+               quote(m->id).s, what);
   }
   m->n_patients++;
   if (gender) m->gender = gender;
@@ -400,9 +418,9 @@ static const char *not_the_patients(mapper *m, const json_doc *d, int r, const c
   const char *ref = *subject = fj_str(m->a, d, fj_get(d, s, "reference"));
   if (!ref) return "a subject without a reference osteoplan can match to the patient";
   if (fhir_ref_names(ref, "Patient", m->id, NULL)) return NULL;
-  for (int k = 0; k < m->n_urls; k++)
-    if (!strcmp(ref, m->urls[k])) return NULL;
-  return "the subject is another patient";
+  for (int k = 0; k < m->n_urls; k++) /* its entry's fullUrl, or a URL on that server */
+    if (fhir_ref_names(ref, "Patient", m->id, m->urls[k])) return NULL;
+  return "the subject is another patient (or a reference osteoplan cannot match to this one)";
 }
 
 /* ---- Observation -------------------------------------------------------- */
@@ -652,7 +670,12 @@ static const fhir_row *drug_row(mapper *m, const json_doc *d, int r, bool *by_na
   }
   const json_doc *md;
   int mt;
-  if (fhir_medication(m->a, m->refs, d, r, mr, &md, &mt, what)) {
+  fhir_med_found found = fhir_medication(m->a, m->refs, d, r, mr, &md, &mt, what);
+  if (found == FHIR_MED_AMBIGUOUS) { /* never whichever comes first */
+    *why = "medicationReference to two Medications with one id and different codes";
+    return NULL;
+  }
+  if (found == FHIR_MED_FOUND) {
     cc = fj_get(md, mt, "code");
     if (cc < 0) *why = "its Medication has no code";
     return cc < 0 ? NULL : match_concept(m, md, cc, true, by_name, unk, unk_sz);
@@ -1008,9 +1031,9 @@ static bool choose_patient(mapper *m, const fhir_res *res, int n, const char *pa
   if (several && !patient_id) {
     out->status = FM_ERROR;
     snprintf(out->message, sizeof out->message,
-             "two patients in one input: Patient/%.64s and Patient/%.64s; osteoplan plans for one patient "
+             "two patients in one input: Patient/%s and Patient/%s; osteoplan plans for one patient "
              "(name it, as CDS Hooks context.patientId does)",
-             first ? first : "(no id)", second ? second : "(no id)");
+             quote(first ? first : "(no id)").s, quote(second ? second : "(no id)").s);
     return false;
   }
   m->id = patient_id ? patient_id : first;
@@ -1030,7 +1053,7 @@ static bool choose_patient(mapper *m, const fhir_res *res, int n, const char *pa
   if (!m->n_patients) {
     out->status = FM_ERROR;
     if (patient_id)
-      snprintf(out->message, sizeof out->message, "no Patient/%.64s (the patient asked for) in the input", patient_id);
+      snprintf(out->message, sizeof out->message, "no Patient/%s (the patient asked for) in the input", quote(patient_id).s);
     else
       snprintf(out->message, sizeof out->message, "no Patient resource: the record needs the patient's sex and birth date");
     return false;
@@ -1100,14 +1123,15 @@ void fhir_map_patient(arena *a, const op_kb *kb, const fhir_res *res, int n, con
   int other = read_resources(&m, res, n);
   if (m.deceased) {
     out->status = FM_DECEASED;
-    snprintf(out->message, sizeof out->message, "Patient/%s is deceased (%s): no plan", m.id ? m.id : "?", m.deceased_how);
+    snprintf(out->message, sizeof out->message, "Patient/%s is deceased (%s): no plan", quote(m.id ? m.id : "?").s,
+             m.deceased_how);
     return;
   }
   if (m.sex < 0) {
     out->status = FM_ERROR;
     snprintf(out->message, sizeof out->message,
              "Patient.gender: %s%s%s; the T-score reference and the rules need female or male",
-             m.gender ? "'" : "missing", m.gender ? m.gender : "", m.gender ? "'" : "");
+             m.gender ? "'" : "missing", m.gender ? quote(m.gender).s : "", m.gender ? "'" : "");
     return;
   }
   if (!m.has_birth) {
@@ -1148,7 +1172,10 @@ void fhir_map_patient(arena *a, const op_kb *kb, const fhir_res *res, int n, con
     prov *p = st == OP_ERR_INPUT && attempt < nslots_max ? culprit(err.path, slots, ns) : NULL;
     if (!p) {
       out->status = FM_ERROR;
-      snprintf(out->message, sizeof out->message, "%.200s%s%.280s", err.path, err.path[0] ? ": " : "", err.message);
+      char path[201], msg[281]; /* the reader's words can quote the record */
+      ctl_escape(path, sizeof path, err.path);
+      ctl_escape(msg, sizeof msg, err.message);
+      snprintf(out->message, sizeof out->message, "%s%s%s", path, path[0] ? ": " : "", msg);
       return;
     }
     p->dropped = true;

@@ -28,32 +28,50 @@ const char *fhir_full_url(arena *a, const json_doc *d, int tok) {
   return NULL;
 }
 
-/* The id of "type/id", ".../type/id" or either with "/_history/v", as
-** [*start, *start + *len) of ref; false when ref names no resource of type. */
-static bool ref_split(const char *ref, const char *type, size_t *start, size_t *len) {
-  size_t n = strlen(ref);
-  const char *h = strstr(ref, "/_history/");
-  if (h) n = (size_t)(h - ref);
-  size_t s = n;
-  while (s > 0 && ref[s - 1] != '/') s--;
-  if (s < 2 || s == n) return false; /* no "type/" before, or an empty id */
-  size_t t = s - 1; /* the slash before the id */
-  size_t b = t;
-  while (b > 0 && ref[b - 1] != '/') b--;
+/* A plain FHIR id: [A-Za-z0-9-.]{1,64}; nothing a path could walk with. */
+static bool plain_id(const char *s, size_t n) {
+  if (n < 1 || n > 64) return false;
+  for (size_t i = 0; i < n; i++)
+    if (!s[i] || !strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.", s[i])) return false;
+  return !(n == 1 && s[0] == '.') && !(n == 2 && s[0] == '.' && s[1] == '.');
+}
+
+/* Does ref + k begin "type/<id>" and end there or "/_history/<v>"? Then
+** the id is [*start, *start + *len). */
+static bool tail_split(const char *ref, size_t k, const char *type, size_t *start, size_t *len) {
   size_t tl = strlen(type);
-  if (t - b != tl || strncmp(ref + b, type, tl)) return false;
-  for (size_t i = s; i < n; i++)
-    if (ref[i] == '?' || ref[i] == '#') return false;
+  if (strncmp(ref + k, type, tl) || ref[k + tl] != '/') return false;
+  size_t s = k + tl + 1, n = strcspn(ref + s, "/");
+  if (!plain_id(ref + s, n)) return false;
+  const char *rest = ref + s + n;
+  if (*rest && (strncmp(rest, "/_history/", 10) || !plain_id(rest + 10, strlen(rest + 10)))) return false;
   *start = s;
-  *len = n - s;
+  *len = n;
   return true;
+}
+
+/* ref as base + "type/<id>" (+ "/_history/<v>"): the base is empty (a
+** relative reference) or an absolute URL ending in '/' (*base its length);
+** false for any other shape ("..", a query, a fragment, a path before a
+** relative reference). A base is only ever compared, never resolved. */
+static bool ref_split(const char *ref, const char *type, size_t *base, size_t *start, size_t *len) {
+  if (tail_split(ref, 0, type, start, len)) return *base = 0, true;
+  const char *scheme = strstr(ref, "://");
+  if (!scheme || strcspn(ref, "?#") != strlen(ref)) return false;
+  for (size_t k = (size_t)(scheme - ref) + 3; ref[k]; k++)
+    if (ref[k - 1] == '/' && tail_split(ref, k, type, start, len)) return *base = k, true;
+  return false;
 }
 
 bool fhir_ref_names(const char *ref, const char *type, const char *id, const char *full_url) {
   if (!ref) return false;
   if (full_url && !strcmp(ref, full_url)) return true;
-  size_t s, n;
-  return id && ref_split(ref, type, &s, &n) && strlen(id) == n && !strncmp(ref + s, id, n);
+  size_t b, s, n;
+  if (!id || !ref_split(ref, type, &b, &s, &n) || strlen(id) != n || strncmp(ref + s, id, n)) return false;
+  if (!b) return true; /* relative: this input's own */
+  /* absolute: only on the server the resource's own entry names */
+  size_t fb, fs, fn;
+  return full_url && ref_split(full_url, type, &fb, &fs, &fn) && fb == b && !strncmp(ref, full_url, b);
 }
 
 static int known_cmp(const void *x, const void *y) {
@@ -88,34 +106,57 @@ static int contained(const json_doc *d, int r, const char *id) {
   return -1;
 }
 
-bool fhir_medication(arena *a, const fhir_refs *refs, const json_doc *d, int r, int mref, const json_doc **md,
-                     int *mtok, const char **what) {
+/* Two Medications answering one reference are one drug only when their
+** codes are the same JSON text; else which is meant cannot be told. */
+static bool same_code(const fhir_known *x, const fhir_known *y) {
+  int cx = fj_get(x->doc, x->tok, "code"), cy = fj_get(y->doc, y->tok, "code");
+  if (cx < 0 || cy < 0) return cx == cy;
+  int lx = x->doc->tok[cx].end - x->doc->tok[cx].start, ly = y->doc->tok[cy].end - y->doc->tok[cy].start;
+  return lx == ly && !memcmp(x->doc->text + x->doc->tok[cx].start, y->doc->text + y->doc->tok[cy].start, (size_t)lx);
+}
+
+/* k answers the reference too: false when it is another drug than *hit. */
+static bool keep(const fhir_known **hit, const fhir_known *k) {
+  if (*hit) return same_code(*hit, k);
+  *hit = k;
+  return true;
+}
+
+fhir_med_found fhir_medication(arena *a, const fhir_refs *refs, const json_doc *d, int r, int mref,
+                               const json_doc **md, int *mtok, const char **what) {
   const char *ref = fj_str(a, d, fj_get(d, mref, "reference"));
   *what = ref ? ref : "a medicationReference without a reference";
-  if (!ref) return false;
+  if (!ref) return FHIR_MED_MISSING;
   if (ref[0] == '#') {
     *md = d;
     *mtok = contained(d, r, ref + 1);
-    return *mtok >= 0;
+    return *mtok >= 0 ? FHIR_MED_FOUND : FHIR_MED_MISSING;
   }
-  if (!refs) return false;
-  size_t s, n;
-  if (ref_split(ref, "Medication", &s, &n)) {
+  if (!refs) return FHIR_MED_MISSING;
+  /* every Medication the reference names, by id (a run of the sorted
+  ** index) or by fullUrl (any entry): one drug, or none */
+  const fhir_known *hit = NULL;
+  size_t b, s, n;
+  if (ref_split(ref, "Medication", &b, &s, &n)) {
     fhir_known key = {.id = arena_strndup(a, ref + s, n)};
-    const fhir_known *k = key.id ? bsearch(&key, refs->med, (size_t)refs->n_med, sizeof key, known_cmp) : NULL;
-    if (k) {
-      *md = k->doc;
-      *mtok = k->tok;
-      return true;
+    if (!key.id) return FHIR_MED_MISSING;
+    int lo = 0;
+    for (int hi = refs->n_med; lo < hi;) { /* the first id not below key's */
+      int mid = lo + (hi - lo) / 2;
+      if (known_cmp(&refs->med[mid], &key) < 0) lo = mid + 1;
+      else hi = mid;
     }
+    for (int i = lo; i < refs->n_med && !known_cmp(&refs->med[i], &key); i++)
+      if (fhir_ref_names(ref, "Medication", refs->med[i].id, refs->med[i].full_url) && !keep(&hit, &refs->med[i]))
+        return FHIR_MED_AMBIGUOUS;
   }
   for (int i = 0; i < refs->n_med; i++)
-    if (refs->med[i].full_url && !strcmp(refs->med[i].full_url, ref)) {
-      *md = refs->med[i].doc;
-      *mtok = refs->med[i].tok;
-      return true;
-    }
-  return false;
+    if (refs->med[i].full_url && !strcmp(refs->med[i].full_url, ref) && !keep(&hit, &refs->med[i]))
+      return FHIR_MED_AMBIGUOUS;
+  if (!hit) return FHIR_MED_MISSING;
+  *md = hit->doc;
+  *mtok = hit->tok;
+  return FHIR_MED_FOUND;
 }
 
 /* ---- searches not read whole -------------------------------------------- */
@@ -183,8 +224,17 @@ static const char *search_name(arena *a, const json_doc *d, int bundle, const ch
   return fallback;
 }
 
+/* Bundles nested deeper than this are not looked into: the input is then
+** not known to be whole, and says so (never a silent stop). */
+#define WALK_DEPTH 8
+#define WALK_DEPTH_TEXT "8 levels"
+
 static void walk(gaps *g, const json_doc *d, int tok, const char *key, int depth) {
-  if (tok < 0 || d->tok[tok].type != JT_OBJECT || depth > 8) return;
+  if (tok < 0 || d->tok[tok].type != JT_OBJECT) return;
+  if (depth > WALK_DEPTH) {
+    gap(g, OP_PH_SEARCH_TOO_DEEP, key ? key : "FHIR", WALK_DEPTH_TEXT);
+    return;
+  }
   int rt = fj_get(d, tok, "resourceType");
   if (fj_is(d, rt, "OperationOutcome")) { /* answered in place of the search */
     gap(g, OP_PH_SEARCH_FAILED, key ? key : "FHIR", outcome_text(g->a, d, tok));

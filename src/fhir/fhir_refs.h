@@ -28,14 +28,25 @@ struct fhir_refs {
 /* The fullUrl of the Bundle entry holding resource tok of d, or NULL. */
 const char *fhir_full_url(arena *a, const json_doc *d, int tok);
 
-/* Does reference ref name the resource type/id (relative, absolute, with a
-** version) or, when full_url is given, that entry? */
+/* Does reference ref name the resource type/id, full_url being that
+** resource's Bundle entry fullUrl (or NULL)? Yes for full_url itself, for a
+** relative "type/<id>" (optionally "/_history/<v>", id and v plain FHIR
+** ids), and for an absolute URL of that shape whose base (what comes before
+** "type/") is full_url's: another server's resource of the same id is not
+** this one. Nothing else ("..", a query, a path before a relative one). */
 bool fhir_ref_names(const char *ref, const char *type, const char *id, const char *full_url);
 
+typedef enum {
+  FHIR_MED_MISSING,  /* no Medication the reference names */
+  FHIR_MED_FOUND,    /* one drug: *md, *mtok */
+  FHIR_MED_AMBIGUOUS /* two Medications it names differ in code */
+} fhir_med_found;
+
 /* The Medication the medicationReference token mref of resource r (in d)
-** names: contained in r ("#id"), else in refs (by id or fullUrl). false
-** when none is found; *what then says which reference could not be followed. */
-bool fhir_medication(arena *a, const fhir_refs *refs, const json_doc *d, int r, int mref, const json_doc **md,
-                     int *mtok, const char **what);
+** names: contained in r ("#id"), else in refs (as fhir_ref_names matches:
+** by id or fullUrl). Duplicates are one drug only when their codes are
+** the same. *what says which reference was followed. */
+fhir_med_found fhir_medication(arena *a, const fhir_refs *refs, const json_doc *d, int r, int mref,
+                               const json_doc **md, int *mtok, const char **what);
 
 #endif

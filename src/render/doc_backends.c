@@ -7,6 +7,7 @@
 
 #include "../util/ctlchar.h"
 #include "doc.h"
+#include "render.h"
 
 static const char *ansi(doc_tone t) {
   switch (t) {
@@ -95,6 +96,13 @@ static void md_text(strbuf *b, const char *s) {
     sb_putc(b, '\\');
     sb_putc(b, *s++);
   }
+}
+
+const char *render_md_inert(arena *a, const char *s) {
+  strbuf b;
+  sb_init(&b, a);
+  md_text(&b, s ? s : "");
+  return sb_str(&b);
 }
 
 static const char *tone_class(doc_tone t) {

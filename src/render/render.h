@@ -21,4 +21,9 @@ const char *render_doc(arena *a, const op_plan *p, op_format fmt, bool patient, 
 ** and the rendering headings, as one JSON object (GET /api/labels). */
 const char *render_labels(arena *a, const op_kb *kb, size_t *len);
 
+/* Text as Markdown that renders as exactly that text (the escaping every
+** rendering uses): for a CDS card detail the plan renderer did not write,
+** such as why there is no plan, which can quote the record. */
+const char *render_md_inert(arena *a, const char *s);
+
 #endif

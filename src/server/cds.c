@@ -21,6 +21,7 @@
 #include "kb/kb_fhir.h"
 #include "kb/template.h"
 #include "osteoplan.h"
+#include "render/render.h"
 #include "server/cds_prefetch.h"
 #include "util/strbuf.h"
 
@@ -354,7 +355,8 @@ static void no_plan_card(jwriter *w, arena *a, const cds_ctx *c, const hook *h) 
   const char *s = h->deceased ? h->no_plan
                               : tmpl_fill(a, c->kb->phrase[OP_PH_CARD_NO_PLAN],
                                           (tmpl_var[]){{"reasons", h->no_plan}}, 1);
-  simple_card(w, a, c, h, 0, s, h->deceased ? "info" : "warning", h->no_plan);
+  /* the reason can quote the record: Markdown that stays text */
+  simple_card(w, a, c, h, 0, s, h->deceased ? "info" : "warning", render_md_inert(a, h->no_plan));
   jw_end_obj(w);
 }
 

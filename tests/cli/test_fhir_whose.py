@@ -59,19 +59,37 @@ def test_one_patient():
           "another patient's Observation is not used (%s)" % (rec and rec["bmd"], ))
     check("1 of 2 Observation resources not used: the subject is another patient" in notes(rec) and
           "Observation/o2 of Patient/p2" in notes(rec), "another patient's Observation is noted: %s" % notes(rec))
-    # the same patient by absolute URL, by version, by urn:uuid fullUrl; no subject: the only Patient's
+    # the same patient by urn:uuid fullUrl, by version, with no subject: the only Patient's
     uuid = "urn:uuid:0b6f9b7e-3c55-4c8a-9a3f-2a2f1e0d7c11"
-    rec, r = record(bundle(dict(PATIENT, id="p1"), tscore("o1", -2.1, "https://ehr.example.org/fhir/Patient/p1"),
+    rec, r = record(bundle(dict(PATIENT, id="p1"),
                            dict(tscore("o2", -2.2, uuid), code={"coding": [{"system": "http://loinc.org",
                                                                              "code": "38264-8"}]}),
                            dict(tscore("o3", -2.3, None), code={"coding": [{"system": "http://loinc.org",
                                                                             "code": "38263-0"}]}),
                            dict(tscore("o4", -2.4, "Patient/p1/_history/3"), code={"coding": [{
                                "system": "http://loinc.org", "code": "38265-5"}]}),
-                           full_urls=[uuid, None, None, None, None]))
-    check(rec and sorted(b["t_score"] for b in rec["bmd"]) == [-2.4, -2.3, -2.2, -2.1],
-          "absolute URL, urn:uuid fullUrl, version and no subject: the patient's (%s; %s)" % (
-              rec and rec["bmd"], r.stderr))
+                           full_urls=[uuid, None, None, None]))
+    check(rec and sorted(b["t_score"] for b in rec["bmd"]) == [-2.4, -2.3, -2.2],
+          "urn:uuid fullUrl, version and no subject: the patient's (%s; %s)" % (rec and rec["bmd"], r.stderr))
+    # an absolute URL: the patient's only on the server of the Patient's own fullUrl
+    base = "https://ehr.example.org/fhir/"
+    rec, r = record(bundle(PATIENT, tscore("o1", -2.1, base + "Patient/p1"),
+                           dict(tscore("o2", -2.2, base + "Patient/p1/_history/2"),
+                                code={"coding": [{"system": "http://loinc.org", "code": "38264-8"}]}),
+                           full_urls=[base + "Patient/p1", None, None]))
+    check(rec and sorted(b["t_score"] for b in rec["bmd"]) == [-2.2, -2.1],
+          "an absolute URL on the Patient's own server: the patient's (%s; %s)" % (rec and rec["bmd"], r.stderr))
+    for what, subject, url in (
+            ("another server's Patient/p1", "https://other.example/fhir/Patient/p1", base + "Patient/p1"),
+            ("an absolute URL when the Patient has no absolute fullUrl", base + "Patient/p1", None),
+            ("a _history/.. path back to Patient/p1", "Patient/p1/_history/../../Patient/p1", None),
+            ("a _history/.. path on the Patient's server", base + "Patient/p1/_history/../../Patient/p1",
+             base + "Patient/p1"),
+            ("a path before Patient/p1", "x/Patient/p1", None)):
+        rec, r = record(bundle(PATIENT, tscore("o1", -3.9), tscore("o2", -2.1, subject), full_urls=[url, None, None]))
+        check(rec and [b["t_score"] for b in rec["bmd"]] == [-3.9] and "the subject is another patient" in notes(rec)
+              and "Observation/o2 of " + subject in notes(rec),
+              "%s: skipped with a note (%s; %s)" % (what, rec and rec["bmd"], notes(rec) or r.stderr))
     # a urn:uuid that is not the Patient's entry
     rec, r = record(bundle(PATIENT, tscore("o1", -2.1, "urn:uuid:not-the-patient"), full_urls=["urn:uuid:p1", None]))
     check(rec and rec["bmd"] == [] and "another patient" in notes(rec), "a foreign urn:uuid is not the patient's")
@@ -112,7 +130,13 @@ def test_medication_reference():
         ("Medication/<id> in the Bundle", bundle(PATIENT, med, order("r1", medicationReference={
             "reference": "Medication/aln"}))),
         ("absolute URL", bundle(PATIENT, order("r1", medicationReference={
-            "reference": "https://ehr.example.org/fhir/Medication/aln"}), med)),
+            "reference": "https://ehr.example.org/fhir/Medication/aln"}), med,
+            full_urls=[None, None, "https://ehr.example.org/fhir/Medication/aln"])),
+        ("absolute URL on the Medication's server", bundle(PATIENT, order("r1", medicationReference={
+            "reference": "https://ehr.example.org/fhir/Medication/aln/_history/1"}), med,
+            full_urls=[None, None, "https://ehr.example.org/fhir/Medication/aln"])),
+        ("identical duplicates", bundle(PATIENT, med, dict(med), order("r1", medicationReference={
+            "reference": "Medication/aln"}))),
         ("urn:uuid fullUrl", bundle(PATIENT, order("r1", medicationReference={"reference": "urn:uuid:m-1"}),
                                     dict(med, id="other"), full_urls=[None, None, "urn:uuid:m-1"])),
         ("prefetch", {"patient": PATIENT, "medicationRequests": bundle(order("r1", medicationReference={
@@ -124,6 +148,23 @@ def test_medication_reference():
         rec, r = record(doc)
         check(rec and [t["agent"] for t in rec["therapies"]] == ["alendronate"],
               "medicationReference (%s): mapped like a code (%s)" % (what, rec and rec["therapies"] or r.stderr))
+    # another server's Medication of the same id, or a path: not this one
+    for ref in ("https://other.example/fhir/Medication/aln", "Medication/x/_history/../../Medication/aln"):
+        rec, r = record(bundle(PATIENT, med, order("r1", medicationReference={"reference": ref}),
+                               full_urls=["https://ehr.example.org/fhir/Patient/p1",
+                                          "https://ehr.example.org/fhir/Medication/aln", None]))
+        check(rec and rec["therapies"] == [] and "Medication not in the input" in notes(rec),
+              "medicationReference %s: not followed, noted (%s)" % (ref, notes(rec) or r.stderr))
+    # two Medications with one id and different codes: which is meant cannot be told
+    zol = {"coding": [{"system": RXNORM, "code": "77655", "display": "zoledronic acid"}]}
+    for order_first in (False, True):
+        res = [med, dict(med, code=zol)]
+        doc = bundle(PATIENT, *(res[::-1] if order_first else res), order("r1", medicationReference={
+            "reference": "Medication/aln", "display": "alendronate"}))
+        rec, r = record(doc)
+        check(rec and rec["therapies"] == [] and "two Medications with one id and different codes" in notes(rec),
+              "duplicate Medication ids with different codes: the order skipped, noted (%s)" % (
+                  rec and rec["therapies"] or r.stderr, ))
     rec, r = record(bundle(PATIENT, order("r1", medicationReference={"reference": "Medication/nowhere"})))
     check(rec and rec["therapies"] == [] and "Medication not in the input" in notes(rec) and
           "Medication/nowhere" in notes(rec), "an unresolvable medicationReference is noted: %s" % notes(rec))
@@ -163,6 +204,15 @@ def test_incomplete():
             check(mark in head, "%s: the %s rendering says so before the decision" % (what, fmt))
         rec, _ = record(doc)
         check(rec and rec["extensions"].get("incomplete_input") is True, "%s: --format record marks it" % what)
+    # a search nested deeper than the reader looks: the input is not known to be whole
+    deep = dict(paged)
+    for _ in range(10):
+        deep = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": deep}]}
+    r = run(deep, "json")
+    plan = json.loads(r.stdout) if r.returncode == 0 else {}
+    check(plan.get("incomplete_input") is True and any("not read whole" in n for n in plan.get("input_notes", [])),
+          "10 nested Bundles around a paged search: incomplete_input and a note (%s)" % (
+              plan.get("input_notes") or r.stderr))
     # complete input: false, and no line
     r = run(bundle(PATIENT, tscore("o1", -2.6)), "json")
     plan = json.loads(r.stdout) if r.returncode == 0 else {}

@@ -99,6 +99,18 @@ def test_by_reference(port):
     cards = body.get("cards", []) if st == 200 else []
     check(len(cards) == 1 and cards[0]["indicator"] == "warning" and "Medication/missing" in cards[0]["summary"],
           "an unresolvable medicationReference gets a card saying it was not checked (%s)" % cards)
+    # two Medications with one id and different codes, in either order: not checked, never the first one
+    aln = {"coding": [{"system": ATC, "code": "M05BA04", "display": "alendronic acid"}]}
+    pair = [med, dict(med, code=aln)]
+    for what, meds in (("romosozumab first", pair), ("alendronate first", pair[::-1])):
+        d = draft(pid, "rx-8", medicationReference={"reference": "Medication/evenity"})
+        st, body = call(port, "POST", OS, request(pid, res, [d] + meds))
+        cards = body.get("cards", []) if st == 200 else []
+        check(len(cards) == 1 and cards[0]["indicator"] == "warning" and "Medication/evenity" in cards[0]["summary"],
+              "duplicate Medication ids with different codes (%s): a card saying not checked (%s)" % (what, cards))
+    # identical duplicates are one drug
+    d = draft(pid, "rx-9", medicationReference={"reference": "Medication/evenity"})
+    critical_romo(*call(port, "POST", OS, request(pid, res, [d, med, dict(med)])), "identical duplicate Medications")
 
 
 def all_strings(x):

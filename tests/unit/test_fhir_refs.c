@@ -128,7 +128,23 @@ static void test_patient_designated(void **s) {
 static void test_references(void **s) {
   (void)s;
   assert_true(fhir_ref_names("Patient/p1", "Patient", "p1", NULL));
-  assert_true(fhir_ref_names("https://ehr.example.org/fhir/Patient/p1", "Patient", "p1", NULL));
+  /* an absolute URL: only on the server of the resource's own fullUrl */
+  const char *url = "https://ehr.example.org/fhir/Patient/p1";
+  assert_false(fhir_ref_names("https://ehr.example.org/fhir/Patient/p1", "Patient", "p1", NULL));
+  assert_true(fhir_ref_names("https://ehr.example.org/fhir/Patient/p1", "Patient", "p1", url));
+  assert_true(fhir_ref_names("https://ehr.example.org/fhir/Patient/p1/_history/2", "Patient", "p1", url));
+  assert_false(fhir_ref_names("https://other.example/fhir/Patient/p1", "Patient", "p1", url));
+  assert_false(fhir_ref_names("https://ehr.example.org/Patient/p1", "Patient", "p1", url));
+  assert_false(fhir_ref_names("https://other.example/fhir/Patient/p1", "Patient", "p1", "urn:uuid:1"));
+  assert_false(fhir_ref_names("https://ehr.example.org/fhir/Patient/p1/_history/../../Patient/p1", "Patient", "p1", url));
+  /* paths that walk back to the patient are not the patient */
+  assert_false(fhir_ref_names("Patient/p1/_history/../../Patient/p1", "Patient", "p1", NULL));
+  assert_false(fhir_ref_names("Patient/p2/_history/../../Patient/p1", "Patient", "p1", NULL));
+  assert_false(fhir_ref_names("Patient/../Patient/p1", "Patient", "p1", NULL));
+  assert_false(fhir_ref_names("x/Patient/p1", "Patient", "p1", NULL));
+  assert_false(fhir_ref_names("Patient/p1/_history/", "Patient", "p1", NULL));
+  assert_false(fhir_ref_names("Patient/p1/_history/1/x", "Patient", "p1", NULL));
+  assert_false(fhir_ref_names("Patient/p1#x", "Patient", "p1", NULL));
   assert_true(fhir_ref_names("Patient/p1/_history/2", "Patient", "p1", NULL));
   assert_true(fhir_ref_names("urn:uuid:1", "Patient", "p1", "urn:uuid:1"));
   assert_false(fhir_ref_names("Patient/p10", "Patient", "p1", NULL));
@@ -158,12 +174,78 @@ static void test_incomplete(void **s) {
   done(&f);
 }
 
+/* Two Medications with one id: one drug only when their codes agree,
+** whichever order they come in. */
+static void test_duplicate_medications(void **s) {
+  (void)s;
+  static const char *const orders[] = {
+      "{\"resourceType\":\"Bundle\",\"entry\":[" PATIENT("p1") ","
+      "{\"resource\":{\"resourceType\":\"Medication\",\"id\":\"m\"," ROMO_CODE "}},"
+      "{\"resource\":{\"resourceType\":\"Medication\",\"id\":\"m\",\"code\":{\"coding\":[{\"system\":"
+      "\"http://www.whocc.no/atc\",\"code\":\"M05BA04\"}]}}},"
+      "{\"resource\":{\"resourceType\":\"MedicationRequest\",\"id\":\"d1\",\"status\":\"active\","
+      "\"subject\":{\"reference\":\"Patient/p1\"},\"authoredOn\":\"2026-01-01\","
+      "\"medicationReference\":{\"reference\":\"Medication/m\"}}}]}",
+      "{\"resourceType\":\"Bundle\",\"entry\":[" PATIENT("p1") ","
+      "{\"resource\":{\"resourceType\":\"Medication\",\"id\":\"m\",\"code\":{\"coding\":[{\"system\":"
+      "\"http://www.whocc.no/atc\",\"code\":\"M05BA04\"}]}}},"
+      "{\"resource\":{\"resourceType\":\"Medication\",\"id\":\"m\"," ROMO_CODE "}},"
+      "{\"resource\":{\"resourceType\":\"MedicationRequest\",\"id\":\"d1\",\"status\":\"active\","
+      "\"subject\":{\"reference\":\"Patient/p1\"},\"authoredOn\":\"2026-01-01\","
+      "\"medicationReference\":{\"reference\":\"Medication/m\"}}}]}",
+  };
+  for (int k = 0; k < 2; k++) {
+    fx f;
+    load(&f, orders[k]);
+    const fhir_refs *refs = fhir_refs_index(f.a, f.res, f.n);
+    assert_int_equal(fhir_agent_in(f.a, f.kb, refs, &f.d, f.res[f.n - 1].tok), FHIR_AGENT_UNRESOLVED);
+    fhir_result r;
+    fhir_map(f.a, f.kb, f.res, f.n, AS_OF, AS_OF, &r);
+    assert_int_equal(r.status, FM_OK);
+    assert_null(strstr(r.record, "\"agent\""));
+    assert_true(has_note(&r, "two Medications with one id and different codes"));
+    done(&f);
+  }
+  /* identical copies: one drug */
+  fx f;
+  load(&f, "{\"resourceType\":\"Bundle\",\"entry\":["
+           "{\"resource\":{\"resourceType\":\"Medication\",\"id\":\"m\"," ROMO_CODE "}},"
+           "{\"resource\":{\"resourceType\":\"Medication\",\"id\":\"m\"," ROMO_CODE "}},"
+           "{\"resource\":{\"resourceType\":\"MedicationRequest\",\"id\":\"d1\",\"status\":\"draft\","
+           "\"medicationReference\":{\"reference\":\"Medication/m\"}}}]}");
+  const fhir_refs *refs = fhir_refs_index(f.a, f.res, f.n);
+  assert_int_equal(fhir_agent_in(f.a, f.kb, refs, &f.d, f.res[2].tok), OP_AG_ROMOSOZUMAB);
+  done(&f);
+}
+
+/* A search nested deeper than the walk looks is reported, never passed over. */
+static void test_incomplete_deep(void **s) {
+  (void)s;
+  char json[2048] = "";
+  size_t n = 0;
+  for (int i = 0; i < 10; i++)
+    n += (size_t)snprintf(json + n, sizeof json - n, "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":");
+  n += (size_t)snprintf(json + n, sizeof json - n,
+                        "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"link\":[{\"relation\":\"next\","
+                        "\"url\":\"https://x/p2\"}],\"entry\":[" PATIENT("p1") "]}");
+  for (int i = 0; i < 10; i++) n += (size_t)snprintf(json + n, sizeof json - n, "}]}");
+  assert_true(n < sizeof json);
+  fx f;
+  load(&f, json);
+  const char *notes[2];
+  assert_true(fhir_incomplete(f.a, f.kb, &f.d, 0, notes, 2) >= 1);
+  assert_non_null(strstr(notes[0], "not read whole"));
+  done(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_romosozumab_by_reference),
       cmocka_unit_test(test_patient_designated),
       cmocka_unit_test(test_references),
       cmocka_unit_test(test_incomplete),
+      cmocka_unit_test(test_duplicate_medications),
+      cmocka_unit_test(test_incomplete_deep),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
