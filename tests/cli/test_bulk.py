@@ -311,6 +311,17 @@ def test_patient_limit():
     check(re.search(r"Patient/p-big: %d bytes of resources, over the limit of %d for one patient: not screened "
                     r"\(too much data\)" % (cost, cost - 1), err) and "1 patients not screened: too much data" in err,
           "the patient over the limit is named on the errors stream and counted (%s)" % err[-500:])
+    # the memory target's buckets hold the big patient with others (1,000 more
+    # patients in 64 buckets): the others of its bucket are still screened
+    more = ["p-more-%04d" % k for k in range(1000)]
+    open(os.path.join(d, "Patient.001.ndjson"), "w").write("".join(
+        json.dumps({"resourceType": "Patient", "id": pid, "gender": "female", "birthDate": "1950-03-01"}) + "\n"
+        for pid in more))
+    rc, out, err, _ = run(args, env={"OSTEOPLAN_FHIR_PATIENT_BYTES": str(cost - 1)})
+    ids = [json.loads(x)["patient_id"] for x in out.splitlines()]
+    check(rc == 1 and ids == ["p-small-1", "p-small-2"] + more and "1 patients not screened" in err,
+          "in a bucket shared with others, only the patient over the limit is left out (rc=%d %d %s)"
+          % (rc, len(ids), err[-300:]))
 
 
 def test_directory_entries():
