@@ -7,8 +7,9 @@
 ** and port equal, path under the prefix at a '/' boundary, no user info),
 ** a next page only from the fhirServer's own origin, and no redirect is
 ** followed. Time, bytes and resources are counted per hook request, and
-** only so many requests may fetch at once (fewer than the worker threads),
-** so that a slow FHIR server can never hold every worker.
+** only so many requests may fetch at once (max_concurrent, fewer than the
+** worker threads). Fetches run on the server's fetch threads, never on a
+** worker (server.c), so a slow FHIR server holds no worker at all.
 */
 #ifndef OSTEO_FETCH_H
 #define OSTEO_FETCH_H

@@ -276,6 +276,7 @@ static fetch_pool *pool_new(const server *srv, int n) {
 ** fetch thread is taken (as when every fetching slot is). */
 static enum MHD_Result offload(server *s, struct MHD_Connection *conn, request *q) {
   fetch_pool *p = s->pool;
+  if (!p) return send_error(conn, q, 500, "no fetch threads"); /* never: only their probe asks to fetch */
   job *j = malloc(sizeof *j);
   if (!j) return send_error(conn, q, 500, "out of memory");
   *j = (job){NULL, conn, q};
@@ -291,6 +292,7 @@ static enum MHD_Result offload(server *s, struct MHD_Connection *conn, request *
     pthread_cond_signal(&p->cv);
   }
   pthread_mutex_unlock(&p->mu);
+  // cppcheck-suppress memleak ; j is on the pool's queue: the fetch thread frees it
   if (taken) return MHD_YES;
   free(j);
   return send_error(conn, q, 503, "too many requests are fetching from FHIR servers now; try again");
