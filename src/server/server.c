@@ -224,21 +224,28 @@ static void run_job(const server *s, request *q) {
 static void *fetch_thread(void *arg) {
   fetch_pool *p = arg;
   pthread_mutex_lock(&p->mu);
+  p->idle++;
   for (;;) {
-    p->idle++;
     while (!p->head && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
-    p->idle--;
     job *j = p->head;
     if (!j) break; /* stopping, and every job done */
     p->head = j->next;
     if (!p->head) p->tail = NULL;
     p->queued--;
+    p->idle--;
     pthread_mutex_unlock(&p->mu);
     run_job(p->srv, j->q);
-    MHD_resume_connection(j->conn); /* the worker calls on_request again: it sends the answer */
+    struct MHD_Connection *conn = j->conn;
     free(j);
+    /* free again before the client has its answer: its next request
+    ** must not find every fetch thread taken (503) */
+    pthread_mutex_lock(&p->mu);
+    p->idle++;
+    pthread_mutex_unlock(&p->mu);
+    MHD_resume_connection(conn); /* the worker calls on_request again: it sends the answer */
     pthread_mutex_lock(&p->mu);
   }
+  p->idle--;
   pthread_mutex_unlock(&p->mu);
   return NULL;
 }
