@@ -50,17 +50,24 @@ static int map_patient(void *ctx, const fhir_res *res, int n, const char **out, 
   return 0;
 }
 
-/* The memory target of FHIR grouping: OSTEOPLAN_FHIR_BUCKET_BYTES when set
-** (tests force many small buckets with it), else the default; 0 when the
-** variable is not a positive number. */
-static size_t fhir_bucket_bytes(void) {
-  const char *v = getenv("OSTEOPLAN_FHIR_BUCKET_BYTES");
-  if (!v) return FHIR_BULK_BUCKET_BYTES;
+/* A byte count of FHIR grouping from the environment variable name, else
+** dflt; 0 when the variable is not a positive number. */
+static size_t env_bytes(const char *name, size_t dflt) {
+  const char *v = getenv(name);
+  if (!v) return dflt;
   char *end;
   errno = 0;
   unsigned long long n = strtoull(v, &end, 10);
   return *v >= '0' && *v <= '9' && !*end && !errno && n > 0 && n <= SIZE_MAX / 8 ? (size_t)n : 0;
 }
+
+/* The memory target: OSTEOPLAN_FHIR_BUCKET_BYTES (tests force many small
+** buckets with it). */
+static size_t fhir_bucket_bytes(void) { return env_bytes("OSTEOPLAN_FHIR_BUCKET_BYTES", FHIR_BULK_BUCKET_BYTES); }
+
+/* One patient's resources at most: OSTEOPLAN_FHIR_PATIENT_BYTES (SIZE_MAX:
+** unset, fhir_bulk's default). */
+static size_t fhir_patient_bytes(void) { return env_bytes("OSTEOPLAN_FHIR_PATIENT_BYTES", SIZE_MAX); }
 
 /* Maps every patient of a Bulk Data export to a patient record, one per
 ** line in the order of the export's Patient resources, into an unlinked
@@ -69,7 +76,8 @@ static size_t fhir_bucket_bytes(void) {
 static int fhir_to_records(const op_kb *kb, const char *path, const char *as_of, const char *today, FILE *errors,
                            fhir_bulk_stats *fs, fhir_ctx *c) {
   *c = (fhir_ctx){kb, as_of, today, errors, arena_create(64 * 1024), 0, 0};
-  fhir_bulk_options bo = {errors, fhir_bucket_bytes(), NULL};
+  size_t pb = fhir_patient_bytes();
+  fhir_bulk_options bo = {errors, fhir_bucket_bytes(), NULL, pb == SIZE_MAX ? 0 : pb};
   if (!c->a) {
     memset(fs, 0, sizeof *fs);
     snprintf(fs->error, sizeof fs->error, "out of memory");
@@ -90,8 +98,13 @@ static int fhir_summary(const fhir_bulk_stats *fs, const fhir_ctx *c) {
   struct rusage ru;
   long peak_kb = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0; /* KiB on Linux */
   fprintf(stderr, "osteoplan screen: FHIR: %ld resources, %ld patients, %ld deceased (no plan), %ld not mapped, "
-          "%ld bad lines, %ld resources of no known patient, %ld Medication resources\n",
-          fs->lines, fs->patients, c->deceased, c->unmapped, fs->bad, fs->orphans, fs->medications);
+          "%ld bad lines, %ld resources of no known patient, %ld Medication resources, %ld resources of types "
+          "not used (dropped), %ld files not *.ndjson(.gz) (not read)\n",
+          fs->lines, fs->patients, c->deceased, c->unmapped, fs->bad, fs->orphans, fs->medications, fs->dropped,
+          fs->not_ndjson);
+  if (fs->too_big) /* never a plan from part of a patient's data: the run fails */
+    fprintf(stderr, "osteoplan screen: FHIR: %ld patients not screened: too much data for one patient (see the "
+            "errors)\n", fs->too_big);
   fprintf(stderr, "  memory: peak resident %.1f MiB; temporary files: %.1f MiB written, %.1f MiB at most at once, "
           "%d groups\n", (double)peak_kb / 1024.0, (double)fs->temp_written / 1048576.0,
           (double)fs->temp_peak / 1048576.0, fs->buckets);
@@ -244,8 +257,9 @@ int cmd_screen(int argc, char **argv) {
   screen_stats st;
   fhir_bulk_stats fs = {0};
   fhir_ctx fc = {0};
-  if (fhir && !fhir_bucket_bytes()) {
-    fprintf(stderr, "osteoplan screen: OSTEOPLAN_FHIR_BUCKET_BYTES: expected a positive number of bytes\n");
+  if (fhir && (!fhir_bucket_bytes() || !fhir_patient_bytes())) {
+    fprintf(stderr, "osteoplan screen: %s: expected a positive number of bytes\n",
+            fhir_bucket_bytes() ? "OSTEOPLAN_FHIR_PATIENT_BYTES" : "OSTEOPLAN_FHIR_BUCKET_BYTES");
     if (errf != stderr) fclose(errf);
     kb_free(kb);
     return 2;
@@ -269,6 +283,7 @@ int cmd_screen(int argc, char **argv) {
     status = 1;
   }
   if (fhir && fhir_summary(&fs, &fc) != 0) status = 1;
+  if (fs.too_big) status = 1;
   if (screen_print_summary(&o, &st, stderr) != 0) status = 1; /* nowhere left to say so: the status does */
   kb_free(kb);
   return status;

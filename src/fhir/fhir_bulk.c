@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "screen/lines.h"
+#include "util/ctlchar.h"
 
 #define BULK_MAX_LINE (64u << 20)
 /* Hash levels at most: FHIR_BULK_FANOUT^6 buckets is never needed. */
@@ -48,6 +49,7 @@ typedef struct {
   fhir_res *res;
   int n, cap;
   bool has_patient;
+  long long bytes; /* its records' bytes (sift) */
 } pat;
 
 /* Patients (or Medications) of one bucket by id: open addressing. */
@@ -62,6 +64,7 @@ typedef struct {
   const fhir_bulk_options *o;
   fhir_bulk_stats *st;
   size_t target;
+  size_t patient_max; /* one patient's record bytes at most */
   fhir_bulk_fn fn;
   void *ctx;
   spill med, mapped;
@@ -212,6 +215,15 @@ static bool raw_str(const json_doc *d, int obj, const char *key, const char **s,
   return true;
 }
 
+/* The types the mapper reads besides Patient and Medication (fhir_map.c
+** read_resources); any other is of no use to a plan. */
+static bool mapped_type(const json_doc *d, int rt) {
+  static const char *const types[] = {"Observation", "Condition", "MedicationRequest", "MedicationStatement"};
+  for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+    if (fj_is(d, rt, types[i])) return true;
+  return false;
+}
+
 static int spill_line(bulk *b, spill *bk, const char *path, uint64_t no, const char *line, size_t len) {
   fhir_bulk_stats *st = b->st;
   FILE *errors = b->o->errors;
@@ -248,6 +260,10 @@ static int spill_line(bulk *b, spill *bk, const char *path, uint64_t no, const c
     }
     st->medications++;
     return spill_put(b, &b->med, -1, id, n, line, len);
+  }
+  if (!mapped_type(&d, rt)) {
+    st->dropped++; /* the mapper would only count it: not worth a patient's memory */
+    return 0;
   }
   if (!patient_ref(&d, 0, &id, &n)) {
     st->orphans++; /* not about one patient (Practitioner, Organization...) */
@@ -290,6 +306,15 @@ static bool ndjson_name(const char *n) {
   return (l > 7 && !strcmp(n + l - 7, ".ndjson")) || (l > 10 && !strcmp(n + l - 10, ".ndjson.gz"));
 }
 
+/* A directory entry that is not read: said, so nothing is ignored unseen. */
+static void not_ndjson(bulk *b, const char *path, const char *name) {
+  if (!strcmp(name, ".") || !strcmp(name, "..")) return;
+  char shown[6 * 256 + 1];
+  ctl_escape(shown, sizeof shown, name);
+  fprintf(b->o->errors, "%s/%s: not named *.ndjson or *.ndjson.gz, not read\n", path, shown);
+  b->st->not_ndjson++;
+}
+
 /* The export's file names, sorted; NULL with *nn -1 on failure. */
 static char **list_dir(bulk *b, const char *path, int *nn) {
   DIR *dir = opendir(path);
@@ -301,8 +326,17 @@ static char **list_dir(bulk *b, const char *path, int *nn) {
   char **names = NULL;
   int n = 0, cap = 0;
   const struct dirent *e;
-  while ((e = readdir(dir))) {
-    if (!ndjson_name(e->d_name)) continue;
+  int err = 0;
+  for (;;) {
+    errno = 0; /* readdir's NULL is the end only when errno stays 0 */
+    if (!(e = readdir(dir))) {
+      err = errno;
+      break;
+    }
+    if (!ndjson_name(e->d_name)) {
+      not_ndjson(b, path, e->d_name);
+      continue;
+    }
     if (n == cap) {
       cap = cap ? cap * 2 : 16;
       char **nw = realloc(names, sizeof(char *) * (size_t)cap);
@@ -312,12 +346,13 @@ static char **list_dir(bulk *b, const char *path, int *nn) {
     if (!(names[n] = strdup(e->d_name))) break;
     n++;
   }
-  bool ok = e == NULL;
+  bool ok = e == NULL && !err;
   closedir(dir);
   if (!ok) {
     for (int i = 0; i < n; i++) free(names[i]);
     free(names);
-    note_error(b, ENOMEM, "%s: out of memory listing the export", path);
+    if (err) note_error(b, err, "%s: cannot list the export: %s", path, strerror(err));
+    else note_error(b, ENOMEM, "%s: out of memory listing the export", path);
     return *nn = -1, NULL;
   }
   if (n) qsort(names, (size_t)n, sizeof *names, name_cmp);
@@ -386,7 +421,7 @@ static pat *lookup(table *t, const char *id, size_t n, bool add) {
     t->pcap = cap;
   }
   pat *p = &t->p[t->np];
-  *p = (pat){id, n, -1, NULL, 0, 0, false};
+  *p = (pat){id, n, -1, NULL, 0, 0, false, 0};
   t->hash[k] = t->np++;
   return p;
 }
@@ -419,7 +454,9 @@ static bool add(pat *p, fhir_res r, bool first) {
 
 /* The id of a medicationReference "Medication/ID", if the resource has one. */
 static bool med_ref(const json_doc *d, int r, const char **id, size_t *n) {
-  int ref = fj_get(d, fj_get(d, r, "medicationReference"), "reference");
+  int mr = fj_get(d, r, "medicationReference");
+  if (mr < 0) mr = fj_get(d, fj_get(d, r, "medication"), "reference"); /* R5: a CodeableReference */
+  int ref = fj_get(d, mr, "reference");
   if (ref < 0 || d->tok[ref].type != JT_STRING) return false;
   const char *s = d->text + d->tok[ref].start;
   size_t len = (size_t)(d->tok[ref].end - d->tok[ref].start);
@@ -545,6 +582,67 @@ static int group(bulk *b, spill *s) {
 
 static int process(bulk *b, spill *s, int depth);
 
+/* Each patient's record bytes in s, into t (keys copied to the arena). */
+static int tally_keys(bulk *b, spill *s, table *t) {
+  rec_hdr h;
+  int rc = temp_rewind(b, s);
+  while (rc == 0 && (rc = spill_get(b, s, &h)) > 0) {
+    pat *p = lookup(t, b->rbuf, h.keylen, false);
+    if (!p) {
+      const char *id = arena_strndup(b->a, b->rbuf, h.keylen);
+      if (!id || !(p = lookup(t, id, h.keylen, true))) return FAIL(b, ENOMEM, "out of memory");
+    }
+    p->bytes += (long long)(sizeof h + h.keylen + h.len);
+    p->n++;
+    p->has_patient |= h.seq >= 0;
+    rc = 0;
+  }
+  return rc;
+}
+
+/* Reports the patients of t over the limit, as not screened. */
+static void report_too_big(bulk *b, const table *t) {
+  for (int i = 0; i < t->np; i++) {
+    const pat *p = &t->p[i];
+    if ((size_t)p->bytes <= b->patient_max) continue;
+    if (!p->has_patient) {
+      b->st->orphans += p->n;
+      continue;
+    }
+    char shown[6 * 256 + 1];
+    ctl_escape(shown, sizeof shown, p->id); /* the export's bytes: no control character reaches a terminal */
+    fprintf(b->o->errors, "Patient/%s: %lld bytes of resources, over the limit of %zu for one patient: not screened "
+            "(too much data)\n", shown, p->bytes, b->patient_max);
+    b->st->too_big++;
+  }
+}
+
+/* A bucket over the per-patient limit that no hash splits further: the
+** patients over the limit are reported and left out whole (never a plan
+** from part of their data); the others are copied out and grouped. */
+static int sift(bulk *b, spill *s) {
+  arena_reset(b->a);
+  table t = {0};
+  spill rest = {0};
+  rec_hdr h;
+  int rc = tally_keys(b, s, &t);
+  if (rc == 0) {
+    report_too_big(b, &t);
+    rc = temp_rewind(b, s);
+  }
+  while (rc == 0 && (rc = spill_get(b, s, &h)) > 0) {
+    const pat *p = lookup(&t, b->rbuf, h.keylen, false);
+    rc = p && (size_t)p->bytes <= b->patient_max
+             ? spill_put(b, &rest, h.seq, b->rbuf, h.keylen, b->rbuf + h.keylen, h.len - 1)
+             : 0;
+  }
+  table_free(&t);
+  temp_close(b, s);
+  if (rc == 0 && rest.f) rc = group(b, &rest);
+  temp_close(b, &rest);
+  return rc;
+}
+
 /* Splits a bucket too large for memory by the next level's hash. */
 static int split(bulk *b, spill *s, int depth) {
   spill sub[FHIR_BULK_FANOUT] = {0};
@@ -566,6 +664,7 @@ static int split(bulk *b, spill *s, int depth) {
 
 static int process(bulk *b, spill *s, int depth) {
   if ((size_t)s->bytes > b->target && depth < MAX_DEPTH) return split(b, s, depth);
+  if ((size_t)s->bytes > b->patient_max) return sift(b, s);
   return group(b, s);
 }
 
@@ -620,6 +719,9 @@ int fhir_bulk_run(const char *path, const fhir_bulk_options *o, fhir_bulk_fn fn,
   memset(st, 0, sizeof *st);
   bulk b = {.o = o, .st = st, .fn = fn, .ctx = ctx};
   b.target = o->bucket_bytes ? o->bucket_bytes : FHIR_BULK_BUCKET_BYTES;
+  b.patient_max = o->patient_bytes                              ? o->patient_bytes
+                  : b.target > FHIR_BULK_PATIENT_BYTES / 2 ? 2 * b.target
+                                                           : FHIR_BULK_PATIENT_BYTES;
   spill bk[FHIR_BULK_FANOUT] = {0};
   int rc = (b.a = arena_create(64 * 1024)) ? read_export(&b, bk, path) : FAIL(&b, ENOMEM, "out of memory");
   for (int i = 0; i < FHIR_BULK_FANOUT; i++) {

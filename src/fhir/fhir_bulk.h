@@ -14,10 +14,17 @@
 ** whatever the size of the export. Medication resources (no patient) go to
 ** one more temporary file, read back for each bucket that references them.
 **
+** Resources of types the mapper never reads (anything but Patient,
+** Medication, Observation, Condition, MedicationRequest and
+** MedicationStatement) are dropped in the first pass and counted. A patient
+** whose resources alone exceed patient_bytes is not held at all: it is
+** reported on the errors stream as not screened, counted, and never handed
+** over (a plan is never built from part of a patient's data).
+**
 ** Memory: about eight times bucket_bytes at most (the text, its parsed
 ** tokens and one patient's mapping; measured on Synthea data), plus 24 bytes
-** per patient (the output order), plus the largest single patient's
-** resources when one patient alone exceeds the target. Temporary space:
+** per patient (the output order), or eight times patient_bytes when one
+** patient alone exceeds the target (but not patient_bytes). Temporary space:
 ** about the export's uncompressed size plus 16 bytes and the patient id per
 ** resource, and the output.
 */
@@ -37,13 +44,22 @@ typedef struct {
   FILE *errors;        /* bad lines, as file:line: what */
   size_t bucket_bytes; /* the memory target (0: FHIR_BULK_BUCKET_BYTES) */
   const char *tmpdir;  /* for temporary files (NULL: $TMPDIR, else /tmp) */
+  size_t patient_bytes; /* one patient's resources at most (0: the larger of
+                        ** FHIR_BULK_PATIENT_BYTES and twice the target) */
 } fhir_bulk_options;
+
+/* The default per-patient limit (spilled bytes: resource text plus its
+** patient id and 17 bytes per resource). */
+#define FHIR_BULK_PATIENT_BYTES (16u << 20)
 
 typedef struct {
   long lines;       /* resources read (non-blank lines) */
   long bad;         /* lines that were not resources */
   long orphans;     /* resources of no patient, or of a patient with no Patient resource */
   long medications; /* Medication resources */
+  long dropped;     /* resources of a type the mapper never reads */
+  long too_big;     /* patients not screened: over patient_bytes of resources */
+  long not_ndjson;  /* files of the export directory not named *.ndjson(.gz), not read */
   long patients;    /* patients handed to the callback */
   int buckets;      /* buckets grouped in memory */
   long long temp_written; /* bytes written to temporary files */
@@ -55,7 +71,7 @@ typedef struct {
 /* One patient: res[0] is its Patient resource (the last one read, when the
 ** export repeats it), then its other resources in the order read, then each
 ** Medication resource they reference by medicationReference "Medication/ID"
-** (once). The callback sets *out and *len to the line to keep for this patient
+** (or the R5 medication.reference) (once). The callback sets *out and *len to the line to keep for this patient
 ** (*out NULL: none; no newline) and returns 0, or -1 to stop (errno set). */
 typedef int (*fhir_bulk_fn)(void *ctx, const fhir_res *res, int n, const char **out, size_t *len);
 
@@ -66,7 +82,9 @@ typedef int (*fhir_bulk_fn)(void *ctx, const fhir_res *res, int n, const char **
 ** an unlinked temporary file. Returns its descriptor at offset 0, or -1 with
 ** errno set and st->error saying why (an unreadable, truncated or corrupt
 ** file, temporary space that cannot be written). Lines that are not
-** resources are reported to o->errors with file:line, counted and skipped. */
+** resources are reported to o->errors with file:line, counted and skipped;
+** so are files of the directory not named *.ndjson or *.ndjson.gz, and
+** patients over patient_bytes (st->too_big: the caller must fail the run). */
 int fhir_bulk_run(const char *path, const fhir_bulk_options *o, fhir_bulk_fn fn, void *ctx, fhir_bulk_stats *st);
 
 #endif

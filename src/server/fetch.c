@@ -162,6 +162,8 @@ fetch_policy *fetch_policy_new(const server_config *c, char *err, size_t errsz) 
 
 void fetch_policy_free(fetch_policy *p) { free(p); }
 
+int fetch_policy_concurrency(const fetch_policy *p) { return p->n_allow ? p->max_concurrent : 0; }
+
 void fetch_session_begin(fetch_session *s, fetch_policy *p) { *s = (fetch_session){.p = p}; }
 
 void fetch_session_end(fetch_session *s) {
@@ -283,6 +285,19 @@ static CURLcode perform(fetch_session *s, CURLU *u, const char *token, sink *k, 
   curl_easy_setopt(h, CURLOPT_CURLU, NULL);
   curl_slist_free_all(hd);
   return rc;
+}
+
+cds_fetch_status fetch_probe(void *ctx, arena *a, const char *base, const char *url, const char *token,
+                             const char **body, size_t *len, // NOLINT(readability-non-const-parameter): a cds_fetch_fn
+                             char *err, size_t errsz) {
+  (void)a, (void)token, (void)body, (void)len;
+  fetch_session *s = ctx;
+  CURLU *u = NULL;
+  if (!may_fetch(s->p, base, url, &u, err, errsz)) return CDS_FETCH_FAILED;
+  curl_url_cleanup(u);
+  s->wanted = true;
+  snprintf(err, errsz, "to be fetched on a fetch thread");
+  return CDS_FETCH_BUSY;
 }
 
 cds_fetch_status fetch_get(void *ctx, arena *a, const char *base, const char *url, const char *token,

@@ -7,6 +7,13 @@
 ** request is handled on the thread that read it (an assessment takes tens
 ** of microseconds, so handing it to another pool would cost more than it
 ** saves). Each request owns one arena, freed when the request ends.
+**
+** A hook request that must fetch from a FHIR server is the exception: a
+** fetch can take seconds, and every other connection of that worker (its
+** keep-alive clients) would wait. The worker runs the hook once with a probe
+** that never fetches; if it asked for an allowed URL, the connection is
+** suspended and the request runs again on one of a few fetch threads, which
+** resume the connection with the answer. The worker keeps serving.
 */
 #include "server/server.h"
 
@@ -14,6 +21,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +40,8 @@
 #include "util/arena.h"
 #include "util/ctlchar.h"
 
+typedef struct fetch_pool fetch_pool;
+
 typedef struct {
   const server_config *cfg;
   const op_kb *kb;
@@ -39,6 +49,7 @@ typedef struct {
   const char *labels; /* GET /api/labels: fixed for the server's life */
   size_t labels_len;
   fetch_policy *fetch; /* outbound fetches: allow-list, limits, slots */
+  fetch_pool *pool;    /* fetch threads; NULL when nothing can be fetched */
 } server;
 
 typedef struct {
@@ -49,7 +60,30 @@ typedef struct {
   bool too_big;
   int status;
   const char *cors_origin; /* the request's Origin when cors_allow_origins lists it */
+  bool offloaded;          /* run on a fetch thread: its answer is below */
+  int r_status;
+  char r_type[64];
+  char *r_body; /* NULL: out of memory */
+  size_t r_len;
 } request;
+
+/* A hook request waiting for a fetch thread. */
+typedef struct job {
+  struct job *next;
+  struct MHD_Connection *conn;
+  request *q;
+} job;
+
+struct fetch_pool {
+  const void *srv; /* the server (its configuration, knowledge base and fetch policy) */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  job *head, *tail;
+  int idle, queued; /* threads waiting, jobs not yet taken: a job is taken only when queued < idle */
+  bool stop;
+  int n;
+  pthread_t th[];
+};
 
 static double since(const struct timespec *t0) {
   struct timespec t;
@@ -150,6 +184,136 @@ static bool authorized(server *s, struct MHD_Connection *conn, request *q, enum 
   return false;
 }
 
+/* The services' answer to q, fetching through fetch (conn: NULL on a fetch
+** thread, where only hook requests run). */
+static void answer(const server *s, struct MHD_Connection *conn, request *q, arena *a, cds_fetch_fn fetch,
+                   fetch_session *fs, cds_reply *r) {
+  const char *p = q->path;
+  char day[11];
+  today(day);
+  cds_ctx c = {s->kb, day, s->cfg->as_of, fetch, fs, (long)s->cfg->fetch_max_resources};
+  if (!strcmp(p, "/cds-services")) {
+    cds_discovery(&c, a, r);
+  } else if (!strcmp(p, "/api/assess")) {
+    cds_api_assess(&c, a, q->body ? q->body : "", q->len,
+                   conn ? MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format") : NULL,
+                   conn ? MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "audience") : NULL, r);
+  } else if (!cds_service(&c, a, p + 14, q->body ? q->body : "", q->len, r)) {
+    cds_error(a, 404, "unknown CDS service", r);
+  }
+}
+
+/* ---- fetch threads ------------------------------------------------------ */
+
+/* Runs q on this fetch thread and keeps the answer in q. */
+static void run_job(const server *s, request *q) {
+  arena *a = arena_create(64 * 1024);
+  fetch_session fs;
+  fetch_session_begin(&fs, s->fetch);
+  cds_reply r = {0};
+  if (a) answer(s, NULL, q, a, fetch_get, &fs, &r);
+  fetch_session_end(&fs);
+  q->r_status = r.status;
+  snprintf(q->r_type, sizeof q->r_type, "%s", r.type ? r.type : "application/json");
+  q->r_body = r.body ? malloc(r.len ? r.len : 1) : NULL;
+  if (q->r_body) memcpy(q->r_body, r.body, r.len);
+  q->r_len = r.len;
+  arena_destroy(a);
+}
+
+static void *fetch_thread(void *arg) {
+  fetch_pool *p = arg;
+  pthread_mutex_lock(&p->mu);
+  p->idle++;
+  for (;;) {
+    while (!p->head && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
+    job *j = p->head;
+    if (!j) break; /* stopping, and every job done */
+    p->head = j->next;
+    if (!p->head) p->tail = NULL;
+    p->queued--;
+    p->idle--;
+    pthread_mutex_unlock(&p->mu);
+    run_job(p->srv, j->q);
+    struct MHD_Connection *conn = j->conn;
+    free(j);
+    /* free again before the client has its answer: its next request
+    ** must not find every fetch thread taken (503) */
+    pthread_mutex_lock(&p->mu);
+    p->idle++;
+    pthread_mutex_unlock(&p->mu);
+    MHD_resume_connection(conn); /* the worker calls on_request again: it sends the answer */
+    pthread_mutex_lock(&p->mu);
+  }
+  p->idle--;
+  pthread_mutex_unlock(&p->mu);
+  return NULL;
+}
+
+/* Stops the threads after the jobs queued (every suspended connection is
+** resumed), and frees the pool. */
+static void pool_free(fetch_pool *p) {
+  if (!p) return;
+  pthread_mutex_lock(&p->mu);
+  p->stop = true;
+  pthread_cond_broadcast(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+  for (int i = 0; i < p->n; i++) pthread_join(p->th[i], NULL);
+  pthread_cond_destroy(&p->cv);
+  pthread_mutex_destroy(&p->mu);
+  free(p);
+}
+
+/* n threads over srv; NULL when they cannot start. */
+static fetch_pool *pool_new(const server *srv, int n) {
+  fetch_pool *p = calloc(1, sizeof *p + sizeof(pthread_t) * (size_t)n);
+  if (!p) return NULL;
+  p->srv = srv;
+  pthread_mutex_init(&p->mu, NULL);
+  pthread_cond_init(&p->cv, NULL);
+  for (; p->n < n; p->n++)
+    if (pthread_create(&p->th[p->n], NULL, fetch_thread, p) != 0) {
+      pool_free(p);
+      return NULL;
+    }
+  return p;
+}
+
+/* Suspends the connection and hands q to a fetch thread; 503 when every
+** fetch thread is taken (as when every fetching slot is). */
+static enum MHD_Result offload(server *s, struct MHD_Connection *conn, request *q) {
+  fetch_pool *p = s->pool;
+  if (!p) return send_error(conn, q, 500, "no fetch threads"); /* never: only their probe asks to fetch */
+  job *j = malloc(sizeof *j);
+  if (!j) return send_error(conn, q, 500, "out of memory");
+  *j = (job){NULL, conn, q};
+  pthread_mutex_lock(&p->mu);
+  bool taken = p->queued < p->idle;
+  if (taken) {
+    MHD_suspend_connection(conn); /* before the job is visible: it may resume at once */
+    q->offloaded = true;
+    if (p->tail) p->tail->next = j;
+    else p->head = j;
+    p->tail = j;
+    p->queued++;
+    pthread_cond_signal(&p->cv);
+  }
+  pthread_mutex_unlock(&p->mu);
+  // cppcheck-suppress memleak ; j is on the pool's queue: the fetch thread frees it
+  if (taken) return MHD_YES;
+  free(j);
+  return send_error(conn, q, 503, "too many requests are fetching from FHIR servers now; try again");
+}
+
+/* The answer of a request that ran on a fetch thread. */
+static enum MHD_Result send_offloaded(struct MHD_Connection *conn, request *q) {
+  enum MHD_Result ok = q->r_body ? send_typed(conn, q, q->r_status, q->r_type, q->r_body, q->r_len)
+                                 : send_error(conn, q, 500, "out of memory");
+  free(q->r_body);
+  q->r_body = NULL;
+  return ok;
+}
+
 static enum MHD_Result route(server *s, struct MHD_Connection *conn, request *q) {
   const char *m = q->method, *p = q->path;
   q->cors_origin = cors_origin(s, conn);
@@ -190,24 +354,15 @@ static enum MHD_Result route(server *s, struct MHD_Connection *conn, request *q)
   if (is_post && !json_content(conn)) return send_error(conn, q, 415, "Content-Type must be application/json");
   arena *a = arena_create(64 * 1024);
   if (!a) return send_error(conn, q, 500, "out of memory");
-  char day[11];
-  today(day);
   fetch_session fs;
   fetch_session_begin(&fs, s->fetch);
-  cds_ctx c = {s->kb, day, s->cfg->as_of, fetch_get, &fs, (long)s->cfg->fetch_max_resources};
+  bool hook = strcmp(p, "/cds-services") && cds;
   cds_reply r = {0};
-  if (!strcmp(p, "/cds-services")) {
-    cds_discovery(&c, a, &r);
-  } else if (!strcmp(p, "/api/assess")) {
-    cds_api_assess(&c, a, q->body ? q->body : "", q->len,
-                   MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format"),
-                   MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "audience"), &r);
-  } else if (!cds_service(&c, a, p + 14, q->body ? q->body : "", q->len, &r)) {
-    cds_error(a, 404, "unknown CDS service", &r);
-  }
+  answer(s, conn, q, a, hook && s->pool ? fetch_probe : fetch_get, &fs, &r);
   fetch_session_end(&fs);
-  enum MHD_Result ok =
-      r.body ? send_typed(conn, q, r.status, r.type, r.body, r.len) : send_error(conn, q, 500, "out of memory");
+  enum MHD_Result ok;
+  if (fs.wanted) ok = offload(s, conn, q); /* it must fetch: not on this worker */
+  else ok = r.body ? send_typed(conn, q, r.status, r.type, r.body, r.len) : send_error(conn, q, 500, "out of memory");
   arena_destroy(a);
   return ok;
 }
@@ -237,6 +392,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     return MHD_YES;
   }
+  if (q->offloaded) return send_offloaded(conn, q); /* resumed by its fetch thread */
   if (*upload_size) {
     size_t k = *upload_size;
     *upload_size = 0;
@@ -273,6 +429,7 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls, enum
   fprintf(stderr, "%s %s %d %.2f ms%s\n", method, path, q->status, since(&q->t0),
           why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection ended early)");
   free(q->body);
+  free(q->r_body);
   free(q);
   *con_cls = NULL;
 }
@@ -330,8 +487,15 @@ static int serve(const server *sp) {
   pthread_sigmask(SIG_BLOCK, &sigs, NULL);
   signal(SIGPIPE, SIG_IGN);
   raise_fd_limit(cfg->max_connections);
+  int nf = fetch_policy_concurrency(s.fetch);
+  if (nf > 0 && !(s.pool = pool_new(&s, nf))) { /* after the mask: the threads inherit it */
+    fprintf(stderr, "osteoplan serve: cannot start %d fetch threads\n", nf);
+    curl_global_cleanup();
+    jwt_checker_free(s.jwt);
+    return 1;
+  }
   struct MHD_Daemon *d = MHD_start_daemon(
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, (uint16_t)cfg->port, NULL,
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, (uint16_t)cfg->port, NULL,
       NULL, on_request, &s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, so every message goes to it */
       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
       (unsigned)cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, MHD_OPTION_CONNECTION_LIMIT,
@@ -340,6 +504,7 @@ static int serve(const server *sp) {
       MHD_OPTION_END);
   if (!d) {
     fprintf(stderr, "osteoplan serve: cannot listen on %s:%d: %s\n", cfg->host, cfg->port, strerror(errno));
+    pool_free(s.pool);
     curl_global_cleanup();
     jwt_checker_free(s.jwt);
     return 1;
@@ -359,6 +524,7 @@ static int serve(const server *sp) {
     struct timespec ts = {0, 10 * 1000 * 1000};
     nanosleep(&ts, NULL);
   }
+  pool_free(s.pool); /* its jobs end within [fetch] timeout_s, each resuming its connection */
   MHD_stop_daemon(d);
   curl_global_cleanup();
   jwt_checker_free(s.jwt);
@@ -367,7 +533,7 @@ static int serve(const server *sp) {
 }
 
 int server_run(const server_config *cfg, const op_kb *kb) {
-  server s = {cfg, kb, NULL, NULL, 0, NULL};
+  server s = {cfg, kb, NULL, NULL, 0, NULL, NULL};
   char err[256];
   if (!(s.fetch = fetch_policy_new(cfg, err, sizeof err))) {
     fprintf(stderr, "osteoplan serve: %s\n", err);

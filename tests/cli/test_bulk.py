@@ -228,6 +228,8 @@ def test_temp_space():
           "temporary space full: an error, nothing planned (rc=%d %s)" % (rc, err[:200]))
     rc, out, err, _ = run(args, env={"OSTEOPLAN_FHIR_BUCKET_BYTES": "lots"})
     check(rc == 2 and "OSTEOPLAN_FHIR_BUCKET_BYTES" in err, "a bad memory target: a usage error")
+    rc, out, err, _ = run(args, env={"OSTEOPLAN_FHIR_PATIENT_BYTES": "0"})
+    check(rc == 2 and "OSTEOPLAN_FHIR_PATIENT_BYTES" in err, "a bad per-patient limit: a usage error")
 
 
 def test_medication_files():
@@ -261,8 +263,100 @@ def test_medication_files():
           "without the Medication file the order is not a course (%s)" % out.strip())
 
 
+def rec_bytes(key, line):
+    """What one resource costs a patient against the per-patient limit: the
+    spilled record (16-byte header, the key, the line, a NUL)."""
+    return 16 + len(key) + len(line) + 1
+
+
+def test_patient_limit():
+    """One patient's resources over the limit (OSTEOPLAN_FHIR_PATIENT_BYTES): that
+    patient is reported as not screened, counted, nothing planned from part
+    of the data, the others screened, and the run exits 1. At the limit
+    exactly, the patient is screened. Types the mapper never reads are
+    dropped in the first pass (counted) and do not count against the limit."""
+    d = os.path.join(TMP, "big-patient")
+    os.makedirs(d, exist_ok=True)
+    big, lines, cost = "p-big", {"Patient": [], "Observation": [], "Encounter": []}, 0
+    for pid in (big, "p-small-1", "p-small-2"):
+        pat = json.dumps({"resourceType": "Patient", "id": pid, "gender": "female", "birthDate": "1950-03-01"})
+        lines["Patient"].append(pat)
+        for k in range(40 if pid == big else 1):
+            obs = json.dumps({"resourceType": "Observation", "id": "o%d" % k, "status": "final",
+                              "subject": {"reference": "Patient/" + pid},
+                              "code": {"coding": [{"system": "http://loinc.org", "code": "38267-1"}]},
+                              "valueQuantity": {"value": -2.8, "unit": "{T-score}"},
+                              "effectiveDateTime": "2026-06-%02d" % (k % 28 + 1)})
+            lines["Observation"].append(obs)
+            if pid == big:
+                cost += rec_bytes(pid, obs)
+        for k in range(50):  # large and useless to the mapper: dropped, never counted
+            lines["Encounter"].append(json.dumps({"resourceType": "Encounter", "id": "e%d" % k, "pad": "x" * 400,
+                                                  "subject": {"reference": "Patient/" + pid}}))
+        if pid == big:
+            cost += rec_bytes(pid, pat)
+    for name, ls in lines.items():
+        open(os.path.join(d, name + ".000.ndjson"), "w").write("".join(x + "\n" for x in ls))
+    args = ["screen", "--input", "fhir", "--as-of", AS_OF, d]
+    # at the limit: screened (a tiny memory target: split down to one patient)
+    rc, out, err, _ = run(args, env={"OSTEOPLAN_FHIR_BUCKET_BYTES": "1", "OSTEOPLAN_FHIR_PATIENT_BYTES": str(cost)})
+    ids = [json.loads(x)["patient_id"] for x in out.splitlines()]
+    check(rc == 0 and ids == [big, "p-small-1", "p-small-2"] and "not screened" not in err,
+          "a patient at the limit (%d bytes) is screened (rc=%d %s)" % (cost, rc, err[-400:]))
+    check("150 resources of types not used (dropped)" in err, "unused types dropped and counted (%s)" % err[-400:])
+    # one byte over: reported, counted, left out whole; the others screened; exit 1
+    rc, out, err, _ = run(args, env={"OSTEOPLAN_FHIR_BUCKET_BYTES": "1", "OSTEOPLAN_FHIR_PATIENT_BYTES": str(cost - 1)})
+    ids = [json.loads(x)["patient_id"] for x in out.splitlines()]
+    check(rc == 1 and ids == ["p-small-1", "p-small-2"],
+          "a patient over the limit is not screened, the others are, exit 1 (rc=%d %s %s)" % (rc, ids, err[-400:]))
+    check(re.search(r"Patient/p-big: %d bytes of resources, over the limit of %d for one patient: not screened "
+                    r"\(too much data\)" % (cost, cost - 1), err) and "1 patients not screened: too much data" in err,
+          "the patient over the limit is named on the errors stream and counted (%s)" % err[-500:])
+    # the memory target's buckets hold the big patient with others (1,000 more
+    # patients in 64 buckets): the others of its bucket are still screened
+    more = ["p-more-%04d" % k for k in range(1000)]
+    open(os.path.join(d, "Patient.001.ndjson"), "w").write("".join(
+        json.dumps({"resourceType": "Patient", "id": pid, "gender": "female", "birthDate": "1950-03-01"}) + "\n"
+        for pid in more))
+    rc, out, err, _ = run(args, env={"OSTEOPLAN_FHIR_PATIENT_BYTES": str(cost - 1)})
+    ids = [json.loads(x)["patient_id"] for x in out.splitlines()]
+    check(rc == 1 and ids == ["p-small-1", "p-small-2"] + more and "1 patients not screened" in err,
+          "in a bucket shared with others, only the patient over the limit is left out (rc=%d %d %s)"
+          % (rc, len(ids), err[-300:]))
+
+
+def test_directory_entries():
+    """Files of the export directory that are not NDJSON are named, not
+    silently skipped; an R5 MedicationRequest (medication.reference) reaches
+    the export's Medication file."""
+    d = os.path.join(TMP, "medref-r5")
+    os.makedirs(d, exist_ok=True)
+    pid = "p-r5"
+    pat = {"resourceType": "Patient", "id": pid, "gender": "female", "birthDate": "1950-03-01"}
+    obs = {"resourceType": "Observation", "id": "o1", "status": "final", "subject": {"reference": "Patient/" + pid},
+           "code": {"coding": [{"system": "http://loinc.org", "code": "38267-1"}]},
+           "valueQuantity": {"value": -2.8, "unit": "{T-score}"}, "effectiveDateTime": "2026-06-01"}
+    order = {"resourceType": "MedicationRequest", "id": "mr1", "status": "active", "intent": "order",
+             "subject": {"reference": "Patient/" + pid}, "authoredOn": "2025-06-01",
+             "medication": {"reference": {"reference": "Medication/med-1"}}}
+    med = {"resourceType": "Medication", "id": "med-1",
+           "code": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "46041"}]}}
+    for name, res in (("Patient", pat), ("Observation", obs), ("MedicationRequest", order), ("Medication", med)):
+        open(os.path.join(d, name + ".000.ndjson"), "w").write(json.dumps(res) + "\n")
+    open(os.path.join(d, "Observation.001.json"), "w").write(json.dumps(obs) + "\n")
+    rc, out, err, _ = run(["screen", "--input", "fhir", "--as-of", AS_OF, d])
+    got = json.loads(out) if rc == 0 and out.strip() else {}
+    check(got.get("action") == "continue" and got.get("first_agent") == "alendronate",
+          "an R5 order (medication.reference) to the export's Medication file: a current course (%s %s)"
+          % (out.strip(), err[-300:]))
+    check("Observation.001.json: not named *.ndjson or *.ndjson.gz, not read" in err and
+          "1 files not *.ndjson(.gz) (not read)" in err, "a file not read is named and counted (%s)" % err[-400:])
+
+
 def main():
     try:
+        test_patient_limit()
+        test_directory_entries()
         test_gzip_records()
         test_gzip_fhir()
         test_grouping()

@@ -476,6 +476,56 @@ def no_starving(res, pid):
         fake.stop()
 
 
+def keep_alive(res, pid):
+    """A fetch does not hold the worker thread that read its request: the
+    connections that worker already owns (keep-alive clients, opened before
+    the fetch) are answered at once while the FHIR server takes 4 s per
+    search, and the fetching connection gets its answer (412 when its 8 s
+    are spent) and stays usable."""
+    fake = Fake(res)
+    fake.delay = 4
+    proc, port, log = start("[fetch]\nallow = %s\ntimeout_s = 8\n" % fake.base, threads=2)
+    conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(12)]
+    try:
+        for c in conns:  # open and used once: each now belongs to one worker thread
+            c.request("GET", "/healthz")
+            c.getresponse().read()
+        got = []
+
+        def fetching():
+            t0 = time.monotonic()
+            conns[0].request("POST", PV, body=json.dumps(hook(pid, res, server=fake.base, instance="ka")).encode(),
+                             headers={"Content-Type": "application/json"})
+            r = conns[0].getresponse()
+            r.read()
+            got.append((r.status, time.monotonic() - t0))
+        t = threading.Thread(target=fetching)
+        t.start()
+        time.sleep(0.5)
+        slow = []
+        for i, c in enumerate(conns[1:], 1):
+            t0 = time.monotonic()
+            c.request("GET", "/healthz")
+            st = c.getresponse()
+            st.read()
+            slow.append((i, st.status, time.monotonic() - t0))
+        t.join()
+        check(all(st == 200 and secs < QUICK for _, st, secs in slow),
+              "while a fetch takes 4 s, /healthz answers at once on every keep-alive connection opened before: %s"
+              % ["#%d %d %.2fs" % x for x in slow])
+        check(got and got[0][0] == 412 and 7.5 <= got[0][1] < 10,
+              "the fetching request gets its answer when its fetch budget ends (412 at timeout_s: %s)" % got)
+        conns[0].request("GET", "/healthz")
+        r = conns[0].getresponse()
+        r.read()
+        check(r.status == 200, "the fetching connection stays usable (keep-alive)")
+    finally:
+        for c in conns:
+            c.close()
+        stop(proc, log)
+        fake.stop()
+
+
 def config_checks(fake):
     for cfg, threads, want in (
             ("[fetch]\nallow = not-a-url\n", 2, "[fetch] allow"),
@@ -515,6 +565,7 @@ def main():
             check("secret-abc" not in text, "the access log has no token")
         budget(res, pid)
         no_starving(res, pid)
+        keep_alive(res, pid)
     finally:
         for f in (fake, other, cross):
             f.stop()
