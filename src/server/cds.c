@@ -247,6 +247,18 @@ static int worst_severity(const op_plan *p) {
 
 /* A CDS Hooks "create" action: a draft MedicationRequest for agent ag,
 ** coded from the knowledge base (RxNorm or ATC). */
+/* A FHIR Coding {system, code, display}. */
+static void coding(jwriter *w, const char *system, const char *code, const char *display) {
+  jw_obj(w);
+  jw_key(w, "system");
+  jw_str(w, system);
+  jw_key(w, "code");
+  jw_str(w, code);
+  jw_key(w, "display");
+  jw_str(w, display);
+  jw_end_obj(w);
+}
+
 static void create_action(jwriter *w, const op_kb *kb, int ag, const hook *h) {
   const kb_agent *g = &kb->agent[ag];
   const char *sys, *code, *disp;
@@ -277,14 +289,7 @@ static void create_action(jwriter *w, const op_kb *kb, int ag, const hook *h) {
   if (kb_fhir_order_code(kb->fhir, ag, &sys, &code, &disp)) {
     jw_key(w, "coding");
     jw_arr(w);
-    jw_obj(w);
-    jw_key(w, "system");
-    jw_str(w, sys);
-    jw_key(w, "code");
-    jw_str(w, code);
-    jw_key(w, "display");
-    jw_str(w, disp);
-    jw_end_obj(w);
+    coding(w, sys, code, disp);
     jw_end_arr(w);
   }
   jw_key(w, "text");
@@ -419,14 +424,7 @@ static void override_reasons(jwriter *w, const op_kb *kb) {
   for (int k = 0; k < kb_fhir_override_reasons(kb->fhir); k++) {
     const char *code, *disp;
     kb_fhir_override_reason(kb->fhir, k, &code, &disp);
-    jw_obj(w);
-    jw_key(w, "system");
-    jw_str(w, "urn:osteoplan:override-reason");
-    jw_key(w, "code");
-    jw_str(w, code);
-    jw_key(w, "display");
-    jw_str(w, disp);
-    jw_end_obj(w);
+    coding(w, "urn:osteoplan:override-reason", code, disp);
   }
   jw_end_arr(w);
 }
