@@ -291,6 +291,12 @@ def per_ip_limit(low):
     proc, port, log = serving.start(BIN, AS_OF, "[server]\nmax_connections_per_ip = 4\n", preexec_fn=low)
     try:
         held = [connect(port) for _ in range(4)]
+        # each held connection answered once (kept alive), so the server has
+        # surely accepted all four before the fifth arrives: a connect()
+        # returns at the kernel's handshake, before the server's accept
+        for s in held:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            read_response(s)
         extra = connect(port)
         extra.settimeout(5)
         try:
