@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fhir/fhir_refs.h"
 #include "screen/lines.h"
 #include "util/ctlchar.h"
 
@@ -454,9 +455,7 @@ static bool add(pat *p, fhir_res r, bool first) {
 
 /* The id of a medicationReference "Medication/ID", if the resource has one. */
 static bool med_ref(const json_doc *d, int r, const char **id, size_t *n) {
-  int mr = fj_get(d, r, "medicationReference");
-  if (mr < 0) mr = fj_get(d, fj_get(d, r, "medication"), "reference"); /* R5: a CodeableReference */
-  int ref = fj_get(d, mr, "reference");
+  int ref = fj_get(d, fhir_med_reference(d, r), "reference");
   if (ref < 0 || d->tok[ref].type != JT_STRING) return false;
   const char *s = d->text + d->tok[ref].start;
   size_t len = (size_t)(d->tok[ref].end - d->tok[ref].start);

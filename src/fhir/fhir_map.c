@@ -662,8 +662,7 @@ static const fhir_row *drug_row(mapper *m, const json_doc *d, int r, bool *by_na
   int cc = fj_get(d, r, "medicationCodeableConcept");
   if (cc < 0) cc = fj_path(d, r, "medication", "concept"); /* R5 shape */
   if (cc >= 0) return match_concept(m, d, cc, true, by_name, unk, unk_sz);
-  int mr = fj_get(d, r, "medicationReference");
-  if (mr < 0) mr = fj_path(d, r, "medication", "reference");
+  int mr = fhir_med_reference(d, r);
   if (mr < 0) {
     *why = "no medicationCodeableConcept or medicationReference";
     return NULL;

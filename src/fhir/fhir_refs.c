@@ -63,6 +63,11 @@ static bool ref_split(const char *ref, const char *type, size_t *base, size_t *s
   return false;
 }
 
+int fhir_med_reference(const json_doc *d, int r) {
+  int mr = fj_get(d, r, "medicationReference");
+  return mr >= 0 ? mr : fj_get(d, fj_get(d, r, "medication"), "reference");
+}
+
 bool fhir_ref_names(const char *ref, const char *type, const char *id, const char *full_url) {
   if (!ref) return false;
   if (full_url && !strcmp(ref, full_url)) return true;

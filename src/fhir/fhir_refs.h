@@ -36,6 +36,11 @@ const char *fhir_full_url(arena *a, const json_doc *d, int tok);
 ** this one. Nothing else ("..", a query, a path before a relative one). */
 bool fhir_ref_names(const char *ref, const char *type, const char *id, const char *full_url);
 
+/* The Reference object naming an order's drug: medicationReference (R4), or
+** medication.reference (R5's CodeableReference); -1 when there is none. The
+** mapper and the export's grouping read it through this one door. */
+int fhir_med_reference(const json_doc *d, int r);
+
 typedef enum {
   FHIR_MED_MISSING,  /* no Medication the reference names */
   FHIR_MED_FOUND,    /* one drug: *md, *mtok */
