@@ -80,6 +80,7 @@ struct fetch_pool {
   pthread_cond_t cv;
   job *head, *tail;
   int idle, queued; /* threads waiting, jobs not yet taken: a job is taken only when queued < idle */
+  int open;         /* connections handed over and not yet ended (suspended or answering) */
   bool stop;
   int n;
   pthread_t th[];
@@ -251,14 +252,31 @@ static void *fetch_thread(void *arg) {
 }
 
 /* Stops the threads after the jobs queued (every suspended connection is
-** resumed), and frees the pool. */
-static void pool_free(fetch_pool *p) {
+** resumed), then waits, at most a few seconds, for the workers to answer
+** the connections resumed: the daemon must not stop while one is still
+** suspended (libmicrohttpd aborts then). */
+static void pool_stop(fetch_pool *p) {
   if (!p) return;
   pthread_mutex_lock(&p->mu);
   p->stop = true;
   pthread_cond_broadcast(&p->cv);
   pthread_mutex_unlock(&p->mu);
   for (int i = 0; i < p->n; i++) pthread_join(p->th[i], NULL);
+  p->n = 0;
+  for (int i = 0; i < 500; i++) {
+    pthread_mutex_lock(&p->mu);
+    int open = p->open;
+    pthread_mutex_unlock(&p->mu);
+    if (!open) break;
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+}
+
+/* Stops the pool unless pool_stop did (it leaves no thread) and frees it. */
+static void pool_free(fetch_pool *p) {
+  if (!p) return;
+  if (p->n) pool_stop(p);
   pthread_cond_destroy(&p->cv);
   pthread_mutex_destroy(&p->mu);
   free(p);
@@ -296,6 +314,7 @@ static enum MHD_Result offload(server *s, struct MHD_Connection *conn, request *
     else p->head = j;
     p->tail = j;
     p->queued++;
+    p->open++;
     pthread_cond_signal(&p->cv);
   }
   pthread_mutex_unlock(&p->mu);
@@ -417,10 +436,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 /* The access log: one line per request, no patient data. */
 static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode why) {
-  (void)cls;
+  const server *s = cls;
   (void)conn;
   request *q = *con_cls;
   if (!q) return;
+  if (q->offloaded && s->pool) { /* a handed-over connection has ended */
+    pthread_mutex_lock(&s->pool->mu);
+    s->pool->open--;
+    pthread_mutex_unlock(&s->pool->mu);
+  }
   /* method and path are the client's bytes (the path %-decoded): a log
   ** reader must not get a forged line (CR, LF) or terminal commands (ESC) */
   char method[6 * sizeof q->method], path[6 * sizeof q->path];
@@ -500,7 +524,7 @@ static int serve(const server *sp) {
       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
       (unsigned)cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, MHD_OPTION_CONNECTION_LIMIT,
       cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-      on_done, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_per_ip,
+      on_done, &s, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_per_ip,
       MHD_OPTION_END);
   if (!d) {
     fprintf(stderr, "osteoplan serve: cannot listen on %s:%d: %s\n", cfg->host, cfg->port, strerror(errno));
@@ -524,8 +548,9 @@ static int serve(const server *sp) {
     struct timespec ts = {0, 10 * 1000 * 1000};
     nanosleep(&ts, NULL);
   }
-  pool_free(s.pool); /* its jobs end within [fetch] timeout_s, each resuming its connection */
+  pool_stop(s.pool); /* its jobs end within [fetch] timeout_s, each resuming its connection */
   MHD_stop_daemon(d);
+  pool_free(s.pool);  /* after the daemon: on_done still counted its connections */
   curl_global_cleanup();
   jwt_checker_free(s.jwt);
   fprintf(stderr, "osteoplan serve: stopped\n");
