@@ -15,18 +15,24 @@
 
 #define TH(id) KB_TH(e->kb, id)
 
+static bool class_intolerance(const op_kb *kb, int agent, int stopped) {
+  const kb_agent *g = &kb->agent[agent], *s = &kb->agent[stopped];
+  return g->intolerance_rules_out_class && s->intolerance_rules_out_class && !strcmp(g->cls, s->cls);
+}
+
 static bool stopped_for_intolerance(const op_therapy *t) {
   return t->has_stop_reason && (t->stop_reason == OP_STOP_INTOLERANCE || t->stop_reason == OP_STOP_ADVERSE_EVENT);
 }
 
-/* The course stopped for intolerance that rules out agent, or -1: an oral
-** bisphosphonate stopped for intolerance rules out all of them. */
+/* The course stopped for intolerance that rules out agent, or -1: an agent
+** with intolerance_rules_out_class (the oral bisphosphonates) stopped for
+** intolerance rules out every such agent of its class. */
 static int intolerance_course_for(const eng *e, int agent) {
   const op_record *r = e->rec;
   for (int i = 0; i < r->n_therapies; i++) {
     const op_therapy *t = &r->therapies[i];
     if (!stopped_for_intolerance(t)) continue;
-    if (t->agent == agent || (agent_is_oral_bp(e->kb, agent) && agent_is_oral_bp(e->kb, t->agent))) return i;
+    if (t->agent == agent || class_intolerance(e->kb, agent, t->agent)) return i;
   }
   return -1;
 }
@@ -165,19 +171,19 @@ static bool agent_specific(int reason) {
 void avoid_compute(eng *e) {
   const op_kb *kb = e->kb;
   op_plan *p = e->p;
-  for (int a = 0; a < OP_N_agent; a++) e->all_avoid[a].agent = a;
+  for (int a = 0; a < kb->n_agents; a++) e->all_avoid[a].agent = a;
   for (int r = 0; r < OP_N_reason; r++) {
     unsigned agents = kb->avoid_agents[r];
     if (!agents) continue;
     const char *detail = NULL;
     bool shared = !agent_specific(r);
     if (shared && !reason_applies(e, -1, r, &detail)) continue;
-    for (int a = 0; a < OP_N_agent; a++) {
+    for (int a = 0; a < kb->n_agents; a++) {
       if (!((agents >> a) & 1u)) continue;
       if (shared || reason_applies(e, a, r, &detail)) avoid_add(e, a, r, detail);
     }
   }
-  for (int a = 0; a < OP_N_agent; a++) {
+  for (int a = 0; a < kb->n_agents; a++) {
     if (!kb->has_not_recommended[a]) continue;
     op_avoid *x = &p->not_rec[p->n_not_rec];
     x->agent = a;

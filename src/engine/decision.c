@@ -29,8 +29,8 @@
 static double anabolic_months_left(const eng *e, int agent) {
   const kb_agent *g = &e->kb->agent[agent];
   double left = g->max_months;
-  if (agent_is_pth(e->kb, agent)) left = fmin(left, TH(PTH_LIMIT_MONTHS) - e->f.pth_months);
-  if (agent == OP_AG_ROMOSOZUMAB) left = fmin(left, TH(ROMO_LIMIT_DOSES) - e->f.romo_doses);
+  if (agent_pth_limited(e->kb, agent)) left = fmin(left, TH(PTH_LIMIT_MONTHS) - e->f.pth_months);
+  if (g->course_dose_limit) left = fmin(left, TH(ROMO_LIMIT_DOSES) - e->f.romo_doses);
   return left < 0 ? 0 : left;
 }
 
@@ -117,11 +117,13 @@ static void alert_denosumab_stopped(eng *e) {
   alert(e, OP_AL_DENOSUMAB_STOPPED_WITHOUT_FOLLOWUP, v, 1);
 }
 
-/* MI or stroke dated on or after the start of the current romosozumab. */
+/* MI or stroke dated on or after the start of the current anabolic course,
+** when its agent is avoided after such an event (its avoid list names
+** mi_or_stroke_within_12_months: romosozumab). */
 static int romo_cv_event(const eng *e) {
   if (e->f.cur_anabolic < 0) return -1;
   const op_therapy *t = &e->rec->therapies[e->f.cur_anabolic];
-  if (t->agent != OP_AG_ROMOSOZUMAB) return -1;
+  if (!((e->kb->avoid_agents[OP_RS_MI_OR_STROKE_WITHIN_12_MONTHS] >> t->agent) & 1u)) return -1;
   for (int i = 0; i < e->rec->n_conditions; i++) {
     const op_condition *c = &e->rec->conditions[i];
     if ((c->code == OP_COND_MI || c->code == OP_COND_STROKE) && c->has_date && c->date >= t->start) return i;
@@ -136,8 +138,8 @@ static void alert_romo_cv(eng *e, int cond) {
 }
 
 static bool anabolic_limit_reached(const eng *e, int agent) {
-  return (agent_is_pth(e->kb, agent) && e->f.finding[OP_FD_PTH_ANALOG_LIMIT_REACHED]) ||
-         (agent == OP_AG_ROMOSOZUMAB && e->f.finding[OP_FD_ROMOSOZUMAB_COURSE_COMPLETE]);
+  return (agent_pth_limited(e->kb, agent) && e->f.finding[OP_FD_PTH_ANALOG_LIMIT_REACHED]) ||
+         (e->kb->agent[agent].course_dose_limit && e->f.finding[OP_FD_ROMOSOZUMAB_COURSE_COMPLETE]);
 }
 
 /* anabolic_followup_required: critical when the course has ended or must end
@@ -150,11 +152,11 @@ static void alert_anabolic_followup(eng *e, int severity_critical, const char *w
 }
 
 static void alert_limit(eng *e, int agent) {
-  if (agent_is_pth(e->kb, agent) && e->f.finding[OP_FD_PTH_ANALOG_LIMIT_REACHED]) {
+  if (agent_pth_limited(e->kb, agent) && e->f.finding[OP_FD_PTH_ANALOG_LIMIT_REACHED]) {
     tmpl_var v[] = {{"months", eng_num(e, e->f.pth_months)}, {"limit", eng_num(e, TH(PTH_LIMIT_MONTHS))}};
     alert(e, OP_AL_PTH_ANALOG_LIFETIME_LIMIT, v, 2);
   }
-  if (agent == OP_AG_ROMOSOZUMAB && e->f.finding[OP_FD_ROMOSOZUMAB_COURSE_COMPLETE]) {
+  if (e->kb->agent[agent].course_dose_limit && e->f.finding[OP_FD_ROMOSOZUMAB_COURSE_COMPLETE]) {
     tmpl_var v[] = {{"doses", eng_num(e, e->f.romo_doses)}, {"limit", eng_num(e, TH(ROMO_LIMIT_DOSES))}};
     alert(e, OP_AL_ROMOSOZUMAB_COURSE_COMPLETE, v, 2);
   }
@@ -207,7 +209,7 @@ static void no_safe_agent(eng *e) {
   strbuf b;
   sb_init(&b, e->a);
   int n = 0;
-  for (int a = 0; a < OP_N_agent && e->texts; a++) {
+  for (int a = 0; a < e->kb->n_agents && e->texts; a++) {
     const op_avoid *x = &e->all_avoid[a];
     if (!x->n) continue;
     sb_printf(&b, "%s%s (", n++ ? "; " : "", e->kb->agent[a].name);
@@ -359,7 +361,7 @@ static void rule5(eng *e) {
   int c = f->cur_bp;
   const op_therapy *t = &e->rec->therapies[c];
   int agent = t->agent;
-  bool oral = agent_is_oral_bp(e->kb, agent);
+  bool oral = e->kb->agent[agent].parenteral_after_failure_in_giop;
 
   if (f->failing[c]) { /* 5.1 */
     const char *why = failure_detail(e, c);
@@ -471,9 +473,9 @@ static void rule1_denosumab(eng *e) {
                               (tmpl_var[]){{"last_dose", eng_date(e, last)}, {"months", months_ago(e, last)}}, 2);
   if (f->finding[OP_FD_DENOSUMAB_OVERDUE]) {
     alert_denosumab_overdue(e);
-    set_rule(e, OP_RULE_DENOSUMAB_OVERDUE, why, OP_AG_DENOSUMAB);
+    set_rule(e, OP_RULE_DENOSUMAB_OVERDUE, why, t->agent);
   } else {
-    set_rule(e, OP_RULE_DENOSUMAB_CURRENT, why, OP_AG_DENOSUMAB);
+    set_rule(e, OP_RULE_DENOSUMAB_CURRENT, why, t->agent);
   }
   alert(e, OP_AL_DENOSUMAB_MUST_NOT_STOP, NULL, 0);
   int interval = (int)TH(DMAB_INTERVAL_MONTHS);
@@ -490,7 +492,7 @@ static void rule2_denosumab_stopped(eng *e) {
   set_rule(e, OP_RULE_DENOSUMAB_STOPPED,
            eng_fill(e, e->kb->phrase[OP_PH_STOPPED_AGO],
                      (tmpl_var[]){{"date", eng_date(e, t->end)}, {"months", months_ago(e, t->end)}}, 2),
-           OP_AG_DENOSUMAB);
+           t->agent);
   if (any_empty_phase(e->p)) no_safe_agent(e);
 }
 
@@ -502,7 +504,7 @@ static void rule3_anabolic(eng *e) {
   int cv = romo_cv_event(e);
   if (cv >= 0) {
     p->action = OP_ACT_SWITCH;
-    avoid_add(e, OP_AG_ROMOSOZUMAB, OP_RS_MI_OR_STROKE_WITHIN_12_MONTHS,
+    avoid_add(e, agent, OP_RS_MI_OR_STROKE_WITHIN_12_MONTHS,
               eng_fill(e, "{condition} {date}",
                         (tmpl_var[]){{"condition", e->kb->condition[e->rec->conditions[cv].code].clinician},
                                      {"date", eng_date(e, e->rec->conditions[cv].date)}}, 2));
@@ -513,7 +515,7 @@ static void rule3_anabolic(eng *e) {
     p->action = OP_ACT_TRANSITION;
     add_followon(e);
     alert_limit(e, agent);
-    alert_anabolic_followup(e, 1, e->kb->finding[agent == OP_AG_ROMOSOZUMAB ? OP_FD_ROMOSOZUMAB_COURSE_COMPLETE
+    alert_anabolic_followup(e, 1, e->kb->finding[e->kb->agent[agent].course_dose_limit ? OP_FD_ROMOSOZUMAB_COURSE_COMPLETE
                                                                             : OP_FD_PTH_ANALOG_LIMIT_REACHED].clinician);
     set_rule(e, OP_RULE_ANABOLIC_LIMIT_REACHED, course_desc(e, c), agent);
   } else {
@@ -606,6 +608,6 @@ void decide(eng *e) {
   int kept = -1;
   if (p->n_phases && p->phases[0].current) kept = p->phases[0].agents[0];
   p->n_avoid = 0;
-  for (int a = 0; a < OP_N_agent; a++)
+  for (int a = 0; a < e->kb->n_agents; a++)
     if (e->all_avoid[a].n && a != kept) p->avoid[p->n_avoid++] = e->all_avoid[a];
 }

@@ -105,6 +105,7 @@ bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out
   avoid_compute(e);
   decide(e);
   extras_fill(e);
+  reminders_fill(e);
   sort_alerts(out);
   return true;
 }

@@ -7,6 +7,7 @@
 **   decide()        the decision: action, phases, alerts   (decision.c)
 **   extras_fill()   alerts of section 7, supplements, lifestyle,
 **                   monitoring, goal, codes, disagreements (extras.c)
+**   reminders_fill() the safety reminders                  (reminders.c)
 **
 ** engine_assess() runs them all. Pure functions of the record and the
 ** knowledge base: no I/O, no clock, no globals; memory from the arena.
@@ -26,7 +27,7 @@ typedef struct {
   op_plan *p;
   /* per agent: reasons it is avoided, whatever the decision; the decision
   ** then keeps the current course's agent out of avoid when it continues it */
-  op_avoid all_avoid[OP_N_agent];
+  op_avoid all_avoid[OP_MAX_AGENTS];
   /* false: the codes screening reports, and only those: diagnosis, risk,
   ** criteria, findings, action, phases, avoid, alerts, care gaps. Nothing is
   ** worded (details, rationale and messages stay NULL) and the parts that
@@ -39,6 +40,7 @@ void risk_assess(eng *e);
 void avoid_compute(eng *e);
 void decide(eng *e);
 void extras_fill(eng *e);
+void reminders_fill(eng *e);
 
 /* Runs every step; false only when out of memory. out must be zeroed (as
 ** the arena gives it). texts false gives the codes screening reports (see

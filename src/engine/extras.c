@@ -11,29 +11,36 @@
 
 #define TH(id) KB_TH(e->kb, id)
 
-static bool plan_has_agent(const op_plan *p, int agent) {
+/* The agent of the plan whose hypocalcemia must be corrected first with the
+** lowest rank (agents.ini correct_calcium_first), or -1. */
+static int calcium_first_agent(const op_plan *p, const op_kb *kb) {
+  int best = -1;
   for (int i = 0; i < p->n_phases; i++)
-    for (int j = 0; j < p->phases[i].n; j++)
-      if (p->phases[i].agents[j] == agent) return true;
-  return false;
+    for (int j = 0; j < p->phases[i].n; j++) {
+      int a = p->phases[i].agents[j], r = kb->agent[a].correct_calcium_first;
+      if (r && (best < 0 || r < kb->agent[best].correct_calcium_first)) best = a;
+    }
+  return best;
 }
 
-static bool phase_has_both(const op_plan *p, int a, int b) {
+/* The disagreements the plan's agents bring: disagreement_if_offered, and
+** disagreement_if_offered_with when one phase offers two agents naming it. */
+static void offered_disagreements(const op_kb *kb, op_plan *p) {
   for (int i = 0; i < p->n_phases; i++) {
-    bool ha = false, hb = false;
+    int with[OP_N_disagreement] = {0};
     for (int j = 0; j < p->phases[i].n; j++) {
-      ha |= p->phases[i].agents[j] == a;
-      hb |= p->phases[i].agents[j] == b;
+      const kb_agent *g = &kb->agent[p->phases[i].agents[j]];
+      if (g->disagreement_if_offered >= 0) p->disagreement[g->disagreement_if_offered] = true;
+      if (g->disagreement_if_offered_with >= 0 && ++with[g->disagreement_if_offered_with] == 2)
+        p->disagreement[g->disagreement_if_offered_with] = true;
     }
-    if (ha && hb) return true;
   }
-  return false;
 }
 
 static bool had_antiresorptive_course(const eng *e) {
   for (int i = 0; i < e->rec->n_therapies; i++) {
     int a = e->rec->therapies[i].agent;
-    if (agent_is_bp(e->kb, a) || a == OP_AG_DENOSUMAB) return true;
+    if (e->kb->agent[a].jaw_and_femur_risk) return true;
   }
   return false;
 }
@@ -53,8 +60,7 @@ static void section7_alerts(eng *e) {
   const op_record *r = e->rec;
   op_plan *p = e->p;
   if (f->hypocalcemia) {
-    int agent = plan_has_agent(p, OP_AG_DENOSUMAB) ? OP_AG_DENOSUMAB
-                : plan_has_agent(p, OP_AG_ZOLEDRONIC_ACID) ? OP_AG_ZOLEDRONIC_ACID : -1;
+    int agent = calcium_first_agent(p, e->kb);
     if (agent >= 0 && drug_therapy(p)) {
       const char *what = r->has_calcium && r->calcium < TH(CALCIUM_LOW)
                              ? eng_fill(e, e->kb->phrase[OP_PH_CALCIUM_LOW],
@@ -120,9 +126,9 @@ static void monitoring(eng *e) {
     plan_add_monitor(e, OP_MON_FRACTURE_RISK_REVIEW, date_add_months(f->as_of, rv),
                      eng_fill(e, kb->monitor[OP_MON_FRACTURE_RISK_REVIEW].detail,
                                (tmpl_var[]){{"window", eng_num(e, rv)}}, 1));
-    /* BTM when an oral agent is started */
+    /* BTM when an agent that brings it (agents.ini bone_turnover_monitoring) is started */
     if (p->action != OP_ACT_CONTINUE && p->n_phases && p->phases[0].n &&
-        !strcmp(kb->agent[p->phases[0].agents[0]].route, "oral")) {
+        kb->agent[p->phases[0].agents[0]].bone_turnover_monitoring) {
       int bm = (int)TH(BTM_AFTER_MONTHS);
       plan_add_monitor(e, OP_MON_BTM, date_add_months(f->as_of, bm),
                        eng_fill(e, kb->monitor[OP_MON_BTM].detail,
@@ -154,11 +160,9 @@ static void disagreements(eng *e) {
   p->disagreement[OP_DG_VITAMIN_D_DOSE] = true; /* every in-scope plan gives the dose */
   for (int i = 0; i < r->n_therapies; i++) {
     int a = r->therapies[i].agent;
-    if (a == OP_AG_RALOXIFENE || a == OP_AG_HORMONE_THERAPY) p->disagreement[OP_DG_ESTROGEN_RALOXIFENE] = true;
+    if (e->kb->agent[a].disagreement_if_taken >= 0) p->disagreement[e->kb->agent[a].disagreement_if_taken] = true;
   }
-  if (plan_has_agent(p, OP_AG_TERIPARATIDE)) p->disagreement[OP_DG_TERIPARATIDE_DURATION] = true;
-  if (phase_has_both(p, OP_AG_ROMOSOZUMAB, OP_AG_TERIPARATIDE))
-    p->disagreement[OP_DG_ROMO_VS_TERIPARATIDE_FIRST] = true;
+  offered_disagreements(e->kb, p);
 }
 
 static void collect_sources(eng *e) {

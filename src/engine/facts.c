@@ -10,15 +10,10 @@
 
 #define TH(id) KB_TH(f->kb, id)
 
-int agent_class(const op_kb *kb, int agent) { return kb->agent[agent].cls; }
-bool agent_is_bp(const op_kb *kb, int a) {
-  return agent_class(kb, a) == OP_CLS_ORAL_BP || agent_class(kb, a) == OP_CLS_IV_BP;
-}
-bool agent_is_oral_bp(const op_kb *kb, int a) { return agent_class(kb, a) == OP_CLS_ORAL_BP; }
+bool agent_is_bp(const op_kb *kb, int a) { return kb->agent[a].bisphosphonate; }
 bool agent_is_anabolic(const op_kb *kb, int a) { return kb->agent[a].intent == OP_INTENT_ANABOLIC; }
-bool agent_is_pth(const op_kb *kb, int a) {
-  return agent_class(kb, a) == OP_CLS_PTH || agent_class(kb, a) == OP_CLS_PTHRP;
-}
+/* Its months count toward the lifetime limit of PTH and PTHrP analogs. */
+bool agent_pth_limited(const op_kb *kb, int a) { return kb->agent[a].pth_lifetime_limit; }
 bool agent_is_antiresorptive(const op_kb *kb, int a) {
   return kb->agent[a].intent == OP_INTENT_ANTIRESORPTIVE;
 }
@@ -98,15 +93,15 @@ static void derive_courses(op_facts *f) {
     f->current[i] = !t->has_end || t->end > f->as_of;
     int a = t->agent;
     if (f->current[i]) {
-      if (a == OP_AG_DENOSUMAB && f->cur_denosumab < 0) f->cur_denosumab = i;
+      if (kb->agent[a].rebound_when_stopped && f->cur_denosumab < 0) f->cur_denosumab = i;
       else if (agent_is_anabolic(kb, a) && f->cur_anabolic < 0) f->cur_anabolic = i;
       else if (agent_is_bp(kb, a) && f->cur_bp < 0) f->cur_bp = i;
-      else if ((a == OP_AG_RALOXIFENE || a == OP_AG_HORMONE_THERAPY) && f->cur_serm_ht < 0) f->cur_serm_ht = i;
+      else if (kb->has_not_recommended[a] && f->cur_serm_ht < 0) f->cur_serm_ht = i; /* rule 6 */
     }
     int days = course_end_or_as_of(t, f->as_of) - t->start;
     if (days < 0) days = 0;
-    if (agent_is_pth(kb, a)) pth_days += days;
-    if (a == OP_AG_ROMOSOZUMAB) {
+    if (agent_pth_limited(kb, a)) pth_days += days;
+    if (kb->agent[a].course_dose_limit) {
       /* doses if given, else whole months of exposure */
       if (t->has_doses) f->romo_doses += t->doses;
       else f->romo_doses += (int)floor(days_to_months(days));
@@ -302,7 +297,7 @@ static void derive_findings(op_facts *f) {
       find_bmd_loss(f, i);
       if (!f->finding[OP_FD_TARGET_NOT_MET]) find_target_not_met(f, i);
     }
-    if (f->current[i] && agent_is_oral_bp(kb, a) && !f->finding[OP_FD_BTM_NOT_SUPPRESSED]) find_btm(f, i);
+    if (f->current[i] && kb->agent[a].response_checked_by_btm && !f->finding[OP_FD_BTM_NOT_SUPPRESSED]) find_btm(f, i);
     if (t->has_stop_reason && (t->stop_reason == OP_STOP_INTOLERANCE || t->stop_reason == OP_STOP_ADVERSE_EVENT)) {
       f->finding[OP_FD_INTOLERANCE] = true;
       if (f->intolerance_course < 0) f->intolerance_course = i;
@@ -310,19 +305,19 @@ static void derive_findings(op_facts *f) {
     if (t->has_stop_reason && t->stop_reason == OP_STOP_NONADHERENCE) f->finding[OP_FD_NONADHERENCE] = true;
     if (f->current[i]) {
       double years = (double)(f->as_of - t->start) / OP_DAYS_PER_YEAR;
-      bool due = (agent_is_oral_bp(kb, a) && years >= TH(HOLIDAY_ORAL_YEARS)) ||
-                 (agent_class(kb, a) == OP_CLS_IV_BP &&
+      bool due = (kb->agent[a].drug_holiday == OP_HOLIDAY_ORAL && years >= TH(HOLIDAY_ORAL_YEARS)) ||
+                 (kb->agent[a].drug_holiday == OP_HOLIDAY_IV &&
                   (years >= TH(HOLIDAY_IV_YEARS) || (t->has_doses && t->doses >= TH(HOLIDAY_IV_INFUSIONS))));
       if (due && f->holiday_course < 0) {
         f->finding[OP_FD_HOLIDAY_DUE] = true;
         f->holiday_course = i;
       }
-      if (a == OP_AG_DENOSUMAB) {
+      if (kb->agent[a].rebound_when_stopped) {
         op_date last = t->has_last_dose ? t->last_dose : t->start;
         if (days_to_months(f->as_of - last) > TH(DMAB_OVERDUE_MONTHS)) f->finding[OP_FD_DENOSUMAB_OVERDUE] = true;
       }
     } else {
-      if (a == OP_AG_DENOSUMAB && !followed_by_antiresorptive(f, t->end)) {
+      if (kb->agent[a].rebound_when_stopped && !followed_by_antiresorptive(f, t->end)) {
         f->finding[OP_FD_DENOSUMAB_STOPPED_WITHOUT_FOLLOWUP] = true;
         if (f->dmab_stopped_course < 0 || t->end > r->therapies[f->dmab_stopped_course].end)
           f->dmab_stopped_course = i;

@@ -79,12 +79,10 @@ typedef struct {
 /* Returns false only when out of memory. */
 bool facts_derive(arena *a, const op_kb *kb, const op_record *rec, op_facts *f);
 
-/* Agent class helpers (classes are knowledge-base data). */
-int agent_class(const op_kb *kb, int agent);
+/* Agent helpers (an agent's intent and flags are knowledge-base data). */
 bool agent_is_bp(const op_kb *kb, int agent);
-bool agent_is_oral_bp(const op_kb *kb, int agent);
 bool agent_is_anabolic(const op_kb *kb, int agent);
-bool agent_is_pth(const op_kb *kb, int agent);
+bool agent_pth_limited(const op_kb *kb, int agent);
 bool agent_is_antiresorptive(const op_kb *kb, int agent);
 /* The end of a course as far as as_of (ongoing courses count to as_of). */
 op_date course_end_or_as_of(const op_therapy *t, op_date as_of);

@@ -23,7 +23,7 @@ typedef struct {
 typedef struct {
   int intent;
   int n;
-  int agents[OP_N_agent];
+  int agents[OP_MAX_AGENTS];
   bool has_months;
   double months;
   bool current; /* phases[0] of continue: the current course */
@@ -49,6 +49,13 @@ typedef struct {
   const char *reason;
   op_srcset sources;
 } op_monitor_item;
+
+/* A safety reminder and who hears it; severity: how urgent it reads. */
+typedef struct {
+  int code; /* op_reminder_t */
+  int severity;
+  bool clinician, patient;
+} op_reminder;
 
 #define OP_MAX_ALERTS 32
 #define OP_MAX_PHASES 3
@@ -83,8 +90,8 @@ typedef struct {
   op_srcset treatment_sources;
 
   int n_avoid, n_not_rec;
-  op_avoid avoid[OP_N_agent];
-  op_avoid not_rec[OP_N_agent];
+  op_avoid avoid[OP_MAX_AGENTS];
+  op_avoid not_rec[OP_MAX_AGENTS];
 
   int n_alerts;
   op_alert alerts[OP_MAX_ALERTS];
@@ -102,6 +109,9 @@ typedef struct {
   const char **input_notes; /* from the caller (op_options), in the arena */
   int n_input_notes;
   bool incomplete_input; /* from the caller: a search was not read whole */
+  /* the safety reminders, in code order, each once (engine/reminders.c) */
+  int n_reminders;
+  op_reminder reminders[OP_N_reminder];
 } op_plan;
 
 #endif

@@ -173,6 +173,7 @@ typedef struct {
 typedef struct {
   arena *a;
   const kb_fhir *f;
+  const char *const *agent_code; /* the knowledge base's agents */
   op_date as_of;
   /* patient */
   const char *id;
@@ -928,7 +929,7 @@ static const char *write_record(mapper *m, course *cs, int ncs, slot *slots, int
       slots[ns++] = (slot){pass ? "medications" : "therapies", k++, &x->p};
       jw_obj(&w);
       jw_key(&w, pass ? "class" : "agent");
-      jw_str(&w, pass ? op_med_class_str[x->code] : op_agent_str[x->code]);
+      jw_str(&w, pass ? op_med_class_str[x->code] : m->agent_code[x->code]);
       if (pass && x->dose > 0) { jw_key(&w, "dose_mg_per_day"); jw_num(&w, round(x->dose * 100) / 100); }
       put_date(&w, "start", x->start);
       jw_key(&w, "end");
@@ -1104,7 +1105,7 @@ void fhir_map(arena *a, const op_kb *kb, const fhir_res *res, int n, const char 
 void fhir_map_patient(arena *a, const op_kb *kb, const fhir_res *res, int n, const char *as_of, const char *today,
                       const char *patient_id, fhir_result *out) {
   memset(out, 0, sizeof *out);
-  mapper m = {.a = a, .f = kb->fhir, .sex = -1, .dead_bool = -1};
+  mapper m = {.a = a, .f = kb->fhir, .agent_code = kb->agent_code, .sex = -1, .dead_bool = -1};
   const char *when = as_of ? as_of : today;
   if (!when || !date_parse(when, strlen(when), &m.as_of)) {
     out->status = FM_ERROR;

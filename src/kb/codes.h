@@ -4,6 +4,8 @@
 **
 ** The codes are the contract, so they are fixed here; everything said about a
 ** code (its texts, severities, sources, thresholds) is knowledge-base data.
+** The agent codes are the exception: the agents are knowledge-base data
+** (kb/agents.ini; kb->agent_code).
 ** Each list is an X-macro so the enum and its string table cannot drift.
 */
 #ifndef OSTEO_CODES_H
@@ -30,18 +32,6 @@
 
 #define OP_MECHANISM_LIST(X) \
   X(MECH_FRAGILITY, "fragility") X(MECH_TRAUMATIC, "traumatic")
-
-#define OP_AGENT_LIST(X)                                \
-  X(AG_ALENDRONATE, "alendronate")                      \
-  X(AG_RISEDRONATE, "risedronate")                      \
-  X(AG_IBANDRONATE, "ibandronate")                      \
-  X(AG_ZOLEDRONIC_ACID, "zoledronic_acid")              \
-  X(AG_DENOSUMAB, "denosumab")                          \
-  X(AG_RALOXIFENE, "raloxifene")                        \
-  X(AG_HORMONE_THERAPY, "hormone_therapy")              \
-  X(AG_TERIPARATIDE, "teriparatide")                    \
-  X(AG_ABALOPARATIDE, "abaloparatide")                  \
-  X(AG_ROMOSOZUMAB, "romosozumab")
 
 #define OP_STOP_REASON_LIST(X)                                   \
   X(STOP_COMPLETED, "completed") X(STOP_INTOLERANCE, "intolerance") \
@@ -248,7 +238,6 @@ OP_DECLARE_CODES(menopause, OP_MENOPAUSE_LIST)
 OP_DECLARE_CODES(site, OP_SITE_LIST)
 OP_DECLARE_CODES(fx_site, OP_FX_SITE_LIST)
 OP_DECLARE_CODES(mechanism, OP_MECHANISM_LIST)
-OP_DECLARE_CODES(agent, OP_AGENT_LIST)
 OP_DECLARE_CODES(stop_reason, OP_STOP_REASON_LIST)
 OP_DECLARE_CODES(med_class, OP_MED_CLASS_LIST)
 OP_DECLARE_CODES(condition, OP_CONDITION_LIST)

@@ -36,8 +36,6 @@
 
 #define OP_STR_ITEM(id, str) str,
 #define OP_LEN_ITEM(id, str) sizeof(str) - 1,
-const char *const op_agent_class_str[OP_N_agent_class] = {OP_AGENT_CLASS_LIST(OP_STR_ITEM)};
-const unsigned char op_agent_class_len[OP_N_agent_class] = {OP_AGENT_CLASS_LIST(OP_LEN_ITEM)};
 const char *const op_ui_str[OP_N_ui] = {OP_UI_LIST(OP_STR_ITEM)};
 const unsigned char op_ui_len[OP_N_ui] = {OP_UI_LIST(OP_LEN_ITEM)};
 const char *const op_phrase_str[OP_N_phrase] = {OP_PHRASE_LIST(OP_STR_ITEM)};
@@ -372,11 +370,147 @@ static void req_codes(loader *L, const char *sec, const char *key, const char *c
 }
 
 static void req_agents(loader *L, const char *sec, const char *key, kb_order *o) {
-  req_codes(L, sec, key, op_agent_str, OP_N_agent, "agent", o->agents, &o->n);
+  req_codes(L, sec, key, L->kb->agent_code, L->kb->n_agents, "agent", o->agents, &o->n);
 }
 
 static void req_reasons(loader *L, const char *sec, const char *key, kb_avoid_rule *r) {
   req_codes(L, sec, key, op_reason_str, OP_N_reason, "reason code", r->reasons, &r->n_reasons);
+}
+
+/* ---- agents and routes (agents.ini) -------------------------------------- */
+
+/* A code named by a section ([agent.X], [route.X]): what a record or another
+** file writes, so lower-case letters, digits and '_' only. */
+static bool code_name_ok(loader *L, const section *s, const char *code) {
+  size_t n = strlen(code);
+  bool ok = n > 0 && n <= 40;
+  for (size_t i = 0; i < n && ok; i++) ok = islower((unsigned char)code[i]) || isdigit((unsigned char)code[i]) || code[i] == '_';
+  if (!ok) lerr(L, s->file, s->line, "[%s]: a code is 1 to 40 characters of a-z, 0-9 and _", s->name);
+  return ok;
+}
+
+/* An optional yes/no flag (absent: no). */
+static bool opt_flag(loader *L, const char *sec, const char *key) {
+  entry *e = get(L, sec, key);
+  if (!e || !strcmp(e->value, "no")) return false;
+  if (strcmp(e->value, "yes")) lerr(L, e->file, e->line, "[%s] %s: expected yes or no, got '%s'", sec, key, e->value);
+  return true;
+}
+
+/* An optional code of table (absent: dflt). */
+static int opt_code(loader *L, const char *sec, const char *key, const char *const *table, int n, int dflt) {
+  entry *e = get(L, sec, key);
+  if (!e) return dflt;
+  int c = code_of(table, n, e->value);
+  if (c < 0) lerr(L, e->file, e->line, "[%s] %s: unknown code '%s'", sec, key, e->value);
+  return c;
+}
+
+/* [route.X] in file order. */
+static void bind_routes(loader *L) {
+  op_kb *kb = L->kb;
+  for (int i = 0; i < L->ns && !L->failed; i++) {
+    const section *s = &L->s[i];
+    if (strncmp(s->name, "route.", 6) || !code_name_ok(L, s, s->name + 6)) continue;
+    if (kb->n_routes == OP_MAX_ROUTES) {
+      lerr(L, s->file, s->line, "[%s]: more than %d routes (raise OP_MAX_ROUTES)", s->name, OP_MAX_ROUTES);
+      return;
+    }
+    kb->route_code[kb->n_routes] = s->name + 6;
+    kb->route[kb->n_routes].clinician = req_str(L, s->name, "clinician");
+    kb->route[kb->n_routes].patient = req_str(L, s->name, "patient");
+    kb->n_routes++;
+  }
+}
+
+/* The flags the rules read instead of an agent's name (agents.ini). */
+static void bind_agent_flags(loader *L, const char *sec, kb_agent *g) {
+  g->bisphosphonate = opt_flag(L, sec, "bisphosphonate");
+  g->intolerance_rules_out_class = opt_flag(L, sec, "intolerance_rules_out_class");
+  g->response_checked_by_btm = opt_flag(L, sec, "response_checked_by_btm");
+  g->parenteral_after_failure_in_giop = opt_flag(L, sec, "parenteral_after_failure_in_giop");
+  g->bone_turnover_monitoring = opt_flag(L, sec, "bone_turnover_monitoring");
+  g->rebound_when_stopped = opt_flag(L, sec, "rebound_when_stopped");
+  g->jaw_and_femur_risk = opt_flag(L, sec, "jaw_and_femur_risk");
+  g->pth_lifetime_limit = opt_flag(L, sec, "pth_lifetime_limit");
+  g->course_dose_limit = opt_flag(L, sec, "course_dose_limit");
+  g->drug_holiday = opt_code(L, sec, "drug_holiday", op_holiday_str, OP_N_holiday, OP_HOLIDAY_NONE);
+  double rank = opt_num(L, sec, "correct_calcium_first", 0);
+  if (rank < 0 || rank > 99 || rank != floor(rank))
+    lerr_key(L, sec, "correct_calcium_first", "[%s] correct_calcium_first: expected a whole number 1 to 99", sec);
+  g->correct_calcium_first = (int)rank;
+  g->disagreement_if_taken = opt_code(L, sec, "disagreement_if_taken", op_disagreement_str, OP_N_disagreement, -1);
+  g->disagreement_if_offered = opt_code(L, sec, "disagreement_if_offered", op_disagreement_str, OP_N_disagreement, -1);
+  g->disagreement_if_offered_with =
+      opt_code(L, sec, "disagreement_if_offered_with", op_disagreement_str, OP_N_disagreement, -1);
+  /* a limit of an anabolic course, or the rule of a bisphosphonate, on an
+  ** agent of the other intent is a slip of the pen */
+  if ((g->pth_lifetime_limit || g->course_dose_limit) && g->intent != OP_INTENT_ANABOLIC)
+    lerr_key(L, sec, "intent", "[%s] a course limit (pth_lifetime_limit, course_dose_limit) needs intent anabolic", sec);
+  if ((g->bisphosphonate || g->rebound_when_stopped || g->drug_holiday) && g->intent != OP_INTENT_ANTIRESORPTIVE)
+    lerr_key(L, sec, "intent", "[%s] bisphosphonate, rebound_when_stopped and drug_holiday need intent antiresorptive", sec);
+}
+
+static void bind_agent(loader *L, const char *sec, kb_agent *g) {
+  op_kb *kb = L->kb;
+  g->cls = req_str(L, sec, "class");
+  const char *in = req_str(L, sec, "intent");
+  g->intent = code_of(op_intent_str, OP_N_intent, in);
+  if (g->intent < 0) {
+    lerr_key(L, sec, "intent", "[%s] intent must be anabolic or antiresorptive", sec);
+    return;
+  }
+  const char *route = req_str(L, sec, "route");
+  g->route_code = code_of(kb->route_code, kb->n_routes, route);
+  if (g->route_code < 0) {
+    lerr_key(L, sec, "route", "[%s] route '%s' has no [route.%s] section", sec, route, route);
+    return;
+  }
+  g->route = kb->route[g->route_code].clinician;
+  g->dose = req_str(L, sec, "dose");
+  g->frequency = req_str(L, sec, "frequency");
+  g->max_months = opt_num(L, sec, "max_months", -1);
+  g->renal_min = opt_num(L, sec, "renal_min_ml_min", -1);
+  g->name = req_str(L, sec, "name");
+  g->patient_name = req_str(L, sec, "patient_name");
+  g->patient_how = req_str(L, sec, "patient_how");
+  g->sources = req_sources(L, sec, "sources");
+  bind_agent_flags(L, sec, g);
+}
+
+/* [agent.X] in file order, with their [avoid.X] and [not_recommended.X]. */
+static void bind_agents(loader *L) {
+  op_kb *kb = L->kb;
+  bind_routes(L);
+  for (int i = 0; i < L->ns && !L->failed; i++) {
+    const section *s = &L->s[i];
+    if (strncmp(s->name, "agent.", 6) || !code_name_ok(L, s, s->name + 6)) continue;
+    if (kb->n_agents == OP_MAX_AGENTS) {
+      lerr(L, s->file, s->line, "[%s]: more than %d agents (raise OP_MAX_AGENTS)", s->name, OP_MAX_AGENTS);
+      return;
+    }
+    int a = kb->n_agents++;
+    kb->agent_code[a] = s->name + 6;
+    kb->agent_code_len[a] = (unsigned char)strlen(kb->agent_code[a]);
+  }
+  if (!kb->n_agents && !L->failed) lerr(L, "agents.ini", 0, "no [agent.X] section: the knowledge base needs agents");
+  for (int a = 0; a < kb->n_agents && !L->failed; a++) {
+    char sec[64];
+    snprintf(sec, sizeof sec, "agent.%s", kb->agent_code[a]);
+    bind_agent(L, sec, &kb->agent[a]);
+    snprintf(sec, sizeof sec, "avoid.%s", kb->agent_code[a]);
+    if (find_section(L, sec)) {
+      req_reasons(L, sec, "reasons", &kb->avoid[a]);
+      kb->avoid[a].sources = req_sources(L, sec, "sources");
+    }
+    for (int k = 0; k < kb->avoid[a].n_reasons; k++) kb->avoid_agents[kb->avoid[a].reasons[k]] |= 1u << a;
+    snprintf(sec, sizeof sec, "not_recommended.%s", kb->agent_code[a]);
+    if (find_section(L, sec)) {
+      kb->has_not_recommended[a] = true;
+      req_reasons(L, sec, "reasons", &kb->not_recommended[a]);
+      kb->not_recommended[a].sources = req_sources(L, sec, "sources");
+    }
+  }
 }
 
 /* Placeholders a template may use; the engine fills these. */
@@ -528,50 +662,7 @@ static void bind(loader *L) {
   if (L->failed) return;
 
   /* agents */
-  for (int a = 0; a < OP_N_agent && !L->failed; a++) {
-    char sec[64];
-    snprintf(sec, sizeof sec, "agent.%s", op_agent_str[a]);
-    if (!find_section(L, sec)) {
-      missing_section(L, "agent", op_agent_str, OP_N_agent, op_agent_str[a], "agents.ini");
-      return;
-    }
-    kb_agent *g = &kb->agent[a];
-    const char *cls = req_str(L, sec, "class");
-    g->cls = code_of(op_agent_class_str, OP_N_agent_class, cls);
-    if (g->cls < 0) {
-      entry *e = get(L, sec, "class");
-      lerr(L, e ? e->file : "agents.ini", e ? e->line : 0, "[%s] unknown class '%s'", sec, cls);
-      return;
-    }
-    const char *in = req_str(L, sec, "intent");
-    g->intent = code_of(op_intent_str, OP_N_intent, in);
-    if (g->intent < 0) {
-      entry *e = get(L, sec, "intent");
-      lerr(L, e ? e->file : "agents.ini", e ? e->line : 0, "[%s] intent must be anabolic or antiresorptive", sec);
-      return;
-    }
-    g->route = req_str(L, sec, "route");
-    g->dose = req_str(L, sec, "dose");
-    g->frequency = req_str(L, sec, "frequency");
-    g->max_months = opt_num(L, sec, "max_months", -1);
-    g->renal_min = opt_num(L, sec, "renal_min_ml_min", -1);
-    g->name = req_str(L, sec, "name");
-    g->patient_name = req_str(L, sec, "patient_name");
-    g->patient_how = req_str(L, sec, "patient_how");
-    g->sources = req_sources(L, sec, "sources");
-    snprintf(sec, sizeof sec, "avoid.%s", op_agent_str[a]);
-    if (find_section(L, sec)) {
-      req_reasons(L, sec, "reasons", &kb->avoid[a]);
-      kb->avoid[a].sources = req_sources(L, sec, "sources");
-    }
-    for (int k = 0; k < kb->avoid[a].n_reasons; k++) kb->avoid_agents[kb->avoid[a].reasons[k]] |= 1u << a;
-    snprintf(sec, sizeof sec, "not_recommended.%s", op_agent_str[a]);
-    if (find_section(L, sec)) {
-      kb->has_not_recommended[a] = true;
-      req_reasons(L, sec, "reasons", &kb->not_recommended[a]);
-      kb->not_recommended[a].sources = req_sources(L, sec, "sources");
-    }
-  }
+  bind_agents(L);
   if (L->failed) return;
 
   for (int r = 0; r < OP_N_reason; r++) kb->reason_condition[r] = code_of(op_condition_str, OP_N_condition, op_reason_str[r]);
@@ -745,7 +836,7 @@ static void bind(loader *L) {
       }
     for (int i = 0; i < L->ns; i++)
       if (!strncmp(L->s[i].name, "fhir.", 5)) L->s[i].used = true;
-    kb->fhir = kb_fhir_compile(L->a, fe, nf, L->err, L->errsz);
+    kb->fhir = kb_fhir_compile(L->a, fe, nf, kb->agent_code, kb->n_agents, L->err, L->errsz);
     if (!kb->fhir) {
       L->failed = true;
       return;
@@ -764,17 +855,7 @@ static void bind(loader *L) {
       return;
     }
 
-  /* consistency between tables */
-  for (int a = 0; a < OP_N_agent; a++) {
-    const kb_agent *g = &kb->agent[a];
-    bool anabolic_cls = g->cls == OP_CLS_PTH || g->cls == OP_CLS_PTHRP || g->cls == OP_CLS_SCLEROSTIN;
-    if (anabolic_cls != (g->intent == OP_INTENT_ANABOLIC)) {
-      char sec[64];
-      snprintf(sec, sizeof sec, "agent.%s", op_agent_str[a]);
-      lerr_key(L, sec, "intent", "[%s] intent does not match its class", sec);
-      return;
-    }
-  }
+  /* consistency between tables (an agent's flags and intent: bind_agent_flags) */
   if (KB_TH(kb, BTM_FROM_MONTHS) >= KB_TH(kb, BTM_TO_MONTHS)) {
     lerr_key(L, "findings", "btm_window_from_months", "the BTM window must start before it ends");
   }

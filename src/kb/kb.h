@@ -116,13 +116,17 @@ typedef enum { OP_THRESHOLD_LIST(OP_TH_ITEM) OP_N_TH } op_th_t;
 typedef enum { OP_REGIMEN_LIST(OP_RG_ITEM) OP_N_RG } op_rg_t;
 #undef OP_RG_ITEM
 
-/* Drug classes of the agents (kb/agents.ini "class"). */
-#define OP_AGENT_CLASS_LIST(X)                                                 \
-  X(CLS_ORAL_BP, "oral_bisphosphonate") X(CLS_IV_BP, "iv_bisphosphonate")      \
-  X(CLS_RANKL, "rankl_inhibitor") X(CLS_SERM, "serm")                          \
-  X(CLS_HORMONE, "hormone_therapy") X(CLS_PTH, "pth_analog")                   \
-  X(CLS_PTHRP, "pthrp_analog") X(CLS_SCLEROSTIN, "sclerostin_inhibitor")
-OP_DECLARE_CODES(agent_class, OP_AGENT_CLASS_LIST)
+/* The agents are knowledge-base data ([agent.X] of agents.ini, in file
+** order): an agent is an index into kb->agent, its record code is
+** kb->agent_code[i]. OP_MAX_AGENTS bounds the arrays that hold agents; the
+** loader refuses more. Agent sets are bit masks of an unsigned. */
+#define OP_MAX_AGENTS 16
+_Static_assert(OP_MAX_AGENTS <= 32, "agent sets are bits of an unsigned (avoid_agents)");
+#define OP_MAX_ROUTES 8
+
+/* Which holiday review applies to a current course (agents.ini drug_holiday). */
+#define OP_HOLIDAY_LIST(X) X(HOLIDAY_NONE, "no") X(HOLIDAY_ORAL, "oral") X(HOLIDAY_IV, "intravenous")
+OP_DECLARE_CODES(holiday, OP_HOLIDAY_LIST)
 
 /* Headings and fixed messages of the renderings ([ui.<key>] in texts.ini). */
 #define OP_UI_LIST(X)                                                       \
@@ -151,6 +155,19 @@ OP_DECLARE_CODES(agent_class, OP_AGENT_CLASS_LIST)
   X(UI_TESTING_HORMONAL, "testing_hormonal") X(UI_TESTING_NONE, "testing_none") \
   X(UI_REMINDER, "reminder") X(UI_INCOMPLETE_INPUT, "incomplete_input")
 OP_DECLARE_CODES(ui, OP_UI_LIST)
+
+/* Safety reminders a plan carries (engine/reminders.c decides who hears
+** which; the renderings print them): X(id, code, its words in [ui.X]). */
+#define OP_REMINDER_LIST(X)                                                 \
+  X(RM_NEVER_STOP, "never_stop_without_followon", UI_NEVER_STOP_DENOSUMAB)  \
+  X(RM_REPORT_PAIN, "report_thigh_groin_jaw_pain", UI_REPORT_PAIN)          \
+  X(RM_DENTIST, "dentist_before_dental_surgery", UI_DENTIST)                \
+  X(RM_DO_NOT_START_STOP, "do_not_start_or_stop", UI_DO_NOT_START_STOP)
+#define OP_RM_ITEM(id, str, ui) OP_##id,
+typedef enum { OP_REMINDER_LIST(OP_RM_ITEM) OP_N_reminder } op_reminder_t;
+#undef OP_RM_ITEM
+extern const char *const op_reminder_str[OP_N_reminder];
+extern const op_ui_t op_reminder_ui[OP_N_reminder];
 
 /* Phrases the engine and the CDS cards fill with the patient's values
 ** inside a larger text ([phrase.<key>] in texts.ini; clinician wording). */
@@ -184,17 +201,30 @@ typedef struct {
 } kb_text;
 
 typedef struct {
-  int cls, intent;
-  const char *route, *dose, *frequency;
+  const char *clinician, *patient; /* words for the route ([route.X]) */
+} kb_route;
+
+/* An agent and the flags the rules read (agents.ini explains each). */
+typedef struct {
+  int intent;
+  const char *cls;   /* class code: intolerance_rules_out_class groups by it */
+  int route_code;    /* index in kb->route */
+  const char *route, *dose, *frequency; /* route: the route's clinician words */
   double max_months;   /* < 0: open-ended */
   double renal_min;    /* < 0: no renal cut-off */
   const char *name, *patient_name, *patient_how;
   op_srcset sources;
+  bool bisphosphonate, intolerance_rules_out_class, response_checked_by_btm;
+  bool parenteral_after_failure_in_giop, bone_turnover_monitoring;
+  bool rebound_when_stopped, jaw_and_femur_risk, pth_lifetime_limit, course_dose_limit;
+  int drug_holiday;          /* op_holiday_t */
+  int correct_calcium_first; /* 0: no; else the rank among such agents */
+  int disagreement_if_taken, disagreement_if_offered, disagreement_if_offered_with; /* -1: none */
 } kb_agent;
 
 typedef struct {
   int n;
-  int agents[OP_N_agent];
+  int agents[OP_MAX_AGENTS];
 } kb_order;
 
 typedef struct {
@@ -235,12 +265,18 @@ struct op_kb {
   int n_sources;
   kb_source sources[OP_MAX_SOURCES];
   double th[OP_N_TH];
-  kb_agent agent[OP_N_agent];
-  kb_avoid_rule avoid[OP_N_agent];
+  int n_agents;
+  kb_agent agent[OP_MAX_AGENTS];
+  const char *agent_code[OP_MAX_AGENTS];        /* the record's codes, file order */
+  unsigned char agent_code_len[OP_MAX_AGENTS];
+  int n_routes;
+  kb_route route[OP_MAX_ROUTES];
+  const char *route_code[OP_MAX_ROUTES];
+  kb_avoid_rule avoid[OP_MAX_AGENTS];
   int reason_condition[OP_N_reason]; /* the condition a reason names, or -1 */
   unsigned avoid_agents[OP_N_reason]; /* bit a: agent a's avoid list has the reason */
-  kb_avoid_rule not_recommended[OP_N_agent];
-  bool has_not_recommended[OP_N_agent];
+  kb_avoid_rule not_recommended[OP_MAX_AGENTS];
+  bool has_not_recommended[OP_MAX_AGENTS];
   kb_order regimen[OP_N_RG];
   op_srcset regimen_sources[OP_N_RG];
   kb_text diagnosis[OP_N_diagnosis], risk[OP_N_risk],
@@ -288,5 +324,8 @@ static inline const char *kb_ui(const op_kb *kb, op_ui_t key, bool patient) {
 }
 
 #define KB_TH(kb, id) ((kb)->th[OP_TH_##id])
+
+/* The agent with record code s (n bytes), or -1. */
+int kb_agent_lookup(const op_kb *kb, const char *s, size_t n);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "codes.h"
+#include "kb.h"
 #include "../util/strbuf.h"
 
 typedef struct {
@@ -43,7 +44,7 @@ struct kb_fhir {
   int m80[128]; /* fracture site by 5th character; INT_MIN-ish when unknown */
   bool m80_known[128];
   int renewal_gap_months, same_fracture_days;
-  const char *order_system[OP_N_agent], *order_code[OP_N_agent], *order_display[OP_N_agent];
+  const char *order_system[OP_MAX_AGENTS], *order_code[OP_MAX_AGENTS], *order_display[OP_MAX_AGENTS];
   const char *override_code[8], *override_display[8];
   int n_override;
 };
@@ -58,6 +59,8 @@ typedef struct {
   size_t errsz;
   bool failed;
   kb_fhir *f;
+  const char *const *agent_codes; /* the knowledge base's agents (agents.ini) */
+  int n_agents;
 } ctx;
 
 static void ferr(ctx *c, const kb_fhir_entry *e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -145,7 +148,7 @@ static bool parse_target(ctx *c, const kb_fhir_entry *e, char *text, fhir_target
     code = code_in(op_condition_str, OP_N_condition, a);
   } else if (!strcmp(k, "agent")) {
     t->kind = FT_AGENT;
-    code = code_in(op_agent_str, OP_N_agent, a);
+    code = code_in(c->agent_codes, c->n_agents, a);
   } else if (!strcmp(k, "medication")) {
     t->kind = FT_MEDICATION;
     code = code_in(op_med_class_str, OP_N_med_class, a);
@@ -252,8 +255,9 @@ static bool num_and_sources(ctx *c, const kb_fhir_entry *e, double *out) {
   return check_sources(c, e, f[1]) != NULL;
 }
 
-kb_fhir *kb_fhir_compile(arena *a, const kb_fhir_entry *e, int n, char *err, size_t errsz) {
-  ctx c = {a, err, errsz, false, arena_alloc(a, sizeof(kb_fhir))};
+kb_fhir *kb_fhir_compile(arena *a, const kb_fhir_entry *e, int n, const char *const *agent_codes, int n_agents,
+                         char *err, size_t errsz) {
+  ctx c = {a, err, errsz, false, arena_alloc(a, sizeof(kb_fhir)), agent_codes, n_agents};
   if (!c.f) {
     snprintf(err, errsz, "out of memory");
     return NULL;
@@ -334,7 +338,7 @@ kb_fhir *kb_fhir_compile(arena *a, const kb_fhir_entry *e, int n, char *err, siz
       else if (!strcmp(x->key, "same_fracture_days")) c.f->same_fracture_days = (int)v, got_days = true;
       else ferr(&c, x, "unknown key (renewal_gap_months, same_fracture_days)");
     } else if (!strcmp(x->section, "fhir.order_codes")) {
-      int ag = code_in(op_agent_str, OP_N_agent, x->key);
+      int ag = code_in(c.agent_codes, c.n_agents, x->key);
       char *v = arena_strdup(a, x->value), *f[4], *sc[3];
       if (ag < 0) {
         ferr(&c, x, "not an agent code");
@@ -447,7 +451,7 @@ const char *kb_fhir_source(const kb_fhir *f, const char *id) {
 }
 
 bool kb_fhir_order_code(const kb_fhir *f, int agent, const char **system, const char **code, const char **display) {
-  if (agent < 0 || agent >= OP_N_agent || !f->order_code[agent]) return false;
+  if (agent < 0 || agent >= OP_MAX_AGENTS || !f->order_code[agent]) return false;
   *system = f->order_system[agent];
   *code = f->order_code[agent];
   *display = f->order_display[agent];

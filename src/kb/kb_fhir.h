@@ -53,8 +53,10 @@ typedef struct {
   const char *section, *key, *value;
 } kb_fhir_entry;
 
-/* Builds the tables; NULL with "file:line: what" in err on a fault. */
-kb_fhir *kb_fhir_compile(arena *a, const kb_fhir_entry *e, int n, char *err, size_t errsz);
+/* Builds the tables; agent_codes are the knowledge base's agents (their
+** index is the agent). NULL with "file:line: what" in err on a fault. */
+kb_fhir *kb_fhir_compile(arena *a, const kb_fhir_entry *e, int n, const char *const *agent_codes, int n_agents,
+                         char *err, size_t errsz);
 
 /* The row for a code of a system; ICD-10-CM by longest prefix, names by a
 ** word inside text. NULL when nothing matches. */

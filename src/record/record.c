@@ -379,7 +379,7 @@ typedef struct {
 static bool th_member(rd *r, int key, int val, void *vctx) {
   th_ctx *c = vctx;
   op_therapy *t = c->t;
-  if (KEY("agent")) { c->agent = true; return rd_code(r, val, agent, &t->agent); }
+  if (KEY("agent")) { c->agent = true; return rd_code_len(r, val, r->kb->agent_code, r->kb->agent_code_len, r->kb->n_agents, &t->agent); }
   if (KEY("start")) { c->start = true; return rd_date(r, val, false, &t->start); }
   if (KEY("end")) {
     if (NULLV) return true;

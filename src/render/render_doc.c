@@ -318,36 +318,18 @@ static void sources(ctx *c) {
                             {"from", kb->profile}}, 4));
 }
 
-/* Safety messages every patient on (or starting) these drugs must hear. */
+/* The plan's safety reminders for this audience (the engine decides them). */
 static void safety(ctx *c) {
   const op_plan *p = c->p;
-  const op_kb *kb = c->kb;
-  const op_record *r = p->rec;
-  bool dmab = false, antiresorptive = false;
-  for (int i = 0; i < r->n_therapies; i++) {
-    int a = r->therapies[i].agent;
-    dmab |= a == OP_AG_DENOSUMAB;
-    antiresorptive |= agent_is_bp(kb, a) || a == OP_AG_DENOSUMAB;
+  for (int i = 0; i < p->n_reminders; i++) {
+    const op_reminder *m = &p->reminders[i];
+    if (!(c->patient ? m->patient : m->clinician)) continue;
+    /* worded labels: nothing is said by colour alone; for the clinician these
+    ** are standing reminders, not alerts about this patient */
+    const char *label = c->patient ? fmt(c, "{other}:", (tmpl_var[]){{"other", c->kb->severity[m->severity].patient}}, 1)
+                                   : ui(c, OP_UI_REMINDER);
+    doc_item(&c->d, c->patient ? tone_of(m->severity) : DOC_PLAIN, label, ui(c, op_reminder_ui[m->code]));
   }
-  for (int i = 0; i < p->n_phases; i++)
-    for (int k = 0; k < p->phases[i].n; k++) {
-      int a = p->phases[i].agents[k];
-      dmab |= a == OP_AG_DENOSUMAB && k == 0; /* the choice, not an alternative */
-      antiresorptive |= agent_is_bp(kb, a) || a == OP_AG_DENOSUMAB;
-    }
-  /* worded labels: nothing is said by colour alone; for the clinician these
-  ** are standing reminders, not alerts about this patient */
-  const char *urgent = c->patient ? kb->severity[OP_SEV_CRITICAL].patient : ui(c, OP_UI_REMINDER);
-  const char *important = c->patient ? kb->severity[OP_SEV_WARNING].patient : ui(c, OP_UI_REMINDER);
-  const char *lu = c->patient ? fmt(c, "{other}:", (tmpl_var[]){{"other", urgent}}, 1) : urgent;
-  const char *li = c->patient ? fmt(c, "{other}:", (tmpl_var[]){{"other", important}}, 1) : important;
-  doc_tone tu = c->patient ? DOC_CRITICAL : DOC_PLAIN, ti = c->patient ? DOC_WARNING : DOC_PLAIN;
-  if (dmab) doc_item(&c->d, tu, lu, ui(c, OP_UI_NEVER_STOP_DENOSUMAB));
-  if (antiresorptive || c->patient) {
-    doc_item(&c->d, ti, li, ui(c, OP_UI_REPORT_PAIN));
-    doc_item(&c->d, ti, li, ui(c, OP_UI_DENTIST));
-  }
-  doc_item(&c->d, ti, li, ui(c, OP_UI_DO_NOT_START_STOP));
 }
 
 const char *render_doc(arena *a, const op_plan *p, op_format fmt_, bool patient, bool color, size_t *len) {

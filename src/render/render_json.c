@@ -22,7 +22,7 @@ static void date(jwriter *w, op_date d) {
 static void option(jwriter *w, const op_plan *p, const op_phase *ph, int agent) {
   const kb_agent *g = &p->kb->agent[agent];
   jw_obj(w);
-  jw_key(w, "agent"); jw_str(w, op_agent_str[agent]);
+  jw_key(w, "agent"); jw_str(w, p->kb->agent_code[agent]);
   jw_key(w, "dose"); jw_str(w, g->dose);
   jw_key(w, "route"); jw_str(w, g->route);
   jw_key(w, "frequency"); jw_str(w, g->frequency);
@@ -42,7 +42,7 @@ static void avoid_list(jwriter *w, const op_plan *p, const op_avoid *list, int n
   for (int i = 0; i < n; i++) {
     const op_avoid *x = &list[i];
     jw_obj(w);
-    jw_key(w, "agent"); jw_str(w, op_agent_str[x->agent]);
+    jw_key(w, "agent"); jw_str(w, p->kb->agent_code[x->agent]);
     jw_key(w, "reasons");
     jw_arr(w);
     for (int k = 0; k < x->n; k++) jw_str(w, op_reason_str[x->reasons[k]]);

@@ -20,7 +20,7 @@ static void pairs(jwriter *w, const char *name, const char *const *codes, const 
 }
 
 #define MAX_PAIRS 64
-_Static_assert(OP_N_agent <= MAX_PAIRS && OP_N_lifestyle <= MAX_PAIRS && OP_MAX_GAPS <= MAX_PAIRS &&
+_Static_assert(OP_MAX_AGENTS <= MAX_PAIRS && OP_N_lifestyle <= MAX_PAIRS && OP_MAX_GAPS <= MAX_PAIRS &&
                    OP_N_disagreement <= MAX_PAIRS && OP_N_ui <= MAX_PAIRS && OP_N_condition <= MAX_PAIRS,
                "a code family larger than MAX_PAIRS");
 
@@ -61,7 +61,7 @@ const char *render_labels(arena *a, const op_kb *kb, size_t *len) {
   codes(&w, "site", op_site_str, OP_N_site);
   codes(&w, "fracture_site", op_fx_site_str, OP_N_fx_site);
   codes(&w, "mechanism", op_mechanism_str, OP_N_mechanism);
-  codes(&w, "agent", op_agent_str, OP_N_agent);
+  codes(&w, "agent", kb->agent_code, kb->n_agents);
   codes(&w, "stop_reason", op_stop_reason_str, OP_N_stop_reason);
   codes(&w, "medication_class", op_med_class_str, OP_N_med_class);
   codes(&w, "condition", op_condition_str, OP_N_condition);
@@ -70,8 +70,8 @@ const char *render_labels(arena *a, const op_kb *kb, size_t *len) {
   jw_key(&w, "labels");
   jw_obj(&w);
   const char *words[MAX_PAIRS], *gap_codes[MAX_PAIRS];
-  for (int i = 0; i < OP_N_agent; i++) words[i] = kb->agent[i].name;
-  pairs(&w, "agent", op_agent_str, words, OP_N_agent);
+  for (int i = 0; i < kb->n_agents; i++) words[i] = kb->agent[i].name;
+  pairs(&w, "agent", kb->agent_code, words, kb->n_agents);
   kind(&w, "diagnosis", kb->diagnosis, op_diagnosis_str, OP_N_diagnosis);
   kind(&w, "risk", kb->risk, op_risk_str, OP_N_risk);
   kind(&w, "criterion", kb->criterion, op_criterion_str, OP_N_criterion);

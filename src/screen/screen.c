@@ -199,7 +199,7 @@ static void write_summary(const screen_options *o, const op_plan *p, buf *b) {
     buf_put(b, ",", 1);
     buf_put(b, op_action_str[p->action], op_action_len[p->action]);
     buf_put(b, ",", 1);
-    if (first >= 0) buf_puts(b, op_agent_str[first]);
+    if (first >= 0) buf_puts(b, kb->agent_code[first]);
     buf_put(b, ",", 1);
     put_codes(b, true, op_alert_str, op_alert_len, OP_N_alert, alerts);
     buf_put(b, ",", 1);
@@ -219,7 +219,7 @@ static void write_summary(const screen_options *o, const op_plan *p, buf *b) {
   buf_puts(b, "\",\"first_agent\":");
   if (first >= 0) {
     buf_put(b, "\"", 1);
-    buf_puts(b, op_agent_str[first]);
+    buf_puts(b, kb->agent_code[first]);
     buf_put(b, "\"", 1);
   } else {
     buf_puts(b, "null");

@@ -550,7 +550,7 @@ static void order_sign_cards(const cds_ctx *c, arena *a, hook *h, strbuf *b, cds
   jw_key(&w, "cards");
   jw_arr(&w);
   int ncard = 0;
-  bool seen[OP_N_agent] = {false};
+  bool seen[OP_MAX_AGENTS] = {false};
   const char *detail = NULL;
   for (int i = 0; i < dr.n; i++) {
     int ag = dr.agent[i];

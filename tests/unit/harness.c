@@ -70,7 +70,7 @@ static int check_one(const op_plan *p, const char *name, char *e) {
   } else if (!strcmp(key, "avoid") || !strcmp(key, "notrec")) {
     char *rs = strchr(val, '/');
     if (rs) *rs++ = 0;
-    int ag = idx(op_agent_str, OP_N_agent, val);
+    int ag = idx(p->kb->agent_code, p->kb->n_agents, val);
     const op_avoid *x = !strcmp(key, "avoid") ? find_avoid(p->avoid, p->n_avoid, ag)
                                                : find_avoid(p->not_rec, p->n_not_rec, ag);
     if (op == '+') {
@@ -85,7 +85,7 @@ static int check_one(const op_plan *p, const char *name, char *e) {
       ok = ag >= 0 && !x;
     }
   } else if (!strcmp(key, "first")) {
-    const char *got = p->n_phases && p->phases[0].n ? op_agent_str[p->phases[0].agents[0]] : "none";
+    const char *got = p->n_phases && p->phases[0].n ? p->kb->agent_code[p->phases[0].agents[0]] : "none";
     ok = !strcmp(got, val);
   } else if (!strcmp(key, "intents")) {
     char got[256] = "";
@@ -93,7 +93,7 @@ static int check_one(const op_plan *p, const char *name, char *e) {
       snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? "," : "", op_intent_str[p->phases[i].intent]);
     ok = !strcmp(got, val);
   } else if (!strcmp(key, "inphase")) {
-    int ag = idx(op_agent_str, OP_N_agent, val);
+    int ag = idx(p->kb->agent_code, p->kb->n_agents, val);
     ok = ag >= 0 && (op == '+' ? in_phases(p, ag) : !in_phases(p, ag));
   } else if (!strcmp(key, "months")) {
     ok = p->n_phases && p->phases[0].has_months && p->phases[0].months == atof(val);
@@ -138,13 +138,13 @@ static void describe(const op_plan *p) {
   printf("] phases=[");
   for (int i = 0; i < p->n_phases; i++) {
     printf("%s%s:", i ? " " : "", op_intent_str[p->phases[i].intent]);
-    for (int k = 0; k < p->phases[i].n; k++) printf("%s%s", k ? "," : "", op_agent_str[p->phases[i].agents[k]]);
+    for (int k = 0; k < p->phases[i].n; k++) printf("%s%s", k ? "," : "", p->kb->agent_code[p->phases[i].agents[k]]);
   }
   printf("] alerts=[");
   for (int i = 0; i < p->n_alerts; i++)
     printf("%s%s/%s", i ? "," : "", op_alert_str[p->alerts[i].code], op_severity_str[p->alerts[i].severity]);
   printf("] avoid=[");
-  for (int i = 0; i < p->n_avoid; i++) printf("%s%s", i ? "," : "", op_agent_str[p->avoid[i].agent]);
+  for (int i = 0; i < p->n_avoid; i++) printf("%s%s", i ? "," : "", p->kb->agent_code[p->avoid[i].agent]);
   printf("]\n");
 }
 

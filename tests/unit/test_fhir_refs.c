@@ -18,6 +18,9 @@
 #include "kb/kb.h"
 #include "osteoplan.h"
 
+/* The agents are knowledge-base data: romosozumab by its record code. */
+#define ROMO(kb) kb_agent_lookup((kb), "romosozumab", sizeof "romosozumab" - 1)
+
 #define AS_OF "2026-11-01"
 
 typedef struct {
@@ -79,15 +82,15 @@ static void test_romosozumab_by_reference(void **s) {
     if (fj_is(&f.d, fj_get(&f.d, f.res[i].tok, "resourceType"), "MedicationRequest"))
       agents[k++] = fhir_agent_in(f.a, f.kb, refs, &f.d, f.res[i].tok);
   assert_int_equal(k, 4);
-  assert_int_equal(agents[0], OP_AG_ROMOSOZUMAB); /* contained */
-  assert_int_equal(agents[1], OP_AG_ROMOSOZUMAB); /* Medication/<id> */
-  assert_int_equal(agents[2], OP_AG_ROMOSOZUMAB); /* the entry's fullUrl */
+  assert_int_equal(agents[0], ROMO(f.kb)); /* contained */
+  assert_int_equal(agents[1], ROMO(f.kb)); /* Medication/<id> */
+  assert_int_equal(agents[2], ROMO(f.kb)); /* the entry's fullUrl */
   assert_int_equal(agents[3], FHIR_AGENT_UNRESOLVED);
   /* without the index only contained Medications are found */
   int first = -1;
   for (int i = 0; i < f.n && first < 0; i++)
     if (fj_is(&f.d, fj_get(&f.d, f.res[i].tok, "resourceType"), "MedicationRequest")) first = f.res[i].tok;
-  assert_int_equal(fhir_agent_of(f.a, f.kb, &f.d, first), OP_AG_ROMOSOZUMAB);
+  assert_int_equal(fhir_agent_of(f.a, f.kb, &f.d, first), ROMO(f.kb));
   /* and the plan of that patient avoids it */
   fhir_result r;
   fhir_map(f.a, f.kb, f.res, f.n, AS_OF, AS_OF, &r);
@@ -98,7 +101,7 @@ static void test_romosozumab_by_reference(void **s) {
   assert_int_equal(op_assess_json(f.kb, r.record, r.record_len, &o, &as, &err), OP_OK);
   const op_plan *p = op_assessment_plan(as);
   bool avoided = false;
-  for (int i = 0; i < p->n_avoid; i++) avoided |= p->avoid[i].agent == OP_AG_ROMOSOZUMAB;
+  for (int i = 0; i < p->n_avoid; i++) avoided |= p->avoid[i].agent == ROMO(f.kb);
   assert_true(avoided);
   op_assessment_free(as);
   done(&f);
@@ -214,7 +217,7 @@ static void test_duplicate_medications(void **s) {
            "{\"resource\":{\"resourceType\":\"MedicationRequest\",\"id\":\"d1\",\"status\":\"draft\","
            "\"medicationReference\":{\"reference\":\"Medication/m\"}}}]}");
   const fhir_refs *refs = fhir_refs_index(f.a, f.res, f.n);
-  assert_int_equal(fhir_agent_in(f.a, f.kb, refs, &f.d, f.res[2].tok), OP_AG_ROMOSOZUMAB);
+  assert_int_equal(fhir_agent_in(f.a, f.kb, refs, &f.d, f.res[2].tok), ROMO(f.kb));
   done(&f);
 }
 

@@ -101,9 +101,16 @@ static void test_rejects(void **s) {
          "agents = alendronate, zoledronic_acid, calcitonin", "unknown agent 'calcitonin'", true);
   expect("agents.ini", "reasons = immunosuppression", "reasons = immunosupression", "unknown reason code", true);
   expect("agents.ini", "class = pth_analog\nintent = anabolic", "class = pth_analog\nintent = antiresorptive",
-         "intent does not match its class", false);
-  expect("agents.ini", "[agent.denosumab]\nclass = rankl_inhibitor", "[agent.denosumab]\nclass = antibody",
-         "unknown class 'antibody'", false);
+         "needs intent anabolic", false);
+  expect("agents.ini", "route = subcutaneous\ndose = 60 mg", "route = injection\ndose = 60 mg",
+         "route 'injection' has no [route.injection] section", true);
+  expect("agents.ini", "rebound_when_stopped = yes", "rebound_when_stopped = always",
+         "rebound_when_stopped: expected yes or no", true);
+  expect("agents.ini", "drug_holiday = oral", "drug_holiday = yearly", "drug_holiday: unknown code 'yearly'", true);
+  expect("agents.ini", "disagreement_if_offered = teriparatide_duration", "disagreement_if_offered = duration",
+         "disagreement_if_offered: unknown code 'duration'", true);
+  expect("agents.ini", "[agent.denosumab]", "[agent.Denosumab]", "a code is 1 to 40 characters", true);
+  expect("agents.ini", "[route.oral]\nclinician = oral\n", "[route.oral]\n", "[route.oral] needs 'clinician'", false);
   expect("sources.ini", "kind = label", "kind = website", "kind must be seed, guideline or label", false);
   expect("profile.ini", "status = approved", "status = final", "status must be", true);
   expect("profile.ini", "btm_window_to_months = 6", "btm_window_to_months = 1", "BTM window", false);
