@@ -261,24 +261,24 @@ def group_kb():
         return line
 
     # a clinical number really is data: move the osteoporosis threshold
-    edit("profile.ini", "t_score_osteoporosis = -2.5", "t_score_osteoporosis = -3.0")
+    edit("profiles/default/profile.ini", "t_score_osteoporosis = -2.5", "t_score_osteoporosis = -3.0")
     rec = dict(BASE, bmd=[{"site": "total_hip", "t_score": -2.7, "date": "2026-01-01"}])
     rc, plan, err = plan_for(rec, ["--kb", d])
     check("threshold edited in kb/ changes the diagnosis", rc == 0 and plan["diagnosis"] == "osteopenia", err)
     rc, plan, err = plan_for(rec)
     check("built-in threshold unchanged", rc == 0 and plan["diagnosis"] == "osteoporosis", err)
     # a preference order is data
-    edit("regimens.ini", "agents = alendronate, risedronate, zoledronic_acid, denosumab",
+    edit("profiles/default/regimens.ini", "agents = alendronate, risedronate, zoledronic_acid, denosumab",
          "agents = risedronate, alendronate, zoledronic_acid, denosumab")
     rc, plan, err = plan_for(rec, ["--kb", d])
     check("preference order edited in kb/", rc == 0 and plan["treatment"]["phases"][0]["options"][0]["agent"] == "risedronate", err)
     # rejected copies: file:line and what
     bad = [
-        ("profile.ini", "t_score_osteoporosis = -2.5", "t_score_osteoporosis = low", "expected a number"),
-        ("texts.ini", "[risk.low]", "[risk.lowish]", "unknown section [risk.lowish]"),
-        ("texts.ini", "sources = S004\n", "sources = S042\n", "source 'S042' does not exist"),
-        ("agents.ini", "reasons = immunosuppression", "reasons = immunity", "unknown reason code 'immunity'"),
-        ("regimens.ini", "agents = teriparatide\n", "agents = teriparatide, strontium\n", "unknown agent 'strontium'"),
+        ("profiles/default/profile.ini", "t_score_osteoporosis = -2.5", "t_score_osteoporosis = low", "expected a number"),
+        ("common/texts.ini", "[risk.low]", "[risk.lowish]", "unknown section [risk.lowish]"),
+        ("common/texts.ini", "sources = S004\n", "sources = S042\n", "source 'S042' does not exist"),
+        ("common/agents.ini", "reasons = immunosuppression", "reasons = immunity", "unknown reason code 'immunity'"),
+        ("profiles/default/regimens.ini", "agents = teriparatide\n", "agents = teriparatide, strontium\n", "unknown agent 'strontium'"),
     ]
     for fname, old, new, want in bad:
         line = edit(fname, old, new)
@@ -287,7 +287,7 @@ def group_kb():
         check("kb rejects: " + want, rc == 2 and out == "" and want in err and where in err, "rc=%d %s (want %s)" % (rc, err.strip(), where))
     shutil.rmtree(d)
     shutil.copytree(src, d)
-    os.unlink(os.path.join(d, "rules.ini"))
+    os.unlink(os.path.join(d, "profiles", "default", "rules.ini"))
     rc, out, err = run(["assess", "--kb", d, ex])
     check("kb missing file", rc == 2 and "rules.ini" in err, err)
 
@@ -605,7 +605,7 @@ def group_screen():
         r = json.loads(l)
         seen["gaps"] |= set(r["gaps"]); seen["alerts"] |= set(r["alerts"]); seen["findings"] |= set(r["findings"])
         seen["action"].add(r["action"])
-    gaps = [l.strip().split(".", 1)[1].rstrip("]") for l in open(os.path.join(ROOT, "kb", "gaps.ini")) if l.startswith("[gap.")]
+    gaps = [l.strip().split(".", 1)[1].rstrip("]") for l in open(os.path.join(ROOT, "kb", "profiles", "default", "gaps.ini")) if l.startswith("[gap.")]
     check("synth: every care gap fires", set(gaps) <= seen["gaps"], sorted(set(gaps) - seen["gaps"]))
     check("synth: every action fires", len(seen["action"]) == 8, sorted(seen["action"]))
     check("synth: most alerts fire", len(seen["alerts"]) >= 16, sorted(seen["alerts"]))

@@ -33,17 +33,28 @@ static void test_default_loads(void **s) {
   kb_free(kb);
 }
 
+/* The embedded files are named by their path under kb/ (common/texts.ini,
+** profiles/default/profile.ini); the tests name them by base name. */
+static bool is_file(const char *name, const char *base) {
+  const char *slash = strrchr(name, '/');
+  return base && !strcmp(slash ? slash + 1 : name, base);
+}
+
 /* Loads the default files with one replacement in one file; returns the
-** error (static buffer) or NULL when the copy loads (then *out holds it). */
-static const char *load_kb_with(const char *file, const char *find, const char *repl, int *line, op_kb **out) {
+** error (static buffer) or NULL when the copy loads (then *out holds it).
+** *path gets the edited file's full name. */
+static const char *load_kb_path_with(const char *file, const char *find, const char *repl, int *line, op_kb **out,
+                                     const char **path) {
   static char err[1024];
   kb_file files[16];
   char *copy = NULL;
   int n = op_kb_embedded_files_count;
   *line = 0;
+  *path = file;
   for (int i = 0; i < n; i++) {
     files[i] = op_kb_embedded_files[i];
-    if (file && !strcmp(files[i].name, file)) {
+    if (is_file(files[i].name, file)) {
+      *path = files[i].name;
       const char *at = strstr(files[i].text, find);
       assert_non_null(at); /* the test's anchor must exist */
       for (const char *p = files[i].text; p < at; p++) *line += *p == '\n';
@@ -63,21 +74,22 @@ static const char *load_kb_with(const char *file, const char *find, const char *
   return kb ? NULL : err;
 }
 
-static const char *load_with(const char *file, const char *find, const char *repl, int *line) {
-  op_kb *kb;
-  const char *err = load_kb_with(file, find, repl, line, &kb);
-  kb_free(kb);
-  return err;
+static const char *load_kb_with(const char *file, const char *find, const char *repl, int *line, op_kb **out) {
+  const char *path;
+  return load_kb_path_with(file, find, repl, line, out, &path);
 }
 
 static void expect(const char *file, const char *find, const char *repl, const char *want, bool check_line) {
   int line;
-  const char *err = load_with(file, find, repl, &line);
+  op_kb *kb;
+  const char *path;
+  const char *err = load_kb_path_with(file, find, repl, &line, &kb, &path);
+  kb_free(kb);
   if (!err) fail_msg("'%s' -> '%s' in %s was accepted", find, repl, file);
   if (!strstr(err, want)) fail_msg("error '%s' does not say '%s'", err, want);
   if (check_line) {
-    char where[64];
-    snprintf(where, sizeof where, "%s:%d:", file, line);
+    char where[96];
+    snprintf(where, sizeof where, "%s:%d:", path, line);
     if (strncmp(err, where, strlen(where))) fail_msg("error '%s' is not at %s", err, where);
   }
 }
