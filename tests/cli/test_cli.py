@@ -285,6 +285,45 @@ def group_kb():
         rc, out, err = run(["assess", "--format", "json", "--kb", d, ex])
         where = "%s:%d:" % (fname, line)
         check("kb rejects: " + want, rc == 2 and out == "" and want in err and where in err, "rc=%d %s (want %s)" % (rc, err.strip(), where))
+    # the prose names the profile's numbers: a moved threshold shows in the
+    # disagreement's "applied" text
+    edit("profiles/default/profile.ini", "frax_major_very_high_pct = 30", "frax_major_very_high_pct = 35")
+    frax = dict(BASE, bmd=[{"site": "total_hip", "t_score": -1.9, "date": "2026-08-01"}],
+                frax={"major_osteoporotic_pct": 22, "hip_pct": 2.1})
+    rc, plan, err = plan_for(frax, ["--kb", d])
+    applied = [g["applied"] for g in (plan or {}).get("disagreements", []) if g["topic"] == "frax_very_high_risk"]
+    check("threshold edited in kb/ shows in the disagreement's applied text",
+          applied == ["very high at FRAX major osteoporotic >= 35% or hip >= 4.5%"], "%s %s" % (applied, err))
+    edit("profiles/default/disagreements.ini", "{risk.t_score_very_low}", "{risk.t_score_lowest}")
+    rc, out, err = run(["assess", "--kb", d, ex])
+    check("kb rejects an unknown number in prose", rc == 2 and "disagreements.ini:" in err and "{risk.t_score_lowest}" in err, err)
+    # profiles: folders under profiles/, chosen with --profile; the plan names it
+    shutil.rmtree(d)
+    shutil.copytree(src, d)
+    strict = os.path.join(d, "profiles", "strict")
+    shutil.copytree(os.path.join(d, "profiles", "default"), strict)
+    pf = os.path.join(strict, "profile.ini")
+    text = open(pf).read()
+    open(pf, "w").write(text.replace("profile = default", "profile = strict", 1))
+    rc, plan, err = plan_for(rec, ["--kb", d, "--profile", "strict"])
+    check("--profile strict: the plan names its profile", rc == 0 and plan["profile"] == "strict", err)
+    rc, plan, err = plan_for(rec, ["--kb", d])
+    check("no --profile: the default profile", rc == 0 and plan["profile"] == "default", err)
+    rc, plan, err = plan_for(rec, ["--profile", "default"])
+    check("--profile default, built in", rc == 0 and plan["profile"] == "default", err)
+    for args in (["assess", "--kb", d, "--profile", "nogg", ex], ["screen", "--kb", d, "--profile", "nogg", ex]):
+        rc, out, err = run(args)
+        check(args[0] + " --profile unknown names the profiles there are",
+              rc == 2 and out == "" and "unknown profile 'nogg' (profiles: default, strict)" in err, err)
+    rc, out, err = run(["assess", "--profile", "nogg", ex])
+    check("--profile unknown, built in", rc == 2 and "unknown profile 'nogg' (profiles: default)" in err, err)
+    rc, out, err = run(["screen", "--kb", d, "--profile", "strict", write("one.ndjson", json.dumps(rec) + "\n")])
+    check("screen --profile", rc == 0 and out.strip(), err)
+    cfg = write("serve.ini", "[server]\nprofile = nogg\n")
+    rc, out, err = run(["serve", "--config", cfg, "--listen", "127.0.0.1:0"], timeout=20)
+    check("serve: [server] profile unknown is refused", rc == 2 and "unknown profile 'nogg'" in err, err)
+    rc, out, err = run(["serve", "--config", cfg, "--profile", "nogg2", "--listen", "127.0.0.1:0"], timeout=20)
+    check("serve: --profile wins over the file", rc == 2 and "unknown profile 'nogg2'" in err, err)
     shutil.rmtree(d)
     shutil.copytree(src, d)
     os.unlink(os.path.join(d, "profiles", "default", "rules.ini"))

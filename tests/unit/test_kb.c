@@ -165,6 +165,76 @@ static void test_phrases_are_data(void **s) {
   kb_free(kb);
 }
 
+/* The prose names the profile's numbers: a copy with the FRAX very-high
+** threshold moved says so in the disagreement's "applied" text. */
+static void test_profile_values_in_prose(void **s) {
+  (void)s;
+  int line;
+  op_kb *kb;
+  assert_null(load_kb_with("profile.ini", "frax_major_very_high_pct = 30", "frax_major_very_high_pct = 35", &line, &kb));
+  assert_string_equal(kb->disagreement[OP_DG_FRAX_VERY_HIGH_RISK].applied,
+                      "very high at FRAX major osteoporotic >= 35% or hip >= 4.5%");
+  kb_free(kb);
+  assert_null(load_kb_with(NULL, NULL, NULL, &line, &kb)); /* as built: the number as profile.ini writes it */
+  assert_string_equal(kb->disagreement[OP_DG_FRAX_VERY_HIGH_RISK].applied,
+                      "very high at FRAX major osteoporotic >= 30% or hip >= 4.5%");
+  assert_string_equal(kb->disagreement[OP_DG_T_SCORE_VERY_HIGH_RISK].applied, "very high at T-score <= -3.0");
+  assert_non_null(strstr(kb->goal.clinician, "toward -2.5 over 3 years"));
+  kb_free(kb);
+  expect("disagreements.ini", "{risk.t_score_very_low}", "{risk.t_score_very_lowest}",
+         "unknown placeholder {risk.t_score_very_lowest}", true);
+  expect("texts.ini", "{risk.age_very_high} or over", "{sources.age_very_high} or over", "unknown placeholder", true);
+  expect("texts.ini", "{risk.recent_fracture_months:years}", "{risk.recent_fracture_months:weeks}",
+         "unknown placeholder {risk.recent_fracture_months:weeks}", true);
+  expect("profile.ini", "review_months = 36", "review_months = 30", "30 months is not a whole number of years", false);
+}
+
+/* A knowledge base holds several profiles; one is loaded by name, the
+** plan says which, and an unknown name is refused naming those there are. */
+static void test_profiles(void **s) {
+  (void)s;
+  char err[512];
+  kb_file files[32];
+  char *copies[16];
+  int n = 0, nc = 0;
+  for (int i = 0; i < op_kb_embedded_files_count; i++) {
+    files[n++] = op_kb_embedded_files[i];
+    const char *name = op_kb_embedded_files[i].name;
+    if (strncmp(name, "profiles/default/", 17)) continue;
+    /* the same profile again as "strict", with another threshold */
+    const char *text = op_kb_embedded_files[i].text;
+    char *copy = malloc(strlen(text) + 64), *nm = malloc(strlen(name) + 8);
+    sprintf(nm, "profiles/strict/%s", name + 17);
+    strcpy(copy, text);
+    char *at = strstr(copy, "profile = default\n");
+    if (at) memcpy(at, "profile = strict \n", 18);
+    at = strstr(copy, "frax_major_very_high_pct = 30");
+    if (at) memcpy(at + 27, "25", 2);
+    files[n++] = (kb_file){nm, copy, (long)strlen(copy)};
+    copies[nc++] = copy, copies[nc++] = nm;
+  }
+  op_kb *kb = kb_load_files_profile(files, n, "strict", err, sizeof err);
+  assert_non_null(kb);
+  assert_string_equal(kb->profile, "strict");
+  assert_true(KB_TH(kb, FRAX_MOF_VERY_HIGH) == 25);
+  assert_non_null(strstr(kb->disagreement[OP_DG_FRAX_VERY_HIGH_RISK].applied, ">= 25%"));
+  kb_free(kb);
+  kb = kb_load_files_profile(files, n, "default", err, sizeof err);
+  assert_non_null(kb);
+  assert_string_equal(kb->profile, "default");
+  kb_free(kb);
+  assert_null(kb_load_files_profile(files, n, "nogg", err, sizeof err));
+  assert_string_equal(err, "unknown profile 'nogg' (profiles: default, strict)");
+  assert_null(kb_load_files_profile(files, n, "../default", err, sizeof err));
+  assert_non_null(strstr(err, "unknown profile '../default'"));
+  assert_null(kb_load_profile(NULL, "nogg", err, sizeof err));
+  assert_string_equal(err, "unknown profile 'nogg' (profiles: default)");
+  for (int i = 0; i < nc; i++) free(copies[i]);
+  /* the profile's metadata names its folder */
+  expect("profile.ini", "profile = default", "profile = other", "profile 'other' does not match its folder profiles/default/",
+         true);
+}
+
 static void test_load_dir_errors(void **s) {
   (void)s;
   char err[512];
@@ -176,7 +246,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_default_loads),
       cmocka_unit_test(test_rejects), cmocka_unit_test(test_phrases_are_data),
-      cmocka_unit_test(test_load_dir_errors),
+      cmocka_unit_test(test_load_dir_errors), cmocka_unit_test(test_profile_values_in_prose),
+      cmocka_unit_test(test_profiles),
   };
   return cmocka_run_group_tests_name("kb", tests, NULL, NULL);
 }
