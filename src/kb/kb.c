@@ -104,7 +104,9 @@ static bool add_section(loader *L, const char *file, int line, const char *name)
 }
 
 /* key = value in the last section; NULL when refused or out of memory. */
-static entry *add_entry(loader *L, const char *file, int line, const char *key, char *val) {
+static entry *add_entry(loader *L, const char *file, const ini_item *it) {
+  int line = it->line;
+  const char *key = it->name;
   section *cs = &L->s[L->ns - 1];
   for (int i = cs->first; i < cs->first + cs->n; i++)
     if (!strcmp(L->e[i].key, key)) {
@@ -117,7 +119,7 @@ static entry *add_entry(loader *L, const char *file, int line, const char *key, 
     if (!L->e) return NULL;
     L->cap = nc;
   }
-  L->e[L->ne++] = (entry){file, line, cs->name, key, val, false};
+  L->e[L->ne++] = (entry){file, line, cs->name, key, it->value, false};
   L->s[L->ns - 1].n++;
   return &L->e[L->ne - 1];
 }
@@ -140,6 +142,7 @@ bool kb_parse_file(loader *L, const char *file, const char *text) {
       lerr(L, file, it.line, "%s", it.error);
       return false;
     case INI_MORE: {
+      if (!last) return false; /* not reached: the reader continues only a key's value */
       size_t n1 = strlen(last->value), n2 = strlen(it.value);
       char *v = arena_alloc(L->a, n1 + n2 + 2);
       if (!v) return false;
@@ -153,7 +156,7 @@ bool kb_parse_file(loader *L, const char *file, const char *text) {
       if (!add_section(L, file, it.line, it.name)) return false;
       break;
     case INI_KEY:
-      if (!(last = add_entry(L, file, it.line, it.name, it.value))) return false;
+      if (!(last = add_entry(L, file, &it))) return false;
       break;
     }
   }

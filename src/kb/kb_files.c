@@ -136,7 +136,7 @@ static bool dir_profiles(const char *dir, char *list, size_t sz) {
   if (!d) return false;
   enum { MAX_LISTED = 64 };
   char names[MAX_LISTED][KB_PROFILE_NAME_MAX + 1];
-  char *sorted[MAX_LISTED];
+  char *sorted[MAX_LISTED] = {0};
   int n = 0;
   for (struct dirent *e; n < MAX_LISTED && (e = readdir(d));) {
     struct stat st;

@@ -8,7 +8,8 @@
 #include "strbuf.h"
 
 void ini_init(ini_reader *r, char *text, unsigned flags) {
-  *r = (ini_reader){.p = text, .flags = flags};
+  *r = (ini_reader){.flags = flags};
+  r->p = text;
 }
 
 static ini_kind fail(ini_reader *r, ini_item *it, const char *why) {
