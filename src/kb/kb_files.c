@@ -142,7 +142,7 @@ static bool dir_profiles(const char *dir, char *list, size_t sz) {
     struct stat st;
     snprintf(path, sizeof path, "%s/profiles/%s", dir, e->d_name);
     if (!profile_name_ok(e->d_name) || stat(path, &st) || !S_ISDIR(st.st_mode)) continue;
-    snprintf(names[n], sizeof names[n], "%s", e->d_name);
+    memcpy(names[n], e->d_name, strlen(e->d_name) + 1); /* fits: profile_name_ok bounds it */
     sorted[n] = names[n];
     n++;
   }
