@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "kb/kb.h"
+#include "util/ini.h"
 #include "api_internal.h"
 #include "osteoplan.h"
 
@@ -235,6 +236,52 @@ static void test_profiles(void **s) {
          true);
 }
 
+/* The one INI reader: items and their lines; continuation and inline
+** comments only when asked; the first fault ends the reading. */
+static void test_ini_reader(void **s) {
+  (void)s;
+  char text[] = "# c\n[a]\nk = v  # not a comment here\n    more\n\n  x = 1\n[ b ]\n; c\nk2=\n";
+  ini_reader r;
+  ini_item it;
+  ini_init(&r, text, INI_CONTINUATION);
+  assert_int_equal(ini_next(&r, &it), INI_SECTION);
+  assert_string_equal(it.name, "a");
+  assert_int_equal(it.line, 2);
+  assert_int_equal(ini_next(&r, &it), INI_KEY);
+  assert_string_equal(it.value, "v  # not a comment here");
+  assert_int_equal(ini_next(&r, &it), INI_MORE);
+  assert_string_equal(it.value, "more");
+  assert_int_equal(it.line, 4);
+  assert_int_equal(ini_next(&r, &it), INI_KEY); /* after a blank line: a key again */
+  assert_string_equal(it.name, "x");
+  assert_int_equal(ini_next(&r, &it), INI_SECTION);
+  assert_string_equal(it.name, "b");
+  assert_int_equal(ini_next(&r, &it), INI_KEY);
+  assert_string_equal(it.value, "");
+  assert_int_equal(it.line, 9);
+  assert_int_equal(ini_next(&r, &it), INI_END);
+  char text2[] = "[s]\nk = v # gone\n  k2 = w\nk3\nk4 = z\n";
+  ini_init(&r, text2, INI_INLINE_COMMENTS);
+  assert_int_equal(ini_next(&r, &it), INI_SECTION);
+  assert_int_equal(ini_next(&r, &it), INI_KEY);
+  assert_string_equal(it.value, "v");
+  assert_int_equal(ini_next(&r, &it), INI_KEY); /* no continuation: a key */
+  assert_string_equal(it.name, "k2");
+  assert_int_equal(ini_next(&r, &it), INI_ERROR);
+  assert_int_equal(it.line, 4);
+  assert_string_equal(it.error, "expected 'key = value', a [section] or a # comment");
+  assert_int_equal(ini_next(&r, &it), INI_END); /* nothing after a fault */
+  char text3[] = "k = v\n";
+  ini_init(&r, text3, 0);
+  assert_int_equal(ini_next(&r, &it), INI_ERROR);
+  assert_string_equal(it.error, "a key before any [section]");
+  char text4[] = "[s]\n[]\n";
+  ini_init(&r, text4, 0);
+  ini_next(&r, &it);
+  assert_int_equal(ini_next(&r, &it), INI_ERROR);
+  assert_int_equal(it.line, 2);
+}
+
 static void test_load_dir_errors(void **s) {
   (void)s;
   char err[512];
@@ -247,7 +294,7 @@ int main(void) {
       cmocka_unit_test(test_default_loads),
       cmocka_unit_test(test_rejects), cmocka_unit_test(test_phrases_are_data),
       cmocka_unit_test(test_load_dir_errors), cmocka_unit_test(test_profile_values_in_prose),
-      cmocka_unit_test(test_profiles),
+      cmocka_unit_test(test_profiles), cmocka_unit_test(test_ini_reader),
   };
   return cmocka_run_group_tests_name("kb", tests, NULL, NULL);
 }
