@@ -67,6 +67,12 @@ typedef struct {
 
 op_kb *op_kb_load_default(op_error *err);
 op_kb *op_kb_load_dir(const char *dir, op_error *err);
+/* A knowledge base with one of its profiles: dir NULL is the built-in one
+** (its common/ and every profile are compiled in), else a directory holding
+** common/ and profiles/NAME/; profile NULL is the default. An unknown
+** profile is refused with a message naming the profiles there are. The two
+** above load the default profile. */
+op_kb *op_kb_load_profile(const char *dir, const char *profile, op_error *err);
 void op_kb_free(op_kb *kb);
 /* Version, review status and last-updated date of a knowledge base. */
 const char *op_kb_version(const op_kb *kb);

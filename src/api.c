@@ -44,6 +44,13 @@ op_kb *op_kb_load_dir(const char *dir, op_error *err) {
   return kb;
 }
 
+op_kb *op_kb_load_profile(const char *dir, const char *profile, op_error *err) {
+  char msg[768];
+  op_kb *kb = kb_load_profile(dir, profile, msg, sizeof msg);
+  if (!kb) kb_error(err, msg);
+  return kb;
+}
+
 void op_kb_free(op_kb *kb) { kb_free(kb); }
 const char *op_kb_version(const op_kb *kb) { return kb->version; }
 const char *op_kb_status(const op_kb *kb) { return kb->status; }

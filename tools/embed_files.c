@@ -3,11 +3,11 @@
 ** carries its default knowledge base and the web page's assets and needs no
 ** files beside it. Run by the build:
 **
-**   embed_files OUT.c HEADER TYPE ARRAY FILE...
+**   embed_files OUT.c HEADER TYPE ARRAY [--root=DIR] FILE...
 **
 ** OUT.c defines `const TYPE ARRAY[]` of {name, text, len} (name is the file's
-** base name, text is NUL-terminated) and `const int ARRAY_count`; HEADER
-** declares TYPE.
+** base name, or with --root its path under DIR, as common/texts.ini; text is
+** NUL-terminated) and `const int ARRAY_count`; HEADER declares TYPE.
 */
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +17,22 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: embed_files OUT.c HEADER TYPE ARRAY FILE...\n");
     return 2;
   }
-  const char *header = argv[2], *type = argv[3], *array = argv[4];
+  const char *header = argv[2], *type = argv[3], *array = argv[4], *root = NULL;
+  if (!strncmp(argv[5], "--root=", 7)) { /* names are paths under root */
+    root = argv[5] + 7;
+    for (int i = 5; i + 1 < argc; i++) argv[i] = argv[i + 1]; /* the files follow at 5 as without it */
+    argc--;
+    if (argc < 6) {
+      fprintf(stderr, "usage: embed_files OUT.c HEADER TYPE ARRAY [--root=DIR] FILE...\n");
+      return 2;
+    }
+  }
+  size_t rootlen = root ? strlen(root) : 0;
+  for (int i = 5; root && i < argc; i++)
+    if (strncmp(argv[i], root, rootlen) || argv[i][rootlen] != '/') {
+      fprintf(stderr, "%s: not under %s\n", argv[i], root);
+      return 2;
+    }
   if (argc - 5 > 256) {
     fprintf(stderr, "embed_files: too many files\n");
     return 2;
@@ -60,6 +75,7 @@ int main(int argc, char **argv) {
   for (int i = 5; i < argc; i++) {
     const char *base = strrchr(argv[i], '/');
     base = base ? base + 1 : argv[i];
+    if (root) base = argv[i] + rootlen + 1;
     fprintf(out, "  {\"%s\", %s_%d, %ld},\n", base, array, i - 5, lens[i - 5]);
   }
   fprintf(out, "};\nconst int %s_count = %d;\n", array, argc - 5);

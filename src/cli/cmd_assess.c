@@ -38,6 +38,8 @@ static void usage(FILE *out) {
         "                  a CDS Hooks prefetch object or one resource (input_notes in the\n"
         "                  plan say what was skipped and why)\n"
         "  --kb DIR        load the knowledge base from DIR instead of the built-in one\n"
+        "                  (DIR holds common/ and profiles/NAME/)\n"
+        "  --profile NAME  the knowledge base's profile (default: default)\n"
         "  --color / --no-color\n"
         "                  colour text output (default: only on a terminal)\n"
         "  --help          this text\n"
@@ -65,11 +67,11 @@ void cli_today(char buf[11]) {
 }
 
 int cmd_assess(int argc, char **argv) {
-  const char *format = NULL, *audience = "clinician", *as_of = NULL, *kbdir = NULL, *file = NULL, *input = "record";
+  const char *format = NULL, *audience = "clinician", *as_of = NULL, *kbdir = NULL, *file = NULL, *input = "record", *profile = NULL;
   int color = -1;
   bool color_on = false, color_off = false;
   const cli_opt cli[] = {{"--format", &format, NULL}, {"--audience", &audience, NULL}, {"--as-of", &as_of, NULL},
-                          {"--kb", &kbdir, NULL}, {"--input", &input, NULL}, {"--color", NULL, &color_on}, {"--no-color", NULL, &color_off},
+                          {"--kb", &kbdir, NULL}, {"--profile", &profile, NULL}, {"--input", &input, NULL}, {"--color", NULL, &color_on}, {"--no-color", NULL, &color_off},
                           {NULL, NULL, NULL}};
   int rc0 = cli_parse("assess", argc, argv, cli, &file, usage);
   if (rc0) return rc0 < 0 ? 0 : rc0;
@@ -104,10 +106,10 @@ int cmd_assess(int argc, char **argv) {
     return 2;
   }
   op_error err;
-  op_kb *kb = kbdir ? op_kb_load_dir(kbdir, &err) : op_kb_load_default(&err);
+  op_kb *kb = op_kb_load_profile(kbdir, profile, &err);
   if (!kb) {
     fprintf(stderr, "osteoplan: knowledge base rejected: %s\n", err.message);
-    return kbdir ? 2 : 1;
+    return kbdir || profile ? 2 : 1; /* a copy or a profile named by the user: a usage error */
   }
   size_t len = 0;
   char *json = cli_read_all(file, MAX_RECORD_BYTES, &len);

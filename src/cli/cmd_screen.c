@@ -169,7 +169,8 @@ static void usage(FILE *out) {
         "                    bounded whatever the export's size); output in the\n"
         "                    order of the Patient resources; deceased patients are\n"
         "                    counted and skipped\n"
-        "  --kb DIR          load the knowledge base from DIR\n"
+        "  --kb DIR          load the knowledge base from DIR (common/, profiles/NAME/)\n"
+        "  --profile NAME    the knowledge base's profile (default: default)\n"
         "  --parse-only      only parse each line (the benchmark's floor)\n"
         "  --help            this text\n"
         "\n"
@@ -181,10 +182,10 @@ static void usage(FILE *out) {
 
 int cmd_screen(int argc, char **argv) {
   const char *format = "ndjson", *as_of = NULL, *errors = NULL, *kbdir = NULL, *file = "-", *threads = NULL,
-             *input = "record";
+             *input = "record", *profile = NULL;
   bool gaps_only = false, parse_only = false;
   const cli_opt opts[] = {{"--format", &format, NULL}, {"--as-of", &as_of, NULL}, {"--errors", &errors, NULL},
-                          {"--kb", &kbdir, NULL}, {"--input", &input, NULL}, {"--threads", &threads, NULL}, {"--gaps-only", NULL, &gaps_only},
+                          {"--kb", &kbdir, NULL}, {"--profile", &profile, NULL}, {"--input", &input, NULL}, {"--threads", &threads, NULL}, {"--gaps-only", NULL, &gaps_only},
                           {"--parse-only", NULL, &parse_only}, {NULL, NULL, NULL}};
   int rc0 = cli_parse("screen", argc, argv, opts, &file, usage);
   if (rc0) return rc0 < 0 ? 0 : rc0;
@@ -224,10 +225,10 @@ int cmd_screen(int argc, char **argv) {
     return 2;
   }
   char err[768];
-  op_kb *kb = kbdir ? kb_load_dir(kbdir, err, sizeof err) : kb_load_default(err, sizeof err);
+  op_kb *kb = kb_load_profile(kbdir, profile, err, sizeof err);
   if (!kb) {
     fprintf(stderr, "osteoplan: knowledge base rejected: %s\n", err);
-    return kbdir ? 2 : 1;
+    return kbdir || profile ? 2 : 1; /* a copy or a profile named by the user: a usage error */
   }
   /* A closed standard output or error would be taken by the next file
   ** opened (the input, --errors), and results written into it. */

@@ -25,16 +25,19 @@ static void usage(FILE *out) {
         "  --threads N         worker threads (default: the number of cores)\n"
         "  --config FILE       limits, public URL, JWT issuers, the /api token rule,\n"
         "                      CORS origins and the FHIR fetch allow-list (see the README)\n"
-        "  --kb DIR            load the knowledge base from DIR\n"
+        "  --kb DIR            load the knowledge base from DIR (common/, profiles/NAME/)\n"
+        "  --profile NAME      the knowledge base's profile (default: [server] profile,\n"
+        "                      else default)\n"
         "  --as-of DATE        plan every request for DATE instead of today (tests, replays)\n"
         "  --help              this text\n",
         out);
 }
 
 int cmd_serve(int argc, char **argv) {
-  const char *listen = NULL, *threads = NULL, *config = NULL, *kbdir = NULL, *as_of = NULL;
+  const char *listen = NULL, *threads = NULL, *config = NULL, *kbdir = NULL, *as_of = NULL, *profile = NULL;
   const cli_opt opts[] = {{"--listen", &listen, NULL}, {"--threads", &threads, NULL}, {"--config", &config, NULL},
-                          {"--kb", &kbdir, NULL},      {"--as-of", &as_of, NULL},     {NULL, NULL, NULL}};
+                          {"--kb", &kbdir, NULL},      {"--as-of", &as_of, NULL},     {"--profile", &profile, NULL},
+                          {NULL, NULL, NULL}};
   int rc0 = cli_parse("serve", argc, argv, opts, NULL, usage);
   if (rc0) return rc0 < 0 ? 0 : rc0;
   server_config c;
@@ -66,11 +69,12 @@ int cmd_serve(int argc, char **argv) {
   }
   c.as_of = as_of;
   if (!c.public_url[0]) snprintf(c.public_url, sizeof c.public_url, "http://%s:%d", c.host, c.port);
-  op_kb *kb = kbdir ? kb_load_dir(kbdir, err, sizeof err) : kb_load_default(err, sizeof err);
+  if (!profile && c.profile[0]) profile = c.profile; /* the option wins over the file */
+  op_kb *kb = kb_load_profile(kbdir, profile, err, sizeof err);
   if (!kb) {
     fprintf(stderr, "osteoplan: knowledge base rejected: %s\n", err);
     server_config_free(&c);
-    return kbdir ? 2 : 1;
+    return kbdir || profile ? 2 : 1; /* a copy or a profile named by the user: a usage error */
   }
   /* Every request frees its memory at once. glibc would hand the top of a
   ** worker's heap back to the kernel after most of them (madvise), and each

@@ -1,26 +1,20 @@
 /*
-** kb.c: reading and checking the knowledge base.
+** kb.c: the knowledge-base loader's entries, lookups and binder.
 **
-** The files are INI-like, written for a clinician to review:
+** The files are INI (src/util/ini.h, the reader the serve configuration
+** uses too), written for a clinician to review. This file keeps every
+** entry's file and line, refuses duplicates, and offers the lookups the
+** binders use (kb_loader.h); the binders of each kind of section are in
+** kb_bind.c, the reading of files, folders and profiles in kb_files.c.
 **
-**   # a comment on its own line
-**   [section]
-**   key = value
-**       an indented line continues the value above
-**
-** We read them ourselves rather than with Debian's libinih: its build keeps
-** its settings in global variables, silently splits lines longer than 200
-** bytes into two entries, and does not tell the handler its line number, so
-** an error could not be pinned to file:line. This reader is small, keeps
-** every entry's file and line, and rejects duplicates.
-**
-** Binding then walks the C tables of codes: every code must have its texts,
+** Binding walks the C tables of codes: every code must have its texts,
 ** every number must be a number, every list must name known codes and
 ** sources, and every section or key left unused is an error (a typo in the
 ** knowledge base must not silently drop a rule).
 */
 #include "kb.h"
 #include "kb_fhir.h"
+#include "kb_loader.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -31,7 +25,7 @@
 #include <string.h>
 
 #include "../util/arena.h"
-#include "../util/readall.h"
+#include "../util/ini.h"
 #include "../util/strbuf.h"
 
 #define OP_STR_ITEM(id, str) str,
@@ -41,39 +35,8 @@ const unsigned char op_ui_len[OP_N_ui] = {OP_UI_LIST(OP_LEN_ITEM)};
 const char *const op_phrase_str[OP_N_phrase] = {OP_PHRASE_LIST(OP_STR_ITEM)};
 const unsigned char op_phrase_len[OP_N_phrase] = {OP_PHRASE_LIST(OP_LEN_ITEM)};
 
-typedef struct {
-  const char *file;
-  int line;
-  const char *section, *key;
-  char *value;
-  bool used;
-} entry;
 
-typedef struct {
-  const char *file;
-  int line;
-  const char *name;
-  bool used;
-  int first, n; /* its entries: a section appears once, so they are contiguous */
-} section;
-
-typedef struct {
-  arena *a;
-  entry *e;
-  int ne, cap;
-  section *s;
-  int ns, scap;
-  int *index; /* open-addressing hash of section names -> s[], size icap (a power of 2) */
-  int icap;
-  char *err;
-  size_t errsz;
-  bool failed;
-  op_kb *kb;
-} loader;
-
-static void lerr(loader *L, const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void lerr(loader *L, const char *file, int line, const char *fmt, ...) {
+void lerr(loader *L, const char *file, int line, const char *fmt, ...) {
   if (L->failed) return; /* keep the first error */
   L->failed = true;
   int n = snprintf(L->err, L->errsz, "%s:%d: ", file, line);
@@ -94,7 +57,7 @@ static unsigned name_hash(const char *s) {
   return h;
 }
 
-static section *find_section(loader *L, const char *name) {
+section *find_section(loader *L, const char *name) {
   if (!L->icap) return NULL;
   for (unsigned h = name_hash(name) & (unsigned)(L->icap - 1);; h = (h + 1) & (unsigned)(L->icap - 1)) {
     int i = L->index[h];
@@ -119,104 +82,87 @@ static bool index_section(loader *L, int i) {
   return true;
 }
 
-static bool parse_file(loader *L, const char *file, const char *text) {
+/* A new [name] (names point into the arena's copy of the text). */
+static bool add_section(loader *L, const char *file, int line, const char *name) {
+  section *o = find_section(L, name);
+  if (o) {
+    lerr(L, file, line, "section [%s] appears twice (first at %s:%d)", name, o->file, o->line);
+    return false;
+  }
+  if (L->ns == L->scap) {
+    int nc = L->scap ? L->scap * 2 : 64;
+    L->s = arena_grow(L->a, L->s, sizeof(section) * (size_t)L->scap, sizeof(section) * (size_t)nc);
+    if (!L->s) return false;
+    L->scap = nc;
+  }
+  L->s[L->ns] = (section){file, line, name, false, L->ne, 0};
+  if (!index_section(L, L->ns)) return false;
+  L->ns++;
+  return true;
+}
+
+/* key = value in the last section; NULL when refused or out of memory. */
+static entry *add_entry(loader *L, const char *file, const ini_item *it) {
+  int line = it->line;
+  const char *key = it->name;
+  section *cs = &L->s[L->ns - 1];
+  for (int i = cs->first; i < cs->first + cs->n; i++)
+    if (!strcmp(L->e[i].key, key)) {
+      lerr(L, file, line, "[%s] %s is given twice (first at line %d)", cs->name, key, L->e[i].line);
+      return NULL;
+    }
+  if (L->ne == L->cap) {
+    int nc = L->cap ? L->cap * 2 : 256;
+    L->e = arena_grow(L->a, L->e, sizeof(entry) * (size_t)L->cap, sizeof(entry) * (size_t)nc);
+    if (!L->e) return NULL;
+    L->cap = nc;
+  }
+  L->e[L->ne++] = (entry){file, line, cs->name, key, it->value, false};
+  L->s[L->ns - 1].n++;
+  return &L->e[L->ne - 1];
+}
+
+/* One file's text into sections and entries: a section given twice, or a
+** key given twice in its section, is refused (the second would silently
+** override the first reviewed value). */
+bool kb_parse_file(loader *L, const char *file, const char *text) {
   char *buf = arena_strdup(L->a, text);
   if (!buf) return false;
-  const char *cur = NULL; /* current section */
-  entry *last = NULL;
-  int line = 0;
-  char *p = buf;
-  while (*p) {
-    line++;
-    char *nl = strchr(p, '\n');
-    if (nl) *nl = 0;
-    char *raw = p;
-    p = nl ? nl + 1 : p + strlen(p);
-    if (line == 1 && (unsigned char)raw[0] == 0xEF) {
-      lerr(L, file, line, "byte-order mark: save the file as plain UTF-8");
+  ini_reader r;
+  ini_item it;
+  ini_init(&r, buf, INI_CONTINUATION);
+  entry *last = NULL; /* the value a continuation line extends */
+  for (;;) {
+    switch (ini_next(&r, &it)) {
+    case INI_END:
+      return true;
+    case INI_ERROR:
+      lerr(L, file, it.line, "%s", it.error);
       return false;
-    }
-    bool indented = raw[0] == ' ' || raw[0] == '\t';
-    char *s = str_trim(raw);
-    if (!*s) {
-      last = NULL; /* a blank line ends a multi-line value */
-      continue;
-    }
-    if (*s == '#' || *s == ';') continue;
-    if (indented && last) {
-      size_t n1 = strlen(last->value), n2 = strlen(s);
+    case INI_MORE: {
+      if (!last) return false; /* not reached: the reader continues only a key's value */
+      size_t n1 = strlen(last->value), n2 = strlen(it.value);
       char *v = arena_alloc(L->a, n1 + n2 + 2);
       if (!v) return false;
       memcpy(v, last->value, n1);
       v[n1] = ' ';
-      memcpy(v + n1 + 1, s, n2 + 1);
+      memcpy(v + n1 + 1, it.value, n2 + 1);
       last->value = v;
-      continue;
+      break;
     }
-    if (*s == '[') {
-      size_t n = strlen(s);
-      if (s[n - 1] != ']' || n < 3) {
-        lerr(L, file, line, "a section header must look like [name]");
-        return false;
-      }
-      s[n - 1] = 0;
-      char *name = str_trim(s + 1);
-      if (find_section(L, name)) {
-        section *o = find_section(L, name);
-        lerr(L, file, line, "section [%s] appears twice (first at %s:%d)", name, o->file, o->line);
-        return false;
-      }
-      if (L->ns == L->scap) {
-        int nc = L->scap ? L->scap * 2 : 64;
-        L->s = arena_grow(L->a, L->s, sizeof(section) * (size_t)L->scap, sizeof(section) * (size_t)nc);
-        if (!L->s) return false;
-        L->scap = nc;
-      }
-      /* names, keys and values point into buf, which the arena keeps */
-      L->s[L->ns] = (section){file, line, name, false, L->ne, 0};
-      if (!index_section(L, L->ns)) return false;
-      L->ns++;
-      cur = L->s[L->ns - 1].name;
-      last = NULL;
-      continue;
+    case INI_SECTION:
+      if (!add_section(L, file, it.line, it.name)) return false;
+      break;
+    case INI_KEY:
+      if (!(last = add_entry(L, file, &it))) return false;
+      break;
     }
-    char *eq = strchr(s, '=');
-    if (!eq) {
-      lerr(L, file, line, "expected 'key = value', a [section] or a # comment");
-      return false;
-    }
-    if (!cur) {
-      lerr(L, file, line, "a key before any [section]");
-      return false;
-    }
-    *eq = 0;
-    char *key = str_trim(s), *val = str_trim(eq + 1);
-    if (!*key) {
-      lerr(L, file, line, "empty key");
-      return false;
-    }
-    const section *cs = &L->s[L->ns - 1]; /* cur */
-    for (int i = cs->first; i < cs->first + cs->n; i++)
-      if (!strcmp(L->e[i].key, key)) {
-        lerr(L, file, line, "[%s] %s is given twice (first at line %d)", cur, key, L->e[i].line);
-        return false;
-      }
-    if (L->ne == L->cap) {
-      int nc = L->cap ? L->cap * 2 : 256;
-      L->e = arena_grow(L->a, L->e, sizeof(entry) * (size_t)L->cap, sizeof(entry) * (size_t)nc);
-      if (!L->e) return false;
-      L->cap = nc;
-    }
-    L->e[L->ne++] = (entry){file, line, cur, key, val, false};
-    L->s[L->ns - 1].n++;
-    last = &L->e[L->ne - 1];
   }
-  return true;
 }
 
 /* ---- binding helpers ---------------------------------------------------- */
 
-static entry *get(loader *L, const char *sec, const char *key) {
+entry *get(loader *L, const char *sec, const char *key) {
   section *s = find_section(L, sec);
   if (!s) return NULL;
   s->used = true;
@@ -231,9 +177,7 @@ static entry *get(loader *L, const char *sec, const char *key) {
 /* An error about [sec] key, at the key's line when it is there, else at the
 ** section's, else at the knowledge base as a whole: a broken copy may lack
 ** either, and the message must still be given. */
-static void lerr_key(loader *L, const char *sec, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void lerr_key(loader *L, const char *sec, const char *key, const char *fmt, ...) {
+void lerr_key(loader *L, const char *sec, const char *key, const char *fmt, ...) {
   char what[512];
   va_list ap;
   va_start(ap, fmt);
@@ -244,7 +188,7 @@ static void lerr_key(loader *L, const char *sec, const char *key, const char *fm
   lerr(L, e ? e->file : s ? s->file : "kb", e ? e->line : s ? s->line : 0, "%s", what);
 }
 
-static section *need_section(loader *L, const char *sec) {
+section *need_section(loader *L, const char *sec) {
   section *s = find_section(L, sec);
   if (!s) {
     lerr(L, "kb", 0, "section [%s] is missing", sec);
@@ -254,7 +198,7 @@ static section *need_section(loader *L, const char *sec) {
   return s;
 }
 
-static const char *req_str(loader *L, const char *sec, const char *key) {
+const char *req_str(loader *L, const char *sec, const char *key) {
   entry *e = get(L, sec, key);
   if (!e) {
     section *s = need_section(L, sec);
@@ -265,7 +209,7 @@ static const char *req_str(loader *L, const char *sec, const char *key) {
   return e->value;
 }
 
-static const char *opt_str(loader *L, const char *sec, const char *key) {
+const char *opt_str(loader *L, const char *sec, const char *key) {
   entry *e = get(L, sec, key);
   return e ? e->value : NULL;
 }
@@ -279,7 +223,7 @@ static bool parse_num(const char *v, double *out) {
   return true;
 }
 
-static double req_num(loader *L, const char *sec, const char *key) {
+double req_num(loader *L, const char *sec, const char *key) {
   entry *e = get(L, sec, key);
   double d = 0;
   if (!e) {
@@ -292,7 +236,7 @@ static double req_num(loader *L, const char *sec, const char *key) {
   return d;
 }
 
-static double opt_num(loader *L, const char *sec, const char *key, double dflt) {
+double opt_num(loader *L, const char *sec, const char *key, double dflt) {
   entry *e = get(L, sec, key);
   double d = dflt;
   if (e && !parse_num(e->value, &d))
@@ -301,7 +245,7 @@ static double opt_num(loader *L, const char *sec, const char *key, double dflt) 
 }
 
 /* Splits a comma-separated list in place; returns the count. */
-static int split_list(loader *L, const char *v, char **items, int max) {
+int split_list(loader *L, const char *v, char **items, int max) {
   char *copy = arena_strdup(L->a, v);
   int n = 0;
   char *save = NULL;
@@ -312,11 +256,11 @@ static int split_list(loader *L, const char *v, char **items, int max) {
   return n;
 }
 
-static int code_of(const char *const *table, int count, const char *s) {
+int code_of(const char *const *table, int count, const char *s) {
   return op_code_lookup(table, count, s, strlen(s));
 }
 
-static op_srcset req_sources(loader *L, const char *sec, const char *key) {
+op_srcset req_sources(loader *L, const char *sec, const char *key) {
   entry *e = get(L, sec, key);
   if (!e) {
     section *s = need_section(L, sec);
@@ -522,7 +466,7 @@ static const char *const known_vars[] = {
     "reasons", "falls", "level", "window", "from", "to", "per_year",
 };
 
-static bool check_template(loader *L, entry *e) {
+bool check_template(loader *L, entry *e) {
   const char *s = e->value;
   while ((s = strchr(s, '{'))) {
     const char *end = strchr(s, '}');
@@ -545,7 +489,7 @@ static bool check_template(loader *L, entry *e) {
 
 /* A required [prefix.code] section is missing: point at a misspelt sibling
 ** when there is one, else at the first section of the same family. */
-static void missing_section(loader *L, const char *prefix, const char *const *codes, int n, const char *code,
+void missing_section(loader *L, const char *prefix, const char *const *codes, int n, const char *code,
                             const char *deflt_file) {
   size_t pl = strlen(prefix);
   section *first = NULL;
@@ -562,45 +506,19 @@ static void missing_section(loader *L, const char *prefix, const char *const *co
        prefix, code, prefix);
 }
 
-/* [prefix.code] with clinician and patient texts, optional detail and
-** sources (required when need_sources). */
-static void bind_texts(loader *L, const char *prefix, const char *const *codes,
-                       int n, kb_text *out, bool need_sources, bool need_detail) {
-  char sec[128];
-  for (int i = 0; i < n && !L->failed; i++) {
-    snprintf(sec, sizeof sec, "%s.%s", prefix, codes[i]);
-    if (!find_section(L, sec)) {
-      missing_section(L, prefix, codes, n, codes[i], "texts.ini");
-      return;
-    }
-    out[i].clinician = req_str(L, sec, "clinician");
-    out[i].patient = req_str(L, sec, "patient");
-    entry *d = get(L, sec, "detail");
-    if (d) out[i].detail = d->value;
-    if (need_detail && !d) {
-      section *s = find_section(L, sec);
-      lerr(L, s->file, s->line, "[%s] needs 'detail' (the reason with the patient's values)", sec);
-    }
-    if (d) check_template(L, d);
-    entry *c = get(L, sec, "clinician"), *p = get(L, sec, "patient");
-    if (c) check_template(L, c);
-    if (p) check_template(L, p);
-    if (need_sources || get(L, sec, "sources")) out[i].sources = req_sources(L, sec, "sources");
-  }
-}
-
-/* [phrase.<key>]: one clinician template each, every key required. */
-static void bind_phrases(loader *L, const char **out) {
-  char sec[128];
-  for (int i = 0; i < OP_N_phrase && !L->failed; i++) {
-    snprintf(sec, sizeof sec, "phrase.%s", op_phrase_str[i]);
-    if (!find_section(L, sec)) {
-      missing_section(L, "phrase", op_phrase_str, OP_N_phrase, op_phrase_str[i], "texts.ini");
-      return;
-    }
-    out[i] = req_str(L, sec, "clinician");
-    entry *c = get(L, sec, "clinician");
-    if (c) check_template(L, c);
+/* [regimen.*]: the preference order of each decision rule. */
+static void bind_regimens(loader *L) {
+  op_kb *kb = L->kb;
+  static const char *const rg_key[OP_N_RG] = {
+#define OP_RG_KEY(id, key) key,
+      OP_REGIMEN_LIST(OP_RG_KEY)
+#undef OP_RG_KEY
+  };
+  for (int r = 0; r < OP_N_RG && !L->failed; r++) {
+    char sec[96];
+    snprintf(sec, sizeof sec, "regimen.%s", rg_key[r]);
+    req_agents(L, sec, "agents", &kb->regimen[r]);
+    kb->regimen_sources[r] = req_sources(L, sec, "sources");
   }
 }
 
@@ -608,52 +526,9 @@ static void bind_phrases(loader *L, const char **out) {
 
 static void bind(loader *L) {
   op_kb *kb = L->kb;
-  /* metadata */
-  kb->version = req_str(L, "knowledge_base", "version");
-  kb->status = req_str(L, "knowledge_base", "status");
-  kb->updated = req_str(L, "knowledge_base", "updated");
-  kb->profile = req_str(L, "knowledge_base", "profile");
-  kb->reviewed_by = req_str(L, "knowledge_base", "reviewed_by");
-  {
-    static const char *const st[] = {"draft", "under_review", "approved", "retired"};
-    bool ok = false;
-    for (int i = 0; i < 4; i++) ok |= !strcmp(kb->status, st[i]);
-    entry *e = get(L, "knowledge_base", "status");
-    if (!ok && e) lerr(L, e->file, e->line, "status must be draft, under_review, approved or retired");
-  }
-
-  /* sources: every [source.X] section, in file order */
-  for (int i = 0; i < L->ns && !L->failed; i++) {
-    if (strncmp(L->s[i].name, "source.", 7)) continue;
-    if (kb->n_sources == OP_MAX_SOURCES) {
-      lerr(L, L->s[i].file, L->s[i].line, "more than %d sources", OP_MAX_SOURCES);
-      return;
-    }
-    kb_source *s = &kb->sources[kb->n_sources++];
-    const char *sec = L->s[i].name;
-    s->id = sec + 7;
-    if (!*s->id) {
-      lerr(L, L->s[i].file, L->s[i].line, "[source.] needs a name: [source.NAME]");
-      return;
-    }
-    s->title = req_str(L, sec, "title");
-    s->kind = req_str(L, sec, "kind");
-    s->file = opt_str(L, sec, "file");
-    s->updated = opt_str(L, sec, "updated");
-    s->review = opt_str(L, sec, "review_status");
-    if (strcmp(s->kind, "seed") && strcmp(s->kind, "guideline") && strcmp(s->kind, "label")) {
-      lerr_key(L, sec, "kind", "[%s] kind must be seed, guideline or label", sec);
-    }
-    if (!strcmp(s->kind, "seed") && !s->file) {
-      lerr(L, L->s[i].file, L->s[i].line, "[%s] a seed needs its 'file'", sec);
-    }
-  }
+  kb_bind_metadata(L);
+  kb_bind_sources(L);
   if (L->failed) return;
-  for (int i = 0; i < kb->n_sources; i++) {
-    char sec[64];
-    snprintf(sec, sizeof sec, "source.%s", kb->sources[i].id);
-    if (get(L, sec, "rests_on")) kb->sources[i].rests_on = req_sources(L, sec, "rests_on");
-  }
 
   /* thresholds */
 #define OP_TH_BIND(id, sec, key) kb->th[OP_TH_##id] = req_num(L, sec, key);
@@ -667,181 +542,10 @@ static void bind(loader *L) {
 
   for (int r = 0; r < OP_N_reason; r++) kb->reason_condition[r] = code_of(op_condition_str, OP_N_condition, op_reason_str[r]);
 
-  /* regimens */
-  static const char *const rg_key[OP_N_RG] = {
-#define OP_RG_KEY(id, key) key,
-      OP_REGIMEN_LIST(OP_RG_KEY)
-#undef OP_RG_KEY
-  };
-  for (int r = 0; r < OP_N_RG && !L->failed; r++) {
-    char sec[96];
-    snprintf(sec, sizeof sec, "regimen.%s", rg_key[r]);
-    req_agents(L, sec, "agents", &kb->regimen[r]);
-    kb->regimen_sources[r] = req_sources(L, sec, "sources");
-  }
+  bind_regimens(L);
   if (L->failed) return;
 
-  /* texts */
-  bind_texts(L, "diagnosis", op_diagnosis_str, OP_N_diagnosis, kb->diagnosis, false, false);
-  bind_texts(L, "risk", op_risk_str, OP_N_risk, kb->risk, false, false);
-  bind_texts(L, "criterion", op_criterion_str, OP_N_criterion, kb->criterion, true, true);
-  bind_texts(L, "status", op_status_str, OP_N_status, kb->status_text, false, false);
-  bind_texts(L, "finding", op_finding_str, OP_N_finding, kb->finding, true, false);
-  bind_texts(L, "action", op_action_str, OP_N_action, kb->action, false, false);
-  bind_texts(L, "intent", op_intent_str, OP_N_intent, kb->intent, false, false);
-  bind_texts(L, "reason", op_reason_str, OP_N_reason, kb->reason, true, false);
-  bind_texts(L, "alert", op_alert_str, OP_N_alert, kb->alert, true, false);
-  bind_texts(L, "monitoring", op_monitor_str, OP_N_monitor, kb->monitor, true, false);
-  bind_texts(L, "lifestyle", op_lifestyle_str, OP_N_lifestyle, kb->lifestyle, true, false);
-  bind_texts(L, "rule", op_rule_str, OP_N_rule, kb->rule, true, false);
-  bind_texts(L, "site", op_site_str, OP_N_site, kb->site, false, false);
-  bind_texts(L, "fracture_site", op_fx_site_str, OP_N_fx_site, kb->fx_site, false, false);
-  bind_texts(L, "severity", op_severity_str, OP_N_severity, kb->severity, false, false);
-  bind_texts(L, "condition", op_condition_str, OP_N_condition, kb->condition, false, false);
-  bind_texts(L, "ui", op_ui_str, OP_N_ui, kb->ui, false, false);
-  bind_phrases(L, kb->phrase);
-  if (L->failed) return;
-  for (int i = 0; i < OP_N_alert && !L->failed; i++) {
-    char sec[96];
-    snprintf(sec, sizeof sec, "alert.%s", op_alert_str[i]);
-    const char *sv = req_str(L, sec, "severity");
-    kb->alert[i].severity = code_of(op_severity_str, OP_N_severity, sv);
-    if (kb->alert[i].severity < 0 && *sv) {
-      lerr_key(L, sec, "severity", "[%s] severity must be critical, warning or info", sec);
-    }
-  }
-  kb->goal.clinician = req_str(L, "goal", "summary");
-  kb->goal.patient = req_str(L, "goal", "patient");
-  kb->goal.sources = req_sources(L, "goal", "sources");
-  kb->supplements.clinician = req_str(L, "supplements", "clinician");
-  kb->supplements.patient = req_str(L, "supplements", "patient");
-  kb->supplements.sources = req_sources(L, "supplements", "sources");
-
-  /* diagnosis codes */
-  {
-    const char *sys[] = {"icd10cm", "icd11"};
-    const char *name[] = {"ICD-10-CM", "ICD-11"};
-    for (int i = 0; i < 2; i++) {
-      kb->dxcodes[i].system = name[i];
-      kb->dxcodes[i].code = req_str(L, "diagnosis_codes", sys[i]);
-    }
-    kb->n_dxcodes = 2;
-    kb->dxcode_sources = req_sources(L, "diagnosis_codes", "sources");
-  }
-
-  /* disagreements */
-  for (int d = 0; d < OP_N_disagreement && !L->failed; d++) {
-    char sec[96];
-    snprintf(sec, sizeof sec, "disagreement.%s", op_disagreement_str[d]);
-    if (!find_section(L, sec)) {
-      missing_section(L, "disagreement", op_disagreement_str, OP_N_disagreement, op_disagreement_str[d],
-                      "disagreements.ini");
-      return;
-    }
-    kb_disagreement *g = &kb->disagreement[d];
-    g->topic = req_str(L, sec, "topic");
-    g->applied = req_str(L, sec, "applied");
-    g->patient = req_str(L, sec, "patient");
-    /* positions: keys named after sources */
-    for (int s = 0; s < kb->n_sources; s++) {
-      entry *e = get(L, sec, kb->sources[s].id);
-      if (!e) continue;
-      if (g->n == 4) {
-        lerr(L, e->file, e->line, "[%s] at most 4 positions", sec);
-        return;
-      }
-      g->source[g->n] = kb->sources[s].id;
-      g->statement[g->n] = e->value;
-      g->n++;
-      kb->disagreement_sources[d] |= (op_srcset)1 << s;
-    }
-    if (g->n < 2) {
-      section *s = find_section(L, sec);
-      lerr(L, s->file, s->line, "[%s] needs at least two positions, each keyed by its source id", sec);
-    }
-  }
-  if (L->failed) return;
-
-  /* care gaps: every [gap.X] section, in file order */
-  for (int i = 0; i < L->ns && !L->failed; i++) {
-    if (strncmp(L->s[i].name, "gap.", 4)) continue;
-    const char *sec = L->s[i].name;
-    if (kb->n_gaps == OP_MAX_GAPS) {
-      lerr(L, L->s[i].file, L->s[i].line, "more than %d care gaps", OP_MAX_GAPS);
-      return;
-    }
-    kb_gap *g = &kb->gaps[kb->n_gaps++];
-    g->code = sec + 4;
-    for (const char *c = g->code; *c; c++)
-      if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_')) {
-        lerr(L, L->s[i].file, L->s[i].line, "[%s] a gap code is lower_snake_case", sec);
-        return;
-      }
-    g->clinician = req_str(L, sec, "clinician");
-    g->sources = req_sources(L, sec, "sources");
-    const char *lists[2] = {"all", "any"};
-    for (int k = 0; k < 2; k++) {
-      entry *e = get(L, sec, lists[k]);
-      if (!e) continue;
-      char *items[9];
-      int n = split_list(L, e->value, items, 8);
-      if (n < 0) {
-        lerr(L, e->file, e->line, "[%s] %s: at most 8 codes", sec, lists[k]);
-        return;
-      }
-      for (int j = 0; j < n; j++) {
-        static const char *const kinds[] = {"action", "rule", "risk", "criterion", "finding", "alert"};
-        char *colon = strchr(items[j], ':');
-        int kind = -1, code = -1;
-        if (colon) {
-          // cppcheck-suppress variableScope ; kept beside kinds[], which it parallels
-          const char *const *tables[] = {op_action_str, op_rule_str, op_risk_str, op_criterion_str, op_finding_str, op_alert_str};
-          const int sizes[] = {OP_N_action, OP_N_rule, OP_N_risk, OP_N_criterion, OP_N_finding, OP_N_alert};
-          *colon = 0;
-          for (int q = 0; q < 6; q++)
-            if (!strcmp(items[j], kinds[q])) kind = q;
-          if (kind >= 0) code = code_of(tables[kind], sizes[kind], colon + 1);
-        }
-        if (kind < 0 || code < 0) {
-          lerr(L, e->file, e->line, "[%s] %s: '%s%s%s' is not kind:code (kinds: action, rule, risk, criterion, finding, alert)",
-               sec, lists[k], items[j], colon ? ":" : "", colon ? colon + 1 : "");
-          return;
-        }
-        kb_plan_code pc = {kind, code};
-        if (k == 0) g->all[g->n_all++] = pc;
-        else g->any[g->n_any++] = pc;
-      }
-    }
-    if (!g->n_all && !g->n_any) {
-      lerr(L, L->s[i].file, L->s[i].line, "[%s] needs 'all' or 'any'", sec);
-      return;
-    }
-  }
-
-  /* FHIR mapping tables: every [fhir.*] key goes to kb_fhir_compile */
-  {
-    int nf = 0;
-    for (int i = 0; i < L->ne; i++)
-      if (!strncmp(L->e[i].section, "fhir.", 5)) nf++;
-    kb_fhir_entry *fe = arena_array(L->a, (size_t)(nf ? nf : 1), sizeof *fe);
-    if (!fe) {
-      lerr(L, "fhir.ini", 0, "out of memory");
-      return;
-    }
-    nf = 0;
-    for (int i = 0; i < L->ne; i++)
-      if (!strncmp(L->e[i].section, "fhir.", 5)) {
-        L->e[i].used = true;
-        fe[nf++] = (kb_fhir_entry){L->e[i].file, L->e[i].line, L->e[i].section, L->e[i].key, L->e[i].value};
-      }
-    for (int i = 0; i < L->ns; i++)
-      if (!strncmp(L->s[i].name, "fhir.", 5)) L->s[i].used = true;
-    kb->fhir = kb_fhir_compile(L->a, fe, nf, kb->agent_code, kb->n_agents, L->err, L->errsz);
-    if (!kb->fhir) {
-      L->failed = true;
-      return;
-    }
-  }
+  kb_bind_wording_and_tables(L);
 
   /* anything not consumed is a mistake */
   for (int i = 0; i < L->ns; i++)
@@ -868,91 +572,8 @@ static void bind(loader *L) {
   }
 }
 
-/* The files of a knowledge base, in load order (sources first: the other
-** files refer to them). */
-static const char *const kb_file_names[] = {
-    "sources.ini", "profile.ini", "agents.ini", "regimens.ini",
-    "texts.ini", "rules.ini", "disagreements.ini", "gaps.ini", "fhir.ini",
-};
-#define KB_NFILES ((int)(sizeof kb_file_names / sizeof *kb_file_names))
 
-static op_kb *finish(loader *L, arena *a) {
+/* The whole check, for kb_files.c (bind stays static: POSIX has a bind). */
+void kb_bind_all(loader *L) {
   if (!L->failed) bind(L);
-  if (L->failed) {
-    arena_destroy(a);
-    return NULL;
-  }
-  L->kb->storage = a;
-  return L->kb;
-}
-
-op_kb *kb_load_files(const kb_file *files, int n, char *err, size_t errsz) {
-  arena *a = arena_create(1 << 16);
-  if (!a) {
-    snprintf(err, errsz, "out of memory");
-    return NULL;
-  }
-  loader L = {.a = a, .err = err, .errsz = errsz};
-  L.kb = arena_alloc(a, sizeof(op_kb));
-  for (int k = 0; k < KB_NFILES && !L.failed; k++) {
-    const kb_file *f = NULL;
-    for (int i = 0; i < n; i++)
-      if (!strcmp(files[i].name, kb_file_names[k])) f = &files[i];
-    if (!f) {
-      lerr(&L, kb_file_names[k], 0, "file is missing from the knowledge base");
-      break;
-    }
-    if (!parse_file(&L, f->name, f->text) && !L.failed) lerr(&L, f->name, 0, "out of memory");
-  }
-  return finish(&L, a);
-}
-
-static char *read_file(const char *path, size_t max) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t len;
-  char *buf = read_all(f, max, &len);
-  fclose(f);
-  if (buf && memchr(buf, 0, len)) { /* a binary file is not a knowledge base */
-    free(buf);
-    return NULL;
-  }
-  return buf;
-}
-
-op_kb *kb_load_dir(const char *dir, char *err, size_t errsz) {
-  kb_file files[KB_NFILES];
-  char *texts[KB_NFILES] = {0};
-  op_kb *kb = NULL;
-  int k;
-  for (k = 0; k < KB_NFILES; k++) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, kb_file_names[k]);
-    texts[k] = read_file(path, 16u << 20);
-    if (!texts[k]) {
-      snprintf(err, errsz, "%s:0: cannot read the file (missing, unreadable, binary or too large)", path);
-      goto done;
-    }
-    files[k].name = kb_file_names[k];
-    files[k].text = texts[k];
-    files[k].len = (long)strlen(texts[k]);
-  }
-  kb = kb_load_files(files, KB_NFILES, err, errsz);
-  if (!kb) {
-    /* name the directory in front of the file */
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", err);
-    snprintf(err, errsz, "%s/%s", dir, tmp);
-  }
-done:
-  for (int i = 0; i < KB_NFILES; i++) free(texts[i]);
-  return kb;
-}
-
-op_kb *kb_load_default(char *err, size_t errsz) {
-  return kb_load_files(op_kb_embedded_files, op_kb_embedded_files_count, err, errsz);
-}
-
-void kb_free(op_kb *kb) {
-  if (kb) arena_destroy(kb->storage);
 }

@@ -1,9 +1,11 @@
 /*
 ** kb.h: the knowledge base: every clinical number, order, text and source.
 **
-** The knowledge base is a set of reviewable text files (kb/ *.ini). The build
-** compiles the copy under kb/ into the binary (kb_embedded.c); --kb DIR loads
-** another copy. Either way kb_load() checks the whole thing (unknown
+** The knowledge base is a set of reviewable text files: kb/common/ *.ini,
+** shared by every profile, and kb/profiles/NAME/ *.ini, one profile's
+** numbers and rules. The build compiles the copy under kb/ (common/ and every
+** profile) into the binary (kb_embedded.c); --kb DIR loads another copy and
+** --profile NAME picks the profile. Either way kb_load() checks the whole thing (unknown
 ** sections, keys and codes, missing texts, numbers of the wrong type, sources
 ** that do not exist) and rejects it with file:line and what is wrong.
 **
@@ -311,8 +313,18 @@ typedef struct {
 extern const kb_file op_kb_embedded_files[];
 extern const int op_kb_embedded_files_count;
 
-/* Load from files in memory (the embedded default) or from a directory.
-** On failure returns NULL and writes "file:line: what" into err. */
+/* The profile a knowledge base is loaded with when none is named. */
+#define OP_KB_DEFAULT_PROFILE "default"
+
+/* Load common/ and one profile (profiles/NAME/) from files in memory, named
+** by those relative paths (the embedded default), or from a directory
+** holding common/ and profiles/; dir NULL: the embedded one; profile NULL:
+** the default. On failure returns NULL and writes "file:line: what" into
+** err; an unknown profile is refused naming the profiles there are. The
+** functions without a profile load the default one. */
+op_kb *kb_load_profile(const char *dir, const char *profile, char *err, size_t errsz);
+op_kb *kb_load_files_profile(const kb_file *files, int n, const char *profile, char *err, size_t errsz);
+op_kb *kb_load_dir_profile(const char *dir, const char *profile, char *err, size_t errsz);
 op_kb *kb_load_files(const kb_file *files, int n, char *err, size_t errsz);
 op_kb *kb_load_dir(const char *dir, char *err, size_t errsz);
 op_kb *kb_load_default(char *err, size_t errsz);

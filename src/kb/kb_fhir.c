@@ -255,6 +255,46 @@ static bool num_and_sources(ctx *c, const kb_fhir_entry *e, double *out) {
   return check_sources(c, e, f[1]) != NULL;
 }
 
+/* [fhir.source.X] cites = ...: every one, before the rows that cite them. */
+static void read_sources(ctx *c, const kb_fhir_entry *e, int n) {
+  for (int i = 0; i < n && !c->failed; i++) {
+    if (strncmp(e[i].section, "fhir.source.", 12)) continue;
+    if (strcmp(e[i].key, "cites") || !*e[i].value) {
+      ferr(c, &e[i], "a source has one key, 'cites', with a citation");
+      return;
+    }
+    if (c->f->n_src == 16) {
+      ferr(c, &e[i], "more than 16 FHIR sources");
+      return;
+    }
+    c->f->src[c->f->n_src++] = (src_row){e[i].section + 12, e[i].value};
+  }
+}
+
+/* [fhir.units] quantity UCUM-unit = factor | sources; false on an error. */
+static bool add_unit(ctx *c, const kb_fhir_entry *x) {
+  char *key = arena_strdup(c->a, x->key), *sp = key ? strchr(key, ' ') : NULL;
+  int q = -1;
+  if (sp) {
+    *sp = 0;
+    for (int k = 0; k < Q_N; k++)
+      if (!strcmp(key, quantity_names[k])) q = k;
+  }
+  if (q < 0) {
+    ferr(c, x, "expected 'quantity UCUM-unit' (quantities: t_score, bmd, frax, vitamin_d, egfr, calcium)");
+    return false;
+  }
+  double f;
+  if (!num_and_sources(c, x, &f)) return false;
+  if (c->f->n_units == 64) {
+    ferr(c, x, "more than 64 units");
+    return false;
+  }
+  const char *u = str_trim(sp + 1);
+  c->f->units[c->f->n_units++] = (unit_row){q, strcmp(u, "-") ? u : "", f};
+  return true;
+}
+
 kb_fhir *kb_fhir_compile(arena *a, const kb_fhir_entry *e, int n, const char *const *agent_codes, int n_agents,
                          char *err, size_t errsz) {
   ctx c = {a, err, errsz, false, arena_alloc(a, sizeof(kb_fhir)), agent_codes, n_agents};
@@ -263,18 +303,7 @@ kb_fhir *kb_fhir_compile(arena *a, const kb_fhir_entry *e, int n, const char *co
     return NULL;
   }
   /* sources first: rows refer to them wherever they are in the file */
-  for (int i = 0; i < n && !c.failed; i++) {
-    if (strncmp(e[i].section, "fhir.source.", 12)) continue;
-    if (strcmp(e[i].key, "cites") || !*e[i].value) {
-      ferr(&c, &e[i], "a source has one key, 'cites', with a citation");
-      break;
-    }
-    if (c.f->n_src == 16) {
-      ferr(&c, &e[i], "more than 16 FHIR sources");
-      break;
-    }
-    c.f->src[c.f->n_src++] = (src_row){e[i].section + 12, e[i].value};
-  }
+  read_sources(&c, e, n);
   bool got_gap = false, got_days = false;
   for (int i = 0; i < n && !c.failed; i++) {
     const kb_fhir_entry *x = &e[i];
@@ -285,25 +314,7 @@ kb_fhir *kb_fhir_compile(arena *a, const kb_fhir_entry *e, int n, const char *co
     if (sys >= 0) {
       add_row(&c, sys, x);
     } else if (!strcmp(x->section, "fhir.units")) {
-      char *key = arena_strdup(a, x->key), *sp = strchr(key, ' ');
-      int q = -1;
-      if (sp) {
-        *sp = 0;
-        for (int k = 0; k < Q_N; k++)
-          if (!strcmp(key, quantity_names[k])) q = k;
-      }
-      if (q < 0) {
-        ferr(&c, x, "expected 'quantity UCUM-unit' (quantities: t_score, bmd, frax, vitamin_d, egfr, calcium)");
-        break;
-      }
-      double f;
-      if (!num_and_sources(&c, x, &f)) break;
-      if (c.f->n_units == 64) {
-        ferr(&c, x, "more than 64 units");
-        break;
-      }
-      const char *u = str_trim(sp + 1);
-      c.f->units[c.f->n_units++] = (unit_row){q, strcmp(u, "-") ? u : "", f};
+      if (!add_unit(&c, x)) break;
     } else if (!strcmp(x->section, "fhir.prednisone_equivalent")) {
       double f;
       if (!num_and_sources(&c, x, &f)) break;

@@ -35,6 +35,7 @@ typedef struct {
   int n_issuers;
   bool log_patient_data;   /* default false: the access log never has patient data */
   const char *as_of;       /* fixed plan date (tests), or NULL: today */
+  char profile[65];        /* [server] profile: the knowledge base's profile; "": the default */
   /* [fetch]: fetching missing or incomplete prefetch (server/fetch.h) */
   char fetch_allow[16][512];      /* fhirServer URL prefixes; none: never fetch */
   int n_fetch_allow;

@@ -11,6 +11,7 @@
 **   public_url = https://cds.example.org       # the aud the EHR signs for
 **   log_patient_data = false
 **   cors_allow_origins = https://ehr.example.org   # none by default (the page is same-origin)
+**   profile = default                            # the knowledge base's profile (kb/profiles/NAME)
 **
 **   [jwt]
 **   required = true
@@ -42,8 +43,8 @@
 
 #include "server/fetch.h"
 #include "server/server.h"
+#include "util/ini.h"
 #include "util/readall.h"
-#include "util/strbuf.h"
 
 
 bool server_config_listen(server_config *c, const char *v) {
@@ -136,7 +137,7 @@ static bool fetch_key(server_config *c, const char *k, char *v, char *why, size_
   return good;
 }
 
-bool server_config_load(server_config *c, const char *path, char *err, size_t errsz) {
+static void config_defaults(server_config *c) {
   memset(c, 0, sizeof *c);
   fetch_defaults(c);
   snprintf(c->host, sizeof c->host, "127.0.0.1");
@@ -149,6 +150,109 @@ bool server_config_load(server_config *c, const char *path, char *err, size_t er
   c->jwt_skew_s = 60;
   c->jwt_max_lifetime_s = 300;
   c->jwt_replay_max = 65536;
+}
+
+/* One [server] key; false: unknown key or bad value. */
+static bool server_key(server_config *c, const char *k, const char *v) {
+  unsigned long u;
+  if (!strcmp(k, "listen")) return server_config_listen(c, v);
+  if (!strcmp(k, "threads")) return parse_uint(v, 1, 256, &u) && (c->threads = (int)u, true);
+  if (!strcmp(k, "body_limit_bytes")) return parse_uint(v, 1024, 64ul << 20, &u) && (c->body_limit = u, true);
+  if (!strcmp(k, "connection_timeout_s")) return parse_uint(v, 1, 3600, &u) && (c->timeout_s = (unsigned)u, true);
+  if (!strcmp(k, "max_connections_per_ip")) return parse_uint(v, 0, 100000, &u) && (c->max_per_ip = (unsigned)u, true);
+  if (!strcmp(k, "max_connections")) return parse_uint(v, 1, 100000, &u) && (c->max_connections = (unsigned)u, true);
+  if (!strcmp(k, "public_url")) return strlen(v) < sizeof c->public_url && snprintf(c->public_url, sizeof c->public_url, "%s", v) > 0;
+  if (!strcmp(k, "log_patient_data")) return parse_bool(v, &c->log_patient_data);
+  if (!strcmp(k, "cors_allow_origins")) return origins(c, v);
+  if (!strcmp(k, "profile")) return *v && strlen(v) < sizeof c->profile && snprintf(c->profile, sizeof c->profile, "%s", v) > 0;
+  return false;
+}
+
+/* One [jwt] key; false: unknown key or bad value. */
+static bool jwt_key(server_config *c, const char *k, const char *v) {
+  unsigned long u;
+  if (!strcmp(k, "required")) return parse_bool(v, &c->jwt_required);
+  if (!strcmp(k, "skew_s")) return parse_uint(v, 0, 3600, &u) && (c->jwt_skew_s = (long)u, true);
+  if (!strcmp(k, "max_lifetime_s")) return parse_uint(v, 1, 86400, &u) && (c->jwt_max_lifetime_s = (long)u, true);
+  if (!strcmp(k, "replay_cache")) return parse_uint(v, 1, 1ul << 22, &u) && (c->jwt_replay_max = u, true);
+  return false;
+}
+
+/* One [issuer.NAME] key (dir: the config file's folder, for a relative
+** public_key_file); false: unknown key or bad value, or, with why, a key
+** file that cannot be read. */
+static bool issuer_key(jwt_issuer *is, const char *k, const char *v, const char *dir, char *why, size_t whysz) {
+  bool good = false;
+  if (!strcmp(k, "iss")) good = set_once(&is->iss, v);
+  else if (!strcmp(k, "kid")) good = set_once(&is->kid, v);
+  else if (!strcmp(k, "alg")) good = set_once(&is->alg, v);
+  else if (!strcmp(k, "public_key_file") && !is->pem) {
+    char kp[8192];
+    snprintf(kp, sizeof kp, "%s%s", v[0] == '/' ? "" : dir, v);
+    FILE *kf = fopen(kp, "rb");
+    size_t kl = 0;
+    char *pem = kf ? read_all(kf, 1u << 16, &kl) : NULL;
+    if (kf) fclose(kf);
+    if (!pem) return snprintf(why, whysz, "cannot read public_key_file %s", kp), false;
+    is->pem = pem;
+    is->pem_len = kl;
+    return true;
+  }
+  return good;
+}
+
+/* A [section] header; false with why. */
+static bool config_section(server_config *c, const char *name, char *section, size_t sz, jwt_issuer **is, char *why,
+                           size_t whysz) {
+  if (strlen(name) >= sz) return snprintf(why, whysz, "a section looks like [name]"), false;
+  snprintf(section, sz, "%s", name);
+  if (!strncmp(section, "issuer.", 7)) {
+    if (c->n_issuers == 16) return snprintf(why, whysz, "at most 16 issuers"), false;
+    *is = &c->issuers[c->n_issuers++];
+    return true;
+  }
+  if (strcmp(section, "server") && strcmp(section, "jwt") && strcmp(section, "api") && strcmp(section, "fetch"))
+    return snprintf(why, whysz, "unknown section [%s] (server, jwt, api, fetch, issuer.NAME)", section), false;
+  return true;
+}
+
+/* key = value in section; false with why. */
+static bool config_key(server_config *c, const char *section, jwt_issuer *is, const char *k, char *v, const char *dir,
+                       char *why, size_t whysz) {
+  bool good;
+  if (!strcmp(section, "fetch")) {
+    char w[256];
+    if (fetch_key(c, k, v, w, sizeof w)) return true;
+    return snprintf(why, whysz, "[fetch] %s: %s", k, w), false;
+  }
+  if (is && !strncmp(section, "issuer.", 7)) {
+    why[0] = 0;
+    if (issuer_key(is, k, v, dir, why, whysz)) return true;
+    if (why[0]) return false;
+    good = false;
+  } else if (!strcmp(section, "server")) good = server_key(c, k, v);
+  else if (!strcmp(section, "jwt")) good = jwt_key(c, k, v);
+  else good = !strcmp(k, "open") && parse_bool(v, &c->api_open); /* [api] */
+  if (!good) snprintf(why, whysz, "[%s] %s: unknown key or bad value '%s'", section, k, v);
+  return good;
+}
+
+/* What the file as a whole must hold. */
+static bool config_complete(const server_config *c, const char *path, char *err, size_t errsz) {
+  for (int i = 0; i < c->n_issuers; i++)
+    if (!c->issuers[i].iss || !c->issuers[i].pem) {
+      snprintf(err, errsz, "%s: every [issuer.NAME] needs iss and public_key_file", path);
+      return false;
+    }
+  if (c->jwt_required && !c->n_issuers) {
+    snprintf(err, errsz, "%s: [jwt] required = true needs at least one [issuer.NAME]", path);
+    return false;
+  }
+  return true;
+}
+
+bool server_config_load(server_config *c, const char *path, char *err, size_t errsz) {
+  config_defaults(c);
   if (!path) return true;
   FILE *f = fopen(path, "rb");
   if (!f) {
@@ -167,114 +271,20 @@ bool server_config_load(server_config *c, const char *path, char *err, size_t er
   char *slash = strrchr(dir, '/');
   if (slash) slash[1] = 0;
   else dir[0] = 0;
-  char section[128] = "";
-  int line = 0;
-  bool ok = true;
+  char section[128] = "", why[8192 + 512] = "";
   jwt_issuer *is = NULL;
-  for (char *p = text, *nl; ok && p && *p; p = nl ? nl + 1 : NULL) {
-    nl = strchr(p, '\n');
-    if (nl) *nl = 0;
-    line++;
-    char *s = str_trim(p);
-    if (!*s || *s == '#' || *s == ';') continue;
-    char *hash = strstr(s, " #");
-    if (hash) *hash = 0, s = str_trim(s);
-    if (*s == '[') {
-      size_t n = strlen(s);
-      if (s[n - 1] != ']' || n - 2 >= sizeof section) {
-        snprintf(err, errsz, "%s:%d: a section looks like [name]", path, line);
-        ok = false;
-        break;
-      }
-      memcpy(section, s + 1, n - 2);
-      section[n - 2] = 0;
-      if (!strncmp(section, "issuer.", 7)) {
-        if (c->n_issuers == 16) {
-          snprintf(err, errsz, "%s:%d: at most 16 issuers", path, line);
-          ok = false;
-          break;
-        }
-        is = &c->issuers[c->n_issuers++];
-      } else if (strcmp(section, "server") && strcmp(section, "jwt") && strcmp(section, "api") &&
-                 strcmp(section, "fetch")) {
-        snprintf(err, errsz, "%s:%d: unknown section [%s] (server, jwt, api, fetch, issuer.NAME)", path, line,
-                 section);
-        ok = false;
-        break;
-      }
-      continue;
-    }
-    char *eq = strchr(s, '=');
-    if (!eq || !section[0]) {
-      snprintf(err, errsz, "%s:%d: expected key = value inside a [section]", path, line);
-      ok = false;
-      break;
-    }
-    *eq = 0;
-    char *k = str_trim(s), *v = str_trim(eq + 1);
-    unsigned long u;
-    bool good = true;
-    if (!strcmp(section, "server")) {
-      if (!strcmp(k, "listen")) good = server_config_listen(c, v);
-      else if (!strcmp(k, "threads")) good = parse_uint(v, 1, 256, &u) && (c->threads = (int)u, true);
-      else if (!strcmp(k, "body_limit_bytes")) good = parse_uint(v, 1024, 64ul << 20, &u) && (c->body_limit = u, true);
-      else if (!strcmp(k, "connection_timeout_s")) good = parse_uint(v, 1, 3600, &u) && (c->timeout_s = (unsigned)u, true);
-      else if (!strcmp(k, "max_connections_per_ip")) good = parse_uint(v, 0, 100000, &u) && (c->max_per_ip = (unsigned)u, true);
-      else if (!strcmp(k, "max_connections")) good = parse_uint(v, 1, 100000, &u) && (c->max_connections = (unsigned)u, true);
-      else if (!strcmp(k, "public_url")) good = strlen(v) < sizeof c->public_url && snprintf(c->public_url, sizeof c->public_url, "%s", v) > 0;
-      else if (!strcmp(k, "log_patient_data")) good = parse_bool(v, &c->log_patient_data);
-      else if (!strcmp(k, "cors_allow_origins")) good = origins(c, v);
-      else good = false;
-    } else if (!strcmp(section, "jwt")) {
-      if (!strcmp(k, "required")) good = parse_bool(v, &c->jwt_required);
-      else if (!strcmp(k, "skew_s")) good = parse_uint(v, 0, 3600, &u) && (c->jwt_skew_s = (long)u, true);
-      else if (!strcmp(k, "max_lifetime_s")) good = parse_uint(v, 1, 86400, &u) && (c->jwt_max_lifetime_s = (long)u, true);
-      else if (!strcmp(k, "replay_cache")) good = parse_uint(v, 1, 1ul << 22, &u) && (c->jwt_replay_max = u, true);
-      else good = false;
-    } else if (!strcmp(section, "api")) {
-      good = !strcmp(k, "open") && parse_bool(v, &c->api_open);
-    } else if (!strcmp(section, "fetch")) {
-      char why[256];
-      if (!fetch_key(c, k, v, why, sizeof why)) {
-        snprintf(err, errsz, "%s:%d: [fetch] %s: %s", path, line, k, why);
-        ok = false;
-        break;
-      }
-    } else if (is) { /* an [issuer.NAME] section */
-      if (!strcmp(k, "iss")) good = set_once(&is->iss, v);
-      else if (!strcmp(k, "kid")) good = set_once(&is->kid, v);
-      else if (!strcmp(k, "alg")) good = set_once(&is->alg, v);
-      else if (!strcmp(k, "public_key_file") && !is->pem) {
-        char kp[8192];
-        snprintf(kp, sizeof kp, "%s%s", v[0] == '/' ? "" : dir, v);
-        FILE *kf = fopen(kp, "rb");
-        size_t kl = 0;
-        char *pem = kf ? read_all(kf, 1u << 16, &kl) : NULL;
-        if (kf) fclose(kf);
-        if (!pem) {
-          snprintf(err, errsz, "%s:%d: cannot read public_key_file %s", path, line, kp);
-          ok = false;
-          break;
-        }
-        is->pem = pem;
-        is->pem_len = kl;
-      } else good = false;
-    }
-    if (!good) {
-      snprintf(err, errsz, "%s:%d: [%s] %s: unknown key or bad value '%s'", path, line, section, k, v);
-      ok = false;
-    }
+  ini_reader r;
+  ini_item it;
+  ini_init(&r, text, INI_INLINE_COMMENTS);
+  bool ok = true;
+  for (ini_kind k; ok && (k = ini_next(&r, &it)) != INI_END;) {
+    if (k == INI_ERROR) snprintf(why, sizeof why, "%s", it.error), ok = false;
+    else if (k == INI_SECTION) ok = config_section(c, it.name, section, sizeof section, &is, why, sizeof why);
+    else ok = config_key(c, section, is, it.name, it.value, dir, why, sizeof why);
+    if (!ok) snprintf(err, errsz, "%s:%d: %s", path, it.line, why);
   }
   free(text);
-  for (int i = 0; ok && i < c->n_issuers; i++)
-    if (!c->issuers[i].iss || !c->issuers[i].pem) {
-      snprintf(err, errsz, "%s: every [issuer.NAME] needs iss and public_key_file", path);
-      ok = false;
-    }
-  if (ok && c->jwt_required && !c->n_issuers) {
-    snprintf(err, errsz, "%s: [jwt] required = true needs at least one [issuer.NAME]", path);
-    ok = false;
-  }
+  ok = ok && config_complete(c, path, err, errsz);
   if (!ok) server_config_free(c);
   return ok;
 }

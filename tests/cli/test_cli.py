@@ -261,33 +261,72 @@ def group_kb():
         return line
 
     # a clinical number really is data: move the osteoporosis threshold
-    edit("profile.ini", "t_score_osteoporosis = -2.5", "t_score_osteoporosis = -3.0")
+    edit("profiles/default/profile.ini", "t_score_osteoporosis = -2.5", "t_score_osteoporosis = -3.0")
     rec = dict(BASE, bmd=[{"site": "total_hip", "t_score": -2.7, "date": "2026-01-01"}])
     rc, plan, err = plan_for(rec, ["--kb", d])
     check("threshold edited in kb/ changes the diagnosis", rc == 0 and plan["diagnosis"] == "osteopenia", err)
     rc, plan, err = plan_for(rec)
     check("built-in threshold unchanged", rc == 0 and plan["diagnosis"] == "osteoporosis", err)
     # a preference order is data
-    edit("regimens.ini", "agents = alendronate, risedronate, zoledronic_acid, denosumab",
+    edit("profiles/default/regimens.ini", "agents = alendronate, risedronate, zoledronic_acid, denosumab",
          "agents = risedronate, alendronate, zoledronic_acid, denosumab")
     rc, plan, err = plan_for(rec, ["--kb", d])
     check("preference order edited in kb/", rc == 0 and plan["treatment"]["phases"][0]["options"][0]["agent"] == "risedronate", err)
     # rejected copies: file:line and what
     bad = [
-        ("profile.ini", "t_score_osteoporosis = -2.5", "t_score_osteoporosis = low", "expected a number"),
-        ("texts.ini", "[risk.low]", "[risk.lowish]", "unknown section [risk.lowish]"),
-        ("texts.ini", "sources = S004\n", "sources = S042\n", "source 'S042' does not exist"),
-        ("agents.ini", "reasons = immunosuppression", "reasons = immunity", "unknown reason code 'immunity'"),
-        ("regimens.ini", "agents = teriparatide\n", "agents = teriparatide, strontium\n", "unknown agent 'strontium'"),
+        ("profiles/default/profile.ini", "t_score_osteoporosis = -2.5", "t_score_osteoporosis = low", "expected a number"),
+        ("common/texts.ini", "[risk.low]", "[risk.lowish]", "unknown section [risk.lowish]"),
+        ("common/texts.ini", "sources = S004\n", "sources = S042\n", "source 'S042' does not exist"),
+        ("common/agents.ini", "reasons = immunosuppression", "reasons = immunity", "unknown reason code 'immunity'"),
+        ("profiles/default/regimens.ini", "agents = teriparatide\n", "agents = teriparatide, strontium\n", "unknown agent 'strontium'"),
     ]
     for fname, old, new, want in bad:
         line = edit(fname, old, new)
         rc, out, err = run(["assess", "--format", "json", "--kb", d, ex])
         where = "%s:%d:" % (fname, line)
         check("kb rejects: " + want, rc == 2 and out == "" and want in err and where in err, "rc=%d %s (want %s)" % (rc, err.strip(), where))
+    # the prose names the profile's numbers: a moved threshold shows in the
+    # disagreement's "applied" text
+    edit("profiles/default/profile.ini", "frax_major_very_high_pct = 30", "frax_major_very_high_pct = 35")
+    frax = dict(BASE, bmd=[{"site": "total_hip", "t_score": -1.9, "date": "2026-08-01"}],
+                frax={"major_osteoporotic_pct": 22, "hip_pct": 2.1})
+    rc, plan, err = plan_for(frax, ["--kb", d])
+    applied = [g["applied"] for g in (plan or {}).get("disagreements", []) if g["topic"] == "frax_very_high_risk"]
+    check("threshold edited in kb/ shows in the disagreement's applied text",
+          applied == ["very high at FRAX major osteoporotic >= 35% or hip >= 4.5%"], "%s %s" % (applied, err))
+    edit("profiles/default/disagreements.ini", "{risk.t_score_very_low}", "{risk.t_score_lowest}")
+    rc, out, err = run(["assess", "--kb", d, ex])
+    check("kb rejects an unknown number in prose", rc == 2 and "disagreements.ini:" in err and "{risk.t_score_lowest}" in err, err)
+    # profiles: folders under profiles/, chosen with --profile; the plan names it
     shutil.rmtree(d)
     shutil.copytree(src, d)
-    os.unlink(os.path.join(d, "rules.ini"))
+    strict = os.path.join(d, "profiles", "strict")
+    shutil.copytree(os.path.join(d, "profiles", "default"), strict)
+    pf = os.path.join(strict, "profile.ini")
+    text = open(pf).read()
+    open(pf, "w").write(text.replace("profile = default", "profile = strict", 1))
+    rc, plan, err = plan_for(rec, ["--kb", d, "--profile", "strict"])
+    check("--profile strict: the plan names its profile", rc == 0 and plan["profile"] == "strict", err)
+    rc, plan, err = plan_for(rec, ["--kb", d])
+    check("no --profile: the default profile", rc == 0 and plan["profile"] == "default", err)
+    rc, plan, err = plan_for(rec, ["--profile", "default"])
+    check("--profile default, built in", rc == 0 and plan["profile"] == "default", err)
+    for args in (["assess", "--kb", d, "--profile", "nogg", ex], ["screen", "--kb", d, "--profile", "nogg", ex]):
+        rc, out, err = run(args)
+        check(args[0] + " --profile unknown names the profiles there are",
+              rc == 2 and out == "" and "unknown profile 'nogg' (profiles: default, strict)" in err, err)
+    rc, out, err = run(["assess", "--profile", "nogg", ex])
+    check("--profile unknown, built in", rc == 2 and "unknown profile 'nogg' (profiles: default)" in err, err)
+    rc, out, err = run(["screen", "--kb", d, "--profile", "strict", write("one.ndjson", json.dumps(rec) + "\n")])
+    check("screen --profile", rc == 0 and out.strip(), err)
+    cfg = write("serve.ini", "[server]\nprofile = nogg\n")
+    rc, out, err = run(["serve", "--config", cfg, "--listen", "127.0.0.1:0"], timeout=20)
+    check("serve: [server] profile unknown is refused", rc == 2 and "unknown profile 'nogg'" in err, err)
+    rc, out, err = run(["serve", "--config", cfg, "--profile", "nogg2", "--listen", "127.0.0.1:0"], timeout=20)
+    check("serve: --profile wins over the file", rc == 2 and "unknown profile 'nogg2'" in err, err)
+    shutil.rmtree(d)
+    shutil.copytree(src, d)
+    os.unlink(os.path.join(d, "profiles", "default", "rules.ini"))
     rc, out, err = run(["assess", "--kb", d, ex])
     check("kb missing file", rc == 2 and "rules.ini" in err, err)
 
@@ -605,7 +644,7 @@ def group_screen():
         r = json.loads(l)
         seen["gaps"] |= set(r["gaps"]); seen["alerts"] |= set(r["alerts"]); seen["findings"] |= set(r["findings"])
         seen["action"].add(r["action"])
-    gaps = [l.strip().split(".", 1)[1].rstrip("]") for l in open(os.path.join(ROOT, "kb", "gaps.ini")) if l.startswith("[gap.")]
+    gaps = [l.strip().split(".", 1)[1].rstrip("]") for l in open(os.path.join(ROOT, "kb", "profiles", "default", "gaps.ini")) if l.startswith("[gap.")]
     check("synth: every care gap fires", set(gaps) <= seen["gaps"], sorted(set(gaps) - seen["gaps"]))
     check("synth: every action fires", len(seen["action"]) == 8, sorted(seen["action"]))
     check("synth: most alerts fire", len(seen["alerts"]) >= 16, sorted(seen["alerts"]))

@@ -49,10 +49,10 @@ sources = S001, S004
 def copy_kb(tmp, agents_extra="", fhir_extra=None):
     d = os.path.join(tmp, "kb")
     shutil.copytree(KB, d)
-    with open(os.path.join(d, "agents.ini"), "a") as f:
+    with open(os.path.join(d, "common", "agents.ini"), "a") as f:
         f.write(agents_extra)
     if fhir_extra:
-        path = os.path.join(d, "fhir.ini")
+        path = os.path.join(d, "common", "fhir.ini")
         with open(path) as f:
             text = f.read()
         anchor = "[fhir.rxnorm]\n"

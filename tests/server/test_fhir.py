@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""FHIR R4 input through the real binary: every row of kb/fhir.ini, units,
+"""FHIR R4 input through the real binary: every row of kb/common/fhir.ini, units,
 courses from orders, one fracture coded twice, death, bad input, and the
 Synthea Bulk Data export kept under tests/data.
 
@@ -45,9 +45,9 @@ LAB_UNIT = {"vitamin_d": ("ng/mL", 25, "vitamin_d_ng_ml"), "egfr": ("mL/min/{1.7
 
 
 def kb_rows():
-    """(section, key, value) of kb/fhir.ini."""
+    """(section, key, value) of kb/common/fhir.ini."""
     sec, out = None, []
-    for line in open(os.path.join(ROOT, "kb", "fhir.ini")):
+    for line in open(os.path.join(ROOT, "kb", "common", "fhir.ini")):
         s = line.strip()
         if not s or s.startswith("#"):
             continue

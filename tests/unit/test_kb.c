@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "kb/kb.h"
+#include "util/ini.h"
 #include "api_internal.h"
 #include "osteoplan.h"
 
@@ -33,17 +34,28 @@ static void test_default_loads(void **s) {
   kb_free(kb);
 }
 
+/* The embedded files are named by their path under kb/ (common/texts.ini,
+** profiles/default/profile.ini); the tests name them by base name. */
+static bool is_file(const char *name, const char *base) {
+  const char *slash = strrchr(name, '/');
+  return base && !strcmp(slash ? slash + 1 : name, base);
+}
+
 /* Loads the default files with one replacement in one file; returns the
-** error (static buffer) or NULL when the copy loads (then *out holds it). */
-static const char *load_kb_with(const char *file, const char *find, const char *repl, int *line, op_kb **out) {
+** error (static buffer) or NULL when the copy loads (then *out holds it).
+** *path gets the edited file's full name. */
+static const char *load_kb_path_with(const char *file, const char *find, const char *repl, int *line, op_kb **out,
+                                     const char **path) {
   static char err[1024];
   kb_file files[16];
   char *copy = NULL;
   int n = op_kb_embedded_files_count;
   *line = 0;
+  *path = file;
   for (int i = 0; i < n; i++) {
     files[i] = op_kb_embedded_files[i];
-    if (file && !strcmp(files[i].name, file)) {
+    if (is_file(files[i].name, file)) {
+      *path = files[i].name;
       const char *at = strstr(files[i].text, find);
       assert_non_null(at); /* the test's anchor must exist */
       for (const char *p = files[i].text; p < at; p++) *line += *p == '\n';
@@ -63,21 +75,22 @@ static const char *load_kb_with(const char *file, const char *find, const char *
   return kb ? NULL : err;
 }
 
-static const char *load_with(const char *file, const char *find, const char *repl, int *line) {
-  op_kb *kb;
-  const char *err = load_kb_with(file, find, repl, line, &kb);
-  kb_free(kb);
-  return err;
+static const char *load_kb_with(const char *file, const char *find, const char *repl, int *line, op_kb **out) {
+  const char *path;
+  return load_kb_path_with(file, find, repl, line, out, &path);
 }
 
 static void expect(const char *file, const char *find, const char *repl, const char *want, bool check_line) {
   int line;
-  const char *err = load_with(file, find, repl, &line);
+  op_kb *kb;
+  const char *path;
+  const char *err = load_kb_path_with(file, find, repl, &line, &kb, &path);
+  kb_free(kb);
   if (!err) fail_msg("'%s' -> '%s' in %s was accepted", find, repl, file);
   if (!strstr(err, want)) fail_msg("error '%s' does not say '%s'", err, want);
   if (check_line) {
-    char where[64];
-    snprintf(where, sizeof where, "%s:%d:", file, line);
+    char where[96];
+    snprintf(where, sizeof where, "%s:%d:", path, line);
     if (strncmp(err, where, strlen(where))) fail_msg("error '%s' is not at %s", err, where);
   }
 }
@@ -160,6 +173,122 @@ static void test_phrases_are_data(void **s) {
   kb_free(kb);
 }
 
+/* The prose names the profile's numbers: a copy with the FRAX very-high
+** threshold moved says so in the disagreement's "applied" text. */
+static void test_profile_values_in_prose(void **s) {
+  (void)s;
+  int line;
+  op_kb *kb;
+  assert_null(load_kb_with("profile.ini", "frax_major_very_high_pct = 30", "frax_major_very_high_pct = 35", &line, &kb));
+  assert_string_equal(kb->disagreement[OP_DG_FRAX_VERY_HIGH_RISK].applied,
+                      "very high at FRAX major osteoporotic >= 35% or hip >= 4.5%");
+  kb_free(kb);
+  assert_null(load_kb_with(NULL, NULL, NULL, &line, &kb)); /* as built: the number as profile.ini writes it */
+  assert_string_equal(kb->disagreement[OP_DG_FRAX_VERY_HIGH_RISK].applied,
+                      "very high at FRAX major osteoporotic >= 30% or hip >= 4.5%");
+  assert_string_equal(kb->disagreement[OP_DG_T_SCORE_VERY_HIGH_RISK].applied, "very high at T-score <= -3.0");
+  assert_non_null(strstr(kb->goal.clinician, "toward -2.5 over 3 years"));
+  kb_free(kb);
+  expect("disagreements.ini", "{risk.t_score_very_low}", "{risk.t_score_very_lowest}",
+         "unknown placeholder {risk.t_score_very_lowest}", true);
+  expect("texts.ini", "{risk.age_very_high} or over", "{sources.age_very_high} or over", "unknown placeholder", true);
+  expect("texts.ini", "{risk.recent_fracture_months:years}", "{risk.recent_fracture_months:weeks}",
+         "unknown placeholder {risk.recent_fracture_months:weeks}", true);
+  expect("profile.ini", "review_months = 36", "review_months = 30", "30 months is not a whole number of years", false);
+}
+
+/* A knowledge base holds several profiles; one is loaded by name, the
+** plan says which, and an unknown name is refused naming those there are. */
+static void test_profiles(void **s) {
+  (void)s;
+  char err[512];
+  kb_file files[32];
+  char *copies[16];
+  int n = 0, nc = 0;
+  for (int i = 0; i < op_kb_embedded_files_count; i++) {
+    files[n++] = op_kb_embedded_files[i];
+    const char *name = op_kb_embedded_files[i].name;
+    if (strncmp(name, "profiles/default/", 17)) continue;
+    /* the same profile again as "strict", with another threshold */
+    const char *text = op_kb_embedded_files[i].text;
+    char *copy = malloc(strlen(text) + 64), *nm = malloc(strlen(name) + 8);
+    sprintf(nm, "profiles/strict/%s", name + 17);
+    strcpy(copy, text);
+    char *at = strstr(copy, "profile = default\n");
+    if (at) memcpy(at, "profile = strict \n", 18);
+    at = strstr(copy, "frax_major_very_high_pct = 30");
+    if (at) memcpy(at + 27, "25", 2);
+    files[n++] = (kb_file){nm, copy, (long)strlen(copy)};
+    copies[nc++] = copy, copies[nc++] = nm;
+  }
+  op_kb *kb = kb_load_files_profile(files, n, "strict", err, sizeof err);
+  assert_non_null(kb);
+  assert_string_equal(kb->profile, "strict");
+  assert_true(KB_TH(kb, FRAX_MOF_VERY_HIGH) == 25);
+  assert_non_null(strstr(kb->disagreement[OP_DG_FRAX_VERY_HIGH_RISK].applied, ">= 25%"));
+  kb_free(kb);
+  kb = kb_load_files_profile(files, n, "default", err, sizeof err);
+  assert_non_null(kb);
+  assert_string_equal(kb->profile, "default");
+  kb_free(kb);
+  assert_null(kb_load_files_profile(files, n, "nogg", err, sizeof err));
+  assert_string_equal(err, "unknown profile 'nogg' (profiles: default, strict)");
+  assert_null(kb_load_files_profile(files, n, "../default", err, sizeof err));
+  assert_non_null(strstr(err, "unknown profile '../default'"));
+  assert_null(kb_load_profile(NULL, "nogg", err, sizeof err));
+  assert_string_equal(err, "unknown profile 'nogg' (profiles: default)");
+  for (int i = 0; i < nc; i++) free(copies[i]);
+  /* the profile's metadata names its folder */
+  expect("profile.ini", "profile = default", "profile = other", "profile 'other' does not match its folder profiles/default/",
+         true);
+}
+
+/* The one INI reader: items and their lines; continuation and inline
+** comments only when asked; the first fault ends the reading. */
+static void test_ini_reader(void **s) {
+  (void)s;
+  char text[] = "# c\n[a]\nk = v  # not a comment here\n    more\n\n  x = 1\n[ b ]\n; c\nk2=\n";
+  ini_reader r;
+  ini_item it;
+  ini_init(&r, text, INI_CONTINUATION);
+  assert_int_equal(ini_next(&r, &it), INI_SECTION);
+  assert_string_equal(it.name, "a");
+  assert_int_equal(it.line, 2);
+  assert_int_equal(ini_next(&r, &it), INI_KEY);
+  assert_string_equal(it.value, "v  # not a comment here");
+  assert_int_equal(ini_next(&r, &it), INI_MORE);
+  assert_string_equal(it.value, "more");
+  assert_int_equal(it.line, 4);
+  assert_int_equal(ini_next(&r, &it), INI_KEY); /* after a blank line: a key again */
+  assert_string_equal(it.name, "x");
+  assert_int_equal(ini_next(&r, &it), INI_SECTION);
+  assert_string_equal(it.name, "b");
+  assert_int_equal(ini_next(&r, &it), INI_KEY);
+  assert_string_equal(it.value, "");
+  assert_int_equal(it.line, 9);
+  assert_int_equal(ini_next(&r, &it), INI_END);
+  char text2[] = "[s]\nk = v # gone\n  k2 = w\nk3\nk4 = z\n";
+  ini_init(&r, text2, INI_INLINE_COMMENTS);
+  assert_int_equal(ini_next(&r, &it), INI_SECTION);
+  assert_int_equal(ini_next(&r, &it), INI_KEY);
+  assert_string_equal(it.value, "v");
+  assert_int_equal(ini_next(&r, &it), INI_KEY); /* no continuation: a key */
+  assert_string_equal(it.name, "k2");
+  assert_int_equal(ini_next(&r, &it), INI_ERROR);
+  assert_int_equal(it.line, 4);
+  assert_string_equal(it.error, "expected 'key = value', a [section] or a # comment");
+  assert_int_equal(ini_next(&r, &it), INI_END); /* nothing after a fault */
+  char text3[] = "k = v\n";
+  ini_init(&r, text3, 0);
+  assert_int_equal(ini_next(&r, &it), INI_ERROR);
+  assert_string_equal(it.error, "a key before any [section]");
+  char text4[] = "[s]\n[]\n";
+  ini_init(&r, text4, 0);
+  ini_next(&r, &it);
+  assert_int_equal(ini_next(&r, &it), INI_ERROR);
+  assert_int_equal(it.line, 2);
+}
+
 static void test_load_dir_errors(void **s) {
   (void)s;
   char err[512];
@@ -171,7 +300,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_default_loads),
       cmocka_unit_test(test_rejects), cmocka_unit_test(test_phrases_are_data),
-      cmocka_unit_test(test_load_dir_errors),
+      cmocka_unit_test(test_load_dir_errors), cmocka_unit_test(test_profile_values_in_prose),
+      cmocka_unit_test(test_profiles), cmocka_unit_test(test_ini_reader),
   };
   return cmocka_run_group_tests_name("kb", tests, NULL, NULL);
 }
