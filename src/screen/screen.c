@@ -21,7 +21,7 @@
 #include "../record/record.h"
 #include "../util/arena.h"
 #include "../util/ctlchar.h"
-#include "lines.h"
+#include "../util/lines.h"
 
 /* A batch closes at this many lines or bytes of input. */
 #define BATCH_LINES 2048
