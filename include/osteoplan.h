@@ -105,6 +105,55 @@ const char *op_render(op_assessment *as, op_format fmt, op_audience aud,
 
 void op_assessment_free(op_assessment *as);
 
+/* ---- codes only: screening --------------------------------------------
+** A record's plan as codes, without any wording: what population screening
+** reports for each patient. Same reader and same decisions as
+** op_assess_json, so the codes always agree with the plan it renders.
+**
+**   op_workspace *ws = op_workspace_new();        // one per thread
+**   op_codes c;
+**   if (op_assess_codes(kb, ws, json, len, &opts, &c, &err) == OP_OK)
+**     ... c.risk, c.action, c.gaps ...             // valid until the next call
+**   op_workspace_free(ws);
+**
+** A code is an index into one of the knowledge base's code lists; its name
+** is op_code_name(kb, kind, code), the names the JSON plan uses. */
+typedef enum { OP_CODE_RISK, OP_CODE_ACTION, OP_CODE_AGENT, OP_CODE_ALERT, OP_CODE_FINDING, OP_CODE_GAP } op_code_kind;
+
+/* Every code list holds at most this many codes (checked when the library
+** is built), so a caller may size arrays indexed by a code with it. */
+#define OP_MAX_CODES 64
+
+typedef struct {
+  const char *patient_id;   /* the record's id, or NULL */
+  int risk;                 /* OP_CODE_RISK */
+  int action;               /* OP_CODE_ACTION */
+  int first_agent;          /* OP_CODE_AGENT: the first option of the first phase, or -1 */
+  const bool *alerts;       /* alerts[i]: alert i is raised (op_code_count(kb, OP_CODE_ALERT) entries) */
+  const bool *findings;     /* findings[i]: finding i is present (OP_CODE_FINDING) */
+  unsigned long gaps;       /* bit g: care gap g is met (OP_CODE_GAP) */
+} op_codes;
+
+/* Memory reused by op_assess_codes from one record to the next (no
+** allocation per record once warm). One per thread. NULL: out of memory. */
+typedef struct op_workspace op_workspace;
+op_workspace *op_workspace_new(void);
+void op_workspace_free(op_workspace *ws);
+
+/* Reads the record and decides its plan, in codes only, into out (which
+** lives in ws until the next call). OP_ERR_INPUT: the record is not valid,
+** err names the field; OP_ERR_INTERNAL: out of memory. */
+op_status op_assess_codes(const op_kb *kb, op_workspace *ws, const char *json, size_t len, const op_options *opts,
+                          op_codes *out, op_error *err);
+
+/* Only checks that json is one well-formed JSON value (err->message says
+** where not): the floor a screening benchmark measures (screen --parse-only). */
+op_status op_check_json(op_workspace *ws, const char *json, size_t len, op_error *err);
+
+/* How many codes a list holds, and the name of code i (NULL when out of range). */
+int op_code_count(const op_kb *kb, op_code_kind kind);
+const char *op_code_name(const op_kb *kb, op_code_kind kind, int i);
+
 #ifdef __cplusplus
 }
 #endif

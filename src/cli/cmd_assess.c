@@ -66,6 +66,29 @@ void cli_today(char buf[11]) {
   strftime(buf, 11, "%Y-%m-%d", &tm);
 }
 
+/* --input fhir --format record: only the mapping, the record read from the
+** FHIR input (json, freed here). Returns the exit status. */
+static int print_record(const op_kb *kb, char *json, size_t len, const op_options *opts, const char *file) {
+  op_error err;
+  char *rec = NULL;
+  size_t rlen = 0;
+  op_status rs = op_fhir_to_record(kb, json, len, opts, &rec, &rlen, &err);
+  free(json);
+  int rrc = 0;
+  if (rs != OP_OK) {
+    char msg[sizeof err.message * 6]; /* the input's text: no control characters on a terminal */
+    ctl_escape(msg, sizeof msg, err.message);
+    fprintf(stderr, "osteoplan: %s: %s%s\n", strcmp(file, "-") ? file : "standard input",
+            rs == OP_ERR_INPUT ? "invalid FHIR input: " : "", msg);
+    rrc = rs == OP_ERR_INPUT ? 2 : rs == OP_NO_PLAN ? 3 : 1;
+  } else {
+    fwrite(rec, 1, rlen, stdout);
+    fputc('\n', stdout);
+  }
+  free(rec);
+  return rrc;
+}
+
 int cmd_assess(int argc, char **argv) {
   const char *format = NULL, *audience = "clinician", *as_of = NULL, *kbdir = NULL, *file = NULL, *input = "record", *profile = NULL;
   int color = -1;
@@ -126,22 +149,7 @@ int cmd_assess(int argc, char **argv) {
   op_options opts = {.as_of = as_of, .today = today};
   op_assessment *as = NULL;
   if (record_only) {
-    char *rec = NULL;
-    size_t rlen = 0;
-    op_status rs = op_fhir_to_record(kb, json, len, &opts, &rec, &rlen, &err);
-    free(json);
-    int rrc = 0;
-    if (rs != OP_OK) {
-      char msg[sizeof err.message * 6]; /* the input's text: no control characters on a terminal */
-      ctl_escape(msg, sizeof msg, err.message);
-      fprintf(stderr, "osteoplan: %s: %s%s\n", strcmp(file, "-") ? file : "standard input",
-              rs == OP_ERR_INPUT ? "invalid FHIR input: " : "", msg);
-      rrc = rs == OP_ERR_INPUT ? 2 : rs == OP_NO_PLAN ? 3 : 1;
-    } else {
-      fwrite(rec, 1, rlen, stdout);
-      fputc('\n', stdout);
-    }
-    free(rec);
+    int rrc = print_record(kb, json, len, &opts, file); /* frees json */
     op_kb_free(kb);
     return rrc;
   }

@@ -180,29 +180,23 @@ static void usage(FILE *out) {
         out);
 }
 
-int cmd_screen(int argc, char **argv) {
-  const char *format = "ndjson", *as_of = NULL, *errors = NULL, *kbdir = NULL, *file = "-", *threads = NULL,
-             *input = "record", *profile = NULL;
-  bool gaps_only = false, parse_only = false;
-  const cli_opt opts[] = {{"--format", &format, NULL}, {"--as-of", &as_of, NULL}, {"--errors", &errors, NULL},
-                          {"--kb", &kbdir, NULL}, {"--profile", &profile, NULL}, {"--input", &input, NULL}, {"--threads", &threads, NULL}, {"--gaps-only", NULL, &gaps_only},
-                          {"--parse-only", NULL, &parse_only}, {NULL, NULL, NULL}};
-  int rc0 = cli_parse("screen", argc, argv, opts, &file, usage);
-  if (rc0) return rc0 < 0 ? 0 : rc0;
-  screen_options o = {0};
-  bool fhir = !strcmp(input, "fhir");
-  if (!fhir && strcmp(input, "record")) {
+/* --input, --format, --threads and --as-of into o and fhir; 0, or 2 after
+** saying on standard error what is wrong. */
+static int screen_args(const char *input, const char *format, const char *threads, const char *as_of,
+                       screen_options *o, bool *fhir) {
+  *fhir = !strcmp(input, "fhir");
+  if (!*fhir && strcmp(input, "record")) {
     fprintf(stderr, "osteoplan screen: --input: expected record or fhir, got '%s'\n", input);
     return 2;
   }
-  if (!strcmp(format, "ndjson")) o.format = SCREEN_NDJSON;
-  else if (!strcmp(format, "csv")) o.format = SCREEN_CSV;
+  if (!strcmp(format, "ndjson")) o->format = SCREEN_NDJSON;
+  else if (!strcmp(format, "csv")) o->format = SCREEN_CSV;
   else {
     fprintf(stderr, "osteoplan screen: --format: expected ndjson or csv, got '%s'\n", format);
     return 2;
   }
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  o.threads = cores > 0 ? (int)cores : 1;
+  o->threads = cores > 0 ? (int)cores : 1;
   if (threads) {
     char *end;
     long t = strtol(threads, &end, 10);
@@ -210,7 +204,7 @@ int cmd_screen(int argc, char **argv) {
       fprintf(stderr, "osteoplan screen: --threads: expected 1 to 256, got '%s'\n", threads);
       return 2;
     }
-    o.threads = (int)t;
+    o->threads = (int)t;
   }
   op_date d;
   if (as_of && !date_parse(as_of, strlen(as_of), &d)) {
@@ -224,6 +218,22 @@ int cmd_screen(int argc, char **argv) {
             as_of);
     return 2;
   }
+  return 0;
+}
+
+int cmd_screen(int argc, char **argv) {
+  const char *format = "ndjson", *as_of = NULL, *errors = NULL, *kbdir = NULL, *file = "-", *threads = NULL,
+             *input = "record", *profile = NULL;
+  bool gaps_only = false, parse_only = false;
+  const cli_opt opts[] = {{"--format", &format, NULL}, {"--as-of", &as_of, NULL}, {"--errors", &errors, NULL},
+                          {"--kb", &kbdir, NULL}, {"--profile", &profile, NULL}, {"--input", &input, NULL}, {"--threads", &threads, NULL}, {"--gaps-only", NULL, &gaps_only},
+                          {"--parse-only", NULL, &parse_only}, {NULL, NULL, NULL}};
+  int rc0 = cli_parse("screen", argc, argv, opts, &file, usage);
+  if (rc0) return rc0 < 0 ? 0 : rc0;
+  screen_options o = {0};
+  bool fhir = false;
+  int bad = screen_args(input, format, threads, as_of, &o, &fhir);
+  if (bad) return bad;
   char err[768];
   op_kb *kb = kb_load_profile(kbdir, profile, err, sizeof err);
   if (!kb) {

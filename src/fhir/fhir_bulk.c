@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "fhir/fhir_refs.h"
-#include "screen/lines.h"
+#include "util/lines.h"
 #include "util/ctlchar.h"
 
 #define BULK_MAX_LINE (64u << 20)

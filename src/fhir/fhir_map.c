@@ -10,6 +10,7 @@
 ** again, so one bad Observation never costs the patient a plan.
 */
 #include "fhir_map.h"
+#include "fhir_mapper.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -28,34 +29,14 @@
 
 /* ---- JSON helpers ------------------------------------------------------- */
 
-int fj_get(const json_doc *d, int obj, const char *key) {
-  if (obj < 0 || d->tok[obj].type != JT_OBJECT) return -1;
-  size_t n = strlen(key);
-  int j = obj + 1;
-  for (int m = 0; m < d->tok[obj].size; m++) {
-    if (json_str_eqn(d, j, key, n)) return j + 1;
-    j = json_next(d, j + 1);
-  }
-  return -1;
-}
-
-bool fj_is(const json_doc *d, int tok, const char *s) {
-  return tok >= 0 && json_str_eqn(d, tok, s, strlen(s));
-}
-
-const char *fj_str(arena *a, const json_doc *d, int tok) {
-  if (tok < 0 || d->tok[tok].type != JT_STRING) return NULL;
-  return json_string(a, d, tok, NULL);
-}
-
-static int fj_path(const json_doc *d, int tok, const char *k1, const char *k2) {
+int fm_fj_path(const json_doc *d, int tok, const char *k1, const char *k2) {
   int t = fj_get(d, tok, k1);
   return k2 ? fj_get(d, t, k2) : t;
 }
 
 /* A FHIR date or dateTime: the calendar date of its first 10 characters.
 ** year_only is set for "YYYY"; "YYYY-MM" is not a date here. */
-static bool fj_date(const json_doc *d, int tok, op_date *out, bool *year_only) {
+bool fm_fj_date(const json_doc *d, int tok, op_date *out, bool *year_only) {
   if (year_only) *year_only = false;
   if (tok < 0 || d->tok[tok].type != JT_STRING) return false;
   const char *s = d->text + d->tok[tok].start;
@@ -108,116 +89,6 @@ int fhir_collect(const json_doc *d, int tok, fhir_res *out, int max) {
   return n;
 }
 
-/* ---- the facts ---------------------------------------------------------- */
-
-typedef struct {
-  const char *ref;   /* "Observation/abc" for the notes */
-  bool dropped;
-} prov;
-
-typedef struct {
-  int site;
-  double t, bmd;
-  bool has_t, has_bmd;
-  op_date date;
-  prov p;
-} f_bmd;
-
-typedef struct {
-  int site; /* fx site or FX_UNSPECIFIED */
-  op_date date;
-  bool year_only;
-  prov p;
-} f_fx;
-
-typedef struct {
-  int code;
-  op_date date;
-  bool has_date;
-  prov p;
-} f_cond;
-
-/* One drug order or statement. */
-typedef struct {
-  bool is_agent;      /* agent (therapies) or class (medications) */
-  int code;
-  const char *ingredient;
-  op_date start, end;
-  bool current, has_end;
-  double dose; /* prednisone mg/day, glucocorticoids only; 0 = unknown */
-  bool from_request;
-  prov p;
-} f_drug;
-
-typedef struct {
-  double v;
-  op_date date;
-  bool has;
-  prov p;
-} f_value;
-
-#define MAX_NOTES 24
-#define MAX_EXAMPLES 3
-
-typedef struct {
-  const char *what; /* "Condition" */
-  int read, used;
-  /* skipped, by reason */
-  const char *reason[8];
-  int count[8];
-  const char *example[8][MAX_EXAMPLES];
-  int nex[8];
-  int nreason;
-} tally;
-
-typedef struct {
-  arena *a;
-  const kb_fhir *f;
-  const char *const *agent_code; /* the knowledge base's agents */
-  op_date as_of;
-  /* patient */
-  const char *id;
-  int sex; /* -1 unknown */
-  const char *gender;
-  op_date birth;
-  bool has_birth, deceased;
-  char deceased_how[64];
-  int n_patients;
-  /* the Patient resources read, merged: raw values to compare copies */
-  const char *birth_raw, *dead_when;
-  int dead_bool; /* -1 not said, 0, 1 */
-  char conflict[256];
-  const char *urls[4]; /* their entries' fullUrls */
-  int n_urls;
-  bool single; /* the input holds this patient only */
-  const fhir_refs *refs;
-  /* facts */
-  f_bmd *bmd;
-  int n_bmd, cap_bmd;
-  f_fx *fx;
-  int n_fx, cap_fx;
-  f_cond *cond;
-  int n_cond, cap_cond;
-  f_drug *drug;
-  int n_drug, cap_drug;
-  f_value frax[2], lab[3];
-  bool mechanism_note;
-  const char *name_matched[MAX_EXAMPLES];
-  int n_name_matched;
-  int no_dose_gc;
-  tally t[6];
-  int nt;
-  const char *notes[MAX_NOTES + 8];
-  int n_notes;
-} mapper;
-
-#define PUSH(m, arr, n, cap)                                                                \
-  (((m)->n == (m)->cap)                                                                     \
-       ? ((m)->arr = arena_grow((m)->a, (m)->arr, sizeof *(m)->arr * (size_t)(m)->cap,      \
-                                sizeof *(m)->arr * (size_t)((m)->cap ? (m)->cap * 2 : 16)), \
-          (m)->cap = (m)->cap ? (m)->cap * 2 : 16, (m)->arr)                                \
-       : (m)->arr)
-
 static tally *tally_of(mapper *m, const char *type) {
   for (int i = 0; i < m->nt; i++)
     if (!strcmp(m->t[i].what, type)) return &m->t[i];
@@ -226,7 +97,7 @@ static tally *tally_of(mapper *m, const char *type) {
   return &m->t[m->nt++];
 }
 
-static void skip(mapper *m, tally *t, const char *reason, const char *example) {
+void fm_skip(mapper *m, tally *t, const char *reason, const char *example) {
   int i;
   for (i = 0; i < t->nreason; i++)
     if (!strcmp(t->reason[i], reason)) break;
@@ -254,14 +125,14 @@ static void note(mapper *m, const char *fmt, ...) {
   m->notes[m->n_notes++] = sb_str(&b);
 }
 
-static const char *cat3(arena *a, const char *x, const char *y, const char *z) {
+const char *fm_cat3(arena *a, const char *x, const char *y, const char *z) {
   strbuf b;
   sb_init(&b, a);
   sb_cat(&b, x, y, z, (char *)NULL);
   return sb_str(&b);
 }
 
-static const char *ref_of(mapper *m, const json_doc *d, int r, const char *type) {
+const char *fm_ref_of(mapper *m, const json_doc *d, int r, const char *type) {
   const char *id = fj_str(m->a, d, fj_get(d, r, "id"));
   strbuf b;
   sb_init(&b, m->a);
@@ -296,7 +167,7 @@ static const char *system_name(int s) {
 /* The first row matching a coding of the CodeableConcept cc; else, when
 ** names, an ingredient word in a display or the text. *unknown gets a short
 ** description of the first coding for the notes. */
-static const fhir_row *match_concept(mapper *m, const json_doc *d, int cc, bool names, bool *by_name,
+const fhir_row *fm_match_concept(mapper *m, const json_doc *d, int cc, bool names, bool *by_name,
                                      char *unknown, size_t unk_sz) {
   *by_name = false;
   unknown[0] = 0;
@@ -453,32 +324,32 @@ static void read_observation(mapper *m, const json_doc *d, int r, tally *t) {
   t->read++;
   bool by_name;
   char unk[160];
-  const fhir_row *row = match_concept(m, d, fj_get(d, r, "code"), false, &by_name, unk, sizeof unk);
+  const fhir_row *row = fm_match_concept(m, d, fj_get(d, r, "code"), false, &by_name, unk, sizeof unk);
   if (!row) {
-    skip(m, t, "no mapping for its code", unk);
+    fm_skip(m, t, "no mapping for its code", unk);
     return;
   }
-  const char *ref = ref_of(m, d, r, "Observation");
+  const char *ref = fm_ref_of(m, d, r, "Observation");
   if (!status_final(d, r)) {
-    skip(m, t, "status not final, amended or corrected", ref);
+    fm_skip(m, t, "status not final, amended or corrected", ref);
     return;
   }
   op_date date;
   int eff = fj_get(d, r, "effectiveDateTime");
-  if (eff < 0) eff = fj_path(d, r, "effectivePeriod", "start");
+  if (eff < 0) eff = fm_fj_path(d, r, "effectivePeriod", "start");
   if (eff < 0) eff = fj_get(d, r, "issued");
-  if (!fj_date(d, eff, &date, NULL)) {
-    skip(m, t, "no full effective date", ref);
+  if (!fm_fj_date(d, eff, &date, NULL)) {
+    fm_skip(m, t, "no full effective date", ref);
     return;
   }
   if (date > m->as_of) {
-    skip(m, t, "dated after as_of", ref);
+    fm_skip(m, t, "dated after as_of", ref);
     return;
   }
   int vq = fj_get(d, r, "valueQuantity");
   double v;
   if (!json_number(d, fj_get(d, vq, "value"), &v)) {
-    skip(m, t, "no numeric valueQuantity", ref);
+    fm_skip(m, t, "no numeric valueQuantity", ref);
     return;
   }
   const fhir_target *tg = &row->t[0];
@@ -488,7 +359,7 @@ static void read_observation(mapper *m, const json_doc *d, int r, tally *t) {
   double factor = kb_fhir_unit(m->f, quantity_of(tg), ut ? d->text + ut->start : NULL,
                                ut ? (size_t)(ut->end - ut->start) : 0);
   if (factor == 0) {
-    skip(m, t, "a unit osteoplan does not convert", ref);
+    fm_skip(m, t, "a unit osteoplan does not convert", ref);
     return;
   }
   v *= factor;
@@ -506,14 +377,14 @@ static void read_observation(mapper *m, const json_doc *d, int r, tally *t) {
   case FT_LAB: {
     f_value *fv = tg->kind == FT_FRAX ? &m->frax[tg->code] : &m->lab[tg->code];
     if (fv->has && fv->date >= date) {
-      skip(m, t, "an older value of the same test", ref);
+      fm_skip(m, t, "an older value of the same test", ref);
       return;
     }
     *fv = (f_value){v, date, true, p};
     break;
   }
   default:
-    skip(m, t, "no mapping for its code", unk);
+    fm_skip(m, t, "no mapping for its code", unk);
     return;
   }
   t->used++;
@@ -557,26 +428,26 @@ static const char *icd_code(mapper *m, const json_doc *d, int cc) {
 
 static void read_condition(mapper *m, const json_doc *d, int r, tally *t) {
   t->read++;
-  const char *ref = ref_of(m, d, r, "Condition");
+  const char *ref = fm_ref_of(m, d, r, "Condition");
   int vs = fj_get(d, r, "verificationStatus");
   if (concept_has(d, vs, "entered-in-error") || concept_has(d, vs, "refuted")) {
-    skip(m, t, "entered in error or refuted", ref);
+    fm_skip(m, t, "entered in error or refuted", ref);
     return;
   }
   bool by_name;
   char unk[160];
   int cc = fj_get(d, r, "code");
-  const fhir_row *row = match_concept(m, d, cc, false, &by_name, unk, sizeof unk);
+  const fhir_row *row = fm_match_concept(m, d, cc, false, &by_name, unk, sizeof unk);
   if (!row) {
-    skip(m, t, "no mapping for its code", unk);
+    fm_skip(m, t, "no mapping for its code", unk);
     return;
   }
   op_date date = 0;
   bool year_only = false;
-  bool has_date = fj_date(d, fj_get(d, r, "onsetDateTime"), &date, &year_only) ||
-                  fj_date(d, fj_get(d, r, "recordedDate"), &date, &year_only);
+  bool has_date = fm_fj_date(d, fj_get(d, r, "onsetDateTime"), &date, &year_only) ||
+                  fm_fj_date(d, fj_get(d, r, "recordedDate"), &date, &year_only);
   if (has_date && date > m->as_of) {
-    skip(m, t, "dated after as_of", ref);
+    fm_skip(m, t, "dated after as_of", ref);
     return;
   }
   bool used = false;
@@ -584,7 +455,7 @@ static void read_condition(mapper *m, const json_doc *d, int r, tally *t) {
     const fhir_target *tg = &row->t[i];
     if (tg->kind == FT_FRACTURE) {
       if (!has_date) {
-        skip(m, t, "a fracture without onset or recorded date", ref);
+        fm_skip(m, t, "a fracture without onset or recorded date", ref);
         continue;
       }
       int site = tg->code;
@@ -608,408 +479,6 @@ static void read_condition(mapper *m, const json_doc *d, int r, tally *t) {
     }
   }
   if (used) t->used++;
-}
-
-/* ---- MedicationRequest / MedicationStatement ---------------------------- */
-
-static double period_days(const json_doc *d, int unit_tok, double period) {
-  /* UCUM time units of Timing.repeat.periodUnit with a fixed length */
-  if (fj_is(d, unit_tok, "d")) return period;
-  if (fj_is(d, unit_tok, "wk")) return period * 7;
-  if (fj_is(d, unit_tok, "h")) return period / 24;
-  return 0;
-}
-
-/* Prednisone mg/day from dosageInstruction (or dosage), or 0. */
-static double gc_dose(mapper *m, const json_doc *d, int r, const fhir_target *tg) {
-  double factor = kb_fhir_prednisone(m->f, tg->ingredient);
-  if (factor == 0) return 0;
-  int di = fj_get(d, r, "dosageInstruction");
-  if (di < 0) di = fj_get(d, r, "dosage");
-  if (di < 0 || d->tok[di].type != JT_ARRAY || d->tok[di].size < 1) return 0;
-  int first = di + 1;
-  int rep = fj_path(d, fj_get(d, first, "timing"), "repeat", NULL);
-  double freq = 1, period = 1;
-  if (rep >= 0) {
-    if (fj_get(d, rep, "frequency") >= 0 && !json_number(d, fj_get(d, rep, "frequency"), &freq)) return 0;
-    if (fj_get(d, rep, "period") >= 0 && !json_number(d, fj_get(d, rep, "period"), &period)) return 0;
-  }
-  double days = rep >= 0 ? period_days(d, fj_get(d, rep, "periodUnit"), period) : 0;
-  int dr = fj_get(d, first, "doseAndRate");
-  if (dr < 0 || d->tok[dr].type != JT_ARRAY || d->tok[dr].size < 1) return 0;
-  int dq = fj_get(d, dr + 1, "doseQuantity");
-  double v;
-  if (!json_number(d, fj_get(d, dq, "value"), &v) || days <= 0 || freq <= 0) return 0;
-  int u = fj_get(d, dq, "code");
-  if (u < 0) u = fj_get(d, dq, "unit");
-  double mg;
-  if (fj_is(d, u, "mg")) mg = v;
-  else if (tg->strength_mg > 0 && (fj_is(d, u, "{tbl}") || fj_is(d, u, "tablet") || fj_is(d, u, "TAB") || fj_is(d, u, "1")))
-    mg = v * tg->strength_mg;
-  else return 0;
-  return mg * freq / days * factor;
-}
-
-/* The row of the drug a request or statement names: its
-** medicationCodeableConcept (R5: medication.concept), else the code of the
-** Medication its medicationReference names, else that reference's display
-** read by ingredient name. NULL: not a drug osteoplan knows; *why then says
-** so when nothing about the drug could be read (*what: which reference). */
-static const fhir_row *drug_row(mapper *m, const json_doc *d, int r, bool *by_name, char *unk, size_t unk_sz,
-                                const char **why, const char **what) {
-  *why = *what = NULL;
-  *by_name = false;
-  unk[0] = 0;
-  int cc = fj_get(d, r, "medicationCodeableConcept");
-  if (cc < 0) cc = fj_path(d, r, "medication", "concept"); /* R5 shape */
-  if (cc >= 0) return match_concept(m, d, cc, true, by_name, unk, unk_sz);
-  int mr = fhir_med_reference(d, r);
-  if (mr < 0) {
-    *why = "no medicationCodeableConcept or medicationReference";
-    return NULL;
-  }
-  const json_doc *md;
-  int mt;
-  fhir_med_found found = fhir_medication(m->a, m->refs, d, r, mr, &md, &mt, what);
-  if (found == FHIR_MED_AMBIGUOUS) { /* never whichever comes first */
-    *why = "medicationReference to two Medications with one id and different codes";
-    return NULL;
-  }
-  if (found == FHIR_MED_FOUND) {
-    cc = fj_get(md, mt, "code");
-    if (cc < 0) *why = "its Medication has no code";
-    return cc < 0 ? NULL : match_concept(m, md, cc, true, by_name, unk, unk_sz);
-  }
-  int disp = fj_get(d, mr, "display");
-  const fhir_row *row = disp >= 0 && d->tok[disp].type == JT_STRING
-                            ? kb_fhir_lookup(m->f, FS_NAME, d->text + d->tok[disp].start,
-                                             (size_t)(d->tok[disp].end - d->tok[disp].start))
-                            : NULL;
-  if (row) {
-    *by_name = true;
-  } else if (disp >= 0 && d->tok[disp].type == JT_STRING) {
-    /* named, and not a drug osteoplan knows: as a concept's unknown text */
-    const char *dt = fj_str(m->a, d, disp);
-    snprintf(unk, unk_sz, "%s '%s'", *what, dt ? dt : "?");
-  } else {
-    *why = "medicationReference to a Medication not in the input";
-  }
-  return row;
-}
-
-static void read_medication(mapper *m, const json_doc *d, int r, tally *t, bool request) {
-  t->read++;
-  const char *type = request ? "MedicationRequest" : "MedicationStatement";
-  const char *ref = ref_of(m, d, r, type);
-  int st = fj_get(d, r, "status");
-  if (fj_is(d, st, "entered-in-error") || fj_is(d, st, "cancelled") || fj_is(d, st, "not-taken") ||
-      fj_is(d, st, "draft")) {
-    skip(m, t, "entered in error, cancelled, draft or not taken", ref);
-    return;
-  }
-  bool by_name;
-  char unk[160];
-  const char *why, *what;
-  const fhir_row *row = drug_row(m, d, r, &by_name, unk, sizeof unk, &why, &what);
-  if (!row && why) {
-    skip(m, t, why, what ? cat3(m->a, ref, " -> ", what) : ref);
-    return;
-  }
-  const fhir_target *tg = NULL;
-  for (int i = 0; row && i < row->nt; i++)
-    if (row->t[i].kind == FT_AGENT || row->t[i].kind == FT_MEDICATION) tg = &row->t[i];
-  if (!tg) {
-    skip(m, t, "not a drug osteoplan uses", unk);
-    return;
-  }
-  if (by_name && m->n_name_matched < MAX_EXAMPLES) m->name_matched[m->n_name_matched++] = ref;
-  f_drug g = {.is_agent = tg->kind == FT_AGENT, .code = tg->code, .ingredient = tg->ingredient,
-              .from_request = request, .p = {ref, false}};
-  bool current = fj_is(d, st, "active") || fj_is(d, st, "on-hold") || (!request && fj_is(d, st, "intended"));
-  if (request) {
-    if (!fj_date(d, fj_get(d, r, "authoredOn"), &g.start, NULL)) {
-      skip(m, t, "no authoredOn date", ref);
-      return;
-    }
-    int dr = fj_get(d, r, "dispenseRequest");
-    op_date e;
-    int supply = fj_path(d, dr, "expectedSupplyDuration", NULL);
-    double sv;
-    if (fj_date(d, fj_path(d, fj_get(d, dr, "validityPeriod"), "end", NULL), &e, NULL)) {
-      g.end = e;
-    } else if (supply >= 0 && json_number(d, fj_get(d, supply, "value"), &sv) && sv > 0 &&
-               period_days(d, fj_get(d, supply, "code"), sv) > 0) {
-      g.end = g.start + (op_date)period_days(d, fj_get(d, supply, "code"), sv);
-    } else {
-      g.end = g.start;
-    }
-    g.has_end = true;
-  } else {
-    int eff = fj_get(d, r, "effectivePeriod");
-    op_date s, e;
-    if (fj_date(d, fj_get(d, eff, "start"), &s, NULL)) {
-      g.start = s;
-      if (fj_date(d, fj_get(d, eff, "end"), &e, NULL)) g.end = e, g.has_end = true;
-    } else if (fj_date(d, fj_get(d, r, "effectiveDateTime"), &s, NULL)) {
-      g.start = s;
-    } else {
-      skip(m, t, "no effective date", ref);
-      return;
-    }
-    if (!g.has_end && !current) g.end = g.start, g.has_end = true;
-  }
-  if (g.start > m->as_of) {
-    skip(m, t, "started after as_of", ref);
-    return;
-  }
-  g.current = current;
-  if (!g.is_agent && g.code == OP_MED_GLUCOCORTICOID) {
-    g.dose = gc_dose(m, d, r, tg);
-    if (g.dose == 0) m->no_dose_gc++;
-  }
-  if (!PUSH(m, drug, n_drug, cap_drug)) return;
-  m->drug[m->n_drug++] = g;
-  t->used++;
-}
-
-/* ---- combining ---------------------------------------------------------- */
-
-static int drug_cmp(const void *x, const void *y) {
-  const f_drug *a = x, *b = y;
-  if (a->is_agent != b->is_agent) return a->is_agent ? -1 : 1;
-  if (a->code != b->code) return a->code - b->code;
-  int ing = strcmp(a->ingredient ? a->ingredient : "", b->ingredient ? b->ingredient : "");
-  if (ing) return ing;
-  return (a->start > b->start) - (a->start < b->start);
-}
-
-/* Orders of one drug, each authored within renewal_gap_months of the
-** previous one, are one course (ehr.md): it starts at the first order, is
-** current while any order is active or on hold, else ends where the last
-** order ends. Statements keep their own period. */
-typedef struct {
-  f_drug d;
-  int first, last; /* indexes into m->drug */
-} course;
-
-static int build_courses(mapper *m, course *out) {
-  if (m->n_drug > 1) qsort(m->drug, (size_t)m->n_drug, sizeof *m->drug, drug_cmp);
-  int gap = kb_fhir_renewal_gap_months(m->f), n = 0;
-  for (int i = 0; i < m->n_drug; i++) {
-    f_drug *g = &m->drug[i];
-    course *c = n ? &out[n - 1] : NULL;
-    bool same = c && c->d.from_request && g->from_request && c->d.is_agent == g->is_agent && c->d.code == g->code &&
-                !strcmp(c->d.ingredient ? c->d.ingredient : "", g->ingredient ? g->ingredient : "") &&
-                g->start <= date_add_months(m->drug[c->last].start, gap);
-    if (!same) {
-      out[n++] = (course){*g, i, i};
-      continue;
-    }
-    c->last = i;
-    c->d.current = c->d.current || g->current;
-    c->d.end = g->end; /* the last order's end */
-    if (g->dose > 0) c->d.dose = g->dose;
-  }
-  for (int i = 0; i < n; i++) {
-    if (out[i].d.current) out[i].d.has_end = false;
-    if (out[i].d.has_end && out[i].d.end < out[i].d.start) out[i].d.end = out[i].d.start;
-  }
-  return n;
-}
-
-/* Fractures within same_fracture_days at the same site, or where one has
-** no site, are one event at the more specific site (the earlier date). */
-static void merge_fractures(mapper *m) {
-  int days = kb_fhir_same_fracture_days(m->f);
-  for (int i = 0; i < m->n_fx; i++) {
-    if (m->fx[i].p.dropped) continue;
-    for (int j = 0; j < m->n_fx; j++) {
-      if (i == j || m->fx[j].p.dropped) continue;
-      f_fx *a = &m->fx[i], *b = &m->fx[j];
-      bool near = abs(a->date - b->date) <= days;
-      bool same = a->site == b->site || a->site == FX_UNSPECIFIED || b->site == FX_UNSPECIFIED;
-      if (!near || !same) continue;
-      if (a->site == FX_UNSPECIFIED) a->site = b->site;
-      if (b->date < a->date) a->date = b->date, a->year_only = b->year_only;
-      b->p.dropped = true; /* merged, not an error */
-    }
-  }
-}
-
-/* ---- writing the record ------------------------------------------------- */
-
-/* Which fact each array element / field of the written record came from,
-** so that a field the reader rejects can be dropped. */
-typedef struct {
-  const char *path; /* "bmd", "labs.egfr_ml_min" */
-  int index;        /* array index, -1 for fields */
-  prov *p;
-} slot;
-
-static void put_date(jwriter *w, const char *key, op_date d) {
-  char s[11];
-  date_format(d, s);
-  jw_key(w, key);
-  jw_str(w, s);
-}
-
-static const char *write_record(mapper *m, course *cs, int ncs, slot *slots, int *nslots, size_t *len) {
-  strbuf b;
-  sb_init(&b, m->a);
-  jwriter w;
-  jw_init(&w, &b, false);
-  int ns = 0;
-  jw_obj(&w);
-  if (m->id) { jw_key(&w, "id"); jw_str(&w, m->id); }
-  jw_key(&w, "sex");
-  jw_str(&w, m->sex == OP_SEX_MALE ? "male" : "female");
-  if (m->has_birth) put_date(&w, "birth_date", m->birth);
-
-  int k = 0;
-  jw_key(&w, "bmd");
-  jw_arr(&w);
-  for (int i = 0; i < m->n_bmd; i++) {
-    f_bmd *x = &m->bmd[i];
-    if (x->p.dropped || !x->has_t) continue;
-    slots[ns++] = (slot){"bmd", k++, &x->p};
-    jw_obj(&w);
-    jw_key(&w, "site"); jw_str(&w, op_site_str[x->site]);
-    jw_key(&w, "t_score"); jw_num(&w, x->t);
-    if (x->has_bmd) { jw_key(&w, "bmd_g_cm2"); jw_num(&w, x->bmd); }
-    put_date(&w, "date", x->date);
-    jw_end_obj(&w);
-  }
-  jw_end_arr(&w);
-
-  if ((m->frax[0].has && !m->frax[0].p.dropped) || (m->frax[1].has && !m->frax[1].p.dropped)) {
-    jw_key(&w, "frax");
-    jw_obj(&w);
-    op_date latest = OP_NO_DATE;
-    static const char *const keys[2] = {"major_osteoporotic_pct", "hip_pct"};
-    for (int i = 0; i < 2; i++) {
-      if (!m->frax[i].has || m->frax[i].p.dropped) continue;
-      slots[ns++] = (slot){i ? "frax.hip_pct" : "frax.major_osteoporotic_pct", -1, &m->frax[i].p};
-      jw_key(&w, keys[i]);
-      jw_num(&w, m->frax[i].v);
-      if (m->frax[i].date > latest) latest = m->frax[i].date;
-    }
-    put_date(&w, "date", latest);
-    jw_end_obj(&w);
-  }
-
-  k = 0;
-  jw_key(&w, "fractures");
-  jw_arr(&w);
-  for (int i = 0; i < m->n_fx; i++) {
-    f_fx *x = &m->fx[i];
-    if (x->p.dropped) continue;
-    slots[ns++] = (slot){"fractures", k++, &x->p};
-    jw_obj(&w);
-    jw_key(&w, "site");
-    jw_str(&w, x->site == FX_UNSPECIFIED ? "other" : op_fx_site_str[x->site]);
-    if (x->year_only) {
-      int y, mo, dd;
-      date_to_ymd(x->date, &y, &mo, &dd);
-      jw_key(&w, "year");
-      jw_int(&w, y);
-    } else {
-      put_date(&w, "date", x->date);
-    }
-    jw_end_obj(&w);
-  }
-  jw_end_arr(&w);
-
-  for (int pass = 0; pass < 2; pass++) {
-    k = 0;
-    jw_key(&w, pass ? "medications" : "therapies");
-    jw_arr(&w);
-    for (int i = 0; i < ncs; i++) {
-      f_drug *x = &cs[i].d;
-      if (x->is_agent != !pass || x->p.dropped) continue;
-      slots[ns++] = (slot){pass ? "medications" : "therapies", k++, &x->p};
-      jw_obj(&w);
-      jw_key(&w, pass ? "class" : "agent");
-      jw_str(&w, pass ? op_med_class_str[x->code] : m->agent_code[x->code]);
-      if (pass && x->dose > 0) { jw_key(&w, "dose_mg_per_day"); jw_num(&w, round(x->dose * 100) / 100); }
-      put_date(&w, "start", x->start);
-      jw_key(&w, "end");
-      if (x->has_end) {
-        char s[11];
-        date_format(x->end, s);
-        jw_str(&w, s);
-      } else {
-        jw_null(&w);
-      }
-      if (pass && x->ingredient) { jw_key(&w, "name"); jw_str(&w, x->ingredient); }
-      jw_end_obj(&w);
-    }
-    jw_end_arr(&w);
-  }
-
-  k = 0;
-  jw_key(&w, "conditions");
-  jw_arr(&w);
-  for (int i = 0; i < m->n_cond; i++) {
-    f_cond *x = &m->cond[i];
-    if (x->p.dropped) continue;
-    slots[ns++] = (slot){"conditions", k++, &x->p};
-    jw_obj(&w);
-    jw_key(&w, "code");
-    jw_str(&w, op_condition_str[x->code]);
-    if (x->has_date) put_date(&w, "date", x->date);
-    jw_end_obj(&w);
-  }
-  jw_end_arr(&w);
-
-  static const char *const lab_keys[3] = {"vitamin_d_ng_ml", "egfr_ml_min", "calcium_mg_dl"};
-  static const char *const lab_paths[3] = {"labs.vitamin_d_ng_ml", "labs.egfr_ml_min", "labs.calcium_mg_dl"};
-  bool any_lab = false;
-  for (int i = 0; i < 3; i++) any_lab |= m->lab[i].has && !m->lab[i].p.dropped;
-  if (any_lab) {
-    jw_key(&w, "labs");
-    jw_obj(&w);
-    for (int i = 0; i < 3; i++) {
-      if (!m->lab[i].has || m->lab[i].p.dropped) continue;
-      slots[ns++] = (slot){lab_paths[i], -1, &m->lab[i].p};
-      jw_key(&w, lab_keys[i]);
-      jw_num(&w, round(m->lab[i].v * 100) / 100);
-    }
-    jw_end_obj(&w);
-  }
-  jw_end_obj(&w);
-  *nslots = ns;
-  *len = b.len;
-  return sb_str(&b);
-}
-
-/* The fact behind an error path ("therapies[2].end"), or NULL. */
-static prov *culprit(const char *path, slot *slots, int n) {
-  for (int i = 0; i < n; i++) {
-    size_t l = strlen(slots[i].path);
-    if (strncmp(path, slots[i].path, l)) continue;
-    if (slots[i].index < 0) {
-      if (path[l] == 0 || path[l] == '.') return slots[i].p;
-    } else if (path[l] == '[' && strtol(path + l + 1, NULL, 10) == slots[i].index) {
-      return slots[i].p;
-    }
-  }
-  return NULL;
-}
-
-/* ---- notes -------------------------------------------------------------- */
-
-static void tally_notes(mapper *m) {
-  for (int i = 0; i < m->nt; i++) {
-    tally *t = &m->t[i];
-    for (int r = 0; r < t->nreason; r++) {
-      strbuf b;
-      sb_init(&b, m->a);
-      sb_printf(&b, "%d of %d %s resources not used: %s", t->count[r], t->read, t->what, t->reason[r]);
-      for (int e = 0; e < t->nex[r]; e++) sb_printf(&b, "%s%s", e ? "; " : " (e.g. ", t->example[r][e]);
-      if (t->nex[r]) sb_printf(&b, "%s)", t->count[r] > t->nex[r] ? "; ..." : "");
-      if (m->n_notes < MAX_NOTES) m->notes[m->n_notes++] = sb_str(&b);
-    }
-  }
 }
 
 /* ---- entry -------------------------------------------------------------- */
@@ -1047,7 +516,7 @@ static bool choose_patient(mapper *m, const fhir_res *res, int n, const char *pa
       read_patient(m, d, r, t);
     } else {
       t->read++;
-      skip(m, t, "another patient", ref_of(m, d, r, "Patient"));
+      fm_skip(m, t, "another patient", fm_ref_of(m, d, r, "Patient"));
     }
   }
   if (!m->n_patients) {
@@ -1084,17 +553,47 @@ static int read_resources(mapper *m, const fhir_res *res, int n) {
     const char *subject, *why = not_the_patients(m, d, r, &subject);
     if (why) {
       t->read++;
-      const char *ref = ref_of(m, d, r, types[k]);
-      skip(m, t, why, subject ? cat3(m->a, ref, " of ", subject) : ref);
+      const char *ref = fm_ref_of(m, d, r, types[k]);
+      fm_skip(m, t, why, subject ? fm_cat3(m->a, ref, " of ", subject) : ref);
     } else if (k == 0) {
       read_observation(m, d, r, t);
     } else if (k == 1) {
       read_condition(m, d, r, t);
     } else {
-      read_medication(m, d, r, t, k == 2);
+      fm_read_medication(m, d, r, t, k == 2);
     }
   }
   return other;
+}
+
+/* The notes, the summary first (resources read and used), then what the
+** tallies say, then the notes made along the way. */
+static void finish_notes(mapper *m, int n, int other, fhir_result *out) {
+  strbuf b;
+  sb_init(&b, m->a);
+  sb_printf(&b, "FHIR input: %d resources read", n);
+  for (int i = 0; i < m->nt; i++) sb_printf(&b, "%s%d of %d %s used", i ? ", " : "; ", m->t[i].used, m->t[i].read, m->t[i].what);
+  if (other) sb_printf(&b, "; %d resources of other types not read", other);
+  const char *summary = sb_str(&b);
+  const char *later[MAX_NOTES + 8];
+  int nl = m->n_notes;
+  memcpy(later, m->notes, sizeof(const char *) * (size_t)nl);
+  m->n_notes = 0;
+  m->notes[m->n_notes++] = summary;
+  fm_tally_notes(m);
+  for (int i = 0; i < nl && m->n_notes < MAX_NOTES + 8; i++) m->notes[m->n_notes++] = later[i];
+  if (m->mechanism_note)
+    note(m, "fracture mechanism is not coded in FHIR Conditions: fractures are counted as fragility fractures (the record's default); correct any that were traumatic");
+  if (m->n_name_matched)
+    note(m, "%d drug order(s) recognised by ingredient name, not by a known code (e.g. %s)", m->n_name_matched, m->name_matched[0]);
+  if (m->no_dose_gc)
+    note(m, "%d glucocorticoid order(s) without a dose osteoplan can convert to prednisone mg/day: recorded without a dose", m->no_dose_gc);
+  /* the notes outlive the mapper: copy the list into the arena */
+  out->notes = arena_array(m->a, (size_t)(m->n_notes ? m->n_notes : 1), sizeof(char *));
+  if (out->notes) {
+    memcpy(out->notes, m->notes, sizeof(char *) * (size_t)m->n_notes);
+    out->n_notes = m->n_notes;
+  }
 }
 
 void fhir_map(arena *a, const op_kb *kb, const fhir_res *res, int n, const char *as_of, const char *today,
@@ -1139,9 +638,9 @@ void fhir_map_patient(arena *a, const op_kb *kb, const fhir_res *res, int n, con
     snprintf(out->message, sizeof out->message, "Patient.birthDate: a full date YYYY-MM-DD is needed for the age");
     return;
   }
-  merge_fractures(&m);
+  fm_merge_fractures(&m);
   course *cs = arena_array(a, (size_t)(m.n_drug ? m.n_drug : 1), sizeof *cs);
-  int ncs = cs ? build_courses(&m, cs) : 0;
+  int ncs = cs ? fm_build_courses(&m, cs) : 0;
   int nslots_max = m.n_bmd + m.n_fx + m.n_cond + ncs + 8;
   slot *slots = arena_array(a, (size_t)nslots_max, sizeof *slots);
   if (!cs || !slots) {
@@ -1153,7 +652,7 @@ void fhir_map_patient(arena *a, const op_kb *kb, const fhir_res *res, int n, con
   for (int attempt = 0;; attempt++) {
     int ns;
     size_t len;
-    const char *rec = write_record(&m, cs, ncs, slots, &ns, &len);
+    const char *rec = fm_write_record(&m, cs, ncs, slots, &ns, &len);
     arena *scratch = arena_create(16 * 1024);
     if (!scratch) {
       out->status = FM_ERROR;
@@ -1169,7 +668,7 @@ void fhir_map_patient(arena *a, const op_kb *kb, const fhir_res *res, int n, con
       out->record_len = len;
       break;
     }
-    prov *p = st == OP_ERR_INPUT && attempt < nslots_max ? culprit(err.path, slots, ns) : NULL;
+    prov *p = st == OP_ERR_INPUT && attempt < nslots_max ? fm_culprit(err.path, slots, ns) : NULL;
     if (!p) {
       out->status = FM_ERROR;
       char path[201], msg[281]; /* the reader's words can quote the record */
@@ -1181,43 +680,16 @@ void fhir_map_patient(arena *a, const op_kb *kb, const fhir_res *res, int n, con
     p->dropped = true;
     note(&m, "%s not used: %s: %s", p->ref, err.path, err.message);
   }
-  /* the notes: summary first */
-  {
-    strbuf b;
-    sb_init(&b, a);
-    sb_printf(&b, "FHIR input: %d resources read", n);
-    for (int i = 0; i < m.nt; i++) sb_printf(&b, "%s%d of %d %s used", i ? ", " : "; ", m.t[i].used, m.t[i].read, m.t[i].what);
-    if (other) sb_printf(&b, "; %d resources of other types not read", other);
-    const char *summary = sb_str(&b);
-    const char *later[MAX_NOTES + 8];
-    int nl = m.n_notes;
-    memcpy(later, m.notes, sizeof(const char *) * (size_t)nl);
-    m.n_notes = 0;
-    m.notes[m.n_notes++] = summary;
-    tally_notes(&m);
-    for (int i = 0; i < nl && m.n_notes < MAX_NOTES + 8; i++) m.notes[m.n_notes++] = later[i];
-  }
-  if (m.mechanism_note)
-    note(&m, "fracture mechanism is not coded in FHIR Conditions: fractures are counted as fragility fractures (the record's default); correct any that were traumatic");
-  if (m.n_name_matched)
-    note(&m, "%d drug order(s) recognised by ingredient name, not by a known code (e.g. %s)", m.n_name_matched, m.name_matched[0]);
-  if (m.no_dose_gc)
-    note(&m, "%d glucocorticoid order(s) without a dose osteoplan can convert to prednisone mg/day: recorded without a dose", m.no_dose_gc);
-  /* the notes outlive the mapper: copy the list into the arena */
-  out->notes = arena_array(a, (size_t)(m.n_notes ? m.n_notes : 1), sizeof(char *));
-  if (out->notes) {
-    memcpy(out->notes, m.notes, sizeof(char *) * (size_t)m.n_notes);
-    out->n_notes = m.n_notes;
-  }
+  finish_notes(&m, n, other, out);
   out->status = FM_OK;
 }
 
 int fhir_agent_in(arena *a, const op_kb *kb, const fhir_refs *refs, const json_doc *d, int r) {
-  mapper m = {.a = a, .f = kb->fhir, .refs = refs};
+  mapper m = {.a = a, .f = kb->fhir, .agent_code = kb->agent_code, .refs = refs};
   bool by_name;
   char unk[160];
   const char *why, *what;
-  const fhir_row *row = drug_row(&m, d, r, &by_name, unk, sizeof unk, &why, &what);
+  const fhir_row *row = fm_drug_row(&m, d, r, &by_name, unk, sizeof unk, &why, &what);
   for (int i = 0; row && i < row->nt; i++)
     if (row->t[i].kind == FT_AGENT) return row->t[i].code;
   /* a reference that leads nowhere: the order cannot be checked */

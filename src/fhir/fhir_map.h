@@ -79,9 +79,4 @@ fhir_refs *fhir_refs_index(arena *a, const fhir_res *res, int n);
 int fhir_agent_in(arena *a, const op_kb *kb, const fhir_refs *refs, const json_doc *d, int resource);
 int fhir_agent_of(arena *a, const op_kb *kb, const json_doc *d, int resource);
 
-/* Small JSON helpers shared by the FHIR and CDS Hooks modules. */
-int fj_get(const json_doc *d, int obj, const char *key);      /* value token or -1 */
-bool fj_is(const json_doc *d, int tok, const char *s);        /* string equals */
-const char *fj_str(arena *a, const json_doc *d, int tok);    /* decoded string or NULL */
-
 #endif

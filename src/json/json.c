@@ -181,6 +181,37 @@ static size_t scan_number(const char *s, size_t i, size_t n) {
 
 static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
+/* fail()'s -1 as an offset */
+static inline size_t failed(int rc) { return rc < 0 ? (size_t)-1 : 0; }
+
+/* A string, number or literal at text[i] (token n) into *t. Returns the
+** offset after it, or (size_t)-1 with msg set. */
+static inline size_t scalar(const char *text, size_t len, size_t i, int n, json_tok *t, char *msg, size_t msgsz) {
+  const unsigned char *s = (const unsigned char *)text;
+  char c = text[i];
+  if (c == '"') {
+    const char *why;
+    size_t bad, q = scan_string(s, i + 1, len, &why, &bad);
+    if (q == (size_t)-1) return failed(fail(text, bad, msg, msgsz, why));
+    *t = (json_tok){JT_STRING, (int)i + 1, (int)q, 0, n + 1};
+    return q + 1;
+  }
+  if (c == '-' || (c >= '0' && c <= '9')) {
+    size_t e = scan_number(text, i, len);
+    if (e == (size_t)-1 || (e < len && !is_ws(text[e]) && text[e] != ',' && text[e] != '}' && text[e] != ']'))
+      return failed(fail(text, i, msg, msgsz, "invalid number"));
+    *t = (json_tok){JT_PRIMITIVE, (int)i, (int)e, 0, n + 1};
+    return e;
+  }
+  size_t l = c == 't' ? 4 : c == 'f' ? 5 : c == 'n' ? 4 : 0;
+  const char *word = c == 't' ? "true" : c == 'f' ? "false" : "null";
+  if (!l || i + l > len || memcmp(text + i, word, l) ||
+      (i + l < len && !is_ws(text[i + l]) && text[i + l] != ',' && text[i + l] != '}' && text[i + l] != ']'))
+    return failed(fail(text, i, msg, msgsz, c ? "invalid character or literal" : "NUL byte in input"));
+  *t = (json_tok){JT_PRIMITIVE, (int)i, (int)(i + l), 0, n + 1};
+  return i + l;
+}
+
 /* What may come next. */
 enum { ST_VALUE, ST_VALUE_OR_CLOSE, ST_KEY, ST_KEY_OR_CLOSE, ST_COLON, ST_AFTER, ST_END };
 
@@ -260,30 +291,10 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
       state = c == '{' ? ST_KEY_OR_CLOSE : ST_VALUE_OR_CLOSE;
       continue;
     }
-    if (c == '"') {
-      const char *why;
-      size_t bad, q = scan_string(s, i + 1, len, &why, &bad);
-      if (q == (size_t)-1) return fail(text, bad, msg, msgsz, why);
-      tok[n] = (json_tok){JT_STRING, (int)i + 1, (int)q, 0, n + 1};
-      n++;
-      i = q + 1;
-    } else if (c == '-' || (c >= '0' && c <= '9')) {
-      size_t e = scan_number(text, i, len);
-      if (e == (size_t)-1 || (e < len && !is_ws(text[e]) && text[e] != ',' && text[e] != '}' && text[e] != ']'))
-        return fail(text, i, msg, msgsz, "invalid number");
-      tok[n] = (json_tok){JT_PRIMITIVE, (int)i, (int)e, 0, n + 1};
-      n++;
-      i = e;
-    } else {
-      size_t l = c == 't' ? 4 : c == 'f' ? 5 : c == 'n' ? 4 : 0;
-      const char *word = c == 't' ? "true" : c == 'f' ? "false" : "null";
-      if (!l || i + l > len || memcmp(text + i, word, l) ||
-          (i + l < len && !is_ws(text[i + l]) && text[i + l] != ',' && text[i + l] != '}' && text[i + l] != ']'))
-        return fail(text, i, msg, msgsz, c ? "invalid character or literal" : "NUL byte in input");
-      tok[n] = (json_tok){JT_PRIMITIVE, (int)i, (int)(i + l), 0, n + 1};
-      n++;
-      i += l;
-    }
+    size_t after = scalar(text, len, i, n, &tok[n], msg, msgsz);
+    if (after == (size_t)-1) return -1;
+    n++;
+    i = after;
     state = sp ? ST_AFTER : ST_END;
     continue;
   close:

@@ -84,4 +84,10 @@ static inline int json_special16(const unsigned char *p) {
 }
 #endif
 
+/* Members of a parsed document (json_get.c), for readers that walk one:
+** the FHIR mapper, the CDS Hooks service, the API. */
+int fj_get(const json_doc *d, int obj, const char *key);   /* value token or -1 */
+bool fj_is(const json_doc *d, int tok, const char *s);     /* string equals */
+const char *fj_str(arena *a, const json_doc *d, int tok); /* decoded string or NULL */
+
 #endif

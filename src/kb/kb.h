@@ -184,7 +184,8 @@ extern const op_ui_t op_reminder_ui[OP_N_reminder];
   X(PH_CARD_AVOID, "card_avoid") X(PH_CARD_NOT_RECOMMENDED, "card_not_recommended") \
   X(PH_CARD_ALLOWED, "card_allowed") X(PH_CARD_NO_PLAN, "card_no_plan")           \
   X(PH_CARD_UNRESOLVED, "card_unresolved") X(PH_SEARCH_MORE_PAGES, "search_more_pages") \
-  X(PH_SEARCH_FAILED, "search_failed") X(PH_SEARCH_TOO_DEEP, "search_too_deep")
+  X(PH_SEARCH_FAILED, "search_failed") X(PH_SEARCH_TOO_DEEP, "search_too_deep") \
+  X(PH_CARD_ORDER, "card_order") X(PH_CARD_REPLACE, "card_replace")
 OP_DECLARE_CODES(phrase, OP_PHRASE_LIST)
 
 #define OP_MAX_SOURCES 32

@@ -16,67 +16,16 @@
 #include <string.h>
 #include <time.h>
 
-#include "../engine/engine.h"
-#include "../json/json.h"
-#include "../record/record.h"
-#include "../util/arena.h"
-#include "../util/ctlchar.h"
-#include "lines.h"
+#include "../render/screen_lines.h"
+#include "../util/lines.h"
+#include "../util/outbuf.h"
+#include "osteoplan.h"
 
 /* A batch closes at this many lines or bytes of input. */
 #define BATCH_LINES 2048
 #define BATCH_BYTES (512u * 1024u)
 /* A line longer than this is a bad line (read past, never kept whole). */
 #define SCREEN_MAX_LINE (8u * 1024u * 1024u)
-
-/* An output buffer. oom is sticky: once an append fails, the pieces after it
-** must not land either (a smaller one could still fit and leave a line with
-** a hole), so every writer marks where its line began and, when oom is set
-** at the end, cuts the buffer back to that mark (buf_commit). */
-typedef struct {
-  char *p;
-  size_t len, cap;
-  bool oom;
-  const screen_options *o; /* for the test hook that grows buffers */
-} buf;
-
-static bool buf_reserve(buf *b, size_t extra) {
-  if (b->len + extra <= b->cap) return true;
-  size_t cap = b->cap ? b->cap : 4096;
-  while (cap < b->len + extra) cap *= 2;
-  char *np = b->o && b->o->grow ? b->o->grow(b->o->grow_ctx, b->p, cap) : realloc(b->p, cap);
-  if (!np) return false;
-  b->p = np;
-  b->cap = cap;
-  return true;
-}
-
-static inline void buf_put(buf *b, const char *s, size_t n) {
-  if (n == 0 || b->oom) return; /* an empty line: nothing to copy, maybe no buffer yet */
-  if (b->len + n > b->cap && !buf_reserve(b, n)) {
-    b->oom = true;
-    return;
-  }
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-}
-
-/* Ends a line begun at mark: true when it is whole; false when an append
-** failed, and then the line is taken back out entirely. */
-static bool buf_commit(buf *b, size_t mark) {
-  if (!b->oom) return true;
-  b->len = mark;
-  b->oom = false;
-  return false;
-}
-
-static void buf_puts(buf *b, const char *s) { buf_put(b, s, strlen(s)); }
-
-static void buf_put_cb(void *b, const char *s, size_t n) { buf_put(b, s, n); }
-
-/* Text from a record or a message about one: control characters come out
-** as visible "\u00XX" (ctlchar.h), never as themselves. */
-static void buf_text(buf *b, const char *s) { ctl_write(s, buf_put_cb, b); }
 
 enum { B_FREE, B_PENDING, B_WORKING, B_DONE };
 enum { LINE_KEPT, LINE_TOO_LONG, LINE_NO_MEMORY };
@@ -85,153 +34,21 @@ typedef struct {
   uint64_t seq;
   int state;
   int n;
-  buf text;              /* the lines, one after the other */
+  outbuf text;           /* the lines, one after the other */
   size_t off[BATCH_LINES];
   uint32_t len[BATCH_LINES];
   uint64_t lineno[BATCH_LINES];
   unsigned char kept[BATCH_LINES]; /* LINE_KEPT, or why the text is not there */
-  buf out, err;
+  outbuf out, err;
   screen_stats st;
 } batch;
 
 typedef struct {
   const screen_options *o;
-  arena *a;
+  op_workspace *ws; /* reused from record to record */
 } worker_ctx;
 
 /* ---- one record --------------------------------------------------------- */
-
-/* Bytes of s before the first one that needs care: a control character's
-** first byte, a quote, or (for JSON) a backslash. */
-static size_t plain_run(const char *s, bool json) {
-  size_t k = 0;
-  for (;; k++) {
-    unsigned char c = (unsigned char)s[k];
-    if (c < 0x20 || c == 0x7f || c == 0xc2 || c == '"' || (json && c == '\\')) return k; /* NUL too */
-  }
-}
-
-/* Record text into a JSON string or a quoted CSV cell: control characters as
-** visible "\u00XX" (in JSON that is the escape itself; DEL and C1 are
-** escaped too, which JSON allows raw but a terminal would obey); a quote is
-** \" in JSON, "" in CSV. */
-static void put_quoted_body(buf *b, const char *s, bool json) {
-  while (*s) {
-    size_t run = plain_run(s, json);
-    buf_put(b, s, run);
-    s += run;
-    if (!*s) break;
-    unsigned cp;
-    size_t c = ctl_at(s, &cp);
-    if (c) {
-      char name[7];
-      ctl_name(cp, name);
-      buf_put(b, name, 6);
-      s += c;
-    } else if (*s == '"') {
-      buf_put(b, json ? "\\\"" : "\"\"", 2);
-      s++;
-    } else {
-      if (json && *s == '\\') buf_put(b, "\\", 1);
-      buf_put(b, s++, 1); /* a backslash, or the 0xc2 of a printable U+00A0..U+00BF */
-    }
-  }
-}
-
-static void put_json_str(buf *b, const char *s) {
-  buf_put(b, "\"", 1);
-  put_quoted_body(b, s, true);
-  buf_put(b, "\"", 1);
-}
-
-/* A cell a spreadsheet would run as a formula (OWASP "CSV injection"):
-** its first character, after spaces, is one of = + - @ tab CR. */
-static bool csv_formula(const char *s) {
-  while (*s == ' ') s++;
-  return *s && strchr("=+-@\t\r", *s);
-}
-
-/* A CSV cell from record text: quoted when it holds a comma or a quote, or
-** would be a formula (then a single quote goes first, inside the quotes, so
-** the spreadsheet shows it as text); control characters as visible escapes. */
-static void put_csv_field(buf *b, const char *s) {
-  bool formula = csv_formula(s);
-  if (!formula && !strpbrk(s, ",\"")) {
-    buf_text(b, s);
-    return;
-  }
-  buf_put(b, formula ? "\"'" : "\"", formula ? 2 : 1);
-  put_quoted_body(b, s, false);
-  buf_put(b, "\"", 1);
-}
-
-/* The codes of one list (alerts, findings, gaps) for NDJSON or CSV; lens
-** may be NULL (then the names are measured). */
-static void put_codes(buf *b, bool csv, const char *const *names, const unsigned char *lens, int n, const bool *on) {
-  int k = 0;
-  if (!csv) buf_put(b, "[", 1);
-  for (int i = 0; i < n; i++) {
-    if (!on[i]) continue;
-    if (k++) buf_put(b, csv ? ";" : ",", 1);
-    if (!csv) buf_put(b, "\"", 1);
-    buf_put(b, names[i], lens ? lens[i] : strlen(names[i]));
-    if (!csv) buf_put(b, "\"", 1);
-  }
-  if (!csv) buf_put(b, "]", 1);
-}
-
-static void write_summary(const screen_options *o, const op_plan *p, buf *b) {
-  const op_kb *kb = o->kb;
-  bool csv = o->format == SCREEN_CSV;
-  const char *id = p->rec->id;
-  int first = p->n_phases && p->phases[0].n ? p->phases[0].agents[0] : -1;
-  bool alerts[OP_N_alert] = {0}, gaps[OP_MAX_GAPS] = {0};
-  const char *gap_names[OP_MAX_GAPS];
-  for (int i = 0; i < p->n_alerts; i++) alerts[p->alerts[i].code] = true;
-  for (int g = 0; g < kb->n_gaps; g++) {
-    gap_names[g] = kb->gaps[g].code;
-    gaps[g] = (p->gaps >> g) & 1u;
-  }
-  if (csv) {
-    put_csv_field(b, id ? id : "");
-    buf_put(b, ",", 1);
-    buf_put(b, op_risk_str[p->risk], op_risk_len[p->risk]);
-    buf_put(b, ",", 1);
-    buf_put(b, op_action_str[p->action], op_action_len[p->action]);
-    buf_put(b, ",", 1);
-    if (first >= 0) buf_puts(b, kb->agent_code[first]);
-    buf_put(b, ",", 1);
-    put_codes(b, true, op_alert_str, op_alert_len, OP_N_alert, alerts);
-    buf_put(b, ",", 1);
-    put_codes(b, true, op_finding_str, op_finding_len, OP_N_finding, p->finding);
-    buf_put(b, ",", 1);
-    put_codes(b, true, gap_names, NULL, kb->n_gaps, gaps);
-    buf_put(b, "\r\n", 2);
-    return;
-  }
-  buf_puts(b, "{\"patient_id\":");
-  if (id) put_json_str(b, id);
-  else buf_puts(b, "null");
-  buf_puts(b, ",\"risk\":\"");
-  buf_put(b, op_risk_str[p->risk], op_risk_len[p->risk]);
-  buf_puts(b, "\",\"action\":\"");
-  buf_put(b, op_action_str[p->action], op_action_len[p->action]);
-  buf_puts(b, "\",\"first_agent\":");
-  if (first >= 0) {
-    buf_put(b, "\"", 1);
-    buf_puts(b, kb->agent_code[first]);
-    buf_put(b, "\"", 1);
-  } else {
-    buf_puts(b, "null");
-  }
-  buf_puts(b, ",\"alerts\":");
-  put_codes(b, false, op_alert_str, op_alert_len, OP_N_alert, alerts);
-  buf_puts(b, ",\"findings\":");
-  put_codes(b, false, op_finding_str, op_finding_len, OP_N_finding, p->finding);
-  buf_puts(b, ",\"gaps\":");
-  put_codes(b, false, gap_names, NULL, kb->n_gaps, gaps);
-  buf_puts(b, "}\n");
-}
 
 /* Reports a bad line, whole or not at all (then it is counted as lost). The
 ** message may quote the record: its control characters are escaped. */
@@ -239,10 +56,10 @@ static void bad_line(batch *bt, uint64_t lineno, const char *msg) {
   char head[40];
   snprintf(head, sizeof head, "line %llu: ", (unsigned long long)lineno);
   size_t mark = bt->err.len;
-  buf_puts(&bt->err, head);
-  buf_text(&bt->err, msg);
-  buf_put(&bt->err, "\n", 1);
-  if (!buf_commit(&bt->err, mark)) bt->st.unreported++;
+  ob_puts(&bt->err, head);
+  ob_text(&bt->err, msg);
+  ob_put(&bt->err, "\n", 1);
+  if (!ob_commit(&bt->err, mark)) bt->st.unreported++;
   bt->st.bad++;
 }
 
@@ -261,6 +78,7 @@ static bool blank(const char *s, size_t n) {
 
 static void process(worker_ctx *w, batch *bt) {
   const screen_options *o = w->o;
+  int n_gaps = op_code_count(o->kb, OP_CODE_GAP);
   for (int i = 0; i < bt->n; i++) {
     bt->st.lines++;
     if (bt->kept[i] == LINE_TOO_LONG) {
@@ -280,43 +98,37 @@ static void process(worker_ctx *w, batch *bt) {
       bt->st.blank++;
       continue;
     }
-    if (o->parse_only) {
-      json_doc d;
-      char msg[256];
-      if (json_parse(w->a, line, n, &d, msg, sizeof msg) != 0) bad_line(bt, bt->lineno[i], msg);
-      else bt->st.records++;
-      arena_reset(w->a);
-      continue;
-    }
-    op_record rec;
     op_error err;
-    if (record_read(w->a, o->kb, line, n, o->as_of, o->today, &rec, &err) != OP_OK) {
+    if (o->parse_only) {
+      if (op_check_json(w->ws, line, n, &err) != OP_OK) bad_line(bt, bt->lineno[i], err.message);
+      else bt->st.records++;
+      continue;
+    }
+    op_codes c;
+    op_options opts = {.as_of = o->as_of, .today = o->today};
+    op_status st = op_assess_codes(o->kb, w->ws, line, n, &opts, &c, &err);
+    if (st == OP_ERR_INPUT) {
       bad_line(bt, bt->lineno[i], err.message);
-      arena_reset(w->a);
       continue;
     }
-    op_plan *p = arena_alloc(w->a, sizeof *p);
-    if (!p || !engine_assess(w->a, o->kb, &rec, p, false)) {
+    if (st != OP_OK) {
       failed_line(bt, bt->lineno[i], "internal error: out of memory");
-      arena_reset(w->a);
       continue;
     }
-    if (!o->gaps_only || p->gaps) {
+    if (!o->gaps_only || c.gaps) {
       size_t mark = bt->out.len;
-      write_summary(o, p, &bt->out);
-      if (!buf_commit(&bt->out, mark)) {
+      screen_line(&bt->out, o->kb, o->format == SCREEN_CSV, &c);
+      if (!ob_commit(&bt->out, mark)) {
         failed_line(bt, bt->lineno[i], "internal error: out of memory writing the result");
-        arena_reset(w->a);
         continue;
       }
       bt->st.written++;
     }
     bt->st.records++;
-    bt->st.by_risk[p->risk]++;
-    bt->st.by_action[p->action]++;
-    for (int g = 0; g < o->kb->n_gaps; g++)
-      if ((p->gaps >> g) & 1u) bt->st.by_gap[g]++;
-    arena_reset(w->a);
+    bt->st.by_risk[c.risk]++;
+    bt->st.by_action[c.action]++;
+    for (int g = 0; g < n_gaps; g++)
+      if ((c.gaps >> g) & 1u) bt->st.by_gap[g]++;
   }
 }
 
@@ -343,15 +155,16 @@ static bool read_batch(line_reader *lr, batch *bt, int *io_error) {
     bt->lineno[k] = lr->line_no;
     bt->kept[k] = too_long ? LINE_TOO_LONG : LINE_KEPT;
     if (!too_long) {
-      buf_put(&bt->text, line, len);
-      if (!buf_commit(&bt->text, bt->off[k])) bt->kept[k] = LINE_NO_MEMORY; /* reported, never read */
+      ob_put(&bt->text, line, len);
+      if (!ob_commit(&bt->text, bt->off[k])) bt->kept[k] = LINE_NO_MEMORY; /* reported, never read */
     }
   }
   return bt->n > 0;
 }
 
 static void init_batch(batch *bt, const screen_options *o) {
-  bt->text.o = bt->out.o = bt->err.o = o;
+  bt->text.grow = bt->out.grow = bt->err.grow = o->grow;
+  bt->text.grow_ctx = bt->out.grow_ctx = bt->err.grow_ctx = o->grow_ctx;
 }
 
 static void free_batch(batch *bt) {
@@ -364,7 +177,7 @@ static void free_batch(batch *bt) {
 static void trim_batch(batch *bt) {
   if (bt->text.cap > 4 * BATCH_BYTES) {
     free(bt->text.p);
-    bt->text = (buf){.o = bt->text.o};
+    bt->text = (outbuf){.grow = bt->text.grow, .grow_ctx = bt->text.grow_ctx};
   }
 }
 
@@ -376,9 +189,11 @@ static void merge(screen_stats *a, const screen_stats *b) {
   a->written += b->written;
   a->failed += b->failed;
   a->unreported += b->unreported;
-  for (int i = 0; i < OP_N_risk; i++) a->by_risk[i] += b->by_risk[i];
-  for (int i = 0; i < OP_N_action; i++) a->by_action[i] += b->by_action[i];
-  for (int i = 0; i < OP_MAX_GAPS; i++) a->by_gap[i] += b->by_gap[i];
+  for (int i = 0; i < OP_MAX_CODES; i++) {
+    a->by_risk[i] += b->by_risk[i];
+    a->by_action[i] += b->by_action[i];
+    a->by_gap[i] += b->by_gap[i];
+  }
 }
 
 static double now(void) {
@@ -442,11 +257,11 @@ static bool emit(const screen_options *o, batch *bt, screen_stats *st) {
 
 static int run_inline(const screen_options *o, line_reader *lr, screen_stats *st, progress *pg) {
   batch *bt = calloc(1, sizeof *bt);
-  worker_ctx w = {o, arena_create(64 * 1024)};
+  worker_ctx w = {o, op_workspace_new()};
   int io_error = 0;
-  if (!bt || !w.a) {
+  if (!bt || !w.ws) {
     free(bt);
-    arena_destroy(w.a);
+    op_workspace_free(w.ws);
     errno = ENOMEM;
     return -1;
   }
@@ -459,7 +274,7 @@ static int run_inline(const screen_options *o, line_reader *lr, screen_stats *st
   }
   free_batch(bt);
   free(bt);
-  arena_destroy(w.a);
+  op_workspace_free(w.ws);
   return io_error ? -1 : 0;
 }
 
@@ -477,7 +292,7 @@ typedef struct {
 
 static void *worker_main(void *arg) {
   pipeline *pl = arg;
-  worker_ctx w = {pl->o, arena_create(64 * 1024)};
+  worker_ctx w = {pl->o, op_workspace_new()};
   for (;;) {
     pthread_mutex_lock(&pl->m);
     batch *bt = NULL;
@@ -493,14 +308,14 @@ static void *worker_main(void *arg) {
     }
     bt->state = B_WORKING;
     pthread_mutex_unlock(&pl->m);
-    if (w.a) process(&w, bt);
+    if (w.ws) process(&w, bt);
     else bad_line(bt, bt->lineno[0], "internal error: out of memory");
     pthread_mutex_lock(&pl->m);
     bt->state = B_DONE;
     pthread_cond_broadcast(&pl->done);
     pthread_mutex_unlock(&pl->m);
   }
-  arena_destroy(w.a);
+  op_workspace_free(w.ws);
   return NULL;
 }
 
@@ -526,8 +341,8 @@ static int run_threads(const screen_options *o, line_reader *lr, screen_stats *s
   int started = 0;
   for (int i = 0; i < o->threads - 1; i++)
     if (pthread_create(&workers[i], NULL, worker_main, &pl) == 0) started++;
-  worker_ctx self = {o, arena_create(64 * 1024)};
-  int io_error = !self.a;
+  worker_ctx self = {o, op_workspace_new()};
+  int io_error = !self.ws;
   bool eof = io_error;
   uint64_t next_write = 0;
   for (;;) {
@@ -582,7 +397,7 @@ static int run_threads(const screen_options *o, line_reader *lr, screen_stats *s
   pthread_cond_broadcast(&pl.work);
   pthread_mutex_unlock(&pl.m);
   for (int i = 0; i < started; i++) pthread_join(workers[i], NULL);
-  arena_destroy(self.a);
+  op_workspace_free(self.ws);
   for (int i = 0; i < pl.nb; i++) free_batch(&pl.b[i]);
   free(pl.b);
   free(workers);
@@ -610,9 +425,8 @@ int screen_run(const screen_options *o, const char *path, screen_stats *st) {
     return SCREEN_READ_FAILED;
   double t0 = now();
   progress pg = {o, t0, t0, lr.size, false};
-  static const char header[] = "patient_id,risk,action,first_agent,alerts,findings,gaps\r\n";
   int rc = 0;
-  if (o->format == SCREEN_CSV && !o->parse_only && !put_stream(o->out, header, sizeof header - 1)) {
+  if (o->format == SCREEN_CSV && !o->parse_only && !put_stream(o->out, screen_csv_header, screen_csv_header_len)) {
     st->write_what = "the results";
     st->write_errno = errno ? errno : EIO;
   } else {
@@ -630,7 +444,6 @@ int screen_run(const screen_options *o, const char *path, screen_stats *st) {
 
 /* Every piece is checked: a summary cut short must not pass for the truth. */
 int screen_print_summary(const screen_options *o, const screen_stats *st, FILE *f) {
-  const op_kb *kb = o->kb;
   double rate = st->seconds > 0 ? (double)(st->records + st->bad) / st->seconds : 0;
   bool ok = fprintf(f, "osteoplan screen: %llu records, %llu bad lines, %llu blank lines, %llu written, %.2f s, %.0f records/s\n",
                     (unsigned long long)st->records, (unsigned long long)st->bad, (unsigned long long)st->blank,
@@ -640,14 +453,15 @@ int screen_print_summary(const screen_options *o, const screen_stats *st, FILE *
                   (unsigned long long)st->failed, (unsigned long long)st->unreported) > 0;
   if (!o->parse_only) {
     ok &= fputs("  risk:", f) >= 0;
-    for (int i = 0; i < OP_N_risk; i++)
-      ok &= fprintf(f, " %s %llu", op_risk_str[i], (unsigned long long)st->by_risk[i]) > 0;
+    for (int i = 0; i < op_code_count(o->kb, OP_CODE_RISK); i++)
+      ok &= fprintf(f, " %s %llu", op_code_name(o->kb, OP_CODE_RISK, i), (unsigned long long)st->by_risk[i]) > 0;
     ok &= fputs("\n  action:", f) >= 0;
-    for (int i = 0; i < OP_N_action; i++)
-      if (st->by_action[i]) ok &= fprintf(f, " %s %llu", op_action_str[i], (unsigned long long)st->by_action[i]) > 0;
+    for (int i = 0; i < op_code_count(o->kb, OP_CODE_ACTION); i++)
+      if (st->by_action[i])
+        ok &= fprintf(f, " %s %llu", op_code_name(o->kb, OP_CODE_ACTION, i), (unsigned long long)st->by_action[i]) > 0;
     ok &= fputs("\n  gaps:", f) >= 0;
-    for (int g = 0; g < kb->n_gaps; g++)
-      ok &= fprintf(f, " %s %llu", kb->gaps[g].code, (unsigned long long)st->by_gap[g]) > 0;
+    for (int g = 0; g < op_code_count(o->kb, OP_CODE_GAP); g++)
+      ok &= fprintf(f, " %s %llu", op_code_name(o->kb, OP_CODE_GAP, g), (unsigned long long)st->by_gap[g]) > 0;
     ok &= fputc('\n', f) != EOF;
   }
   if (fflush(f) != 0 || ferror(f)) ok = false;

@@ -3,8 +3,9 @@
 ** line per patient out (in input order), bad lines reported and skipped, a
 ** summary at the end.
 **
-** Each record goes through the same reader and engine as `assess` (codes
-** only, no words), so screen and assess can never disagree. Work is split
+** Each record goes through the same reader and engine as `assess`, by the
+** public API's codes-only entry (op_assess_codes: no words), so screen and
+** assess can never disagree; render/screen_lines.c writes the lines. Work is split
 ** into batches of lines: the calling thread reads them, writes the finished
 ** ones in order and assesses when it has nothing else to do, with N - 1 more
 ** threads assessing. A fixed number of batches is in flight, so memory does
@@ -17,7 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../kb/kb.h"
+#include "osteoplan.h"
 
 typedef enum { SCREEN_NDJSON, SCREEN_CSV } screen_format;
 
@@ -46,7 +47,7 @@ typedef struct {
   uint64_t lines, records, bad, blank, written;
   uint64_t failed;     /* of bad: not written for lack of memory (an internal error) */
   uint64_t unreported; /* bad-line reports lost for lack of memory */
-  uint64_t by_risk[OP_N_risk], by_action[OP_N_action], by_gap[OP_MAX_GAPS];
+  uint64_t by_risk[OP_MAX_CODES], by_action[OP_MAX_CODES], by_gap[OP_MAX_CODES]; /* by code (osteoplan.h) */
   double seconds;
   int write_errno;        /* SCREEN_WRITE_FAILED: the error */
   const char *write_what; /* SCREEN_WRITE_FAILED: "the results" or "the errors" */

@@ -153,6 +153,52 @@ static op_date therapies(uint64_t *s, strbuf *b, op_date as_of) {
   return recent_oral;
 }
 
+/* DXA results: 1 to 3 dates (back from within 5 years of as_of, none
+** before age 40), 1 to 3 sites, T-scores around t_base. */
+static void synth_bmd(uint64_t *s, uint64_t index, op_date as_of, op_date birth, double t_base, strbuf *b) {
+  op_date y = (op_date)OP_DAYS_PER_YEAR;
+  int dates = range(s, 1, 3), sites = range(s, 1, 3);
+  op_date d = as_of - range(s, 20, 5 * y);
+  double bmd = normal(s, 0.8, 0.1, 0.45, 1.3);
+  sb_puts(b, ",\"bmd\":[");
+  for (int k = 0; k < dates; k++) {
+    for (int j = 0; j < sites; j++) {
+      double t = t_base + (j ? normal(s, 0.3, 0.3, -0.5, 1.2) : 0) + (dates - 1 - k) * normal(s, 0.05, 0.15, -0.4, 0.4);
+      if (t < -7.9) t = -7.9;
+      sb_printf(b, "%s{\"site\":\"%s\",\"t_score\":%.1f,", k || j ? "," : "", bmd_sites[(j + (int)(index % 2)) % 4], t);
+      if (chance(s, 0.5)) sb_printf(b, "\"bmd_g_cm2\":%.3f,", bmd * (1 + (k - dates + 1) * normal(s, 0.02, 0.08, -0.2, 0.15)));
+      put_date(b, "date", d);
+      sb_putc(b, '}');
+    }
+    if (d - 400 < birth + 40 * y) break;
+    d -= range(s, 365, 1000);
+  }
+  sb_putc(b, ']');
+}
+
+/* Labs; with an oral course started at oral_start, P1NP before and after it. */
+static void synth_labs(uint64_t *s, op_date as_of, op_date oral_start, strbuf *b) {
+  sb_printf(b, ",\"labs\":{\"egfr_ml_min\":%.0f,\"calcium_mg_dl\":%.1f,\"vitamin_d_ng_ml\":%.0f",
+            chance(s, 0.1) ? normal(s, 25, 6, 8, 34) : normal(s, 72, 18, 35, 120), normal(s, 9.4, 0.4, 7.8, 10.8),
+            normal(s, 28, 10, 5, 70));
+  if (oral_start) { /* markers before the start and 2 to 6 months after */
+    op_date second = oral_start + range(s, 62, 180);
+    sb_printf(b, ",\"p1np\":[{\"value\":%.0f,", normal(s, 60, 15, 20, 120));
+    put_date(b, "date", oral_start - range(s, 1, 20));
+    sb_printf(b, "},{\"value\":%.0f,", normal(s, 35, 15, 8, 110));
+    put_date(b, "date", second < as_of ? second : as_of);
+    sb_puts(b, "}]");
+  } else if (chance(s, 0.1)) {
+    op_date base = as_of - range(s, 100, 200);
+    sb_printf(b, ",\"p1np\":[{\"value\":%.0f,", normal(s, 60, 15, 20, 120));
+    put_date(b, "date", base);
+    sb_printf(b, "},{\"value\":%.0f,", normal(s, 40, 15, 8, 110));
+    put_date(b, "date", base + range(s, 70, 95));
+    sb_puts(b, "}]");
+  }
+  sb_putc(b, '}');
+}
+
 void synth_record(uint64_t *s, uint64_t index, op_date as_of, strbuf *b) {
   op_date y = (op_date)OP_DAYS_PER_YEAR;
   bool female = chance(s, 0.8);
@@ -171,25 +217,7 @@ void synth_record(uint64_t *s, uint64_t index, op_date as_of, strbuf *b) {
   if (chance(s, 0.6)) sb_printf(b, ",\"weight_kg\":%.1f,\"height_cm\":%.0f", normal(s, 66, 12, 38, 130),
                                 normal(s, female ? 160 : 174, 7, 140, 200));
   double t_base = normal(s, -2.0, 0.9, -4.6, 1.5);
-  if (chance(s, 0.82)) { /* DXA: 1 to 3 dates, 1 to 3 sites */
-    int dates = range(s, 1, 3), sites = range(s, 1, 3);
-    op_date d = as_of - range(s, 20, 5 * y);
-    double bmd = normal(s, 0.8, 0.1, 0.45, 1.3);
-    sb_puts(b, ",\"bmd\":[");
-    for (int k = 0; k < dates; k++) {
-      for (int j = 0; j < sites; j++) {
-        double t = t_base + (j ? normal(s, 0.3, 0.3, -0.5, 1.2) : 0) + (dates - 1 - k) * normal(s, 0.05, 0.15, -0.4, 0.4);
-        if (t < -7.9) t = -7.9;
-        sb_printf(b, "%s{\"site\":\"%s\",\"t_score\":%.1f,", k || j ? "," : "", bmd_sites[(j + (int)(index % 2)) % 4], t);
-        if (chance(s, 0.5)) sb_printf(b, "\"bmd_g_cm2\":%.3f,", bmd * (1 + (k - dates + 1) * normal(s, 0.02, 0.08, -0.2, 0.15)));
-        put_date(b, "date", d);
-        sb_putc(b, '}');
-      }
-      if (d - 400 < birth + 40 * y) break;
-      d -= range(s, 365, 1000);
-    }
-    sb_putc(b, ']');
-  }
+  if (chance(s, 0.82)) synth_bmd(s, index, as_of, birth, t_base, b); /* DXA: 1 to 3 dates, 1 to 3 sites */
   if (chance(s, 0.45)) {
     double mof = normal(s, 15, 9, 1, 60), hip = mof * normal(s, 0.2, 0.08, 0.02, 0.5);
     sb_printf(b, ",\"frax\":{\"major_osteoporotic_pct\":%.1f,\"hip_pct\":%.1f}", mof, hip);
@@ -236,27 +264,7 @@ void synth_record(uint64_t *s, uint64_t index, op_date as_of, strbuf *b) {
     }
     sb_putc(b, ']');
   }
-  if (oral_start || chance(s, 0.45)) {
-    sb_printf(b, ",\"labs\":{\"egfr_ml_min\":%.0f,\"calcium_mg_dl\":%.1f,\"vitamin_d_ng_ml\":%.0f",
-              chance(s, 0.1) ? normal(s, 25, 6, 8, 34) : normal(s, 72, 18, 35, 120), normal(s, 9.4, 0.4, 7.8, 10.8),
-              normal(s, 28, 10, 5, 70));
-    if (oral_start) { /* markers before the start and 2 to 6 months after */
-      op_date second = oral_start + range(s, 62, 180);
-      sb_printf(b, ",\"p1np\":[{\"value\":%.0f,", normal(s, 60, 15, 20, 120));
-      put_date(b, "date", oral_start - range(s, 1, 20));
-      sb_printf(b, "},{\"value\":%.0f,", normal(s, 35, 15, 8, 110));
-      put_date(b, "date", second < as_of ? second : as_of);
-      sb_puts(b, "}]");
-    } else if (chance(s, 0.1)) {
-      op_date base = as_of - range(s, 100, 200);
-      sb_printf(b, ",\"p1np\":[{\"value\":%.0f,", normal(s, 60, 15, 20, 120));
-      put_date(b, "date", base);
-      sb_printf(b, "},{\"value\":%.0f,", normal(s, 40, 15, 8, 110));
-      put_date(b, "date", base + range(s, 70, 95));
-      sb_puts(b, "}]");
-    }
-    sb_putc(b, '}');
-  }
+  if (oral_start || chance(s, 0.45)) synth_labs(s, as_of, oral_start, b);
   if (chance(s, 0.5)) sb_printf(b, ",\"lifestyle\":{\"smoker\":%s,\"alcohol_units_per_day\":%.1f}",
                                 chance(s, 0.15) ? "true" : "false", normal(s, 1, 1, 0, 6));
   sb_putc(b, '}');

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "fhir/fhir_bulk.h"
-#include "screen/lines.h"
+#include "util/lines.h"
 
 /* What the callback saw, as text: "p1:Patient,MedicationRequest,Medication=m1;" */
 typedef struct {

@@ -1,0 +1,360 @@
+/*
+** cards.c: the CDS Hooks cards of a plan (see cards.h and spec/ehr.md).
+**
+** The cards are a view of the plan: the decision card (its detail is the
+** clinician's Markdown rendering, so it says why, what to avoid, alerts,
+** monitoring and sources exactly as `assess` does), one card per critical
+** alert, and for order-sign a card per ordered agent the plan advises against.
+*/
+#include "cards.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../json/json_write.h"
+#include "../kb/kb_fhir.h"
+#include "../kb/template.h"
+#include "render.h"
+
+#define SUMMARY_MAX 140 /* CDS Hooks: a card summary is under 140 characters */
+
+/* A UUID-shaped id, unique per hook instance and card (the spec asks for
+** uniqueness, and the same request then gives the same ids). */
+static const char *card_uuid(arena *a, const char *instance, int n) {
+  unsigned long long h1 = 1469598103934665603ull, h2 = 0x9E3779B97F4A7C15ull;
+  for (const char *p = instance; *p; p++) {
+    h1 = (h1 ^ (unsigned char)*p) * 1099511628211ull;
+    h2 = (h2 ^ (unsigned char)*p) * 0xff51afd7ed558ccdull;
+  }
+  h1 ^= (unsigned long long)n * 0x9E3779B97F4A7C15ull;
+  h2 += (unsigned long long)n;
+  char *s = arena_alloc(a, 37);
+  if (!s) return "";
+  snprintf(s, 37, "%08llx-%04llx-4%03llx-a%03llx-%012llx", h1 >> 32, (h1 >> 16) & 0xffff, h1 & 0xfff,
+           (h2 >> 48) & 0xfff, h2 & 0xffffffffffffull);
+  return s;
+}
+
+/* At most SUMMARY_MAX - 1 characters, cut at a space with "...". */
+static const char *fit(arena *a, const char *s) {
+  if (!s) return ""; /* a text that could not be made (out of memory) */
+  size_t n = strlen(s);
+  if (n < SUMMARY_MAX) return s;
+  char *t = arena_strndup(a, s, SUMMARY_MAX - 4);
+  char *sp = strrchr(t, ' ');
+  if (sp && sp > t + 60) *sp = 0;
+  size_t k = strlen(t);
+  memcpy(t + k, "...", 4);
+  return t;
+}
+
+static void source(jwriter *w, const op_kb *kb) {
+  char label[128];
+  snprintf(label, sizeof label, "osteoplan (knowledge base %s, %s)", kb->version, kb->status);
+  jw_key(w, "source");
+  jw_obj(w);
+  jw_key(w, "label");
+  jw_str(w, label);
+  jw_end_obj(w);
+}
+
+static bool starts_agent(const op_plan *p) {
+  return (p->action == OP_ACT_START || p->action == OP_ACT_SWITCH || p->action == OP_ACT_TRANSITION) &&
+         p->n_phases && p->phases[0].n;
+}
+
+static const char *decision_summary(arena *a, const op_kb *kb, const op_plan *p) {
+  strbuf b;
+  sb_init(&b, a);
+  const char *risk = kb->risk[p->risk].clinician;
+  sb_printf(&b, "%c%s: %s", toupper((unsigned char)risk[0]), risk + 1, kb->action[p->action].clinician);
+  if (p->n_phases && p->phases[0].n &&
+      (starts_agent(p) || p->action == OP_ACT_CONTINUE)) {
+    const kb_agent *g = &kb->agent[p->phases[0].agents[0]];
+    sb_printf(&b, " %s %s %s", g->name, g->dose, g->frequency);
+    const char *then = p->n_phases > 1 ? tmpl_fill(a, kb->phrase[OP_PH_CARD_THEN],
+                                                   (tmpl_var[]){{"other", kb->intent[p->phases[1].intent].clinician}}, 1)
+                                       : NULL;
+    if (then) sb_cat(&b, ", ", then, (char *)NULL);
+  }
+  return fit(a, sb_str(&b));
+}
+
+static int worst_severity(const op_plan *p) {
+  int worst = OP_SEV_INFO;
+  for (int i = 0; i < p->n_alerts; i++)
+    if (p->alerts[i].severity < worst) worst = p->alerts[i].severity;
+  return worst;
+}
+
+/* A CDS Hooks "create" action: a draft MedicationRequest for agent ag,
+** coded from the knowledge base (RxNorm or ATC). */
+/* A FHIR Coding {system, code, display}. */
+static void coding(jwriter *w, const char *system, const char *code, const char *display) {
+  jw_obj(w);
+  jw_key(w, "system");
+  jw_str(w, system);
+  jw_key(w, "code");
+  jw_str(w, code);
+  jw_key(w, "display");
+  jw_str(w, display);
+  jw_end_obj(w);
+}
+
+static void create_action(jwriter *w, const op_kb *kb, int ag, const cards_hook *h) {
+  const kb_agent *g = &kb->agent[ag];
+  const char *sys, *code, *disp;
+  char how[128], desc[200], ref[96];
+  snprintf(how, sizeof how, "%s %s %s", g->dose, g->route, g->frequency);
+  snprintf(desc, sizeof desc, "Draft MedicationRequest for %s", g->name);
+  snprintf(ref, sizeof ref, "Patient/%s", h->patient_id);
+  jw_obj(w);
+  jw_key(w, "type");
+  jw_str(w, "create");
+  jw_key(w, "description");
+  jw_str(w, desc);
+  jw_key(w, "resource");
+  jw_obj(w);
+  jw_key(w, "resourceType");
+  jw_str(w, "MedicationRequest");
+  jw_key(w, "status");
+  jw_str(w, "draft");
+  jw_key(w, "intent");
+  jw_str(w, "proposal");
+  jw_key(w, "subject");
+  jw_obj(w);
+  jw_key(w, "reference");
+  jw_str(w, ref);
+  jw_end_obj(w);
+  jw_key(w, "medicationCodeableConcept");
+  jw_obj(w);
+  if (kb_fhir_order_code(kb->fhir, ag, &sys, &code, &disp)) {
+    jw_key(w, "coding");
+    jw_arr(w);
+    coding(w, sys, code, disp);
+    jw_end_arr(w);
+  }
+  jw_key(w, "text");
+  jw_str(w, g->name);
+  jw_end_obj(w);
+  jw_key(w, "dosageInstruction");
+  jw_arr(w);
+  jw_obj(w);
+  jw_key(w, "text");
+  jw_str(w, how);
+  jw_end_obj(w);
+  jw_end_arr(w);
+  jw_end_obj(w); /* resource */
+  jw_end_obj(w);
+}
+
+/* A card's one recommended suggestion, up to its actions array (CDS Hooks
+** 2.0: selectionBehavior, label, uuid, isRecommended, actions), and its end. */
+static void suggestion_open(jwriter *w, const char *label, const char *uuid) {
+  jw_key(w, "selectionBehavior");
+  jw_str(w, "at-most-one");
+  jw_key(w, "suggestions");
+  jw_arr(w);
+  jw_obj(w);
+  jw_key(w, "label");
+  jw_str(w, label);
+  jw_key(w, "uuid");
+  jw_str(w, uuid);
+  jw_key(w, "isRecommended");
+  jw_bool(w, true);
+  jw_key(w, "actions");
+  jw_arr(w);
+}
+
+static void suggestion_close(jwriter *w) {
+  jw_end_arr(w); /* actions */
+  jw_end_obj(w);
+  jw_end_arr(w); /* suggestions */
+}
+
+static void suggestion(jwriter *w, arena *a, const op_kb *kb, const op_plan *p, const cards_hook *h) {
+  int ag = p->phases[0].agents[0];
+  const kb_agent *g = &kb->agent[ag];
+  char how[128];
+  snprintf(how, sizeof how, "%s %s %s", g->dose, g->route, g->frequency);
+  const char *label = tmpl_fill(a, kb->phrase[OP_PH_CARD_ORDER], (tmpl_var[]){{"agent", g->name}, {"dose", how}}, 2);
+  suggestion_open(w, label, card_uuid(a, h->hook_instance, 1000));
+  create_action(w, kb, ag, h);
+  suggestion_close(w);
+}
+
+static void simple_card(jwriter *w, arena *a, const cards_hook *h, int n, const char *summary,
+                        const char *indicator, const char *detail) {
+  jw_obj(w);
+  jw_key(w, "uuid");
+  jw_str(w, card_uuid(a, h->hook_instance, n));
+  jw_key(w, "summary");
+  jw_str(w, fit(a, summary));
+  jw_key(w, "indicator");
+  jw_str(w, indicator);
+  if (detail) {
+    jw_key(w, "detail");
+    jw_str(w, detail);
+  }
+  source(w, h->kb);
+}
+
+static void no_plan_card(jwriter *w, arena *a, const cards_hook *h) {
+  const char *s = h->deceased ? h->no_plan
+                              : tmpl_fill(a, h->kb->phrase[OP_PH_CARD_NO_PLAN],
+                                          (tmpl_var[]){{"reasons", h->no_plan}}, 1);
+  /* the reason can quote the record: Markdown that stays text */
+  simple_card(w, a, h, 0, s, h->deceased ? "info" : "warning", render_md_inert(a, h->no_plan));
+  jw_end_obj(w);
+}
+
+void cards_patient_view(arena *a, const cards_hook *h, strbuf *b) {
+  jwriter w;
+  jw_init(&w, b, false);
+  jw_obj(&w);
+  jw_key(&w, "cards");
+  jw_arr(&w);
+  if (h->no_plan) {
+    no_plan_card(&w, a, h);
+  } else {
+    const op_plan *p = h->plan;
+    const op_kb *kb = h->kb;
+    int worst = worst_severity(p);
+    const char *indicator = worst == OP_SEV_CRITICAL ? "critical"
+                            : (p->action == OP_ACT_START || p->action == OP_ACT_SWITCH ||
+                               p->action == OP_ACT_TRANSITION || p->action == OP_ACT_ASSESS)
+                                ? "warning"
+                                : "info";
+    const char *detail = render_doc(a, h->plan, OP_FORMAT_MARKDOWN, false, false, NULL);
+    simple_card(&w, a, h, 0, decision_summary(a, kb, p), indicator, detail);
+    if (starts_agent(p)) suggestion(&w, a, kb, p, h);
+    jw_end_obj(&w);
+    for (int i = 0; i < p->n_alerts; i++) {
+      if (p->alerts[i].severity != OP_SEV_CRITICAL) continue;
+      simple_card(&w, a, h, i + 1, p->alerts[i].message, "critical", p->alerts[i].message);
+      jw_end_obj(&w);
+    }
+  }
+  jw_end_arr(&w);
+  jw_end_obj(&w);
+}
+
+static const op_avoid *advised_against(const op_plan *p, int agent, bool *not_rec) {
+  for (int i = 0; i < p->n_avoid; i++)
+    if (p->avoid[i].agent == agent) return *not_rec = false, &p->avoid[i];
+  for (int i = 0; i < p->n_not_rec; i++)
+    if (p->not_rec[i].agent == agent) return *not_rec = true, &p->not_rec[i];
+  return NULL;
+}
+
+/* Why the plan advises against an agent: the detail with the patient's
+** values when the rules wrote one, else the reasons' names. */
+static const char *reasons_of(arena *a, const op_kb *kb, const op_avoid *av) {
+  if (av->detail && *av->detail) return av->detail;
+  strbuf b;
+  sb_init(&b, a);
+  for (int k = 0; k < av->n; k++) sb_cat(&b, k ? "; " : "", kb->reason[av->reasons[k]].clinician, (char *)NULL);
+  return sb_str(&b);
+}
+
+static void override_reasons(jwriter *w, const op_kb *kb) {
+  jw_key(w, "overrideReasons");
+  jw_arr(w);
+  for (int k = 0; k < kb_fhir_override_reasons(kb->fhir); k++) {
+    const char *code, *disp;
+    kb_fhir_override_reason(kb->fhir, k, &code, &disp);
+    coding(w, "urn:osteoplan:override-reason", code, disp);
+  }
+  jw_end_arr(w);
+}
+
+/* On a critical card: replace the drafts of agent ag by the plan's first
+** option (CDS Hooks 2.0: delete the drafts, create a draft of the option). */
+static void replacement(jwriter *w, arena *a, const cards_hook *h, const card_draft *dr, int ndr, int ag, int n) {
+  const op_plan *p = h->plan;
+  if (!p->n_phases || !p->phases[0].n || p->phases[0].agents[0] == ag) return;
+  int first = p->phases[0].agents[0];
+  const kb_agent *g = &h->kb->agent[first];
+  char how[128];
+  snprintf(how, sizeof how, "%s %s %s", g->dose, g->route, g->frequency);
+  const char *label = tmpl_fill(a, h->kb->phrase[OP_PH_CARD_REPLACE],
+                                (tmpl_var[]){{"other", h->kb->agent[ag].name}, {"agent", g->name}, {"dose", how}}, 3);
+  suggestion_open(w, label, card_uuid(a, h->hook_instance, 2000 + n));
+  for (int i = 0; i < ndr; i++) {
+    const char *id = dr[i].agent == ag ? dr[i].id : NULL;
+    if (!id) continue;
+    strbuf b;
+    sb_init(&b, a);
+    sb_cat(&b, "MedicationRequest/", id, (char *)NULL);
+    jw_obj(w);
+    jw_key(w, "type");
+    jw_str(w, "delete");
+    jw_key(w, "description");
+    jw_str(w, label);
+    jw_key(w, "resourceId");
+    jw_arr(w);
+    jw_str(w, sb_str(&b));
+    jw_end_arr(w);
+    jw_end_obj(w);
+  }
+  create_action(w, h->kb, first, h);
+  suggestion_close(w);
+}
+
+/* The card for the drafts of one agent (several drafts of one drug get one
+** card, so the answer stays small whatever the request holds); detail is
+** the plan's Markdown, rendered once per request. */
+static void agent_card(jwriter *w, arena *a, const cards_hook *h, const card_draft *dr, int ndr, int ag, int *ncard,
+                       const char **detail) {
+  const op_kb *kb = h->kb;
+  const op_plan *p = h->plan;
+  bool not_rec = false;
+  const op_avoid *av = advised_against(p, ag, &not_rec);
+  if (av) {
+    const char *s = tmpl_fill(a, kb->phrase[not_rec ? OP_PH_CARD_NOT_RECOMMENDED : OP_PH_CARD_AVOID],
+                              (tmpl_var[]){{"agent", kb->agent[ag].name}, {"reasons", reasons_of(a, kb, av)}}, 2);
+    if (!*detail) *detail = render_doc(a, h->plan, OP_FORMAT_MARKDOWN, false, false, NULL);
+    simple_card(w, a, h, ++*ncard, s, "critical", *detail);
+    override_reasons(w, kb);
+    replacement(w, a, h, dr, ndr, ag, *ncard);
+    jw_end_obj(w);
+  } else if (p->n_phases && p->phases[0].n && p->phases[0].agents[0] != ag) {
+    const char *s = tmpl_fill(a, kb->phrase[OP_PH_CARD_ALLOWED],
+                              (tmpl_var[]){{"agent", kb->agent[ag].name}, {"other", kb->agent[p->phases[0].agents[0]].name}},
+                              2);
+    simple_card(w, a, h, ++*ncard, s, "info", NULL);
+    jw_end_obj(w);
+  }
+}
+
+void cards_order_sign(arena *a, const cards_hook *h, const card_draft *dr, int n, strbuf *b) {
+  jwriter w;
+  jw_init(&w, b, false);
+  jw_obj(&w);
+  jw_key(&w, "cards");
+  jw_arr(&w);
+  int ncard = 0;
+  bool seen[OP_MAX_AGENTS] = {false};
+  const char *detail = NULL;
+  for (int i = 0; i < n; i++) {
+    int ag = dr[i].agent;
+    if (dr[i].unresolved) { /* never silently unchecked */
+      const char *s = tmpl_fill(a, h->kb->phrase[OP_PH_CARD_UNRESOLVED],
+                                (tmpl_var[]){{"other", dr[i].named}}, 1);
+      simple_card(&w, a, h, ++ncard, s, "warning", NULL);
+      jw_end_obj(&w);
+      continue;
+    }
+    if (ag < 0 || seen[ag]) continue; /* not an osteoporosis agent, or its card is made */
+    seen[ag] = true;
+    if (h->no_plan) {
+      if (!ncard++) no_plan_card(&w, a, h);
+      continue;
+    }
+    agent_card(&w, a, h, dr, n, ag, &ncard, &detail);
+  }
+  jw_end_arr(&w);
+  jw_end_obj(&w);
+}
+
