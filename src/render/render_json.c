@@ -149,6 +149,7 @@ const char *render_json(arena *a, const op_plan *p, bool pretty, size_t *len) {
     jw_end_obj(&w);
   }
   jw_end_arr(&w);
+  jw_key(&w, "indicator"); jw_str(&w, op_severity_str[p->indicator]);
 
   jw_key(&w, "supplements");
   if (p->in_scope) {

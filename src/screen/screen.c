@@ -296,7 +296,7 @@ static void process(worker_ctx *w, batch *bt) {
       continue;
     }
     op_plan *p = arena_alloc(w->a, sizeof *p);
-    if (!p || !engine_assess(w->a, o->kb, &rec, p, false)) {
+    if (!p || !engine_assess(w->a, o->kb, &rec, p)) {
       failed_line(bt, bt->lineno[i], "internal error: out of memory");
       arena_reset(w->a);
       continue;

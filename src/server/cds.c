@@ -238,13 +238,6 @@ static const char *decision_summary(arena *a, const op_kb *kb, const op_plan *p)
   return fit(a, sb_str(&b));
 }
 
-static int worst_severity(const op_plan *p) {
-  int worst = OP_SEV_INFO;
-  for (int i = 0; i < p->n_alerts; i++)
-    if (p->alerts[i].severity < worst) worst = p->alerts[i].severity;
-  return worst;
-}
-
 /* A CDS Hooks "create" action: a draft MedicationRequest for agent ag,
 ** coded from the knowledge base (RxNorm or ATC). */
 /* A FHIR Coding {system, code, display}. */
@@ -376,12 +369,7 @@ static void patient_view_cards(const cds_ctx *c, arena *a, hook *h, strbuf *b) {
   } else {
     const op_plan *p = op_assessment_plan(h->as);
     const op_kb *kb = c->kb;
-    int worst = worst_severity(p);
-    const char *indicator = worst == OP_SEV_CRITICAL ? "critical"
-                            : (p->action == OP_ACT_START || p->action == OP_ACT_SWITCH ||
-                               p->action == OP_ACT_TRANSITION || p->action == OP_ACT_ASSESS)
-                                ? "warning"
-                                : "info";
+    const char *indicator = op_severity_str[p->indicator]; /* decided by the engine */
     const char *detail = op_render(h->as, OP_FORMAT_MARKDOWN, OP_AUDIENCE_CLINICIAN, false, NULL);
     simple_card(&w, a, c, h, 0, decision_summary(a, kb, p), indicator, detail);
     if (starts_agent(p)) suggestion(&w, a, kb, p, h);
