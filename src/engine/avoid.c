@@ -130,7 +130,9 @@ static bool reason_applies(eng *e, int agent, op_reason_t reason, const op_say *
 static void add_reason(eng *e, op_avoid *x, op_reason_t reason, const op_say *detail) {
   for (int i = 0; i < x->n; i++)
     if (x->reasons[i] == reason) return;
-  x->why[x->n] = detail;
+  /* the details' room is taken by the first one only: most agents have none */
+  if (detail && !x->why) x->why = arena_array(e->a, OP_N_reason, sizeof *x->why);
+  if (x->why) x->why[x->n] = detail;
   x->reasons[x->n++] = (unsigned char)reason;
   x->sources |= e->kb->reason[reason].sources;
 }

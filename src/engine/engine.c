@@ -6,12 +6,13 @@
 
 
 const op_say *say_new(eng *e, say_table t, int code, const op_arg *args, int n) {
-  op_say *s = arena_alloc(e->a, sizeof *s);
+  if (n > OP_SAY_MAX_ARGS) n = OP_SAY_MAX_ARGS; /* SAY() refuses more at compile time */
+  op_say *s = arena_alloc_raw(e->a, sizeof *s + (size_t)n * sizeof(op_arg));
   if (!s) return NULL;
   s->table = t;
   s->code = code;
-  s->n = n < OP_SAY_MAX_ARGS ? n : OP_SAY_MAX_ARGS;
-  for (int i = 0; i < s->n; i++) s->args[i] = args[i];
+  s->n = n;
+  for (int i = 0; i < n; i++) s->args[i] = args[i];
   return s;
 }
 

@@ -36,7 +36,7 @@ typedef struct {
   int agent;
   int n;
   unsigned char reasons[OP_N_reason]; /* reason codes, in the order found */
-  const op_say *why[OP_N_reason];     /* each reason's detail, or NULL */
+  const op_say **why;                 /* each reason's detail (or NULL), in the arena */
   const char *detail;                 /* the details' words, joined */
   op_srcset sources;
 } op_avoid;

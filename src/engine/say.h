@@ -73,8 +73,8 @@ typedef struct {
 struct op_say {
   say_table table;
   int code;
-  int n;
-  op_arg args[OP_SAY_MAX_ARGS];
+  int n;          /* <= OP_SAY_MAX_ARGS */
+  op_arg args[];  /* n of them: a statement takes the room it needs */
 };
 
 #define A_EMPTY(nm) ((op_arg){.name = (nm), .kind = ARG_EMPTY})

@@ -16,9 +16,16 @@
 #include "../util/numfmt.h"
 #include "../util/strbuf.h"
 
+/* Statements worded once: a reason's detail is shared by every agent it
+** rules out, and a criterion's detail comes again in the rationale. */
+#define WORD_MEMO 64
+
 typedef struct {
   arena *a;
   const op_kb *kb;
+  int n_memo;
+  const op_say *memo_say[WORD_MEMO];
+  const char *memo_text[WORD_MEMO];
 } wctx;
 
 static const char *num(arena *a, double v) {
@@ -86,22 +93,23 @@ static const char *name_of(const op_kb *kb, const op_say *s) {
   return "";
 }
 
-static const char *say_words(const wctx *w, const op_say *s, bool patient);
+static const char *say_words(wctx *w, const op_say *s);
 
-static const char *join(const wctx *w, const op_arg *list) {
+static const char *join(wctx *w, const op_arg *list) {
   static const char *const sep[] = {[SEP_SEMICOLON] = "; ", [SEP_COMMA] = ", "};
   strbuf b;
   sb_init(&b, w->a);
   for (int i = 0; i < list->v.list.n; i++) {
     const op_say *item = list->v.list.items[i];
-    const char *t = item ? say_words(w, item, false) : NULL;
+    const char *t = item ? say_words(w, item) : NULL;
     if (!t && item) t = name_of(w->kb, item);
-    sb_printf(&b, "%s%s", i ? sep[list->v.list.sep] : "", t ? t : "");
+    if (i) sb_puts(&b, sep[list->v.list.sep]);
+    if (t) sb_puts(&b, t);
   }
   return b.oom ? NULL : arena_strdup(w->a, sb_str(&b));
 }
 
-static const char *arg_words(const wctx *w, const op_arg *x) {
+static const char *arg_words(wctx *w, const op_arg *x) {
   switch (x->kind) {
     case ARG_EMPTY: return "";
     case ARG_NUM: return num(w->a, x->v.num);
@@ -110,26 +118,41 @@ static const char *arg_words(const wctx *w, const op_arg *x) {
     case ARG_PCT: return pct(w->a, x->v.num);
     case ARG_DATE: return date(w->a, x->v.date);
     case ARG_NAME: return template_of(w->kb, x->v.ref.table, x->v.ref.code, false);
-    case ARG_SAY: return say_words(w, x->v.say, false); /* NULL: the placeholder stays as written */
+    case ARG_SAY: return say_words(w, x->v.say); /* NULL: the placeholder stays as written */
     case ARG_LIST: return join(w, x);
   }
   return "";
 }
 
-static const char *say_words(const wctx *w, const op_say *s, bool patient) {
+/* The statement in the clinician's words and, when patient is not NULL, in
+** the patient's (the values are written once for both). */
+static const char *say_both(wctx *w, const op_say *s, const char **patient) {
+  if (patient) *patient = NULL;
   if (!s) return NULL;
   if (s->table == SAY_JOIN) return join(w, &s->args[0]);
   tmpl_var v[OP_SAY_MAX_ARGS];
   for (int i = 0; i < s->n; i++) v[i] = (tmpl_var){s->args[i].name, arg_words(w, &s->args[i])};
-  return tmpl_fill(w->a, template_of(w->kb, s->table, s->code, patient), v, s->n);
+  if (patient) *patient = tmpl_fill(w->a, template_of(w->kb, s->table, s->code, true), v, s->n);
+  return tmpl_fill(w->a, template_of(w->kb, s->table, s->code, false), v, s->n);
+}
+
+static const char *say_words(wctx *w, const op_say *s) {
+  for (int i = 0; i < w->n_memo; i++)
+    if (w->memo_say[i] == s) return w->memo_text[i];
+  const char *t = say_both(w, s, NULL);
+  if (s && w->n_memo < WORD_MEMO) {
+    w->memo_say[w->n_memo] = s;
+    w->memo_text[w->n_memo++] = t;
+  }
+  return t;
 }
 
 /* An avoid entry's details, in the order of its reasons; a reason with no
 ** words adds nothing. Trailing blanks go as the templates' do. */
-static const char *avoid_detail(const wctx *w, const op_avoid *x) {
+static const char *avoid_detail(wctx *w, const op_avoid *x) {
   const char *out = NULL;
   for (int k = 0; k < x->n; k++) {
-    const char *d = say_words(w, x->why[k], false);
+    const char *d = x->why ? say_words(w, x->why[k]) : NULL;
     if (!d || !*d) continue;
     if (!out) {
       out = d;
@@ -137,7 +160,7 @@ static const char *avoid_detail(const wctx *w, const op_avoid *x) {
     }
     strbuf b;
     sb_init(&b, w->a);
-    sb_printf(&b, "%s; %s", out, d);
+    sb_cat(&b, out, "; ", d, (char *)NULL);
     if (b.oom) return out;
     size_t len = b.len;
     while (len && b.p[len - 1] == ' ') len--;
@@ -147,16 +170,11 @@ static const char *avoid_detail(const wctx *w, const op_avoid *x) {
 }
 
 void word_plan(arena *a, op_plan *p) {
-  const wctx w = {a, p->kb};
-  for (int i = 0; i < p->n_criteria; i++) p->criteria[i].detail = say_words(&w, p->criteria[i].say, false);
+  wctx w = {.a = a, .kb = p->kb};
+  for (int i = 0; i < p->n_criteria; i++) p->criteria[i].detail = say_words(&w, p->criteria[i].say);
   for (int i = 0; i < p->n_avoid; i++) p->avoid[i].detail = avoid_detail(&w, &p->avoid[i]);
   for (int i = 0; i < p->n_not_rec; i++) p->not_rec[i].detail = avoid_detail(&w, &p->not_rec[i]);
-  for (int i = 0; i < p->n_alerts; i++) {
-    op_alert *x = &p->alerts[i];
-    x->message = say_words(&w, x->say, false);
-    x->patient = say_words(&w, x->say, true);
-  }
-  for (int i = 0; i < p->n_monitor; i++) p->monitor[i].reason = say_words(&w, p->monitor[i].say, false);
-  p->rationale = say_words(&w, p->rationale_say, false);
-  p->rationale_patient = say_words(&w, p->rationale_say, true);
+  for (int i = 0; i < p->n_alerts; i++) p->alerts[i].message = say_both(&w, p->alerts[i].say, &p->alerts[i].patient);
+  for (int i = 0; i < p->n_monitor; i++) p->monitor[i].reason = say_words(&w, p->monitor[i].say);
+  p->rationale = say_both(&w, p->rationale_say, &p->rationale_patient);
 }
