@@ -131,7 +131,7 @@ static void add_reason(eng *e, op_avoid *x, op_reason_t reason, const op_say *de
   for (int i = 0; i < x->n; i++)
     if (x->reasons[i] == reason) return;
   /* the details' room is taken by the first one only: most agents have none */
-  if (detail && !x->why) x->why = arena_array(e->a, OP_N_reason, sizeof *x->why);
+  if (detail && !x->why) x->why = arena_array(e->a, OP_N_reason, sizeof(const op_say *));
   if (x->why) x->why[x->n] = detail;
   x->reasons[x->n++] = (unsigned char)reason;
   x->sources |= e->kb->reason[reason].sources;

@@ -17,7 +17,7 @@ const op_say *say_new(eng *e, say_table t, int code, const op_arg *args, int n) 
 }
 
 const op_say *say_join(eng *e, const op_say *const *items, int n, say_sep sep) {
-  const op_say **copy = n ? arena_array(e->a, (size_t)n, sizeof *copy) : NULL;
+  const op_say **copy = n ? arena_array(e->a, (size_t)n, sizeof(const op_say *)) : NULL;
   if (n && !copy) return NULL;
   for (int i = 0; i < n; i++) copy[i] = items[i];
   op_arg list = {.name = "other", .kind = ARG_LIST, .v.list = {copy, n, sep}};
