@@ -9,7 +9,6 @@
 #ifndef OSTEO_SAY_H
 #define OSTEO_SAY_H
 
-#include "../kb/kb.h"
 #include "../util/date.h"
 
 /* Where a statement's template (or a named value) lives in the knowledge
