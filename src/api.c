@@ -16,6 +16,7 @@
 #include "osteoplan.h"
 #include "record/record.h"
 #include "render/render.h"
+#include "word/word.h"
 
 struct op_assessment {
   arena *a;
@@ -80,11 +81,12 @@ op_status op_assess_json(const op_kb *kb, const char *json, size_t len, const op
     arena_destroy(a);
     return st;
   }
-  if (!engine_assess(a, kb, &as->rec, &as->plan, true)) {
+  if (!engine_assess(a, kb, &as->rec, &as->plan)) {
     arena_destroy(a);
     kb_error(err, "out of memory");
     return OP_ERR_INTERNAL;
   }
+  word_plan(a, &as->plan);
   as->plan.incomplete_input = opts && opts->incomplete_input;
   if (opts && opts->n_input_notes > 0) {
     as->plan.input_notes = arena_array(a, (size_t)opts->n_input_notes, sizeof(char *));

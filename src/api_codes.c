@@ -54,7 +54,7 @@ op_status op_assess_codes(const op_kb *kb, op_workspace *ws, const char *json, s
   op_plan *p = arena_alloc(ws->a, sizeof *p);
   bool *alerts = arena_alloc(ws->a, OP_N_alert * sizeof *alerts);
   /* the engine decides in codes; no wording is made (see engine.h) */
-  if (!p || !alerts || !engine_assess(ws->a, kb, &rec, p, false)) {
+  if (!p || !alerts || !engine_assess(ws->a, kb, &rec, p)) {
     oom(err);
     return OP_ERR_INTERNAL;
   }

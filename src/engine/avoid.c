@@ -3,14 +3,12 @@
 **
 ** The knowledge base says which reasons are checked for which agent
 ** ([avoid.X] and [not_recommended.X] in agents.ini); this file says how each
-** reason is read from the facts, and writes the detail with the patient's
+** reason is read from the facts, and states its detail with the patient's
 ** values. Whether the agent of a current course stays in the list is the
 ** decision's business (decision.c): avoid is about starting an agent.
 */
 #include <string.h>
 
-#include "../kb/template.h"
-#include "../util/strbuf.h"
 #include "engine.h"
 
 #define TH(id) KB_TH(e->kb, id)
@@ -73,88 +71,80 @@ static bool reason_holds(const eng *e, int agent, int reason) {
   }
 }
 
-/* The patient's values behind a reason that holds (words only). */
-static const char *reason_detail(eng *e, int agent, int reason) {
+static const op_say *calcium_low(eng *e) {
+  const op_record *r = e->rec;
+  if (r->has_calcium && r->calcium < TH(CALCIUM_LOW))
+    return SAY(e, SAY_PHRASE, OP_PH_CALCIUM_LOW, A_NUM("value", r->calcium), A_NUM("threshold", TH(CALCIUM_LOW)));
+  return SAY0(e, SAY_CONDITION, OP_COND_HYPOCALCEMIA);
+}
+
+/* A recorded condition with its date when it has one. */
+static const op_say *condition_dated(eng *e, const op_condition *c) {
+  if (!c->has_date) return SAY0(e, SAY_CONDITION, c->code);
+  return SAY(e, SAY_PHRASE, OP_PH_CONDITION_DATED, A_NAME("condition", SAY_CONDITION, c->code),
+             A_DATE("date", c->date));
+}
+
+/* The patient's values behind a reason that holds, as a statement. */
+static const op_say *reason_detail(eng *e, int agent, op_reason_t reason) {
   const op_facts *f = &e->f;
   const op_record *r = e->rec;
   const op_kb *kb = e->kb;
-  const char *tmpl = kb->reason[reason].detail;
   switch (reason) {
     case OP_RS_MI_OR_STROKE_WITHIN_12_MONTHS: {
       const op_condition *c = &r->conditions[f->mi_stroke_idx];
-      tmpl_var v[] = {{"condition", kb->condition[c->code].clinician},
-                      {"date", c->has_date ? eng_date(e, c->date) : kb->phrase[OP_PH_UNDATED_RECENT]}};
-      return eng_fill(e, tmpl, v, 2);
+      op_arg date = c->has_date ? A_DATE("date", c->date) : A_NAME("date", SAY_PHRASE, OP_PH_UNDATED_RECENT);
+      return SAY(e, SAY_REASON, reason, A_NAME("condition", SAY_CONDITION, c->code), date);
     }
-    case OP_RS_ROMOSOZUMAB_COURSE_COMPLETED: {
-      tmpl_var v[] = {{"doses", eng_num(e, f->romo_doses)}, {"limit", eng_num(e, TH(ROMO_LIMIT_DOSES))}};
-      return eng_fill(e, tmpl, v, 2);
-    }
-    case OP_RS_NOT_INDICATED: return tmpl;
-    case OP_RS_PTH_ANALOG_LIFETIME_LIMIT: {
-      tmpl_var v[] = {{"months", eng_num(e, f->pth_months)}, {"limit", eng_num(e, TH(PTH_LIMIT_MONTHS))}};
-      return eng_fill(e, tmpl, v, 2);
-    }
-    case OP_RS_RENAL_IMPAIRMENT: {
-      tmpl_var v[] = {{"renal", eng_num(e, f->renal)}, {"threshold", eng_num(e, kb->agent[agent].renal_min)}};
-      return eng_fill(e, tmpl, v, 2);
-    }
-    case OP_RS_HYPOCALCEMIA: {
-      const char *what = r->has_calcium && r->calcium < TH(CALCIUM_LOW)
-                             ? eng_fill(e, kb->phrase[OP_PH_CALCIUM_LOW],
-                                        (tmpl_var[]){{"value", eng_num(e, r->calcium)},
-                                                     {"threshold", eng_num(e, TH(CALCIUM_LOW))}}, 2)
-                             : kb->condition[OP_COND_HYPOCALCEMIA].clinician;
-      return eng_fill(e, tmpl, (tmpl_var[]){{"calcium", what}}, 1);
-    }
+    case OP_RS_ROMOSOZUMAB_COURSE_COMPLETED:
+      return SAY(e, SAY_REASON, reason, A_NUM("doses", f->romo_doses), A_NUM("limit", TH(ROMO_LIMIT_DOSES)));
+    case OP_RS_NOT_INDICATED: return SAY0(e, SAY_REASON, reason);
+    case OP_RS_PTH_ANALOG_LIFETIME_LIMIT:
+      return SAY(e, SAY_REASON, reason, A_NUM("months", f->pth_months), A_NUM("limit", TH(PTH_LIMIT_MONTHS)));
+    case OP_RS_RENAL_IMPAIRMENT:
+      return SAY(e, SAY_REASON, reason, A_NUM("renal", f->renal), A_NUM("threshold", kb->agent[agent].renal_min));
+    case OP_RS_HYPOCALCEMIA: return SAY(e, SAY_REASON, reason, A_SAY("calcium", calcium_low(e)));
     case OP_RS_IMMUNOSUPPRESSION: {
-      const char *what = f->has_condition[OP_COND_ORGAN_TRANSPLANT]
-                             ? kb->condition[OP_COND_ORGAN_TRANSPLANT].clinician
-                             : eng_fill(e, kb->phrase[OP_PH_IMMUNOSUPPRESSIVE_COUNT],
-                                        (tmpl_var[]){{"count", eng_num(e, f->n_immuno)}}, 1);
-      return eng_fill(e, tmpl, (tmpl_var[]){{"other", what}}, 1);
+      const op_say *what = f->has_condition[OP_COND_ORGAN_TRANSPLANT]
+                               ? SAY0(e, SAY_CONDITION, OP_COND_ORGAN_TRANSPLANT)
+                               : SAY(e, SAY_PHRASE, OP_PH_IMMUNOSUPPRESSIVE_COUNT, A_NUM("count", f->n_immuno));
+      return SAY(e, SAY_REASON, reason, A_SAY("other", what));
     }
     case OP_RS_INTOLERANCE: {
       const op_therapy *t = &r->therapies[intolerance_course_for(e, agent)];
-      tmpl_var v[] = {{"course_agent", kb->agent[t->agent].name}, {"date", t->has_end ? eng_date(e, t->end) : ""}};
-      return eng_fill(e, tmpl, v, 2);
+      return SAY(e, SAY_REASON, reason, A_NAME("course_agent", SAY_AGENT, t->agent),
+                 t->has_end ? A_DATE("date", t->end) : A_EMPTY("date"));
     }
     case OP_RS_TREATMENT_FAILURE:
-      return eng_fill(e, tmpl, (tmpl_var[]){{"other", kb->finding[OP_FD_FRACTURE_ON_THERAPY].clinician}}, 1);
+      return SAY(e, SAY_REASON, reason, A_NAME("other", SAY_FINDING, OP_FD_FRACTURE_ON_THERAPY));
     case OP_RS_NOT_RECOMMENDED_FOR_OSTEOPOROSIS: return NULL;
     default: {
       int c = kb->reason_condition[reason];
-      const op_condition *cc = &r->conditions[f->condition_idx[c]];
-      return cc->has_date ? eng_fill(e, "{condition} {date}",
-                                     (tmpl_var[]){{"condition", kb->condition[c].clinician},
-                                                  {"date", eng_date(e, cc->date)}}, 2)
-                          : kb->condition[c].clinician;
+      return condition_dated(e, &r->conditions[f->condition_idx[c]]);
     }
   }
 }
 
-/* Does the reason apply? When it does and the plan has words, *detail gets
-** the patient's values. */
-static bool reason_applies(eng *e, int agent, int reason, const char **detail) {
+/* Does the reason apply? When it does, *detail gets the patient's values. */
+static bool reason_applies(eng *e, int agent, op_reason_t reason, const op_say **detail) {
   *detail = NULL;
   if (!reason_holds(e, agent, reason)) return false;
-  if (e->texts) *detail = reason_detail(e, agent, reason);
+  *detail = reason_detail(e, agent, reason);
   return true;
 }
 
-static void add_reason(eng *e, op_avoid *x, int reason, const char *detail) {
+static void add_reason(eng *e, op_avoid *x, op_reason_t reason, const op_say *detail) {
   for (int i = 0; i < x->n; i++)
     if (x->reasons[i] == reason) return;
-  x->reasons[x->n++] = reason;
+  /* the details' room is taken by the first one only: most agents have none */
+  if (detail && !x->why) x->why = arena_array(e->a, OP_N_reason, sizeof(const op_say *));
+  if (x->why) x->why[x->n] = detail;
+  x->reasons[x->n++] = (unsigned char)reason;
   x->sources |= e->kb->reason[reason].sources;
-  if (detail && *detail) {
-    x->detail = x->detail ? eng_fill(e, "{from}; {to}", (tmpl_var[]){{"from", x->detail}, {"to", detail}}, 2)
-                          : detail;
-  }
 }
 
 /* Adds a reason to the agent's avoid entry (used by the decision too). */
-void avoid_add(eng *e, int agent, int reason, const char *detail) {
+void avoid_add(eng *e, int agent, op_reason_t reason, const op_say *detail) {
   op_avoid *x = &e->all_avoid[agent];
   x->agent = agent;
   x->sources |= e->kb->avoid[agent].sources;
@@ -175,7 +165,7 @@ void avoid_compute(eng *e) {
   for (int r = 0; r < OP_N_reason; r++) {
     unsigned agents = kb->avoid_agents[r];
     if (!agents) continue;
-    const char *detail = NULL;
+    const op_say *detail = NULL;
     bool shared = !agent_specific(r);
     if (shared && !reason_applies(e, -1, r, &detail)) continue;
     for (int a = 0; a < kb->n_agents; a++) {
@@ -190,7 +180,7 @@ void avoid_compute(eng *e) {
     x->sources = kb->not_recommended[a].sources;
     const kb_avoid_rule *nr = &kb->not_recommended[a];
     for (int k = 0; k < nr->n_reasons; k++) {
-      const char *detail;
+      const op_say *detail;
       if (reason_applies(e, a, nr->reasons[k], &detail)) add_reason(e, x, nr->reasons[k], detail);
     }
     if (x->n) p->n_not_rec++;

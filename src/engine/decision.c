@@ -14,11 +14,8 @@
 ** rule says or ends in `assess` with the critical alert `no_safe_agent`.
 */
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "../kb/template.h"
-#include "../util/strbuf.h"
 #include "engine.h"
 
 #define TH(id) KB_TH(e->kb, id)
@@ -93,13 +90,12 @@ static void drop_phases(op_plan *p) { p->n_phases = 0; }
 
 /* ---- alerts ------------------------------------------------------------- */
 
-static void alert(eng *e, int code, tmpl_var *v, int nv) {
-  const kb_text *t = &e->kb->alert[code];
-  plan_add_alert(e, code, eng_fill(e, t->clinician, v, nv), eng_fill(e, t->patient, v, nv));
-}
+#define ALERT(code, ...) plan_add_alert(e, code, SAY(e, SAY_ALERT, code, __VA_ARGS__))
+#define ALERT0(code) plan_add_alert(e, code, SAY0(e, SAY_ALERT, code))
 
-static const char *months_ago(eng *e, op_date d) {
-  return eng_num(e, floor(date_months_between(d, e->f.as_of) * 10) / 10);
+/* Months since d, to one decimal (rounded down: 5.96 is not yet 6). */
+static op_arg months_ago(const eng *e, op_date d) {
+  return A_NUM("months", floor(date_months_between(d, e->f.as_of) * 10) / 10);
 }
 
 /* ---- the protective alerts (also given out of scope) -------------------- */
@@ -107,14 +103,12 @@ static const char *months_ago(eng *e, op_date d) {
 static void alert_denosumab_overdue(eng *e) {
   const op_therapy *t = &e->rec->therapies[e->f.cur_denosumab];
   op_date last = t->has_last_dose ? t->last_dose : t->start;
-  tmpl_var v[] = {{"last_dose", eng_date(e, last)}, {"months", months_ago(e, last)}};
-  alert(e, OP_AL_DENOSUMAB_OVERDUE, v, 2);
+  ALERT(OP_AL_DENOSUMAB_OVERDUE, A_DATE("last_dose", last), months_ago(e, last));
 }
 
 static void alert_denosumab_stopped(eng *e) {
   const op_therapy *t = &e->rec->therapies[e->f.dmab_stopped_course];
-  tmpl_var v[] = {{"date", eng_date(e, t->end)}};
-  alert(e, OP_AL_DENOSUMAB_STOPPED_WITHOUT_FOLLOWUP, v, 1);
+  ALERT(OP_AL_DENOSUMAB_STOPPED_WITHOUT_FOLLOWUP, A_DATE("date", t->end));
 }
 
 /* MI or stroke dated on or after the start of the current anabolic course,
@@ -133,8 +127,7 @@ static int romo_cv_event(const eng *e) {
 
 static void alert_romo_cv(eng *e, int cond) {
   const op_condition *c = &e->rec->conditions[cond];
-  tmpl_var v[] = {{"condition", e->kb->condition[c->code].clinician}, {"date", eng_date(e, c->date)}};
-  alert(e, OP_AL_ROMOSOZUMAB_CARDIOVASCULAR_EVENT, v, 2);
+  ALERT(OP_AL_ROMOSOZUMAB_CARDIOVASCULAR_EVENT, A_NAME("condition", SAY_CONDITION, c->code), A_DATE("date", c->date));
 }
 
 static bool anabolic_limit_reached(const eng *e, int agent) {
@@ -144,90 +137,81 @@ static bool anabolic_limit_reached(const eng *e, int agent) {
 
 /* anabolic_followup_required: critical when the course has ended or must end
 ** with nothing after it, info while it runs or is being started. */
-static void alert_anabolic_followup(eng *e, int severity_critical, const char *what) {
-  tmpl_var v[] = {{"other", what ? what : ""}};
-  alert(e, OP_AL_ANABOLIC_FOLLOWUP_REQUIRED, v, 1);
+static void alert_anabolic_followup(eng *e, int severity_critical, const op_say *what) {
+  ALERT(OP_AL_ANABOLIC_FOLLOWUP_REQUIRED, A_SAY("other", what));
   op_alert *a = &e->p->alerts[e->p->n_alerts - 1];
   a->severity = severity_critical ? OP_SEV_CRITICAL : OP_SEV_INFO;
 }
 
 static void alert_limit(eng *e, int agent) {
   if (agent_pth_limited(e->kb, agent) && e->f.finding[OP_FD_PTH_ANALOG_LIMIT_REACHED]) {
-    tmpl_var v[] = {{"months", eng_num(e, e->f.pth_months)}, {"limit", eng_num(e, TH(PTH_LIMIT_MONTHS))}};
-    alert(e, OP_AL_PTH_ANALOG_LIFETIME_LIMIT, v, 2);
+    ALERT(OP_AL_PTH_ANALOG_LIFETIME_LIMIT, A_NUM("months", e->f.pth_months), A_NUM("limit", TH(PTH_LIMIT_MONTHS)));
   }
   if (e->kb->agent[agent].course_dose_limit && e->f.finding[OP_FD_ROMOSOZUMAB_COURSE_COMPLETE]) {
-    tmpl_var v[] = {{"doses", eng_num(e, e->f.romo_doses)}, {"limit", eng_num(e, TH(ROMO_LIMIT_DOSES))}};
-    alert(e, OP_AL_ROMOSOZUMAB_COURSE_COMPLETE, v, 2);
+    ALERT(OP_AL_ROMOSOZUMAB_COURSE_COMPLETE, A_NUM("doses", e->f.romo_doses), A_NUM("limit", TH(ROMO_LIMIT_DOSES)));
   }
 }
 
 /* ---- rationale ---------------------------------------------------------- */
 
-static const char *criteria_list(eng *e) {
-  if (!e->texts) return NULL;
-  strbuf b;
-  sb_init(&b, e->a);
-  for (int i = 0; i < e->p->n_criteria; i++) {
-    const op_criterion *c = &e->p->criteria[i];
-    sb_printf(&b, "%s%s", i ? "; " : "", c->detail ? c->detail : e->kb->criterion[c->code].clinician);
+/* The criteria met, each with its detail (or its name when it has none),
+** or the risk category when none is. */
+static const op_say *criteria_list(eng *e) {
+  const op_plan *p = e->p;
+  if (!p->n_criteria) return SAY0(e, SAY_RISK, p->risk);
+  const op_say *items[OP_N_criterion];
+  for (int i = 0; i < p->n_criteria; i++) {
+    const op_criterion *c = &p->criteria[i];
+    items[i] = c->say ? c->say : SAY0(e, SAY_CRITERION_NAME, c->code);
   }
-  if (!e->p->n_criteria) sb_puts(&b, e->kb->risk[e->p->risk].clinician);
-  return arena_strdup(e->a, sb_str(&b));
+  return say_join(e, items, p->n_criteria, SEP_SEMICOLON);
 }
 
 /* "total hip +1.2 (needs >= 2)": a T-score gain with its sign, and the gain
 ** the target needs. */
-static const char *target_gain(eng *e, int site, double gain, double needed) {
-  char g[32];
-  snprintf(g, sizeof g, "%+.1f", gain);
-  return eng_fill(e, e->kb->phrase[OP_PH_TARGET_GAIN],
-                  (tmpl_var[]){{"site", e->kb->site[site].clinician}, {"gain", g}, {"threshold", eng_num(e, needed)}},
-                  3);
+static const op_say *target_gain(eng *e, op_site_t site, double gain, double needed) {
+  return SAY(e, SAY_PHRASE, OP_PH_TARGET_GAIN, A_NAME("site", SAY_SITE, site), A_GAIN("gain", gain),
+             A_NUM("threshold", needed));
 }
 
-static const char *course_desc(eng *e, int course) {
+static const op_say *course_desc(eng *e, int course) {
   const op_therapy *t = &e->rec->therapies[course];
-  return eng_fill(e, e->kb->phrase[OP_PH_COURSE_SINCE],
-                   (tmpl_var[]){{"agent", e->kb->agent[t->agent].name}, {"start", eng_date(e, t->start)},
-                                {"months", eng_num(e, date_whole_months_between(t->start, e->f.as_of))}},
-                   3);
+  return SAY(e, SAY_PHRASE, OP_PH_COURSE_SINCE, A_NAME("agent", SAY_AGENT, t->agent), A_DATE("start", t->start),
+             A_NUM("months", date_whole_months_between(t->start, e->f.as_of)));
 }
 
-static void set_rule(eng *e, int rule, const char *other, int agent) {
+static void set_rule(eng *e, op_rule_t rule, const op_say *other, int agent) {
   op_plan *p = e->p;
   p->rule = rule;
-  tmpl_var v[] = {{"other", other ? other : ""}, {"agent", agent >= 0 ? e->kb->agent[agent].name : ""}};
-  p->rationale = eng_fill(e, e->kb->rule[rule].clinician, v, 2);
-  p->rationale_patient = eng_fill(e, e->kb->rule[rule].patient, v, 2);
+  p->rationale_say = SAY(e, SAY_RULE, rule, A_SAY("other", other),
+                         agent >= 0 ? A_NAME("agent", SAY_AGENT, agent) : A_EMPTY("agent"));
   p->treatment_sources |= e->kb->rule[rule].sources;
 }
 
 /* No phase could be filled: assess, and say why each candidate was ruled out. */
 static void no_safe_agent(eng *e) {
   op_plan *p = e->p;
-  strbuf b;
-  sb_init(&b, e->a);
+  const op_say *items[OP_MAX_AGENTS];
   int n = 0;
-  for (int a = 0; a < e->kb->n_agents && e->texts; a++) {
+  for (int a = 0; a < e->kb->n_agents; a++) {
     const op_avoid *x = &e->all_avoid[a];
     if (!x->n) continue;
-    sb_printf(&b, "%s%s (", n++ ? "; " : "", e->kb->agent[a].name);
-    for (int k = 0; k < x->n; k++) sb_printf(&b, "%s%s", k ? ", " : "", e->kb->reason[x->reasons[k]].clinician);
-    sb_puts(&b, ")");
+    const op_say *reasons[OP_N_reason];
+    for (int k = 0; k < x->n; k++) reasons[k] = SAY0(e, SAY_REASON_NAME, x->reasons[k]);
+    items[n++] = SAY(e, SAY_PHRASE, OP_PH_NO_SAFE_AGENT_ITEM, A_NAME("agent", SAY_AGENT, a),
+                     A_SAY("reasons", say_join(e, reasons, x->n, SEP_COMMA)));
   }
   drop_phases(p);
   p->action = OP_ACT_ASSESS;
-  const char *why = arena_strdup(e->a, sb_str(&b));
-  tmpl_var v[] = {{"reasons", why}};
-  alert(e, OP_AL_NO_SAFE_AGENT, v, 1);
+  const op_say *why = say_join(e, items, n, SEP_SEMICOLON);
+  ALERT(OP_AL_NO_SAFE_AGENT, A_SAY("reasons", why));
   set_rule(e, OP_RULE_NO_SAFE_AGENT, why, -1);
 }
 
 /* ---- rule 7: no current course ------------------------------------------ */
 
 static void start_high(eng *e) {
-  const char *why = criteria_list(e);
+  const op_say *why = criteria_list(e);
   add_phase(e, OP_INTENT_ANTIRESORPTIVE, OP_RG_HIGH_ANTIRESORPTIVE);
   if (e->p->phases[0].n) {
     set_rule(e, e->p->risk == OP_RISK_VERY_HIGH ? OP_RULE_START_VERY_HIGH_NO_ANABOLIC : OP_RULE_START_HIGH, why, -1);
@@ -247,38 +231,29 @@ static void start_high(eng *e) {
 ** from one age, men from another, anyone with a fragility fracture,
 ** glucocorticoid-induced, or on an aromatase inhibitor or androgen
 ** deprivation. *why lists the indications met, in the knowledge base's words. */
-static bool testing_indicated(eng *e, const char **why) {
+static bool testing_indicated(eng *e, const op_say **why) {
   const op_facts *f = &e->f;
   const op_record *r = e->rec;
-  const op_kb *kb = e->kb;
   bool woman = r->sex == OP_SEX_FEMALE;
   double from = woman ? TH(TESTING_AGE_WOMEN) : TH(TESTING_AGE_MEN);
-  tmpl_var v[] = {{"level", op_sex_str[r->sex]}, {"age", eng_num(e, f->age)}, {"threshold", eng_num(e, from)}};
-  strbuf b;
-  sb_init(&b, e->a);
+  const op_say *items[4];
   int n = 0;
-  if (!e->texts) { /* codes only: the same test, no words */
-    bool hormonal = false;
-    for (int i = 0; i < r->n_meds; i++) {
-      const op_medication *m = &r->meds[i];
-      hormonal |= (!m->has_end || m->end > f->as_of) &&
-                  (m->cls == OP_MED_AROMATASE_INHIBITOR || m->cls == OP_MED_ANDROGEN_DEPRIVATION);
-    }
-    *why = NULL;
-    return f->age >= from || f->n_fragility > 0 || f->gc_induced || hormonal;
-  }
-  if (f->age >= from) sb_printf(&b, "%s%s", n++ ? "; " : "", eng_fill(e, kb->ui[OP_UI_TESTING_AGE].clinician, v, 3));
-  if (f->n_fragility > 0) sb_printf(&b, "%s%s", n++ ? "; " : "", kb->ui[OP_UI_TESTING_FRACTURE].clinician);
-  if (f->gc_induced) sb_printf(&b, "%s%s", n++ ? "; " : "", kb->ui[OP_UI_TESTING_GLUCOCORTICOID].clinician);
+  if (f->age >= from)
+    items[n++] = SAY(e, SAY_UI, OP_UI_TESTING_AGE, A_NAME("level", SAY_SEX, r->sex), A_NUM("age", f->age),
+                     A_NUM("threshold", from));
+  if (f->n_fragility > 0) items[n++] = SAY0(e, SAY_UI, OP_UI_TESTING_FRACTURE);
+  if (f->gc_induced) items[n++] = SAY0(e, SAY_UI, OP_UI_TESTING_GLUCOCORTICOID);
   for (int i = 0; i < r->n_meds; i++) {
     const op_medication *m = &r->meds[i];
     bool current = !m->has_end || m->end > f->as_of;
     if (current && (m->cls == OP_MED_AROMATASE_INHIBITOR || m->cls == OP_MED_ANDROGEN_DEPRIVATION)) {
-      sb_printf(&b, "%s%s", n++ ? "; " : "", kb->ui[OP_UI_TESTING_HORMONAL].clinician);
+      items[n++] = SAY0(e, SAY_UI, OP_UI_TESTING_HORMONAL);
       break;
     }
   }
-  *why = n ? arena_strdup(e->a, sb_str(&b)) : eng_fill(e, kb->ui[OP_UI_TESTING_NONE].clinician, v, 3);
+  *why = n ? say_join(e, items, n, SEP_SEMICOLON)
+           : SAY(e, SAY_UI, OP_UI_TESTING_NONE, A_NAME("level", SAY_SEX, r->sex), A_NUM("age", f->age),
+                 A_NUM("threshold", from));
   return n > 0;
 }
 
@@ -309,16 +284,15 @@ static void rule7(eng *e) {
       return;
     case OP_RISK_LOW:
       p->action = OP_ACT_NO_DRUG_THERAPY;
-      set_rule(e, OP_RULE_LOW_RISK, e->kb->diagnosis[p->diagnosis].clinician, -1);
+      set_rule(e, OP_RULE_LOW_RISK, SAY0(e, SAY_DIAGNOSIS, p->diagnosis), -1);
       return;
     default: {
-      const char *why;
+      const op_say *why;
       if (testing_indicated(e, &why)) {
         p->action = OP_ACT_ASSESS;
         set_rule(e, OP_RULE_ASSESS_DXA, why, -1);
         plan_add_monitor(e, OP_MON_DXA, e->f.as_of,
-                         eng_fill(e, e->kb->monitor[OP_MON_DXA].detail,
-                                   (tmpl_var[]){{"window", "0"}, {"from", kb_ui(e->kb, OP_UI_NONE, false)}}, 2));
+                         SAY(e, SAY_MONITOR, OP_MON_DXA, A_NUM("window", 0), A_NAME("from", SAY_UI, OP_UI_NONE)));
       } else {
         p->action = OP_ACT_NO_DRUG_THERAPY;
         set_rule(e, OP_RULE_NO_TESTING_INDICATED, why, -1);
@@ -338,128 +312,145 @@ static bool fracture_during(const eng *e, const op_therapy *t) {
   return false;
 }
 
-static const char *failure_detail(eng *e, int course) {
+static const op_say *failure_detail(eng *e, int course) {
   const op_facts *f = &e->f;
   if (f->fot_course == course) {
     const op_fracture *x = &e->rec->fractures[f->fot_fx];
-    return eng_fill(e, e->kb->phrase[OP_PH_FRACTURE_AFTER_START],
-                     (tmpl_var[]){{"fracture_site", e->kb->fx_site[x->site].clinician},
-                                  {"fracture_date", eng_date(e, x->date)},
-                                  {"months", eng_num(e, date_whole_months_between(
-                                                            e->rec->therapies[course].start, x->date))}},
-                     3);
+    return SAY(e, SAY_PHRASE, OP_PH_FRACTURE_AFTER_START, A_NAME("fracture_site", SAY_FX_SITE, x->site),
+               A_DATE("fracture_date", x->date),
+               A_NUM("months", date_whole_months_between(e->rec->therapies[course].start, x->date)));
   }
-  return eng_fill(e, e->kb->phrase[OP_PH_BMD_FALLING],
-                   (tmpl_var[]){{"site", e->kb->site[f->bmd_loss_site].clinician},
-                                {"per_year", eng_num(e, round(f->bmd_loss_pct * 10) / 10)}},
-                   2);
+  return SAY(e, SAY_PHRASE, OP_PH_BMD_FALLING, A_NAME("site", SAY_SITE, f->bmd_loss_site),
+             A_NUM("per_year", round(f->bmd_loss_pct * 10) / 10));
+}
+
+/* 5.1: fracture on therapy or bone density falling. */
+static void rule5_failure(eng *e, int c, bool oral) {
+  op_plan *p = e->p;
+  int agent = e->rec->therapies[c].agent;
+  const op_say *why = failure_detail(e, c);
+  avoid_add(e, agent, OP_RS_TREATMENT_FAILURE, why);
+  ALERT(OP_AL_TREATMENT_FAILURE, A_NAME("agent", SAY_AGENT, agent), A_SAY("other", why));
+  p->action = OP_ACT_SWITCH;
+  if (e->f.gc_induced && oral) {
+    add_phase(e, OP_INTENT_ANTIRESORPTIVE, OP_RG_FAILURE_GLUCOCORTICOID);
+    set_rule(e, OP_RULE_BP_FAILURE_GIOP, why, agent);
+  } else {
+    op_phase *ana = add_phase(e, OP_INTENT_ANABOLIC, OP_RG_FAILURE_ANABOLIC);
+    op_phase *fo = new_phase(e, OP_INTENT_ANTIRESORPTIVE);
+    phase_fill(e, fo, &e->kb->regimen[OP_RG_FAILURE_FOLLOWON_FIRST]);
+    phase_fill(e, fo, &e->kb->regimen[OP_RG_ANTIRESORPTIVE_FOLLOWON]);
+    use_regimen(e, OP_RG_FAILURE_FOLLOWON_FIRST);
+    use_regimen(e, OP_RG_ANTIRESORPTIVE_FOLLOWON);
+    if (!ana->n) { /* no anabolic: the antiresorptive class alone */
+      p->phases[0] = *fo;
+      p->n_phases = 1;
+    } else {
+      alert_anabolic_followup(e, 0, NULL);
+    }
+    set_rule(e, OP_RULE_BP_FAILURE, why, agent);
+  }
+  if (any_empty_phase(p)) no_safe_agent(e);
+}
+
+/* "P1NP fell 17% (expected > 38%)" for each marker judged. */
+static const op_say *btm_detail(eng *e) {
+  const op_facts *f = &e->f;
+  const op_say *items[2];
+  int n = 0;
+  if (f->p1np_judged)
+    items[n++] = SAY(e, SAY_PHRASE, OP_PH_P1NP_FELL, A_NUM("value", round(f->p1np_fall)),
+                     A_NUM("threshold", TH(P1NP_FALL_PCT)));
+  if (f->ctx_judged)
+    items[n++] = SAY(e, SAY_PHRASE, OP_PH_CTX_FELL, A_NUM("value", round(f->ctx_fall)),
+                     A_NUM("threshold", TH(CTX_FALL_PCT)));
+  return say_join(e, items, n, SEP_SEMICOLON);
+}
+
+/* 5.2: an oral bisphosphonate not tolerated, not taken or not working. */
+static void rule5_oral_unsuitable(eng *e, int c) {
+  const op_facts *f = &e->f;
+  op_plan *p = e->p;
+  int agent = e->rec->therapies[c].agent;
+  const op_say *why;
+  if (f->finding[OP_FD_BTM_NOT_SUPPRESSED] && f->btm_course == c) {
+    why = btm_detail(e);
+    ALERT(OP_AL_BTM_NOT_SUPPRESSED, A_NAME("agent", SAY_AGENT, agent), A_SAY("other", why));
+  } else {
+    why = SAY0(e, SAY_FINDING, f->finding[OP_FD_INTOLERANCE] ? OP_FD_INTOLERANCE : OP_FD_NONADHERENCE);
+  }
+  p->action = OP_ACT_SWITCH;
+  add_phase(e, OP_INTENT_ANTIRESORPTIVE, OP_RG_ORAL_UNSUITABLE);
+  set_rule(e, OP_RULE_ORAL_BP_UNSUITABLE, why, agent);
+  if (any_empty_phase(p)) no_safe_agent(e);
+}
+
+/* 5.3: the treatment target not met at high risk. */
+static void rule5_target(eng *e, int c) {
+  const op_facts *f = &e->f;
+  op_plan *p = e->p;
+  const op_therapy *t = &e->rec->therapies[c];
+  const op_say *items[2];
+  int n = 0;
+  if (f->target_hip_judged)
+    items[n++] = target_gain(e, OP_SITE_TOTAL_HIP, f->target_gain_hip, TH(TARGET_GAIN_HIP));
+  if (f->target_spine_judged)
+    items[n++] = target_gain(e, OP_SITE_LUMBAR_SPINE, f->target_gain_spine, TH(TARGET_GAIN_SPINE));
+  const op_say *why = say_join(e, items, n, SEP_COMMA);
+  ALERT(OP_AL_TARGET_NOT_MET, A_NAME("agent", SAY_AGENT, t->agent),
+        A_NUM("months", date_whole_months_between(t->start, f->as_of)), A_SAY("other", why));
+  p->action = OP_ACT_SWITCH;
+  op_phase *ana = add_phase(e, OP_INTENT_ANABOLIC, OP_RG_TARGET_ANABOLIC);
+  if (!ana->n) drop_phases(p);
+  else alert_anabolic_followup(e, 0, NULL);
+  add_followon(e);
+  set_rule(e, OP_RULE_BP_TARGET_NOT_MET, why, t->agent);
+  if (any_empty_phase(p)) no_safe_agent(e);
+}
+
+/* 5.4: a drug holiday is due: taken, or not while the risk stays high. */
+static void rule5_holiday(eng *e, int c) {
+  const op_facts *f = &e->f;
+  op_plan *p = e->p;
+  const op_therapy *t = &e->rec->therapies[c];
+  int agent = t->agent;
+  ALERT(OP_AL_BISPHOSPHONATE_HOLIDAY_REVIEW, A_NAME("agent", SAY_AGENT, agent),
+        A_NUM("months", date_whole_months_between(t->start, f->as_of)));
+  bool remains_high = p->risk == OP_RISK_VERY_HIGH || (f->has_lowest && f->lowest_t <= TH(T_OSTEOPOROSIS)) ||
+                      fracture_during(e, t);
+  const op_say *why = f->has_lowest ? SAY(e, SAY_PHRASE, OP_PH_LOWEST_T_AND_RISK, A_T("value", f->lowest_t),
+                                          A_NAME("level", SAY_RISK, p->risk))
+                                    : SAY0(e, SAY_RISK, p->risk);
+  if (remains_high) {
+    continue_course(e, c);
+    set_rule(e, OP_RULE_BP_HOLIDAY_CONTINUE, why, agent);
+  } else {
+    p->action = OP_ACT_HOLIDAY;
+    set_rule(e, OP_RULE_BP_HOLIDAY, why, agent);
+    op_date due = date_add_months(f->as_of, (int)TH(HOLIDAY_REASSESS_MONTHS));
+    plan_add_monitor(e, OP_MON_HOLIDAY_REASSESSMENT, due,
+                     SAY(e, SAY_MONITOR, OP_MON_HOLIDAY_REASSESSMENT, A_NUM("window", TH(HOLIDAY_REASSESS_MONTHS))));
+  }
 }
 
 static void rule5(eng *e) {
   const op_facts *f = &e->f;
   op_plan *p = e->p;
   int c = f->cur_bp;
-  const op_therapy *t = &e->rec->therapies[c];
-  int agent = t->agent;
+  int agent = e->rec->therapies[c].agent;
+  /* the rules of 5.1 (glucocorticoid-induced) and 5.2 are those of the oral
+  ** bisphosphonates, which agents.ini marks parenteral_after_failure_in_giop */
   bool oral = e->kb->agent[agent].parenteral_after_failure_in_giop;
-
-  if (f->failing[c]) { /* 5.1 */
-    const char *why = failure_detail(e, c);
-    avoid_add(e, agent, OP_RS_TREATMENT_FAILURE, why);
-    tmpl_var v[] = {{"agent", e->kb->agent[agent].name}, {"other", why}};
-    alert(e, OP_AL_TREATMENT_FAILURE, v, 2);
-    p->action = OP_ACT_SWITCH;
-    if (f->gc_induced && oral) {
-      add_phase(e, OP_INTENT_ANTIRESORPTIVE, OP_RG_FAILURE_GLUCOCORTICOID);
-      set_rule(e, OP_RULE_BP_FAILURE_GIOP, why, agent);
-    } else {
-      op_phase *ana = add_phase(e, OP_INTENT_ANABOLIC, OP_RG_FAILURE_ANABOLIC);
-      op_phase *fo = new_phase(e, OP_INTENT_ANTIRESORPTIVE);
-      phase_fill(e, fo, &e->kb->regimen[OP_RG_FAILURE_FOLLOWON_FIRST]);
-      phase_fill(e, fo, &e->kb->regimen[OP_RG_ANTIRESORPTIVE_FOLLOWON]);
-      use_regimen(e, OP_RG_FAILURE_FOLLOWON_FIRST);
-      use_regimen(e, OP_RG_ANTIRESORPTIVE_FOLLOWON);
-      if (!ana->n) { /* no anabolic: the antiresorptive class alone */
-        p->phases[0] = *fo;
-        p->n_phases = 1;
-      } else {
-        alert_anabolic_followup(e, 0, NULL);
-      }
-      set_rule(e, OP_RULE_BP_FAILURE, why, agent);
-    }
-    if (any_empty_phase(p)) no_safe_agent(e);
-    return;
+  if (f->failing[c]) rule5_failure(e, c, oral);
+  else if (oral && (f->finding[OP_FD_INTOLERANCE] || f->finding[OP_FD_NONADHERENCE] ||
+                    (f->finding[OP_FD_BTM_NOT_SUPPRESSED] && f->btm_course == c)))
+    rule5_oral_unsuitable(e, c);
+  else if (f->finding[OP_FD_TARGET_NOT_MET] && f->target_course == c && p->risk == OP_RISK_HIGH) rule5_target(e, c);
+  else if (f->finding[OP_FD_HOLIDAY_DUE] && f->holiday_course == c) rule5_holiday(e, c);
+  else { /* 5.5 */
+    continue_course(e, c);
+    set_rule(e, OP_RULE_BP_CONTINUE, course_desc(e, c), agent);
   }
-  if (oral && (f->finding[OP_FD_INTOLERANCE] || f->finding[OP_FD_NONADHERENCE] ||
-               (f->finding[OP_FD_BTM_NOT_SUPPRESSED] && f->btm_course == c))) { /* 5.2 */
-    const char *why;
-    if (f->finding[OP_FD_BTM_NOT_SUPPRESSED] && f->btm_course == c) {
-      strbuf b;
-      sb_init(&b, e->a);
-      if (f->p1np_judged && e->texts) sb_printf(&b, "P1NP fell %s%% (expected > %s%%)", eng_num(e, round(f->p1np_fall)),
-                                    eng_num(e, TH(P1NP_FALL_PCT)));
-      if (f->ctx_judged && e->texts) sb_printf(&b, "%sCTX fell %s%% (expected > %s%%)", f->p1np_judged ? "; " : "",
-                                   eng_num(e, round(f->ctx_fall)), eng_num(e, TH(CTX_FALL_PCT)));
-      why = arena_strdup(e->a, sb_str(&b));
-      tmpl_var v[] = {{"agent", e->kb->agent[agent].name}, {"other", why}};
-      alert(e, OP_AL_BTM_NOT_SUPPRESSED, v, 2);
-    } else {
-      why = e->kb->finding[f->finding[OP_FD_INTOLERANCE] ? OP_FD_INTOLERANCE : OP_FD_NONADHERENCE].clinician;
-    }
-    p->action = OP_ACT_SWITCH;
-    add_phase(e, OP_INTENT_ANTIRESORPTIVE, OP_RG_ORAL_UNSUITABLE);
-    set_rule(e, OP_RULE_ORAL_BP_UNSUITABLE, why, agent);
-    if (any_empty_phase(p)) no_safe_agent(e);
-    return;
-  }
-  if (f->finding[OP_FD_TARGET_NOT_MET] && f->target_course == c && p->risk == OP_RISK_HIGH) { /* 5.3 */
-    strbuf b;
-    sb_init(&b, e->a);
-    if (f->target_hip_judged && e->texts)
-      sb_puts(&b, target_gain(e, OP_SITE_TOTAL_HIP, f->target_gain_hip, TH(TARGET_GAIN_HIP)));
-    if (f->target_spine_judged && e->texts) {
-      if (f->target_hip_judged) sb_puts(&b, ", ");
-      sb_puts(&b, target_gain(e, OP_SITE_LUMBAR_SPINE, f->target_gain_spine, TH(TARGET_GAIN_SPINE)));
-    }
-    const char *why = arena_strdup(e->a, sb_str(&b));
-    tmpl_var v[] = {{"agent", e->kb->agent[agent].name},
-                    {"months", eng_num(e, date_whole_months_between(t->start, f->as_of))},
-                    {"other", why}};
-    alert(e, OP_AL_TARGET_NOT_MET, v, 3);
-    p->action = OP_ACT_SWITCH;
-    op_phase *ana = add_phase(e, OP_INTENT_ANABOLIC, OP_RG_TARGET_ANABOLIC);
-    if (!ana->n) drop_phases(p);
-    else alert_anabolic_followup(e, 0, NULL);
-    add_followon(e);
-    set_rule(e, OP_RULE_BP_TARGET_NOT_MET, why, agent);
-    if (any_empty_phase(p)) no_safe_agent(e);
-    return;
-  }
-  if (f->finding[OP_FD_HOLIDAY_DUE] && f->holiday_course == c) { /* 5.4 */
-    tmpl_var v[] = {{"agent", e->kb->agent[agent].name},
-                    {"months", eng_num(e, date_whole_months_between(t->start, f->as_of))}};
-    alert(e, OP_AL_BISPHOSPHONATE_HOLIDAY_REVIEW, v, 2);
-    bool remains_high = p->risk == OP_RISK_VERY_HIGH || (f->has_lowest && f->lowest_t <= TH(T_OSTEOPOROSIS)) ||
-                        fracture_during(e, t);
-    const char *why = f->has_lowest ? eng_fill(e, e->kb->phrase[OP_PH_LOWEST_T_AND_RISK],
-                                                (tmpl_var[]){{"value", eng_t(e, f->lowest_t)},
-                                                             {"level", e->kb->risk[p->risk].clinician}}, 2)
-                                    : e->kb->risk[p->risk].clinician;
-    if (remains_high) {
-      continue_course(e, c);
-      set_rule(e, OP_RULE_BP_HOLIDAY_CONTINUE, why, agent);
-    } else {
-      p->action = OP_ACT_HOLIDAY;
-      set_rule(e, OP_RULE_BP_HOLIDAY, why, agent);
-      op_date due = date_add_months(f->as_of, (int)TH(HOLIDAY_REASSESS_MONTHS));
-      plan_add_monitor(e, OP_MON_HOLIDAY_REASSESSMENT, due,
-                       eng_fill(e, e->kb->monitor[OP_MON_HOLIDAY_REASSESSMENT].detail,
-                                 (tmpl_var[]){{"window", eng_num(e, TH(HOLIDAY_REASSESS_MONTHS))}}, 1));
-    }
-    return;
-  }
-  continue_course(e, c); /* 5.5 */
-  set_rule(e, OP_RULE_BP_CONTINUE, course_desc(e, c), agent);
 }
 
 /* ---- rules 1 to 4 and 6 ------------------------------------------------- */
@@ -469,19 +460,18 @@ static void rule1_denosumab(eng *e) {
   const op_therapy *t = &e->rec->therapies[f->cur_denosumab];
   op_date last = t->has_last_dose ? t->last_dose : t->start;
   continue_course(e, f->cur_denosumab);
-  const char *why = eng_fill(e, e->kb->phrase[OP_PH_LAST_DOSE_AGO],
-                              (tmpl_var[]){{"last_dose", eng_date(e, last)}, {"months", months_ago(e, last)}}, 2);
+  const op_say *why = SAY(e, SAY_PHRASE, OP_PH_LAST_DOSE_AGO, A_DATE("last_dose", last), months_ago(e, last));
   if (f->finding[OP_FD_DENOSUMAB_OVERDUE]) {
     alert_denosumab_overdue(e);
     set_rule(e, OP_RULE_DENOSUMAB_OVERDUE, why, t->agent);
   } else {
     set_rule(e, OP_RULE_DENOSUMAB_CURRENT, why, t->agent);
   }
-  alert(e, OP_AL_DENOSUMAB_MUST_NOT_STOP, NULL, 0);
+  ALERT0(OP_AL_DENOSUMAB_MUST_NOT_STOP);
   int interval = (int)TH(DMAB_INTERVAL_MONTHS);
   plan_add_monitor(e, OP_MON_DENOSUMAB_NEXT_DOSE, date_add_months(last, interval),
-                   eng_fill(e, e->kb->monitor[OP_MON_DENOSUMAB_NEXT_DOSE].detail,
-                             (tmpl_var[]){{"window", eng_num(e, interval)}, {"last_dose", eng_date(e, last)}}, 2));
+                   SAY(e, SAY_MONITOR, OP_MON_DENOSUMAB_NEXT_DOSE, A_NUM("window", interval),
+                       A_DATE("last_dose", last)));
 }
 
 static void rule2_denosumab_stopped(eng *e) {
@@ -490,8 +480,7 @@ static void rule2_denosumab_stopped(eng *e) {
   add_phase(e, OP_INTENT_ANTIRESORPTIVE, OP_RG_DENOSUMAB_FOLLOWON);
   alert_denosumab_stopped(e);
   set_rule(e, OP_RULE_DENOSUMAB_STOPPED,
-           eng_fill(e, e->kb->phrase[OP_PH_STOPPED_AGO],
-                     (tmpl_var[]){{"date", eng_date(e, t->end)}, {"months", months_ago(e, t->end)}}, 2),
+           SAY(e, SAY_PHRASE, OP_PH_STOPPED_AGO, A_DATE("date", t->end), months_ago(e, t->end)),
            t->agent);
   if (any_empty_phase(e->p)) no_safe_agent(e);
 }
@@ -505,9 +494,9 @@ static void rule3_anabolic(eng *e) {
   if (cv >= 0) {
     p->action = OP_ACT_SWITCH;
     avoid_add(e, agent, OP_RS_MI_OR_STROKE_WITHIN_12_MONTHS,
-              eng_fill(e, "{condition} {date}",
-                        (tmpl_var[]){{"condition", e->kb->condition[e->rec->conditions[cv].code].clinician},
-                                     {"date", eng_date(e, e->rec->conditions[cv].date)}}, 2));
+              SAY(e, SAY_PHRASE, OP_PH_CONDITION_DATED,
+                  A_NAME("condition", SAY_CONDITION, e->rec->conditions[cv].code),
+                  A_DATE("date", e->rec->conditions[cv].date)));
     add_followon(e);
     alert_romo_cv(e, cv);
     set_rule(e, OP_RULE_ROMOSOZUMAB_CV_EVENT, NULL, agent);
@@ -515,8 +504,8 @@ static void rule3_anabolic(eng *e) {
     p->action = OP_ACT_TRANSITION;
     add_followon(e);
     alert_limit(e, agent);
-    alert_anabolic_followup(e, 1, e->kb->finding[e->kb->agent[agent].course_dose_limit ? OP_FD_ROMOSOZUMAB_COURSE_COMPLETE
-                                                                            : OP_FD_PTH_ANALOG_LIMIT_REACHED].clinician);
+    alert_anabolic_followup(e, 1, SAY0(e, SAY_FINDING, e->kb->agent[agent].course_dose_limit ? OP_FD_ROMOSOZUMAB_COURSE_COMPLETE
+                                                                                  : OP_FD_PTH_ANALOG_LIMIT_REACHED));
     set_rule(e, OP_RULE_ANABOLIC_LIMIT_REACHED, course_desc(e, c), agent);
   } else {
     continue_course(e, c);
@@ -531,8 +520,8 @@ static void rule4_anabolic_ended(eng *e) {
   const op_therapy *t = &e->rec->therapies[e->f.anabolic_ended_course];
   e->p->action = OP_ACT_TRANSITION;
   add_followon(e);
-  const char *what = eng_fill(e, e->kb->phrase[OP_PH_ANABOLIC_ENDED],
-                               (tmpl_var[]){{"agent", e->kb->agent[t->agent].name}, {"date", eng_date(e, t->end)}}, 2);
+  const op_say *what = SAY(e, SAY_PHRASE, OP_PH_ANABOLIC_ENDED, A_NAME("agent", SAY_AGENT, t->agent),
+                           A_DATE("date", t->end));
   alert_limit(e, t->agent);
   alert_anabolic_followup(e, 1, what);
   set_rule(e, OP_RULE_ANABOLIC_ENDED, what, t->agent);
@@ -552,7 +541,7 @@ static void rule6_serm_ht(eng *e) {
       if (p->rule == OP_RULE_START_HIGH || p->rule == OP_RULE_START_VERY_HIGH) {
         op_srcset regimens = p->treatment_sources & ~e->kb->rule[p->rule].sources;
         p->treatment_sources = regimens;
-        set_rule(e, OP_RULE_SERM_HT_SWITCH, e->kb->risk[p->risk].clinician, agent);
+        set_rule(e, OP_RULE_SERM_HT_SWITCH, SAY0(e, SAY_RISK, p->risk), agent);
       }
     }
     p->disagreement[OP_DG_ESTROGEN_RALOXIFENE] = true;

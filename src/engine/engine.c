@@ -1,51 +1,30 @@
 /*
 ** engine.c: runs the steps of one assessment and holds their small shared
-** helpers (number and date formatting into the arena, adding alerts and
-** monitoring items).
+** helpers (making statements, adding alerts and monitoring items).
 */
 #include "engine.h"
 
-#include "../util/numfmt.h"
 
-#include <math.h>
-#include <stdio.h>
-#include <string.h>
-
-const char *eng_fill(eng *e, const char *tmpl, const tmpl_var *vars, int n) {
-  return e->texts ? tmpl_fill(e->a, tmpl, vars, n) : NULL;
+const op_say *say_new(eng *e, say_table t, int code, const op_arg *args, int n) {
+  if (n > OP_SAY_MAX_ARGS) n = OP_SAY_MAX_ARGS; /* SAY() refuses more at compile time */
+  op_say *s = arena_alloc_raw(e->a, sizeof *s + (size_t)n * sizeof(op_arg));
+  if (!s) return NULL;
+  s->table = t;
+  s->code = code;
+  s->n = n;
+  for (int i = 0; i < n; i++) s->args[i] = args[i];
+  return s;
 }
 
-const char *eng_num(eng *e, double v) {
-  if (!e->texts) return "";
-  char buf[NUM_G10_MAX];
-  return arena_strndup(e->a, buf, (size_t)num_g10(round(v * 100) / 100, buf)); /* never "-0" */
+const op_say *say_join(eng *e, const op_say *const *items, int n, say_sep sep) {
+  const op_say **copy = n ? arena_array(e->a, (size_t)n, sizeof(const op_say *)) : NULL;
+  if (n && !copy) return NULL;
+  for (int i = 0; i < n; i++) copy[i] = items[i];
+  op_arg list = {.name = "other", .kind = ARG_LIST, .v.list = {copy, n, sep}};
+  return say_new(e, SAY_JOIN, 0, &list, 1);
 }
 
-const char *eng_t(eng *e, double v) {
-  if (!e->texts) return "";
-  char buf[32];
-  // cppcheck-suppress duplicateConditionalAssign ; -0 becomes +0
-  if (v == 0) v = 0;
-  snprintf(buf, sizeof buf, "%.1f", v);
-  return arena_strdup(e->a, buf);
-}
-
-const char *eng_date(eng *e, op_date d) {
-  if (!e->texts) return "";
-  char buf[11];
-  date_format(d, buf);
-  return arena_strdup(e->a, buf);
-}
-
-const char *eng_pct(eng *e, bool has, double v) {
-  if (!e->texts) return "";
-  if (!has) return e->kb->ui[OP_UI_NONE].clinician;
-  char buf[64];
-  snprintf(buf, sizeof buf, "%s%%", eng_num(e, v));
-  return arena_strdup(e->a, buf);
-}
-
-void plan_add_alert(eng *e, int code, const char *msg, const char *patient_msg) {
+void plan_add_alert(eng *e, op_alert_t code, const op_say *say) {
   op_plan *p = e->p;
   for (int i = 0; i < p->n_alerts; i++)
     if (p->alerts[i].code == code) return; /* one alert per code */
@@ -53,12 +32,11 @@ void plan_add_alert(eng *e, int code, const char *msg, const char *patient_msg) 
   op_alert *a = &p->alerts[p->n_alerts++];
   a->code = code;
   a->severity = e->kb->alert[code].severity;
-  a->message = msg;
-  a->patient = patient_msg;
+  a->say = say;
   a->sources = e->kb->alert[code].sources;
 }
 
-void plan_add_monitor(eng *e, int code, op_date due, const char *reason) {
+void plan_add_monitor(eng *e, op_monitor_t code, op_date due, const op_say *reason) {
   op_plan *p = e->p;
   for (int i = 0; i < p->n_monitor; i++)
     if (p->monitor[i].code == code) return;
@@ -66,7 +44,7 @@ void plan_add_monitor(eng *e, int code, op_date due, const char *reason) {
   op_monitor_item *m = &p->monitor[p->n_monitor++];
   m->code = code;
   m->due = due;
-  m->reason = reason;
+  m->say = reason;
   m->sources = e->kb->monitor[code].sources;
 }
 
@@ -83,7 +61,18 @@ static void sort_alerts(op_plan *p) {
   }
 }
 
-bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out, bool texts) {
+/* The plan's severity as a whole (the CDS card, the page's decision card):
+** critical with a critical alert, warning when the plan asks for a change
+** or an assessment, info otherwise. */
+static op_severity_t indicator(const op_plan *p) {
+  for (int i = 0; i < p->n_alerts; i++)
+    if (p->alerts[i].severity == OP_SEV_CRITICAL) return OP_SEV_CRITICAL;
+  bool change = p->action == OP_ACT_START || p->action == OP_ACT_SWITCH || p->action == OP_ACT_TRANSITION ||
+                p->action == OP_ACT_ASSESS;
+  return change ? OP_SEV_WARNING : OP_SEV_INFO;
+}
+
+bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out) {
   eng *e = arena_alloc(a, sizeof(eng));
   if (!e) return false;
   /* out comes zeroed from the arena (see engine.h) */
@@ -91,7 +80,6 @@ bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out
   e->kb = kb;
   e->rec = rec;
   e->p = out;
-  e->texts = texts;
   out->rec = rec;
   out->kb = kb;
   if (!facts_derive(a, kb, rec, &e->f)) return false;
@@ -107,5 +95,6 @@ bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out
   extras_fill(e);
   reminders_fill(e);
   sort_alerts(out);
+  out->indicator = indicator(out);
   return true;
 }

@@ -11,13 +11,15 @@
 **
 ** engine_assess() runs them all. Pure functions of the record and the
 ** knowledge base: no I/O, no clock, no globals; memory from the arena.
+** The engine decides in codes and typed values only: every text of the
+** plan is a statement (say.h) that the wording stage (src/word/) fills.
 */
 #ifndef OSTEO_ENGINE_H
 #define OSTEO_ENGINE_H
 
-#include "../kb/template.h"
 #include "facts.h"
 #include "plan.h"
+#include "say.h"
 
 typedef struct {
   arena *a;
@@ -28,12 +30,6 @@ typedef struct {
   /* per agent: reasons it is avoided, whatever the decision; the decision
   ** then keeps the current course's agent out of avoid when it continues it */
   op_avoid all_avoid[OP_MAX_AGENTS];
-  /* false: the codes screening reports, and only those: diagnosis, risk,
-  ** criteria, findings, action, phases, avoid, alerts, care gaps. Nothing is
-  ** worded (details, rationale and messages stay NULL) and the parts that
-  ** screening does not report (general monitoring, goal, disagreements,
-  ** sources) are left out. */
-  bool texts;
 } eng;
 
 void risk_assess(eng *e);
@@ -43,21 +39,22 @@ void extras_fill(eng *e);
 void reminders_fill(eng *e);
 
 /* Runs every step; false only when out of memory. out must be zeroed (as
-** the arena gives it). texts false gives the codes screening reports (see
-** eng.texts). */
-bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out, bool texts);
+** the arena gives it). The plan comes out in codes and statements; the
+** wording stage (word_plan) gives it its texts. */
+bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out);
+
+/* Statements, in the arena; NULL only when out of memory (the text is then
+** left out, as a NULL statement says nothing). */
+const op_say *say_new(eng *e, say_table t, int code, const op_arg *args, int n);
+#define SAY(e, t, code, ...) say_new((e), (t), (code), (const op_arg[]){__VA_ARGS__}, SAY_NARGS(__VA_ARGS__))
+#define SAY0(e, t, code) say_new((e), (t), (code), NULL, 0)
+/* items joined by sep: a statement of table SAY_JOIN. */
+const op_say *say_join(eng *e, const op_say *const *items, int n, say_sep sep);
 
 /* Helpers shared by the steps. */
-const char *eng_num(eng *e, double v);
-/* tmpl_fill, or NULL when the plan is codes only. */
-const char *eng_fill(eng *e, const char *tmpl, const tmpl_var *vars, int n);
-/* A T-score with one decimal, as DXA reports print it (-2.0, not -2). */
-const char *eng_t(eng *e, double v);
-const char *eng_date(eng *e, op_date d);
-const char *eng_pct(eng *e, bool has, double v);
-void plan_add_alert(eng *e, int code, const char *msg, const char *patient_msg);
+void plan_add_alert(eng *e, op_alert_t code, const op_say *say);
 bool agent_avoided(const eng *e, int agent);
-void avoid_add(eng *e, int agent, int reason, const char *detail);
-void plan_add_monitor(eng *e, int code, op_date due, const char *reason);
+void avoid_add(eng *e, int agent, op_reason_t reason, const op_say *detail);
+void plan_add_monitor(eng *e, op_monitor_t code, op_date due, const op_say *reason);
 
 #endif

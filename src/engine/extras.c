@@ -6,7 +6,6 @@
 */
 #include <string.h>
 
-#include "../kb/template.h"
 #include "engine.h"
 
 #define TH(id) KB_TH(e->kb, id)
@@ -45,10 +44,8 @@ static bool had_antiresorptive_course(const eng *e) {
   return false;
 }
 
-static void alert(eng *e, int code, tmpl_var *v, int nv) {
-  const kb_text *t = &e->kb->alert[code];
-  plan_add_alert(e, code, eng_fill(e, t->clinician, v, nv), eng_fill(e, t->patient, v, nv));
-}
+#define ALERT(code, ...) plan_add_alert(e, code, SAY(e, SAY_ALERT, code, __VA_ARGS__))
+#define ALERT0(code) plan_add_alert(e, code, SAY0(e, SAY_ALERT, code))
 
 static bool drug_therapy(const op_plan *p) {
   return p->action == OP_ACT_START || p->action == OP_ACT_CONTINUE || p->action == OP_ACT_SWITCH ||
@@ -62,46 +59,38 @@ static void section7_alerts(eng *e) {
   if (f->hypocalcemia) {
     int agent = calcium_first_agent(p, e->kb);
     if (agent >= 0 && drug_therapy(p)) {
-      const char *what = r->has_calcium && r->calcium < TH(CALCIUM_LOW)
-                             ? eng_fill(e, e->kb->phrase[OP_PH_CALCIUM_LOW],
-                                         (tmpl_var[]){{"value", eng_num(e, r->calcium)},
-                                                      {"threshold", eng_num(e, TH(CALCIUM_LOW))}}, 2)
-                             : e->kb->condition[OP_COND_HYPOCALCEMIA].clinician;
-      tmpl_var v[] = {{"calcium", what}, {"agent", e->kb->agent[agent].name}};
-      alert(e, OP_AL_HYPOCALCEMIA_CORRECT_FIRST, v, 2);
+      const op_say *what = r->has_calcium && r->calcium < TH(CALCIUM_LOW)
+                               ? SAY(e, SAY_PHRASE, OP_PH_CALCIUM_LOW, A_NUM("value", r->calcium),
+                                     A_NUM("threshold", TH(CALCIUM_LOW)))
+                               : SAY0(e, SAY_CONDITION, OP_COND_HYPOCALCEMIA);
+      ALERT(OP_AL_HYPOCALCEMIA_CORRECT_FIRST, A_SAY("calcium", what), A_NAME("agent", SAY_AGENT, agent));
       plan_add_monitor(e, OP_MON_CALCIUM_CHECK, f->as_of,
-                       eng_fill(e, e->kb->monitor[OP_MON_CALCIUM_CHECK].detail, v, 2));
+                       SAY(e, SAY_MONITOR, OP_MON_CALCIUM_CHECK, A_SAY("calcium", what),
+                           A_NAME("agent", SAY_AGENT, agent)));
     }
   }
   if (r->has_vitd && r->vitd < TH(VITD_INSUFFICIENT)) {
-    tmpl_var v[] = {{"value", eng_num(e, r->vitd)}, {"threshold", eng_num(e, TH(VITD_INSUFFICIENT))}};
-    alert(e, OP_AL_VITAMIN_D_INSUFFICIENT, v, 2);
+    ALERT(OP_AL_VITAMIN_D_INSUFFICIENT, A_NUM("value", r->vitd), A_NUM("threshold", TH(VITD_INSUFFICIENT)));
   }
   bool course = had_antiresorptive_course(e);
-  if (f->has_condition[OP_COND_THIGH_GROIN_PAIN] && course) alert(e, OP_AL_AFF_SYMPTOMS, NULL, 0);
+  if (f->has_condition[OP_COND_THIGH_GROIN_PAIN] && course) ALERT0(OP_AL_AFF_SYMPTOMS);
   if ((f->has_condition[OP_COND_DENTAL_SURGERY_PLANNED] || f->has_condition[OP_COND_JAW_PAIN]) && course) {
     int c = f->has_condition[OP_COND_DENTAL_SURGERY_PLANNED] ? OP_COND_DENTAL_SURGERY_PLANNED : OP_COND_JAW_PAIN;
-    tmpl_var v[] = {{"other", e->kb->condition[c].clinician}};
-    alert(e, OP_AL_DENTAL_REVIEW, v, 1);
+    ALERT(OP_AL_DENTAL_REVIEW, A_NAME("other", SAY_CONDITION, c));
   }
   if (f->gc_induced) {
     const op_medication *m = &r->meds[f->gc_idx];
-    tmpl_var v[] = {{"other", eng_fill(e, e->kb->phrase[OP_PH_GLUCOCORTICOID_SINCE],
-                                        (tmpl_var[]){{"dose", eng_num(e, m->dose)}, {"start", eng_date(e, m->start)}},
-                                        2)}};
-    alert(e, OP_AL_GIOP, v, 1);
+    ALERT(OP_AL_GIOP, A_SAY("other", SAY(e, SAY_PHRASE, OP_PH_GLUCOCORTICOID_SINCE, A_NUM("dose", m->dose),
+                                         A_DATE("start", m->start))));
   }
   if (f->has_renal && f->renal < TH(RENAL_ALERT)) {
-    tmpl_var v[] = {{"renal", eng_num(e, f->renal)}, {"threshold", eng_num(e, TH(RENAL_ALERT))}};
-    alert(e, OP_AL_RENAL_IMPAIRMENT, v, 2);
+    ALERT(OP_AL_RENAL_IMPAIRMENT, A_NUM("renal", f->renal), A_NUM("threshold", TH(RENAL_ALERT)));
   }
   bool falls = r->has_falls && r->falls_past_year >= TH(FALLS_ALERT);
   if (falls || f->has_condition[OP_COND_HIGH_FALL_RISK]) {
-    const char *what = falls ? eng_fill(e, e->kb->phrase[OP_PH_FALLS_PAST_YEAR],
-                                         (tmpl_var[]){{"falls", eng_num(e, r->falls_past_year)}}, 1)
-                             : e->kb->condition[OP_COND_HIGH_FALL_RISK].clinician;
-    tmpl_var v[] = {{"other", what}};
-    alert(e, OP_AL_FALL_RISK, v, 1);
+    const op_say *what = falls ? SAY(e, SAY_PHRASE, OP_PH_FALLS_PAST_YEAR, A_NUM("falls", r->falls_past_year))
+                               : SAY0(e, SAY_CONDITION, OP_COND_HIGH_FALL_RISK);
+    ALERT(OP_AL_FALL_RISK, A_SAY("other", what));
   }
 }
 
@@ -113,27 +102,22 @@ static void monitoring(eng *e) {
   bool treat = drug_therapy(p);
   if (treat || (p->action == OP_ACT_NO_DRUG_THERAPY && p->diagnosis == OP_DX_OSTEOPENIA)) {
     op_date from = f->has_dxa ? f->latest_dxa : f->as_of;
-    const char *fromtxt = f->has_dxa ? eng_date(e, f->latest_dxa) : kb_ui(kb, OP_UI_NONE, false);
     /* no DXA on file: measure now */
     op_date due = f->has_dxa ? date_add_months(from, dxa_m) : f->as_of;
     plan_add_monitor(e, OP_MON_DXA, due,
-                     f->has_dxa ? eng_fill(e, kb->monitor[OP_MON_DXA].detail,
-                                           (tmpl_var[]){{"window", eng_num(e, dxa_m)}, {"from", fromtxt}}, 2)
-                                : kb_ui(kb, OP_UI_DXA_FIRST, false));
+                     f->has_dxa ? SAY(e, SAY_MONITOR, OP_MON_DXA, A_NUM("window", dxa_m), A_DATE("from", f->latest_dxa))
+                                : SAY0(e, SAY_UI, OP_UI_DXA_FIRST));
   }
   if (treat) {
     int rv = (int)TH(RISK_REVIEW_MONTHS);
     plan_add_monitor(e, OP_MON_FRACTURE_RISK_REVIEW, date_add_months(f->as_of, rv),
-                     eng_fill(e, kb->monitor[OP_MON_FRACTURE_RISK_REVIEW].detail,
-                               (tmpl_var[]){{"window", eng_num(e, rv)}}, 1));
+                     SAY(e, SAY_MONITOR, OP_MON_FRACTURE_RISK_REVIEW, A_NUM("window", rv)));
     /* BTM when an agent that brings it (agents.ini bone_turnover_monitoring) is started */
     if (p->action != OP_ACT_CONTINUE && p->n_phases && p->phases[0].n &&
         kb->agent[p->phases[0].agents[0]].bone_turnover_monitoring) {
       int bm = (int)TH(BTM_AFTER_MONTHS);
       plan_add_monitor(e, OP_MON_BTM, date_add_months(f->as_of, bm),
-                       eng_fill(e, kb->monitor[OP_MON_BTM].detail,
-                                 (tmpl_var[]){{"window", eng_num(e, bm)}, {"fall", eng_num(e, TH(P1NP_FALL_PCT))}},
-                                 2));
+                       SAY(e, SAY_MONITOR, OP_MON_BTM, A_NUM("window", bm), A_NUM("fall", TH(P1NP_FALL_PCT))));
     }
     p->has_goal = true;
     p->goal_review_by = date_add_months(f->as_of, (int)TH(GOAL_REVIEW_MONTHS));
@@ -194,17 +178,17 @@ static void collect_sources(eng *e) {
 
 static bool plan_has_code(const op_plan *p, kb_plan_code c) {
   switch (c.kind) {
-    case GK_ACTION: return p->action == c.code;
-    case GK_RULE: return p->rule == c.code;
-    case GK_RISK: return p->risk == c.code;
+    case GK_ACTION: return (int)p->action == c.code;
+    case GK_RULE: return (int)p->rule == c.code;
+    case GK_RISK: return (int)p->risk == c.code;
     case GK_FINDING: return p->finding[c.code];
     case GK_CRITERION:
       for (int i = 0; i < p->n_criteria; i++)
-        if (p->criteria[i].code == c.code) return true;
+        if ((int)p->criteria[i].code == c.code) return true;
       return false;
     case GK_ALERT:
       for (int i = 0; i < p->n_alerts; i++)
-        if (p->alerts[i].code == c.code) return true;
+        if ((int)p->alerts[i].code == c.code) return true;
       return false;
     default: return false;
   }
@@ -236,7 +220,7 @@ void extras_fill(eng *e) {
     p->lifestyle[OP_LS_FALL_PREVENTION] = true;
     p->lifestyle[OP_LS_SMOKING_CESSATION] = e->rec->smoker == 1;
     p->lifestyle[OP_LS_ALCOHOL_LIMIT] = true;
-    if (e->texts) monitoring(e); /* screening reports no dates */
+    monitoring(e);
   }
   /* ICD codes for osteoporosis without a recent fragility fracture (S003) */
   if (p->diagnosis == OP_DX_OSTEOPOROSIS) {
@@ -250,7 +234,6 @@ void extras_fill(eng *e) {
     p->has_dxcodes = !recent;
   }
   care_gaps(e);
-  if (!e->texts) return; /* codes only: disagreements and sources are words */
   disagreements(e);
   collect_sources(e);
 }

@@ -1,8 +1,9 @@
 /*
 ** plan.h: the plan (spec/plan.md) as the engine fills it and the renderers
-** read it. Codes are enums from codes.h; texts are already filled from the
-** knowledge base with the patient's values. Everything lives in the
-** assessment's arena.
+** read it. Codes are enums from codes.h. The engine decides each text as a
+** statement (say.h: a template and typed values); the wording stage
+** (src/word/) fills the text beside it from the knowledge base, for the
+** renderers. Everything lives in the assessment's arena.
 */
 #ifndef OSTEO_PLAN_H
 #define OSTEO_PLAN_H
@@ -13,15 +14,17 @@
 #include "../kb/kb.h"
 #include "../record/record.h"
 #include "../util/date.h"
+#include "say.h"
 
 typedef struct {
-  int code;
-  const char *detail;
+  op_criterion_t code;
+  const op_say *say;  /* the detail, decided */
+  const char *detail; /* its words */
   op_srcset sources;
 } op_criterion;
 
 typedef struct {
-  int intent;
+  op_intent_t intent;
   int n;
   int agents[OP_MAX_AGENTS];
   bool has_months;
@@ -33,19 +36,23 @@ typedef struct {
   int agent;
   int n;
   unsigned char reasons[OP_N_reason]; /* reason codes, in the order found */
-  const char *detail;
+  const op_say **why;                 /* each reason's detail (or NULL), in the arena */
+  const char *detail;                 /* the details' words, joined */
   op_srcset sources;
 } op_avoid;
 
 typedef struct {
-  int code, severity;
+  op_alert_t code;
+  op_severity_t severity;
+  const op_say *say; /* the message, decided */
   const char *message, *patient;
   op_srcset sources;
 } op_alert;
 
 typedef struct {
-  int code;
+  op_monitor_t code;
   op_date due;
+  const op_say *say; /* the reason, decided */
   const char *reason;
   op_srcset sources;
 } op_monitor_item;
@@ -70,22 +77,24 @@ typedef struct {
   const op_kb *kb;
   op_date as_of;
   int age;
-  int diagnosis;
+  op_diagnosis_t diagnosis;
   bool has_lowest;
   double lowest_t;
-  int lowest_site;
+  op_site_t lowest_site;
   op_date lowest_date;
 
-  int risk;
+  op_risk_t risk;
   int n_criteria;
   op_criterion criteria[OP_N_criterion];
 
-  int status;
+  op_status_t status;
   bool finding[OP_N_finding];
 
-  int action, rule;
+  op_action_t action;
+  op_rule_t rule;
   int n_phases;
   op_phase phases[OP_MAX_PHASES];
+  const op_say *rationale_say; /* the rationale, decided */
   const char *rationale, *rationale_patient;
   op_srcset treatment_sources;
 
@@ -95,6 +104,7 @@ typedef struct {
 
   int n_alerts;
   op_alert alerts[OP_MAX_ALERTS];
+  op_severity_t indicator; /* the plan's severity: its card and the page */
 
   bool in_scope; /* supplements and lifestyle are given in scope */
   bool lifestyle[OP_N_lifestyle];

@@ -1,10 +1,10 @@
 /*
 ** risk.c: diagnosis (default-profile.md section 2) and the risk category
-** with the criteria met (section 3), each with the patient's own values.
+** with the criteria met (section 3), each with the patient's own values
+** (as a statement: the wording stage writes them).
 */
 #include <string.h>
 
-#include "../kb/template.h"
 #include "engine.h"
 
 #define TH(id) KB_TH(e->kb, id)
@@ -24,16 +24,24 @@ static void diagnose(eng *e) {
   else p->diagnosis = OP_DX_UNKNOWN;
 }
 
-static void add(eng *e, int code, tmpl_var *v, int nv) {
+static void add(eng *e, op_criterion_t code, const op_say *say) {
   op_plan *p = e->p;
   op_criterion *c = &p->criteria[p->n_criteria++];
   c->code = code;
-  c->detail = eng_fill(e, e->kb->criterion[code].detail, v, nv);
+  c->say = say;
   c->sources = e->kb->criterion[code].sources;
 }
 
-static const char *site_name(eng *e, int s) { return e->kb->site[s].clinician; }
-static const char *fx_name(eng *e, int s) { return e->kb->fx_site[s].clinician; }
+#define CRIT(code, ...) add(e, code, SAY(e, SAY_CRITERION, code, __VA_ARGS__))
+
+/* A FRAX value, or the knowledge base's word for none. */
+static op_arg frax_arg(const char *name, bool has, double v) {
+  return has ? A_PCT(name, v) : A_NAME(name, SAY_UI, OP_UI_NONE);
+}
+
+static const op_say *frax_thresholds(eng *e, double mof, double hip) {
+  return SAY(e, SAY_PHRASE, OP_PH_FRAX_THRESHOLDS, A_NUM("from", mof), A_NUM("to", hip));
+}
 
 void risk_assess(eng *e) {
   const op_facts *f = &e->f;
@@ -44,40 +52,29 @@ void risk_assess(eng *e) {
   if (!f->in_scope) return; /* section 0: risk unknown, no criteria */
 
   double t = f->lowest_t;
-  const char *tv = f->has_lowest ? eng_t(e, t) : e->kb->ui[OP_UI_NONE].clinician;
-  const char *ts = f->has_lowest ? site_name(e, f->lowest_site) : "";
-  const char *td = f->has_lowest ? eng_date(e, f->lowest_date) : "";
+  op_arg tv = f->has_lowest ? A_T("value", t) : A_NAME("value", SAY_UI, OP_UI_NONE);
+  op_arg ts = f->has_lowest ? A_NAME("site", SAY_SITE, f->lowest_site) : A_EMPTY("site");
+  op_arg td = f->has_lowest ? A_DATE("date", f->lowest_date) : A_EMPTY("date");
   bool has_mof = r->frax.has_mof, has_hip = r->frax.has_hip;
-  const char *mof = eng_pct(e, has_mof, r->frax.mof), *hip = eng_pct(e, has_hip, r->frax.hip);
+  op_arg mof = frax_arg("frax_major", has_mof, r->frax.mof), hip = frax_arg("frax_hip", has_hip, r->frax.hip);
 
-  if (f->has_lowest && t <= TH(T_OSTEOPOROSIS)) {
-    tmpl_var v[] = {{"value", tv}, {"site", ts}, {"date", td}, {"threshold", eng_t(e, TH(T_OSTEOPOROSIS))}};
-    add(e, OP_CR_T_SCORE_OSTEOPOROSIS, v, 4);
-  }
+  if (f->has_lowest && t <= TH(T_OSTEOPOROSIS))
+    CRIT(OP_CR_T_SCORE_OSTEOPOROSIS, tv, ts, td, A_T("threshold", TH(T_OSTEOPOROSIS)));
   if (f->hip_spine_fx >= 0) {
     const op_fracture *x = &r->fractures[f->hip_spine_fx];
-    tmpl_var v[] = {{"fracture_site", fx_name(e, x->site)}, {"fracture_date", eng_date(e, x->date)}};
-    add(e, OP_CR_HIP_OR_VERTEBRAL_FRACTURE, v, 2);
+    CRIT(OP_CR_HIP_OR_VERTEBRAL_FRACTURE, A_NAME("fracture_site", SAY_FX_SITE, x->site),
+         A_DATE("fracture_date", x->date));
   }
   if (f->has_lowest && t > TH(T_OSTEOPOROSIS) && t < TH(T_LOW_BONE_MASS) && f->minor_site_fx >= 0) {
     const op_fracture *x = &r->fractures[f->minor_site_fx];
-    tmpl_var v[] = {{"value", tv}, {"site", ts}, {"threshold", eng_t(e, TH(T_LOW_BONE_MASS))},
-                    {"fracture_site", fx_name(e, x->site)}, {"fracture_date", eng_date(e, x->date)}};
-    add(e, OP_CR_OSTEOPENIA_WITH_FRACTURE, v, 5);
+    CRIT(OP_CR_OSTEOPENIA_WITH_FRACTURE, tv, ts, A_T("threshold", TH(T_LOW_BONE_MASS)),
+         A_NAME("fracture_site", SAY_FX_SITE, x->site), A_DATE("fracture_date", x->date));
   }
   bool low_or_absent = !f->has_lowest || t < TH(T_LOW_BONE_MASS);
-  if (f->has_condition[OP_COND_OSTEOPOROSIS] && low_or_absent) {
-    tmpl_var v[] = {{"value", tv}};
-    add(e, OP_CR_RECORDED_OSTEOPOROSIS, v, 1);
-  }
+  if (f->has_condition[OP_COND_OSTEOPOROSIS] && low_or_absent) CRIT(OP_CR_RECORDED_OSTEOPOROSIS, tv);
   bool frax_high = (has_mof && r->frax.mof >= TH(FRAX_MOF_HIGH)) || (has_hip && r->frax.hip >= TH(FRAX_HIP_HIGH));
-  if (frax_high && low_or_absent) {
-    const char *thr = eng_fill(e, "{from}% / {to}%",
-                                (tmpl_var[]){{"from", eng_num(e, TH(FRAX_MOF_HIGH))},
-                                             {"to", eng_num(e, TH(FRAX_HIP_HIGH))}}, 2);
-    tmpl_var v[] = {{"frax_major", mof}, {"frax_hip", hip}, {"threshold", thr}};
-    add(e, OP_CR_FRAX_HIGH, v, 3);
-  }
+  if (frax_high && low_or_absent)
+    CRIT(OP_CR_FRAX_HIGH, mof, hip, A_SAY("threshold", frax_thresholds(e, TH(FRAX_MOF_HIGH), TH(FRAX_HIP_HIGH))));
   if (p->n_criteria == 0) {
     /* Not indicated: low with a T-score or a FRAX, else unknown. */
     p->risk = (f->has_lowest || has_mof || has_hip) ? OP_RISK_LOW : OP_RISK_UNKNOWN;
@@ -86,38 +83,24 @@ void risk_assess(eng *e) {
   int n_high = p->n_criteria;
   if (f->recent_fx >= 0) {
     const op_fracture *x = &r->fractures[f->recent_fx];
-    tmpl_var v[] = {{"fracture_site", fx_name(e, x->site)}, {"fracture_date", eng_date(e, x->date)},
-                    {"months", eng_num(e, (double)date_whole_months_between(x->date, e->f.as_of))},
-                    {"window", eng_num(e, TH(RECENT_FRACTURE_MONTHS))}};
-    add(e, OP_CR_RECENT_FRACTURE, v, 4);
+    CRIT(OP_CR_RECENT_FRACTURE, A_NAME("fracture_site", SAY_FX_SITE, x->site), A_DATE("fracture_date", x->date),
+         A_NUM("months", (double)date_whole_months_between(x->date, e->f.as_of)),
+         A_NUM("window", TH(RECENT_FRACTURE_MONTHS)));
   }
-  if (f->n_fragility >= TH(MULTIPLE_FRACTURES)) {
-    tmpl_var v[] = {{"count", eng_num(e, f->n_fragility)}};
-    add(e, OP_CR_MULTIPLE_FRACTURES, v, 1);
-  }
-  if (f->has_lowest && t <= TH(T_VERY_LOW)) {
-    tmpl_var v[] = {{"value", tv}, {"site", ts}, {"threshold", eng_t(e, TH(T_VERY_LOW))}};
-    add(e, OP_CR_T_SCORE_VERY_LOW, v, 3);
-  }
+  if (f->n_fragility >= TH(MULTIPLE_FRACTURES)) CRIT(OP_CR_MULTIPLE_FRACTURES, A_NUM("count", f->n_fragility));
+  if (f->has_lowest && t <= TH(T_VERY_LOW)) CRIT(OP_CR_T_SCORE_VERY_LOW, tv, ts, A_T("threshold", TH(T_VERY_LOW)));
   if (f->finding[OP_FD_FRACTURE_ON_THERAPY]) {
     const op_fracture *x = &r->fractures[f->fot_fx];
     const op_therapy *c = &r->therapies[f->fot_course];
-    tmpl_var v[] = {{"fracture_site", fx_name(e, x->site)}, {"fracture_date", eng_date(e, x->date)},
-                    {"months", eng_num(e, (double)date_whole_months_between(c->start, x->date))},
-                    {"course_agent", e->kb->agent[c->agent].name}, {"start", eng_date(e, c->start)}};
-    add(e, OP_CR_FRACTURE_ON_THERAPY, v, 5);
+    CRIT(OP_CR_FRACTURE_ON_THERAPY, A_NAME("fracture_site", SAY_FX_SITE, x->site), A_DATE("fracture_date", x->date),
+         A_NUM("months", (double)date_whole_months_between(c->start, x->date)),
+         A_NAME("course_agent", SAY_AGENT, c->agent), A_DATE("start", c->start));
   }
-  if ((has_mof && r->frax.mof >= TH(FRAX_MOF_VERY_HIGH)) || (has_hip && r->frax.hip >= TH(FRAX_HIP_VERY_HIGH))) {
-    const char *thr = eng_fill(e, "{from}% / {to}%",
-                                (tmpl_var[]){{"from", eng_num(e, TH(FRAX_MOF_VERY_HIGH))},
-                                             {"to", eng_num(e, TH(FRAX_HIP_VERY_HIGH))}}, 2);
-    tmpl_var v[] = {{"frax_major", mof}, {"frax_hip", hip}, {"threshold", thr}};
-    add(e, OP_CR_FRAX_VERY_HIGH, v, 3);
-  }
-  if (e->f.age >= TH(AGE_VERY_HIGH) && f->has_lowest && t <= TH(T_OSTEOPOROSIS)) {
-    tmpl_var v[] = {{"age", eng_num(e, e->f.age)}, {"threshold", eng_num(e, TH(AGE_VERY_HIGH))}, {"value", tv}};
-    add(e, OP_CR_AGE_75_WITH_OSTEOPOROSIS, v, 3);
-  }
+  if ((has_mof && r->frax.mof >= TH(FRAX_MOF_VERY_HIGH)) || (has_hip && r->frax.hip >= TH(FRAX_HIP_VERY_HIGH)))
+    CRIT(OP_CR_FRAX_VERY_HIGH, mof, hip,
+         A_SAY("threshold", frax_thresholds(e, TH(FRAX_MOF_VERY_HIGH), TH(FRAX_HIP_VERY_HIGH))));
+  if (e->f.age >= TH(AGE_VERY_HIGH) && f->has_lowest && t <= TH(T_OSTEOPOROSIS))
+    CRIT(OP_CR_AGE_75_WITH_OSTEOPOROSIS, A_NUM("age", e->f.age), A_NUM("threshold", TH(AGE_VERY_HIGH)), tv);
   // cppcheck-suppress knownConditionTrueFalse ; add() appends to p->criteria through e->p
   p->risk = p->n_criteria > n_high ? OP_RISK_VERY_HIGH : OP_RISK_HIGH;
 }

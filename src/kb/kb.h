@@ -184,8 +184,11 @@ extern const op_ui_t op_reminder_ui[OP_N_reminder];
   X(PH_CARD_AVOID, "card_avoid") X(PH_CARD_NOT_RECOMMENDED, "card_not_recommended") \
   X(PH_CARD_ALLOWED, "card_allowed") X(PH_CARD_NO_PLAN, "card_no_plan")           \
   X(PH_CARD_UNRESOLVED, "card_unresolved") X(PH_SEARCH_MORE_PAGES, "search_more_pages") \
-  X(PH_SEARCH_FAILED, "search_failed") X(PH_SEARCH_TOO_DEEP, "search_too_deep") \
-  X(PH_CARD_ORDER, "card_order") X(PH_CARD_REPLACE, "card_replace")
+  X(PH_SEARCH_FAILED, "search_failed") X(PH_SEARCH_TOO_DEEP, "search_too_deep")       \
+  X(PH_CARD_ORDER, "card_order") X(PH_CARD_REPLACE, "card_replace")                 \
+  X(PH_CONDITION_DATED, "condition_dated") X(PH_FRAX_THRESHOLDS, "frax_thresholds") \
+  X(PH_P1NP_FELL, "p1np_fell") X(PH_CTX_FELL, "ctx_fell")                           \
+  X(PH_NO_SAFE_AGENT_ITEM, "no_safe_agent_item")
 OP_DECLARE_CODES(phrase, OP_PHRASE_LIST)
 
 #define OP_MAX_SOURCES 32

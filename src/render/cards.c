@@ -81,13 +81,6 @@ static const char *decision_summary(arena *a, const op_kb *kb, const op_plan *p)
   return fit(a, sb_str(&b));
 }
 
-static int worst_severity(const op_plan *p) {
-  int worst = OP_SEV_INFO;
-  for (int i = 0; i < p->n_alerts; i++)
-    if (p->alerts[i].severity < worst) worst = p->alerts[i].severity;
-  return worst;
-}
-
 /* A CDS Hooks "create" action: a draft MedicationRequest for agent ag,
 ** coded from the knowledge base (RxNorm or ATC). */
 /* A FHIR Coding {system, code, display}. */
@@ -220,12 +213,7 @@ void cards_patient_view(arena *a, const cards_hook *h, strbuf *b) {
   } else {
     const op_plan *p = h->plan;
     const op_kb *kb = h->kb;
-    int worst = worst_severity(p);
-    const char *indicator = worst == OP_SEV_CRITICAL ? "critical"
-                            : (p->action == OP_ACT_START || p->action == OP_ACT_SWITCH ||
-                               p->action == OP_ACT_TRANSITION || p->action == OP_ACT_ASSESS)
-                                ? "warning"
-                                : "info";
+    const char *indicator = op_severity_str[p->indicator]; /* decided by the engine */
     const char *detail = render_doc(a, h->plan, OP_FORMAT_MARKDOWN, false, false, NULL);
     simple_card(&w, a, h, 0, decision_summary(a, kb, p), indicator, detail);
     if (starts_agent(p)) suggestion(&w, a, kb, p, h);

@@ -157,6 +157,7 @@ static void put_alerts(jwriter *w, const op_plan *p) {
     jw_end_obj(w);
   }
   jw_end_arr(w);
+  jw_key(w, "indicator"); jw_str(w, op_severity_str[p->indicator]);
 }
 
 /* supplements, lifestyle, monitoring and the goal */

@@ -10,6 +10,7 @@
 #include "engine/engine.h"
 #include "record/record.h"
 #include "util/arena.h"
+#include "word/word.h"
 
 static int idx(const char *const *table, int n, const char *s) {
   return op_code_lookup(table, n, s, strlen(s));
@@ -53,7 +54,7 @@ static int check_one(const op_plan *p, const char *name, char *e) {
   else if (!strcmp(key, "crit")) {
     int c = idx(op_criterion_str, OP_N_criterion, val);
     bool has = false;
-    for (int i = 0; i < p->n_criteria; i++) has |= p->criteria[i].code == c;
+    for (int i = 0; i < p->n_criteria; i++) has |= (int)p->criteria[i].code == c;
     ok = c >= 0 && (op == '+' ? has : !has);
   } else if (!strcmp(key, "find")) {
     int c = idx(op_finding_str, OP_N_finding, val);
@@ -64,7 +65,7 @@ static int check_one(const op_plan *p, const char *name, char *e) {
     int c = idx(op_alert_str, OP_N_alert, val);
     const op_alert *a = NULL;
     for (int i = 0; i < p->n_alerts; i++)
-      if (p->alerts[i].code == c) a = &p->alerts[i];
+      if ((int)p->alerts[i].code == c) a = &p->alerts[i];
     if (op == '+') ok = c >= 0 && a && (!sev || !strcmp(op_severity_str[a->severity], sev));
     else ok = c >= 0 && !a;
   } else if (!strcmp(key, "avoid") || !strcmp(key, "notrec")) {
@@ -100,7 +101,7 @@ static int check_one(const op_plan *p, const char *name, char *e) {
   } else if (!strcmp(key, "mon")) {
     if (op == '-') {
       int c = idx(op_monitor_str, OP_N_monitor, val);
-      for (int i = 0; i < p->n_monitor; i++) ok &= p->monitor[i].code != c;
+      for (int i = 0; i < p->n_monitor; i++) ok &= (int)p->monitor[i].code != c;
     } else {
       /* mon=CODE@DATE: op is '=', the value is CODE@DATE */
       char *at = strchr(val, '@');
@@ -109,7 +110,7 @@ static int check_one(const op_plan *p, const char *name, char *e) {
       int c = idx(op_monitor_str, OP_N_monitor, val);
       ok = false;
       for (int i = 0; i < p->n_monitor; i++)
-        if (p->monitor[i].code == c) {
+        if ((int)p->monitor[i].code == c) {
           date_format(p->monitor[i].due, buf);
           ok = !strcmp(buf, at);
         }
@@ -179,10 +180,11 @@ int run_case(const op_kb *kb, const rule_case *c) {
     return 1;
   }
   op_plan *p = arena_alloc(a, sizeof *p);
-  if (!engine_assess(a, kb, &rec, p, true)) {
+  if (!engine_assess(a, kb, &rec, p)) {
     arena_destroy(a);
     return 1;
   }
+  word_plan(a, p);
   char *ex = arena_strdup(a, c->expect);
   char *save = NULL;
   for (char *t = strtok_r(ex, ";", &save); t; t = strtok_r(NULL, ";", &save)) {

@@ -292,14 +292,9 @@
     return [o.dose, o.route, o.frequency].filter(Boolean).join(" ");
   }
 
-  function indicator(plan) {
-    if ((plan.alerts || []).some((a) => a.severity === "critical")) return "critical";
-    return ["start", "switch", "transition", "assess"].includes(plan.treatment.action) ? "warning" : "info";
-  }
-
   function decisionCard(plan) {
     const t = plan.treatment;
-    const sev = indicator(plan);
+    const sev = plan.indicator; // the plan's severity, decided by the engine
     const card = el("section", { class: "decision sev-" + sev, "aria-labelledby": "dec-h", "data-testid": "decision" });
     card.append(el("p", { class: "badge" }, cap(label("severity", sev))));
     card.append(el("h3", { id: "dec-h" }, ui("decision")));

@@ -1,0 +1,23 @@
+/*
+** word.h: the wording stage. The engine decides in codes and statements
+** (engine/say.h); this stage alone turns them into words, filling the
+** knowledge base's templates for the clinician and the patient. It is the
+** only place that writes a number, a T-score or a date as text.
+**
+**   record -> facts -> decisions (engine_assess) -> wording (word_plan)
+**          -> renderers (render/, server cards, screen lines)
+**
+** Screening reports codes only and does not run it.
+*/
+#ifndef OSTEO_WORD_H
+#define OSTEO_WORD_H
+
+#include "../engine/plan.h"
+#include "../util/arena.h"
+
+/* Fills every text of the plan (criterion and avoid details, alert
+** messages, monitoring reasons, the rationale) from its statements, in the
+** arena. A text the arena has no room for is left NULL. */
+void word_plan(arena *a, op_plan *p);
+
+#endif
