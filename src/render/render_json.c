@@ -189,6 +189,23 @@ static void put_care(jwriter *w, const op_plan *p) {
     if (p->lifestyle[i]) jw_str(w, op_lifestyle_str[i]);
   jw_end_arr(w);
 
+  /* the safety reminders the engine decided, and who hears each */
+  jw_key(w, "reminders");
+  jw_arr(w);
+  for (int i = 0; i < p->n_reminders; i++) {
+    const op_reminder *r = &p->reminders[i];
+    jw_obj(w);
+    jw_key(w, "code"); jw_str(w, op_reminder_str[r->code]);
+    jw_key(w, "severity"); jw_str(w, op_severity_str[r->severity]);
+    jw_key(w, "audiences");
+    jw_arr(w);
+    if (r->clinician) jw_str(w, "clinician");
+    if (r->patient) jw_str(w, "patient");
+    jw_end_arr(w);
+    jw_end_obj(w);
+  }
+  jw_end_arr(w);
+
   jw_key(w, "monitoring");
   jw_arr(w);
   for (int i = 0; i < p->n_monitor; i++) {

@@ -92,6 +92,10 @@ def test_plans_and_avoid(kb):
     clin = assess(kb, record(therapies=[course]), fmt="text")
     check(clin.returncode == 0 and "Ask the patient to report thigh, groin or jaw pain." in clin.stdout,
           "its safety reminders (jaw_and_femur_risk) reach the clinician")
+    reminders = {x["code"]: x["audiences"] for x in plan.get("reminders", [])}
+    check(set(reminders.get("report_thigh_groin_jaw_pain", [])) == {"clinician", "patient"} and
+          "dentist_before_dental_surgery" in reminders and "never_stop_without_followon" not in reminders,
+          "the plan JSON carries the reminders the engine decided from its flags (%s)" % reminders)
     # the renal cut-off of the new agent: avoided below 30 mL/min
     r = assess(kb, record(labs={"egfr_ml_min": 25}))
     plan = json.loads(r.stdout) if r.returncode == 0 else {}
