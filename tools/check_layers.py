@@ -21,6 +21,9 @@ import re
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import check_common  # noqa: E402
+
 # layer -> the layers it may include, and why.
 ALLOWED = {
     # arena, strings, dates, numbers, control characters, the line reader,
@@ -142,17 +145,8 @@ def self_test():
 
 
 def main(argv):
-    if argv[1:2] == ["--self-test"]:
-        return self_test()
-    root = os.path.abspath(argv[1] if len(argv) > 1 else os.path.join(os.path.dirname(__file__), ".."))
-    bad = check(root)
-    for b in bad:
-        print(b)
-    if bad:
-        print(f"check_layers: {len(bad)} include(s) against the layers (matrix: tools/check_layers.py)")
-        return 1
-    print("check_layers: every #include keeps the layers")
-    return 0
+    return check_common.run(argv, check, self_test, "check_layers: every #include keeps the layers",
+                            lambda n: f"check_layers: {n} include(s) against the layers (matrix: tools/check_layers.py)")
 
 
 if __name__ == "__main__":

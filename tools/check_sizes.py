@@ -17,6 +17,9 @@ import re
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import check_common  # noqa: E402
+
 MAX_FILE_LINES = 800
 MAX_FUNCTION_LINES = 100
 FOLDERS = ("src", "tools")
@@ -114,17 +117,9 @@ def self_test():
 
 
 def main(argv):
-    if argv[1:2] == ["--self-test"]:
-        return self_test()
-    root = os.path.abspath(argv[1] if len(argv) > 1 else os.path.join(os.path.dirname(__file__), ".."))
-    bad = check(root)
-    for b in bad:
-        print(b)
-    if bad:
-        print(f"check_sizes: {len(bad)} over the limits")
-        return 1
-    print(f"check_sizes: every C file <= {MAX_FILE_LINES} lines, every function <= {MAX_FUNCTION_LINES}")
-    return 0
+    return check_common.run(argv, check, self_test,
+                            f"check_sizes: every C file <= {MAX_FILE_LINES} lines, every function <= {MAX_FUNCTION_LINES}",
+                            lambda n: f"check_sizes: {n} over the limits")
 
 
 if __name__ == "__main__":

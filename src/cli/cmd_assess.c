@@ -66,6 +66,17 @@ void cli_today(char buf[11]) {
   strftime(buf, 11, "%Y-%m-%d", &tm);
 }
 
+/* Says on standard error why the input gave no plan (what = the kind of bad
+** input, for OP_ERR_INPUT) and returns the exit status: 2 bad input, 3 no
+** plan (a deceased patient), 1 internal. */
+static int report_error(const char *file, op_status st, const char *what, const op_error *err) {
+  char msg[sizeof err->message * 6]; /* the input's text: no control characters on a terminal */
+  ctl_escape(msg, sizeof msg, err->message);
+  fprintf(stderr, "osteoplan: %s: %s%s\n", strcmp(file, "-") ? file : "standard input",
+          st == OP_ERR_INPUT ? what : "", msg);
+  return st == OP_ERR_INPUT ? 2 : st == OP_NO_PLAN ? 3 : 1;
+}
+
 /* --input fhir --format record: only the mapping, the record read from the
 ** FHIR input (json, freed here). Returns the exit status. */
 static int print_record(const op_kb *kb, char *json, size_t len, const op_options *opts, const char *file) {
@@ -76,11 +87,7 @@ static int print_record(const op_kb *kb, char *json, size_t len, const op_option
   free(json);
   int rrc = 0;
   if (rs != OP_OK) {
-    char msg[sizeof err.message * 6]; /* the input's text: no control characters on a terminal */
-    ctl_escape(msg, sizeof msg, err.message);
-    fprintf(stderr, "osteoplan: %s: %s%s\n", strcmp(file, "-") ? file : "standard input",
-            rs == OP_ERR_INPUT ? "invalid FHIR input: " : "", msg);
-    rrc = rs == OP_ERR_INPUT ? 2 : rs == OP_NO_PLAN ? 3 : 1;
+    rrc = report_error(file, rs, "invalid FHIR input: ", &err);
   } else {
     fwrite(rec, 1, rlen, stdout);
     fputc('\n', stdout);
@@ -157,11 +164,7 @@ int cmd_assess(int argc, char **argv) {
   free(json);
   int rc = 0;
   if (st != OP_OK) {
-    char msg[sizeof err.message * 6]; /* the input's text: no control characters on a terminal */
-    ctl_escape(msg, sizeof msg, err.message);
-    fprintf(stderr, "osteoplan: %s: %s%s\n", strcmp(file, "-") ? file : "standard input",
-            st == OP_ERR_INPUT ? (fhir ? "invalid FHIR input: " : "invalid record: ") : "", msg);
-    rc = st == OP_ERR_INPUT ? 2 : st == OP_NO_PLAN ? 3 : 1;
+    rc = report_error(file, st, fhir ? "invalid FHIR input: " : "invalid record: ", &err);
   } else {
     size_t n = 0;
     const char *out = op_render(as, fmt, aud, color < 0 ? tty : color, &n);

@@ -123,3 +123,17 @@ def to_fhir(rec, as_of="2026-11-01"):
         if key in labs:
             obs("loinc", code, labs[key], unit, rec.get("as_of", as_of))
     return out
+
+
+def prefetch_of(resources):
+    """A CDS Hooks prefetch of one patient's resources: the Patient and a
+    searchset Bundle for each of the service's other prefetch keys."""
+    by_type = {}
+    for r in resources:
+        by_type.setdefault(r["resourceType"], []).append(r)
+
+    def bundle(t):
+        return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in by_type.get(t, [])]}
+    return {"patient": by_type["Patient"][0], "observations": bundle("Observation"),
+            "conditions": bundle("Condition"), "medicationRequests": bundle("MedicationRequest"),
+            "medicationStatements": bundle("MedicationStatement")}

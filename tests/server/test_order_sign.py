@@ -26,14 +26,7 @@ ROMO = {"coding": [{"system": ATC, "code": "M05BX06", "display": "romosozumab"}]
 
 
 def request(pid, resources, drafts, extra_prefetch=None):
-    by_type = {}
-    for r in resources:
-        by_type.setdefault(r["resourceType"], []).append(r)
-    bundle = lambda t: {"resourceType": "Bundle", "type": "searchset",
-                        "entry": [{"resource": r} for r in by_type.get(t, [])]}
-    prefetch = {"patient": by_type["Patient"][0], "observations": bundle("Observation"),
-                "conditions": bundle("Condition"), "medicationRequests": bundle("MedicationRequest"),
-                "medicationStatements": bundle("MedicationStatement")}
+    prefetch = fhir_fixtures.prefetch_of(resources)
     prefetch.update(extra_prefetch or {})
     entries = [d if "resource" in d else {"resource": d} for d in drafts]
     return {"hook": "order-sign", "hookInstance": "inst-os-" + pid,

@@ -53,14 +53,7 @@ def b64(b):
 
 
 def hook_request(hook, patient_id, resources, drafts=None, keys=None):
-    by_type = {}
-    for r in resources:
-        by_type.setdefault(r["resourceType"], []).append(r)
-    bundle = lambda t: {"resourceType": "Bundle", "type": "searchset",
-                        "entry": [{"resource": r} for r in by_type.get(t, [])]}
-    prefetch = {"patient": by_type["Patient"][0], "observations": bundle("Observation"),
-                "conditions": bundle("Condition"), "medicationRequests": bundle("MedicationRequest"),
-                "medicationStatements": bundle("MedicationStatement")}
+    prefetch = fhir_fixtures.prefetch_of(resources)
     if keys is not None:
         prefetch = {k: v for k, v in prefetch.items() if k in keys}
     ctx = {"userId": "Practitioner/dr-1", "patientId": patient_id}
