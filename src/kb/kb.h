@@ -193,6 +193,7 @@ OP_DECLARE_CODES(phrase, OP_PHRASE_LIST)
 
 #define OP_MAX_SOURCES 32
 typedef uint32_t op_srcset; /* bit i = kb->sources[i] */
+_Static_assert(OP_MAX_SOURCES <= 8 * sizeof(op_srcset), "a set of sources holds one bit per source");
 
 typedef struct {
   const char *id, *title, *file, *updated, *review, *kind;
@@ -258,6 +259,7 @@ typedef struct {
 } kb_plan_code;
 
 #define OP_MAX_GAPS 32
+_Static_assert(OP_MAX_GAPS <= 32, "a plan's care gaps are bits of a uint32_t (op_plan.gaps)");
 typedef struct {
   const char *code, *clinician;
   int n_all, n_any;
