@@ -118,6 +118,34 @@ def run(resources, patient=PATIENT, fmt="json"):
     return p.returncode, p.stdout.decode(), p.stderr.decode()
 
 
+def bulk_export(check):
+    """screen --input fhir over an export with what it must skip: a Patient
+    and a Medication without id, an Observation about no patient; enough
+    patients that the grouping table grows; a urn:uuid subject."""
+    d = tempfile.mkdtemp(prefix="osteoplan-bulk-")
+    try:
+        pats = [dict(PATIENT, id="q%d" % i) for i in range(300)] + [{"resourceType": "Patient", "gender": "female"}]
+        o1 = obs(1, subject={"reference": "urn:uuid:q1"})
+        o2 = obs(2, subject=None)
+        files = {"Patient.ndjson": pats, "Observation.ndjson": [o1, o2],
+                 "Medication.ndjson": [{"resourceType": "Medication", "code": {"text": "alendronate"}}]}
+        for name, rs in files.items():
+            with open(os.path.join(d, name), "w") as f:
+                f.write("".join(json.dumps(r) + "\n" for r in rs))
+        p = subprocess.run([BIN, "screen", "--input", "fhir", "--as-of", "2026-11-01", d], capture_output=True, timeout=120)
+        out, err = p.stdout.decode(), p.stderr.decode()
+        ids = sorted(json.loads(line)["patient_id"] for line in out.splitlines())
+        check("bulk: every patient with an id screened", p.returncode == 0 and ids == sorted("q%d" % i for i in range(300)),
+              "exit %d, %d lines: %s" % (p.returncode, len(ids), err[-300:]))
+        for words in ("Patient.ndjson:301: Patient without id, skipped", "Medication.ndjson:1: Medication without id, skipped",
+                      "2 bad lines", "1 resources of no known patient"):
+            check("bulk: " + words, words in err, err[-600:])
+    finally:
+        for f in os.listdir(d):
+            os.unlink(os.path.join(d, f))
+        os.rmdir(d)
+
+
 def main():
     failed = passed = 0
 
@@ -145,6 +173,7 @@ def main():
     # a deceased patient (deceasedBoolean): no plan, and the message says why
     rc, out, err = run([obs(1)], dict(PATIENT, deceasedBoolean=True))
     check("deceasedBoolean", rc == 3 and "deceasedBoolean true" in err, "exit %d: %s" % (rc, err.strip()))
+    bulk_export(check)
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed or not passed else 0)
 
