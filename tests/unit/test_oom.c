@@ -66,8 +66,9 @@ static char *slurp(const char *path, size_t *len) {
   do {
     if (n + 4096 > cap) {
       cap = cap ? cap * 2 : 65536;
-      buf = realloc(buf, cap + 1);
-      assert_non_null(buf);
+      char *grown = realloc(buf, cap + 1);
+      assert_non_null(grown);
+      buf = grown;
     }
     got = fread(buf + n, 1, cap - n, f);
     n += got;
