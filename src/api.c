@@ -57,14 +57,23 @@ const char *op_kb_version(const op_kb *kb) { return kb->version; }
 const char *op_kb_status(const op_kb *kb) { return kb->status; }
 const char *op_kb_updated(const op_kb *kb) { return kb->updated; }
 
-op_status op_assess_json(const op_kb *kb, const char *json, size_t len, const op_options *opts,
-                         op_assessment **out, op_error *err) {
+/* An allocation failure a stage let pass (a note left out, a list cut
+** short) would make the answer partial: there is none instead. */
+static op_status no_partial(const arena *a, op_status st, op_error *err) {
+  if (st == OP_ERR_INTERNAL || !a || !arena_failures(a)) return st;
+  kb_error(err, "out of memory");
+  return OP_ERR_INTERNAL;
+}
+
+/* op_assess_json; budget: see op_assess_limited (NULL: no limit). */
+static op_status assess_json(const op_kb *kb, const char *json, size_t len, const op_options *opts,
+                             op_assessment **out, op_error *err, size_t *budget) {
   op_error local;
   if (!err) err = &local;
   memset(err, 0, sizeof *err);
   *out = NULL;
   /* Most records fit the first block, so one assessment is one malloc. */
-  arena *a = arena_create(32 * 1024);
+  arena *a = arena_create_budget(32 * 1024, budget);
   if (!a) {
     kb_error(err, "out of memory");
     return OP_ERR_INTERNAL;
@@ -78,6 +87,7 @@ op_status op_assess_json(const op_kb *kb, const char *json, size_t len, const op
   as->a = a;
   op_status st = record_read(a, kb, json, len, opts ? opts->as_of : NULL, opts ? opts->today : NULL, &as->rec, err);
   if (st != OP_OK) {
+    st = no_partial(a, st, err);
     arena_destroy(a);
     return st;
   }
@@ -98,8 +108,17 @@ op_status op_assess_json(const op_kb *kb, const char *json, size_t len, const op
     for (int i = 0; i < opts->n_input_notes; i++)
       if ((as->plan.input_notes[i] = arena_strdup(a, opts->input_notes[i]))) as->plan.n_input_notes++;
   }
+  if (no_partial(a, OP_OK, err) != OP_OK) {
+    arena_destroy(a);
+    return OP_ERR_INTERNAL;
+  }
   *out = as;
   return OP_OK;
+}
+
+op_status op_assess_json(const op_kb *kb, const char *json, size_t len, const op_options *opts,
+                         op_assessment **out, op_error *err) {
+  return assess_json(kb, json, len, opts, out, err, NULL);
 }
 
 /* Searches not read whole go into the notes, right after the summary. */
@@ -124,9 +143,9 @@ static bool note_gaps(arena *a, const op_kb *kb, const json_doc *d, fhir_result 
 ** be made; the caller destroys it); on OP_OK fr holds the record and
 ** *incomplete whether a search in it was not read whole. */
 static op_status map_fhir(const op_kb *kb, const char *json, size_t len, const op_options *opts, arena **ap,
-                          fhir_result *fr, bool *incomplete, op_error *err) {
+                          fhir_result *fr, bool *incomplete, op_error *err, size_t *budget) {
   memset(err, 0, sizeof *err);
-  arena *a = *ap = arena_create(64 * 1024);
+  arena *a = *ap = arena_create_budget(64 * 1024, budget);
   if (!a) {
     kb_error(err, "out of memory");
     return OP_ERR_INTERNAL;
@@ -159,24 +178,35 @@ static op_status map_fhir(const op_kb *kb, const char *json, size_t len, const o
   return OP_OK;
 }
 
-op_status op_assess_fhir(const op_kb *kb, const char *json, size_t len, const op_options *opts,
-                         op_assessment **out, op_error *err) {
+static op_status assess_fhir(const op_kb *kb, const char *json, size_t len, const op_options *opts,
+                             op_assessment **out, op_error *err, size_t *budget) {
   op_error local;
   if (!err) err = &local;
   *out = NULL;
   arena *a;
   fhir_result fr;
   bool incomplete = false;
-  op_status st = map_fhir(kb, json, len, opts, &a, &fr, &incomplete, err);
+  op_status st = map_fhir(kb, json, len, opts, &a, &fr, &incomplete, err, budget);
+  st = no_partial(a, st, err);
   if (st == OP_OK) {
     op_options o = opts ? *opts : (op_options){0};
     o.input_notes = fr.notes;
     o.n_input_notes = fr.n_notes;
     o.incomplete_input = o.incomplete_input || incomplete;
-    st = op_assess_json(kb, fr.record, fr.record_len, &o, out, err);
+    st = assess_json(kb, fr.record, fr.record_len, &o, out, err, budget);
   }
   arena_destroy(a);
   return st;
+}
+
+op_status op_assess_fhir(const op_kb *kb, const char *json, size_t len, const op_options *opts,
+                         op_assessment **out, op_error *err) {
+  return assess_fhir(kb, json, len, opts, out, err, NULL);
+}
+
+op_status op_assess_limited(const op_kb *kb, const char *json, size_t len, bool fhir, const op_options *opts,
+                            size_t *budget, op_assessment **out, op_error *err) {
+  return (fhir ? assess_fhir : assess_json)(kb, json, len, opts, out, err, budget);
 }
 
 op_status op_fhir_to_record(const op_kb *kb, const char *json, size_t len, const op_options *opts, char **record,
@@ -187,7 +217,7 @@ op_status op_fhir_to_record(const op_kb *kb, const char *json, size_t len, const
   arena *a;
   fhir_result fr;
   bool incomplete = false;
-  op_status st = map_fhir(kb, json, len, opts, &a, &fr, &incomplete, err);
+  op_status st = map_fhir(kb, json, len, opts, &a, &fr, &incomplete, err, NULL);
   if (st == OP_OK) {
     /* the record with its notes under "extensions" (ignored by the reader) */
     strbuf b;
@@ -214,8 +244,10 @@ op_status op_fhir_to_record(const op_kb *kb, const char *json, size_t len, const
 }
 
 const char *op_render(op_assessment *as, op_format fmt, op_audience aud, bool color, size_t *len) {
-  if (fmt == OP_FORMAT_JSON) return render_json(as->a, &as->plan, true, len);
-  return render_doc(as->a, &as->plan, fmt, aud == OP_AUDIENCE_PATIENT, color, len);
+  size_t failures = arena_failures(as->a); /* a part left out for want of memory: no rendering */
+  const char *r = fmt == OP_FORMAT_JSON ? render_json(as->a, &as->plan, true, len)
+                                        : render_doc(as->a, &as->plan, fmt, aud == OP_AUDIENCE_PATIENT, color, len);
+  return arena_failures(as->a) == failures ? r : NULL;
 }
 
 const op_plan *op_assessment_plan(const op_assessment *as) { return &as->plan; }

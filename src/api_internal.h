@@ -8,6 +8,18 @@
 #include "engine/plan.h"
 #include "osteoplan.h"
 
+#include <stdbool.h>
+#include <stddef.h>
+
 const op_plan *op_assessment_plan(const op_assessment *as);
+
+/* op_assess_json (fhir false) or op_assess_fhir (true) with every arena of
+** the assessment under one allocation budget (arena_set_budget): at most
+** *budget allocations, mapping, assessment and later op_render calls
+** together; then each fails as if out of memory. For the out-of-memory
+** tests: every failure must be a clean OP_ERR_INTERNAL (or a NULL
+** rendering). *budget must outlive the assessment. */
+op_status op_assess_limited(const op_kb *kb, const char *json, size_t len, bool fhir, const op_options *opts,
+                            size_t *budget, op_assessment **out, op_error *err);
 
 #endif

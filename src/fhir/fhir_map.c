@@ -109,7 +109,8 @@ void fm_skip(mapper *m, tally *t, const char *reason, const char *example) {
   if (example && t->nex[i] < MAX_EXAMPLES) {
     for (int k = 0; k < t->nex[i]; k++)
       if (!strcmp(t->example[i][k], example)) return;
-    t->example[i][t->nex[i]++] = arena_strdup(m->a, example);
+    const char *copy = arena_strdup(m->a, example); /* NULL: out of memory, counted by the arena */
+    if (copy) t->example[i][t->nex[i]++] = copy;
   }
 }
 
@@ -653,7 +654,7 @@ void fhir_map_patient(arena *a, const op_kb *kb, const fhir_res *res, int n, con
     int ns;
     size_t len;
     const char *rec = fm_write_record(&m, cs, ncs, slots, &ns, &len);
-    arena *scratch = arena_create(16 * 1024);
+    arena *scratch = arena_create_like(a, 16 * 1024); /* under the caller's budget, if any */
     if (!scratch) {
       out->status = FM_ERROR;
       snprintf(out->message, sizeof out->message, "out of memory");

@@ -36,6 +36,11 @@ static int fail(const char *text, size_t off, char *msg, size_t msgsz, const cha
   return -1;
 }
 
+static int oom(char *msg, size_t msgsz) {
+  snprintf(msg, msgsz, "out of memory");
+  return JSON_OUT_OF_MEMORY;
+}
+
 static int hexval(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -225,7 +230,7 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
   /* A record has about one token per 8 bytes; the array grows on demand. */
   int cap = (int)(len / 8) + 16, n = 0;
   json_tok *tok = arena_alloc_raw(a, (size_t)cap * sizeof(json_tok));
-  if (!tok) return fail(text, 0, msg, msgsz, "out of memory");
+  if (!tok) return oom(msg, msgsz);
   int stack[JSON_MAX_DEPTH];
   int sp = 0, state = ST_VALUE;
   const unsigned char *s = (const unsigned char *)text;
@@ -239,7 +244,7 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
     if (n + 1 >= cap) {
       int ncap = cap * 2;
       json_tok *nt = arena_alloc_raw(a, (size_t)ncap * sizeof(json_tok));
-      if (!nt) return fail(text, i, msg, msgsz, "out of memory");
+      if (!nt) return oom(msg, msgsz);
       memcpy(nt, tok, (size_t)n * sizeof(json_tok));
       tok = nt;
       cap = ncap;

@@ -45,7 +45,10 @@ typedef struct {
   int ntok;
 } json_doc;
 
-/* On failure fills msg (with line and column) and returns -1. */
+/* On failure fills msg (with line and column) and returns -1, or
+** JSON_OUT_OF_MEMORY when the arena had no room (msg "out of memory": not a
+** fault of the input, and callers say so). */
+#define JSON_OUT_OF_MEMORY (-2)
 int json_parse(arena *a, const char *text, size_t len, json_doc *doc,
                char *msg, size_t msgsz);
 

@@ -636,10 +636,11 @@ op_status record_read(arena *a, const op_kb *kb, const char *json, size_t len,
   rec->menopause = -1;
   rec->smoker = -1;
   char msg[512];
-  if (json_parse(a, json, len, &r.doc, msg, sizeof msg) != 0) {
-    err->status = OP_ERR_INPUT;
+  int parsed = json_parse(a, json, len, &r.doc, msg, sizeof msg);
+  if (parsed != 0) {
+    err->status = parsed == JSON_OUT_OF_MEMORY ? OP_ERR_INTERNAL : OP_ERR_INPUT;
     snprintf(err->message, sizeof err->message, "%s", msg);
-    return OP_ERR_INPUT;
+    return err->status;
   }
   if (r.doc.tok[0].type != JT_OBJECT) {
     fail_got(&r, 0, "a JSON object (one patient record)");

@@ -19,7 +19,14 @@ static const char *ansi(doc_tone t) {
   }
 }
 
+/* A NULL text is one a stage could not get memory for: the rendering fails. */
+static bool no_text(strbuf *b, const char *s) {
+  if (!s) b->oom = true;
+  return !s;
+}
+
 static void html_text(strbuf *b, const char *s) {
+  if (no_text(b, s)) return;
   for (; *s; s++) {
     size_t run = strcspn(s, "<>&\""); /* plain text goes in one copy */
     if (run) {
@@ -41,7 +48,9 @@ static void html_text(strbuf *b, const char *s) {
 ** visible "\u00XX": a record's text never drives the terminal, and never
 ** breaks a line where the format gives a line a meaning. */
 static void sb_put_cb(void *b, const char *s, size_t n) { sb_putn(b, s, n); }
-static void plain_text(strbuf *b, const char *s) { ctl_write(s, sb_put_cb, b); }
+static void plain_text(strbuf *b, const char *s) {
+  if (!no_text(b, s)) ctl_write(s, sb_put_cb, b);
+}
 
 /* Where a line may begin (a value can open a paragraph), these would start
 ** a block: a list or thematic break (- + *), a setext underline (=), an
@@ -75,6 +84,7 @@ static const char *md_line_start(strbuf *b, const char *s) {
 ** characters, line breaks included, become visible escapes, so no value
 ** opens a new block except through md_line_start's marks. */
 static void md_text(strbuf *b, const char *s) {
+  if (no_text(b, s)) return;
   s = md_line_start(b, s);
   while (*s) {
     size_t run = strcspn(s, "\\*_`[]<>#|&~!"); /* plain text goes in one copy */

@@ -29,7 +29,11 @@ static const char *fmt(ctx *c, const char *f, tmpl_var *v, int n) { return tmpl_
 
 /* Upper case for the decision label (ASCII; the texts are English). */
 static const char *upper(ctx *c, const char *s) {
-  char *u = arena_strdup(c->a, s);
+  char *u = s ? arena_strdup(c->a, s) : NULL;
+  if (!u) { /* out of memory: the rendering fails as a whole */
+    c->d.b->oom = true;
+    return "";
+  }
   for (char *q = u; *q; q++)
     if (*q >= 'a' && *q <= 'z') *q = (char)(*q - 'a' + 'A');
   return u;

@@ -4,6 +4,7 @@
 */
 #include "arena.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,29 @@ typedef struct block {
 struct arena {
   block *head;
   size_t block_size;
+  size_t *budget; /* allocations left, or NULL: see arena_set_budget */
+  size_t failures;
+  size_t *parent_failures; /* arena_create_like: the parent's count, or NULL */
 };
+
+/* p, or a failure counted when p is NULL. */
+static void *counted(arena *a, void *p) {
+  if (!p) {
+    a->failures++;
+    if (a->parent_failures) ++*a->parent_failures;
+  }
+  return p;
+}
+
+size_t arena_failures(const arena *a) { return a->failures; }
+
+/* One allocation spent from the budget; false when none is left. */
+static bool spend(size_t *budget) {
+  if (!budget) return true;
+  if (!*budget) return false;
+  --*budget;
+  return true;
+}
 
 static block *block_new(size_t size) {
   block *b = malloc(sizeof(block) + size);
@@ -32,12 +55,31 @@ arena *arena_create(size_t first_block) {
   arena *a = malloc(sizeof *a);
   if (!a) return NULL;
   a->block_size = first_block < 1024 ? 1024 : first_block;
+  a->budget = NULL;
+  a->failures = 0;
+  a->parent_failures = NULL;
   a->head = block_new(a->block_size);
   if (!a->head) {
     free(a);
     return NULL;
   }
   return a;
+}
+
+void arena_set_budget(arena *a, size_t *left) { a->budget = left; }
+
+arena *arena_create_budget(size_t first_block, size_t *left) {
+  if (!spend(left)) return NULL;
+  arena *a = arena_create(first_block);
+  if (a) a->budget = left;
+  return a;
+}
+
+arena *arena_create_like(arena *a, size_t first_block) {
+  arena *c = arena_create_budget(first_block, a->budget);
+  if (c) c->parent_failures = &a->failures;
+  else a->failures++;
+  return c;
 }
 
 void arena_destroy(arena *a) {
@@ -70,7 +112,8 @@ void *arena_alloc(arena *a, size_t n) {
   return p;
 }
 
-void *arena_alloc_raw(arena *a, size_t n) {
+/* arena_alloc_raw without spending from the budget (the caller has). */
+static void *alloc_raw(arena *a, size_t n) {
   if (n > SIZE_MAX / 2) return NULL;
   n = (n + 15) & ~(size_t)15;
   block *b = a->head;
@@ -90,8 +133,10 @@ void *arena_alloc_raw(arena *a, size_t n) {
   return p;
 }
 
+void *arena_alloc_raw(arena *a, size_t n) { return counted(a, spend(a->budget) ? alloc_raw(a, n) : NULL); }
+
 void *arena_array(arena *a, size_t count, size_t size) {
-  if (size && count > SIZE_MAX / size) return NULL;
+  if (size && count > SIZE_MAX / size) return counted(a, NULL);
   return arena_alloc(a, count * size);
 }
 
@@ -108,7 +153,7 @@ char *arena_strdup(arena *a, const char *s) {
 }
 
 void *arena_grow_raw(arena *a, void *old, size_t old_size, size_t new_size) {
-  if (new_size > SIZE_MAX / 2) return NULL;
+  if (new_size > SIZE_MAX / 2 || !spend(a->budget)) return counted(a, NULL);
   block *b = a->head;
   size_t old_r = (old_size + 15) & ~(size_t)15, new_r = (new_size + 15) & ~(size_t)15;
   /* The newest allocation of the newest block grows where it is: a buffer
@@ -119,7 +164,7 @@ void *arena_grow_raw(arena *a, void *old, size_t old_size, size_t new_size) {
     b->used += new_r - old_r;
     return old;
   }
-  unsigned char *p = arena_alloc_raw(a, new_size);
+  unsigned char *p = counted(a, alloc_raw(a, new_size));
   if (p && old && old_size) memcpy(p, old, old_size < new_size ? old_size : new_size);
   return p;
 }

@@ -36,7 +36,12 @@ void sb_putn(strbuf *b, const char *s, size_t n) {
   b->p[b->len] = 0;
 }
 
-void sb_puts(strbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
+/* A NULL string is one that could not be made for want of memory (a
+** template not filled): the buffer is out of memory too. */
+void sb_puts(strbuf *b, const char *s) {
+  if (s) sb_putn(b, s, strlen(s));
+  else b->oom = true;
+}
 void sb_putc(strbuf *b, char c) { sb_putn(b, &c, 1); }
 
 void sb_cat(strbuf *b, ...) {

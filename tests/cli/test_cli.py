@@ -15,6 +15,8 @@ import subprocess
 import sys
 import tempfile
 
+from expect import check_expect, fetch_labels
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 VIGNETTES = os.path.join(ROOT, "tests", "vignettes")
@@ -61,59 +63,16 @@ def plan_for(record, extra=()):
 
 # ---- vignettes ---------------------------------------------------------------
 
-def check_expect(plan, exp):
-    bad = []
-    t = plan["treatment"]
-    phases = t["phases"]
-    if "diagnosis" in exp and plan["diagnosis"] != exp["diagnosis"]:
-        bad.append("diagnosis %s" % plan["diagnosis"])
-    if "risk" in exp and plan["risk"]["category"] != exp["risk"]:
-        bad.append("risk %s" % plan["risk"]["category"])
-    crit = [c["code"] for c in plan["risk"]["criteria"]]
-    bad += ["criterion %s missing" % c for c in exp.get("criteria", []) if c not in crit]
-    if "status" in exp and t["status"] != exp["status"]:
-        bad.append("status %s" % t["status"])
-    bad += ["finding %s missing" % f for f in exp.get("findings", []) if f not in t["findings"]]
-    if "action" in exp and t["action"] != exp["action"]:
-        bad.append("action %s" % t["action"])
-    if "phase_intents" in exp and [p["intent"] for p in phases] != exp["phase_intents"]:
-        bad.append("intents %s" % [p["intent"] for p in phases])
-    if "first_agent" in exp:
-        fa = phases[0]["options"][0]["agent"] if phases and phases[0]["options"] else None
-        if fa != exp["first_agent"]:
-            bad.append("first agent %s" % fa)
-    in_ph = {o["agent"] for p in phases for o in p["options"]}
-    bad += ["%s in phases" % a for a in exp.get("not_in_phases", []) if a in in_ph]
-    avoid = {a["agent"]: a["reasons"] for a in plan["avoid"]}
-    for a, rs in exp.get("avoid", {}).items():
-        if a not in avoid:
-            bad.append("%s not avoided" % a)
-        else:
-            bad += ["%s reason %s missing" % (a, r) for r in rs if r not in avoid[a]]
-    bad += ["%s avoided" % a for a in exp.get("not_avoided", []) if a in avoid]
-    nrec = {a["agent"] for a in plan["not_recommended"]}
-    bad += ["%s not in not_recommended" % a for a in exp.get("not_recommended", []) if a not in nrec]
-    alerts = {}
-    for a in plan["alerts"]:
-        alerts.setdefault(a["code"], set()).add(a["severity"])
-    for c, sev in exp.get("alerts", {}).items():
-        if sev not in alerts.get(c, set()):
-            bad.append("alert %s/%s missing" % (c, sev))
-    bad += ["alert %s present" % c for c in exp.get("no_alerts", []) if c in alerts]
-    mon = {m["code"]: m["due"] for m in plan["monitoring"]}
-    for c, due in exp.get("monitoring", {}).items():
-        if mon.get(c) != due:
-            bad.append("monitoring %s due %s" % (c, mon.get(c)))
-    return bad
-
-
 def group_vignettes():
+    labels = fetch_labels(BIN)
     for name, v in vignette_cases():
+        unknown = set(v) - {"name", "about", "patient", "expect"}
+        check(name + " keys", not unknown, "unknown vignette keys %s" % sorted(unknown))
         rc, plan, err = plan_for(v["patient"])
         if rc != 0:
             check(name, False, "exit %d: %s" % (rc, err.strip()))
             continue
-        bad = check_expect(plan, v["expect"])
+        bad = check_expect(plan, v["expect"], labels)
         check(name, not bad, "; ".join(bad))
         # the screen-style output is a subset of the same plan: same as --format json again
         rc2, plan2, _ = plan_for(v["patient"])
