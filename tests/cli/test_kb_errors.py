@@ -72,11 +72,14 @@ CASES = [
     ("texts.ini", "[finding.bmd_loss]\n", "[finding.bmd_loss]\n= 1\n", "empty key"),
     ("texts.ini", "clinician = fragility fracture on antiresorptive therapy (treatment failure)",
      "clinician = fragility fracture on {antiresorptive therapy (treatment failure)", "unclosed '{'"),
-    ("rules.ini", "patient = This tool is made for women after menopause and for men 50 and older.\nsources = S000, S003, S004\n",
-     "patient = This tool is made for women after menopause and for men 50 and older.\n", "every rule carries its sources"),
+    ("rules.ini", "patient = This tool is made for women after menopause and for men {scope.min_age_men} and older.\n"
+     "sources = S000, S003, S004\n",
+     "patient = This tool is made for women after menopause and for men {scope.min_age_men} and older.\n",
+     "every rule carries its sources"),
     ("sources.ini", "file = 000_76c98a5d24e03357.txt\n", "", "a seed needs its 'file'"),
     ("sources.ini", None, MANY_KB_SOURCES, "more than"),
-    ("agents.ini", "[agent.alendronate]", "[agent.alendronatex]", "alendronate"),
+    # an avoid list for an agent agents.ini does not define
+    ("agents.ini", "[avoid.alendronate]", "[avoid.alendronatex]", "unknown section [avoid.alendronatex]"),
     ("agents.ini", "intent = antiresorptive\nroute = oral\ndose = 70 mg", "intent = sideways\nroute = oral\ndose = 70 mg",
      "intent must be anabolic or antiresorptive"),
     ("disagreements.ini", "[disagreement.frax_very_high_risk]", "[disagreement.frax_very_high_riskx]", "frax_very_high_risk"),
