@@ -350,6 +350,10 @@ static inline const char *kb_ui(const op_kb *kb, op_ui_t key, bool patient) {
   return patient ? kb->ui[key].patient : kb->ui[key].clinician;
 }
 
+/* The words of a sex code: [ui.female] or [ui.male]. */
+_Static_assert(OP_N_sex == 2, "a new sex code needs its [ui.*] words in kb_sex_ui");
+static inline op_ui_t kb_sex_ui(int sex) { return sex == OP_SEX_MALE ? OP_UI_MALE : OP_UI_FEMALE; }
+
 #define KB_TH(kb, id) ((kb)->th[OP_TH_##id])
 
 /* The agent with record code s (n bytes), or -1. */

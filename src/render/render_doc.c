@@ -334,12 +334,10 @@ const char *render_doc(arena *a, const op_plan *p, op_format fmt_, bool patient,
   ctx c = {a, p, p->kb, {&b, fmt_, color && fmt_ == OP_FORMAT_TEXT, false, fragment, NULL}, patient};
   c.d.lang = ui(&c, OP_UI_LANGUAGE);
   const op_record *r = p->rec;
-  /* the sex's words: one [ui.*] text per sex code */
-  _Static_assert(OP_N_sex == 2, "a new sex code needs its [ui.*] words here");
   const char *who = fmt(&c, ui(&c, OP_UI_PATIENT_LINE),
                         (tmpl_var[]){{"other", ui(&c, OP_UI_PATIENT)},
                                      {"agent", r->id ? r->id : "-"},
-                                     {"level", ui(&c, r->sex == OP_SEX_MALE ? OP_UI_MALE : OP_UI_FEMALE)},
+                                     {"level", ui(&c, kb_sex_ui(r->sex))},
                                      {"age", ui(&c, OP_UI_AGE)},
                                      {"value", num_s(&c, p->age)},
                                      {"date", date_s(&c, p->as_of)}}, 6);
