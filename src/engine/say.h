@@ -25,7 +25,7 @@ typedef enum {
   /* names */
   SAY_AGENT, SAY_SITE, SAY_FX_SITE, SAY_CONDITION, SAY_RISK, SAY_DIAGNOSIS,
   SAY_FINDING, SAY_REASON_NAME, SAY_CRITERION_NAME,
-  SAY_SEX, /* the code itself (op_sex_str) */
+  SAY_SEX, /* its words in [ui.female] / [ui.male] */
   SAY_JOIN /* no template: its one argument, a list, is the text */
 } say_table;
 

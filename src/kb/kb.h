@@ -155,7 +155,11 @@ OP_DECLARE_CODES(holiday, OP_HOLIDAY_LIST)
   X(UI_TESTING_AGE, "testing_age") X(UI_TESTING_FRACTURE, "testing_fracture") \
   X(UI_TESTING_GLUCOCORTICOID, "testing_glucocorticoid")                    \
   X(UI_TESTING_HORMONAL, "testing_hormonal") X(UI_TESTING_NONE, "testing_none") \
-  X(UI_REMINDER, "reminder") X(UI_INCOMPLETE_INPUT, "incomplete_input")
+  X(UI_REMINDER, "reminder") X(UI_INCOMPLETE_INPUT, "incomplete_input")     \
+  X(UI_PATIENT_LINE, "patient_line") X(UI_FEMALE, "female") X(UI_MALE, "male") \
+  X(UI_PHASE_LINE, "phase_line") X(UI_REASONS_JOIN, "reasons_join")         \
+  X(UI_VITAMIN_D_RANGE, "vitamin_d_range") X(UI_KB_LINE, "knowledge_base_line") \
+  X(UI_LANGUAGE, "language")
 OP_DECLARE_CODES(ui, OP_UI_LIST)
 
 /* Safety reminders a plan carries (engine/reminders.c decides who hears
@@ -188,7 +192,14 @@ extern const op_ui_t op_reminder_ui[OP_N_reminder];
   X(PH_CARD_ORDER, "card_order") X(PH_CARD_REPLACE, "card_replace")                 \
   X(PH_CONDITION_DATED, "condition_dated") X(PH_FRAX_THRESHOLDS, "frax_thresholds") \
   X(PH_P1NP_FELL, "p1np_fell") X(PH_CTX_FELL, "ctx_fell")                           \
-  X(PH_NO_SAFE_AGENT_ITEM, "no_safe_agent_item")
+  X(PH_NO_SAFE_AGENT_ITEM, "no_safe_agent_item") X(PH_GOAL_LINE, "goal_line")     \
+  X(PH_SOURCE_FILE, "source_file") X(PH_SOURCE_UPDATED, "source_updated")           \
+  X(PH_SOURCE_REVIEW, "source_review")                                              \
+  X(PH_SERVICE_PATIENT_VIEW_TITLE, "service_patient_view_title")                    \
+  X(PH_SERVICE_PATIENT_VIEW_DESCRIPTION, "service_patient_view_description")        \
+  X(PH_SERVICE_ORDER_SIGN_TITLE, "service_order_sign_title")                        \
+  X(PH_SERVICE_ORDER_SIGN_DESCRIPTION, "service_order_sign_description")            \
+  X(PH_CARD_SOURCE, "card_source") X(PH_CARD_CREATE, "card_create")
 OP_DECLARE_CODES(phrase, OP_PHRASE_LIST)
 
 #define OP_MAX_SOURCES 32
@@ -340,6 +351,10 @@ void kb_free(op_kb *kb);
 static inline const char *kb_ui(const op_kb *kb, op_ui_t key, bool patient) {
   return patient ? kb->ui[key].patient : kb->ui[key].clinician;
 }
+
+/* The words of a sex code: [ui.female] or [ui.male]. */
+_Static_assert(OP_N_sex == 2, "a new sex code needs its [ui.*] words in kb_sex_ui");
+static inline op_ui_t kb_sex_ui(int sex) { return sex == OP_SEX_MALE ? OP_UI_MALE : OP_UI_FEMALE; }
 
 #define KB_TH(kb, id) ((kb)->th[OP_TH_##id])
 

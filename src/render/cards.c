@@ -50,8 +50,9 @@ static const char *fit(arena *a, const char *s) {
 }
 
 static void source(jwriter *w, const op_kb *kb) {
-  char label[128];
-  snprintf(label, sizeof label, "osteoplan (knowledge base %s, %s)", kb->version, kb->status);
+  /* filled in the arena of the text being written */
+  const char *label = tmpl_fill(w->b->a, kb->phrase[OP_PH_CARD_SOURCE],
+                                (tmpl_var[]){{"other", kb->version}, {"level", kb->status}}, 2);
   jw_key(w, "source");
   jw_obj(w);
   jw_key(w, "label");
@@ -98,15 +99,14 @@ static void coding(jwriter *w, const char *system, const char *code, const char 
 static void create_action(jwriter *w, const op_kb *kb, int ag, const cards_hook *h) {
   const kb_agent *g = &kb->agent[ag];
   const char *sys, *code, *disp;
-  char how[128], desc[200], ref[96];
+  char how[128], ref[96];
   snprintf(how, sizeof how, "%s %s %s", g->dose, g->route, g->frequency);
-  snprintf(desc, sizeof desc, "Draft MedicationRequest for %s", g->name);
   snprintf(ref, sizeof ref, "Patient/%s", h->patient_id);
   jw_obj(w);
   jw_key(w, "type");
   jw_str(w, "create");
   jw_key(w, "description");
-  jw_str(w, desc);
+  jw_str(w, tmpl_fill(w->b->a, kb->phrase[OP_PH_CARD_CREATE], (tmpl_var[]){{"agent", g->name}}, 1));
   jw_key(w, "resource");
   jw_obj(w);
   jw_key(w, "resourceType");

@@ -114,7 +114,7 @@ static void decision(ctx *c) {
     const char *label = i == 0 ? (c->patient ? action : upper(c, fmt(c, "{other}:", (tmpl_var[]){{"other", action}}, 1)))
                                : (c->patient ? ui(c, OP_UI_THEN) : upper(c, fmt(c, "{other}:", (tmpl_var[]){{"other", ui(c, OP_UI_THEN)}}, 1)));
     const char *intent = c->patient ? kb->intent[ph->intent].patient : kb->intent[ph->intent].clinician;
-    const char *line = fmt(c, c->patient ? "{other} It is {level}." : "{other} [{level}]",
+    const char *line = fmt(c, ui(c, OP_UI_PHASE_LINE),
                            (tmpl_var[]){{"other", agent_line(c, ph, ph->agents[0], i == 0)}, {"level", intent}}, 2);
     doc_para(&c->d, i == 0 ? DOC_GOOD : DOC_PLAIN, label, line);
     const char *alt = alternatives(c, ph);
@@ -169,12 +169,11 @@ static void avoid_section(ctx *c, op_ui_t heading, const op_avoid *list, int n) 
   doc_heading(&c->d, ui(c, heading));
   for (int i = 0; i < n; i++) {
     const op_avoid *x = &list[i];
-    strbuf b;
-    sb_init(&b, c->a);
-    for (int k = 0; k < x->n; k++)
-      sb_cat(&b, k ? (c->patient ? ", and " : "; ") : "",
-             c->patient ? kb->reason[x->reasons[k]].patient : kb->reason[x->reasons[k]].clinician, (char *)NULL);
-    const char *reasons = arena_strdup(c->a, sb_str(&b));
+    const char *reasons = "";
+    for (int k = 0; k < x->n; k++) {
+      const char *one = c->patient ? kb->reason[x->reasons[k]].patient : kb->reason[x->reasons[k]].clinician;
+      reasons = k ? fmt(c, ui(c, OP_UI_REASONS_JOIN), (tmpl_var[]){{"reasons", reasons}, {"other", one}}, 2) : one;
+    }
     if (c->patient) {
       doc_item(&c->d, DOC_PLAIN, NULL,
                fmt(c, "{agent}: {reasons}.", (tmpl_var[]){{"agent", kb->agent[x->agent].patient_name},
@@ -229,11 +228,8 @@ static void foundations(ctx *c) {
   const op_kb *kb = c->kb;
   if (!p->in_scope) return;
   doc_heading(&c->d, ui(c, OP_UI_SUPPLEMENTS));
-  const char *vd = fmt(c, "{from}-{to}", (tmpl_var[]){{"from", num_s(c, KB_TH(kb, VITD_IU_MIN))},
-                                                     {"to", num_s(c, KB_TH(kb, VITD_IU_MAX))}}, 2);
-  if (c->patient)
-    vd = fmt(c, "{from} to {to}", (tmpl_var[]){{"from", num_s(c, KB_TH(kb, VITD_IU_MIN))},
-                                               {"to", num_s(c, KB_TH(kb, VITD_IU_MAX))}}, 2);
+  const char *vd = fmt(c, ui(c, OP_UI_VITAMIN_D_RANGE), (tmpl_var[]){{"from", num_s(c, KB_TH(kb, VITD_IU_MIN))},
+                                                                   {"to", num_s(c, KB_TH(kb, VITD_IU_MAX))}}, 2);
   tmpl_var v[] = {{"from", num_s(c, KB_TH(kb, CALCIUM_MG_MIN))}, {"to", num_s(c, KB_TH(kb, CALCIUM_MG_MAX))},
                   {"level", vd}, {"threshold", num_s(c, KB_TH(kb, VITD_TARGET))}};
   const char *s = fmt(c, c->patient ? kb->supplements.patient : kb->supplements.clinician, v, 4);
@@ -254,7 +250,7 @@ static void goal_and_codes(ctx *c) {
     if (c->patient) doc_para(&c->d, DOC_PLAIN, NULL, kb->goal.patient);
     else
       doc_para(&c->d, DOC_PLAIN, NULL,
-               fmt(c, "{other}; target T-score {value}; review by {date} {from}",
+               fmt(c, kb->phrase[OP_PH_GOAL_LINE],
                    (tmpl_var[]){{"other", kb->goal.clinician}, {"value", t_s(c, KB_TH(kb, GOAL_T_TARGET))},
                                 {"date", date_s(c, p->goal_review_by)}, {"from", srcs(c, kb->goal.sources)}}, 4));
   }
@@ -306,18 +302,16 @@ static void sources(ctx *c) {
     if (!(p->all_sources & ((op_srcset)1 << i))) continue;
     const kb_source *s = &kb->sources[i];
     if (c->patient) continue; /* titles are for clinicians; the note below says where */
-    strbuf b;
-    sb_init(&b, c->a);
-    sb_puts(&b, s->title);
-    if (s->file) sb_cat(&b, " (file ", s->file, (char *)NULL);
-    if (s->updated) sb_cat(&b, "; updated ", s->updated, (char *)NULL);
-    if (s->review) sb_cat(&b, "; review: ", s->review, (char *)NULL);
-    if (s->file) sb_puts(&b, ")");
-    doc_item(&c->d, DOC_PLAIN, fmt(c, "{other}:", (tmpl_var[]){{"other", s->id}}, 1), arena_strdup(c->a, sb_str(&b)));
+    /* with a file, the file, date and review go in parentheses after the title */
+    const char *t = s->file ? fmt(c, kb->phrase[OP_PH_SOURCE_FILE], (tmpl_var[]){{"other", s->file}}, 1) : s->title;
+    if (s->updated) t = fmt(c, kb->phrase[OP_PH_SOURCE_UPDATED], (tmpl_var[]){{"other", t}, {"date", s->updated}}, 2);
+    if (s->review) t = fmt(c, kb->phrase[OP_PH_SOURCE_REVIEW], (tmpl_var[]){{"other", t}, {"level", s->review}}, 2);
+    if (s->file) t = fmt(c, "{other} ({from})", (tmpl_var[]){{"other", s->title}, {"from", t}}, 2);
+    doc_item(&c->d, DOC_PLAIN, fmt(c, "{other}:", (tmpl_var[]){{"other", s->id}}, 1), t);
   }
   doc_para(&c->d, DOC_PLAIN, NULL, ui(c, OP_UI_SOURCES_NOTE));
   doc_para(&c->d, DOC_PLAIN, fmt(c, "{other}:", (tmpl_var[]){{"other", ui(c, OP_UI_KNOWLEDGE_BASE)}}, 1),
-           fmt(c, c->patient ? "{other}, {date}." : "{other} ({level}, updated {date}; profile {from})",
+           fmt(c, ui(c, OP_UI_KB_LINE),
                (tmpl_var[]){{"other", kb->version}, {"level", kb->status}, {"date", kb->updated},
                             {"from", kb->profile}}, 4));
 }
@@ -341,17 +335,16 @@ const char *render_doc(arena *a, const op_plan *p, op_format fmt_, bool patient,
   sb_init(&b, a);
   bool fragment = fmt_ == OP_FORMAT_HTML_FRAGMENT;
   if (fragment) fmt_ = OP_FORMAT_HTML;
-  ctx c = {a, p, p->kb, {&b, fmt_, color && fmt_ == OP_FORMAT_TEXT, false, fragment, "en"}, patient};
+  ctx c = {a, p, p->kb, {&b, fmt_, color && fmt_ == OP_FORMAT_TEXT, false, fragment, NULL}, patient};
+  c.d.lang = ui(&c, OP_UI_LANGUAGE);
   const op_record *r = p->rec;
-  const char *who = patient ? fmt(&c, "{other} {date}", (tmpl_var[]){{"other", ui(&c, OP_UI_PATIENT)},
-                                                                     {"date", date_s(&c, p->as_of)}}, 2)
-                            : fmt(&c, "{other} {agent}, {level}, {age} {value}; as of {date}",
-                                  (tmpl_var[]){{"other", ui(&c, OP_UI_PATIENT)},
-                                               {"agent", r->id ? r->id : "-"},
-                                               {"level", op_sex_str[r->sex]},
-                                               {"age", ui(&c, OP_UI_AGE)},
-                                               {"value", num_s(&c, p->age)},
-                                               {"date", date_s(&c, p->as_of)}}, 6);
+  const char *who = fmt(&c, ui(&c, OP_UI_PATIENT_LINE),
+                        (tmpl_var[]){{"other", ui(&c, OP_UI_PATIENT)},
+                                     {"agent", r->id ? r->id : "-"},
+                                     {"level", ui(&c, kb_sex_ui(r->sex))},
+                                     {"age", ui(&c, OP_UI_AGE)},
+                                     {"value", num_s(&c, p->age)},
+                                     {"date", date_s(&c, p->as_of)}}, 6);
   doc_begin(&c.d, ui(&c, OP_UI_TITLE), who);
   /* before the decision: a plan made from part of the data must say so first */
   if (!patient && p->incomplete_input) doc_para(&c.d, DOC_CRITICAL, NULL, ui(&c, OP_UI_INCOMPLETE_INPUT));

@@ -49,15 +49,14 @@ static void reply(strbuf *b, int status, cds_reply *r) {
 }
 
 void cds_discovery(const cds_ctx *c, arena *a, cds_reply *r) {
+  /* ids and hooks are protocol; titles and descriptions are wording ([phrase.service_*]) */
   static const struct {
-    const char *id, *hook, *title, *description;
+    const char *id, *hook;
+    op_phrase_t title, description;
   } services[] = {
-      {"osteoplan-patient-view", "patient-view", "Osteoporosis treatment plan",
-       "Fracture risk, the drug to use now and for how long, what must follow it, what to avoid and why, and when "
-       "to re-test, each with its guideline source."},
-      {"osteoplan-order-sign", "order-sign", "Osteoporosis drug order check",
-       "Warns when a signed osteoporosis drug order is one the patient's plan advises against, and names the "
-       "plan's first option."},
+      {"osteoplan-patient-view", "patient-view", OP_PH_SERVICE_PATIENT_VIEW_TITLE,
+       OP_PH_SERVICE_PATIENT_VIEW_DESCRIPTION},
+      {"osteoplan-order-sign", "order-sign", OP_PH_SERVICE_ORDER_SIGN_TITLE, OP_PH_SERVICE_ORDER_SIGN_DESCRIPTION},
   };
   strbuf b;
   sb_init(&b, a);
@@ -73,9 +72,9 @@ void cds_discovery(const cds_ctx *c, arena *a, cds_reply *r) {
     jw_key(&w, "id");
     jw_str(&w, services[s].id);
     jw_key(&w, "title");
-    jw_str(&w, services[s].title);
+    jw_str(&w, c->kb->phrase[services[s].title]);
     jw_key(&w, "description");
-    jw_str(&w, services[s].description);
+    jw_str(&w, c->kb->phrase[services[s].description]);
     jw_key(&w, "prefetch");
     jw_obj(&w);
     for (int k = 0; k < CDS_N_PREFETCH; k++) {

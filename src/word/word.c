@@ -80,7 +80,7 @@ static const char *template_of(const op_kb *kb, say_table t, int code, bool pati
     case SAY_FINDING: return kb->finding[code].clinician;
     case SAY_REASON_NAME: return kb->reason[code].clinician;
     case SAY_CRITERION_NAME: return kb->criterion[code].clinician;
-    case SAY_SEX: return op_sex_str[code];
+    case SAY_SEX: return kb_ui(kb, kb_sex_ui(code), patient);
     case SAY_JOIN: return NULL;
   }
   return NULL;

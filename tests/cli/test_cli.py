@@ -288,6 +288,46 @@ def group_kb():
     os.unlink(os.path.join(d, "profiles", "default", "rules.ini"))
     rc, out, err = run(["assess", "--kb", d, ex])
     check("kb missing file", rc == 2 and "rules.ini" in err, err)
+    group_kb_wording(src, d, ex)
+
+
+def group_kb_wording(src, d, ex):
+    """The words around the values are the knowledge base's too: a copy with
+    new wording shows it in the document, the cards' service list, and a copy
+    without one of those texts is refused."""
+    def copy_with(edits):
+        shutil.rmtree(d)
+        shutil.copytree(src, d)
+        p = os.path.join(d, "common", "texts.ini")
+        text = open(p).read()
+        for old, new in edits:
+            assert old in text, old
+            text = text.replace(old, new, 1)
+        open(p, "w").write(text)
+
+    copy_with([("clinician = {other}; target T-score {value}; review by {date} {from}",
+                "clinician = {other}; aim for a T-score of {value}; look again by {date} {from}"),
+               ("patient = {other} It is {level}.", "patient = {other} This is {level}."),
+               ("clinician = Osteoporosis drug order check", "clinician = Bone drug order check")])
+    rc, out, err = run(["assess", "--format", "text", "--kb", d, ex])
+    check("kb wording: the goal line", rc == 0 and "; aim for a T-score of -2.5; look again by " in out, err)
+    rc, out, err = run(["assess", "--format", "text", "--audience", "patient", "--kb", d, ex])
+    check("kb wording: the patient's decision line", rc == 0 and " This is " in out and " It is " not in out, err)
+    sys.path.insert(0, os.path.join(ROOT, "tests", "server"))
+    import serving
+    proc, port, log = serving.start(BIN, "2026-11-01", "[jwt]\nrequired = false\n", extra=["--kb", d])
+    try:
+        status, body = serving.call(port, "GET", "/cds-services")[:2]
+        titles = sorted(s["title"] for s in body["services"]) if status == 200 else body
+    except OSError as e:
+        titles = str(e)
+    finally:
+        serving.stop(proc, log)
+    check("kb wording: the CDS services' titles", titles == ["Bone drug order check", "Osteoporosis treatment plan"],
+          str(titles))
+    copy_with([("[phrase.card_create]\nclinician = Draft MedicationRequest for {agent}\n", "")])
+    rc, out, err = run(["assess", "--kb", d, ex])
+    check("kb rejects a copy without a card text", rc == 2 and "no [phrase.card_create] section" in err, err)
 
 
 # ---- formats -----------------------------------------------------------------
