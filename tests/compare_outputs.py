@@ -308,6 +308,10 @@ def main():
     o, n = kb_identity(old)[0], kb_identity(new)[0]
     if o and n and o != n:
         renames.append((n.encode(), o.encode()))
+        # Markdown escapes the dot after the year (`2026\.11.2`), and JSON its
+        # backslash (a CDS card's detail)
+        for esc in ("\\.", "\\\\."):
+            renames.append((n.replace(".", esc, 1).encode(), o.replace(".", esc, 1).encode()))
         print("the new knowledge base's version %s is read as the old one's %s" % (n, o))
     tmp = tempfile.mkdtemp()
     part_cli(old, new, tmp)
