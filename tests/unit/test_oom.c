@@ -36,6 +36,7 @@ static const char *records_dir;
 static op_kb *kb;
 static int failures; /* each record stops at its first; the test fails at the end */
 
+static bool report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static bool report(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
