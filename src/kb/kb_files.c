@@ -65,6 +65,9 @@ static void unknown_profile(char *err, size_t errsz, const char *where, const ch
 
 static op_kb *finish(loader *L, arena *a) {
   kb_bind_all(L);
+  /* a copy the binders could not make (an unchecked arena_strdup of a FHIR
+  ** row, say) would leave a table short: no knowledge base instead */
+  if (!L->failed && arena_failures(a)) lerr(L, "kb", 0, "out of memory");
   if (L->failed) {
     arena_destroy(a);
     return NULL;
