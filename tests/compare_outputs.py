@@ -326,9 +326,11 @@ def main():
     for fmt in ("ndjson", "csv"):
         for gaps in ([], ["--gaps-only"]):
             a = ["screen", "--threads", "2", "--format", fmt, "--as-of", AS_OF] + gaps + [path]
-            same("screen %s %s stdout" % (fmt, gaps), run(old, a)[1], run(new, a)[1])
+            _, out_o, err_o = run(old, a)
+            _, out_n, err_n = run(new, a)
+            same("screen %s %s stdout" % (fmt, gaps), out_o, out_n)
             # the summary's timing is the only part allowed to differ
-            same("screen %s %s stderr" % (fmt, gaps), untimed(run(old, a)[2]), untimed(run(new, a)[2]))
+            same("screen %s %s stderr" % (fmt, gaps), untimed(err_o), untimed(err_n))
     bulk = os.path.join(HERE, "data", "fhir", "synthea-bulk-10")
     a = ["screen", "--input", "fhir", "--as-of", AS_OF, bulk]
     same("screen FHIR Bulk sample", run(old, a)[1], run(new, a)[1])

@@ -232,6 +232,24 @@ def test_temp_space():
     check(rc == 2 and "OSTEOPLAN_FHIR_PATIENT_BYTES" in err, "a bad per-patient limit: a usage error")
 
 
+def medref_export(d, pid, **order_drug):
+    """Writes into d a Bulk export of one patient: a T-score of -2.8, an active
+    MedicationRequest naming its drug by order_drug (a reference to
+    Medication/med-1, in its R4 or R5 form) and that Medication (alendronate).
+    Returns the Observation."""
+    pat = {"resourceType": "Patient", "id": pid, "gender": "female", "birthDate": "1950-03-01"}
+    obs = {"resourceType": "Observation", "id": "o1", "status": "final", "subject": {"reference": "Patient/" + pid},
+           "code": {"coding": [{"system": "http://loinc.org", "code": "38267-1"}]},
+           "valueQuantity": {"value": -2.8, "unit": "{T-score}"}, "effectiveDateTime": "2026-06-01"}
+    order = dict({"resourceType": "MedicationRequest", "id": "mr1", "status": "active", "intent": "order",
+                  "subject": {"reference": "Patient/" + pid}, "authoredOn": "2025-06-01"}, **order_drug)
+    med = {"resourceType": "Medication", "id": "med-1",
+           "code": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "46041"}]}}
+    for name, res in (("Patient", pat), ("Observation", obs), ("MedicationRequest", order), ("Medication", med)):
+        open(os.path.join(d, name + ".000.ndjson"), "w").write(json.dumps(res) + "\n")
+    return obs
+
+
 def test_medication_files():
     """A MedicationRequest that names its drug by medicationReference: the
     export's Medication file decides the plan (a current alendronate course),
@@ -239,17 +257,7 @@ def test_medication_files():
     d = os.path.join(TMP, "medref")
     os.makedirs(d, exist_ok=True)
     pid = "p-medref"
-    pat = {"resourceType": "Patient", "id": pid, "gender": "female", "birthDate": "1950-03-01"}
-    obs = {"resourceType": "Observation", "id": "o1", "status": "final", "subject": {"reference": "Patient/" + pid},
-           "code": {"coding": [{"system": "http://loinc.org", "code": "38267-1"}]},
-           "valueQuantity": {"value": -2.8, "unit": "{T-score}"}, "effectiveDateTime": "2026-06-01"}
-    order = {"resourceType": "MedicationRequest", "id": "mr1", "status": "active", "intent": "order",
-             "subject": {"reference": "Patient/" + pid}, "authoredOn": "2025-06-01",
-             "medicationReference": {"reference": "Medication/med-1"}}
-    med = {"resourceType": "Medication", "id": "med-1",
-           "code": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "46041"}]}}
-    for name, res in (("Patient", pat), ("Observation", obs), ("MedicationRequest", order), ("Medication", med)):
-        open(os.path.join(d, name + ".000.ndjson"), "w").write(json.dumps(res) + "\n")
+    medref_export(d, pid, medicationReference={"reference": "Medication/med-1"})
     rc, out, err, _ = run(["screen", "--input", "fhir", "--as-of", AS_OF, d])
     with_med = json.loads(out) if rc == 0 and out.strip() else {}
     check(with_med.get("action") == "continue" and with_med.get("first_agent") == "alendronate",
@@ -332,17 +340,7 @@ def test_directory_entries():
     d = os.path.join(TMP, "medref-r5")
     os.makedirs(d, exist_ok=True)
     pid = "p-r5"
-    pat = {"resourceType": "Patient", "id": pid, "gender": "female", "birthDate": "1950-03-01"}
-    obs = {"resourceType": "Observation", "id": "o1", "status": "final", "subject": {"reference": "Patient/" + pid},
-           "code": {"coding": [{"system": "http://loinc.org", "code": "38267-1"}]},
-           "valueQuantity": {"value": -2.8, "unit": "{T-score}"}, "effectiveDateTime": "2026-06-01"}
-    order = {"resourceType": "MedicationRequest", "id": "mr1", "status": "active", "intent": "order",
-             "subject": {"reference": "Patient/" + pid}, "authoredOn": "2025-06-01",
-             "medication": {"reference": {"reference": "Medication/med-1"}}}
-    med = {"resourceType": "Medication", "id": "med-1",
-           "code": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "46041"}]}}
-    for name, res in (("Patient", pat), ("Observation", obs), ("MedicationRequest", order), ("Medication", med)):
-        open(os.path.join(d, name + ".000.ndjson"), "w").write(json.dumps(res) + "\n")
+    obs = medref_export(d, pid, medication={"reference": {"reference": "Medication/med-1"}})
     open(os.path.join(d, "Observation.001.json"), "w").write(json.dumps(obs) + "\n")
     rc, out, err, _ = run(["screen", "--input", "fhir", "--as-of", AS_OF, d])
     got = json.loads(out) if rc == 0 and out.strip() else {}
