@@ -51,7 +51,9 @@ typedef struct {
 
 typedef struct {
   op_monitor_t code;
-  op_date due;
+  op_date due;            /* never before as_of (2026.12) */
+  bool overdue;           /* it fell due before as_of: due is as_of */
+  op_date overdue_since;  /* the date it fell due, when overdue */
   const op_say *say; /* the reason, decided */
   const char *reason;
   op_srcset sources;
@@ -89,6 +91,10 @@ typedef struct {
 
   op_status_t status;
   bool finding[OP_N_finding];
+  /* the agent a finding concerns (intolerance, nonadherence,
+  ** fracture_on_therapy), when finding_has_agent */
+  bool finding_has_agent[OP_N_finding];
+  int finding_agent[OP_N_finding];
 
   op_action_t action;
   op_rule_t rule;
@@ -111,8 +117,11 @@ typedef struct {
   int n_monitor;
   op_monitor_item monitor[OP_MAX_MONITOR];
   bool has_goal;
+  bool goal_has_target; /* a T-score at or below the target: T-scores rising toward it */
   op_date goal_review_by;
+  bool calcium_hold; /* calcium supplements held until the cause is known */
   bool has_dxcodes;
+  bool dxcode_glucocorticoid; /* glucocorticoid-induced: the drug-induced code */
   bool disagreement[OP_N_disagreement];
   op_srcset all_sources;
   uint32_t gaps; /* bit i: kb->gaps[i] is met */

@@ -93,7 +93,9 @@
   X(CR_T_SCORE_VERY_LOW, "t_score_very_low")                       \
   X(CR_FRACTURE_ON_THERAPY, "fracture_on_therapy")                 \
   X(CR_FRAX_VERY_HIGH, "frax_very_high")                           \
-  X(CR_AGE_75_WITH_OSTEOPOROSIS, "age_75_with_osteoporosis")
+  X(CR_AGE_75_WITH_OSTEOPOROSIS, "age_75_with_osteoporosis")            \
+  X(CR_GC_HIGH_DOSE, "glucocorticoid_high_dose")                   \
+  X(CR_GC_VERY_HIGH_DOSE, "glucocorticoid_very_high_dose")
 
 #define OP_STATUS_LIST(X)                                        \
   X(ST_NAIVE, "naive") X(ST_ON_TREATMENT, "on_treatment")        \
@@ -112,13 +114,15 @@
   X(FD_DENOSUMAB_OVERDUE, "denosumab_overdue")                              \
   X(FD_DENOSUMAB_STOPPED_WITHOUT_FOLLOWUP, "denosumab_stopped_without_followup") \
   X(FD_ANABOLIC_ENDED_WITHOUT_FOLLOWUP, "anabolic_ended_without_followup")  \
-  X(FD_GLUCOCORTICOID_INDUCED, "glucocorticoid_induced")
+  X(FD_GLUCOCORTICOID_INDUCED, "glucocorticoid_induced")                  \
+  X(FD_DENOSUMAB_THEN_ANABOLIC, "denosumab_then_anabolic")
 
 #define OP_ACTION_LIST(X)                                               \
   X(ACT_OUT_OF_SCOPE, "out_of_scope") X(ACT_ASSESS, "assess")           \
   X(ACT_NO_DRUG_THERAPY, "no_drug_therapy") X(ACT_START, "start")       \
   X(ACT_CONTINUE, "continue") X(ACT_SWITCH, "switch")                   \
-  X(ACT_TRANSITION, "transition") X(ACT_HOLIDAY, "holiday")
+  X(ACT_TRANSITION, "transition") X(ACT_HOLIDAY, "holiday")           \
+  X(ACT_STOP, "stop") X(ACT_RESUME, "resume") X(ACT_REFER, "refer")
 
 #define OP_INTENT_LIST(X) \
   X(INTENT_ANABOLIC, "anabolic") X(INTENT_ANTIRESORPTIVE, "antiresorptive")
@@ -174,14 +178,25 @@
   X(AL_BISPHOSPHONATE_HOLIDAY_REVIEW, "bisphosphonate_holiday_review")      \
   X(AL_GIOP, "glucocorticoid_induced_osteoporosis")                         \
   X(AL_RENAL_IMPAIRMENT, "renal_impairment")                                \
-  X(AL_FALL_RISK, "fall_risk")
+  X(AL_FALL_RISK, "fall_risk")                                            \
+  X(AL_NO_SAFE_FOLLOWON, "no_safe_followon")                                \
+  X(AL_STOP_CURRENT_AGENT, "stop_current_agent")                            \
+  X(AL_SPECIALIST_REVIEW_DENOSUMAB, "specialist_review_denosumab")          \
+  X(AL_BASELINE_LABS_NEEDED, "baseline_labs_needed")                        \
+  X(AL_SECONDARY_CAUSE_WORKUP, "secondary_cause_workup")                    \
+  X(AL_DENOSUMAB_SEVERE_CKD, "denosumab_severe_ckd")                        \
+  X(AL_ROMOSOZUMAB_CV_CHECK, "romosozumab_cardiovascular_check")            \
+  X(AL_ROMOSOZUMAB_NOT_INDICATED, "romosozumab_not_indicated")              \
+  X(AL_DENOSUMAB_THEN_ANABOLIC, "denosumab_then_anabolic")
 
 #define OP_MONITOR_LIST(X)                                               \
   X(MON_DXA, "dxa") X(MON_BTM, "btm")                                    \
   X(MON_FRACTURE_RISK_REVIEW, "fracture_risk_review")                    \
   X(MON_DENOSUMAB_NEXT_DOSE, "denosumab_next_dose")                      \
   X(MON_HOLIDAY_REASSESSMENT, "holiday_reassessment")                    \
-  X(MON_CALCIUM_CHECK, "calcium_check")
+  X(MON_CALCIUM_CHECK, "calcium_check")                                  \
+  X(MON_BASELINE_LABS, "baseline_labs")                                  \
+  X(MON_SPECIALIST_REFERRAL, "specialist_referral")
 
 #define OP_LIFESTYLE_LIST(X)                                             \
   X(LS_WEIGHT_BEARING_EXERCISE, "weight_bearing_exercise")               \
@@ -196,7 +211,8 @@
   X(DG_VITAMIN_D_DOSE, "vitamin_d_dose")                                 \
   X(DG_ESTROGEN_RALOXIFENE, "estrogen_raloxifene")                       \
   X(DG_TERIPARATIDE_DURATION, "teriparatide_duration")                   \
-  X(DG_ROMO_VS_TERIPARATIDE_FIRST, "romosozumab_vs_teriparatide_first")
+  X(DG_ROMO_VS_TERIPARATIDE_FIRST, "romosozumab_vs_teriparatide_first")   \
+  X(DG_PTH_ANALOG_LIFETIME, "pth_analog_lifetime")
 
 /* Decision rules of default-profile.md section 6 (and scope, section 0):
 ** the knowledge base gives each its rationale text and sources. */
@@ -225,7 +241,12 @@
   X(RULE_LOW_RISK, "low_risk")                                           \
   X(RULE_ASSESS_DXA, "assess_dxa")                                       \
   X(RULE_NO_TESTING_INDICATED, "no_testing_indicated")                   \
-  X(RULE_NO_SAFE_AGENT, "no_safe_agent")
+  X(RULE_NO_SAFE_AGENT, "no_safe_agent")                                 \
+  X(RULE_NO_SAFE_FOLLOWON, "no_safe_followon")                           \
+  X(RULE_DENOSUMAB_SPECIALIST, "denosumab_specialist_review")            \
+  X(RULE_DENOSUMAB_RESUME, "denosumab_resume")                           \
+  X(RULE_STOP_CURRENT, "stop_current_agent")                             \
+  X(RULE_START_VERY_HIGH_INJECTABLE, "start_very_high_injectable")
 
 #define OP_ENUM_ITEM(id, str) OP_##id,
 #define OP_DECLARE_CODES(name, LIST)                                     \

@@ -446,6 +446,12 @@ static void bind_agents(loader *L) {
     if (find_section(L, sec)) {
       req_reasons(L, sec, "reasons", &kb->avoid[a]);
       kb->avoid[a].sources = req_sources(L, sec, "sources");
+      if (get(L, sec, "keep_current")) {
+        /* reasons that do not stop a current course (2026.12 rule 0) */
+        kb_avoid_rule keep = {0};
+        req_reasons(L, sec, "keep_current", &keep);
+        for (int k = 0; k < keep.n_reasons; k++) kb->avoid[a].keep_current |= 1u << keep.reasons[k];
+      }
     }
     for (int k = 0; k < kb->avoid[a].n_reasons; k++) kb->avoid_agents[kb->avoid[a].reasons[k]] |= 1u << a;
     snprintf(sec, sizeof sec, "not_recommended.%s", kb->agent_code[a]);
@@ -464,6 +470,7 @@ static const char *const known_vars[] = {
     "limit", "gain", "needed", "fall", "renal", "calcium", "vitamin_d",
     "condition", "last_dose", "start", "course_agent", "other", "due",
     "reasons", "falls", "level", "window", "from", "to", "per_year",
+    "days", "labs",
 };
 
 bool check_template(loader *L, entry *e) {

@@ -57,6 +57,13 @@
   X(HOLIDAY_IV_INFUSIONS, "findings", "holiday_iv_infusions")                 \
   X(DMAB_OVERDUE_MONTHS, "findings", "denosumab_overdue_months")              \
   X(CALCIUM_LOW, "avoid", "calcium_low_mg_dl")                                \
+  X(CALCIUM_HIGH, "avoid", "calcium_high_mg_dl")                              \
+  X(GC_HIGH_DOSE_MG, "exposure", "glucocorticoid_high_dose_mg_per_day")       \
+  X(GC_HIGH_DOSE_MONTHS, "exposure", "glucocorticoid_high_dose_months")       \
+  X(GC_VERY_HIGH_DOSE_MG, "exposure", "glucocorticoid_very_high_dose_mg_per_day") \
+  X(GC_VERY_HIGH_DOSE_DAYS, "exposure", "glucocorticoid_very_high_dose_days") \
+  X(LAB_CURRENT_MONTHS, "alerts", "baseline_lab_current_months")              \
+  X(DMAB_SEVERE_CKD_RENAL, "alerts", "denosumab_severe_ckd_ml_min")           \
   X(DMAB_INTERVAL_MONTHS, "decision", "denosumab_interval_months")            \
   X(HOLIDAY_REASSESS_MONTHS, "decision", "holiday_reassessment_months")       \
   X(VITD_INSUFFICIENT, "alerts", "vitamin_d_insufficient_ng_ml")              \
@@ -112,7 +119,12 @@ typedef enum { OP_THRESHOLD_LIST(OP_TH_ITEM) OP_N_TH } op_th_t;
   X(FAILURE_FOLLOWON_FIRST, "failure_followon_first")            \
   X(FAILURE_GLUCOCORTICOID, "failure_glucocorticoid_oral")       \
   X(ORAL_UNSUITABLE, "oral_bisphosphonate_unsuitable")           \
-  X(TARGET_ANABOLIC, "target_not_met_anabolic")
+  X(TARGET_ANABOLIC, "target_not_met_anabolic")                 \
+  X(VERY_HIGH_INJECTABLE, "very_high_when_no_anabolic")          \
+  X(FAILURE_GIOP_ANABOLIC, "failure_glucocorticoid_anabolic")    \
+  X(FAILURE_GIOP_LAST, "failure_glucocorticoid_last")            \
+  X(FOLLOWON_AFTER_DENOSUMAB_SWITCH, "followon_after_denosumab_then_anabolic") \
+  X(DENOSUMAB_RESUME, "denosumab_resume")
 
 #define OP_RG_ITEM(id, key) OP_RG_##id,
 typedef enum { OP_REGIMEN_LIST(OP_RG_ITEM) OP_N_RG } op_rg_t;
@@ -249,7 +261,12 @@ typedef struct {
   int n_reasons;
   int reasons[OP_N_reason];
   op_srcset sources;
+  /* bit r: reason r holding for the agent of a current course does not stop
+  ** it (another rule handles it, or stopping is the danger); agents.ini
+  ** keep_current. Every other reason stops it (default-profile.md rule 0). */
+  uint32_t keep_current;
 } kb_avoid_rule;
+_Static_assert(OP_N_reason <= 32, "keep_current holds one bit per reason");
 
 typedef struct {
   int n;
@@ -309,6 +326,7 @@ struct op_kb {
   op_srcset disagreement_sources[OP_N_disagreement];
   int n_dxcodes;
   kb_dxcode dxcodes[4];
+  const char *dxcode_glucocorticoid; /* replaces dxcodes[0].code when glucocorticoid-induced */
   op_srcset dxcode_sources;
   kb_text goal, supplements;
   int n_gaps;

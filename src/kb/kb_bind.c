@@ -165,6 +165,9 @@ static void bind_dxcodes(loader *L) {
       kb->dxcodes[i].code = req_str(L, "diagnosis_codes", sys[i]);
     }
     kb->n_dxcodes = 2;
+    /* 2026.12: the ICD-10-CM code that replaces the first when the
+    ** osteoporosis is glucocorticoid-induced */
+    kb->dxcode_glucocorticoid = req_str(L, "diagnosis_codes", "icd10cm_glucocorticoid");
     kb->dxcode_sources = req_sources(L, "diagnosis_codes", "sources");
   }
 }

@@ -41,6 +41,7 @@ typedef struct {
   op_date start, end, last_dose; /* end: OP_NO_DATE when ongoing */
   bool has_end, has_last_dose, has_doses, has_stop_reason;
   int doses, stop_reason;
+  bool adherence_poor; /* adherence "poor" (2026.12); absent or "good": false */
 } op_therapy;
 
 typedef struct {
@@ -87,6 +88,9 @@ typedef struct {
   int n_conditions;
   bool has_egfr, has_crcl, has_calcium, has_vitd;
   double egfr, crcl, calcium, vitd;
+  /* the date of each lab value: OP_NO_DATE when given as a plain number
+  ** (taken as current, patient-record.md 2026.12) */
+  op_date egfr_date, crcl_date, calcium_date, vitd_date;
   op_marker *p1np, *ctx;
   int n_p1np, n_ctx;
   int smoker; /* -1 unknown, 0, 1 */

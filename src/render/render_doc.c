@@ -258,7 +258,7 @@ static void goal_and_codes(ctx *c) {
     doc_heading(&c->d, ui(c, OP_UI_DIAGNOSIS_CODES));
     for (int i = 0; i < kb->n_dxcodes; i++)
       doc_item(&c->d, DOC_PLAIN, fmt(c, "{other}:", (tmpl_var[]){{"other", kb->dxcodes[i].system}}, 1),
-               fmt(c, "{other} {from}", (tmpl_var[]){{"other", kb->dxcodes[i].code}, {"from", srcs(c, kb->dxcode_sources)}}, 2));
+               fmt(c, "{other} {from}", (tmpl_var[]){{"other", (i == 0 && p->dxcode_glucocorticoid ? kb->dxcode_glucocorticoid : kb->dxcodes[i].code)}, {"from", srcs(c, kb->dxcode_sources)}}, 2));
   }
 }
 

@@ -241,7 +241,7 @@ static void put_codes(jwriter *w, const op_plan *p) {
     for (int i = 0; i < kb->n_dxcodes; i++) {
       jw_obj(w);
       jw_key(w, "system"); jw_str(w, kb->dxcodes[i].system);
-      jw_key(w, "code"); jw_str(w, kb->dxcodes[i].code);
+      jw_key(w, "code"); jw_str(w, (i == 0 && p->dxcode_glucocorticoid ? kb->dxcode_glucocorticoid : kb->dxcodes[i].code));
       jw_end_obj(w);
     }
   jw_end_arr(w);

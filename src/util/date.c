@@ -98,10 +98,21 @@ double date_months_between(op_date from, op_date to) {
   return (double)(to - from) / OP_DAYS_PER_MONTH;
 }
 
+/* Largest n with from + n months <= to (calendar months; 0 when to is
+** before from + 1 month, negative spans give 0). The estimate from the day
+** count is off by at most one either way, so two steps settle it. */
 int date_whole_months_between(op_date from, op_date to) {
-  return (int)floor(date_months_between(from, to));
+  if (to <= from) return 0;
+  int n = (int)((double)(to - from) / OP_DAYS_PER_MONTH);
+  while (n > 0 && date_add_months(from, n) > to) n--;
+  while (date_add_months(from, n + 1) <= to) n++;
+  return n;
+}
+
+bool date_months_elapsed(op_date from, op_date to, double months) {
+  return date_add_months(from, (int)months) <= to;
 }
 
 bool date_within_months_before(op_date date, op_date ref, double months) {
-  return date <= ref && (double)(ref - date) <= months * OP_DAYS_PER_MONTH;
+  return date <= ref && date >= date_add_months(ref, -(int)months);
 }

@@ -2,9 +2,10 @@
 ** date.h: calendar dates as day numbers, and the spec's time arithmetic.
 **
 ** A date is an int: days since 1970-01-01 (proleptic Gregorian). The spec
-** (spec/README.md) fixes how spans are measured: 1 month = 30.4375 days,
-** 1 year = 365.25 days; "N months after" a date is the same day N calendar
-** months later, clamped to the month's end. These are unit definitions of
+** (spec/README.md, 2026.12) fixes how spans are measured: calendar spans.
+** "N months after" a date is the same day N calendar months later, clamped
+** to the month's end; N years are 12 N months. 365.25 days a year remains
+** only for a rate per year (bone loss per year). These are unit definitions of
 ** the contract, not clinical numbers, so they live here.
 */
 #ifndef OSTEO_DATE_H
@@ -38,10 +39,16 @@ void date_format(op_date d, char buf[11]);
 op_date date_add_months(op_date d, int n);
 /* Whole years from birth to on (age at a date). */
 int date_years_between(op_date birth, op_date on);
-/* Span in months (days / 30.4375) and whole months (floor). */
+/* Span in days / 30.4375: only for showing an approximate span; every rule
+** counts calendar months (below). */
 double date_months_between(op_date from, op_date to);
+/* Whole calendar months: the largest n with from + n months <= to (spec
+** README, 2026.12: the length of exposure in whole months). */
 int date_whole_months_between(op_date from, op_date to);
-/* "date within N months before ref": ref - date <= N * 30.4375 and date <= ref. */
+/* "At least N months after from" holds on to: from + N months <= to
+** (months is a whole number of the knowledge base; a fraction is dropped). */
+bool date_months_elapsed(op_date from, op_date to, double months);
+/* "date within N months before ref": ref - N months <= date <= ref. */
 bool date_within_months_before(op_date date, op_date ref, double months);
 
 #endif
