@@ -146,12 +146,21 @@ static void maybe_cond(uint64_t *s, need *n, op_date as_of, double p, const char
 ** bisphosphonate or denosumab: the warnings of section 7). */
 static const char *const symptoms[] = {"thigh_or_groin_pain", "jaw_pain", "dental_surgery_planned"};
 
-/* A bisphosphonate course begun at start: sometimes DXA around it, a
+/* A bisphosphonate course begun at start: one outcome at most (DXA
+** around it with a T-score gain short of the target, or with bone density
+** falling fast; or a fracture 18 months or more into it, sometimes on
+** glucocorticoids), so each rule of 5.1 to 5.4 gets its share; sometimes a
 ** symptom, or a jaw or femur reason to stop it. */
 static void bp_needs(uint64_t *s, need *n, op_date start, op_date as_of) {
-  if (as_of - start > 430 && chance(s, 0.35)) {
+  double u = unif(s);
+  op_date days = as_of - start;
+  bool judged = days > 3 * Y; /* target_not_met judges courses of 36 months and more */
+  if ((judged && u < 0.55) || (days > 430 && u < 0.15)) {
     n->dxa_course = start;
-    n->loss = chance(s, 0.4);
+    n->loss = judged ? u >= 0.45 : true;
+  } else if (days > 600 && u < (judged ? 0.7 : 0.35)) {
+    need_fx(n, between(s, start + 560, as_of - 1));
+    n->gc = chance(s, 0.5);
   }
   maybe_cond(s, n, as_of, 0.2, symptoms, N_OF(symptoms));
   maybe_cond(s, n, as_of, 0.08, jaw_femur, 2);
@@ -203,12 +212,8 @@ static void oral_current(uint64_t *s, strbuf *b, bool *first, op_date as_of, nee
   if (as_of - st <= 200) n->oral_start = st;
   course c = {ag, st, 0, 0, -1, NULL, adherence(s)};
   put_course(b, first, &c);
-  if (as_of - st > 600 && chance(s, 0.3)) { /* fracture_on_therapy: 18 months or more into the course */
-    need_fx(n, between(s, st + 560, as_of - 1));
-    n->gc = chance(s, 0.5);
-  }
-  if (chance(s, 0.12)) n->renal = chance(s, 0.5) ? RENAL_BELOW_30 : RENAL_30_TO_34;
   bp_needs(s, n, st, as_of);
+  if (chance(s, 0.12)) n->renal = chance(s, 0.5) ? RENAL_BELOW_30 : RENAL_30_TO_34;
 }
 
 /* An oral bisphosphonate that failed (a fracture on it), then another oral
@@ -369,22 +374,21 @@ static void therapies(uint64_t *s, strbuf *b, op_date as_of, need *n) {
   /* a pattern's share is its number of values of 0..31; the rest: none */
   int pattern = range(s, 0, 31);
   bool first = true;
-  if (pattern == 16) { /* no course: nothing safe to give */
+  if (pattern == 17) { /* no course: nothing safe to give */
     contraindicated(s, n, as_of);
     return;
   }
   sb_puts(b, ",\"therapies\":[");
   switch (pattern) {
-    case 0: case 1: case 2: oral_current(s, b, &first, as_of, n); break;
-    case 3: oral_failed_before(s, b, &first, as_of, n); break;
-    case 4: zoledronic(s, b, &first, as_of, n); break;
-    case 5: case 6: denosumab_current(s, b, &first, as_of, n); break;
-    case 7: case 8: denosumab_stopped(s, b, &first, as_of, n); break;
-    case 9: denosumab_then_pth(s, b, &first, as_of, n); break;
-    case 10: pth_ended(s, b, &first, as_of, n); break;
-    case 11: case 12: case 13: anabolic_current(s, b, &first, as_of, n); break;
-    case 14: case 15: other_history(s, b, &first, as_of, n, pattern - 14); break;
-    case 17: other_history(s, b, &first, as_of, n, 2); break;
+    case 0: case 1: case 2: case 3: oral_current(s, b, &first, as_of, n); break;
+    case 4: oral_failed_before(s, b, &first, as_of, n); break;
+    case 5: zoledronic(s, b, &first, as_of, n); break;
+    case 6: case 7: denosumab_current(s, b, &first, as_of, n); break;
+    case 8: case 9: denosumab_stopped(s, b, &first, as_of, n); break;
+    case 10: denosumab_then_pth(s, b, &first, as_of, n); break;
+    case 11: pth_ended(s, b, &first, as_of, n); break;
+    case 12: case 13: case 14: anabolic_current(s, b, &first, as_of, n); break;
+    case 15: case 16: case 18: other_history(s, b, &first, as_of, n, pattern == 18 ? 2 : pattern - 15); break;
     default: break;
   }
   sb_putc(b, ']');
@@ -437,6 +441,7 @@ static void bmd_course(uint64_t *s, uint64_t index, op_date as_of, double t_base
   op_date latest = between(s, from > as_of - 400 ? from : as_of - 400, as_of - 20);
   double years = (double)(latest - base) / OP_DAYS_PER_YEAR;
   int sites = range(s, 1, 3);
+  if (chance(s, 0.7)) t_base = normal(s, -2.9, 0.3, -4.5, -2.5); /* mostly treated for osteoporosis */
   sb_puts(b, ",\"bmd\":[");
   for (int j = 0; j < sites; j++) {
     double gain = chance(s, 0.2) ? normal(s, 0.6, 0.1, 0.5, 1.0) : normal(s, 0, 0.15, -0.5, 0.4);
@@ -630,7 +635,7 @@ void synth_record(uint64_t *s, uint64_t index, op_date as_of, strbuf *b) {
     put_num(b, normal(s, female ? 160 : 174, 7, 140, 200), 0);
   }
   need n = {0};
-  if (chance(s, 0.55)) therapies(s, b, as_of, &n);
+  if (chance(s, 0.6)) therapies(s, b, as_of, &n);
   double t_base = normal(s, -2.0, 0.9, -4.6, 1.5);
   if (n.dxa_course) bmd_course(s, index, as_of, t_base, &n, b);
   else if (chance(s, 0.82)) synth_bmd(s, index, as_of, birth, t_base, b); /* DXA: 1 to 3 dates, 1 to 3 sites */
