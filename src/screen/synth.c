@@ -599,9 +599,11 @@ static void synth_fractures(uint64_t *s, op_date as_of, const need *n, strbuf *b
     if (k < n->n_fx) {
       put_date(b, "date", n->fx[k]);
     } else {
-      if (chance(s, 0.1)) {
+      if (chance(s, 0.1)) { /* only the year, 1 to 15 years before as_of's (taken as 1 July) */
+        int y, m, d;
+        date_to_ymd(as_of, &y, &m, &d);
         sb_puts(b, "\"year\":");
-        put_int(b, 2010 + range(s, 0, 15));
+        put_int(b, y - range(s, 1, 15));
       } else {
         put_date(b, "date", as_of - range(s, 10, 10 * Y));
       }
