@@ -234,6 +234,9 @@ typedef struct {
   const char *clinician, *patient; /* words for the route ([route.X]) */
 } kb_route;
 
+/* The labs an agent needs known first (agents.ini baseline_labs). */
+enum { OP_LAB_RENAL, OP_LAB_CALCIUM, OP_LAB_VITAMIN_D, OP_N_LAB };
+
 /* An agent and the flags the rules read (agents.ini explains each). */
 typedef struct {
   int intent;
@@ -247,6 +250,9 @@ typedef struct {
   bool bisphosphonate, intolerance_rules_out_class, response_checked_by_btm;
   bool parenteral_after_failure_in_giop, bone_turnover_monitoring;
   bool rebound_when_stopped, jaw_and_femur_risk, pth_lifetime_limit, course_dose_limit;
+  bool failure_judged, followon, vitamin_d_before_first_dose, severe_ckd_warning;
+  bool cardiovascular_check_before_start, dental_review_at_start;
+  unsigned baseline_labs; /* bit OP_LAB_*: needed before a start or a course */
   int drug_holiday;          /* op_holiday_t */
   int correct_calcium_first; /* 0: no; else the rank among such agents */
   int disagreement_if_taken, disagreement_if_offered, disagreement_if_offered_with; /* -1: none */
