@@ -411,6 +411,36 @@ static void test_monitoring_goal(void **s) {
   RUN(c);
 }
 
+/* ---- the harness's own keys fail on a wrong expectation ------------------ */
+static void test_harness_selftest(void **s) {
+  (void)s;
+  static const rule_case right[] = {
+      {"selftest right", BMD1(-2.7) "," LABS_OK,
+       "ph0=alendronate,risedronate,zoledronic_acid,denosumab; ph1=none; phmonths=null; calcium_hold-; dxgc-; "
+       "mon=dxa@2028-10-01; overdue-dxa; avoid-alendronate/renal_impairment"},
+      {"selftest right, renal 30", BMD1(-2.7) "," LABS(30, 9.4, 30), "avoid+alendronate/renal_impairment"},
+  };
+  RUN(right);
+  static const rule_case wrong[] = {
+      {"selftest (must fail) ph0 order", BMD1(-2.7) "," LABS_OK, "ph0=risedronate,alendronate,zoledronic_acid,denosumab"},
+      {"selftest (must fail) ph1", BMD1(-2.7) "," LABS_OK, "ph1=alendronate"},
+      {"selftest (must fail) phmonths", BMD1(-2.7) "," LABS_OK, "phmonths=12"},
+      {"selftest (must fail) months=null", BMD1(-3.2) "," LABS_OK, "months=null"},
+      {"selftest (must fail) calcium_hold", BMD1(-2.7) "," LABS_OK, "calcium_hold+"},
+      {"selftest (must fail) dxgc", BMD1(-2.7) "," LABS_OK, "dxgc+"},
+      {"selftest (must fail) goaltarget", BMD1(-1.5), "goaltarget-"},
+      {"selftest (must fail) overdue date", BMD1(-2.7) "," LABS_OK, "overdue=dxa@2028-10-01"},
+      {"selftest (must fail) overdue- of an absent item", BMD1(-2.7) "," LABS_OK, "overdue-denosumab_next_dose"},
+      {"selftest (must fail) mon before as_of", "\"bmd\":[" LS(-2.7, "2024-01-01") "]," LABS_OK, "mon=dxa@2026-01-01"},
+      {"selftest (must fail) avoid-/reason", BMD1(-2.7) "," LABS(30, 9.4, 30), "avoid-alendronate/renal_impairment"},
+      {"selftest (must fail) fagent", BMD1(-2.6) "," THER(STOPPED("alendronate", "2024-01-01", "2024-03-01", "intolerance")),
+       "fagent=intolerance/risedronate"},
+      {"selftest (must fail) alerttext", BMD1(-3.2) "," LABS_OK, "alerttext=anabolic_followup_required/no such words"},
+      {"selftest (must fail) unknown key", BMD1(-2.7), "phases=1"},
+  };
+  for (size_t i = 0; i < sizeof wrong / sizeof *wrong; i++) assert_int_not_equal(run_case(kb, &wrong[i]), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rule0_stop_reasons),
@@ -423,6 +453,7 @@ int main(void) {
       cmocka_unit_test(test_baseline_labs),
       cmocka_unit_test(test_alerts_2026),
       cmocka_unit_test(test_monitoring_goal),
+      cmocka_unit_test(test_harness_selftest),
   };
   return cmocka_run_group_tests_name("rules_2026", tests, setup, teardown);
 }
