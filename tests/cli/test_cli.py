@@ -728,7 +728,8 @@ def group_screen():
         seen["action"].add(r["action"])
     gaps = [l.strip().split(".", 1)[1].rstrip("]") for l in open(os.path.join(ROOT, "kb", "profiles", "default", "gaps.ini")) if l.startswith("[gap.")]
     check("synth: every care gap fires", set(gaps) <= seen["gaps"], sorted(set(gaps) - seen["gaps"]))
-    check("synth: every action fires", len(seen["action"]) == 8, sorted(seen["action"]))
+    actions = set(fetch_labels(BIN)["action"])  # every action code, 2026.12's stop, resume and refer too
+    check("synth: every action fires", actions <= seen["action"], sorted(actions - seen["action"]))
     check("synth: most alerts fire", len(seen["alerts"]) >= 16, sorted(seen["alerts"]))
     check("synth: every finding fires", len(seen["findings"]) == 13, sorted(seen["findings"]))
     # options
