@@ -411,6 +411,65 @@ static void test_monitoring_goal(void **s) {
   RUN(c);
 }
 
+/* ---- more spec edges: follow-on classes, several courses, scope ---------- */
+static void test_more_edges(void **s) {
+  (void)s;
+  static const rule_case c[] = {
+      {"fracture on raloxifene counts", BMD1(-2.7) "," LABS_OK "," THER(CUR("raloxifene", "2020-01-01")) "," FXS(FX("rib", "2023-01-01")),
+       "find+fracture_on_therapy; crit+fracture_on_therapy"},
+      {"fracture on hormone therapy does not", BMD1(-2.7) "," LABS_OK "," THER(CUR("hormone_therapy", "2020-01-01")) "," FXS(FX("rib", "2023-01-01")),
+       "find-fracture_on_therapy"},
+      {"raloxifene is no follow-on after an anabolic",
+       BMD1(-2.7) "," LABS_OK "," THER(PAST("teriparatide", "2023-01-01", "2025-01-01") "," PAST("raloxifene", "2025-01-01", "2026-01-01")),
+       "find+anabolic_ended_without_followup; action=transition; alert+anabolic_followup_required/critical"},
+      {"raloxifene is no follow-on after denosumab",
+       BMD1(-2.2) "," LABS_OK "," THER(PAST("denosumab", "2022-01-01", "2025-06-01") "," PAST("raloxifene", "2025-06-01", "2026-01-01")),
+       "find+denosumab_stopped_without_followup; action=transition; first=zoledronic_acid"},
+      {"glucocorticoid-induced by a sum: 1.5 + 1.5 mg, the second from 3 months", BMD1(-2.0) "," MEDS(GC(1.5, "2025-01-01") "," GC(1.5, "2026-08-01")),
+       "find+glucocorticoid_induced"},
+      {"1.5 + 1.5 mg, the second from 3 months less a day", BMD1(-2.0) "," MEDS(GC(1.5, "2025-01-01") "," GC(1.5, "2026-08-02")),
+       "find-glucocorticoid_induced"},
+      {"switch to an oral agent: BTM at 3 months", BMD1(-2.7) "," LABS(34, 9.4, 30) "," THER(CUR("zoledronic_acid", "2025-01-01")),
+       "first=risedronate; mon=btm@2027-02-01"},
+      {"ibandronate, renal 29: stopped", BMD1(-2.7) "," LABS(29, 9.4, 30) "," THER(CUR("ibandronate", "2025-01-01")),
+       "alert+stop_current_agent/critical; avoid+ibandronate/renal_impairment; action=switch"},
+      {"ibandronate, renal 30: continues", BMD1(-2.7) "," LABS(30, 9.4, 30) "," THER(CUR("ibandronate", "2025-01-01")),
+       "action=continue; alert-stop_current_agent"},
+      /* rule 0's refer keeps the current denosumab: section 1 counts it as
+      ** what the plan continues, not starts, so no dental review at start */
+      {"denosumab under refer: calcium and kidneys still checked",
+       BMD1(-2.7) "," LABS(25, 8.4, 30) "," THER(DMAB("2024-01-01", "2026-07-01")) "," CONDS(C("osteonecrosis_of_jaw")),
+       "action=refer; ph0=denosumab; alert+hypocalcemia_correct_first/critical; alert+denosumab_severe_ckd/warning; "
+       "alert-dental_review; mon=calcium_check@2026-11-01"},
+      {"refer with romosozumab first: cardiovascular check", BMD1(-3.2) "," LABS_OK "," CONDS(C("osteonecrosis_of_jaw")),
+       "action=refer; first=romosozumab; alert+romosozumab_cardiovascular_check/warning"},
+      {"out of scope: denosumab review, low calcium and work-up still given",
+       "{\"as_of\":\"2026-11-01\",\"sex\":\"female\",\"age\":45,\"menopause\":\"pre\"," LABS(70, 8.4, 30) "," THER(DMAB("2024-01-01", "2026-07-01")) ","
+       CONDS(C("osteonecrosis_of_jaw") "," C("hyperparathyroidism")) "}",
+       "action=out_of_scope; intents=; alert+specialist_review_denosumab/critical; avoid-denosumab; "
+       "alert+hypocalcemia_correct_first/critical; alert+secondary_cause_workup/warning"},
+      {"raloxifene stops, alendronate is due a holiday: stop",
+       BMD1(-2.0) "," LABS_OK "," THER(CUR("raloxifene", "2024-01-01") "," CUR("alendronate", "2021-11-01")) "," CONDS(C("venous_thromboembolism")),
+       "action=stop; intents=; goal-; alert+stop_current_agent/critical; alert+bisphosphonate_holiday_review/info"},
+      {"two current courses, both must stop",
+       BMD1(-2.7) "," LABS(34, 9.4, 30) "," THER(CUR("raloxifene", "2024-01-01") "," CUR("alendronate", "2025-01-01")) "," CONDS(C("venous_thromboembolism")),
+       "alert+stop_current_agent/critical; avoid+raloxifene/venous_thromboembolism; avoid+alendronate/renal_impairment; "
+       "action=switch; first=risedronate"},
+      {"BTM: baseline after the start is not a baseline",
+       BMD1(-2.6) "," THER(CUR("alendronate", "2026-05-01")) ",\"labs\":{\"p1np\":[{\"value\":100,\"date\":\"2026-05-02\"},{\"value\":90,\"date\":\"2026-08-01\"}]}",
+       "find-btm_not_suppressed"},
+      {"BMD loss from the latest baseline before the start",
+       "\"bmd\":[{\"site\":\"total_hip\",\"t_score\":-2.0,\"bmd_g_cm2\":0.700,\"date\":\"2023-01-01\"},"
+       "{\"site\":\"total_hip\",\"t_score\":-1.8,\"bmd_g_cm2\":0.800,\"date\":\"2024-05-01\"},"
+       "{\"site\":\"total_hip\",\"t_score\":-2.0,\"bmd_g_cm2\":0.700,\"date\":\"2025-06-01\"}]," THER(CUR("alendronate", "2024-06-01")),
+       "find+bmd_loss; action=switch"},
+      {"target not met on denosumab: a finding, no switch",
+       "\"bmd\":[" LS(-2.6, "2023-10-01") "," LS(-2.5, "2026-10-01") "]," LABS_OK "," THER(DMAB("2023-11-01", "2026-07-01")),
+       "find+target_not_met; action=continue; first=denosumab"},
+  };
+  RUN(c);
+}
+
 /* ---- the harness's own keys fail on a wrong expectation ------------------ */
 static void test_harness_selftest(void **s) {
   (void)s;
@@ -453,6 +512,7 @@ int main(void) {
       cmocka_unit_test(test_baseline_labs),
       cmocka_unit_test(test_alerts_2026),
       cmocka_unit_test(test_monitoring_goal),
+      cmocka_unit_test(test_more_edges),
       cmocka_unit_test(test_harness_selftest),
   };
   return cmocka_run_group_tests_name("rules_2026", tests, setup, teardown);
