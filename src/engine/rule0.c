@@ -107,6 +107,15 @@ static void stop_alerts(eng *e) {
     if (n < OP_MAX_AGENTS) items[n++] = stop_item(e, k);
   }
   if (n) ALERT(OP_AL_STOP_CURRENT_AGENT, A_SAY("reasons", say_join(e, items, n, SEP_SEMICOLON)));
+  /* what must stop is said first among the critical alerts */
+  op_plan *p = e->p;
+  for (int i = 0; i < p->n_alerts; i++) {
+    op_alert_t c = p->alerts[i].code;
+    if (c != OP_AL_STOP_CURRENT_AGENT && c != OP_AL_ROMOSOZUMAB_CARDIOVASCULAR_EVENT) continue;
+    op_alert x = p->alerts[i];
+    memmove(&p->alerts[1], &p->alerts[0], (size_t)i * sizeof x);
+    p->alerts[0] = x;
+  }
 }
 
 void rule0_apply(eng *e) {
