@@ -141,6 +141,11 @@ static void test_rule0_denosumab_and_actions(void **s) {
        BMD1(-2.7) "," LABS(20, 9.4, 30) "," THER(CUR("alendronate", "2025-01-01")) "," CONDS(C("organ_transplant")),
        "action=refer; status=on_treatment; ph0=teriparatide; intents=anabolic; alert+stop_current_agent/critical; "
        "alert+no_safe_followon/critical; alert-anabolic_followup_required; mon=specialist_referral@2026-11-01; goal+"},
+      {"resume: raloxifene stops, denosumab had no follow-on, no bisphosphonate is safe",
+       BMD1(-2.7) "," LABS(25, 9.4, 30) "," THER(PAST("denosumab", "2021-01-01", "2026-06-01") "," CUR("raloxifene", "2026-06-01")) ","
+       CONDS(C("venous_thromboembolism")),
+       "action=resume; status=on_treatment; ph0=denosumab; alert+stop_current_agent/critical; avoid+raloxifene/venous_thromboembolism; "
+       "find+denosumab_stopped_without_followup; mon=denosumab_next_dose@2027-05-01"},
       {"refer: alendronate stops, nothing is safe",
        BMD1(-2.7) "," LABS_OK "," THER(CUR("alendronate", "2025-01-01")) "," CONDS(C("atypical_femoral_fracture") "," C("paget_disease")),
        "action=refer; intents=; alert+stop_current_agent/critical; alert+no_safe_agent/critical; mon=specialist_referral@2026-11-01; goal-"},
@@ -352,6 +357,12 @@ static void test_baseline_labs(void **s) {
        "first=zoledronic_acid; alert-baseline_labs_needed"},
       {"current denosumab without vitamin D",
        BMD1(-2.7) ",\"labs\":{\"egfr_ml_min\":70,\"calcium_mg_dl\":9.4}," THER(DMAB("2024-01-01", "2026-07-01")),
+       "action=continue; alert+baseline_labs_needed/warning"},
+      {"current denosumab without calcium",
+       BMD1(-2.7) ",\"labs\":{\"egfr_ml_min\":70,\"vitamin_d_ng_ml\":30}," THER(DMAB("2024-01-01", "2026-07-01")),
+       "action=continue; alert+baseline_labs_needed/warning; mon=baseline_labs@2026-11-01"},
+      {"current denosumab without renal function",
+       BMD1(-2.7) ",\"labs\":{\"calcium_mg_dl\":9.4,\"vitamin_d_ng_ml\":30}," THER(DMAB("2024-01-01", "2026-07-01")),
        "action=continue; alert+baseline_labs_needed/warning"},
       {"current denosumab, all three", BMD1(-2.7) "," LABS_OK "," THER(DMAB("2024-01-01", "2026-07-01")), "alert-baseline_labs_needed"},
       {"romosozumab, calcium known", BMD1(-3.2) ",\"labs\":{\"calcium_mg_dl\":9.4}", "first=romosozumab; alert-baseline_labs_needed"},
