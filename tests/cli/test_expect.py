@@ -131,7 +131,7 @@ def wrongs(plan, e):
                 add(k, "wrong", dict(v, **{c: None}))
             n = other("monitor", *v)
             if n:
-                add(k, "wrong", dict(v, **{n: None}))
+                add(k, "wrong", dict(v, **{n: due or "2026-11-01"}))  # an item the plan lacks
         elif shape == "bool":
             add(k, "type", "yes" if not v else "no")
             add(k, "typo", "true" if v else "false")
