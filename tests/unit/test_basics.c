@@ -66,17 +66,26 @@ static void test_date_arith(void **s) {
   assert_int_equal(date_years_between(b, o), 70);
   date_parse("1955-11-01", 10, &b);
   assert_int_equal(date_years_between(b, o), 71);
-  /* calendar spans (spec README, 2026.12) */
   date_parse("2024-11-01", 10, &b);
-  assert_true(date_within_months_before(b, o, 24));  /* as_of - 24 months */
+  /* calendar spans (spec README, 2026.12): 24 months before 2026-11-01 is
+  ** 2024-11-01, inside; the day before is outside */
+  assert_true(date_within_months_before(b, o, 24));
   date_parse("2024-10-31", 10, &b);
-  assert_false(date_within_months_before(b, o, 24)); /* the day before */
+  assert_false(date_within_months_before(b, o, 24));
   date_parse("2026-11-02", 10, &b);
   assert_false(date_within_months_before(b, o, 24)); /* after ref */
   date_parse("2024-11-01", 10, &b);
-  assert_int_equal(date_whole_months_between(b, o), 24); /* 2024-11-01 + 24 months = as_of */
+  assert_int_equal(date_whole_months_between(b, o), 24); /* start + 24 months <= end */
   date_parse("2024-11-02", 10, &b);
   assert_int_equal(date_whole_months_between(b, o), 23);
+  date_parse("2026-08-31", 10, &b);
+  date_parse("2027-02-28", 10, &o);
+  assert_int_equal(date_whole_months_between(b, o), 6); /* clamped: 08-31 + 6 = 02-28 */
+  assert_true(date_months_elapsed(b, o, 6));
+  date_parse("2027-02-27", 10, &o);
+  assert_int_equal(date_whole_months_between(b, o), 5);
+  assert_false(date_months_elapsed(b, o, 6));
+  assert_int_equal(date_whole_months_between(o, b), 0); /* a negative span is none */
 }
 
 static int parse(const char *s) {
