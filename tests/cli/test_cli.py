@@ -573,7 +573,7 @@ def group_screen():
         phases = plan["treatment"]["phases"]
         want = {"patient_id": plan["patient_id"], "risk": plan["risk"]["category"], "action": plan["treatment"]["action"],
                 "first_agent": phases[0]["options"][0]["agent"] if phases and phases[0]["options"] else None,
-                "alerts": sorted(a["code"] for a in plan["alerts"]), "findings": sorted(plan["treatment"]["findings"]),
+                "alerts": sorted(a["code"] for a in plan["alerts"]), "findings": sorted(f["code"] for f in plan["treatment"]["findings"]),
                 "gaps": sorted(plan["care_gaps"])}
         got = dict(got, alerts=sorted(got["alerts"]), findings=sorted(got["findings"]), gaps=sorted(got["gaps"]))
         check("screen equals assess: %s" % rec.get("id"), got == want, "%s != %s" % (got, want))

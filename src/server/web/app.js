@@ -443,7 +443,9 @@
     for (const c of plan.risk.criteria || [])
       why.append(el("li", { "data-criterion": c.code }, el("strong", {}, cap(label("criterion", c.code)) + ": "), c.detail || "", sources(c.sources)));
     if (!why.children.length) why.append(el("li", {}, cap(label("risk", plan.risk.category))));
-    const findings = (plan.treatment.findings || []).map((f) => el("li", { "data-finding": f }, cap(label("finding", f))));
+    // a finding is {code, agent?}: the agent it concerns is named after it
+    const findings = (plan.treatment.findings || []).map((f) =>
+      el("li", { "data-finding": f.code }, cap(label("finding", f.code)) + (f.agent ? ` (${label("agent", f.agent)})` : "")));
     details.append(section("why-h", cap(ui("why")), why,
       findings.length ? [el("h4", {}, cap(ui("findings"))), el("ul", {}, findings)] : null));
 
