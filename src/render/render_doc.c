@@ -107,8 +107,10 @@ static const char *said_key(ctx *c, const char *about, const char *t, size_t *n)
   sb_init(&k, c->a);
   sb_cat(&k, about, "\x1f", (char *)NULL);
   sb_putn(&k, t, *n);
+  const char *key = k.oom ? NULL : arena_strdup(c->a, sb_str(&k));
+  if (!key) return t; /* out of memory: remembered as itself */
   *n = k.len;
-  return k.oom ? t : arena_strdup(c->a, sb_str(&k));
+  return key;
 }
 
 /* The text without the sentences this rendering has already said (each

@@ -162,7 +162,7 @@ def group_options():
     for opt in ("--format", "--audience", "--as-of", "--kb", "exit status"):
         check("assess --help documents " + opt, rc == 0 and opt in out)
     rc, out, err = run(["--version"])
-    check("--version", rc == 0 and re.search(r"osteoplan \d", out) and "knowledge base 2026" in out and "approved" in out, out)
+    check("--version", rc == 0 and re.search(r"osteoplan \d", out) and "knowledge base 2026" in out and "draft" in out, out)
     rc, out, err = run([])
     check("no command", rc == 2)
     rc, out, err = run(["frobnicate"])
