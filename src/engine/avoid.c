@@ -64,6 +64,7 @@ static bool reason_holds(const eng *e, int agent, int reason) {
     case OP_RS_INTOLERANCE: return f->intolerance_course >= 0 && intolerance_course_for(e, agent) >= 0;
     case OP_RS_TREATMENT_FAILURE: return past_failure(e, agent);
     case OP_RS_NOT_RECOMMENDED_FOR_OSTEOPOROSIS: return true;
+    case OP_RS_HYPERCALCEMIA: return f->hypercalcemia; /* the condition or a high calcium */
     default: {
       int c = kb->reason_condition[reason];
       return c >= 0 && f->has_condition[c];
@@ -118,6 +119,10 @@ static const op_say *reason_detail(eng *e, int agent, op_reason_t reason) {
     case OP_RS_TREATMENT_FAILURE:
       return SAY(e, SAY_REASON, reason, A_NAME("other", SAY_FINDING, OP_FD_FRACTURE_ON_THERAPY));
     case OP_RS_NOT_RECOMMENDED_FOR_OSTEOPOROSIS: return NULL;
+    case OP_RS_HYPERCALCEMIA:
+      if (!f->has_condition[OP_COND_HYPERCALCEMIA])
+        return SAY(e, SAY_PHRASE, OP_PH_CALCIUM_HIGH, A_NUM("value", r->calcium), A_NUM("threshold", TH(CALCIUM_HIGH)));
+      return condition_dated(e, &r->conditions[f->condition_idx[OP_COND_HYPERCALCEMIA]]);
     default: {
       int c = kb->reason_condition[reason];
       return condition_dated(e, &r->conditions[f->condition_idx[c]]);

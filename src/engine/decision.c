@@ -4,14 +4,17 @@
 ** alerts it owns and its rationale with the patient's values.
 **
 ** Rule order, as the profile fixes it:
-**   0. out of scope (section 0)
+**   out of scope (section 0)
+**   0. a current course that must stop (rule0.c: taken as ended before
+**      rules 1 to 7 run, the action mapped after them)
 **   1. current denosumab            2. denosumab stopped without follow-up
 **   3. current anabolic             4. anabolic ended without follow-up
 **   5. current bisphosphonate       6. current raloxifene / hormone therapy
 **   7. no current course, by risk
 ** Preference orders are knowledge-base data (regimens.ini); an agent avoided
 ** for the patient is filtered out, and a phase left empty falls back as the
-** rule says or ends in `assess` with the critical alert `no_safe_agent`.
+** rule says or goes to a specialist (phases.c: refer with no_safe_agent or
+** no_safe_followon).
 */
 #include <math.h>
 #include <string.h>
@@ -19,74 +22,6 @@
 #include "engine.h"
 
 #define TH(id) KB_TH(e->kb, id)
-
-/* ---- phases ------------------------------------------------------------- */
-
-/* Months still allowed for an anabolic agent (lifetime or course limit). */
-static double anabolic_months_left(const eng *e, int agent) {
-  const kb_agent *g = &e->kb->agent[agent];
-  double left = g->max_months;
-  if (agent_pth_limited(e->kb, agent)) left = fmin(left, TH(PTH_LIMIT_MONTHS) - e->f.pth_months);
-  if (g->course_dose_limit) left = fmin(left, TH(ROMO_LIMIT_DOSES) - e->f.romo_doses);
-  return left < 0 ? 0 : left;
-}
-
-static void phase_set_months(eng *e, op_phase *ph) {
-  ph->has_months = false;
-  if (ph->n && ph->intent == OP_INTENT_ANABOLIC) {
-    ph->has_months = true;
-    ph->months = anabolic_months_left(e, ph->agents[0]);
-  }
-}
-
-/* Appends the agents of list (not avoided, not already there) to ph. */
-static void phase_fill(eng *e, op_phase *ph, const kb_order *list) {
-  for (int i = 0; i < list->n; i++) {
-    int a = list->agents[i];
-    if (agent_avoided(e, a)) continue;
-    bool dup = false;
-    for (int j = 0; j < ph->n; j++) dup |= ph->agents[j] == a;
-    if (!dup) ph->agents[ph->n++] = a;
-  }
-}
-
-static op_phase *new_phase(eng *e, int intent) {
-  op_plan *p = e->p;
-  op_phase *ph = &p->phases[p->n_phases++];
-  memset(ph, 0, sizeof *ph);
-  ph->intent = intent;
-  return ph;
-}
-
-static void use_regimen(eng *e, int rg) { e->p->treatment_sources |= e->kb->regimen_sources[rg]; }
-
-static op_phase *add_phase(eng *e, int intent, int rg) {
-  op_phase *ph = new_phase(e, intent);
-  phase_fill(e, ph, &e->kb->regimen[rg]);
-  use_regimen(e, rg);
-  phase_set_months(e, ph);
-  return ph;
-}
-
-static op_phase *add_followon(eng *e) { return add_phase(e, OP_INTENT_ANTIRESORPTIVE, OP_RG_ANTIRESORPTIVE_FOLLOWON); }
-
-/* The current course, continued: phases[0] is it. */
-static void continue_course(eng *e, int course) {
-  const op_therapy *t = &e->rec->therapies[course];
-  op_phase *ph = new_phase(e, e->kb->agent[t->agent].intent);
-  ph->agents[ph->n++] = t->agent;
-  ph->current = true;
-  phase_set_months(e, ph);
-  e->p->action = OP_ACT_CONTINUE;
-}
-
-static bool any_empty_phase(const op_plan *p) {
-  for (int i = 0; i < p->n_phases; i++)
-    if (p->phases[i].n == 0) return true;
-  return false;
-}
-
-static void drop_phases(op_plan *p) { p->n_phases = 0; }
 
 /* ---- alerts ------------------------------------------------------------- */
 
@@ -109,25 +44,6 @@ static void alert_denosumab_overdue(eng *e) {
 static void alert_denosumab_stopped(eng *e) {
   const op_therapy *t = &e->rec->therapies[e->f.dmab_stopped_course];
   ALERT(OP_AL_DENOSUMAB_STOPPED_WITHOUT_FOLLOWUP, A_DATE("date", t->end));
-}
-
-/* MI or stroke dated on or after the start of the current anabolic course,
-** when its agent is avoided after such an event (its avoid list names
-** mi_or_stroke_within_12_months: romosozumab). */
-static int romo_cv_event(const eng *e) {
-  if (e->f.cur_anabolic < 0) return -1;
-  const op_therapy *t = &e->rec->therapies[e->f.cur_anabolic];
-  if (!((e->kb->avoid_agents[OP_RS_MI_OR_STROKE_WITHIN_12_MONTHS] >> t->agent) & 1u)) return -1;
-  for (int i = 0; i < e->rec->n_conditions; i++) {
-    const op_condition *c = &e->rec->conditions[i];
-    if ((c->code == OP_COND_MI || c->code == OP_COND_STROKE) && c->has_date && c->date >= t->start) return i;
-  }
-  return -1;
-}
-
-static void alert_romo_cv(eng *e, int cond) {
-  const op_condition *c = &e->rec->conditions[cond];
-  ALERT(OP_AL_ROMOSOZUMAB_CARDIOVASCULAR_EVENT, A_NAME("condition", SAY_CONDITION, c->code), A_DATE("date", c->date));
 }
 
 static bool anabolic_limit_reached(const eng *e, int agent) {
@@ -180,51 +96,37 @@ static const op_say *course_desc(eng *e, int course) {
              A_NUM("months", date_whole_months_between(t->start, e->f.as_of)));
 }
 
-static void set_rule(eng *e, op_rule_t rule, const op_say *other, int agent) {
-  op_plan *p = e->p;
-  p->rule = rule;
-  p->rationale_say = SAY(e, SAY_RULE, rule, A_SAY("other", other),
-                         agent >= 0 ? A_NAME("agent", SAY_AGENT, agent) : A_EMPTY("agent"));
-  p->treatment_sources |= e->kb->rule[rule].sources;
-}
-
-/* No phase could be filled: assess, and say why each candidate was ruled out. */
-static void no_safe_agent(eng *e) {
-  op_plan *p = e->p;
-  const op_say *items[OP_MAX_AGENTS];
-  int n = 0;
-  for (int a = 0; a < e->kb->n_agents; a++) {
-    const op_avoid *x = &e->all_avoid[a];
-    if (!x->n) continue;
-    const op_say *reasons[OP_N_reason];
-    for (int k = 0; k < x->n; k++) reasons[k] = SAY0(e, SAY_REASON_NAME, x->reasons[k]);
-    items[n++] = SAY(e, SAY_PHRASE, OP_PH_NO_SAFE_AGENT_ITEM, A_NAME("agent", SAY_AGENT, a),
-                     A_SAY("reasons", say_join(e, reasons, x->n, SEP_COMMA)));
-  }
-  drop_phases(p);
-  p->action = OP_ACT_ASSESS;
-  const op_say *why = say_join(e, items, n, SEP_SEMICOLON);
-  ALERT(OP_AL_NO_SAFE_AGENT, A_SAY("reasons", why));
-  set_rule(e, OP_RULE_NO_SAFE_AGENT, why, -1);
-}
-
 /* ---- rule 7: no current course ------------------------------------------ */
 
 static void start_high(eng *e) {
   const op_say *why = criteria_list(e);
   add_phase(e, OP_INTENT_ANTIRESORPTIVE, OP_RG_HIGH_ANTIRESORPTIVE);
   if (e->p->phases[0].n) {
-    set_rule(e, e->p->risk == OP_RISK_VERY_HIGH ? OP_RULE_START_VERY_HIGH_NO_ANABOLIC : OP_RULE_START_HIGH, why, -1);
+    set_rule(e, OP_RULE_START_HIGH, why, -1);
     return;
   }
-  /* every antiresorptive avoided: teriparatide (S002) */
+  /* every antiresorptive avoided: teriparatide, then a follow-on (S002) */
   drop_phases(e->p);
   add_phase(e, OP_INTENT_ANABOLIC, OP_RG_HIGH_FALLBACK);
-  if (!e->p->phases[0].n) {
-    no_safe_agent(e);
-    return;
-  }
+  add_followon(e);
   set_rule(e, OP_RULE_START_HIGH_ANABOLIC_FALLBACK, why, -1);
+  settle_phases(e);
+}
+
+static void start_very_high(eng *e) {
+  op_plan *p = e->p;
+  const op_say *why = criteria_list(e);
+  op_phase *ana = add_phase(e, OP_INTENT_ANABOLIC, OP_RG_VERY_HIGH_ANABOLIC);
+  if (ana->n) {
+    add_followon(e);
+    set_rule(e, OP_RULE_START_VERY_HIGH, why, -1);
+  } else {
+    /* every anabolic avoided: injectables first (AACE2020) */
+    drop_phases(p);
+    add_phase(e, OP_INTENT_ANTIRESORPTIVE, OP_RG_VERY_HIGH_INJECTABLE);
+    set_rule(e, OP_RULE_START_VERY_HIGH_INJECTABLE, why, -1);
+  }
+  settle_phases(e);
 }
 
 /* Bone density testing with no data (section 6, rule 7 "unknown"): women
@@ -260,24 +162,10 @@ static bool testing_indicated(eng *e, const op_say **why) {
 static void rule7(eng *e) {
   op_plan *p = e->p;
   switch (p->risk) {
-    case OP_RISK_VERY_HIGH: {
+    case OP_RISK_VERY_HIGH:
       p->action = OP_ACT_START;
-      op_phase *ana = add_phase(e, OP_INTENT_ANABOLIC, OP_RG_VERY_HIGH_ANABOLIC);
-      if (!ana->n) {
-        /* every anabolic avoided: the high regimen instead */
-        drop_phases(p);
-        start_high(e);
-        return;
-      }
-      add_followon(e);
-      if (any_empty_phase(p)) {
-        no_safe_agent(e);
-        return;
-      }
-      alert_anabolic_followup(e, 0, NULL);
-      set_rule(e, OP_RULE_START_VERY_HIGH, criteria_list(e), -1);
+      start_very_high(e);
       return;
-    }
     case OP_RISK_HIGH:
       p->action = OP_ACT_START;
       start_high(e);
@@ -314,7 +202,7 @@ static bool fracture_during(const eng *e, const op_therapy *t) {
 
 static const op_say *failure_detail(eng *e, int course) {
   const op_facts *f = &e->f;
-  if (f->fot_course == course) {
+  if (f->fot_course == course || (f->fot_fx >= 0 && f->bmd_loss_course != course)) {
     const op_fracture *x = &e->rec->fractures[f->fot_fx];
     return SAY(e, SAY_PHRASE, OP_PH_FRACTURE_AFTER_START, A_NAME("fracture_site", SAY_FX_SITE, x->site),
                A_DATE("fracture_date", x->date),
@@ -324,16 +212,32 @@ static const op_say *failure_detail(eng *e, int course) {
              A_NUM("per_year", round(f->bmd_loss_pct * 10) / 10));
 }
 
-/* 5.1: fracture on therapy or bone density falling. */
-static void rule5_failure(eng *e, int c, bool oral) {
+/* 5.1 on glucocorticoids with an oral course: S002's classes in order, each
+** a phase of its own: zoledronic acid; else teriparatide and a follow-on;
+** else denosumab. Abaloparatide does not stand in (S002 names teriparatide). */
+static void failure_giop(eng *e) {
+  op_plan *p = e->p;
+  if (add_phase(e, OP_INTENT_ANTIRESORPTIVE, OP_RG_FAILURE_GLUCOCORTICOID)->n) return;
+  drop_phases(p);
+  if (add_phase(e, OP_INTENT_ANABOLIC, OP_RG_FAILURE_GIOP_ANABOLIC)->n) {
+    add_followon(e);
+    return;
+  }
+  drop_phases(p);
+  add_phase(e, OP_INTENT_ANTIRESORPTIVE, OP_RG_FAILURE_GIOP_LAST);
+}
+
+/* 5.1: fracture on therapy or bone density falling, on this course or on an
+** earlier oral course when this one is oral too. */
+static void rule5_failure(eng *e, int c, int failed, bool oral) {
   op_plan *p = e->p;
   int agent = e->rec->therapies[c].agent;
-  const op_say *why = failure_detail(e, c);
+  const op_say *why = failure_detail(e, failed);
   avoid_add(e, agent, OP_RS_TREATMENT_FAILURE, why);
   ALERT(OP_AL_TREATMENT_FAILURE, A_NAME("agent", SAY_AGENT, agent), A_SAY("other", why));
   p->action = OP_ACT_SWITCH;
   if (e->f.gc_induced && oral) {
-    add_phase(e, OP_INTENT_ANTIRESORPTIVE, OP_RG_FAILURE_GLUCOCORTICOID);
+    failure_giop(e);
     set_rule(e, OP_RULE_BP_FAILURE_GIOP, why, agent);
   } else {
     op_phase *ana = add_phase(e, OP_INTENT_ANABOLIC, OP_RG_FAILURE_ANABOLIC);
@@ -344,13 +248,12 @@ static void rule5_failure(eng *e, int c, bool oral) {
     use_regimen(e, OP_RG_ANTIRESORPTIVE_FOLLOWON);
     if (!ana->n) { /* no anabolic: the antiresorptive class alone */
       p->phases[0] = *fo;
+      e->phase_tried[0] = e->phase_tried[1];
       p->n_phases = 1;
-    } else {
-      alert_anabolic_followup(e, 0, NULL);
     }
     set_rule(e, OP_RULE_BP_FAILURE, why, agent);
   }
-  if (any_empty_phase(p)) no_safe_agent(e);
+  settle_phases(e);
 }
 
 /* "P1NP fell 17% (expected > 38%)" for each marker judged. */
@@ -367,25 +270,48 @@ static const op_say *btm_detail(eng *e) {
   return say_join(e, items, n, SEP_SEMICOLON);
 }
 
-/* 5.2: an oral bisphosphonate not tolerated, not taken or not working. */
-static void rule5_oral_unsuitable(eng *e, int c) {
+/* The oral reasons of rule 5.2, present now: the record's conditions that
+** make an oral bisphosphonate unsuitable (section 5's oral reasons). */
+static const op_reason_t oral_reasons[] = {OP_RS_ESOPHAGEAL_DISORDER, OP_RS_UNABLE_TO_REMAIN_UPRIGHT,
+                                           OP_RS_MALABSORPTION, OP_RS_GI_INTOLERANCE_ORAL_BP};
+
+/* Why an oral course is unsuitable (rule 5.2), or NULL when it is not: an
+** oral reason present now, an intolerance of this agent (a course of it
+** stopped for intolerance), poor adherence to this course, or markers that
+** did not fall on it. An intolerance of another agent is no reason. */
+static const op_say *oral_unsuitable(eng *e, int c) {
   const op_facts *f = &e->f;
+  const op_record *r = e->rec;
+  int agent = r->therapies[c].agent;
+  const op_avoid *x = &e->all_avoid[agent];
+  for (int k = 0; k < x->n; k++)
+    for (size_t i = 0; i < sizeof oral_reasons / sizeof *oral_reasons; i++)
+      if (x->reasons[k] == oral_reasons[i]) return x->why && x->why[k] ? x->why[k] : SAY0(e, SAY_REASON_NAME, x->reasons[k]);
+  for (int i = 0; i < r->n_therapies; i++) {
+    const op_therapy *t = &r->therapies[i];
+    bool intolerant = t->has_stop_reason && (t->stop_reason == OP_STOP_INTOLERANCE || t->stop_reason == OP_STOP_ADVERSE_EVENT);
+    if (i != c && t->agent == agent && intolerant) return SAY0(e, SAY_FINDING, OP_FD_INTOLERANCE);
+  }
+  if (r->therapies[c].adherence_poor) return SAY0(e, SAY_FINDING, OP_FD_NONADHERENCE);
+  if (f->finding[OP_FD_BTM_NOT_SUPPRESSED] && f->btm_course == c) {
+    const op_say *why = btm_detail(e);
+    ALERT(OP_AL_BTM_NOT_SUPPRESSED, A_NAME("agent", SAY_AGENT, agent), A_SAY("other", why));
+    return why;
+  }
+  return NULL;
+}
+
+/* 5.2: an oral bisphosphonate not tolerated, not taken or not working. */
+static void rule5_oral_unsuitable(eng *e, int c, const op_say *why) {
   op_plan *p = e->p;
   int agent = e->rec->therapies[c].agent;
-  const op_say *why;
-  if (f->finding[OP_FD_BTM_NOT_SUPPRESSED] && f->btm_course == c) {
-    why = btm_detail(e);
-    ALERT(OP_AL_BTM_NOT_SUPPRESSED, A_NAME("agent", SAY_AGENT, agent), A_SAY("other", why));
-  } else {
-    why = SAY0(e, SAY_FINDING, f->finding[OP_FD_INTOLERANCE] ? OP_FD_INTOLERANCE : OP_FD_NONADHERENCE);
-  }
   p->action = OP_ACT_SWITCH;
   add_phase(e, OP_INTENT_ANTIRESORPTIVE, OP_RG_ORAL_UNSUITABLE);
   set_rule(e, OP_RULE_ORAL_BP_UNSUITABLE, why, agent);
-  if (any_empty_phase(p)) no_safe_agent(e);
+  settle_phases(e);
 }
 
-/* 5.3: the treatment target not met at high risk. */
+/* 5.3: the treatment target not met at high or very high risk. */
 static void rule5_target(eng *e, int c) {
   const op_facts *f = &e->f;
   op_plan *p = e->p;
@@ -402,10 +328,9 @@ static void rule5_target(eng *e, int c) {
   p->action = OP_ACT_SWITCH;
   op_phase *ana = add_phase(e, OP_INTENT_ANABOLIC, OP_RG_TARGET_ANABOLIC);
   if (!ana->n) drop_phases(p);
-  else alert_anabolic_followup(e, 0, NULL);
   add_followon(e);
   set_rule(e, OP_RULE_BP_TARGET_NOT_MET, why, t->agent);
-  if (any_empty_phase(p)) no_safe_agent(e);
+  settle_phases(e);
 }
 
 /* 5.4: a drug holiday is due: taken, or not while the risk stays high. */
@@ -433,6 +358,19 @@ static void rule5_holiday(eng *e, int c) {
   }
 }
 
+/* An earlier oral course that failed, when course c is oral and started
+** after it (moving within a failing class is no escalation, S001), or -1. */
+static int earlier_oral_failure(const eng *e, int c) {
+  const op_record *r = e->rec;
+  for (int i = 0; i < r->n_therapies; i++) {
+    const op_therapy *t = &r->therapies[i];
+    if (i != c && e->f.failing[i] && e->kb->agent[t->agent].parenteral_after_failure_in_giop &&
+        t->start < r->therapies[c].start)
+      return i;
+  }
+  return -1;
+}
+
 static void rule5(eng *e) {
   const op_facts *f = &e->f;
   op_plan *p = e->p;
@@ -441,13 +379,18 @@ static void rule5(eng *e) {
   /* the rules of 5.1 (glucocorticoid-induced) and 5.2 are those of the oral
   ** bisphosphonates, which agents.ini marks parenteral_after_failure_in_giop */
   bool oral = e->kb->agent[agent].parenteral_after_failure_in_giop;
-  if (f->failing[c]) rule5_failure(e, c, oral);
-  else if (oral && (f->finding[OP_FD_INTOLERANCE] || f->finding[OP_FD_NONADHERENCE] ||
-                    (f->finding[OP_FD_BTM_NOT_SUPPRESSED] && f->btm_course == c)))
-    rule5_oral_unsuitable(e, c);
-  else if (f->finding[OP_FD_TARGET_NOT_MET] && f->target_course == c && p->risk == OP_RISK_HIGH) rule5_target(e, c);
-  else if (f->finding[OP_FD_HOLIDAY_DUE] && f->holiday_course == c) rule5_holiday(e, c);
-  else { /* 5.5 */
+  int failed = f->failing[c] ? c : oral ? earlier_oral_failure(e, c) : -1;
+  const op_say *unsuitable = NULL;
+  if (failed >= 0) {
+    rule5_failure(e, c, failed, oral);
+  } else if (oral && (unsuitable = oral_unsuitable(e, c)) != NULL) {
+    rule5_oral_unsuitable(e, c, unsuitable);
+  } else if (f->finding[OP_FD_TARGET_NOT_MET] && f->target_course == c &&
+             (p->risk == OP_RISK_HIGH || p->risk == OP_RISK_VERY_HIGH)) {
+    rule5_target(e, c);
+  } else if (f->finding[OP_FD_HOLIDAY_DUE] && f->holiday_course == c) {
+    rule5_holiday(e, c);
+  } else { /* 5.5 */
     continue_course(e, c);
     set_rule(e, OP_RULE_BP_CONTINUE, course_desc(e, c), agent);
   }
@@ -455,34 +398,90 @@ static void rule5(eng *e) {
 
 /* ---- rules 1 to 4 and 6 ------------------------------------------------- */
 
-static void rule1_denosumab(eng *e) {
-  const op_facts *f = &e->f;
-  const op_therapy *t = &e->rec->therapies[f->cur_denosumab];
-  op_date last = t->has_last_dose ? t->last_dose : t->start;
-  continue_course(e, f->cur_denosumab);
-  const op_say *why = SAY(e, SAY_PHRASE, OP_PH_LAST_DOSE_AGO, A_DATE("last_dose", last), months_ago(e, last));
-  if (f->finding[OP_FD_DENOSUMAB_OVERDUE]) {
-    alert_denosumab_overdue(e);
-    set_rule(e, OP_RULE_DENOSUMAB_OVERDUE, why, t->agent);
-  } else {
-    set_rule(e, OP_RULE_DENOSUMAB_CURRENT, why, t->agent);
-  }
-  ALERT0(OP_AL_DENOSUMAB_MUST_NOT_STOP);
+static void monitor_next_dose(eng *e, op_date last) {
   int interval = (int)TH(DMAB_INTERVAL_MONTHS);
   plan_add_monitor(e, OP_MON_DENOSUMAB_NEXT_DOSE, date_add_months(last, interval),
                    SAY(e, SAY_MONITOR, OP_MON_DENOSUMAB_NEXT_DOSE, A_NUM("window", interval),
                        A_DATE("last_dose", last)));
 }
 
+/* The stop reasons of agent as a statement: "osteonecrosis of the jaw
+** (2026-01-02), ..." (rule 0). */
+static const op_say *stop_reasons_say(eng *e, int agent) {
+  const op_avoid *x = &e->all_avoid[agent];
+  uint32_t keep = e->kb->avoid[agent].keep_current;
+  const op_say *items[OP_N_reason];
+  int n = 0;
+  for (int k = 0; k < x->n; k++)
+    if (!((keep >> x->reasons[k]) & 1u))
+      items[n++] = x->why && x->why[k] ? x->why[k] : SAY0(e, SAY_REASON_NAME, x->reasons[k]);
+  return say_join(e, items, n, SEP_COMMA);
+}
+
+/* Rule 1, and rule 0 for an agent that rebounds when stopped: continued on
+** schedule; with a stop reason (which rules the bisphosphonates out too) a
+** bone specialist decides. */
+static void rule1_denosumab(eng *e) {
+  const op_facts *f = &e->f;
+  const op_therapy *t = &e->rec->therapies[f->cur_denosumab];
+  op_date last = t->has_last_dose ? t->last_dose : t->start;
+  unsigned char why_stop[OP_N_reason];
+  continue_course(e, f->cur_denosumab);
+  const op_say *why = SAY(e, SAY_PHRASE, OP_PH_LAST_DOSE_AGO, A_DATE("last_dose", last), months_ago(e, last));
+  if (stop_reasons(e, t->agent, why_stop) > 0) {
+    const op_say *reasons = stop_reasons_say(e, t->agent);
+    e->p->action = OP_ACT_REFER;
+    ALERT(OP_AL_SPECIALIST_REVIEW_DENOSUMAB, A_SAY("reasons", reasons));
+    set_rule(e, OP_RULE_DENOSUMAB_SPECIALIST, reasons, t->agent);
+  } else {
+    set_rule(e, f->finding[OP_FD_DENOSUMAB_OVERDUE] ? OP_RULE_DENOSUMAB_OVERDUE : OP_RULE_DENOSUMAB_CURRENT, why,
+             t->agent);
+  }
+  if (f->finding[OP_FD_DENOSUMAB_OVERDUE]) alert_denosumab_overdue(e);
+  ALERT0(OP_AL_DENOSUMAB_MUST_NOT_STOP);
+  monitor_next_dose(e, last);
+}
+
+/* Rule 2: a bisphosphonate to follow; when none is safe, denosumab again
+** (only its own stop reasons rule that out: then a specialist). */
 static void rule2_denosumab_stopped(eng *e) {
+  op_plan *p = e->p;
   const op_therapy *t = &e->rec->therapies[e->f.dmab_stopped_course];
-  e->p->action = OP_ACT_TRANSITION;
-  add_phase(e, OP_INTENT_ANTIRESORPTIVE, OP_RG_DENOSUMAB_FOLLOWON);
-  alert_denosumab_stopped(e);
-  set_rule(e, OP_RULE_DENOSUMAB_STOPPED,
-           SAY(e, SAY_PHRASE, OP_PH_STOPPED_AGO, A_DATE("date", t->end), months_ago(e, t->end)),
-           t->agent);
-  if (any_empty_phase(e->p)) no_safe_agent(e);
+  unsigned char why_stop[OP_N_reason];
+  const op_say *when = SAY(e, SAY_PHRASE, OP_PH_STOPPED_AGO, A_DATE("date", t->end), months_ago(e, t->end));
+  if (add_phase(e, OP_INTENT_ANTIRESORPTIVE, OP_RG_DENOSUMAB_FOLLOWON)->n) {
+    p->action = OP_ACT_TRANSITION;
+    ALERT(OP_AL_DENOSUMAB_STOPPED_WITHOUT_FOLLOWUP, A_DATE("date", t->end),
+          A_SAY("other", SAY0(e, SAY_PHRASE, OP_PH_STOPPED_BISPHOSPHONATE)));
+    set_rule(e, OP_RULE_DENOSUMAB_STOPPED, when, t->agent);
+    return;
+  }
+  const op_say *no_bp = ruled_out(e, e->phase_tried[0]);
+  drop_phases(p);
+  if (stop_reasons(e, t->agent, why_stop) > 0) {
+    e->tried |= 1u << t->agent;
+    ALERT(OP_AL_DENOSUMAB_STOPPED_WITHOUT_FOLLOWUP, A_DATE("date", t->end), A_SAY("other", NULL));
+    no_safe_agent(e);
+    return;
+  }
+  /* resume: not filtered by avoid (immunosuppression or an intolerance do
+  ** not rule it out), and then not listed there */
+  p->action = OP_ACT_RESUME;
+  op_phase *ph = new_phase(e, OP_INTENT_ANTIRESORPTIVE);
+  const kb_order *list = &e->kb->regimen[OP_RG_DENOSUMAB_RESUME];
+  for (int i = 0; i < list->n && ph->n < OP_MAX_AGENTS; i++)
+    if (!stop_reasons(e, list->agents[i], why_stop)) ph->agents[ph->n++] = list->agents[i];
+  use_regimen(e, OP_RG_DENOSUMAB_RESUME);
+  if (!ph->n) {
+    no_safe_agent(e);
+    return;
+  }
+  e->unlisted = ph->agents[0];
+  ALERT(OP_AL_DENOSUMAB_STOPPED_WITHOUT_FOLLOWUP, A_DATE("date", t->end),
+        A_SAY("other", SAY(e, SAY_PHRASE, OP_PH_RESUME_DENOSUMAB, A_SAY("reasons", no_bp))));
+  set_rule(e, OP_RULE_DENOSUMAB_RESUME, no_bp, t->agent);
+  /* the next dose is counted from the restart */
+  monitor_next_dose(e, e->f.as_of);
 }
 
 static void rule3_anabolic(eng *e) {
@@ -490,17 +489,7 @@ static void rule3_anabolic(eng *e) {
   op_plan *p = e->p;
   int c = f->cur_anabolic;
   int agent = e->rec->therapies[c].agent;
-  int cv = romo_cv_event(e);
-  if (cv >= 0) {
-    p->action = OP_ACT_SWITCH;
-    avoid_add(e, agent, OP_RS_MI_OR_STROKE_WITHIN_12_MONTHS,
-              SAY(e, SAY_PHRASE, OP_PH_CONDITION_DATED,
-                  A_NAME("condition", SAY_CONDITION, e->rec->conditions[cv].code),
-                  A_DATE("date", e->rec->conditions[cv].date)));
-    add_followon(e);
-    alert_romo_cv(e, cv);
-    set_rule(e, OP_RULE_ROMOSOZUMAB_CV_EVENT, NULL, agent);
-  } else if (anabolic_limit_reached(e, agent)) {
+  if (anabolic_limit_reached(e, agent)) {
     p->action = OP_ACT_TRANSITION;
     add_followon(e);
     alert_limit(e, agent);
@@ -509,11 +498,21 @@ static void rule3_anabolic(eng *e) {
     set_rule(e, OP_RULE_ANABOLIC_LIMIT_REACHED, course_desc(e, c), agent);
   } else {
     continue_course(e, c);
-    add_followon(e);
-    alert_anabolic_followup(e, 0, NULL);
+    if (f->finding[OP_FD_DENOSUMAB_THEN_ANABOLIC] && f->dmab_then_anabolic_course == c) {
+      /* after denosumab: denosumab first in the follow-on (DATASWITCH2015, S002) */
+      ALERT(OP_AL_DENOSUMAB_THEN_ANABOLIC, A_NAME("agent", SAY_AGENT, agent),
+            A_SAY("other", course_desc(e, f->dmab_before_anabolic_course)));
+      op_phase *fo = new_phase(e, OP_INTENT_ANTIRESORPTIVE);
+      phase_fill(e, fo, &e->kb->regimen[OP_RG_FOLLOWON_AFTER_DENOSUMAB_SWITCH]);
+      phase_fill(e, fo, &e->kb->regimen[OP_RG_ANTIRESORPTIVE_FOLLOWON]);
+      use_regimen(e, OP_RG_FOLLOWON_AFTER_DENOSUMAB_SWITCH);
+      use_regimen(e, OP_RG_ANTIRESORPTIVE_FOLLOWON);
+    } else {
+      add_followon(e);
+    }
     set_rule(e, OP_RULE_ANABOLIC_CONTINUE, course_desc(e, c), agent);
   }
-  if (any_empty_phase(p)) no_safe_agent(e);
+  settle_phases(e);
 }
 
 static void rule4_anabolic_ended(eng *e) {
@@ -525,7 +524,7 @@ static void rule4_anabolic_ended(eng *e) {
   alert_limit(e, t->agent);
   alert_anabolic_followup(e, 1, what);
   set_rule(e, OP_RULE_ANABOLIC_ENDED, what, t->agent);
-  if (any_empty_phase(e->p)) no_safe_agent(e);
+  settle_phases(e);
 }
 
 static void rule6_serm_ht(eng *e) {
@@ -558,14 +557,21 @@ static void out_of_scope(eng *e) {
   op_plan *p = e->p;
   p->action = OP_ACT_OUT_OF_SCOPE;
   set_rule(e, OP_RULE_OUT_OF_SCOPE, NULL, -1);
-  /* only the alerts that protect a patient already on a drug */
-  if (f->cur_denosumab >= 0 && f->finding[OP_FD_DENOSUMAB_OVERDUE]) alert_denosumab_overdue(e);
+  /* only the alerts that protect a patient already on a drug (rule 0's in
+  ** rule0.c, section 7's in extras.c) */
+  if (f->cur_denosumab >= 0) {
+    unsigned char why_stop[OP_N_reason];
+    int agent = e->rec->therapies[f->cur_denosumab].agent;
+    if (f->finding[OP_FD_DENOSUMAB_OVERDUE]) alert_denosumab_overdue(e);
+    if (stop_reasons(e, agent, why_stop) > 0) {
+      ALERT(OP_AL_SPECIALIST_REVIEW_DENOSUMAB, A_SAY("reasons", stop_reasons_say(e, agent)));
+      e->unlisted = agent; /* not stopped: a specialist decides */
+    }
+  }
   if (f->cur_denosumab < 0 && f->finding[OP_FD_DENOSUMAB_STOPPED_WITHOUT_FOLLOWUP]) alert_denosumab_stopped(e);
-  int cv = romo_cv_event(e);
-  if (cv >= 0) alert_romo_cv(e, cv);
   if (f->cur_anabolic >= 0) {
     int agent = e->rec->therapies[f->cur_anabolic].agent;
-    alert_anabolic_followup(e, cv >= 0 || anabolic_limit_reached(e, agent), NULL);
+    alert_anabolic_followup(e, anabolic_limit_reached(e, agent), NULL);
   } else if (f->finding[OP_FD_ANABOLIC_ENDED_WITHOUT_FOLLOWUP]) {
     alert_anabolic_followup(e, 1, NULL);
   }
@@ -573,15 +579,36 @@ static void out_of_scope(eng *e) {
 
 /* ---- the decision ------------------------------------------------------- */
 
+/* Findings and the agent each concerns (plan.md: intolerance,
+** nonadherence, fracture_on_therapy). */
+static void copy_findings(eng *e) {
+  const op_facts *f = &e->f;
+  op_plan *p = e->p;
+  const op_record *r = e->rec;
+  for (int i = 0; i < OP_N_finding; i++) p->finding[i] = f->finding[i];
+  struct { int finding, course; } named[] = {
+      {OP_FD_INTOLERANCE, f->intolerance_course},
+      {OP_FD_NONADHERENCE, f->nonadherence_course},
+      {OP_FD_FRACTURE_ON_THERAPY, f->fot_course},
+  };
+  for (size_t i = 0; i < sizeof named / sizeof *named; i++)
+    if (p->finding[named[i].finding] && named[i].course >= 0) {
+      p->finding_has_agent[named[i].finding] = true;
+      p->finding_agent[named[i].finding] = r->therapies[named[i].course].agent;
+    }
+}
+
 void decide(eng *e) {
   const op_facts *f = &e->f;
   op_plan *p = e->p;
-  p->status = f->any_course ? (f->cur_denosumab >= 0 || f->cur_anabolic >= 0 || f->cur_bp >= 0 ||
+  e->unlisted = -1;
+  /* a course stopped by rule 0 is still the treatment the patient is on */
+  p->status = f->any_course ? (e->n_stopped || f->cur_denosumab >= 0 || f->cur_anabolic >= 0 || f->cur_bp >= 0 ||
                                        f->cur_serm_ht >= 0
                                    ? OP_ST_ON_TREATMENT
                                    : OP_ST_OFF_TREATMENT)
                             : OP_ST_NAIVE;
-  for (int i = 0; i < OP_N_finding; i++) p->finding[i] = f->finding[i];
+  copy_findings(e);
 
   if (!f->in_scope) out_of_scope(e);
   else if (f->cur_denosumab >= 0) rule1_denosumab(e);
@@ -591,12 +618,14 @@ void decide(eng *e) {
   else if (f->cur_bp >= 0) rule5(e);
   else if (f->cur_serm_ht >= 0) rule6_serm_ht(e);
   else rule7(e);
+  rule0_apply(e);
 
   /* avoid: every agent with a reason, except the agent of the current course
-  ** the decision continues (its concern becomes an alert, section 5) */
+  ** the decision continues (its concern becomes an alert, section 5) and
+  ** the one it keeps out (resumed, or switched for effect) */
   int kept = -1;
   if (p->n_phases && p->phases[0].current) kept = p->phases[0].agents[0];
   p->n_avoid = 0;
   for (int a = 0; a < e->kb->n_agents; a++)
-    if (e->all_avoid[a].n && a != kept) p->avoid[p->n_avoid++] = e->all_avoid[a];
+    if (e->all_avoid[a].n && a != kept && a != e->unlisted) p->avoid[p->n_avoid++] = e->all_avoid[a];
 }

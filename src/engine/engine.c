@@ -2,6 +2,8 @@
 ** engine.c: runs the steps of one assessment and holds their small shared
 ** helpers (making statements, adding alerts and monitoring items).
 */
+#include <string.h>
+
 #include "engine.h"
 
 
@@ -44,6 +46,12 @@ void plan_add_monitor(eng *e, op_monitor_t code, op_date due, const op_say *reas
   op_monitor_item *m = &p->monitor[p->n_monitor++];
   m->code = code;
   m->due = due;
+  if (due < e->f.as_of) {
+    /* a date already passed is due now, and says since when (2026.12) */
+    m->overdue = true;
+    m->overdue_since = due;
+    m->due = e->f.as_of;
+  }
   m->say = reason;
   m->sources = e->kb->monitor[code].sources;
 }
@@ -68,7 +76,8 @@ static op_severity_t indicator(const op_plan *p) {
   for (int i = 0; i < p->n_alerts; i++)
     if (p->alerts[i].severity == OP_SEV_CRITICAL) return OP_SEV_CRITICAL;
   bool change = p->action == OP_ACT_START || p->action == OP_ACT_SWITCH || p->action == OP_ACT_TRANSITION ||
-                p->action == OP_ACT_ASSESS;
+                p->action == OP_ACT_ASSESS || p->action == OP_ACT_STOP || p->action == OP_ACT_RESUME ||
+                p->action == OP_ACT_REFER;
   return change ? OP_SEV_WARNING : OP_SEV_INFO;
 }
 
@@ -83,14 +92,37 @@ bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out
   out->rec = rec;
   out->kb = kb;
   if (!facts_derive(a, kb, rec, &e->f)) return false;
+  risk_assess(e);
+  avoid_compute(e);
+  /* rule 0: a current course that must stop is taken as ended at as_of and
+  ** everything is derived again from the record as it then stands */
+  bool oom;
+  if (rule0_find(e, &oom)) {
+    const op_record *now = e->rec;
+    int n_stopped = e->n_stopped;
+    int *stopped = e->stopped;
+    op_avoid *why = e->stopped_why;
+    memset(out, 0, sizeof *out);
+    out->rec = rec;
+    out->kb = kb;
+    memset(&e->f, 0, sizeof e->f);
+    memset(e->all_avoid, 0, sizeof e->all_avoid);
+    e->rec = now;
+    e->n_stopped = n_stopped;
+    e->stopped = stopped;
+    e->stopped_why = why;
+    if (!facts_derive(a, kb, now, &e->f)) return false;
+    risk_assess(e);
+    avoid_compute(e);
+  } else if (oom) {
+    return false;
+  }
   out->as_of = e->f.as_of;
   out->age = e->f.age;
   out->has_lowest = e->f.has_lowest;
   out->lowest_t = e->f.lowest_t;
   out->lowest_site = e->f.lowest_site;
   out->lowest_date = e->f.lowest_date;
-  risk_assess(e);
-  avoid_compute(e);
   decide(e);
   extras_fill(e);
   reminders_fill(e);

@@ -30,10 +30,33 @@ typedef struct {
   /* per agent: reasons it is avoided, whatever the decision; the decision
   ** then keeps the current course's agent out of avoid when it continues it */
   op_avoid all_avoid[OP_MAX_AGENTS];
+  /* rule 0 (2026.12): the current courses stopped (taken as ended at
+  ** as_of: rec is then a copy with their end set) and their agents' avoid
+  ** entries as they stood */
+  const op_record *orig;
+  int n_stopped;
+  int *stopped;          /* course indexes */
+  op_avoid *stopped_why; /* per stopped course */
+  /* agents the rule tried (regimens it filled phases from), per phase and
+  ** in all: no_safe_agent and no_safe_followon name them */
+  unsigned tried, phase_tried[OP_MAX_PHASES];
+  /* an agent the decision keeps out of avoid: resumed (rule 2) or the
+  ** current agent of a switch for effect or convenience (rules 5.2, 5.3) */
+  int unlisted;
 } eng;
 
 void risk_assess(eng *e);
 void avoid_compute(eng *e);
+/* rule 0: finds the current courses that must stop; true when some course
+** (not one that rebounds when stopped) is stopped and the record was copied
+** with it ended at as_of (the caller derives again); false when out of memory
+** sets *oom. */
+bool rule0_find(eng *e, bool *oom);
+/* rule 0 after rules 1 to 7: the action mapping and the alerts. */
+void rule0_apply(eng *e);
+/* The reasons that stop a current course of agent (section 5, 2026.12):
+** the agent's avoid reasons not in its keep_current; their count. */
+int stop_reasons(const eng *e, int agent, unsigned char *out);
 void decide(eng *e);
 void extras_fill(eng *e);
 void reminders_fill(eng *e);
@@ -50,6 +73,26 @@ const op_say *say_new(eng *e, say_table t, int code, const op_arg *args, int n);
 #define SAY0(e, t, code) say_new((e), (t), (code), NULL, 0)
 /* items joined by sep: a statement of table SAY_JOIN. */
 const op_say *say_join(eng *e, const op_say *const *items, int n, say_sep sep);
+
+/* Phases (phases.c): the regimens filtered by avoid, and what every rule
+** does with them (default-profile.md section 6, "Phases, in every rule"). */
+op_phase *new_phase(eng *e, int intent);
+void phase_fill(eng *e, op_phase *ph, const kb_order *list);
+op_phase *add_phase(eng *e, int intent, int rg);
+op_phase *add_followon(eng *e);
+void use_regimen(eng *e, int rg);
+void continue_course(eng *e, int course);
+void drop_phases(op_plan *p);
+void set_rule(eng *e, op_rule_t rule, const op_say *other, int agent);
+/* Ends every rule that plans phases: an empty first phase is refer +
+** no_safe_agent; an anabolic with no safe follow-on is refer +
+** no_safe_followon; otherwise an anabolic phase brings the info alert
+** anabolic_followup_required. */
+void settle_phases(eng *e);
+void no_safe_agent(eng *e);
+/* "why each was ruled out": agent (reasons), for the agents of mask */
+const op_say *ruled_out(eng *e, unsigned mask);
+void plan_remove_alert(op_plan *p, op_alert_t code);
 
 /* Helpers shared by the steps. */
 void plan_add_alert(eng *e, op_alert_t code, const op_say *say);

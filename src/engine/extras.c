@@ -10,16 +10,20 @@
 
 #define TH(id) KB_TH(e->kb, id)
 
-/* The agent of the plan whose hypocalcemia must be corrected first with the
-** lowest rank (agents.ini correct_calcium_first), or -1. */
-static int calcium_first_agent(const op_plan *p, const op_kb *kb) {
-  int best = -1;
-  for (int i = 0; i < p->n_phases; i++)
-    for (int j = 0; j < p->phases[i].n; j++) {
-      int a = p->phases[i].agents[j], r = kb->agent[a].correct_calcium_first;
-      if (r && (best < 0 || r < kb->agent[best].correct_calcium_first)) best = a;
-    }
-  return best;
+/* What the plan starts (options[0] of the first phase it starts) and what it
+** continues (the current course it keeps), default-profile.md section 1
+** (2026.12); -1 for none. */
+static int plan_starts(const op_plan *p) {
+  bool starts = p->action == OP_ACT_START || p->action == OP_ACT_SWITCH || p->action == OP_ACT_TRANSITION ||
+                p->action == OP_ACT_RESUME || p->action == OP_ACT_REFER;
+  if (!starts || !p->n_phases || !p->phases[0].n || p->phases[0].current) return -1;
+  return p->phases[0].agents[0];
+}
+
+static int plan_continues(const op_plan *p) {
+  bool keeps = p->action == OP_ACT_CONTINUE || p->action == OP_ACT_REFER;
+  if (!keeps || !p->n_phases || !p->phases[0].n || !p->phases[0].current) return -1;
+  return p->phases[0].agents[0];
 }
 
 /* The disagreements the plan's agents bring: disagreement_if_offered, and
@@ -49,38 +53,161 @@ static bool had_antiresorptive_course(const eng *e) {
 
 static bool drug_therapy(const op_plan *p) {
   return p->action == OP_ACT_START || p->action == OP_ACT_CONTINUE || p->action == OP_ACT_SWITCH ||
-         p->action == OP_ACT_TRANSITION;
+         p->action == OP_ACT_TRANSITION || p->action == OP_ACT_RESUME || p->action == OP_ACT_REFER ||
+         p->action == OP_ACT_STOP;
+}
+
+static const op_say *calcium_what(eng *e) {
+  const op_record *r = e->rec;
+  if (r->has_calcium && r->calcium < TH(CALCIUM_LOW))
+    return SAY(e, SAY_PHRASE, OP_PH_CALCIUM_LOW, A_NUM("value", r->calcium), A_NUM("threshold", TH(CALCIUM_LOW)));
+  return SAY0(e, SAY_CONDITION, OP_COND_HYPOCALCEMIA);
+}
+
+/* hypocalcemia_correct_first: the agent the plan starts, resumes or
+** continues, or (out of scope) a current course, that needs it. */
+static void alert_hypocalcemia(eng *e, int agent) {
+  if (!e->f.hypocalcemia || agent < 0 || !e->kb->agent[agent].correct_calcium_first) return;
+  const op_say *what = calcium_what(e);
+  ALERT(OP_AL_HYPOCALCEMIA_CORRECT_FIRST, A_SAY("calcium", what), A_NAME("agent", SAY_AGENT, agent));
+  plan_add_monitor(e, OP_MON_CALCIUM_CHECK, e->f.as_of,
+                   SAY(e, SAY_MONITOR, OP_MON_CALCIUM_CHECK, A_SAY("calcium", what), A_NAME("agent", SAY_AGENT, agent)));
+}
+
+/* One lab of baseline_labs_needed: missing, or outdated with its date. */
+static const op_say *lab_need(eng *e, int ph, bool has, op_date date) {
+  const op_say *name = SAY0(e, SAY_PHRASE, ph);
+  if (!has) return SAY(e, SAY_PHRASE, OP_PH_LAB_MISSING, A_SAY("other", name));
+  return SAY(e, SAY_PHRASE, OP_PH_LAB_OUTDATED, A_SAY("other", name), A_DATE("date", date),
+             A_NUM("months", TH(LAB_CURRENT_MONTHS)));
+}
+
+static op_date latest(op_date a, bool has_a, op_date b, bool has_b) {
+  if (!has_a) return b;
+  if (!has_b) return a;
+  return a > b ? a : b;
+}
+
+/* baseline_labs_needed (2026.12, LABEL): the labs the agent needs that are
+** missing or older than the window; a missing lab is never read as normal. */
+static void alert_baseline_labs(eng *e, int agent) {
+  const op_facts *f = &e->f;
+  const op_record *r = e->rec;
+  if (agent < 0) return;
+  unsigned need = e->kb->agent[agent].baseline_labs;
+  const op_say *items[OP_N_LAB];
+  int n = 0;
+  if ((need >> OP_LAB_RENAL) & 1u && !f->renal_known)
+    items[n++] = lab_need(e, OP_PH_LAB_RENAL, f->has_renal,
+                          latest(r->egfr_date, r->has_egfr, r->crcl_date, r->has_crcl));
+  if ((need >> OP_LAB_CALCIUM) & 1u && !f->calcium_known)
+    items[n++] = lab_need(e, OP_PH_LAB_CALCIUM, r->has_calcium, r->calcium_date);
+  if ((need >> OP_LAB_VITAMIN_D) & 1u && !f->vitd_known)
+    items[n++] = lab_need(e, OP_PH_LAB_VITAMIN_D, r->has_vitd, r->vitd_date);
+  if (!n) return;
+  const op_say *labs = say_join(e, items, n, SEP_SEMICOLON);
+  ALERT(OP_AL_BASELINE_LABS_NEEDED, A_NAME("agent", SAY_AGENT, agent), A_SAY("labs", labs));
+  plan_add_monitor(e, OP_MON_BASELINE_LABS, f->as_of, SAY(e, SAY_MONITOR, OP_MON_BASELINE_LABS, A_SAY("labs", labs)));
+}
+
+/* MI or stroke on record older than the window (romosozumab's check). */
+static const op_say *old_cv_events(eng *e) {
+  const op_record *r = e->rec;
+  const op_say *items[8];
+  int n = 0;
+  for (int i = 0; i < r->n_conditions && n < 8; i++) {
+    const op_condition *c = &r->conditions[i];
+    if ((c->code == OP_COND_MI || c->code == OP_COND_STROKE) && c->has_date)
+      items[n++] = SAY(e, SAY_PHRASE, OP_PH_CONDITION_DATED, A_NAME("condition", SAY_CONDITION, c->code),
+                       A_DATE("date", c->date));
+  }
+  return n ? say_join(e, items, n, SEP_SEMICOLON) : SAY0(e, SAY_UI, OP_UI_NONE);
+}
+
+/* Section 7 alerts that depend on what the plan starts or continues. */
+static void agent_alerts(eng *e, int starts, int continues) {
+  const op_facts *f = &e->f;
+  const op_kb *kb = e->kb;
+  const op_plan *p = e->p;
+  int given = starts >= 0 ? starts : continues;
+  alert_hypocalcemia(e, given);
+  alert_baseline_labs(e, given);
+  if (given >= 0 && kb->agent[given].severe_ckd_warning && f->has_renal && f->renal < TH(DMAB_SEVERE_CKD_RENAL)) {
+    ALERT(OP_AL_DENOSUMAB_SEVERE_CKD, A_NUM("renal", f->renal), A_NUM("threshold", TH(DMAB_SEVERE_CKD_RENAL)));
+    plan_add_monitor(e, OP_MON_CALCIUM_CHECK, f->as_of,
+                     SAY(e, SAY_MONITOR, OP_MON_CALCIUM_CHECK,
+                         A_SAY("calcium", SAY(e, SAY_PHRASE, OP_PH_RENAL_BELOW, A_NUM("renal", f->renal),
+                                              A_NUM("threshold", TH(DMAB_SEVERE_CKD_RENAL)))),
+                         A_NAME("agent", SAY_AGENT, given)));
+  }
+  /* a phase it starts: the first option of any phase that is not the current course */
+  for (int i = 0; i < p->n_phases; i++) {
+    if (p->phases[i].current || !p->phases[i].n) continue;
+    int a = p->phases[i].agents[0];
+    if (kb->agent[a].cardiovascular_check_before_start && (i == 0 || p->action != OP_ACT_REFER))
+      ALERT(OP_AL_ROMOSOZUMAB_CV_CHECK, A_SAY("other", old_cv_events(e)));
+  }
+  if (starts >= 0 && kb->agent[starts].dental_review_at_start)
+    ALERT(OP_AL_DENTAL_REVIEW, A_SAY("other", SAY(e, SAY_PHRASE, OP_PH_BEFORE_STARTING, A_NAME("agent", SAY_AGENT, starts))));
+  if (f->finding[OP_FD_DENOSUMAB_THEN_ANABOLIC])
+    ALERT(OP_AL_DENOSUMAB_THEN_ANABOLIC, A_NAME("agent", SAY_AGENT, e->rec->therapies[f->dmab_then_anabolic_course].agent),
+          A_SAY("other", NULL));
+}
+
+/* Alerts given whatever the scope: a raised calcium or hyperparathyroidism
+** is worked up first, and calcium supplements are held (2026.12). */
+static void secondary_cause(eng *e) {
+  const op_facts *f = &e->f;
+  const op_record *r = e->rec;
+  op_plan *p = e->p;
+  bool hpth = f->has_condition[OP_COND_HYPERPARATHYROIDISM];
+  if (!f->hypercalcemia && !hpth) return;
+  const op_say *what;
+  if (f->hypercalcemia && !f->has_condition[OP_COND_HYPERCALCEMIA])
+    what = SAY(e, SAY_PHRASE, OP_PH_CALCIUM_HIGH, A_NUM("value", r->calcium), A_NUM("threshold", TH(CALCIUM_HIGH)));
+  else
+    what = SAY0(e, SAY_CONDITION, f->hypercalcemia ? OP_COND_HYPERCALCEMIA : OP_COND_HYPERPARATHYROIDISM);
+  ALERT(OP_AL_SECONDARY_CAUSE_WORKUP, A_SAY("other", what));
+  /* with hypocalcemia the calcium is given: it is being corrected */
+  p->calcium_hold = f->hypercalcemia || !f->hypocalcemia;
+}
+
+/* Out of scope: hypocalcemia before the next dose of a current course. */
+static void out_of_scope_alerts(eng *e) {
+  for (int i = 0; i < e->rec->n_therapies; i++)
+    if (e->f.current[i]) alert_hypocalcemia(e, e->rec->therapies[i].agent);
 }
 
 static void section7_alerts(eng *e) {
   const op_facts *f = &e->f;
   const op_record *r = e->rec;
   op_plan *p = e->p;
-  if (f->hypocalcemia) {
-    int agent = calcium_first_agent(p, e->kb);
-    if (agent >= 0 && drug_therapy(p)) {
-      const op_say *what = r->has_calcium && r->calcium < TH(CALCIUM_LOW)
-                               ? SAY(e, SAY_PHRASE, OP_PH_CALCIUM_LOW, A_NUM("value", r->calcium),
-                                     A_NUM("threshold", TH(CALCIUM_LOW)))
-                               : SAY0(e, SAY_CONDITION, OP_COND_HYPOCALCEMIA);
-      ALERT(OP_AL_HYPOCALCEMIA_CORRECT_FIRST, A_SAY("calcium", what), A_NAME("agent", SAY_AGENT, agent));
-      plan_add_monitor(e, OP_MON_CALCIUM_CHECK, f->as_of,
-                       SAY(e, SAY_MONITOR, OP_MON_CALCIUM_CHECK, A_SAY("calcium", what),
-                           A_NAME("agent", SAY_AGENT, agent)));
-    }
-  }
+  int starts = plan_starts(p), continues = plan_continues(p);
+  agent_alerts(e, starts, continues);
   if (r->has_vitd && r->vitd < TH(VITD_INSUFFICIENT)) {
-    ALERT(OP_AL_VITAMIN_D_INSUFFICIENT, A_NUM("value", r->vitd), A_NUM("threshold", TH(VITD_INSUFFICIENT)));
+    bool first = starts >= 0 && e->kb->agent[starts].vitamin_d_before_first_dose;
+    const op_say *todo = first ? SAY(e, SAY_PHRASE, OP_PH_REPLETE_FIRST, A_NAME("agent", SAY_AGENT, starts))
+                               : SAY0(e, SAY_PHRASE, OP_PH_REPLETE_VITAMIN_D);
+    ALERT(OP_AL_VITAMIN_D_INSUFFICIENT, A_NUM("value", r->vitd), A_NUM("threshold", TH(VITD_INSUFFICIENT)),
+          A_SAY("other", todo));
   }
   bool course = had_antiresorptive_course(e);
   if (f->has_condition[OP_COND_THIGH_GROIN_PAIN] && course) ALERT0(OP_AL_AFF_SYMPTOMS);
   if ((f->has_condition[OP_COND_DENTAL_SURGERY_PLANNED] || f->has_condition[OP_COND_JAW_PAIN]) && course) {
     int c = f->has_condition[OP_COND_DENTAL_SURGERY_PLANNED] ? OP_COND_DENTAL_SURGERY_PLANNED : OP_COND_JAW_PAIN;
+    plan_remove_alert(p, OP_AL_DENTAL_REVIEW); /* the condition is the better reason */
     ALERT(OP_AL_DENTAL_REVIEW, A_NAME("other", SAY_CONDITION, c));
+  }
+  for (int i = 0; i < r->n_therapies; i++) {
+    /* a man on romosozumab: the course continues to its end with its follow-on */
+    int a = r->therapies[i].agent;
+    if (!f->current[i]) continue;
+    for (int k = 0; k < e->all_avoid[a].n; k++)
+      if (e->all_avoid[a].reasons[k] == OP_RS_NOT_INDICATED) ALERT0(OP_AL_ROMOSOZUMAB_NOT_INDICATED);
   }
   if (f->gc_induced) {
     const op_medication *m = &r->meds[f->gc_idx];
-    ALERT(OP_AL_GIOP, A_SAY("other", SAY(e, SAY_PHRASE, OP_PH_GLUCOCORTICOID_SINCE, A_NUM("dose", m->dose),
+    ALERT(OP_AL_GIOP, A_SAY("other", SAY(e, SAY_PHRASE, OP_PH_GLUCOCORTICOID_SINCE, A_NUM("dose", f->gc_dose),
                                          A_DATE("start", m->start))));
   }
   if (f->has_renal && f->renal < TH(RENAL_ALERT)) {
@@ -94,6 +221,20 @@ static void section7_alerts(eng *e) {
   }
 }
 
+/* The earliest planned end of an anabolic phase the plan starts or
+** continues (as_of + its months), or OP_NO_DATE. */
+static op_date anabolic_phase_end(const eng *e) {
+  const op_plan *p = e->p;
+  op_date best = OP_NO_DATE;
+  for (int i = 0; i < p->n_phases; i++) {
+    const op_phase *ph = &p->phases[i];
+    if (ph->intent != OP_INTENT_ANABOLIC || !ph->n || !ph->has_months) continue;
+    op_date end = date_add_months(e->f.as_of, (int)ph->months);
+    if (best == OP_NO_DATE || end < best) best = end;
+  }
+  return best;
+}
+
 static void monitoring(eng *e) {
   const op_facts *f = &e->f;
   op_plan *p = e->p;
@@ -101,25 +242,38 @@ static void monitoring(eng *e) {
   int dxa_m = (int)TH(DXA_INTERVAL_MONTHS);
   bool treat = drug_therapy(p);
   if (treat || (p->action == OP_ACT_NO_DRUG_THERAPY && p->diagnosis == OP_DX_OSTEOPENIA)) {
-    op_date from = f->has_dxa ? f->latest_dxa : f->as_of;
-    /* no DXA on file: measure now */
-    op_date due = f->has_dxa ? date_add_months(from, dxa_m) : f->as_of;
-    plan_add_monitor(e, OP_MON_DXA, due,
-                     f->has_dxa ? SAY(e, SAY_MONITOR, OP_MON_DXA, A_NUM("window", dxa_m), A_DATE("from", f->latest_dxa))
-                                : SAY0(e, SAY_UI, OP_UI_DXA_FIRST));
+    /* no DXA on file: measure now; else the interval after the latest, or
+    ** the planned end of an anabolic phase when that is earlier (2026.12) */
+    op_date due = f->has_dxa ? date_add_months(f->latest_dxa, dxa_m) : f->as_of;
+    const op_say *why = f->has_dxa ? SAY(e, SAY_MONITOR, OP_MON_DXA, A_NUM("window", dxa_m), A_DATE("from", f->latest_dxa))
+                                   : SAY0(e, SAY_UI, OP_UI_DXA_FIRST);
+    op_date end = treat ? anabolic_phase_end(e) : OP_NO_DATE;
+    if (end != OP_NO_DATE && end < due) {
+      due = end;
+      why = SAY(e, SAY_PHRASE, OP_PH_DXA_AT_ANABOLIC_END, A_DATE("from", f->as_of),
+                A_NUM("months", date_whole_months_between(f->as_of, end)));
+    }
+    plan_add_monitor(e, OP_MON_DXA, due, why);
   }
   if (treat) {
     int rv = (int)TH(RISK_REVIEW_MONTHS);
     plan_add_monitor(e, OP_MON_FRACTURE_RISK_REVIEW, date_add_months(f->as_of, rv),
                      SAY(e, SAY_MONITOR, OP_MON_FRACTURE_RISK_REVIEW, A_NUM("window", rv)));
     /* BTM when an agent that brings it (agents.ini bone_turnover_monitoring) is started */
-    if (p->action != OP_ACT_CONTINUE && p->n_phases && p->phases[0].n &&
-        kb->agent[p->phases[0].agents[0]].bone_turnover_monitoring) {
+    int starts = plan_starts(p);
+    if (starts >= 0 && kb->agent[starts].bone_turnover_monitoring) {
       int bm = (int)TH(BTM_AFTER_MONTHS);
       plan_add_monitor(e, OP_MON_BTM, date_add_months(f->as_of, bm),
                        SAY(e, SAY_MONITOR, OP_MON_BTM, A_NUM("window", bm), A_NUM("fall", TH(P1NP_FALL_PCT))));
     }
+  }
+  if (p->action == OP_ACT_REFER)
+    plan_add_monitor(e, OP_MON_SPECIALIST_REFERRAL, f->as_of,
+                     SAY(e, SAY_MONITOR, OP_MON_SPECIALIST_REFERRAL, A_SAY("other", p->rationale_say)));
+  /* the goal whenever drug therapy goes on with phases (not a stop) */
+  if (treat && p->action != OP_ACT_STOP && p->n_phases) {
     p->has_goal = true;
+    p->goal_has_target = f->has_lowest && f->lowest_t <= TH(GOAL_T_TARGET);
     p->goal_review_by = date_add_months(f->as_of, (int)TH(GOAL_REVIEW_MONTHS));
   }
 }
@@ -142,6 +296,15 @@ static void disagreements(eng *e) {
     if (in_default != in_other) p->disagreement[OP_DG_RECENT_FRACTURE_WINDOW] = true;
   }
   p->disagreement[OP_DG_VITAMIN_D_DOSE] = true; /* every in-scope plan gives the dose */
+  /* the lifetime limit decides the plan: an agent the rule tried was ruled
+  ** out by it, or the current or ended anabolic reached it */
+  if (f->finding[OP_FD_PTH_ANALOG_LIMIT_REACHED]) {
+    bool decides = p->rule == OP_RULE_ANABOLIC_LIMIT_REACHED || p->rule == OP_RULE_ANABOLIC_ENDED;
+    for (int a = 0; a < e->kb->n_agents; a++)
+      if ((e->tried >> a) & 1u)
+        for (int k = 0; k < e->all_avoid[a].n; k++) decides |= e->all_avoid[a].reasons[k] == OP_RS_PTH_ANALOG_LIFETIME_LIMIT;
+    if (decides) p->disagreement[OP_DG_PTH_ANALOG_LIFETIME] = true;
+  }
   for (int i = 0; i < r->n_therapies; i++) {
     int a = r->therapies[i].agent;
     if (e->kb->agent[a].disagreement_if_taken >= 0) p->disagreement[e->kb->agent[a].disagreement_if_taken] = true;
@@ -214,6 +377,8 @@ void extras_fill(eng *e) {
   const op_facts *f = &e->f;
   op_plan *p = e->p;
   p->in_scope = f->in_scope;
+  secondary_cause(e);
+  if (!f->in_scope) out_of_scope_alerts(e);
   if (f->in_scope) {
     section7_alerts(e);
     p->lifestyle[OP_LS_WEIGHT_BEARING_EXERCISE] = true;
@@ -232,6 +397,7 @@ void extras_fill(eng *e) {
         recent = true;
     }
     p->has_dxcodes = !recent;
+    p->dxcode_glucocorticoid = f->gc_induced; /* M81.8: drug-induced (2026.12) */
   }
   care_gaps(e);
   disagreements(e);

@@ -22,7 +22,9 @@ op_date course_end_or_as_of(const op_therapy *t, op_date as_of) {
   return t->has_end && t->end < as_of ? t->end : as_of;
 }
 
-static double days_to_months(int days) { return (double)days / OP_DAYS_PER_MONTH; }
+/* Spans are calendar spans (spec README, 2026.12): "at least N months
+** after from" is date_months_elapsed(from, to, N). */
+#define ELAPSED(from, to, months) date_months_elapsed((from), (to), (months))
 
 static void derive_scope(op_facts *f) {
   const op_record *r = f->rec;
@@ -84,7 +86,7 @@ static void derive_courses(op_facts *f) {
   const op_record *r = f->rec;
   const op_kb *kb = f->kb;
   f->cur_denosumab = f->cur_anabolic = f->cur_bp = f->cur_serm_ht = -1;
-  double pth_days = 0;
+  int pth_months = 0;
   f->romo_doses = 0;
   for (int i = 0; i < r->n_therapies; i++) {
     const op_therapy *t = &r->therapies[i];
@@ -98,19 +100,83 @@ static void derive_courses(op_facts *f) {
       else if (agent_is_bp(kb, a) && f->cur_bp < 0) f->cur_bp = i;
       else if (kb->has_not_recommended[a] && f->cur_serm_ht < 0) f->cur_serm_ht = i; /* rule 6 */
     }
-    int days = course_end_or_as_of(t, f->as_of) - t->start;
-    if (days < 0) days = 0;
-    if (agent_pth_limited(kb, a)) pth_days += days;
+    /* months of exposure: whole calendar months from the start to the end
+    ** (or as_of for a current course) */
+    int months = date_whole_months_between(t->start, course_end_or_as_of(t, f->as_of));
+    if (agent_pth_limited(kb, a)) pth_months += months;
     if (kb->agent[a].course_dose_limit) {
-      /* doses if given, else whole months of exposure */
+      /* doses if given, else a dose at the start and one each month */
       if (t->has_doses) f->romo_doses += t->doses;
-      else f->romo_doses += (int)floor(days_to_months(days));
+      else f->romo_doses += months + 1;
     }
   }
-  f->pth_months = floor(pth_days / OP_DAYS_PER_MONTH);
+  f->pth_months = pth_months;
 }
 
-static void derive_conditions_meds_labs(op_facts *f) {
+static bool lab_current(const op_facts *f, op_date d) {
+  return d == OP_NO_DATE || date_within_months_before(d, f->as_of, TH(LAB_CURRENT_MONTHS));
+}
+
+static bool med_current(const op_medication *m, op_date as_of) { return !m->has_end || m->end > as_of; }
+
+/* The date from which the summed dose has been at or above `dose`: the
+** start of the course that brought the running sum, courses taken in order
+** of start, to it; -1 when the sum never gets there. A course with no start
+** is taken last (its duration cannot be shown). */
+static int gc_threshold_course(const op_facts *f, const int *order, int n, double dose) {
+  double sum = 0;
+  for (int k = 0; k < n; k++) {
+    const op_medication *m = &f->rec->meds[order[k]];
+    sum += m->has_dose ? m->dose : 0;
+    if (sum >= dose) return order[k];
+  }
+  return -1;
+}
+
+/* default-profile.md section 1 (2026.12): the current glucocorticoid doses
+** added up, and since when each threshold has been held. */
+static void derive_glucocorticoids(op_facts *f, int *order) {
+  const op_record *r = f->rec;
+  int n = 0;
+  bool any_gc = false;
+  f->gc_idx = f->gc_high_idx = f->gc_very_high_idx = -1;
+  for (int i = 0; i < r->n_meds; i++) {
+    const op_medication *m = &r->meds[i];
+    if (!med_current(m, f->as_of)) continue;
+    if (m->cls == OP_MED_IMMUNOSUPPRESSANT) f->n_immuno++;
+    if (m->cls != OP_MED_GLUCOCORTICOID) continue;
+    any_gc = true; /* several courses count as one medication */
+    f->gc_dose += m->has_dose ? m->dose : 0;
+    /* insertion by start; no start goes last */
+    int k = n++;
+    while (k > 0) {
+      const op_medication *o = &r->meds[order[k - 1]];
+      bool before = m->has_start && (!o->has_start || m->start < o->start);
+      if (!before) break;
+      order[k] = order[k - 1];
+      k--;
+    }
+    order[k] = i;
+  }
+  if (any_gc) f->n_immuno++;
+  int c = gc_threshold_course(f, order, n, TH(GC_DOSE_MG));
+  if (c >= 0 && r->meds[c].has_start && ELAPSED(r->meds[c].start, f->as_of, TH(GC_MONTHS))) {
+    f->gc_induced = true;
+    f->gc_idx = c;
+  }
+  c = gc_threshold_course(f, order, n, TH(GC_HIGH_DOSE_MG));
+  if (c >= 0 && r->meds[c].has_start && ELAPSED(r->meds[c].start, f->as_of, TH(GC_HIGH_DOSE_MONTHS))) {
+    f->gc_high = true;
+    f->gc_high_idx = c;
+  }
+  c = gc_threshold_course(f, order, n, TH(GC_VERY_HIGH_DOSE_MG));
+  if (c >= 0 && r->meds[c].has_start && f->as_of - r->meds[c].start > TH(GC_VERY_HIGH_DOSE_DAYS)) {
+    f->gc_very_high = true;
+    f->gc_very_high_idx = c;
+  }
+}
+
+static void derive_conditions_meds_labs(op_facts *f, int *order) {
   const op_record *r = f->rec;
   for (int c = 0; c < OP_N_condition; c++) f->condition_idx[c] = -1;
   f->mi_stroke_idx = -1;
@@ -127,38 +193,39 @@ static void derive_conditions_meds_labs(op_facts *f) {
       }
     }
   }
-  f->gc_idx = -1;
-  for (int i = 0; i < r->n_meds; i++) {
-    const op_medication *m = &r->meds[i];
-    bool current = !m->has_end || m->end > f->as_of;
-    if (!current) continue;
-    if (m->cls == OP_MED_GLUCOCORTICOID || m->cls == OP_MED_IMMUNOSUPPRESSANT) f->n_immuno++;
-    /* glucocorticoid-induced: current, dose at or above the threshold, started
-    ** long enough ago (an unknown start cannot show the duration). */
-    if (m->cls == OP_MED_GLUCOCORTICOID && m->has_dose && m->dose >= TH(GC_DOSE_MG) && m->has_start &&
-        m->start <= f->as_of && days_to_months(f->as_of - m->start) >= TH(GC_MONTHS) && f->gc_idx < 0) {
-      f->gc_induced = true;
-      f->gc_idx = i;
-    }
-  }
+  derive_glucocorticoids(f, order);
   f->immunosuppressed = f->has_condition[OP_COND_ORGAN_TRANSPLANT] || f->n_immuno >= TH(IMMUNOSUPPRESSIVE_AGENTS);
   if (r->has_egfr || r->has_crcl) {
     f->has_renal = true;
     f->renal = r->has_egfr && r->has_crcl ? fmin(r->egfr, r->crcl) : r->has_egfr ? r->egfr : r->crcl;
   }
+  /* known: present and current (an undated value is taken as current) */
+  f->renal_known = (r->has_egfr && lab_current(f, r->egfr_date)) || (r->has_crcl && lab_current(f, r->crcl_date));
+  f->calcium_known = r->has_calcium && lab_current(f, r->calcium_date);
+  f->vitd_known = r->has_vitd && lab_current(f, r->vitd_date);
   f->hypocalcemia = f->has_condition[OP_COND_HYPOCALCEMIA] || (r->has_calcium && r->calcium < TH(CALCIUM_LOW));
+  f->hypercalcemia = f->has_condition[OP_COND_HYPERCALCEMIA] || (r->has_calcium && r->calcium > TH(CALCIUM_HIGH));
 }
 
-/* Was course t current on date d? */
-static bool current_on(const op_therapy *t, op_date d) {
+bool course_current_on(const op_therapy *t, op_date d) {
   return t->start <= d && (!t->has_end || t->end > d);
 }
 
-/* Antiresorptive started on or after date d (a follow-on)? */
+/* A follow-on course (agents.ini followon: a bisphosphonate or denosumab)
+** started on or after date d? Raloxifene and hormone therapy are not one. */
 static bool followed_by_antiresorptive(const op_facts *f, op_date d) {
   for (int j = 0; j < f->rec->n_therapies; j++) {
     const op_therapy *u = &f->rec->therapies[j];
-    if (agent_is_antiresorptive(f->kb, u->agent) && u->start >= d) return true;
+    if (f->kb->agent[u->agent].followon && u->start >= d) return true;
+  }
+  return false;
+}
+
+/* A current anabolic course started on or after date d? */
+static bool anabolic_current_since(const op_facts *f, op_date d) {
+  for (int j = 0; j < f->rec->n_therapies; j++) {
+    const op_therapy *u = &f->rec->therapies[j];
+    if (f->current[j] && agent_is_anabolic(f->kb, u->agent) && u->start >= d) return true;
   }
   return false;
 }
@@ -171,8 +238,8 @@ static void find_fracture_on_therapy(op_facts *f) {
     if (x->mechanism == OP_MECH_TRAUMATIC) continue;
     for (int j = 0; j < r->n_therapies; j++) {
       const op_therapy *t = &r->therapies[j];
-      if (!agent_is_antiresorptive(f->kb, t->agent) || !current_on(t, x->date)) continue;
-      if (days_to_months(x->date - t->start) >= TH(FX_ON_THERAPY_MONTHS)) {
+      if (!f->kb->agent[t->agent].failure_judged || !course_current_on(t, x->date)) continue;
+      if (ELAPSED(t->start, x->date, TH(FX_ON_THERAPY_MONTHS))) {
         f->finding[OP_FD_FRACTURE_ON_THERAPY] = true;
         f->failing[j] = true;
         if (f->fot_fx < 0 || x->date > r->fractures[f->fot_fx].date) {
@@ -210,8 +277,8 @@ static void find_bmd_loss(op_facts *f, int course) {
       for (int j = 0; j < r->n_bmd; j++) {
         const op_bmd *b = &r->bmd[j];
         if (b->site != s || !b->has_bmd || b->date <= a->date) continue;
-        if (days_to_months(b->date - a->date) < TH(BMD_LOSS_MIN_MONTHS)) continue;
-        if (days_to_months(b->date - t->start) < TH(BMD_LOSS_MIN_MONTHS)) continue;
+        if (!ELAPSED(a->date, b->date, TH(BMD_LOSS_MIN_MONTHS))) continue;
+        if (!ELAPSED(t->start, b->date, TH(BMD_LOSS_MIN_MONTHS))) continue;
         double years = (double)(b->date - a->date) / OP_DAYS_PER_YEAR;
         double pct = (a->bmd - b->bmd) / a->bmd * 100.0 / years;
         if (pct >= TH(BMD_LOSS_PCT_YEAR) && pct > f->bmd_loss_pct) {
@@ -235,7 +302,7 @@ static bool site_gain(const op_facts *f, const op_therapy *t, int s, double *gai
     for (int i = 0; i < r->n_bmd; i++) {
       const op_bmd *b = &r->bmd[i];
       if (b->site != s || b->date < t->start ||
-          days_to_months(b->date - t->start) > TH(TARGET_BASELINE_AFTER_MONTHS))
+          b->date > date_add_months(t->start, (int)TH(TARGET_BASELINE_AFTER_MONTHS)))
         continue;
       if (base < 0 || b->date < r->bmd[base].date) base = i;
     }
@@ -247,7 +314,7 @@ static bool site_gain(const op_facts *f, const op_therapy *t, int s, double *gai
 
 static void find_target_not_met(op_facts *f, int course) {
   const op_therapy *t = &f->rec->therapies[course];
-  if (days_to_months(f->as_of - t->start) < TH(TARGET_COURSE_MONTHS)) return;
+  if (!ELAPSED(t->start, f->as_of, TH(TARGET_COURSE_MONTHS))) return;
   f->target_hip_judged = site_gain(f, t, OP_SITE_TOTAL_HIP, &f->target_gain_hip);
   f->target_spine_judged = site_gain(f, t, OP_SITE_LUMBAR_SPINE, &f->target_gain_spine);
   if ((f->target_hip_judged && f->target_gain_hip < TH(TARGET_GAIN_HIP) - 1e-9) ||
@@ -261,15 +328,16 @@ static void find_target_not_met(op_facts *f, int course) {
 ** value 2 to 6 months after it. */
 static bool marker_fall(const op_facts *f, const op_marker *m, int n, op_date start, double *fall) {
   int base = -1, second = -1;
+  op_date from = date_add_months(start, (int)TH(BTM_FROM_MONTHS)), to = date_add_months(start, (int)TH(BTM_TO_MONTHS));
   for (int i = 0; i < n; i++) {
     if (m[i].date <= start && (base < 0 || m[i].date > m[base].date)) base = i;
-    double mo = days_to_months(m[i].date - start);
-    if (m[i].date > start && mo >= TH(BTM_FROM_MONTHS) && mo <= TH(BTM_TO_MONTHS) &&
-        (second < 0 || m[i].date < m[second].date))
+    /* 2 to 6 months after the start, both ends included */
+    if (m[i].date > start && m[i].date >= from && m[i].date <= to && (second < 0 || m[i].date < m[second].date))
       second = i;
   }
   if (base < 0 || second < 0 || m[base].value <= 0) return false;
-  *fall = (m[base].value - m[second].value) / m[base].value * 100.0;
+  /* in percent, rounded to one decimal before it is compared (2026.12) */
+  *fall = round((m[base].value - m[second].value) / m[base].value * 1000.0) / 10.0;
   return true;
 }
 
@@ -277,9 +345,31 @@ static void find_btm(op_facts *f, int course) {
   const op_therapy *t = &f->rec->therapies[course];
   f->p1np_judged = marker_fall(f, f->rec->p1np, f->rec->n_p1np, t->start, &f->p1np_fall);
   f->ctx_judged = marker_fall(f, f->rec->ctx, f->rec->n_ctx, t->start, &f->ctx_fall);
-  if ((f->p1np_judged && f->p1np_fall < TH(P1NP_FALL_PCT)) || (f->ctx_judged && f->ctx_fall < TH(CTX_FALL_PCT))) {
+  /* a response is a fall of more than the threshold (S000): exactly it is none */
+  if ((f->p1np_judged && f->p1np_fall <= TH(P1NP_FALL_PCT)) || (f->ctx_judged && f->ctx_fall <= TH(CTX_FALL_PCT))) {
     f->finding[OP_FD_BTM_NOT_SUPPRESSED] = true;
     f->btm_course = course;
+  }
+}
+
+/* A current PTH-analog course whose preceding course (the other course with
+** the latest start before its start) is denosumab (DATASWITCH2015). */
+static void find_denosumab_then_anabolic(op_facts *f) {
+  const op_record *r = f->rec;
+  for (int i = 0; i < r->n_therapies; i++) {
+    const op_therapy *t = &r->therapies[i];
+    if (!f->current[i] || !agent_pth_limited(f->kb, t->agent)) continue;
+    int prev = -1;
+    for (int j = 0; j < r->n_therapies; j++) {
+      const op_therapy *u = &r->therapies[j];
+      if (j != i && u->start < t->start && (prev < 0 || u->start > r->therapies[prev].start)) prev = j;
+    }
+    if (prev >= 0 && f->kb->agent[r->therapies[prev].agent].rebound_when_stopped) {
+      f->finding[OP_FD_DENOSUMAB_THEN_ANABOLIC] = true;
+      f->dmab_then_anabolic_course = i;
+      f->dmab_before_anabolic_course = prev;
+      return;
+    }
   }
 }
 
@@ -288,23 +378,30 @@ static void derive_findings(op_facts *f) {
   const op_kb *kb = f->kb;
   f->target_course = f->btm_course = f->holiday_course = -1;
   f->dmab_stopped_course = f->anabolic_ended_course = f->intolerance_course = -1;
+  f->nonadherence_course = f->dmab_then_anabolic_course = f->dmab_before_anabolic_course = -1;
   f->bmd_loss_course = -1;
   find_fracture_on_therapy(f);
   for (int i = 0; i < r->n_therapies; i++) {
     const op_therapy *t = &r->therapies[i];
     int a = t->agent;
-    if (f->current[i] && agent_is_antiresorptive(kb, a)) {
+    if (f->current[i] && kb->agent[a].failure_judged) {
       find_bmd_loss(f, i);
       if (!f->finding[OP_FD_TARGET_NOT_MET]) find_target_not_met(f, i);
     }
     if (f->current[i] && kb->agent[a].response_checked_by_btm && !f->finding[OP_FD_BTM_NOT_SUPPRESSED]) find_btm(f, i);
     if (t->has_stop_reason && (t->stop_reason == OP_STOP_INTOLERANCE || t->stop_reason == OP_STOP_ADVERSE_EVENT)) {
       f->finding[OP_FD_INTOLERANCE] = true;
-      if (f->intolerance_course < 0) f->intolerance_course = i;
+      /* the finding names the latest such course's agent */
+      if (f->intolerance_course < 0 || t->start > r->therapies[f->intolerance_course].start) f->intolerance_course = i;
     }
-    if (t->has_stop_reason && t->stop_reason == OP_STOP_NONADHERENCE) f->finding[OP_FD_NONADHERENCE] = true;
+    bool poorly = (t->has_stop_reason && t->stop_reason == OP_STOP_NONADHERENCE) || (f->current[i] && t->adherence_poor);
+    if (poorly) {
+      f->finding[OP_FD_NONADHERENCE] = true;
+      /* the current course's poor adherence is the one rule 5.2 acts on */
+      if (f->nonadherence_course < 0 || f->current[i]) f->nonadherence_course = i;
+    }
     if (f->current[i]) {
-      double years = (double)(f->as_of - t->start) / OP_DAYS_PER_YEAR;
+      int years = date_whole_months_between(t->start, f->as_of) / 12;
       bool due = (kb->agent[a].drug_holiday == OP_HOLIDAY_ORAL && years >= TH(HOLIDAY_ORAL_YEARS)) ||
                  (kb->agent[a].drug_holiday == OP_HOLIDAY_IV &&
                   (years >= TH(HOLIDAY_IV_YEARS) || (t->has_doses && t->doses >= TH(HOLIDAY_IV_INFUSIONS))));
@@ -314,10 +411,13 @@ static void derive_findings(op_facts *f) {
       }
       if (kb->agent[a].rebound_when_stopped) {
         op_date last = t->has_last_dose ? t->last_dose : t->start;
-        if (days_to_months(f->as_of - last) > TH(DMAB_OVERDUE_MONTHS)) f->finding[OP_FD_DENOSUMAB_OVERDUE] = true;
+        /* more than N months: after last + N months */
+        if (f->as_of > date_add_months(last, (int)TH(DMAB_OVERDUE_MONTHS))) f->finding[OP_FD_DENOSUMAB_OVERDUE] = true;
       }
     } else {
-      if (kb->agent[a].rebound_when_stopped && !followed_by_antiresorptive(f, t->end)) {
+      /* not while an anabolic started since is current: rule 3 plans its follow-on */
+      if (kb->agent[a].rebound_when_stopped && !followed_by_antiresorptive(f, t->end) &&
+          !anabolic_current_since(f, t->end)) {
         f->finding[OP_FD_DENOSUMAB_STOPPED_WITHOUT_FOLLOWUP] = true;
         if (f->dmab_stopped_course < 0 || t->end > r->therapies[f->dmab_stopped_course].end)
           f->dmab_stopped_course = i;
@@ -330,6 +430,7 @@ static void derive_findings(op_facts *f) {
     }
   }
   if (f->has_condition[OP_COND_GI_INTOLERANCE_ORAL_BP]) f->finding[OP_FD_INTOLERANCE] = true;
+  find_denosumab_then_anabolic(f);
   if (f->pth_months >= TH(PTH_LIMIT_MONTHS)) f->finding[OP_FD_PTH_ANALOG_LIMIT_REACHED] = true;
   if (f->romo_doses >= TH(ROMO_LIMIT_DOSES)) f->finding[OP_FD_ROMOSOZUMAB_COURSE_COMPLETE] = true;
   if (f->gc_induced) f->finding[OP_FD_GLUCOCORTICOID_INDUCED] = true;
@@ -344,12 +445,13 @@ bool facts_derive(arena *a, const op_kb *kb, const op_record *rec, op_facts *f) 
   size_t n = (size_t)rec->n_therapies + 1;
   f->current = arena_array(a, n, sizeof(bool));
   f->failing = arena_array(a, n, sizeof(bool));
-  if (!f->current || !f->failing) return false;
+  int *gc_order = arena_array(a, (size_t)rec->n_meds + 1, sizeof(int)); /* scratch */
+  if (!f->current || !f->failing || !gc_order) return false;
   derive_scope(f);
   derive_bmd(f);
   derive_fractures(f);
   derive_courses(f);
-  derive_conditions_meds_labs(f);
+  derive_conditions_meds_labs(f, gc_order);
   derive_findings(f);
   return true;
 }

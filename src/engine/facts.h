@@ -49,12 +49,16 @@ typedef struct {
   bool has_condition[OP_N_condition];
   int condition_idx[OP_N_condition]; /* first occurrence */
   bool gc_induced;
-  int gc_idx;
+  int gc_idx;             /* the course that brought the sum to the threshold */
+  double gc_dose;         /* current glucocorticoid doses added up (mg/day) */
+  bool gc_high, gc_very_high; /* glucocorticoid_high_dose / _very_high_dose */
+  int gc_high_idx, gc_very_high_idx;
   int n_immuno;
   bool immunosuppressed;
   bool has_renal;
   double renal;
-  bool hypocalcemia;
+  bool renal_known, calcium_known, vitd_known; /* present and dated within the window */
+  bool hypocalcemia, hypercalcemia;
   bool mi_stroke_recent;
   int mi_stroke_idx; /* the condition that makes it recent */
 
@@ -74,6 +78,9 @@ typedef struct {
   int holiday_course;
   int dmab_stopped_course, anabolic_ended_course;
   int intolerance_course;  /* a course stopped for intolerance, or -1 */
+  int nonadherence_course; /* a course stopped for nonadherence or taken poorly, or -1 */
+  int dmab_then_anabolic_course; /* the current PTH-analog course after denosumab, or -1 */
+  int dmab_before_anabolic_course; /* that denosumab course */
 } op_facts;
 
 /* Returns false only when out of memory. */
@@ -84,6 +91,8 @@ bool agent_is_bp(const op_kb *kb, int agent);
 bool agent_is_anabolic(const op_kb *kb, int agent);
 bool agent_pth_limited(const op_kb *kb, int agent);
 bool agent_is_antiresorptive(const op_kb *kb, int agent);
+/* Is the course current on date d (started, not yet ended)? */
+bool course_current_on(const op_therapy *t, op_date d);
 /* The end of a course as far as as_of (ongoing courses count to as_of). */
 op_date course_end_or_as_of(const op_therapy *t, op_date as_of);
 

@@ -75,7 +75,13 @@ void risk_assess(eng *e) {
   bool frax_high = (has_mof && r->frax.mof >= TH(FRAX_MOF_HIGH)) || (has_hip && r->frax.hip >= TH(FRAX_HIP_HIGH));
   if (frax_high && low_or_absent)
     CRIT(OP_CR_FRAX_HIGH, mof, hip, A_SAY("threshold", frax_thresholds(e, TH(FRAX_MOF_HIGH), TH(FRAX_HIP_HIGH))));
-  if (p->n_criteria == 0) {
+  if (f->gc_high && low_or_absent) {
+    const op_medication *m = &r->meds[f->gc_high_idx];
+    CRIT(OP_CR_GC_HIGH_DOSE, A_NUM("dose", f->gc_dose), A_DATE("start", m->start),
+         A_NUM("threshold", TH(GC_HIGH_DOSE_MG)), A_NUM("months", TH(GC_HIGH_DOSE_MONTHS)));
+  }
+  /* glucocorticoid_very_high_dose makes treatment indicated on its own */
+  if (p->n_criteria == 0 && !f->gc_very_high) {
     /* Not indicated: low with a T-score or a FRAX, else unknown. */
     p->risk = (f->has_lowest || has_mof || has_hip) ? OP_RISK_LOW : OP_RISK_UNKNOWN;
     return;
@@ -101,6 +107,11 @@ void risk_assess(eng *e) {
          A_SAY("threshold", frax_thresholds(e, TH(FRAX_MOF_VERY_HIGH), TH(FRAX_HIP_VERY_HIGH))));
   if (e->f.age >= TH(AGE_VERY_HIGH) && f->has_lowest && t <= TH(T_OSTEOPOROSIS))
     CRIT(OP_CR_AGE_75_WITH_OSTEOPOROSIS, A_NUM("age", e->f.age), A_NUM("threshold", TH(AGE_VERY_HIGH)), tv);
+  if (f->gc_very_high) {
+    const op_medication *m = &r->meds[f->gc_very_high_idx];
+    CRIT(OP_CR_GC_VERY_HIGH_DOSE, A_NUM("dose", f->gc_dose), A_DATE("start", m->start),
+         A_NUM("threshold", TH(GC_VERY_HIGH_DOSE_MG)), A_NUM("days", TH(GC_VERY_HIGH_DOSE_DAYS)));
+  }
   // cppcheck-suppress knownConditionTrueFalse ; add() appends to p->criteria through e->p
   p->risk = p->n_criteria > n_high ? OP_RISK_VERY_HIGH : OP_RISK_HIGH;
 }

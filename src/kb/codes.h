@@ -235,7 +235,6 @@
   X(RULE_SERM_HT_SWITCH, "serm_or_hormone_switch")                       \
   X(RULE_SERM_HT_CONTINUE, "serm_or_hormone_continue")                   \
   X(RULE_START_VERY_HIGH, "start_very_high")                             \
-  X(RULE_START_VERY_HIGH_NO_ANABOLIC, "start_very_high_no_anabolic")     \
   X(RULE_START_HIGH, "start_high")                                       \
   X(RULE_START_HIGH_ANABOLIC_FALLBACK, "start_high_teriparatide")        \
   X(RULE_LOW_RISK, "low_risk")                                           \

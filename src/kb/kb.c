@@ -378,6 +378,19 @@ static void bind_agent_flags(loader *L, const char *sec, kb_agent *g) {
   g->jaw_and_femur_risk = opt_flag(L, sec, "jaw_and_femur_risk");
   g->pth_lifetime_limit = opt_flag(L, sec, "pth_lifetime_limit");
   g->course_dose_limit = opt_flag(L, sec, "course_dose_limit");
+  g->failure_judged = opt_flag(L, sec, "failure_judged");
+  g->followon = opt_flag(L, sec, "followon");
+  g->vitamin_d_before_first_dose = opt_flag(L, sec, "vitamin_d_before_first_dose");
+  g->severe_ckd_warning = opt_flag(L, sec, "severe_ckd_warning");
+  g->cardiovascular_check_before_start = opt_flag(L, sec, "cardiovascular_check_before_start");
+  g->dental_review_at_start = opt_flag(L, sec, "dental_review_at_start");
+  {
+    /* the labs a start or a course needs first: a list of lab words */
+    static const char *const labs[] = {"renal", "calcium", "vitamin_d"};
+    int got[3], n = 0;
+    if (get(L, sec, "baseline_labs")) req_codes(L, sec, "baseline_labs", labs, 3, "lab", got, &n);
+    for (int i = 0; i < n; i++) g->baseline_labs |= 1u << got[i];
+  }
   g->drug_holiday = opt_code(L, sec, "drug_holiday", op_holiday_str, OP_N_holiday, OP_HOLIDAY_NONE);
   double rank = opt_num(L, sec, "correct_calcium_first", 0);
   if (rank < 0 || rank > 99 || rank != floor(rank))

@@ -215,7 +215,16 @@ extern const op_ui_t op_reminder_ui[OP_N_reminder];
   X(PH_SERVICE_PATIENT_VIEW_DESCRIPTION, "service_patient_view_description")        \
   X(PH_SERVICE_ORDER_SIGN_TITLE, "service_order_sign_title")                        \
   X(PH_SERVICE_ORDER_SIGN_DESCRIPTION, "service_order_sign_description")            \
-  X(PH_CARD_SOURCE, "card_source") X(PH_CARD_CREATE, "card_create")
+  X(PH_CARD_SOURCE, "card_source") X(PH_CARD_CREATE, "card_create")                \
+  /* the engine's phrases of profile 2026.12 */                                     \
+  X(PH_CALCIUM_HIGH, "calcium_high") X(PH_STOPPED_BISPHOSPHONATE, "start_bisphosphonate") \
+  X(PH_RESUME_DENOSUMAB, "resume_denosumab") X(PH_LAB_MISSING, "lab_missing")       \
+  X(PH_LAB_OUTDATED, "lab_outdated") X(PH_REPLETE_FIRST, "replete_before_first_dose") \
+  X(PH_REPLETE_VITAMIN_D, "replete_vitamin_d") X(PH_STOP_ITEM, "stop_item")           \
+  X(PH_LAB_RENAL, "lab_renal") X(PH_LAB_CALCIUM, "lab_calcium")                     \
+  X(PH_LAB_VITAMIN_D, "lab_vitamin_d") X(PH_RENAL_BELOW, "renal_below")             \
+  X(PH_SPECIALIST_DECIDES, "specialist_decides") X(PH_DXA_AT_ANABOLIC_END, "dxa_at_anabolic_end") \
+  X(PH_BEFORE_STARTING, "before_starting")
 OP_DECLARE_CODES(phrase, OP_PHRASE_LIST)
 
 #define OP_MAX_SOURCES 32
@@ -238,6 +247,9 @@ typedef struct {
   const char *clinician, *patient; /* words for the route ([route.X]) */
 } kb_route;
 
+/* The labs an agent needs known first (agents.ini baseline_labs). */
+enum { OP_LAB_RENAL, OP_LAB_CALCIUM, OP_LAB_VITAMIN_D, OP_N_LAB };
+
 /* An agent and the flags the rules read (agents.ini explains each). */
 typedef struct {
   int intent;
@@ -251,6 +263,9 @@ typedef struct {
   bool bisphosphonate, intolerance_rules_out_class, response_checked_by_btm;
   bool parenteral_after_failure_in_giop, bone_turnover_monitoring;
   bool rebound_when_stopped, jaw_and_femur_risk, pth_lifetime_limit, course_dose_limit;
+  bool failure_judged, followon, vitamin_d_before_first_dose, severe_ckd_warning;
+  bool cardiovascular_check_before_start, dental_review_at_start;
+  unsigned baseline_labs; /* bit OP_LAB_*: needed before a start or a course */
   int drug_holiday;          /* op_holiday_t */
   int correct_calcium_first; /* 0: no; else the rank among such agents */
   int disagreement_if_taken, disagreement_if_offered, disagreement_if_offered_with; /* -1: none */

@@ -635,6 +635,7 @@ op_status record_read(arena *a, const op_kb *kb, const char *json, size_t len,
   memset(err, 0, sizeof *err);
   rec->menopause = -1;
   rec->smoker = -1;
+  rec->egfr_date = rec->crcl_date = rec->calcium_date = rec->vitd_date = OP_NO_DATE;
   char msg[512];
   int parsed = json_parse(a, json, len, &r.doc, msg, sizeof msg);
   if (parsed != 0) {

@@ -64,13 +64,25 @@ static void test_date_arith(void **s) {
   date_parse("1955-11-01", 10, &b);
   assert_int_equal(date_years_between(b, o), 71);
   date_parse("2024-11-01", 10, &b);
-  assert_true(date_within_months_before(b, o, 24));  /* 730 <= 730.5 */
+  /* calendar spans (spec README, 2026.12): 24 months before 2026-11-01 is
+  ** 2024-11-01, inside; the day before is outside */
+  assert_true(date_within_months_before(b, o, 24));
   date_parse("2024-10-31", 10, &b);
-  assert_false(date_within_months_before(b, o, 24)); /* 731 */
+  assert_false(date_within_months_before(b, o, 24));
   date_parse("2026-11-02", 10, &b);
   assert_false(date_within_months_before(b, o, 24)); /* after ref */
   date_parse("2024-11-01", 10, &b);
-  assert_int_equal(date_whole_months_between(b, o), 23); /* 730 / 30.4375 = 23.98 */
+  assert_int_equal(date_whole_months_between(b, o), 24); /* start + 24 months <= end */
+  date_parse("2024-11-02", 10, &b);
+  assert_int_equal(date_whole_months_between(b, o), 23);
+  date_parse("2026-08-31", 10, &b);
+  date_parse("2027-02-28", 10, &o);
+  assert_int_equal(date_whole_months_between(b, o), 6); /* clamped: 08-31 + 6 = 02-28 */
+  assert_true(date_months_elapsed(b, o, 6));
+  date_parse("2027-02-27", 10, &o);
+  assert_int_equal(date_whole_months_between(b, o), 5);
+  assert_false(date_months_elapsed(b, o, 6));
+  assert_int_equal(date_whole_months_between(o, b), 0); /* a negative span is none */
 }
 
 static int parse(const char *s) {
