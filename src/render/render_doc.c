@@ -436,11 +436,13 @@ static void monitoring(ctx *c) {
     const kb_text *t = &c->kb->monitor[m->code];
     if (c->patient)
       item(c, DOC_PLAIN, NULL, fmt(c, "{other}: {due}.", (tmpl_var[]){{"other", t->patient}, {"due", due_words(c, m)}}, 2));
-    else
+    else {
+      /* a reason said already (a referral's is the rationale) is not said again */
+      const char *why = m->reason ? once(c, NULL, m->reason) : NULL;
       item_on(c, DOC_PLAIN, due_words(c, m), t->clinician,
-           fmt(c, "{other}: {reasons} {from}", (tmpl_var[]){{"other", t->clinician},
-                                                           {"reasons", m->reason ? m->reason : ""},
-                                                           {"from", srcs(c, m->sources)}}, 3));
+              fmt(c, why ? "{other}: {reasons} {from}" : "{other} {from}",
+                  (tmpl_var[]){{"other", t->clinician}, {"reasons", why}, {"from", srcs(c, m->sources)}}, 3));
+    }
   }
 }
 
