@@ -438,10 +438,10 @@ static void monitoring(ctx *c) {
       item(c, DOC_PLAIN, NULL, fmt(c, "{other}: {due}.", (tmpl_var[]){{"other", t->patient}, {"due", due_words(c, m)}}, 2));
     else {
       /* a reason said already (a referral's is the rationale) is not said again */
-      const char *why = m->reason ? once(c, NULL, m->reason) : NULL;
+      const char *reason = m->reason ? once(c, NULL, m->reason) : NULL;
       item_on(c, DOC_PLAIN, due_words(c, m), t->clinician,
-              fmt(c, why ? "{other}: {reasons} {from}" : "{other} {from}",
-                  (tmpl_var[]){{"other", t->clinician}, {"reasons", why}, {"from", srcs(c, m->sources)}}, 3));
+              fmt(c, reason ? "{other}: {reasons} {from}" : "{other} {from}",
+                  (tmpl_var[]){{"other", t->clinician}, {"reasons", reason}, {"from", srcs(c, m->sources)}}, 3));
     }
   }
 }
