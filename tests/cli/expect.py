@@ -144,7 +144,9 @@ def check_expect(plan, exp, labels):
     bad += ["criterion %s missing" % c for c in exp.get("criteria", []) if c not in crit]
     if "status" in exp and t["status"] != exp["status"]:
         bad.append("status %s" % t["status"])
-    bad += ["finding %s missing" % f for f in exp.get("findings", []) if f not in t["findings"]]
+    # a finding is {"code", "agent"?} (2026.12); a bare code is still read
+    got_findings = [f["code"] if isinstance(f, dict) else f for f in t["findings"]]
+    bad += ["finding %s missing" % f for f in exp.get("findings", []) if f not in got_findings]
     if "action" in exp and t["action"] != exp["action"]:
         bad.append("action %s" % t["action"])
     if "phase_intents" in exp and [p["intent"] for p in phases] != exp["phase_intents"]:

@@ -162,7 +162,7 @@ def group_options():
     for opt in ("--format", "--audience", "--as-of", "--kb", "exit status"):
         check("assess --help documents " + opt, rc == 0 and opt in out)
     rc, out, err = run(["--version"])
-    check("--version", rc == 0 and re.search(r"osteoplan \d", out) and "knowledge base 2026" in out and "approved" in out, out)
+    check("--version", rc == 0 and re.search(r"osteoplan \d", out) and "knowledge base 2026" in out and "draft" in out, out)
     rc, out, err = run([])
     check("no command", rc == 2)
     rc, out, err = run(["frobnicate"])
@@ -656,7 +656,7 @@ def group_screen():
         phases = plan["treatment"]["phases"]
         want = {"patient_id": plan["patient_id"], "risk": plan["risk"]["category"], "action": plan["treatment"]["action"],
                 "first_agent": phases[0]["options"][0]["agent"] if phases and phases[0]["options"] else None,
-                "alerts": sorted(a["code"] for a in plan["alerts"]), "findings": sorted(plan["treatment"]["findings"]),
+                "alerts": sorted(a["code"] for a in plan["alerts"]), "findings": sorted(f["code"] for f in plan["treatment"]["findings"]),
                 "gaps": sorted(plan["care_gaps"])}
         got = dict(got, alerts=sorted(got["alerts"]), findings=sorted(got["findings"]), gaps=sorted(got["gaps"]))
         check("screen equals assess: %s" % rec.get("id"), got == want, "%s != %s" % (got, want))
