@@ -35,9 +35,9 @@ cmake --build build-ubsan -j"$jobs"
 (cd build-ubsan && UBSAN_OPTIONS=print_stacktrace=1 OSTEOPLAN_CONSISTENCY_N=400 \
    ctest --output-on-failure -j"$jobs" -E '^(cli_valgrind|web_page)$')
 
-if [ -x ../shared/tools/check-vignettes ] && [ -d ../shared/vignettes ]; then
+if [ -x ../shared/tools/check-vignettes ] && [ -d ../shared/vignettes-2026.12 ]; then
   echo "== public vignettes (shared) =="
-  ../shared/tools/check-vignettes ../shared/vignettes
+  ../shared/tools/check-vignettes ../shared/vignettes-2026.12
 fi
 
 echo "== release suite =="

@@ -43,7 +43,8 @@ static void alert_denosumab_overdue(eng *e) {
 
 static void alert_denosumab_stopped(eng *e) {
   const op_therapy *t = &e->rec->therapies[e->f.dmab_stopped_course];
-  ALERT(OP_AL_DENOSUMAB_STOPPED_WITHOUT_FOLLOWUP, A_DATE("date", t->end));
+  ALERT(OP_AL_DENOSUMAB_STOPPED_WITHOUT_FOLLOWUP, A_DATE("date", t->end),
+        A_SAY("other", SAY0(e, SAY_PHRASE, OP_PH_STOPPED_BISPHOSPHONATE)));
 }
 
 static bool anabolic_limit_reached(const eng *e, int agent) {

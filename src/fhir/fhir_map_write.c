@@ -193,7 +193,10 @@ static void put_conditions(jwriter *w, mapper *m, slot *slots, int *ns) {
   jw_end_arr(w);
 }
 
-/* labs: the latest value of each */
+/* labs: the latest value of each, with its date ({value, date},
+** patient-record.md 2026.12): an Observation without a full date is never
+** a fact (read_observation skips it), so every value here has one and the
+** engine can tell an outdated value from a current one. */
 static void put_labs(jwriter *w, mapper *m, slot *slots, int *ns) {
   static const char *const lab_keys[3] = {"vitamin_d_ng_ml", "egfr_ml_min", "calcium_mg_dl"};
   static const char *const lab_paths[3] = {"labs.vitamin_d_ng_ml", "labs.egfr_ml_min", "labs.calcium_mg_dl"};
@@ -206,7 +209,11 @@ static void put_labs(jwriter *w, mapper *m, slot *slots, int *ns) {
       if (!m->lab[i].has || m->lab[i].p.dropped) continue;
       slots[(*ns)++] = (slot){lab_paths[i], -1, &m->lab[i].p};
       jw_key(w, lab_keys[i]);
+      jw_obj(w);
+      jw_key(w, "value");
       jw_num(w, round(m->lab[i].v * 100) / 100);
+      put_date(w, "date", m->lab[i].date);
+      jw_end_obj(w);
     }
     jw_end_obj(w);
   }

@@ -171,7 +171,10 @@ OP_DECLARE_CODES(holiday, OP_HOLIDAY_LIST)
   X(UI_PATIENT_LINE, "patient_line") X(UI_FEMALE, "female") X(UI_MALE, "male") \
   X(UI_PHASE_LINE, "phase_line") X(UI_REASONS_JOIN, "reasons_join")         \
   X(UI_VITAMIN_D_RANGE, "vitamin_d_range") X(UI_KB_LINE, "knowledge_base_line") \
-  X(UI_LANGUAGE, "language")
+  X(UI_LANGUAGE, "language") X(UI_KB_NOT_REVIEWED, "kb_not_reviewed")     \
+  X(UI_URGENT, "urgent") X(UI_DUE_NOW, "due_now")                           \
+  X(UI_ASSESS_HAS_BMD, "assess_has_bmd") X(UI_UNKNOWN_HAS_BMD, "unknown_has_bmd") \
+  X(UI_HOW_TO_TAKE, "how_to_take") X(UI_OR_JOIN, "or_join") X(UI_RISK_LOW_URGENT, "risk_low_urgent")
 OP_DECLARE_CODES(ui, OP_UI_LIST)
 
 /* Safety reminders a plan carries (engine/reminders.c decides who hears
@@ -205,6 +208,7 @@ extern const op_ui_t op_reminder_ui[OP_N_reminder];
   X(PH_CONDITION_DATED, "condition_dated") X(PH_FRAX_THRESHOLDS, "frax_thresholds") \
   X(PH_P1NP_FELL, "p1np_fell") X(PH_CTX_FELL, "ctx_fell")                           \
   X(PH_NO_SAFE_AGENT_ITEM, "no_safe_agent_item") X(PH_GOAL_LINE, "goal_line")     \
+  X(PH_GOAL_LINE_NO_TARGET, "goal_line_no_target")                                 \
   X(PH_SOURCE_FILE, "source_file") X(PH_SOURCE_UPDATED, "source_updated")           \
   X(PH_SOURCE_REVIEW, "source_review")                                              \
   X(PH_SERVICE_PATIENT_VIEW_TITLE, "service_patient_view_title")                    \
@@ -312,7 +316,8 @@ typedef struct {
 
 typedef struct op_kb op_kb;
 struct op_kb {
-  const char *version, *status, *updated, *profile, *reviewed_by;
+  const char *version, *status, *updated, *profile;
+  const char *reviewed_by, *reviewed_on; /* NULL: nobody has reviewed it */
   int n_sources;
   kb_source sources[OP_MAX_SOURCES];
   double th[OP_N_TH];
@@ -344,6 +349,8 @@ struct op_kb {
   const char *dxcode_glucocorticoid; /* replaces dxcodes[0].code when glucocorticoid-induced */
   op_srcset dxcode_sources;
   kb_text goal, supplements;
+  kb_text goal_no_target;   /* no T-score at or below the target: kept or rising */
+  kb_text supplements_hold; /* calcium supplements held until the cause is known */
   int n_gaps;
   kb_gap gaps[OP_MAX_GAPS];
   /* Fixed wording of the renderings (headings, safety messages). */

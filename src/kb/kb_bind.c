@@ -10,6 +10,54 @@
 #include "kb.h"
 #include "kb_fhir.h"
 #include "kb_loader.h"
+#include "../util/date.h"
+
+/* An optional key whose empty value means "none" (NULL). */
+static const char *opt_value(loader *L, const char *sec, const char *key) {
+  const char *v = opt_str(L, sec, key);
+  return v && *v ? v : NULL;
+}
+
+/* "J. Smith, endocrinologist": a name of at least two words, each with a
+** letter, a comma, then a role with a letter. A team, a tool or a blank
+** is not a reviewer (default-profile.md section 10). */
+static bool names_a_person(const char *s) {
+  const char *comma = s ? strchr(s, ',') : NULL;
+  if (!comma) return false;
+  int words = 0;
+  bool in_word = false, letter = false;
+  for (const char *q = s; q < comma; q++) {
+    bool alpha = (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z');
+    if (*q == ' ') {
+      words += in_word && letter;
+      in_word = letter = false;
+    } else {
+      in_word = true;
+      letter |= alpha;
+    }
+  }
+  words += in_word && letter;
+  bool role = false;
+  for (const char *q = comma + 1; *q; q++) role |= (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z');
+  return words >= 2 && role;
+}
+
+/* status = approved needs who reviewed it (a named clinician and role) and
+** when, on or after the content's date: a review older than the content
+** does not cover it. */
+static void check_review(loader *L, const entry *status) {
+  const op_kb *kb = L->kb;
+  op_date on, upd;
+  if (!names_a_person(kb->reviewed_by)) {
+    lerr(L, status->file, status->line,
+         "status = approved needs reviewed_by: a named clinician and role (e.g. \"J. Smith, endocrinologist\")");
+  } else if (!kb->reviewed_on || !date_parse(kb->reviewed_on, strlen(kb->reviewed_on), &on)) {
+    lerr(L, status->file, status->line, "status = approved needs reviewed_on: the review's date (YYYY-MM-DD)");
+  } else if (date_parse(kb->updated, strlen(kb->updated), &upd) && on < upd) {
+    lerr(L, status->file, status->line, "reviewed_on %s is before updated %s: the review does not cover this content",
+         kb->reviewed_on, kb->updated);
+  }
+}
 
 /* [knowledge_base]: version, review status, date; the profile's name. */
 void kb_bind_metadata(loader *L) {
@@ -19,13 +67,15 @@ void kb_bind_metadata(loader *L) {
   kb->status = req_str(L, "knowledge_base", "status");
   kb->updated = req_str(L, "knowledge_base", "updated");
   kb->profile = req_str(L, "knowledge_base", "profile");
-  kb->reviewed_by = req_str(L, "knowledge_base", "reviewed_by");
+  kb->reviewed_by = opt_value(L, "knowledge_base", "reviewed_by");
+  kb->reviewed_on = opt_value(L, "knowledge_base", "reviewed_on");
   {
     static const char *const st[] = {"draft", "under_review", "approved", "retired"};
     bool ok = false;
     for (int i = 0; i < 4; i++) ok |= !strcmp(kb->status, st[i]);
     entry *e = get(L, "knowledge_base", "status");
     if (!ok && e) lerr(L, e->file, e->line, "status must be draft, under_review, approved or retired");
+    if (ok && e && !strcmp(kb->status, "approved")) check_review(L, e);
   }
   /* the plan names the profile it was made with: the folder's name */
   entry *p = get(L, "knowledge_base", "profile");
@@ -151,6 +201,12 @@ static void bind_text_tables(loader *L) {
   kb->supplements.clinician = req_str(L, "supplements", "clinician");
   kb->supplements.patient = req_str(L, "supplements", "patient");
   kb->supplements.sources = req_sources(L, "supplements", "sources");
+  kb->goal_no_target.clinician = req_str(L, "goal", "summary_no_target");
+  kb->goal_no_target.patient = req_str(L, "goal", "patient_no_target");
+  kb->goal_no_target.sources = kb->goal.sources;
+  kb->supplements_hold.clinician = req_str(L, "supplements", "clinician_hold");
+  kb->supplements_hold.patient = req_str(L, "supplements", "patient_hold");
+  kb->supplements_hold.sources = kb->supplements.sources;
 }
 
 /* [diagnosis_codes]: the codes a plan may propose. */

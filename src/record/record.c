@@ -319,7 +319,16 @@ static bool th_member(rd *r, int key, int val, void *vctx) {
     t->has_stop_reason = true;
     return rd_code(r, val, stop_reason, &t->stop_reason);
   }
-  return unknown_field(r, "agent, start, end, last_dose, doses, stop_reason");
+  if (KEY("adherence")) { /* 2026.12; absent, null and "good" read the same */
+    static const char *const adherence_str[] = {"good", "poor"};
+    static const unsigned char adherence_len[] = {4, 4};
+    int a = 0;
+    if (NULLV) return true;
+    if (!rd_code_len(r, val, adherence_str, adherence_len, 2, &a)) return false;
+    t->adherence_poor = a == 1;
+    return true;
+  }
+  return unknown_field(r, "agent, start, end, last_dose, doses, stop_reason, adherence");
 }
 
 static bool th_elem(rd *r, int idx, int tok, void *vctx) {
@@ -456,28 +465,47 @@ static bool rd_markers(rd *r, int val, op_marker **out, int *n) {
   return each_elem(r, val, mk_elem, *out, n);
 }
 
+/* egfr_ml_min, creatinine_clearance_ml_min, calcium_mg_dl, vitamin_d_ng_ml:
+** a plain number (undated: taken as current) or {value, date}, both
+** required (patient-record.md 2026.12). */
+typedef struct {
+  double *value;
+  op_date *date;
+  bool has_value, has_date;
+} lab_ctx;
+
+static bool lab_member(rd *r, int key, int val, void *vctx) {
+  lab_ctx *c = vctx;
+  if (KEY("value")) { c->has_value = true; return rd_nonneg(r, val, c->value); }
+  if (KEY("date")) { c->has_date = true; return rd_date(r, val, false, c->date); }
+  return unknown_field(r, "value, date");
+}
+
+static bool rd_lab(rd *r, int val, bool *has, double *value, op_date *date) {
+  if (json_is_null(&r->doc, val)) return true;
+  *has = true;
+  *date = OP_NO_DATE;
+  if (r->doc.tok[val].type != JT_OBJECT) {
+    if (!json_is_number(&r->doc, val)) return fail_got(r, val, "a number or {value, date}");
+    return rd_nonneg(r, val, value);
+  }
+  lab_ctx c = {value, date, false, false};
+  if (!each_member(r, val, lab_member, &c)) return false;
+  /* the missing key is named, as a wrong one would be */
+  const char *missing = !c.has_value ? "value" : !c.has_date ? "date" : NULL;
+  if (!missing) return true;
+  int old = push_key(r, missing);
+  fail(r, "required: a dated value is {value, date} (an undated value is a plain number)");
+  pop(r, old);
+  return false;
+}
+
 static bool labs_member(rd *r, int key, int val, void *vctx) {
   op_record *rec = vctx;
-  if (KEY("egfr_ml_min")) {
-    if (NULLV) return true;
-    rec->has_egfr = true;
-    return rd_nonneg(r, val, &rec->egfr);
-  }
-  if (KEY("creatinine_clearance_ml_min")) {
-    if (NULLV) return true;
-    rec->has_crcl = true;
-    return rd_nonneg(r, val, &rec->crcl);
-  }
-  if (KEY("calcium_mg_dl")) {
-    if (NULLV) return true;
-    rec->has_calcium = true;
-    return rd_nonneg(r, val, &rec->calcium);
-  }
-  if (KEY("vitamin_d_ng_ml")) {
-    if (NULLV) return true;
-    rec->has_vitd = true;
-    return rd_nonneg(r, val, &rec->vitd);
-  }
+  if (KEY("egfr_ml_min")) return rd_lab(r, val, &rec->has_egfr, &rec->egfr, &rec->egfr_date);
+  if (KEY("creatinine_clearance_ml_min")) return rd_lab(r, val, &rec->has_crcl, &rec->crcl, &rec->crcl_date);
+  if (KEY("calcium_mg_dl")) return rd_lab(r, val, &rec->has_calcium, &rec->calcium, &rec->calcium_date);
+  if (KEY("vitamin_d_ng_ml")) return rd_lab(r, val, &rec->has_vitd, &rec->vitd, &rec->vitd_date);
   if (KEY("p1np")) return rd_markers(r, val, &rec->p1np, &rec->n_p1np);
   if (KEY("ctx")) return rd_markers(r, val, &rec->ctx, &rec->n_ctx);
   return unknown_field(r, "egfr_ml_min, creatinine_clearance_ml_min, calcium_mg_dl, vitamin_d_ng_ml, p1np, ctx");
@@ -635,6 +663,8 @@ op_status record_read(arena *a, const op_kb *kb, const char *json, size_t len,
   memset(err, 0, sizeof *err);
   rec->menopause = -1;
   rec->smoker = -1;
+  /* memset gives day 0 (1970-01-01), a real date: a lab not given, or
+  ** given as a plain number, has none */
   rec->egfr_date = rec->crcl_date = rec->calcium_date = rec->vitd_date = OP_NO_DATE;
   char msg[512];
   int parsed = json_parse(a, json, len, &r.doc, msg, sizeof msg);

@@ -12,8 +12,12 @@
 
 #include "../engine/facts.h"
 #include "../kb/template.h"
+#include "../word/word.h"
 #include "doc.h"
 #include "render.h"
+
+/* Sentences a rendering remembers so that it says each once. */
+#define SAID_MAX 512
 
 typedef struct {
   arena *a;
@@ -21,6 +25,10 @@ typedef struct {
   const op_kb *kb;
   doc d;
   bool patient;
+  unsigned how_said; /* agents whose way of taking was written (bit per agent) */
+  int n_said;
+  const char *said[SAID_MAX];
+  size_t said_len[SAID_MAX];
 } ctx;
 
 static const char *ui(ctx *c, op_ui_t k) { return kb_ui(c->kb, k, c->patient); }
@@ -69,20 +77,121 @@ static const char *srcs(ctx *c, op_srcset s) {
   return arena_strdup(c->a, sb_str(&b));
 }
 
+/* One sentence of s: up to '.', '!' or '?' that ends the text or comes
+** before a space ("-2.5" and "25(OH)D" stay whole). */
+static size_t sentence_len(const char *s) {
+  for (size_t i = 0; s[i]; i++)
+    if ((s[i] == '.' || s[i] == '!' || s[i] == '?') && (s[i + 1] == ' ' || !s[i + 1])) return i + 1;
+  return strlen(s);
+}
+
+/* A sentence worth remembering: three words or more, and not a list of
+** sources ("[S000, S001, S002]" ends many lines and is no message). */
+static bool is_message(const char *s, size_t n) {
+  int spaces = 0;
+  for (size_t i = 0; i < n; i++) spaces += s[i] == ' ';
+  return spaces >= 2 && *s != '[';
+}
+
+static bool already_said(const ctx *c, const char *s, size_t n) {
+  for (int k = 0; k < c->n_said; k++)
+    if (c->said_len[k] == n && !memcmp(c->said[k], s, n)) return true;
+  return false;
+}
+
+/* The sentence remembered: itself, or after what it is about (an agent, a
+** date), so that the same words about two agents are two messages. */
+static const char *said_key(ctx *c, const char *about, const char *t, size_t *n) {
+  if (!about) return t;
+  strbuf k;
+  sb_init(&k, c->a);
+  sb_cat(&k, about, "\x1f", (char *)NULL);
+  sb_putn(&k, t, *n);
+  const char *key = k.oom ? NULL : arena_strdup(c->a, sb_str(&k));
+  if (!key) return t; /* out of memory: remembered as itself */
+  *n = k.len;
+  return key;
+}
+
+/* The text without the sentences this rendering has already said (each
+** message once: a reminder that repeats an alert's sentence loses it);
+** NULL when no message is left, or when there was no text (out of memory:
+** the rendering fails). about: what the text is about, or NULL. */
+static const char *once(ctx *c, const char *about, const char *text) {
+  if (!text) {
+    c->d.b->oom = true;
+    return NULL;
+  }
+  strbuf b;
+  sb_init(&b, c->a);
+  bool dropped = false, kept = false;
+  for (const char *s = text; *s;) {
+    const char *t = s + strspn(s, " ");
+    size_t n = sentence_len(t);
+    bool msg = is_message(t, n);
+    size_t kn = n;
+    const char *key = msg ? said_key(c, about, t, &kn) : t;
+    if (msg && already_said(c, key, kn)) {
+      dropped = true;
+    } else {
+      if (msg && c->n_said < SAID_MAX) {
+        c->said[c->n_said] = key;
+        c->said_len[c->n_said++] = kn;
+      }
+      kept |= msg;
+      if (b.len) sb_putc(&b, ' ');
+      sb_putn(&b, t, n);
+    }
+    s = t + n;
+  }
+  if (!dropped) return text;
+  return kept ? arena_strdup(c->a, sb_str(&b)) : NULL;
+}
+
+/* An item whose label only sets its tone ("Urgent:", "Reminder:"). */
+static void item(ctx *c, doc_tone tone, const char *label, const char *text) {
+  const char *t = once(c, NULL, text);
+  if (t) doc_item(&c->d, tone, label, t);
+}
+
+/* An item whose label says what it is about (an agent, a criterion, a
+** date): its words count as said about that only. */
+static void item_on(ctx *c, doc_tone tone, const char *label, const char *about, const char *text) {
+  const char *t = once(c, about, text);
+  if (t) doc_item(&c->d, tone, label, t);
+}
+
+static void item_about(ctx *c, doc_tone tone, const char *label, const char *text) {
+  item_on(c, tone, label, label, text);
+}
+
+static void para(ctx *c, doc_tone tone, const char *label, const char *text) {
+  const char *t = once(c, label, text);
+  if (t) doc_para(&c->d, tone, label, t);
+}
+
 static doc_tone tone_of(int severity) {
   return severity == OP_SEV_CRITICAL ? DOC_CRITICAL : severity == OP_SEV_WARNING ? DOC_WARNING : DOC_INFO;
 }
 
-/* "romosozumab 210 mg subcutaneous monthly, 12 months" */
+static bool is_oral(const op_kb *kb, int agent) { return !strcmp(kb->route_code[kb->agent[agent].route_code], "oral"); }
+
+/* "romosozumab 210 mg subcutaneous monthly, 12 months"; for the patient,
+** with the way to take a shot or a drip the first time it is named (an
+** oral agent's comes after the phases: how_to_take) */
 static const char *agent_line(ctx *c, const op_phase *ph, int agent, bool first) {
   const kb_agent *g = &c->kb->agent[agent];
+  if (c->patient && !is_oral(c->kb, agent) && !(c->how_said & (1u << agent))) {
+    c->how_said |= 1u << agent;
+    return fmt(c, first ? "{level} {agent}: {other}." : "{agent}: {other}.",
+               (tmpl_var[]){{"level", ui(c, OP_UI_BEST_CHOICE)}, {"agent", g->patient_name}, {"other", g->patient_how}}, 3);
+  }
   const char *len = ph->has_months ? fmt(c, "{months} {level}", (tmpl_var[]){{"months", num_s(c, ph->months)},
                                                                                {"level", ui(c, OP_UI_MONTHS)}}, 2)
                                    : ui(c, OP_UI_OPEN_ENDED);
   if (c->patient)
-    return fmt(c, first ? "{level} {agent}: {other}." : "{agent}: {other}.",
-               (tmpl_var[]){{"level", ui(c, OP_UI_BEST_CHOICE)},
-                                                          {"agent", g->patient_name}, {"other", g->patient_how}}, 3);
+    return fmt(c, first ? "{level} {agent}." : "{agent}.",
+               (tmpl_var[]){{"level", ui(c, OP_UI_BEST_CHOICE)}, {"agent", g->patient_name}}, 2);
   return fmt(c, "{agent} {dose} {other} {level}, {months}",
              (tmpl_var[]){{"agent", g->name}, {"dose", g->dose}, {"other", g->route}, {"level", g->frequency},
                           {"months", len}},
@@ -100,14 +209,57 @@ static const char *alternatives(ctx *c, const op_phase *ph) {
   return arena_strdup(c->a, sb_str(&b));
 }
 
+/* Whether the record holds a bone density result (then "a bone scan first"
+** is never said). */
+static bool has_bmd(const ctx *c) { return c->p->rec && c->p->rec->n_bmd > 0; }
+
+/* The action's words; assess with a bone density on record asks for what
+** is missing, not for the scan. */
+static const char *action_words(ctx *c) {
+  const op_kb *kb = c->kb;
+  if (c->p->action == OP_ACT_ASSESS && has_bmd(c)) return ui(c, OP_UI_ASSESS_HAS_BMD);
+  return c->patient ? kb->action[c->p->action].patient : kb->action[c->p->action].clinician;
+}
+
+/* The oral agents the phases name, in order, each once. */
+static int oral_agents(const ctx *c, int *out) {
+  int n = 0;
+  unsigned seen = 0;
+  for (int i = 0; i < c->p->n_phases; i++)
+    for (int k = 0; k < c->p->phases[i].n; k++) {
+      int ag = c->p->phases[i].agents[k];
+      if (is_oral(c->kb, ag) && !(seen & (1u << ag))) seen |= 1u << ag, out[n++] = ag;
+    }
+  return n;
+}
+
+/* The way to take each oral agent the phases name (empty stomach,
+** upright, water: the knowledge base's words), once each; agents taken
+** the same way share one line. */
+static void how_to_take(ctx *c) {
+  const op_kb *kb = c->kb;
+  int ags[OP_MAX_AGENTS];
+  int n = oral_agents(c, ags);
+  for (int i = 0; i < n; i++) {
+    if (c->how_said & (1u << ags[i])) continue;
+    const char *how = kb->agent[ags[i]].patient_how, *names = NULL;
+    for (int k = i; k < n; k++) {
+      const kb_agent *g = &kb->agent[ags[k]];
+      if ((c->how_said & (1u << ags[k])) || strcmp(g->patient_how, how)) continue;
+      c->how_said |= 1u << ags[k];
+      const char *name = c->patient ? g->patient_name : g->name;
+      names = names ? fmt(c, ui(c, OP_UI_OR_JOIN), (tmpl_var[]){{"reasons", names}, {"other", name}}, 2) : name;
+    }
+    item(c, DOC_PLAIN, NULL, fmt(c, ui(c, OP_UI_HOW_TO_TAKE), (tmpl_var[]){{"agent", names}, {"other", how}}, 2));
+  }
+}
+
 static void decision(ctx *c) {
   const op_plan *p = c->p;
   const op_kb *kb = c->kb;
   doc_heading(&c->d, ui(c, OP_UI_DECISION));
-  const char *action = c->patient ? kb->action[p->action].patient : kb->action[p->action].clinician;
-  if (!p->n_phases) {
-    doc_para(&c->d, DOC_GOOD, NULL, c->patient ? action : upper(c, action));
-  }
+  const char *action = action_words(c);
+  if (!p->n_phases) para(c, DOC_GOOD, NULL, c->patient ? action : upper(c, action));
   for (int i = 0; i < p->n_phases; i++) {
     const op_phase *ph = &p->phases[i];
     if (!ph->n) continue;
@@ -116,17 +268,40 @@ static void decision(ctx *c) {
     const char *intent = c->patient ? kb->intent[ph->intent].patient : kb->intent[ph->intent].clinician;
     const char *line = fmt(c, ui(c, OP_UI_PHASE_LINE),
                            (tmpl_var[]){{"other", agent_line(c, ph, ph->agents[0], i == 0)}, {"level", intent}}, 2);
-    doc_para(&c->d, i == 0 ? DOC_GOOD : DOC_PLAIN, label, line);
+    para(c, i == 0 ? DOC_GOOD : DOC_PLAIN, label, line);
     const char *alt = alternatives(c, ph);
-    if (alt) doc_item(&c->d, DOC_PLAIN, fmt(c, "{other}:",
-                                           (tmpl_var[]){{"other", ui(c, OP_UI_OR)}}, 1), alt);
+    if (alt) item(c, DOC_PLAIN, fmt(c, "{other}:", (tmpl_var[]){{"other", ui(c, OP_UI_OR)}}, 1), alt);
   }
+  how_to_take(c);
   if (c->patient) {
-    doc_para(&c->d, DOC_PLAIN, NULL, p->rationale_patient);
+    para(c, DOC_PLAIN, NULL, p->rationale_patient);
   } else {
-    doc_para(&c->d, DOC_PLAIN, NULL, fmt(c, "{other} {reasons}", (tmpl_var[]){{"other", p->rationale},
-                                                                            {"reasons", srcs(c, p->treatment_sources)}}, 2));
+    para(c, DOC_PLAIN, NULL, fmt(c, "{other} {reasons}", (tmpl_var[]){{"other", p->rationale},
+                                                                     {"reasons", srcs(c, p->treatment_sources)}}, 2));
   }
+}
+
+static bool any_message(const ctx *c, int from, int to);
+
+/* Whether the rendering says something urgent: a critical alert, or for
+** the patient a critical reminder (both read "Urgent"). */
+static bool any_critical(const ctx *c) {
+  for (int i = 0; i < c->p->n_alerts; i++)
+    if (c->p->alerts[i].severity == OP_SEV_CRITICAL) return true;
+  return c->patient && any_message(c, OP_SEV_CRITICAL, OP_SEV_CRITICAL);
+}
+
+/* The risk line: "low" never stands beside an urgent message. */
+static const char *risk_words(ctx *c) {
+  const op_plan *p = c->p;
+  if (p->risk == OP_RISK_LOW && any_critical(c)) return ui(c, OP_UI_RISK_LOW_URGENT);
+  return c->patient ? c->kb->risk[p->risk].patient : c->kb->risk[p->risk].clinician;
+}
+
+static const char *diagnosis_words(ctx *c) {
+  const op_plan *p = c->p;
+  if (p->diagnosis == OP_DX_UNKNOWN && has_bmd(c)) return ui(c, OP_UI_UNKNOWN_HAS_BMD);
+  return c->patient ? c->kb->diagnosis[p->diagnosis].patient : c->kb->diagnosis[p->diagnosis].clinician;
 }
 
 static void why(ctx *c) {
@@ -134,9 +309,11 @@ static void why(ctx *c) {
   const op_kb *kb = c->kb;
   doc_heading(&c->d, ui(c, OP_UI_WHY));
   if (c->patient) {
-    doc_item(&c->d, DOC_PLAIN, NULL, kb->diagnosis[p->diagnosis].patient);
-    doc_item(&c->d, DOC_PLAIN, NULL, kb->risk[p->risk].patient);
-    for (int i = 0; i < p->n_criteria; i++) doc_item(&c->d, DOC_PLAIN, NULL, kb->criterion[p->criteria[i].code].patient);
+    item(c, DOC_PLAIN, NULL, diagnosis_words(c));
+    item(c, DOC_PLAIN, NULL, risk_words(c));
+    /* a fracture is named by its site and date: the criterion's own values */
+    for (int i = 0; i < p->n_criteria; i++)
+      item(c, DOC_PLAIN, NULL, word_patient(c->a, kb, p->criteria[i].say, kb->criterion[p->criteria[i].code].patient));
     return;
   }
   const char *lowest = p->has_lowest ? fmt(c, "{value} ({site}, {date})",
@@ -144,23 +321,27 @@ static void why(ctx *c) {
                                                         {"site", kb->site[p->lowest_site].clinician},
                                                         {"date", date_s(c, p->lowest_date)}}, 3)
                                      : ui(c, OP_UI_NONE);
-  doc_item(&c->d, DOC_PLAIN, fmt(c, "{other}:", (tmpl_var[]){{"other", ui(c, OP_UI_DIAGNOSIS)}}, 1),
-           fmt(c, "{other}; {level}: {value}", (tmpl_var[]){{"other", kb->diagnosis[p->diagnosis].clinician},
-                                                           {"level", ui(c, OP_UI_LOWEST_T)}, {"value", lowest}}, 3));
-  doc_item(&c->d, DOC_PLAIN, fmt(c, "{other}:", (tmpl_var[]){{"other", ui(c, OP_UI_RISK)}}, 1),
-           kb->risk[p->risk].clinician);
+  item(c, DOC_PLAIN, fmt(c, "{other}:", (tmpl_var[]){{"other", ui(c, OP_UI_DIAGNOSIS)}}, 1),
+       fmt(c, "{other}; {level}: {value}", (tmpl_var[]){{"other", diagnosis_words(c)},
+                                                       {"level", ui(c, OP_UI_LOWEST_T)}, {"value", lowest}}, 3));
+  item(c, DOC_PLAIN, fmt(c, "{other}:", (tmpl_var[]){{"other", ui(c, OP_UI_RISK)}}, 1), risk_words(c));
   for (int i = 0; i < p->n_criteria; i++) {
     const op_criterion *cr = &p->criteria[i];
-    doc_item(&c->d, DOC_PLAIN, fmt(c, "{other}:", (tmpl_var[]){{"other", kb->criterion[cr->code].clinician}}, 1),
-             fmt(c, "{other} {reasons}", (tmpl_var[]){{"other", cr->detail}, {"reasons", srcs(c, cr->sources)}}, 2));
+    item_about(c, DOC_PLAIN, fmt(c, "{other}:", (tmpl_var[]){{"other", kb->criterion[cr->code].clinician}}, 1),
+         fmt(c, "{other} {reasons}", (tmpl_var[]){{"other", cr->detail}, {"reasons", srcs(c, cr->sources)}}, 2));
   }
-  doc_item(&c->d, DOC_PLAIN, fmt(c, "{other}:", (tmpl_var[]){{"other", ui(c, OP_UI_STATUS)}}, 1),
-           kb->status_text[p->status].clinician);
-  for (int i = 0; i < OP_N_finding; i++)
-    if (p->finding[i])
-      doc_item(&c->d, DOC_PLAIN, fmt(c, "{other}:", (tmpl_var[]){{"other", ui(c, OP_UI_FINDINGS)}}, 1),
-               fmt(c, "{other} {reasons}", (tmpl_var[]){{"other", kb->finding[i].clinician},
-                                                      {"reasons", srcs(c, kb->finding[i].sources)}}, 2));
+  item(c, DOC_PLAIN, fmt(c, "{other}:", (tmpl_var[]){{"other", ui(c, OP_UI_STATUS)}}, 1),
+       kb->status_text[p->status].clinician);
+  for (int i = 0; i < OP_N_finding; i++) {
+    if (!p->finding[i]) continue;
+    /* the agent a finding concerns, when the engine names one */
+    const char *what = p->finding_has_agent[i]
+                           ? fmt(c, "{other} ({agent})", (tmpl_var[]){{"other", kb->finding[i].clinician},
+                                                                     {"agent", kb->agent[p->finding_agent[i]].name}}, 2)
+                           : kb->finding[i].clinician;
+    item(c, DOC_PLAIN, fmt(c, "{other}:", (tmpl_var[]){{"other", ui(c, OP_UI_FINDINGS)}}, 1),
+         fmt(c, "{other} {reasons}", (tmpl_var[]){{"other", what}, {"reasons", srcs(c, kb->finding[i].sources)}}, 2));
+  }
 }
 
 static void avoid_section(ctx *c, op_ui_t heading, const op_avoid *list, int n) {
@@ -175,33 +356,75 @@ static void avoid_section(ctx *c, op_ui_t heading, const op_avoid *list, int n) 
       reasons = k ? fmt(c, ui(c, OP_UI_REASONS_JOIN), (tmpl_var[]){{"reasons", reasons}, {"other", one}}, 2) : one;
     }
     if (c->patient) {
-      doc_item(&c->d, DOC_PLAIN, NULL,
+      item_on(c, DOC_PLAIN, NULL, kb->agent[x->agent].patient_name,
                fmt(c, "{agent}: {reasons}.", (tmpl_var[]){{"agent", kb->agent[x->agent].patient_name},
                                                           {"reasons", reasons}}, 2));
     } else {
       const char *detail = x->detail ? fmt(c, " ({other})", (tmpl_var[]){{"other", x->detail}}, 1) : "";
-      doc_item(&c->d, DOC_PLAIN, fmt(c, "{agent}:", (tmpl_var[]){{"agent", kb->agent[x->agent].name}}, 1),
+      item_about(c, DOC_PLAIN, fmt(c, "{agent}:", (tmpl_var[]){{"agent", kb->agent[x->agent].name}}, 1),
                fmt(c, "{reasons}{other} {from}", (tmpl_var[]){{"reasons", reasons}, {"other", detail},
                                                              {"from", srcs(c, x->sources)}}, 3));
     }
   }
 }
 
-static void safety(ctx *c);
+/* One alert, labelled with its severity in words. */
+static void alert_item(ctx *c, const op_alert *a) {
+  const char *label = c->patient ? fmt(c, "{other}:", (tmpl_var[]){{"other", c->kb->severity[a->severity].patient}}, 1)
+                                 : fmt(c, "[{other}]", (tmpl_var[]){{"other", c->kb->severity[a->severity].clinician}}, 1);
+  const char *text = c->patient ? a->patient
+                                : fmt(c, "{other} {from}", (tmpl_var[]){{"other", a->message},
+                                                                       {"from", srcs(c, a->sources)}}, 2);
+  item(c, tone_of(a->severity), label, text);
+}
+
+/* A safety reminder for this audience (the engine decides who hears it):
+** worded labels, nothing said by colour alone; for the clinician these are
+** standing reminders, not alerts about this patient. */
+static void reminder_item(ctx *c, const op_reminder *m) {
+  if (!(c->patient ? m->patient : m->clinician)) return;
+  const char *label = c->patient ? fmt(c, "{other}:", (tmpl_var[]){{"other", c->kb->severity[m->severity].patient}}, 1)
+                                 : ui(c, OP_UI_REMINDER);
+  item(c, c->patient ? tone_of(m->severity) : DOC_PLAIN, label, ui(c, op_reminder_ui[m->code]));
+}
+
+static bool heard(const ctx *c, const op_reminder *m) { return c->patient ? m->patient : m->clinician; }
+
+/* Whether any alert or reminder of these severities is for this audience. */
+static bool any_message(const ctx *c, int from, int to) {
+  for (int i = 0; i < c->p->n_alerts; i++)
+    if ((int)c->p->alerts[i].severity >= from && (int)c->p->alerts[i].severity <= to) return true;
+  for (int i = 0; i < c->p->n_reminders; i++)
+    if (heard(c, &c->p->reminders[i]) && c->p->reminders[i].severity >= from && c->p->reminders[i].severity <= to)
+      return true;
+  return false;
+}
+
+/* The alerts and reminders of severities from..to, critical before
+** warning before info; within one, the alerts before the reminders, so a
+** reminder that repeats an alert's sentence loses it. */
+static void messages(ctx *c, int from, int to) {
+  const op_plan *p = c->p;
+  for (int sev = from; sev <= to; sev++) {
+    for (int i = 0; i < p->n_alerts; i++)
+      if ((int)p->alerts[i].severity == sev) alert_item(c, &p->alerts[i]);
+    for (int i = 0; i < p->n_reminders; i++)
+      if (p->reminders[i].severity == sev) reminder_item(c, &p->reminders[i]);
+  }
+}
 
 static void alerts(ctx *c) {
-  const op_plan *p = c->p;
   doc_heading(&c->d, ui(c, OP_UI_ALERTS));
-  for (int i = 0; i < p->n_alerts; i++) { /* already sorted by severity */
-    const op_alert *a = &p->alerts[i];
-    const char *label = c->patient ? fmt(c, "{other}:", (tmpl_var[]){{"other", c->kb->severity[a->severity].patient}}, 1)
-                                   : fmt(c, "[{other}]", (tmpl_var[]){{"other", c->kb->severity[a->severity].clinician}}, 1);
-    const char *text = c->patient ? a->patient
-                                  : fmt(c, "{other} {from}", (tmpl_var[]){{"other", a->message},
-                                                                         {"from", srcs(c, a->sources)}}, 2);
-    doc_item(&c->d, tone_of(a->severity), label, text);
-  }
-  safety(c);
+  messages(c, OP_SEV_CRITICAL, OP_SEV_INFO);
+}
+
+/* When an item is due: its date, or "now (due since ...)" when it fell
+** due before as_of. */
+static const char *due_words(ctx *c, const op_monitor_item *m) {
+  if (m->overdue)
+    return fmt(c, ui(c, OP_UI_DUE_NOW), (tmpl_var[]){{"date", date_s(c, m->overdue_since)}}, 1);
+  if (!c->patient) return date_s(c, m->due);
+  return fmt(c, "{due} {date}", (tmpl_var[]){{"due", ui(c, OP_UI_DUE)}, {"date", date_s(c, m->due)}}, 2);
 }
 
 static void monitoring(ctx *c) {
@@ -212,14 +435,14 @@ static void monitoring(ctx *c) {
     const op_monitor_item *m = &p->monitor[i];
     const kb_text *t = &c->kb->monitor[m->code];
     if (c->patient)
-      doc_item(&c->d, DOC_PLAIN, NULL, fmt(c, "{other}: {due} {date}.", (tmpl_var[]){{"other", t->patient},
-                                                                             {"due", ui(c, OP_UI_DUE)},
-                                                                             {"date", date_s(c, m->due)}}, 3));
-    else
-      doc_item(&c->d, DOC_PLAIN, fmt(c, "{date}", (tmpl_var[]){{"date", date_s(c, m->due)}}, 1),
-               fmt(c, "{other}: {reasons} {from}", (tmpl_var[]){{"other", t->clinician},
-                                                               {"reasons", m->reason ? m->reason : ""},
-                                                               {"from", srcs(c, m->sources)}}, 3));
+      item(c, DOC_PLAIN, NULL, fmt(c, "{other}: {due}.", (tmpl_var[]){{"other", t->patient}, {"due", due_words(c, m)}}, 2));
+    else {
+      /* a reason said already (a referral's is the rationale) is not said again */
+      const char *reason = m->reason ? once(c, NULL, m->reason) : NULL;
+      item_on(c, DOC_PLAIN, due_words(c, m), t->clinician,
+              fmt(c, reason ? "{other}: {reasons} {from}" : "{other} {from}",
+                  (tmpl_var[]){{"other", t->clinician}, {"reasons", reason}, {"from", srcs(c, m->sources)}}, 3));
+    }
   }
 }
 
@@ -232,27 +455,36 @@ static void foundations(ctx *c) {
                                                                    {"to", num_s(c, KB_TH(kb, VITD_IU_MAX))}}, 2);
   tmpl_var v[] = {{"from", num_s(c, KB_TH(kb, CALCIUM_MG_MIN))}, {"to", num_s(c, KB_TH(kb, CALCIUM_MG_MAX))},
                   {"level", vd}, {"threshold", num_s(c, KB_TH(kb, VITD_TARGET))}};
-  const char *s = fmt(c, c->patient ? kb->supplements.patient : kb->supplements.clinician, v, 4);
-  doc_para(&c->d, DOC_PLAIN, NULL, c->patient ? s : fmt(c, "{other} {from}", (tmpl_var[]){{"other", s},
-                                                        {"from", srcs(c, kb->supplements.sources)}}, 2));
+  /* calcium held until the cause of a raised calcium is known: no dose */
+  const kb_text *sup = p->calcium_hold ? &kb->supplements_hold : &kb->supplements;
+  const char *s = fmt(c, c->patient ? sup->patient : sup->clinician, v, 4);
+  para(c, DOC_PLAIN, NULL, c->patient ? s : fmt(c, "{other} {from}", (tmpl_var[]){{"other", s},
+                                                {"from", srcs(c, sup->sources)}}, 2));
   doc_heading(&c->d, ui(c, OP_UI_LIFESTYLE));
   tmpl_var lv[] = {{"level", num_s(c, KB_TH(kb, ALCOHOL_UNITS_MAX))}};
   for (int i = 0; i < OP_N_lifestyle; i++)
     if (p->lifestyle[i])
-      doc_item(&c->d, DOC_PLAIN, NULL, fmt(c, c->patient ? kb->lifestyle[i].patient : kb->lifestyle[i].clinician, lv, 1));
+      item(c, DOC_PLAIN, NULL, fmt(c, c->patient ? kb->lifestyle[i].patient : kb->lifestyle[i].clinician, lv, 1));
 }
 
 static void goal_and_codes(ctx *c) {
   const op_plan *p = c->p;
   const op_kb *kb = c->kb;
   if (p->has_goal) {
+    /* no T-score at or below the target: "kept or rising", no number */
+    const kb_text *g = p->goal_has_target ? &kb->goal : &kb->goal_no_target;
     doc_heading(&c->d, ui(c, OP_UI_GOAL));
-    if (c->patient) doc_para(&c->d, DOC_PLAIN, NULL, kb->goal.patient);
+    if (c->patient) para(c, DOC_PLAIN, NULL, g->patient);
+    else if (p->goal_has_target)
+      para(c, DOC_PLAIN, NULL,
+           fmt(c, kb->phrase[OP_PH_GOAL_LINE],
+               (tmpl_var[]){{"other", g->clinician}, {"value", t_s(c, KB_TH(kb, GOAL_T_TARGET))},
+                            {"date", date_s(c, p->goal_review_by)}, {"from", srcs(c, g->sources)}}, 4));
     else
-      doc_para(&c->d, DOC_PLAIN, NULL,
-               fmt(c, kb->phrase[OP_PH_GOAL_LINE],
-                   (tmpl_var[]){{"other", kb->goal.clinician}, {"value", t_s(c, KB_TH(kb, GOAL_T_TARGET))},
-                                {"date", date_s(c, p->goal_review_by)}, {"from", srcs(c, kb->goal.sources)}}, 4));
+      para(c, DOC_PLAIN, NULL,
+           fmt(c, kb->phrase[OP_PH_GOAL_LINE_NO_TARGET],
+               (tmpl_var[]){{"other", g->clinician}, {"date", date_s(c, p->goal_review_by)},
+                            {"from", srcs(c, g->sources)}}, 3));
   }
   if (p->has_dxcodes && !c->patient) {
     doc_heading(&c->d, ui(c, OP_UI_DIAGNOSIS_CODES));
@@ -273,7 +505,7 @@ static void disagreements(ctx *c) {
     if (!p->disagreement[d]) continue;
     const kb_disagreement *g = &kb->disagreement[d];
     if (c->patient) {
-      doc_item(&c->d, DOC_PLAIN, NULL, g->patient);
+      item(c, DOC_PLAIN, NULL, g->patient);
       continue;
     }
     strbuf b;
@@ -316,26 +548,13 @@ static void sources(ctx *c) {
                             {"from", kb->profile}}, 4));
 }
 
-/* The plan's safety reminders for this audience (the engine decides them). */
-static void safety(ctx *c) {
-  const op_plan *p = c->p;
-  for (int i = 0; i < p->n_reminders; i++) {
-    const op_reminder *m = &p->reminders[i];
-    if (!(c->patient ? m->patient : m->clinician)) continue;
-    /* worded labels: nothing is said by colour alone; for the clinician these
-    ** are standing reminders, not alerts about this patient */
-    const char *label = c->patient ? fmt(c, "{other}:", (tmpl_var[]){{"other", c->kb->severity[m->severity].patient}}, 1)
-                                   : ui(c, OP_UI_REMINDER);
-    doc_item(&c->d, c->patient ? tone_of(m->severity) : DOC_PLAIN, label, ui(c, op_reminder_ui[m->code]));
-  }
-}
-
 const char *render_doc(arena *a, const op_plan *p, op_format fmt_, bool patient, bool color, size_t *len) {
   strbuf b;
   sb_init(&b, a);
   bool fragment = fmt_ == OP_FORMAT_HTML_FRAGMENT;
   if (fragment) fmt_ = OP_FORMAT_HTML;
-  ctx c = {a, p, p->kb, {&b, fmt_, color && fmt_ == OP_FORMAT_TEXT, false, fragment, NULL}, patient};
+  ctx c = {.a = a, .p = p, .kb = p->kb, .d = {&b, fmt_, color && fmt_ == OP_FORMAT_TEXT, false, fragment, NULL},
+           .patient = patient};
   c.d.lang = ui(&c, OP_UI_LANGUAGE);
   const op_record *r = p->rec;
   const char *who = fmt(&c, ui(&c, OP_UI_PATIENT_LINE),
@@ -346,16 +565,22 @@ const char *render_doc(arena *a, const op_plan *p, op_format fmt_, bool patient,
                                      {"value", num_s(&c, p->age)},
                                      {"date", date_s(&c, p->as_of)}}, 6);
   doc_begin(&c.d, ui(&c, OP_UI_TITLE), who);
+  /* at the top: rules nobody has reviewed say so (default-profile.md 10) */
+  if (strcmp(p->kb->status, "approved"))
+    para(&c, DOC_WARNING, NULL, fmt(&c, ui(&c, OP_UI_KB_NOT_REVIEWED), (tmpl_var[]){{"level", p->kb->status}}, 1));
   /* before the decision: a plan made from part of the data must say so first */
-  if (!patient && p->incomplete_input) doc_para(&c.d, DOC_CRITICAL, NULL, ui(&c, OP_UI_INCOMPLETE_INPUT));
+  if (!patient && p->incomplete_input) para(&c, DOC_CRITICAL, NULL, ui(&c, OP_UI_INCOMPLETE_INPUT));
+  /* the patient hears the urgent messages first, before the decision */
+  if (patient && any_message(&c, OP_SEV_CRITICAL, OP_SEV_CRITICAL)) {
+    doc_heading(&c.d, ui(&c, OP_UI_URGENT));
+    messages(&c, OP_SEV_CRITICAL, OP_SEV_CRITICAL);
+  }
   decision(&c);
   if (patient) {
-    doc_heading(&c.d, ui(&c, OP_UI_ALERTS));
-    safety(&c);
-    for (int i = 0; i < p->n_alerts; i++)
-      doc_item(&c.d, tone_of(p->alerts[i].severity),
-               fmt(&c, "{other}:", (tmpl_var[]){{"other", p->kb->severity[p->alerts[i].severity].patient}}, 1),
-               p->alerts[i].patient);
+    if (any_message(&c, OP_SEV_WARNING, OP_SEV_INFO)) {
+      doc_heading(&c.d, ui(&c, OP_UI_ALERTS));
+      messages(&c, OP_SEV_WARNING, OP_SEV_INFO);
+    }
     why(&c);
   } else {
     why(&c);

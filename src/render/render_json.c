@@ -70,6 +70,13 @@ static void put_head(jwriter *w, const op_plan *p) {
   jw_key(w, "version"); jw_str(w, kb->version);
   jw_key(w, "status"); jw_str(w, kb->status);
   jw_key(w, "updated"); jw_str(w, kb->updated);
+  /* who reviewed it and when: null while nobody has (default-profile.md 10) */
+  jw_key(w, "reviewed_by");
+  if (kb->reviewed_by) jw_str(w, kb->reviewed_by);
+  else jw_null(w);
+  jw_key(w, "reviewed_on");
+  if (kb->reviewed_on) jw_str(w, kb->reviewed_on);
+  else jw_null(w);
   jw_end_obj(w);
   jw_key(w, "age"); jw_int(w, p->age);
   jw_key(w, "diagnosis"); jw_str(w, op_diagnosis_str[p->diagnosis]);
@@ -113,8 +120,16 @@ static void put_treatment(jwriter *w, const op_plan *p) {
   jw_key(w, "status"); jw_str(w, op_status_str[p->status]);
   jw_key(w, "findings");
   jw_arr(w);
-  for (int i = 0; i < OP_N_finding; i++)
-    if (p->finding[i]) jw_str(w, op_finding_str[i]);
+  for (int i = 0; i < OP_N_finding; i++) {
+    if (!p->finding[i]) continue;
+    /* an object: the finding and, where it concerns one, its agent */
+    jw_obj(w);
+    jw_key(w, "code"); jw_str(w, op_finding_str[i]);
+    if (p->finding_has_agent[i]) {
+      jw_key(w, "agent"); jw_str(w, kb->agent_code[p->finding_agent[i]]);
+    }
+    jw_end_obj(w);
+  }
   jw_end_arr(w);
   jw_key(w, "action"); jw_str(w, op_action_str[p->action]);
   jw_key(w, "rule"); jw_str(w, op_rule_str[p->rule]);
@@ -177,6 +192,7 @@ static void put_care(jwriter *w, const op_plan *p) {
     jw_num(w, KB_TH(kb, VITD_IU_MAX));
     jw_end_arr(w);
     jw_key(w, "vitamin_d_target_ng_ml"); jw_num(w, KB_TH(kb, VITD_TARGET));
+    jw_key(w, "calcium_hold"); jw_bool(w, p->calcium_hold);
     jw_key(w, "sources"); sources(w, kb, kb->supplements.sources);
     jw_end_obj(w);
   } else {
@@ -213,6 +229,9 @@ static void put_care(jwriter *w, const op_plan *p) {
     jw_obj(w);
     jw_key(w, "code"); jw_str(w, op_monitor_str[m->code]);
     jw_key(w, "due"); date(w, m->due);
+    if (m->overdue) {
+      jw_key(w, "overdue_since"); date(w, m->overdue_since);
+    }
     jw_key(w, "reason"); jw_str(w, m->reason ? m->reason : kb->monitor[m->code].clinician);
     jw_key(w, "sources"); sources(w, kb, m->sources);
     jw_end_obj(w);
@@ -222,8 +241,10 @@ static void put_care(jwriter *w, const op_plan *p) {
   jw_key(w, "goal");
   if (p->has_goal) {
     jw_obj(w);
-    jw_key(w, "summary"); jw_str(w, kb->goal.clinician);
-    jw_key(w, "t_score_target"); jw_num(w, KB_TH(kb, GOAL_T_TARGET));
+    jw_key(w, "summary"); jw_str(w, p->goal_has_target ? kb->goal.clinician : kb->goal_no_target.clinician);
+    jw_key(w, "t_score_target");
+    if (p->goal_has_target) jw_num(w, KB_TH(kb, GOAL_T_TARGET));
+    else jw_null(w);
     jw_key(w, "review_by"); date(w, p->goal_review_by);
     jw_key(w, "sources"); sources(w, kb, kb->goal.sources);
     jw_end_obj(w);

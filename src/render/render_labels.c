@@ -52,6 +52,12 @@ const char *render_labels(arena *a, const op_kb *kb, size_t *len) {
   jw_str(&w, kb->status);
   jw_key(&w, "updated");
   jw_str(&w, kb->updated);
+  jw_key(&w, "reviewed_by");
+  if (kb->reviewed_by) jw_str(&w, kb->reviewed_by);
+  else jw_null(&w);
+  jw_key(&w, "reviewed_on");
+  if (kb->reviewed_on) jw_str(&w, kb->reviewed_on);
+  else jw_null(&w);
   jw_end_obj(&w);
 
   jw_key(&w, "record_codes");
@@ -89,6 +95,18 @@ const char *render_labels(arena *a, const op_kb *kb, size_t *len) {
   tmpl_var lv[] = {{"level", sb_str(&nb)}};
   for (int i = 0; i < OP_N_lifestyle; i++) words[i] = tmpl_fill(a, kb->lifestyle[i].clinician, lv, 1);
   pairs(&w, "lifestyle", op_lifestyle_str, words, OP_N_lifestyle);
+  /* the supplements when calcium is held (supplements.calcium_hold), filled
+  ** as the documents fill it */
+  strbuf vb;
+  sb_init(&vb, a);
+  sb_printf(&vb, "%g-%g", KB_TH(kb, VITD_IU_MIN), KB_TH(kb, VITD_IU_MAX));
+  strbuf tb;
+  sb_init(&tb, a);
+  sb_printf(&tb, "%g", KB_TH(kb, VITD_TARGET));
+  tmpl_var hv[] = {{"level", sb_str(&vb)}, {"threshold", sb_str(&tb)}};
+  static const char *const sup_codes[] = {"calcium_hold"};
+  words[0] = tmpl_fill(a, kb->supplements_hold.clinician, hv, 2);
+  pairs(&w, "supplements", sup_codes, words, 1);
   kind(&w, "site", kb->site, op_site_str, OP_N_site);
   kind(&w, "fracture_site", kb->fx_site, op_fx_site_str, OP_N_fx_site);
   kind(&w, "severity", kb->severity, op_severity_str, OP_N_severity);

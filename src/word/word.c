@@ -169,6 +169,31 @@ static const char *avoid_detail(wctx *w, const op_avoid *x) {
   return out;
 }
 
+/* A name in the patient's words, where the knowledge base has them (a
+** fracture site: "your hip"; an agent: its patient name). */
+static const char *patient_name_of(const op_kb *kb, say_table t, int code) {
+  switch (t) {
+    case SAY_AGENT: return kb->agent[code].patient_name;
+    case SAY_SITE: return kb->site[code].patient;
+    case SAY_FX_SITE: return kb->fx_site[code].patient;
+    case SAY_CONDITION: return kb->condition[code].patient;
+    default: return template_of(kb, t, code, true);
+  }
+}
+
+const char *word_patient(arena *a, const op_kb *kb, const op_say *s, const char *tmpl) {
+  if (!tmpl) return NULL;
+  if (!s || s->table == SAY_JOIN) return tmpl_fill(a, tmpl, NULL, 0);
+  wctx w = {.a = a, .kb = kb};
+  tmpl_var v[OP_SAY_MAX_ARGS];
+  for (int i = 0; i < s->n; i++) {
+    const op_arg *x = &s->args[i];
+    v[i] = (tmpl_var){x->name, x->kind == ARG_NAME ? patient_name_of(kb, x->v.ref.table, x->v.ref.code)
+                                                   : arg_words(&w, x)};
+  }
+  return tmpl_fill(a, tmpl, v, s->n);
+}
+
 void word_plan(arena *a, op_plan *p) {
   wctx w = {.a = a, .kb = p->kb};
   for (int i = 0; i < p->n_criteria; i++) p->criteria[i].detail = say_words(&w, p->criteria[i].say);

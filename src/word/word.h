@@ -20,4 +20,10 @@
 ** arena. A text the arena has no room for is left NULL. */
 void word_plan(arena *a, op_plan *p);
 
+/* tmpl (a patient text of the knowledge base) filled with the values of
+** statement s, names in the patient's words ("your hip", the agent's
+** patient name); the same text when s is NULL or tmpl has no placeholder.
+** NULL when the arena has no room. */
+const char *word_patient(arena *a, const op_kb *kb, const op_say *s, const char *tmpl);
+
 #endif

@@ -22,7 +22,8 @@ Keys (the public vignette format, tests/vignettes/*.json):
   no_alerts                           alerts that must be absent
   monitoring                          {monitor: "YYYY-MM-DD" or null}: the item
                                       is in the plan and due on that date (null:
-                                      in the plan without a due date)
+                                      no item with that code, as the
+                                      2026.12 vignettes README says)
   goal                                true: the plan states a treatment goal;
                                       false: it states none
 """
@@ -143,7 +144,9 @@ def check_expect(plan, exp, labels):
     bad += ["criterion %s missing" % c for c in exp.get("criteria", []) if c not in crit]
     if "status" in exp and t["status"] != exp["status"]:
         bad.append("status %s" % t["status"])
-    bad += ["finding %s missing" % f for f in exp.get("findings", []) if f not in t["findings"]]
+    # a finding is {"code", "agent"?} (2026.12); a bare code is still read
+    got_findings = [f["code"] if isinstance(f, dict) else f for f in t["findings"]]
+    bad += ["finding %s missing" % f for f in exp.get("findings", []) if f not in got_findings]
     if "action" in exp and t["action"] != exp["action"]:
         bad.append("action %s" % t["action"])
     if "phase_intents" in exp and [p["intent"] for p in phases] != exp["phase_intents"]:
@@ -172,7 +175,10 @@ def check_expect(plan, exp, labels):
     bad += ["alert %s present" % c for c in exp.get("no_alerts", []) if c in alerts]
     mon = {m["code"]: m["due"] for m in plan["monitoring"]}
     for c, due in exp.get("monitoring", {}).items():
-        if c not in mon:
+        if due is None:  # null: no item with that code (vignettes README)
+            if c in mon:
+                bad.append("monitoring %s present (due %s)" % (c, mon[c]))
+        elif c not in mon:
             bad.append("monitoring %s not in the plan" % c)
         elif mon[c] != due:
             bad.append("monitoring %s due %s" % (c, mon[c]))

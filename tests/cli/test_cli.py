@@ -162,7 +162,7 @@ def group_options():
     for opt in ("--format", "--audience", "--as-of", "--kb", "exit status"):
         check("assess --help documents " + opt, rc == 0 and opt in out)
     rc, out, err = run(["--version"])
-    check("--version", rc == 0 and re.search(r"osteoplan \d", out) and "knowledge base 2026" in out and "approved" in out, out)
+    check("--version", rc == 0 and re.search(r"osteoplan \d", out) and "knowledge base 2026" in out and "draft" in out, out)
     rc, out, err = run([])
     check("no command", rc == 2)
     rc, out, err = run(["frobnicate"])
@@ -456,18 +456,24 @@ def random_record(r):
                 t["last_dose"] = max(start, min(t.get("end", "2026-11-01"), rdate(r, int(start[:4]))))
             if t["agent"] in ("romosozumab", "zoledronic_acid") and r.random() < 0.5:
                 t["doses"] = r.randint(1, 14)
+            if "end" not in t and r.random() < 0.1:  # 2026.12: how a current course is taken
+                t["adherence"] = r.choice(["good", "poor"])
             th.append(t)
         rec["therapies"] = th
     if r.random() < 0.3:
         rec["medications"] = [{"class": r.choice(["glucocorticoid", "immunosuppressant", "aromatase_inhibitor"]),
-                               "dose_mg_per_day": r.choice([1, 2.5, 5, 10]), "start": rdate(r, 2020)}
+                               "dose_mg_per_day": r.choice([1, 2.5, 5, 7.5, 10, 30]), "start": rdate(r, 2020)}
                               for _ in range(r.randint(1, 2))]
     if r.random() < 0.5:
         rec["conditions"] = [dict({"code": r.choice(CONDITIONS)}, **({"date": rdate(r, 2024)} if r.random() < 0.6 else {}))
                              for _ in range(r.randint(1, 3))]
     if r.random() < 0.5:
-        rec["labs"] = {"egfr_ml_min": r.choice([15, 28, 32, 40, 70]), "calcium_mg_dl": r.choice([8.0, 8.5, 9.5]),
+        rec["labs"] = {"egfr_ml_min": r.choice([15, 24, 28, 29, 30, 32, 34, 35, 40, 70]),
+                       "calcium_mg_dl": r.choice([8.0, 8.4, 8.5, 9.5, 10.5, 10.6]),
                        "vitamin_d_ng_ml": r.choice([12, 20, 35])}
+        if r.random() < 0.15:  # 2026.12: a dated value, current or older than 12 months
+            k = r.choice(["egfr_ml_min", "calcium_mg_dl", "vitamin_d_ng_ml"])
+            rec["labs"][k] = {"value": rec["labs"][k], "date": rdate(r, 2024)}
     if r.random() < 0.3:
         rec["falls_past_year"] = r.randint(0, 4)
     if r.random() < 0.3:
@@ -475,8 +481,41 @@ def random_record(r):
     return rec
 
 
-def invariants(plan):
+def current_agents(rec):
+    """The agents of the record's current courses (end absent, null or after as_of)."""
+    as_of = rec.get("as_of", "2026-11-01")
+    return {t["agent"] for t in rec.get("therapies", []) if not t.get("end") or t["end"] > as_of}
+
+
+def invariants_2026(plan, rec):
+    """The safety invariants of profile 2026.12 (issue 15)."""
     bad = []
+    t = plan["treatment"]
+    phases = t["phases"]
+    # every anabolic phase is followed by an antiresorptive phase, or the plan
+    # is `refer` (no_safe_followon); the issue names start, switch,
+    # transition and resume, and the spec's "in every rule" covers continue
+    if t["action"] != "refer":
+        for i, ph in enumerate(phases):
+            if ph["intent"] == "anabolic" and not any(q["intent"] == "antiresorptive" for q in phases[i + 1:]):
+                bad.append("%s: anabolic phase %d with no antiresorptive phase after it" % (t["action"], i))
+    # a current agent with a stop reason (in avoid) is not continued, except
+    # denosumab kept under `refer` (rule 0)
+    avoided = {a["agent"] for a in plan["avoid"]}
+    kept = {o["agent"] for o in phases[0]["options"] if o.get("current")} if phases else set()
+    if t["action"] == "continue" and phases:
+        kept |= {o["agent"] for o in phases[0]["options"]}
+    for agent in sorted(current_agents(rec) & avoided & kept):
+        if not (agent == "denosumab" and t["action"] == "refer"):
+            bad.append("current %s is in avoid and continued (%s)" % (agent, t["action"]))
+    # `assess` means "measure BMD first": never for a record that has one
+    if t["action"] == "assess" and rec.get("bmd"):
+        bad.append("assess with a T-score in the record")
+    return bad
+
+
+def invariants(plan, rec=None):
+    bad = invariants_2026(plan, rec) if rec is not None else []
     t = plan["treatment"]
     avoided = {a["agent"] for a in plan["avoid"]} | {a["agent"] for a in plan["not_recommended"]}
     for i, ph in enumerate(t["phases"]):
@@ -485,9 +524,9 @@ def invariants(plan):
                 bad.append("%s recommended and avoided" % o["agent"])
         if not ph["options"]:
             bad.append("empty phase")
-    if t["action"] in ("start", "switch", "transition", "continue") and not t["phases"]:
+    if t["action"] in ("start", "switch", "transition", "continue", "resume") and not t["phases"]:
         bad.append("%s without phases" % t["action"])
-    if t["action"] in ("holiday", "no_drug_therapy", "assess", "out_of_scope") and t["phases"]:
+    if t["action"] in ("holiday", "no_drug_therapy", "assess", "out_of_scope", "stop") and t["phases"]:
         bad.append("%s with phases" % t["action"])
     if t["action"] == "out_of_scope" and plan["risk"]["category"] != "unknown":
         bad.append("out of scope with a risk")
@@ -521,16 +560,59 @@ def invariants(plan):
                 yield from strings(v)
     if any("{" in s or "}" in s for s in strings(plan)):
         bad.append("unfilled placeholder")
-    anabolic = any(p["intent"] == "anabolic" for p in t["phases"])
-    # an anabolic is never started without what must follow it, except the
-    # profile's one fallback (teriparatide when every antiresorptive is avoided)
-    if anabolic and t["action"] in ("start", "switch") and t["rule"] != "start_high_teriparatide" \
-            and not any(p["intent"] == "antiresorptive" for p in t["phases"]):
-        bad.append("anabolic started with nothing after it")
     return bad
 
 
+def consistency_selftest():
+    """Each 2026.12 invariant fails on a plan with a planted violation (and
+    passes on the plan it was planted in)."""
+    import copy
+    rv = {"as_of": "2026-11-01", "sex": "female", "age": 71, "menopause": "post",
+          "bmd": [{"site": "lumbar_spine", "t_score": -3.2, "date": "2026-10-01"}],
+          "labs": {"egfr_ml_min": 70, "calcium_mg_dl": 9.4, "vitamin_d_ng_ml": 30}}
+    rc, plan, err = plan_for(rv)
+    if rc != 0:
+        return check("selftest: plan for a very-high record", False, err)
+    t = plan["treatment"]
+    check("selftest: anabolic then antiresorptive passes", t["phases"] and t["phases"][0]["intent"] == "anabolic"
+          and not invariants_2026(plan, rv), invariants_2026(plan, rv))
+    for action in ("start", "switch", "transition", "resume", "continue"):
+        bad = copy.deepcopy(plan)
+        bad["treatment"]["action"] = action
+        bad["treatment"]["phases"] = [p for p in bad["treatment"]["phases"] if p["intent"] == "anabolic"]
+        check("selftest: %s of an anabolic alone fails" % action,
+              any("no antiresorptive phase after it" in b for b in invariants_2026(bad, rv)))
+    bad["treatment"]["action"] = "refer"
+    check("selftest: refer of an anabolic alone passes", not invariants_2026(bad, rv), invariants_2026(bad, rv))
+    # a current agent with a stop reason, continued
+    rc_ = dict(rv, therapies=[{"agent": "zoledronic_acid", "start": "2025-01-01"}])
+    cont = copy.deepcopy(plan)
+    cont["treatment"]["action"] = "continue"
+    cont["treatment"]["phases"] = [{"intent": "antiresorptive", "months": None,
+                                    "options": [{"agent": "zoledronic_acid", "current": True}]}]
+    check("selftest: continued current agent not avoided passes", not invariants_2026(cont, rc_))
+    cont["avoid"] = cont["avoid"] + [{"agent": "zoledronic_acid", "reasons": ["renal_impairment"], "sources": ["LABEL"]}]
+    check("selftest: continued current agent in avoid fails",
+          any("in avoid and continued" in b for b in invariants_2026(cont, rc_)))
+    dm = dict(rv, therapies=[{"agent": "denosumab", "start": "2024-01-01", "last_dose": "2026-07-01"}])
+    ref = copy.deepcopy(cont)
+    ref["treatment"]["phases"][0]["options"][0]["agent"] = "denosumab"
+    ref["avoid"][-1]["agent"] = "denosumab"
+    check("selftest: denosumab in avoid, continued, fails",
+          any("in avoid and continued" in b for b in invariants_2026(ref, dm)))
+    ref["treatment"]["action"] = "refer"
+    check("selftest: denosumab kept under refer passes", not invariants_2026(ref, dm), invariants_2026(ref, dm))
+    # assess with a T-score
+    ass = copy.deepcopy(plan)
+    ass["treatment"]["action"] = "assess"
+    ass["treatment"]["phases"] = []
+    check("selftest: assess with a T-score fails", any("assess with a T-score" in b for b in invariants_2026(ass, rv)))
+    check("selftest: assess without a T-score passes",
+          not invariants_2026(ass, {k: v for k, v in rv.items() if k != "bmd"}))
+
+
 def group_consistency():
+    consistency_selftest()
     n = int(os.environ.get("OSTEOPLAN_CONSISTENCY_N", "1500"))
     r = random.Random(20261101)
     rejected = 0
@@ -543,13 +625,14 @@ def group_consistency():
         if rc != 0:
             check("record %d" % i, False, "exit %d: %s %s" % (rc, err, json.dumps(rec)))
             continue
-        bad = invariants(plan)
+        bad = invariants(plan, rec)
         check("record %d" % i, not bad, "; ".join(bad) + " :: " + json.dumps(rec))
     check("most random records are valid", rejected < n // 4, "%d of %d rejected" % (rejected, n))
     # the vignettes too
     for name, v in vignette_cases():
         rc, plan, err = plan_for(v["patient"])
-        check("consistency " + name, rc == 0 and not invariants(plan), invariants(plan) if plan else err)
+        check("consistency " + name, rc == 0 and not invariants(plan, v["patient"]),
+              invariants(plan, v["patient"]) if plan else err)
 
 
 # ---- screen and synth ----------------------------------------------------------
@@ -573,7 +656,7 @@ def group_screen():
         phases = plan["treatment"]["phases"]
         want = {"patient_id": plan["patient_id"], "risk": plan["risk"]["category"], "action": plan["treatment"]["action"],
                 "first_agent": phases[0]["options"][0]["agent"] if phases and phases[0]["options"] else None,
-                "alerts": sorted(a["code"] for a in plan["alerts"]), "findings": sorted(plan["treatment"]["findings"]),
+                "alerts": sorted(a["code"] for a in plan["alerts"]), "findings": sorted(f["code"] for f in plan["treatment"]["findings"]),
                 "gaps": sorted(plan["care_gaps"])}
         got = dict(got, alerts=sorted(got["alerts"]), findings=sorted(got["findings"]), gaps=sorted(got["gaps"]))
         check("screen equals assess: %s" % rec.get("id"), got == want, "%s != %s" % (got, want))

