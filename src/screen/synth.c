@@ -208,7 +208,7 @@ static const char *adherence(uint64_t *s) {
 ** reason to stop it now (renal function, jaw or femur). */
 static void oral_current(uint64_t *s, strbuf *b, bool *first, op_date as_of, need *n) {
   const char *ag = chance(s, 0.7) ? "alendronate" : chance(s, 0.5) ? "risedronate" : "ibandronate";
-  op_date st = chance(s, 0.25) ? as_of - range(s, 70, 200) : as_of - range(s, 60, 8 * Y);
+  op_date st = chance(s, 0.3) ? as_of - range(s, 70, 200) : as_of - range(s, 60, 8 * Y);
   if (as_of - st <= 200) n->oral_start = st;
   course c = {ag, st, 0, 0, -1, NULL, adherence(s)};
   put_course(b, first, &c);
@@ -304,10 +304,10 @@ static void pth_ended(uint64_t *s, strbuf *b, bool *first, op_date as_of, need *
 /* A current anabolic: romosozumab (in women and men; an MI or stroke within
 ** 12 months stops it) or a PTH analog (near its lifetime limit, or with a
 ** reason to stop it); sometimes nothing is safe to follow it. */
-static void anabolic_current(uint64_t *s, strbuf *b, bool *first, op_date as_of, need *n) {
+static void anabolic_current(uint64_t *s, strbuf *b, bool *first, op_date as_of, bool female, need *n) {
   double u = unif(s);
-  if (u < 0.5) {
-    int doses = chance(s, 0.25) ? range(s, 12, 13) : range(s, 1, 11); /* 12: the course is complete */
+  if (u < (female ? 0.5 : 0.75)) { /* more men: romosozumab_not_indicated */
+    int doses = chance(s, 0.3) ? range(s, 12, 13) : range(s, 1, 11); /* 12: the course is complete */
     course c = {"romosozumab", as_of - doses * 30 - range(s, 0, 20), 0, as_of - range(s, 0, 25), doses, NULL, NULL};
     put_course(b, first, &c);
     if (chance(s, 0.25)) need_cond(n, chance(s, 0.5) ? "myocardial_infarction" : "stroke",
@@ -315,7 +315,7 @@ static void anabolic_current(uint64_t *s, strbuf *b, bool *first, op_date as_of,
   } else {
     const char *ag = u < 0.85 ? "teriparatide" : "abaloparatide";
     op_date st = as_of - range(s, 30, 800);
-    if (chance(s, 0.25)) { /* an earlier course: the lifetime limit near or reached */
+    if (chance(s, 0.35)) { /* an earlier course: the lifetime limit near or reached */
       op_date e0 = st - range(s, Y, 4 * Y);
       course c0 = {ag, e0 - range(s, 200, 500), e0, 0, -1, "other", NULL};
       put_course(b, first, &c0);
@@ -370,7 +370,7 @@ static void other_history(uint64_t *s, strbuf *b, bool *first, op_date as_of, ne
 
 /* The treatment history: one of the patterns the rules care about, with
 ** what it needs from the rest of the record in n. */
-static void therapies(uint64_t *s, strbuf *b, op_date as_of, need *n) {
+static void therapies(uint64_t *s, strbuf *b, op_date as_of, bool female, need *n) {
   /* a pattern's share is its number of values of 0..31; the rest: none */
   int pattern = range(s, 0, 31);
   bool first = true;
@@ -387,7 +387,7 @@ static void therapies(uint64_t *s, strbuf *b, op_date as_of, need *n) {
     case 8: case 9: denosumab_stopped(s, b, &first, as_of, n); break;
     case 10: denosumab_then_pth(s, b, &first, as_of, n); break;
     case 11: pth_ended(s, b, &first, as_of, n); break;
-    case 12: case 13: case 14: anabolic_current(s, b, &first, as_of, n); break;
+    case 12: case 13: case 14: anabolic_current(s, b, &first, as_of, female, n); break;
     case 15: case 16: case 18: other_history(s, b, &first, as_of, n, pattern == 18 ? 2 : pattern - 15); break;
     default: break;
   }
@@ -496,7 +496,7 @@ static void p1np(uint64_t *s, strbuf *b, bool *first, op_date base, op_date seco
   sb_putc(b, ',');
   put_date(b, "date", base);
   sb_puts(b, "},{\"value\":");
-  put_num(b, exact ? 31.0 : normal(s, 38, 15, 8, 110), 0);
+  put_num(b, exact ? 31.0 : normal(s, 40, 15, 8, 110), 0);
   sb_putc(b, ',');
   put_date(b, "date", second);
   sb_puts(b, "}]");
@@ -637,7 +637,7 @@ void synth_record(uint64_t *s, uint64_t index, op_date as_of, strbuf *b) {
     put_num(b, normal(s, female ? 160 : 174, 7, 140, 200), 0);
   }
   need n = {0};
-  if (chance(s, 0.6)) therapies(s, b, as_of, &n);
+  if (chance(s, 0.6)) therapies(s, b, as_of, female, &n);
   double t_base = normal(s, -2.0, 0.9, -4.6, 1.5);
   if (n.dxa_course) bmd_course(s, index, as_of, t_base, &n, b);
   else if (chance(s, 0.82)) synth_bmd(s, index, as_of, birth, t_base, b); /* DXA: 1 to 3 dates, 1 to 3 sites */
