@@ -175,7 +175,11 @@ def main():
     if not self_test():
         problems.append("self-test: the checker does not fail where it must")
 
-    tmp = tempfile.mkdtemp(prefix="osteoplan-coverage-")
+    with tempfile.TemporaryDirectory(prefix="osteoplan-coverage-") as tmp:
+        return run(binary, opt, count, tmp, problems)
+
+
+def run(binary, opt, count, tmp, problems):
     path = os.path.join(tmp, "synth.ndjson")
     p = subprocess.run([binary, "synth", "--count", count, "--seed", opt["--seed"]], capture_output=True, timeout=600)
     if p.returncode != 0:
