@@ -221,7 +221,6 @@
   X(RULE_DENOSUMAB_CURRENT, "denosumab_current")                         \
   X(RULE_DENOSUMAB_OVERDUE, "denosumab_overdue")                         \
   X(RULE_DENOSUMAB_STOPPED, "denosumab_stopped")                         \
-  X(RULE_ROMOSOZUMAB_CV_EVENT, "romosozumab_cv_event")                   \
   X(RULE_ANABOLIC_LIMIT_REACHED, "anabolic_limit_reached")               \
   X(RULE_ANABOLIC_CONTINUE, "anabolic_continue")                         \
   X(RULE_ANABOLIC_ENDED, "anabolic_ended")                               \

@@ -69,10 +69,6 @@ EXCLUDED = {
     # empty too and the plan is refer with no_safe_followon (rule
     # no_safe_followon): the fallback can never stand as a plan.
     "rule:start_high_teriparatide": "unreachable in 2026.12: its follow-on is always empty (refer, no_safe_followon)",
-    # 2026.12: romosozumab with an MI or stroke within 12 months is rule 0
-    # (rule stop_current_agent, alert romosozumab_cardiovascular_event); the
-    # engine no longer decides by this rule.
-    "rule:romosozumab_cv_event": "2026.12: the case is rule 0 (stop_current_agent)",
 }
 
 
