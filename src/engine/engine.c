@@ -81,39 +81,34 @@ static op_severity_t indicator(const op_plan *p) {
   return change ? OP_SEV_WARNING : OP_SEV_INFO;
 }
 
+/* Facts, risk and avoid from the record as the engine reads it (now: the
+** caller's record, or rule 0's copy); the plan keeps the caller's record. */
+static bool derive(eng *e, const op_record *rec, const op_record *now) {
+  e->rec = now;
+  e->p->rec = rec;
+  e->p->kb = e->kb;
+  if (!facts_derive(e->a, e->kb, now, &e->f)) return false;
+  risk_assess(e);
+  avoid_compute(e);
+  return true;
+}
+
 bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out) {
   eng *e = arena_alloc(a, sizeof(eng));
   if (!e) return false;
   /* out comes zeroed from the arena (see engine.h) */
   e->a = a;
   e->kb = kb;
-  e->rec = rec;
   e->p = out;
-  out->rec = rec;
-  out->kb = kb;
-  if (!facts_derive(a, kb, rec, &e->f)) return false;
-  risk_assess(e);
-  avoid_compute(e);
+  if (!derive(e, rec, rec)) return false;
   /* rule 0: a current course that must stop is taken as ended at as_of and
   ** everything is derived again from the record as it then stands */
   bool oom;
   if (rule0_find(e, &oom)) {
-    const op_record *now = e->rec;
-    int n_stopped = e->n_stopped;
-    int *stopped = e->stopped;
-    op_avoid *why = e->stopped_why;
     memset(out, 0, sizeof *out);
-    out->rec = rec;
-    out->kb = kb;
     memset(&e->f, 0, sizeof e->f);
     memset(e->all_avoid, 0, sizeof e->all_avoid);
-    e->rec = now;
-    e->n_stopped = n_stopped;
-    e->stopped = stopped;
-    e->stopped_why = why;
-    if (!facts_derive(a, kb, now, &e->f)) return false;
-    risk_assess(e);
-    avoid_compute(e);
+    if (!derive(e, rec, e->rec)) return false;
   } else if (oom) {
     return false;
   }

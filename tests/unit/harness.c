@@ -3,11 +3,17 @@
 */
 #include "harness.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/engine.h"
+#include "kb/kb.h"
 #include "record/record.h"
 #include "util/arena.h"
 #include "word/word.h"
@@ -335,4 +341,23 @@ int run_case(const op_kb *kb, const rule_case *c) {
   failed = check_all(a, p, c);
   arena_destroy(a);
   return failed;
+}
+
+int harness_setup(void **state) {
+  char err[512];
+  op_kb *kb = kb_load_default(err, sizeof err);
+  if (!kb) printf("kb: %s\n", err);
+  *state = kb;
+  return kb ? 0 : -1;
+}
+
+int harness_teardown(void **state) {
+  kb_free(*state);
+  return 0;
+}
+
+void harness_run_all(const op_kb *kb, const rule_case *cases, size_t n) {
+  int failed = 0;
+  for (size_t i = 0; i < n; i++) failed += run_case(kb, &cases[i]) ? 1 : 0;
+  assert_int_equal(failed, 0);
 }

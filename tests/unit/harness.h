@@ -32,6 +32,7 @@
 #define OSTEO_TEST_HARNESS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "engine/plan.h"
 #include "osteoplan.h"
@@ -46,5 +47,13 @@ typedef struct {
 ** failed expectations (0 = pass). A record that fails to validate counts as
 ** one failure unless expect is "error=PATH". */
 int run_case(const op_kb *kb, const rule_case *c);
+
+/* cmocka group setup and teardown: the default knowledge base in *state. */
+int harness_setup(void **state);
+int harness_teardown(void **state);
+/* Runs every case and fails the test when any failed. */
+void harness_run_all(const op_kb *kb, const rule_case *cases, size_t n);
+/* In a test function of signature (void **s). */
+#define RUN(cases) harness_run_all(*s, cases, sizeof cases / sizeof *cases)
 
 #endif

@@ -21,28 +21,6 @@
 #include "harness.h"
 #include "kb/kb.h"
 
-static op_kb *kb;
-
-static int setup(void **state) {
-  (void)state;
-  char err[512];
-  kb = kb_load_default(err, sizeof err);
-  if (!kb) printf("kb: %s\n", err);
-  return kb ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  kb_free(kb);
-  return 0;
-}
-
-static void run_all(const rule_case *cases, size_t n) {
-  int failed = 0;
-  for (size_t i = 0; i < n; i++) failed += run_case(kb, &cases[i]) ? 1 : 0;
-  assert_int_equal(failed, 0);
-}
-#define RUN(cases) run_all(cases, sizeof cases / sizeof *cases)
 
 #define LS(t, d) "{\"site\":\"lumbar_spine\",\"t_score\":" #t ",\"date\":\"" d "\"}"
 #define TH(t, d) "{\"site\":\"total_hip\",\"t_score\":" #t ",\"date\":\"" d "\"}"
@@ -613,5 +591,5 @@ int main(void) {
       cmocka_unit_test(test_alerts_and_extras),
       cmocka_unit_test(test_validation),
   };
-  return cmocka_run_group_tests_name("rules", tests, setup, teardown);
+  return cmocka_run_group_tests_name("rules", tests, harness_setup, harness_teardown);
 }

@@ -17,28 +17,6 @@
 #include "harness.h"
 #include "kb/kb.h"
 
-static op_kb *kb;
-
-static int setup(void **state) {
-  (void)state;
-  char err[512];
-  kb = kb_load_default(err, sizeof err);
-  if (!kb) printf("kb: %s\n", err);
-  return kb ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  kb_free(kb);
-  return 0;
-}
-
-static void run_all(const rule_case *cases, size_t n) {
-  int failed = 0;
-  for (size_t i = 0; i < n; i++) failed += run_case(kb, &cases[i]) ? 1 : 0;
-  assert_int_equal(failed, 0);
-}
-#define RUN(cases) run_all(cases, sizeof cases / sizeof *cases)
 
 /* Record pieces. A list's items are joined with "," by the caller. */
 #define LS(t, d) "{\"site\":\"lumbar_spine\",\"t_score\":" #t ",\"date\":\"" d "\"}"
@@ -508,7 +486,7 @@ static void test_harness_selftest(void **s) {
       {"selftest (must fail) alerttext", BMD1(-3.2) "," LABS_OK, "alerttext=anabolic_followup_required/no such words"},
       {"selftest (must fail) unknown key", BMD1(-2.7), "phases=1"},
   };
-  for (size_t i = 0; i < sizeof wrong / sizeof *wrong; i++) assert_int_not_equal(run_case(kb, &wrong[i]), 0);
+  for (size_t i = 0; i < sizeof wrong / sizeof *wrong; i++) assert_int_not_equal(run_case(*s, &wrong[i]), 0);
 }
 
 int main(void) {
@@ -526,5 +504,5 @@ int main(void) {
       cmocka_unit_test(test_more_edges),
       cmocka_unit_test(test_harness_selftest),
   };
-  return cmocka_run_group_tests_name("rules_2026", tests, setup, teardown);
+  return cmocka_run_group_tests_name("rules_2026", tests, harness_setup, harness_teardown);
 }
