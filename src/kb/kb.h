@@ -223,7 +223,7 @@ extern const op_ui_t op_reminder_ui[OP_N_reminder];
   X(PH_REPLETE_VITAMIN_D, "replete_vitamin_d") X(PH_STOP_ITEM, "stop_item")           \
   X(PH_LAB_RENAL, "lab_renal") X(PH_LAB_CALCIUM, "lab_calcium")                     \
   X(PH_LAB_VITAMIN_D, "lab_vitamin_d") X(PH_RENAL_BELOW, "renal_below")             \
-  X(PH_SPECIALIST_DECIDES, "specialist_decides") X(PH_DXA_AT_ANABOLIC_END, "dxa_at_anabolic_end") \
+  X(PH_DXA_AT_ANABOLIC_END, "dxa_at_anabolic_end") \
   X(PH_BEFORE_STARTING, "before_starting")
 OP_DECLARE_CODES(phrase, OP_PHRASE_LIST)
 
