@@ -56,8 +56,9 @@ static bool anabolic_limit_reached(const eng *e, int agent) {
 ** with nothing after it, info while it runs or is being started. */
 static void alert_anabolic_followup(eng *e, int severity_critical, const op_say *what) {
   ALERT(OP_AL_ANABOLIC_FOLLOWUP_REQUIRED, A_SAY("other", what));
-  op_alert *a = &e->p->alerts[e->p->n_alerts - 1];
-  a->severity = severity_critical ? OP_SEV_CRITICAL : OP_SEV_INFO;
+  for (int i = 0; i < e->p->n_alerts; i++) /* one alert per code: find it */
+    if (e->p->alerts[i].code == OP_AL_ANABOLIC_FOLLOWUP_REQUIRED && severity_critical)
+      e->p->alerts[i].severity = OP_SEV_CRITICAL;
 }
 
 static void alert_limit(eng *e, int agent) {
