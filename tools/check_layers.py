@@ -44,6 +44,8 @@ ALLOWED = {
     "render": {"word", "engine", "record", "kb", "json", "util", "public"},
     # FHIR input: resources -> the patient record
     "fhir": {"record", "kb", "json", "util", "public"},
+    # OMOP input: CSV tables -> FHIR resources -> the FHIR mapper (one mapping)
+    "omop": {"fhir", "kb", "json", "util", "public"},
     # population screening: the public API's codes-only entry and the screen
     # line renderer, nothing of the engine
     "screen": {"render", "util", "public"},
@@ -53,7 +55,7 @@ ALLOWED = {
     # FHIR prefetch, the CDS cards renderer
     "server": {"api", "render", "fhir", "kb", "json", "util", "public"},
     # the command line: every front end
-    "cli": {"api", "server", "screen", "fhir", "kb", "util", "public"},
+    "cli": {"api", "server", "screen", "fhir", "omop", "kb", "util", "public"},
 }
 # The public header's own layer: it includes nothing of src/.
 PUBLIC = "public"
