@@ -52,6 +52,8 @@ def sample():
     check(m.get("risk") == "very_high", f"person 7 risk: {m}")
     check(m.get("action") == "start", f"person 7 action: {m}")
     check("untreated_high_risk" in m.get("gaps", []), f"person 7 gaps: {m}")
+    # his hip fracture (SNOMED CT 359817006, a row of kb/common/fhir.ini)
+    check("untreated_after_fracture" in m.get("gaps", []), f"person 7 hip fracture read: {m}")
     check("11" not in p and "23" not in p, "persons 11 and 23 died before 2019: no plan")
     check("28 persons, 2 deceased (no plan), 2 not mapped" in r.stderr, f"sample 2019 summary: {r.stderr}")
     check("person 15: not mapped: birth_date" in r.stderr, "person 15, born after as_of, reported")
