@@ -18,10 +18,6 @@ static bool class_intolerance(const op_kb *kb, int agent, int stopped) {
   return g->intolerance_rules_out_class && s->intolerance_rules_out_class && !strcmp(g->cls, s->cls);
 }
 
-static bool stopped_for_intolerance(const op_therapy *t) {
-  return t->has_stop_reason && (t->stop_reason == OP_STOP_INTOLERANCE || t->stop_reason == OP_STOP_ADVERSE_EVENT);
-}
-
 /* The course stopped for intolerance that rules out agent, or -1: an agent
 ** with intolerance_rules_out_class (the oral bisphosphonates) stopped for
 ** intolerance rules out every such agent of its class. */
@@ -29,7 +25,7 @@ static int intolerance_course_for(const eng *e, int agent) {
   const op_record *r = e->rec;
   for (int i = 0; i < r->n_therapies; i++) {
     const op_therapy *t = &r->therapies[i];
-    if (!stopped_for_intolerance(t)) continue;
+    if (!course_stopped_for_intolerance(t)) continue;
     if (t->agent == agent || class_intolerance(e->kb, agent, t->agent)) return i;
   }
   return -1;
@@ -72,7 +68,7 @@ static bool reason_holds(const eng *e, int agent, int reason) {
   }
 }
 
-static const op_say *calcium_low(eng *e) {
+const op_say *calcium_low_say(eng *e) {
   const op_record *r = e->rec;
   if (r->has_calcium && r->calcium < TH(CALCIUM_LOW))
     return SAY(e, SAY_PHRASE, OP_PH_CALCIUM_LOW, A_NUM("value", r->calcium), A_NUM("threshold", TH(CALCIUM_LOW)));
@@ -104,7 +100,7 @@ static const op_say *reason_detail(eng *e, int agent, op_reason_t reason) {
       return SAY(e, SAY_REASON, reason, A_NUM("months", f->pth_months), A_NUM("limit", TH(PTH_LIMIT_MONTHS)));
     case OP_RS_RENAL_IMPAIRMENT:
       return SAY(e, SAY_REASON, reason, A_NUM("renal", f->renal), A_NUM("threshold", kb->agent[agent].renal_min));
-    case OP_RS_HYPOCALCEMIA: return SAY(e, SAY_REASON, reason, A_SAY("calcium", calcium_low(e)));
+    case OP_RS_HYPOCALCEMIA: return SAY(e, SAY_REASON, reason, A_SAY("calcium", calcium_low_say(e)));
     case OP_RS_IMMUNOSUPPRESSION: {
       const op_say *what = f->has_condition[OP_COND_ORGAN_TRANSPLANT]
                                ? SAY0(e, SAY_CONDITION, OP_COND_ORGAN_TRANSPLANT)
@@ -197,4 +193,13 @@ bool agent_avoided(const eng *e, int agent) {
   for (int i = 0; i < e->p->n_not_rec; i++)
     if (e->p->not_rec[i].agent == agent) return true;
   return false;
+}
+
+const op_say *reasons_say(eng *e, const op_avoid *x, uint32_t skip) {
+  const op_say *items[OP_N_reason];
+  int n = 0;
+  for (int k = 0; k < x->n; k++)
+    if (!((skip >> x->reasons[k]) & 1u))
+      items[n++] = x->why && x->why[k] ? x->why[k] : SAY0(e, SAY_REASON_NAME, x->reasons[k]);
+  return say_join(e, items, n, SEP_COMMA);
 }

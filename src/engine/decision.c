@@ -291,8 +291,7 @@ static const op_say *oral_unsuitable(eng *e, int c) {
       if (x->reasons[k] == oral_reasons[i]) return x->why && x->why[k] ? x->why[k] : SAY0(e, SAY_REASON_NAME, x->reasons[k]);
   for (int i = 0; i < r->n_therapies; i++) {
     const op_therapy *t = &r->therapies[i];
-    bool intolerant = t->has_stop_reason && (t->stop_reason == OP_STOP_INTOLERANCE || t->stop_reason == OP_STOP_ADVERSE_EVENT);
-    if (i != c && t->agent == agent && intolerant) return SAY0(e, SAY_FINDING, OP_FD_INTOLERANCE);
+    if (i != c && t->agent == agent && course_stopped_for_intolerance(t)) return SAY0(e, SAY_FINDING, OP_FD_INTOLERANCE);
   }
   if (r->therapies[c].adherence_poor) return SAY0(e, SAY_FINDING, OP_FD_NONADHERENCE);
   if (f->finding[OP_FD_BTM_NOT_SUPPRESSED] && f->btm_course == c) {
@@ -410,14 +409,7 @@ static void monitor_next_dose(eng *e, op_date last) {
 /* The stop reasons of agent as a statement: "osteonecrosis of the jaw
 ** (2026-01-02), ..." (rule 0). */
 static const op_say *stop_reasons_say(eng *e, int agent) {
-  const op_avoid *x = &e->all_avoid[agent];
-  uint32_t keep = e->kb->avoid[agent].keep_current;
-  const op_say *items[OP_N_reason];
-  int n = 0;
-  for (int k = 0; k < x->n; k++)
-    if (!((keep >> x->reasons[k]) & 1u))
-      items[n++] = x->why && x->why[k] ? x->why[k] : SAY0(e, SAY_REASON_NAME, x->reasons[k]);
-  return say_join(e, items, n, SEP_COMMA);
+  return reasons_say(e, &e->all_avoid[agent], e->kb->avoid[agent].keep_current);
 }
 
 /* Rule 1, and rule 0 for an agent that rebounds when stopped: continued on

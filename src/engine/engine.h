@@ -33,15 +33,14 @@ typedef struct {
   /* rule 0 (2026.12): the current courses stopped (taken as ended at
   ** as_of: rec is then a copy with their end set) and their agents' avoid
   ** entries as they stood */
-  const op_record *orig;
   int n_stopped;
   int *stopped;          /* course indexes */
   op_avoid *stopped_why; /* per stopped course */
   /* agents the rule tried (regimens it filled phases from), per phase and
   ** in all: no_safe_agent and no_safe_followon name them */
   unsigned tried, phase_tried[OP_MAX_PHASES];
-  /* an agent the decision keeps out of avoid: resumed (rule 2) or the
-  ** current agent of a switch for effect or convenience (rules 5.2, 5.3) */
+  /* an agent the decision keeps out of avoid: denosumab resumed (rule 2),
+  ** or referred out of scope (rule 0), is not stopped */
   int unlisted;
 } eng;
 
@@ -93,6 +92,12 @@ void no_safe_agent(eng *e);
 /* "why each was ruled out": agent (reasons), for the agents of mask */
 const op_say *ruled_out(eng *e, unsigned mask);
 void plan_remove_alert(op_plan *p, op_alert_t code);
+
+/* An avoid entry's reasons, each with the patient's values where it has
+** them, joined by commas; the reasons of mask skip are left out (avoid.c). */
+const op_say *reasons_say(eng *e, const op_avoid *x, uint32_t skip);
+/* "calcium 8.1 mg/dL < 8.5", or the condition hypocalcemia (avoid.c). */
+const op_say *calcium_low_say(eng *e);
 
 /* Helpers shared by the steps. */
 void plan_add_alert(eng *e, op_alert_t code, const op_say *say);

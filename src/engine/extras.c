@@ -57,18 +57,11 @@ static bool drug_therapy(const op_plan *p) {
          p->action == OP_ACT_STOP;
 }
 
-static const op_say *calcium_what(eng *e) {
-  const op_record *r = e->rec;
-  if (r->has_calcium && r->calcium < TH(CALCIUM_LOW))
-    return SAY(e, SAY_PHRASE, OP_PH_CALCIUM_LOW, A_NUM("value", r->calcium), A_NUM("threshold", TH(CALCIUM_LOW)));
-  return SAY0(e, SAY_CONDITION, OP_COND_HYPOCALCEMIA);
-}
-
 /* hypocalcemia_correct_first: the agent the plan starts, resumes or
 ** continues, or (out of scope) a current course, that needs it. */
 static void alert_hypocalcemia(eng *e, int agent) {
   if (!e->f.hypocalcemia || agent < 0 || !e->kb->agent[agent].correct_calcium_first) return;
-  const op_say *what = calcium_what(e);
+  const op_say *what = calcium_low_say(e);
   ALERT(OP_AL_HYPOCALCEMIA_CORRECT_FIRST, A_SAY("calcium", what), A_NAME("agent", SAY_AGENT, agent));
   plan_add_monitor(e, OP_MON_CALCIUM_CHECK, e->f.as_of,
                    SAY(e, SAY_MONITOR, OP_MON_CALCIUM_CHECK, A_SAY("calcium", what), A_NAME("agent", SAY_AGENT, agent)));

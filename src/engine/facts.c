@@ -207,6 +207,10 @@ static void derive_conditions_meds_labs(op_facts *f, int *order) {
   f->hypercalcemia = f->has_condition[OP_COND_HYPERCALCEMIA] || (r->has_calcium && r->calcium > TH(CALCIUM_HIGH));
 }
 
+bool course_stopped_for_intolerance(const op_therapy *t) {
+  return t->has_stop_reason && (t->stop_reason == OP_STOP_INTOLERANCE || t->stop_reason == OP_STOP_ADVERSE_EVENT);
+}
+
 bool course_current_on(const op_therapy *t, op_date d) {
   return t->start <= d && (!t->has_end || t->end > d);
 }
@@ -389,7 +393,7 @@ static void derive_findings(op_facts *f) {
       if (!f->finding[OP_FD_TARGET_NOT_MET]) find_target_not_met(f, i);
     }
     if (f->current[i] && kb->agent[a].response_checked_by_btm && !f->finding[OP_FD_BTM_NOT_SUPPRESSED]) find_btm(f, i);
-    if (t->has_stop_reason && (t->stop_reason == OP_STOP_INTOLERANCE || t->stop_reason == OP_STOP_ADVERSE_EVENT)) {
+    if (course_stopped_for_intolerance(t)) {
       f->finding[OP_FD_INTOLERANCE] = true;
       /* the finding names the latest such course's agent */
       if (f->intolerance_course < 0 || t->start > r->therapies[f->intolerance_course].start) f->intolerance_course = i;

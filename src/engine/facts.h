@@ -91,6 +91,8 @@ bool agent_is_bp(const op_kb *kb, int agent);
 bool agent_is_anabolic(const op_kb *kb, int agent);
 bool agent_pth_limited(const op_kb *kb, int agent);
 bool agent_is_antiresorptive(const op_kb *kb, int agent);
+/* Was the course stopped for intolerance or an adverse event? */
+bool course_stopped_for_intolerance(const op_therapy *t);
 /* Is the course current on date d (started, not yet ended)? */
 bool course_current_on(const op_therapy *t, op_date d);
 /* The end of a course as far as as_of (ongoing courses count to as_of). */

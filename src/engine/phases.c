@@ -109,11 +109,8 @@ const op_say *ruled_out(eng *e, unsigned mask) {
     for (int i = 0; !x->n && i < e->p->n_not_rec; i++)
       if (e->p->not_rec[i].agent == a) x = &e->p->not_rec[i];
     if (!x->n) continue;
-    const op_say *reasons[OP_N_reason];
-    for (int k = 0; k < x->n; k++)
-      reasons[k] = x->why && x->why[k] ? x->why[k] : SAY0(e, SAY_REASON_NAME, x->reasons[k]);
     items[n++] = SAY(e, SAY_PHRASE, OP_PH_NO_SAFE_AGENT_ITEM, A_NAME("agent", SAY_AGENT, a),
-                     A_SAY("reasons", say_join(e, reasons, x->n, SEP_COMMA)));
+                     A_SAY("reasons", reasons_say(e, x, 0)));
   }
   return say_join(e, items, n, SEP_SEMICOLON);
 }

@@ -60,7 +60,6 @@ bool rule0_find(eng *e, bool *oom) {
     e->stopped[e->n_stopped] = i;
     e->stopped_why[e->n_stopped++] = e->all_avoid[a];
   }
-  e->orig = r;
   e->rec = copy;
   return true;
 }
@@ -71,15 +70,8 @@ bool rule0_find(eng *e, bool *oom) {
 ** course, each with the patient's value where it has one. */
 static const op_say *stop_item(eng *e, int k) {
   const op_avoid *x = &e->stopped_why[k];
-  uint32_t keep = e->kb->avoid[x->agent].keep_current;
-  const op_say *items[OP_N_reason];
-  int n = 0;
-  for (int i = 0; i < x->n; i++) {
-    if ((keep >> x->reasons[i]) & 1u) continue;
-    items[n++] = x->why && x->why[i] ? x->why[i] : SAY0(e, SAY_REASON_NAME, x->reasons[i]);
-  }
   return SAY(e, SAY_PHRASE, OP_PH_STOP_ITEM, A_NAME("agent", SAY_AGENT, x->agent),
-             A_SAY("reasons", say_join(e, items, n, SEP_COMMA)));
+             A_SAY("reasons", reasons_say(e, x, e->kb->avoid[x->agent].keep_current)));
 }
 
 static bool stopped_for(const eng *e, int k, op_reason_t reason) {
