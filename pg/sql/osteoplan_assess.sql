@@ -22,6 +22,10 @@ SELECT name, expect->>'action' AS expected, p->'treatment'->>'action' AS got
 SELECT name, expect->>'diagnosis' AS expected, p->>'diagnosis' AS got
   FROM vignettes, LATERAL osteoplan_assess(record, (record->>'as_of')::date) AS p
  WHERE expect ? 'diagnosis' AND expect->>'diagnosis' IS DISTINCT FROM p->>'diagnosis';
+SELECT name, expect->>'first_agent' AS expected, p->'treatment'->'phases'->0->'options'->0->>'agent' AS got
+  FROM vignettes, LATERAL osteoplan_assess(record, (record->>'as_of')::date) AS p
+ WHERE expect ? 'first_agent'
+   AND expect->>'first_agent' IS DISTINCT FROM p->'treatment'->'phases'->0->'options'->0->>'agent';
 SELECT count(*) AS vignettes_assessed
   FROM vignettes, LATERAL osteoplan_assess(record, (record->>'as_of')::date) AS p
  WHERE p->>'schema' = 'osteoplan.plan/1';
