@@ -111,6 +111,21 @@ def records(build, src, workdir):
     return path, len(recs)
 
 
+def cli_rows(build, csv_path):
+    """The same screen by the command line, in psql's text form (NULL as
+    an empty field, text[] as {a,b}), to tie the SQL rows to the CLI's."""
+    with open(csv_path, encoding="utf-8", newline="") as f:
+        ndjson = "".join(rec + "\n" for _, rec in csv.reader(f))
+    out = subprocess.run([os.path.join(build, "osteoplan"), "screen", "--threads", "2", "--as-of", AS_OF],
+                         input=ndjson, capture_output=True, text=True, check=True).stdout
+    rows_ = []
+    for line in out.splitlines():
+        r = json.loads(line)
+        rows_.append("\t".join([r["patient_id"], r["risk"], r["action"], r["first_agent"] or "",
+                                "{" + ",".join(r["gaps"]) + "}"]))
+    return sorted(rows_)
+
+
 def setup(coord, shards, csv_path):
     """The extension everywhere, the shards' tables, the coordinator's
     partitioned table over them, and the same records in both."""
@@ -207,6 +222,9 @@ def run(build, src):
             diff = [(a, b) for a, b in zip(sharded, single) if a != b][:3]
             t.check(sharded == single, "sharded rows equal the single-instance screen (sorted)",
                     f"{len(sharded)} vs {len(single)} rows; first differences: {diff}")
+            cli = cli_rows(build, csv_path)
+            t.check(single == cli, "the single-instance SQL screen equals `osteoplan screen` on the same records",
+                    f"first differences: {[(a, b) for a, b in zip(single, cli) if a != b][:3]}")
             t.check(len({r.split(chr(9))[1] for r in single}) > 1, "the screen gives more than one risk level")
         finally:
             for s in servers:
