@@ -34,7 +34,8 @@ column), FieldSelect `(f).risk` (not a shippable node), and a view on
 each shard (the call would sit in the view, not in the remote SQL, and
 as_of would be fixed in the view). The coordinator's costing must also
 prefer the pushed path: fdw_tuple_cost is set to 0.2 (PostgreSQL 17's
-default; 15's 0.01 makes pulling every record back look cheaper).
+default; with 15's 0.01 and no statistics, pulling every record back
+looked cheaper) and every table is ANALYZEd.
 
 The checks: the extension in each instance, both shards hold rows (and
 together all), EXPLAIN (VERBOSE) shows each foreign scan's Remote SQL
