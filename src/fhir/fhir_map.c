@@ -263,6 +263,7 @@ static void read_patient(mapper *m, const json_doc *d, int r, tally *t) {
   if (dead_bool >= 0) m->dead_bool = dead_bool;
   const char *url = fhir_full_url(m->a, d, r);
   if (url && m->n_urls < 4) m->urls[m->n_urls++] = url;
+  fm_read_identity(m, d, r);
 }
 
 /* The merged Patient as the record needs it. */
@@ -642,7 +643,7 @@ void fhir_map_patient(arena *a, const op_kb *kb, const fhir_res *res, int n, con
   fm_merge_fractures(&m);
   course *cs = arena_array(a, (size_t)(m.n_drug ? m.n_drug : 1), sizeof *cs);
   int ncs = cs ? fm_build_courses(&m, cs) : 0;
-  int nslots_max = m.n_bmd + m.n_fx + m.n_cond + ncs + 8;
+  int nslots_max = m.n_bmd + m.n_fx + m.n_cond + ncs + 1 + m.n_ident + 8; /* 1: the name */
   slot *slots = arena_array(a, (size_t)nslots_max, sizeof *slots);
   if (!cs || !slots) {
     out->status = FM_ERROR;

@@ -227,6 +227,7 @@ const char *fm_write_record(mapper *m, course *cs, int ncs, slot *slots, int *ns
   int ns = 0;
   jw_obj(&w);
   if (m->id) { jw_key(&w, "id"); jw_str(&w, m->id); }
+  fm_put_identity(&w, m, slots, &ns);
   jw_key(&w, "sex");
   jw_str(&w, m->sex == OP_SEX_MALE ? "male" : "female");
   if (m->has_birth) put_date(&w, "birth_date", m->birth);

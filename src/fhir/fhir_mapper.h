@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "fhir/fhir_map.h"
+#include "json/json_write.h"
 #include "kb/kb_fhir.h"
 #include "util/date.h"
 
@@ -61,6 +62,13 @@ typedef struct {
   prov p;
 } f_value;
 
+/* One Patient.identifier (fhir_map_identity.c); type: its HL7 v2-0203 code
+** ("MR") or NULL. */
+typedef struct {
+  const char *system, *value, *type;
+  prov p;
+} f_ident;
+
 #define MAX_NOTES 24
 #define MAX_EXAMPLES 3
 
@@ -93,6 +101,13 @@ typedef struct {
   int dead_bool; /* -1 not said, 0, 1 */
   char conflict[256];
   const char *urls[4]; /* their entries' fullUrls */
+  /* who the patient is (fhir_map_identity.c): from the first copy of the
+  ** Patient that gives them; never written to a note */
+  bool name_read, ident_read;
+  const char *name;
+  prov name_p;
+  f_ident *ident;
+  int n_ident;
   int n_urls;
   bool single; /* the input holds this patient only */
   const fhir_refs *refs;
@@ -155,6 +170,10 @@ int fm_build_courses(mapper *m, course *out);
 void fm_merge_fractures(mapper *m);
 const char *fm_write_record(mapper *m, course *cs, int ncs, slot *slots, int *nslots, size_t *len);
 prov *fm_culprit(const char *path, slot *slots, int n);
+/* fhir_map_identity.c: Patient.name and Patient.identifier of resource r
+** (the patient's), and the record's "name" and "identifiers" from them. */
+void fm_read_identity(mapper *m, const json_doc *d, int r);
+void fm_put_identity(jwriter *w, mapper *m, slot *slots, int *ns);
 void fm_tally_notes(mapper *m);
 
 #endif

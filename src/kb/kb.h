@@ -169,6 +169,7 @@ OP_DECLARE_CODES(holiday, OP_HOLIDAY_LIST)
   X(UI_TESTING_HORMONAL, "testing_hormonal") X(UI_TESTING_NONE, "testing_none") \
   X(UI_REMINDER, "reminder") X(UI_INCOMPLETE_INPUT, "incomplete_input")     \
   X(UI_PATIENT_LINE, "patient_line") X(UI_FEMALE, "female") X(UI_MALE, "male") \
+  X(UI_MRN, "mrn")                                                         \
   X(UI_PHASE_LINE, "phase_line") X(UI_REASONS_JOIN, "reasons_join")         \
   X(UI_VITAMIN_D_RANGE, "vitamin_d_range") X(UI_KB_LINE, "knowledge_base_line") \
   X(UI_LANGUAGE, "language") X(UI_KB_NOT_REVIEWED, "kb_not_reviewed")     \

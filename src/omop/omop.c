@@ -214,6 +214,15 @@ static void put_patient(builder *w, long r) {
   else if (*y && *m && *d) sb_printf(&s, "%s-%02ld-%02ld", y, omop_id(m), omop_id(d));
   else sb_puts(&s, y);
   if (*sb_str(&s)) put_kv(&w->b, "birthDate", sb_str(&s));
+  /* person_source_value: the person's id in the source system (often its
+  ** MRN, but OMOP does not say which), so an identifier without a type.
+  ** person_id is not one: it is already the record's id. */
+  const char *src = csv_cell(t, r, csv_col(t, "person_source_value"));
+  if (*src) {
+    sb_puts(&w->b, ",\"identifier\":[{\"system\":\"urn:omop:person_source_value\",\"value\":");
+    put_str(&w->b, src);
+    sb_puts(&w->b, "}]");
+  }
   long first;
   if (omop_rows_of(w->db, OT_DEATH, w->pid, &first)) {
     const csv_table *dt = &w->db->t[OT_DEATH];

@@ -24,7 +24,8 @@ struct doc {
   const char *lang;
 };
 
-void doc_begin(doc *d, const char *title, const char *subtitle);
+/* who: a line naming the patient, shown above the subtitle; NULL: none. */
+void doc_begin(doc *d, const char *title, const char *who, const char *subtitle);
 void doc_heading(doc *d, const char *text);
 /* A paragraph; tone colours it (and marks it) where the format allows. */
 void doc_para(doc *d, doc_tone tone, const char *label, const char *text);

@@ -132,14 +132,40 @@ static void close_list(doc *d) {
   else if (d->fmt == OP_FORMAT_MARKDOWN) sb_puts(d->b, "\n");
 }
 
-void doc_begin(doc *d, const char *title, const char *subtitle) {
+/* who: the line naming the patient (name, MRN), or NULL: then nothing is
+** written for it, and a plan without one reads as it always did. */
+static void who_line(doc *d, const char *who) {
+  strbuf *b = d->b;
+  if (!who) return;
+  switch (d->fmt) {
+    case OP_FORMAT_HTML:
+      sb_puts(b, "<p class=\"who\"><strong>");
+      html_text(b, who);
+      sb_puts(b, "</strong></p>\n");
+      break;
+    case OP_FORMAT_MARKDOWN:
+      sb_puts(b, "**");
+      md_text(b, who);
+      sb_puts(b, "**\n\n");
+      break;
+    default:
+      if (d->color) sb_puts(b, "\033[1m");
+      plain_text(b, who);
+      if (d->color) sb_puts(b, "\033[0m");
+      sb_putc(b, '\n');
+  }
+}
+
+void doc_begin(doc *d, const char *title, const char *who, const char *subtitle) {
   strbuf *b = d->b;
   switch (d->fmt) {
     case OP_FORMAT_HTML:
       if (d->fragment) {
         sb_printf(b, "<article class=\"op-doc\" lang=\"%s\">\n<h2 class=\"op-doc-title\">", d->lang ? d->lang : "en");
         html_text(b, title);
-        sb_puts(b, "</h2>\n<p class=\"sub\">");
+        sb_puts(b, "</h2>\n");
+        who_line(d, who);
+        sb_puts(b, "<p class=\"sub\">");
         html_text(b, subtitle);
         sb_puts(b, "</p>\n");
         break;
@@ -162,7 +188,9 @@ void doc_begin(doc *d, const char *title, const char *subtitle) {
                  "@media print{body{margin:0;max-width:none}h2{break-after:avoid}li{break-inside:avoid}}\n"
                  "</style>\n</head>\n<body>\n<h1>");
       html_text(b, title);
-      sb_puts(b, "</h1>\n<p class=\"sub\">");
+      sb_puts(b, "</h1>\n");
+      who_line(d, who);
+      sb_puts(b, "<p class=\"sub\">");
       html_text(b, subtitle);
       sb_puts(b, "</p>\n");
       break;
@@ -170,6 +198,7 @@ void doc_begin(doc *d, const char *title, const char *subtitle) {
       sb_puts(b, "# ");
       md_text(b, title);
       sb_puts(b, "\n\n");
+      who_line(d, who);
       md_text(b, subtitle);
       sb_puts(b, "\n\n");
       break;
@@ -180,6 +209,7 @@ void doc_begin(doc *d, const char *title, const char *subtitle) {
       sb_putc(b, '\n');
       for (size_t i = 0; i < strlen(title); i++) sb_putc(b, '=');
       sb_putc(b, '\n');
+      who_line(d, who);
       plain_text(b, subtitle);
       sb_putc(b, '\n');
   }

@@ -548,6 +548,14 @@ static void sources(ctx *c) {
                             {"from", kb->profile}}, 4));
 }
 
+/* The line naming the patient: the record's name and MRN, either or both
+** ("Maria Garcia, MRN 12345"); NULL when the record has neither. */
+static const char *identity(ctx *c, const op_record *r) {
+  const char *mrn = r->mrn ? fmt(c, ui(c, OP_UI_MRN), (tmpl_var[]){{"value", r->mrn}}, 1) : NULL;
+  if (r->name && mrn) return fmt(c, "{other}, {value}", (tmpl_var[]){{"other", r->name}, {"value", mrn}}, 2);
+  return r->name ? r->name : mrn;
+}
+
 const char *render_doc(arena *a, const op_plan *p, op_format fmt_, bool patient, bool color, size_t *len) {
   strbuf b;
   sb_init(&b, a);
@@ -564,7 +572,7 @@ const char *render_doc(arena *a, const op_plan *p, op_format fmt_, bool patient,
                                      {"age", ui(&c, OP_UI_AGE)},
                                      {"value", num_s(&c, p->age)},
                                      {"date", date_s(&c, p->as_of)}}, 6);
-  doc_begin(&c.d, ui(&c, OP_UI_TITLE), who);
+  doc_begin(&c.d, ui(&c, OP_UI_TITLE), identity(&c, r), who);
   /* at the top: rules nobody has reviewed say so (default-profile.md 10) */
   if (strcmp(p->kb->status, "approved"))
     para(&c, DOC_WARNING, NULL, fmt(&c, ui(&c, OP_UI_KB_NOT_REVIEWED), (tmpl_var[]){{"level", p->kb->status}}, 1));

@@ -57,12 +57,37 @@ static void avoid_list(jwriter *w, const op_plan *p, const op_avoid *list, int n
   jw_end_arr(w);
 }
 
+/* patient: who the patient is, when the record says (its name, the MRN,
+** its identifiers); absent otherwise, so a plan without them is unchanged. */
+static void put_patient(jwriter *w, const op_record *r) {
+  if (!r->name && !r->n_identifiers) return;
+  jw_key(w, "patient");
+  jw_obj(w);
+  if (r->name) { jw_key(w, "name"); jw_str(w, r->name); }
+  if (r->mrn) { jw_key(w, "mrn"); jw_str(w, r->mrn); }
+  if (r->n_identifiers) {
+    jw_key(w, "identifiers");
+    jw_arr(w);
+    for (int i = 0; i < r->n_identifiers; i++) {
+      const op_identifier *x = &r->identifiers[i];
+      jw_obj(w);
+      jw_key(w, "system"); jw_str(w, x->system);
+      jw_key(w, "value"); jw_str(w, x->value);
+      if (x->type) { jw_key(w, "type"); jw_str(w, x->type); }
+      jw_end_obj(w);
+    }
+    jw_end_arr(w);
+  }
+  jw_end_obj(w);
+}
+
 /* the plan's head: schema, patient, date, profile, knowledge base, age, diagnosis */
 static void put_head(jwriter *w, const op_plan *p) {
   const op_kb *kb = p->kb;
   const op_record *r = p->rec;
   jw_key(w, "schema"); jw_str(w, OP_SCHEMA);
   jw_key(w, "patient_id"); jw_str(w, r->id);
+  put_patient(w, r);
   jw_key(w, "as_of"); date(w, p->as_of);
   jw_key(w, "profile"); jw_str(w, kb->profile);
   jw_key(w, "knowledge_base");

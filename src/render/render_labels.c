@@ -19,7 +19,7 @@ static void pairs(jwriter *w, const char *name, const char *const *codes, const 
   jw_end_obj(w);
 }
 
-#define MAX_PAIRS 64
+#define MAX_PAIRS 128
 _Static_assert(OP_MAX_AGENTS <= MAX_PAIRS && OP_N_lifestyle <= MAX_PAIRS && OP_MAX_GAPS <= MAX_PAIRS &&
                    OP_N_disagreement <= MAX_PAIRS && OP_N_ui <= MAX_PAIRS && OP_N_condition <= MAX_PAIRS,
                "a code family larger than MAX_PAIRS");

@@ -8,7 +8,9 @@
 
 #include "../util/ctlchar.h"
 
-const char screen_csv_header[] = "patient_id,risk,action,first_agent,alerts,findings,gaps\r\n";
+/* name and mrn came last (issue 17): a consumer that reads the first seven
+** columns by position reads them as before. */
+const char screen_csv_header[] = "patient_id,risk,action,first_agent,alerts,findings,gaps,name,mrn\r\n";
 const size_t screen_csv_header_len = sizeof screen_csv_header - 1;
 
 /* Bytes of s before the first one that needs care: a control character's
@@ -113,12 +115,25 @@ void screen_line(outbuf *b, const op_kb *kb, bool csv, const op_codes *c) {
     put_codes(b, true, op_finding_str, op_finding_len, OP_N_finding, c->findings);
     ob_put(b, ",", 1);
     put_codes(b, true, gap_names, NULL, kb->n_gaps, gaps);
+    ob_put(b, ",", 1);
+    put_csv_field(b, c->name ? c->name : "");
+    ob_put(b, ",", 1);
+    put_csv_field(b, c->mrn ? c->mrn : "");
     ob_put(b, "\r\n", 2);
     return;
   }
   ob_puts(b, "{\"patient_id\":");
   if (id) put_json_str(b, id);
   else ob_puts(b, "null");
+  /* only when the record has them: a line without is as it always was */
+  if (c->name) {
+    ob_puts(b, ",\"name\":");
+    put_json_str(b, c->name);
+  }
+  if (c->mrn) {
+    ob_puts(b, ",\"mrn\":");
+    put_json_str(b, c->mrn);
+  }
   ob_puts(b, ",\"risk\":\"");
   ob_put(b, op_risk_str[c->risk], op_risk_len[c->risk]);
   ob_puts(b, "\",\"action\":\"");

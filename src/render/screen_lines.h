@@ -1,7 +1,8 @@
 /*
 ** screen_lines.h: the lines `screen` writes, one per patient, NDJSON or CSV
 ** (README "Screening a population"): patient id, risk, action, first agent,
-** alerts, findings and care gaps, as codes. Record text (the id) never
+** alerts, findings and care gaps, as codes, and who the patient is (name,
+** MRN) when the record says. Record text (the id, the name, the MRN) never
 ** brings a control character or, in CSV, a formula.
 */
 #ifndef OSTEO_SCREEN_LINES_H

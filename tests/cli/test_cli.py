@@ -714,7 +714,7 @@ def group_screen():
     # CSV and --gaps-only
     rc, out, err = screen(["--format", "csv"], path=path)
     rows = out.splitlines()
-    check("csv header", rows[0] == "patient_id,risk,action,first_agent,alerts,findings,gaps", rows[0])
+    check("csv header", rows[0] == "patient_id,risk,action,first_agent,alerts,findings,gaps,name,mrn", rows[0])
     check("csv rows", len(rows) - 1 == len(outs["1"].splitlines()))
     rc, out, err = screen(["--gaps-only"], path=path)
     gl = [json.loads(l) for l in out.splitlines()]

@@ -199,9 +199,10 @@ def run(binary, opt, count, tmp, problems):
     for r in rows:
         seen.update(["action:" + r["action"]] + ["alert:" + a for a in r["alerts"]] +
                     ["finding:" + f for f in r["findings"]] + ["gap:" + g for g in r["gaps"]])
-    # CSV carries the same gaps (the last column), --gaps-only keeps exactly those rows
+    # CSV carries the same gaps (the column named gaps), --gaps-only keeps exactly those rows
     rc, csv, err = screen(binary, path, "csv")
-    csv_gaps = [ln.rsplit(",", 1)[1] for ln in csv.splitlines()[1:]]
+    head = csv.splitlines()[0].split(",")
+    csv_gaps = [ln.split(",")[head.index("gaps")] for ln in csv.splitlines()[1:]]
     if csv_gaps != [";".join(r["gaps"]) for r in rows]:
         problems.append("screen --format csv: the gaps column differs from the NDJSON gaps")
     p = subprocess.run([binary, "screen", "--threads", "2", "--gaps-only", path], capture_output=True, timeout=600)
