@@ -7,7 +7,7 @@
 #ifndef OSTEO_KB_OMOP_H
 #define OSTEO_KB_OMOP_H
 
-#include "kb.h"
+typedef struct op_kb op_kb; /* kb.h; not included: the extension (pg/) reads this header */
 
 /* The FHIR code system URL of an OMOP vocabulary_id (exact, case as the
 ** vocabulary table writes it), or NULL when the knowledge base lists none. */

@@ -16,6 +16,7 @@
 #include "fhir/fhir_map.h"
 #include "kb/kb_omop.h"
 #include "omop/omop.h"
+#include "omop/omop_number.h"
 #include "omop/omop_tables.h"
 #include "util/ctlchar.h"
 #include "util/strbuf.h"

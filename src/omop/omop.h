@@ -43,11 +43,4 @@ int omop_to_records(const op_kb *kb, const char *dir, const char *as_of, const c
 ** must build the same). 0, or -1 with st->error. */
 int omop_to_bundles(const op_kb *kb, const char *dir, const char *as_of, FILE *out, omop_stats *st);
 
-/* A value (value_as_number or value_source_value) as a JSON number, or
-** NULL: a decimal (sign, digits with a fraction or a fraction alone, an
-** exponent; nothing else: no space, hex, inf or nan) within a double's
-** range. The text itself when JSON reads it as written, else the same
-** double written into buf ("+2" -> "2"). */
-const char *omop_number(const char *s, char buf[static 32]);
-
 #endif
