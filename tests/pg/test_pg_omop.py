@@ -21,7 +21,8 @@ synthea27nj) and its traps (tests/data/omop/traps) are loaded into schemas
 
 OSTEOPLAN_PG_WRONG=1 gives every check one wrong expectation: each must fail.
 
-usage: test_pg_omop.py BUILD/osteoplan SRC
+usage: test_pg_omop.py BUILD/osteoplan SRC [OMOP_BUNDLES]
+(OMOP_BUNDLES: the omop_bundles program; default BUILD/tests/omop_bundles)
 """
 import csv
 import json
@@ -139,15 +140,14 @@ def traps(bundles):
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
     pgtmp.drop_root()
     bin_, src = (os.path.abspath(a) for a in sys.argv[1:3])
     build = os.path.dirname(bin_)
-    tool = next((p for p in (os.path.join(build, "tests", "omop_bundles"), os.path.join(build, "omop_bundles"))
-                 if os.path.exists(p)), None)
-    if not tool:
-        sys.exit(f"{build}/tests/omop_bundles: not there (CMake target omop_bundles)")
+    tool = os.path.abspath(sys.argv[3]) if len(sys.argv) == 4 else os.path.join(build, "tests", "omop_bundles")
+    if not os.path.exists(tool):
+        sys.exit(f"{tool}: not there (CMake target omop_bundles)")
     stage = os.path.join(build, "pg-stage")
     with open(os.path.join(src, "tests", "data", "omop", "cdm54.sql"), encoding="utf-8") as f:
         ddl = f.read()
