@@ -61,7 +61,9 @@ CREATE TABLE cdm_small.person AS SELECT * FROM cdm.person WHERE person_id IN (7,
 CREATE TABLE cdm_small.concept AS SELECT * FROM cdm.concept;
 SELECT s.* FROM osteoplan_omop_screen('cdm_small', '2019-01-01') s ORDER BY person_id;
 -- no person table: an error naming the schema
+\set VERBOSITY terse
 SELECT * FROM osteoplan_omop_screen('no_such_schema', '2019-01-01');
+\set VERBOSITY default
 -- parallel safety of the OMOP functions
 SELECT proname, provolatile, proparallel FROM pg_proc
  WHERE pronamespace = 'osteoplan'::regnamespace AND proname LIKE 'osteoplan_omop%' ORDER BY proname;

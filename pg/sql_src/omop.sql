@@ -29,16 +29,22 @@ CREATE FUNCTION osteoplan_omop_number(value text) RETURNS numeric
 COMMENT ON FUNCTION osteoplan_omop_number(text) IS
   'A value_as_number or value_source_value that is a number (a decimal within a double''s range; no space, hex, inf or nan), else NULL: the rule of screen --input omop';
 
+-- The helpers below are STABLE, as the functions they call (to_char,
+-- json_build_object): so the planner inlines them into the query instead
+-- of calling a SQL function for each row (which is ten times slower). The
+-- Bundle is built as json (text, the fastest to build) and read as jsonb
+-- once per person.
+
 -- One coding of a concept id: NULL for none (NULL or 0, "no matching
 -- concept"); urn:omop:concept_id when the concept table lacks it (the
 -- mapper then notes an unknown code); else the vocabulary's system.
 CREATE FUNCTION osteoplan_omop_coding(concept_id bigint, found boolean, vocabulary_id text, concept_code text,
-                                      concept_name text) RETURNS jsonb
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+                                      concept_name text) RETURNS json
+  LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT CASE
     WHEN concept_id IS NULL OR concept_id = 0 THEN NULL
-    WHEN NOT found THEN jsonb_build_object('system', 'urn:omop:concept_id', 'code', concept_id::text)
-    ELSE jsonb_build_object(
+    WHEN NOT found THEN json_build_object('system', 'urn:omop:concept_id', 'code', concept_id::text)
+    ELSE json_build_object(
       'system', coalesce(@extschema@.osteoplan_omop_system(coalesce(vocabulary_id, '')),
                          'urn:omop:vocabulary:' || coalesce(vocabulary_id, '')),
       'code', coalesce(concept_code, ''), 'display', coalesce(concept_name, ''))
@@ -47,93 +53,43 @@ CREATE FUNCTION osteoplan_omop_coding(concept_id bigint, found boolean, vocabula
 -- A row's code: its standard concept's coding, then its source concept's
 -- when that is another concept (an ICD-10-CM source code carries the
 -- fracture site its SNOMED CT concept may not).
-CREATE FUNCTION osteoplan_omop_codings(standard jsonb, source jsonb) RETURNS jsonb
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT jsonb_build_object('coding', CASE
-    WHEN standard IS NULL AND source IS NULL THEN '[]'::jsonb
-    WHEN source IS NULL THEN jsonb_build_array(standard)
-    WHEN standard IS NULL THEN jsonb_build_array(source)
-    ELSE jsonb_build_array(standard, source) END) $$;
+CREATE FUNCTION osteoplan_omop_codings(standard json, source json) RETURNS json
+  LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT json_build_object('coding', CASE
+    WHEN standard IS NULL AND source IS NULL THEN '[]'::json
+    WHEN source IS NULL THEN json_build_array(standard)
+    WHEN standard IS NULL THEN json_build_array(source)
+    ELSE json_build_array(standard, source) END) $$;
 
 -- A date as the CSV export writes it ("YYYY-MM-DD"; '' for none),
 -- whatever DateStyle is.
 CREATE FUNCTION osteoplan_omop_date(d date) RETURNS text
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT coalesce(to_char(d, 'YYYY-MM-DD'), '') $$;
+  LANGUAGE sql STABLE PARALLEL SAFE AS $$ SELECT coalesce(to_char(d, 'YYYY-MM-DD'), '') $$;
 
 -- The query text of every person's Bundle from the CDM tables in
 -- cdm_schema, with as_of as $1 (a drug exposure is active while its end
--- is not before as_of). A table that is not there counts as empty, as a
--- missing CSV file does; person and concept are required.
+-- is not before as_of). Every row of every table is one resource (k: the
+-- table, id: the row's id); one aggregate by person orders them as
+-- screen --input omop does (Patient, measurement, observation,
+-- condition_occurrence, drug_exposure, procedure_occurrence, each by id)
+-- and reads each table once, with no index needed. Rows of a person_id
+-- not in person are left out. A table that is not there counts as empty,
+-- as a missing CSV file does; person and concept are required.
 CREATE FUNCTION osteoplan_omop_query(cdm_schema text) RETURNS text
   LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
 DECLARE
   s text := quote_ident(cdm_schema);
   x text := '@extschema@';
+  coding text := '%1$s.osteoplan_omop_coding(t.%2$I, %3$s.concept_id IS NOT NULL, %3$s.vocabulary_id, %3$s.concept_code, %3$s.concept_name)';
   q text;
-  part text;
-  parts text := '';
-  n int := 0;
 BEGIN
   IF to_regclass(s || '.person') IS NULL OR to_regclass(s || '.concept') IS NULL THEN
     RAISE EXCEPTION 'osteoplan_omop: schema % has no person or concept table (both are required)', cdm_schema
       USING ERRCODE = 'undefined_table';
   END IF;
-  -- the parts: table, the Bundle entries of one of its rows (alias t; c
-  -- and sc the concept rows of its concept and source concept), its row id
-  FOR part IN SELECT unnest(ARRAY['measurement', 'observation', 'condition_occurrence', 'drug_exposure',
-                                  'procedure_occurrence']) LOOP
-    n := n + 1;
-    IF to_regclass(s || '.' || quote_ident(part)) IS NULL THEN
-      parts := parts || format(' LEFT JOIN (SELECT NULL::bigint AS person_id, NULL::jsonb AS e WHERE false) p%1$s'
-                               ' ON p%1$s.person_id = p.person_id', n);
-      CONTINUE;
-    END IF;
-    -- one aggregate per table joined by person_id: no index needed, and
-    -- the whole table is read once, not once per person
-    parts := parts || format(' LEFT JOIN (SELECT t.person_id, jsonb_agg(%s ORDER BY t.%I) AS e FROM %s.%I t %s'
-                             ' GROUP BY t.person_id) p%6$s ON p%6$s.person_id = p.person_id',
-      CASE part
-        WHEN 'measurement' THEN @extschema@.osteoplan_omop_observation_sql('measurement')
-        WHEN 'observation' THEN @extschema@.osteoplan_omop_observation_sql('observation')
-        WHEN 'condition_occurrence' THEN format($q$jsonb_build_object('resource', jsonb_build_object(
-            'resourceType', 'Condition', 'id', 'condition_occurrence-' || coalesce(t.condition_occurrence_id::text, ''),
-            'subject', jsonb_build_object('reference', 'Patient/' || t.person_id),
-            'code', %1$s.osteoplan_omop_codings(
-               %1$s.osteoplan_omop_coding(t.condition_concept_id, c.concept_id IS NOT NULL, c.vocabulary_id, c.concept_code, c.concept_name),
-               CASE WHEN t.condition_source_concept_id IS DISTINCT FROM t.condition_concept_id THEN
-               %1$s.osteoplan_omop_coding(t.condition_source_concept_id, sc.concept_id IS NOT NULL, sc.vocabulary_id, sc.concept_code, sc.concept_name) END),
-            'onsetDateTime', %1$s.osteoplan_omop_date(t.condition_start_date)))$q$, x)
-        WHEN 'drug_exposure' THEN format($q$jsonb_build_object('resource', jsonb_strip_nulls(jsonb_build_object(
-            'resourceType', 'MedicationStatement', 'id', 'drug_exposure-' || coalesce(t.drug_exposure_id::text, ''),
-            'subject', jsonb_build_object('reference', 'Patient/' || t.person_id),
-            'status', CASE WHEN t.drug_exposure_end_date IS NULL OR t.drug_exposure_end_date >= $1 THEN 'active' ELSE 'completed' END,
-            'medicationCodeableConcept', %1$s.osteoplan_omop_codings(
-               %1$s.osteoplan_omop_coding(t.drug_concept_id, c.concept_id IS NOT NULL, c.vocabulary_id, c.concept_code, c.concept_name),
-               CASE WHEN t.drug_source_concept_id IS DISTINCT FROM t.drug_concept_id THEN
-               %1$s.osteoplan_omop_coding(t.drug_source_concept_id, sc.concept_id IS NOT NULL, sc.vocabulary_id, sc.concept_code, sc.concept_name) END),
-            'effectivePeriod', jsonb_build_object('start', %1$s.osteoplan_omop_date(t.drug_exposure_start_date),
-                                                  'end', to_char(t.drug_exposure_end_date, 'YYYY-MM-DD')))))$q$, x)
-        ELSE format($q$jsonb_build_object('resource', jsonb_build_object(
-            'resourceType', 'Procedure', 'id', 'procedure_occurrence-' || coalesce(t.procedure_occurrence_id::text, ''),
-            'subject', jsonb_build_object('reference', 'Patient/' || t.person_id),
-            'code', %1$s.osteoplan_omop_codings(
-               %1$s.osteoplan_omop_coding(t.procedure_concept_id, c.concept_id IS NOT NULL, c.vocabulary_id, c.concept_code, c.concept_name), NULL),
-            'performedDateTime', %1$s.osteoplan_omop_date(t.procedure_date)))$q$, x)
-      END,
-      CASE part WHEN 'condition_occurrence' THEN 'condition_occurrence_id' WHEN 'procedure_occurrence' THEN 'procedure_occurrence_id'
-                ELSE part || '_id' END,
-      s, part,
-      format('LEFT JOIN %1$s.concept c ON c.concept_id = t.%2$I', s,
-             CASE part WHEN 'condition_occurrence' THEN 'condition_concept_id' WHEN 'drug_exposure' THEN 'drug_concept_id'
-                       WHEN 'procedure_occurrence' THEN 'procedure_concept_id' ELSE part || '_concept_id' END)
-      || CASE WHEN part = 'procedure_occurrence' THEN ''
-              ELSE format(' LEFT JOIN %1$s.concept sc ON sc.concept_id = t.%2$I', s,
-                     CASE part WHEN 'condition_occurrence' THEN 'condition_source_concept_id'
-                               WHEN 'drug_exposure' THEN 'drug_source_concept_id' ELSE part || '_source_concept_id' END) END,
-      n);
-  END LOOP;
-  q := format($q$SELECT p.person_id::bigint AS person_id, jsonb_build_object('resourceType', 'Bundle', 'type', 'collection',
-      'entry', jsonb_build_array(jsonb_build_object('resource', jsonb_strip_nulls(jsonb_build_object(
+  -- person -> Patient, with the earliest death_date of its death rows
+  -- ('' when none is given), as screen --input omop takes it
+  q := format($q$SELECT p.person_id::bigint AS person_id, 0 AS k, NULL::bigint AS id, json_strip_nulls(json_build_object(
           'resourceType', 'Patient', 'id', p.person_id::text,
           'gender', coalesce(CASE WHEN gc.concept_id IS NOT NULL
                                   THEN %2$s.osteoplan_omop_gender(coalesce(gc.vocabulary_id, ''), gc.concept_code) END,
@@ -144,41 +100,83 @@ BEGIN
                 THEN p.year_of_birth || '-' || CASE WHEN p.month_of_birth BETWEEN 0 AND 9 THEN '0' ELSE '' END || p.month_of_birth
                      || '-' || CASE WHEN p.day_of_birth BETWEEN 0 AND 9 THEN '0' ELSE '' END || p.day_of_birth
               ELSE coalesce(p.year_of_birth::text, '') END, ''),
-          'deceasedDateTime', d.died))))
-        || coalesce(p1.e, '[]') || coalesce(p2.e, '[]') || coalesce(p3.e, '[]') || coalesce(p4.e, '[]')
-        || coalesce(p5.e, '[]')) AS bundle
+          'deceasedDateTime', d.died)) AS r
     FROM %1$s.person p
     LEFT JOIN %1$s.concept gc ON gc.concept_id = p.gender_concept_id
-    %3$s
-    %4$s$q$, s, x,
-    -- the earliest death_date of the person's death rows ('' if none is
-    -- given), as screen --input omop takes it
+    %3$s$q$, s, x,
     CASE WHEN to_regclass(s || '.death') IS NULL THEN 'LEFT JOIN (SELECT NULL::bigint AS person_id, NULL::text AS died) d ON false'
          ELSE format('LEFT JOIN (SELECT dd.person_id, %2$s.osteoplan_omop_date(min(dd.death_date)) AS died
-                        FROM %1$s.death dd GROUP BY dd.person_id) d ON d.person_id = p.person_id', s, x) END,
-    parts);
-  RETURN q;
+                        FROM %1$s.death dd GROUP BY dd.person_id) d ON d.person_id = p.person_id', s, x) END);
+  IF to_regclass(s || '.measurement') IS NOT NULL THEN
+    q := q || format(' UNION ALL SELECT t.person_id, 1, t.measurement_id, %s FROM %s.measurement t', @extschema@.osteoplan_omop_observation_sql('measurement'), s)
+      || format(' LEFT JOIN %1$s.concept c ON c.concept_id = t.measurement_concept_id LEFT JOIN %1$s.concept sc ON sc.concept_id = t.measurement_source_concept_id', s);
+  END IF;
+  IF to_regclass(s || '.observation') IS NOT NULL THEN
+    q := q || format(' UNION ALL SELECT t.person_id, 2, t.observation_id, %s FROM %s.observation t', @extschema@.osteoplan_omop_observation_sql('observation'), s)
+      || format(' LEFT JOIN %1$s.concept c ON c.concept_id = t.observation_concept_id LEFT JOIN %1$s.concept sc ON sc.concept_id = t.observation_source_concept_id', s);
+  END IF;
+  IF to_regclass(s || '.condition_occurrence') IS NOT NULL THEN
+    q := q || format($q$ UNION ALL SELECT t.person_id, 3, t.condition_occurrence_id, json_build_object(
+            'resourceType', 'Condition', 'id', 'condition_occurrence-' || coalesce(t.condition_occurrence_id::text, ''),
+            'subject', json_build_object('reference', 'Patient/' || t.person_id),
+            'code', %1$s.osteoplan_omop_codings(%3$s,
+               CASE WHEN t.condition_source_concept_id IS DISTINCT FROM t.condition_concept_id THEN %4$s END),
+            'onsetDateTime', %1$s.osteoplan_omop_date(t.condition_start_date))
+          FROM %2$s.condition_occurrence t
+          LEFT JOIN %2$s.concept c ON c.concept_id = t.condition_concept_id
+          LEFT JOIN %2$s.concept sc ON sc.concept_id = t.condition_source_concept_id$q$, x, s,
+      format(coding, x, 'condition_concept_id', 'c'), format(coding, x, 'condition_source_concept_id', 'sc'));
+  END IF;
+  IF to_regclass(s || '.drug_exposure') IS NOT NULL THEN
+    q := q || format($q$ UNION ALL SELECT t.person_id, 4, t.drug_exposure_id, json_strip_nulls(json_build_object(
+            'resourceType', 'MedicationStatement', 'id', 'drug_exposure-' || coalesce(t.drug_exposure_id::text, ''),
+            'subject', json_build_object('reference', 'Patient/' || t.person_id),
+            'status', CASE WHEN t.drug_exposure_end_date IS NULL OR t.drug_exposure_end_date >= $1 THEN 'active' ELSE 'completed' END,
+            'medicationCodeableConcept', %1$s.osteoplan_omop_codings(%3$s,
+               CASE WHEN t.drug_source_concept_id IS DISTINCT FROM t.drug_concept_id THEN %4$s END),
+            'effectivePeriod', json_build_object('start', %1$s.osteoplan_omop_date(t.drug_exposure_start_date),
+                                                 'end', to_char(t.drug_exposure_end_date, 'YYYY-MM-DD'))))
+          FROM %2$s.drug_exposure t
+          LEFT JOIN %2$s.concept c ON c.concept_id = t.drug_concept_id
+          LEFT JOIN %2$s.concept sc ON sc.concept_id = t.drug_source_concept_id$q$, x, s,
+      format(coding, x, 'drug_concept_id', 'c'), format(coding, x, 'drug_source_concept_id', 'sc'));
+  END IF;
+  IF to_regclass(s || '.procedure_occurrence') IS NOT NULL THEN
+    q := q || format($q$ UNION ALL SELECT t.person_id, 5, t.procedure_occurrence_id, json_build_object(
+            'resourceType', 'Procedure', 'id', 'procedure_occurrence-' || coalesce(t.procedure_occurrence_id::text, ''),
+            'subject', json_build_object('reference', 'Patient/' || t.person_id),
+            'code', %1$s.osteoplan_omop_codings(%3$s, NULL),
+            'performedDateTime', %1$s.osteoplan_omop_date(t.procedure_date))
+          FROM %2$s.procedure_occurrence t
+          LEFT JOIN %2$s.concept c ON c.concept_id = t.procedure_concept_id$q$, x, s,
+      format(coding, x, 'procedure_concept_id', 'c'));
+  END IF;
+  RETURN 'SELECT u.person_id, json_build_object(''resourceType'', ''Bundle'', ''type'', ''collection'', ''entry'', '
+    || 'json_agg(json_build_object(''resource'', u.r) ORDER BY u.k, u.id NULLS FIRST))::jsonb AS bundle FROM ('
+    || q || ') u GROUP BY u.person_id HAVING bool_or(u.k = 0)';
 END $fn$;
 
--- The Observation entry of a measurement or observation row (alias t).
--- The value is value_as_number, else value_source_value when that is a
--- number (the Synthea conversion puts the DXA T-score only there, as text).
+-- The Observation of a measurement or observation row (alias t; c and sc
+-- its concept rows). The value is value_as_number, else value_source_value
+-- when that is a number (the Synthea conversion puts the DXA T-score only
+-- there, as text).
 CREATE FUNCTION osteoplan_omop_observation_sql(tab text) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
-  SELECT format($q$jsonb_build_object('resource', jsonb_strip_nulls(jsonb_build_object(
+  SELECT format($q$json_strip_nulls(json_build_object(
       'resourceType', 'Observation', 'id', %2$L || coalesce(t.%3$I::text, ''),
-      'subject', jsonb_build_object('reference', 'Patient/' || t.person_id),
+      'subject', json_build_object('reference', 'Patient/' || t.person_id),
       'status', 'final',
       'code', %1$s.osteoplan_omop_codings(
          %1$s.osteoplan_omop_coding(t.%4$I, c.concept_id IS NOT NULL, c.vocabulary_id, c.concept_code, c.concept_name),
          CASE WHEN t.%5$I IS DISTINCT FROM t.%4$I THEN
          %1$s.osteoplan_omop_coding(t.%5$I, sc.concept_id IS NOT NULL, sc.vocabulary_id, sc.concept_code, sc.concept_name) END),
       'effectiveDateTime', %1$s.osteoplan_omop_date(t.%6$I),
-      'valueQuantity', (SELECT CASE WHEN v.v IS NOT NULL THEN jsonb_build_object('value', v.v,
-                                'system', CASE WHEN t.unit_source_value <> '' THEN 'http://unitsofmeasure.org' END,
-                                'code', nullif(t.unit_source_value, '')) END
-                          FROM (SELECT coalesce(%1$s.osteoplan_omop_number(t.value_as_number::text),
-                                                %1$s.osteoplan_omop_number(t.value_source_value)) AS v) v))))$q$,
+      'valueQuantity', CASE WHEN coalesce(%1$s.osteoplan_omop_number(t.value_as_number::text),
+                                          %1$s.osteoplan_omop_number(t.value_source_value)) IS NOT NULL
+        THEN json_build_object('value', coalesce(%1$s.osteoplan_omop_number(t.value_as_number::text),
+                                                 %1$s.osteoplan_omop_number(t.value_source_value)),
+                               'system', CASE WHEN t.unit_source_value <> '' THEN 'http://unitsofmeasure.org' END,
+                               'code', nullif(t.unit_source_value, '')) END))$q$,
     '@extschema@', tab || '-', tab || '_id', tab || '_concept_id', tab || '_source_concept_id', tab || '_date') $fn$;
 
 -- Every person's Bundle: (person_id, bundle), in no particular order.
