@@ -13,16 +13,15 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "osteoplan_pg_jsonb.h"
+
 const char *osteoplan_pg_arg_text(FunctionCallInfo fcinfo, bool is_json, size_t *len) {
   if (is_json) {
     text *t = PG_GETARG_TEXT_PP(0);
     *len = VARSIZE_ANY_EXHDR(t);
     return VARDATA_ANY(t);
   }
-  Jsonb *jb = PG_GETARG_JSONB_P(0);
-  char *s = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
-  *len = strlen(s);
-  return s;
+  return osteoplan_pg_jsonb_text(PG_GETARG_JSONB_P(0), len);
 }
 
 TupleDesc osteoplan_pg_row_type(FunctionCallInfo fcinfo) {

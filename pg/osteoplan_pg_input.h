@@ -7,8 +7,8 @@
 #include "osteoplan_pg.h"
 #include "funcapi.h"
 
-/* The text of argument 0: jsonb printed back (JsonbToCString: keys once
-** each, jsonb having already kept the last of a duplicate), or json as
+/* The text of argument 0: jsonb printed back (osteoplan_pg_jsonb.c: keys
+** once each, jsonb having already kept the last of a duplicate), or json as
 ** written (so the engine refuses a duplicate key as the command line does). */
 const char *osteoplan_pg_arg_text(FunctionCallInfo fcinfo, bool is_json, size_t *len);
 

@@ -7,6 +7,7 @@ instance loading the extension staged next to the binary (BUILD/pg-stage):
   the record's own date and for a fixed one; the json overload too;
 - osteoplan_screen rows equal `osteoplan screen --as-of` lines (patient_id,
   risk, action, first_agent, gaps) for the vignettes and synthetic records;
+- the jsonb argument printed for the engine reads as the same text as json;
 - concurrent sessions (4 at once over the same table, parallel workers
   allowed) give the rows of one session;
 - a knowledge base directory with a second profile: osteoplan.profile
@@ -98,6 +99,8 @@ def wrong(expected, kind):
         return [(first[0], first[1][:4] + (first[1][4] + ("wrong_gap",),))] + expected[1:]
     if kind == "rows":
         return expected[1:]
+    if kind == "count":
+        return expected + 1
     return "wrong"
 
 
@@ -141,6 +144,15 @@ def check_screen(server, bin_, work, table, records, label):
     check(len(lines) == len(records) and got == want,
           f"{label}: {len(got)} osteoplan_screen rows equal osteoplan screen's" + (f" (first differing: {diff[:2]})" if diff else ""))
     return got
+
+
+def check_text_forms(server, table, n):
+    """The jsonb argument printed for the engine (pg/osteoplan_pg_jsonb.c)
+    reads as the record's text given as json, on every record."""
+    out = server.psql(f"SET search_path = osteoplan, public; SELECT count(*) FROM {table} "
+                      f"WHERE osteoplan_assess(record, '{FIXED}') = osteoplan_assess(record::text::json, '{FIXED}');")
+    same = int(out.strip())
+    check(same == wrong(n, "count"), f"{table}: {same} of {n} plans from jsonb equal those from the same text as json")
 
 
 def check_concurrent(server, table, one):
@@ -213,6 +225,7 @@ def main():
         load_table(server, work, "synth", records)
         one = check_screen(server, bin_, work, "synth", records, f"{N_SYNTH} synthetic records")
         check_concurrent(server, "synth", one)
+        check_text_forms(server, "synth", len(records))
         check_profiles(server, bin_, src, work, cases)
     finally:
         server.stop()
