@@ -100,7 +100,10 @@ BEGIN
                 THEN p.year_of_birth || '-' || CASE WHEN p.month_of_birth BETWEEN 0 AND 9 THEN '0' ELSE '' END || p.month_of_birth
                      || '-' || CASE WHEN p.day_of_birth BETWEEN 0 AND 9 THEN '0' ELSE '' END || p.day_of_birth
               ELSE coalesce(p.year_of_birth::text, '') END, ''),
-          'deceasedDateTime', d.died)) AS r
+          'deceasedDateTime', d.died,
+          -- person_source_value: an identifier without a type, as screen --input omop gives it
+          'identifier', CASE WHEN coalesce(p.person_source_value, '') <> '' THEN json_build_array(json_build_object(
+              'system', 'urn:omop:person_source_value', 'value', p.person_source_value)) END)) AS r
     FROM %1$s.person p
     LEFT JOIN %1$s.concept gc ON gc.concept_id = p.gender_concept_id
     %3$s$q$, s, x,
