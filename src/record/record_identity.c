@@ -33,7 +33,7 @@ static const char *kind_of(rd *r, int i) {
 }
 
 /* A printable text of 1..max characters at token i into *out. A control
-** character (C0, DEL, C1, NUL) is refused by its position and code point:
+** character (C0, DEL, C1) is refused by its position and code point:
 ** a name is shown on screens and in spreadsheets, where one would act. */
 static bool rd_text(rd *r, int i, int max, const char *what, const char **out) {
   if (r->doc.tok[i].type != JT_STRING) return rec_fail(r, "expected %s (a string), got %s", what, kind_of(r, i));
@@ -47,7 +47,7 @@ static bool rd_text(rd *r, int i, int max, const char *what, const char **out) {
     if ((c & 0xc0u) == 0x80u) continue; /* a continuation byte: the same character */
     chars++;
     unsigned cp = c;
-    if (c == 0 || ctl_at(s + k, &cp))
+    if (ctl_at(s + k, &cp)) /* NUL (\u0000) never gets here: the JSON layer refuses it */
       return rec_fail(r, "character %d is a control character (U+%04X): %s is printable text", chars, cp, what);
     if (c != ' ') blank = false;
   }
