@@ -47,7 +47,7 @@ CASES = [
     ("fhir.ini", "46041 = agent alendronate | alendronate |", "46041 = agent alendronate |  |", "empty display"),
     ("fhir.ini", "46041 = agent alendronate |", "46041 = agent alendronate, agent alendronate, agent alendronate, agent alendronate |",
      "at most 3 targets"),
-    ("fhir.ini", "risedron = agent risedronate |", "Alendron = agent risedronate |", "code given twice"),  # names: any case
+    ("fhir.ini", "risedronate = agent risedronate |", "Alendronate = agent risedronate |", "code given twice"),  # names: any case
     ("fhir.ini", "renewal_gap_months = 13 | ehr", "renewal_gap_months = 13", "expected 'number | sources'"),
     ("fhir.ini", "renewal_gap_months = 13 | ehr", "renewal_gap_months = -13 | ehr", "is not a positive number"),
     ("fhir.ini", "renewal_gap_months = 13 | ehr", "renewal_gap_months = 13.5 | ehr", "a whole number is expected"),
