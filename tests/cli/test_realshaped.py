@@ -220,6 +220,17 @@ def main():
                 failed.append("%s: kb rows %s not found in fhir.ini" % (name, rows))
             elif all(ok for _, ok in results(name, checks, kb)):
                 failed.append("%s: still passes without kb rows %s" % (name, rows))
+        # ATC rows are prefixes: a group row (here a test one, H05AA for the
+        # substance H05AA02) covers the substance's code
+        kb = kb_without(tmp, ["H05AA02 = "])
+        path = os.path.join(kb, "common", "fhir.ini")
+        with open(path) as f:
+            text = f.read().replace("[fhir.atc]\n", "[fhir.atc]\nH05AA = agent teriparatide | test group row | codes\n", 1)
+        with open(path, "w") as f:
+            f.write(text)
+        checks = dict((c[0], c[2]) for c in CASES)["teriparatide_atc"]
+        if not all(ok for _, ok in results("teriparatide_atc", checks, kb)):
+            failed.append("an ATC group row does not cover its substance's code")
         kb = kb_without(tmp, ["32413006 = "])
         if kb is None or omop(kb)[0][1]:
             failed.append("OMOP heart transplant: still passes without kb row 32413006")
