@@ -357,6 +357,7 @@ struct op_kb {
   kb_text ui[OP_N_ui];
   const char *phrase[OP_N_phrase]; /* templates, clinician wording */
   struct kb_fhir *fhir; /* FHIR mapping tables (kb_fhir.h) */
+  struct kb_omop *omop; /* OMOP vocabulary tables (kb_omop.h) */
   void *storage; /* owned memory */
 };
 
