@@ -201,8 +201,9 @@ static void put_drugs(builder *w) {
   }
 }
 
-/* procedure_occurrence -> Procedure: the mapper reads no procedures, but
-** counts them in the notes, so they are accounted for. */
+/* procedure_occurrence -> Procedure: the mapper reads the procedures that
+** imply a condition (an organ transplant, kb/common/fhir.ini) and counts
+** the others in the notes, so every row is accounted for. */
 static void put_procedures(builder *w) {
   const csv_table *t = &w->db->t[OT_PROCEDURE];
   int ci = csv_col(t, "procedure_occurrence_id"), cc = csv_col(t, "procedure_concept_id"),
