@@ -1,0 +1,70 @@
+/*
+** wl_csv.c: the worklist as CSV that Excel opens as is.
+**
+** UTF-8 with a byte order mark (without it Excel reads the file in the
+** system's code page and names with accents break), CRLF line ends, RFC
+** 4180 quoting (a field with a comma, quote, CR or LF is quoted, quotes
+** doubled), and formula-safe: a cell that starts with = + - @ TAB or CR
+** would be run by a spreadsheet as a formula, so it gets a leading ' (the
+** OWASP CSV injection guidance). Dates are YYYY-MM-DD.
+*/
+#include <string.h>
+
+#include "../kb/kb.h"
+#include "wl_write.h"
+
+void wl_gap_words(const op_kb *kb, unsigned long gaps, char *buf, size_t cap) {
+  size_t k = 0;
+  buf[0] = 0;
+  const char *sep = kb->wltext[OP_WL_GAPS_JOIN];
+  for (int rank = 0; rank < kb->n_gaps; rank++)
+    for (int g = 0; g < kb->n_gaps; g++) {
+      if (kb->gap_urgency[g] != rank || !((gaps >> g) & 1u)) continue;
+      const char *w = kb->gaps[g].clinician;
+      size_t need = strlen(w) + (k ? strlen(sep) + 1 : 0);
+      if (k + need + 1 > cap) return;
+      if (k) {
+        memcpy(buf + k, sep, strlen(sep));
+        k += strlen(sep);
+        buf[k++] = ' ';
+      }
+      memcpy(buf + k, w, strlen(w));
+      k += strlen(w);
+      buf[k] = 0;
+    }
+}
+
+/* One cell: quoted when it must be, ' before a formula's first character. */
+static void cell(FILE *f, const char *s, bool last) {
+  if (!s) s = "";
+  bool formula = *s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r';
+  bool quote = strpbrk(s, ",\"\r\n") != NULL;
+  if (quote) fputc('"', f);
+  if (formula) fputc('\'', f);
+  for (const char *p = s; *p; p++) {
+    if (*p == '"') fputc('"', f);
+    fputc(*p, f);
+  }
+  if (quote) fputc('"', f);
+  fputs(last ? "\r\n" : ",", f);
+}
+
+int wl_write_csv(FILE *f, const op_kb *kb, const wl_result *r) {
+  static const int head[] = {OP_WL_PATIENT_ID, OP_WL_NAME, OP_WL_MRN, OP_WL_AGE, OP_WL_SEX, OP_WL_RISK, OP_WL_ACTION,
+                             OP_WL_FIRST_AGENT, OP_WL_NEXT_DUE, OP_WL_GAPS, OP_WL_REASON};
+  enum { N = sizeof head / sizeof *head };
+  fputs("\xEF\xBB\xBF", f);
+  for (int i = 0; i < N; i++) cell(f, kb->wltext[head[i]], i == N - 1);
+  char gaps[4096], age[16];
+  for (size_t i = 0; i < r->n && !ferror(f); i++) {
+    const worklist_row *w = &r->items[i].row;
+    if (w->age >= 0) snprintf(age, sizeof age, "%d", w->age);
+    else age[0] = 0;
+    wl_gap_words(kb, w->gaps, gaps, sizeof gaps);
+    const char *v[N] = {w->patient_id, w->name, w->mrn, age, wl_sex_words(kb, w->sex),
+                        wl_risk_words(kb, w->risk), wl_action_words(kb, w->action),
+                        wl_agent_words(kb, w->first_agent), w->next_due, gaps, w->reason};
+    for (int k = 0; k < N; k++) cell(f, v[k], k == N - 1);
+  }
+  return ferror(f) ? -1 : 0;
+}
