@@ -51,4 +51,8 @@ int wl_write_html(FILE *f, const op_kb *kb, const wl_result *r, const wl_meta *m
 ** with a message in err. */
 int wl_write_xlsx(const char *filename, const op_kb *kb, const wl_result *r, char *err, size_t errsz);
 
+/* The workbook at filename is a whole zip whose XML parts are all whole
+** (wl_zipcheck.c: libxlsxwriter does not report every failed write). */
+bool wl_xlsx_whole(const char *filename);
+
 #endif

@@ -7,6 +7,7 @@
 */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <xlsxwriter.h>
 
@@ -88,6 +89,11 @@ int wl_write_xlsx(const char *filename, const op_kb *kb, const wl_result *r, cha
   lxw_error c = workbook_close(wb); /* writes the file: its result is the one that says the file is whole */
   if (e || c) {
     snprintf(err, errsz, "%s", lxw_strerror(e ? e : c));
+    return -1;
+  }
+  struct stat sb;
+  if (stat(filename, &sb) == 0 && S_ISREG(sb.st_mode) && !wl_xlsx_whole(filename)) {
+    snprintf(err, errsz, "the workbook was cut short (disk full or file too large?)");
     return -1;
   }
   return 0;
