@@ -242,7 +242,7 @@ static int open_input(const wl_args *a, const op_kb *kb, const char *today, FILE
 static int run(const wl_args *a, const op_kb *kb, FILE *errf) {
   char today[11];
   cli_today(today);
-  wl_options o = {kb, a->n_threads, a->as_of, today, errf, -1, false};
+  wl_options o = {kb, a->n_threads, a->as_of, today, errf, -1, false, a->fmt == F_CSV};
   wl_input_stats is = {0};
   int status = open_input(a, kb, today, errf, &o, &is);
   if (status) return status;

@@ -11,6 +11,7 @@
 #include "collect.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "../util/lines.h"
 #include "../util/outbuf.h"
 #include "../word/word.h"
+#include "wl_write.h"
 
 #define BATCH_LINES 1024
 #define BATCH_BYTES (512u * 1024u)
@@ -127,7 +129,8 @@ static void count_rates(wl_stats *st, const op_plan *pl, bool listed) {
 }
 
 /* The listed patient's row, its text copied into the part's store. */
-static bool add_row(wl_part *p, const op_kb *kb, arena *a, const op_record *rec, const op_plan *pl, uint64_t line) {
+static bool add_row(wl_part *p, const op_kb *kb, arena *a, const op_record *rec, const op_plan *pl, uint64_t line,
+                    outbuf *csv_line) {
   if (p->n == p->cap) {
     size_t cap = p->cap ? 2 * p->cap : 1024;
     wl_item *it = realloc(p->items, cap * sizeof *it);
@@ -154,7 +157,13 @@ static bool add_row(wl_part *p, const op_kb *kb, arena *a, const op_record *rec,
   const char *why = word_say(a, kb, pl->rationale_say); /* this one line only: no wording for the rest */
   r.reason = keep_str(p, why ? why : "");
   if (p->oom) return false;
-  p->items[p->n++] = (wl_item){r, line};
+  const char *csv = NULL;
+  if (csv_line) {
+    csv_line->len = 0;
+    wl_csv_row(csv_line, kb, &r);
+    if (csv_line->oom || !(csv = arena_strndup(p->keep, csv_line->p, csv_line->len))) return false;
+  }
+  p->items[p->n++] = (wl_item){r, line, has_due ? (int)due : INT_MAX, csv};
   p->st.by_risk[r.risk]++;
   p->st.by_action[r.action]++;
   for (int g = 0; g < kb->n_gaps; g++)
@@ -170,7 +179,8 @@ static bool blank(const char *s, size_t n) {
 }
 
 /* One record: assessed, counted, listed when it needs something. */
-static void one_record(wl_part *p, const wl_options *o, arena *a, const char *text, size_t n, uint64_t line) {
+static void one_record(wl_part *p, const wl_options *o, arena *a, outbuf *csv_line, const char *text, size_t n,
+                       uint64_t line) {
   p->st.lines++;
   if (blank(text, n)) {
     p->st.blank++;
@@ -197,7 +207,7 @@ static void one_record(wl_part *p, const wl_options *o, arena *a, const char *te
     p->st.not_listed++;
     return;
   }
-  if (!add_row(p, o->kb, a, &rec, pl, line)) {
+  if (!add_row(p, o->kb, a, &rec, pl, line, o->csv_lines ? csv_line : NULL)) {
     p->oom = true;
     p->st.failed++;
   }
@@ -246,6 +256,7 @@ static void *worker(void *arg) {
   const wl_options *o = t->sh->o;
   arena *a = arena_create(64 * 1024);
   wl_batch *b = calloc(1, sizeof *b);
+  outbuf csv_line = {0};
   if (!a || !b || !p->keep) {
     p->oom = true;
   } else {
@@ -260,11 +271,12 @@ static void *worker(void *arg) {
           if (!note_bad(p, b->line[i], msg)) p->oom = true;
           continue;
         }
-        one_record(p, o, a, b->text.p ? b->text.p + b->off[i] : "", b->len[i], b->line[i]);
+        one_record(p, o, a, &csv_line, b->text.p ? b->text.p + b->off[i] : "", b->len[i], b->line[i]);
       }
   }
   if (b) free(b->text.p);
   free(b);
+  free(csv_line.p);
   arena_destroy(a);
   return NULL;
 }
@@ -274,10 +286,8 @@ static void *worker(void *arg) {
 static int cmp_item(const void *x, const void *y) {
   const wl_item *a = x, *b = y;
   if (a->row.urgency != b->row.urgency) return a->row.urgency < b->row.urgency ? -1 : 1;
-  bool da = a->row.next_due[0], db = b->row.next_due[0];
-  if (da != db) return da ? -1 : 1;
-  int c = strcmp(a->row.next_due, b->row.next_due);
-  if (c) return c;
+  if (a->due != b->due) return a->due < b->due ? -1 : 1;
+  int c;
   if (!a->row.patient_id != !b->row.patient_id) return a->row.patient_id ? -1 : 1;
   if (a->row.patient_id && (c = strcmp(a->row.patient_id, b->row.patient_id))) return c;
   return a->line < b->line ? -1 : a->line > b->line;

@@ -28,6 +28,7 @@ typedef struct {
   FILE *errors;      /* bad lines: "line N: what" (never a name or MRN: the reader's messages name fields) */
   int input_fd;      /* read this descriptor (owned) instead of path when use_fd */
   bool use_fd;
+  bool csv_lines;    /* make each row's CSV line on the thread that lists it (the CSV output's work, in parallel) */
 } wl_options;
 
 /* The rates of the report: numerator and denominator, over the patients in
@@ -47,6 +48,8 @@ typedef struct {
 typedef struct {
   worklist_row row;
   uint64_t line; /* the input line: the last key of the order */
+  int due;       /* next_due as a day number (INT_MAX: none), for the sort */
+  const char *csv; /* the row as a CSV line, made by the thread that listed it (wl_options.csv_lines), or NULL */
 } wl_item;
 
 typedef struct wl_store wl_store; /* the rows' text */

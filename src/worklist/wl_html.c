@@ -19,15 +19,19 @@
 extern const char wl_html_style[], wl_html_script[];
 
 static void esc(FILE *f, const char *s) {
-  for (; s && *s; s++) {
+  while (s && *s) {
+    size_t n = strcspn(s, "&<>\"'");
+    fwrite(s, 1, n, f);
+    s += n;
     switch (*s) {
       case '&': fputs("&amp;", f); break;
       case '<': fputs("&lt;", f); break;
       case '>': fputs("&gt;", f); break;
       case '"': fputs("&quot;", f); break;
       case '\'': fputs("&#39;", f); break;
-      default: fputc(*s, f);
+      default: return;
     }
+    s++;
   }
 }
 

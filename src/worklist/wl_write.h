@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "../util/outbuf.h"
 #include "collect.h"
 
 typedef struct {
@@ -43,6 +44,9 @@ void wl_out_abort(wl_out *o);
 /* The gaps of a row in words, most urgent first, joined by the
 ** knowledge base's separator; into buf (cut short at a whole gap). */
 void wl_gap_words(const op_kb *kb, unsigned long gaps, char *buf, size_t cap);
+
+/* One row as a CSV line (CRLF included), appended to b. */
+void wl_csv_row(outbuf *b, const op_kb *kb, const worklist_row *w);
 
 /* Each writes the whole worklist; 0, or -1 (errno) when a write failed. */
 int wl_write_csv(FILE *f, const op_kb *kb, const wl_result *r);

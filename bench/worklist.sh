@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Benchmark of `osteoplan worklist` against `osteoplan screen` (issue 17: the
+# worklist adds no more than 20% to screening time), on one synthetic file:
+#   screen (NDJSON lines)      vs   worklist --format csv
+# both reading the same records with the same threads and writing to
+# /dev/null; then the worklist as XLSX and HTML into files, and with --db
+# (the SQLite history) when this osteoplan has it. Each figure is the median
+# wall time of RUNS runs (the machine is shared: a median is not thrown by
+# one slow run), the runs of screen and worklist interleaved.
+# Environment: N (records, default 1000000), RUNS (default 5), THREADS
+# (default: the number of cores).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-1000000}
+RUNS=${RUNS:-5}
+THREADS=${THREADS:-$(nproc)}
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DOSTEOPLAN_TESTS=OFF >/dev/null
+cmake --build build-bench -j"$(nproc)" --target osteoplan >/dev/null
+bin=build-bench/osteoplan
+data=build-bench/synth-$N.ndjson
+[ -s "$data" ] || "$bin" synth --count "$N" --seed 1 > "$data"
+out=build-bench/worklist-out
+mkdir -p "$out"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB"
+echo "input: $N records ($(( $(stat -c %s "$data") / 1048576 )) MiB), $THREADS threads, median of $RUNS runs"
+
+secs() { # wall seconds of one run of the command
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
+  t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc -l
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+s=() w=() x=() h=() d=()
+has_db=0
+"$bin" worklist --db "$out/probe.db" "$data" --threads "$THREADS" >/dev/null 2>&1 </dev/null && has_db=1 || true
+rm -f "$out/probe.db"
+for _ in $(seq "$RUNS"); do
+  s+=("$(secs "$bin" screen --threads "$THREADS" "$data")")
+  w+=("$(secs "$bin" worklist --threads "$THREADS" "$data")")
+  x+=("$(secs "$bin" worklist --threads "$THREADS" --format xlsx -o "$out/w.xlsx" "$data")")
+  h+=("$(secs "$bin" worklist --threads "$THREADS" --format html -o "$out/w.html" "$data")")
+  if [ "$has_db" = 1 ]; then
+    rm -f "$out/w.db"
+    d+=("$(secs "$bin" worklist --threads "$THREADS" --db "$out/w.db" -o "$out/w.csv" "$data")")
+  fi
+done
+ms=$(median "${s[@]}") mw=$(median "${w[@]}") mx=$(median "${x[@]}") mh=$(median "${h[@]}")
+rows=$("$bin" worklist --threads "$THREADS" "$data" 2>/dev/null | tail -n +2 | wc -l)
+printf 'screen            %7.2f s   (runs: %s)\n' "$ms" "${s[*]}"
+printf 'worklist csv      %7.2f s   (runs: %s)   %s rows\n' "$mw" "${w[*]}" "$rows"
+printf 'worklist xlsx     %7.2f s\n' "$mx"
+printf 'worklist html     %7.2f s\n' "$mh"
+[ "$has_db" = 1 ] && printf 'worklist csv --db %7.2f s   (a new history each run)\n' "$(median "${d[@]}")"
+ratio=$(echo "$mw / $ms" | bc -l)
+printf 'worklist / screen = %.3f (target: at most 1.20) -> %s\n' "$ratio" \
+  "$(echo "$ratio <= 1.20" | bc -l | sed 's/1/met/;s/0/NOT met/')"
