@@ -132,6 +132,10 @@ typedef struct {
   const bool *alerts;       /* alerts[i]: alert i is raised (op_code_count(kb, OP_CODE_ALERT) entries) */
   const bool *findings;     /* findings[i]: finding i is present (OP_CODE_FINDING) */
   unsigned long gaps;       /* bit g: care gap g is met (OP_CODE_GAP) */
+  /* Who the patient is (the record's name, and its identifier of type MR),
+  ** or NULL: shown to people, never to be written to a log. */
+  const char *name;
+  const char *mrn;
 } op_codes;
 
 /* Memory reused by op_assess_codes from one record to the next (no

@@ -65,7 +65,9 @@ op_status op_assess_codes(const op_kb *kb, op_workspace *ws, const char *json, s
                     .first_agent = p->n_phases && p->phases[0].n ? p->phases[0].agents[0] : -1,
                     .alerts = alerts,
                     .findings = p->finding,
-                    .gaps = p->gaps};
+                    .gaps = p->gaps,
+                    .name = p->rec->name,
+                    .mrn = p->rec->mrn};
   return OP_OK;
 }
 

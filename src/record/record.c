@@ -133,7 +133,7 @@ static bool rd_date(rd *r, int i, bool may_follow_as_of, op_date *out) {
 
 /* Iterates the members of object token obj: calls fn for each key/value.
 ** Rejects duplicate keys. */
-typedef bool (*member_fn)(rd *r, int key, int val, void *ctx);
+typedef rec_member_fn member_fn;
 
 static bool each_member(rd *r, int obj, member_fn fn, void *ctx) {
   if (r->doc.tok[obj].type != JT_OBJECT) return fail_got(r, obj, "an object");
@@ -173,7 +173,7 @@ static bool unknown_field(rd *r, const char *allowed) {
 }
 
 /* Calls fn on each element of array token arr, with [i] on the path. */
-typedef bool (*elem_fn)(rd *r, int idx, int tok, void *ctx);
+typedef rec_elem_fn elem_fn;
 
 static bool each_elem(rd *r, int arr, elem_fn fn, void *ctx, int *count) {
   if (r->doc.tok[arr].type != JT_ARRAY) return fail_got(r, arr, "an array");
@@ -190,6 +190,9 @@ static bool each_elem(rd *r, int arr, elem_fn fn, void *ctx, int *count) {
   }
   return true;
 }
+
+bool rec_each_member(rd *r, int obj, rec_member_fn fn, void *ctx) { return each_member(r, obj, fn, ctx); }
+bool rec_each_elem(rd *r, int arr, rec_elem_fn fn, void *ctx, int *count) { return each_elem(r, arr, fn, ctx, count); }
 
 #define KEY(s) json_str_eqn(&r->doc, key, s, sizeof(s) - 1)
 #define NULLV json_is_null(&r->doc, val)
@@ -555,6 +558,8 @@ static bool root_member2(rd *r, int key, int val, void *vctx) {
     if (NULLV) return true;
     return rd_string(r, val, &rec->id);
   }
+  if (KEY("name")) return NULLV || rec_read_name(r, val, rec);
+  if (KEY("identifiers")) return NULLV || rec_read_identifiers(r, val, rec);
   if (KEY("as_of")) {
     if (NULLV) return true;
     op_date d;
@@ -614,7 +619,7 @@ static bool root_member2(rd *r, int key, int val, void *vctx) {
     return true; /* ignored by contract */
   }
   return unknown_field(r,
-                       "id, as_of, sex, birth_date, age, menopause, weight_kg, height_cm, bmd, frax, "
+                       "id, name, identifiers, as_of, sex, birth_date, age, menopause, weight_kg, height_cm, bmd, frax, "
                        "fractures, falls_past_year, therapies, medications, conditions, labs, "
                        "lifestyle, extensions");
 }

@@ -63,8 +63,32 @@ typedef struct {
   op_date date;
 } op_marker;
 
+/* One of the patient's identifiers (patient-record "identifiers"): the
+** issuing system (a URI), the value, and its kind when given (HL7 v2 table
+** 0203: "MR" is the medical record number), else NULL. */
+typedef struct {
+  const char *system, *value, *type;
+} op_identifier;
+
+/* Bounds of the identity fields (format limits, not clinical numbers):
+** a display name, a URI and an identifier fit well within them, and a
+** record cannot grow a screen row or a worklist cell without end. In
+** characters (UTF-8 code points). */
+#define OP_NAME_MAX_CHARS 200
+#define OP_IDENTIFIERS_MAX 20
+#define OP_ID_SYSTEM_MAX_CHARS 256
+#define OP_ID_VALUE_MAX_CHARS 128
+#define OP_ID_TYPE_MAX_CHARS 32
+
 typedef struct {
   const char *id;
+  /* Who the patient is: shown to people (plans, screen rows, worklists),
+  ** never written to a log or an error message. name: the display name or
+  ** NULL; mrn: the value of the first identifier of type "MR", or NULL. */
+  const char *name;
+  const char *mrn;
+  op_identifier *identifiers;
+  int n_identifiers;
   op_date as_of;
   int sex;
   bool has_birth_date;

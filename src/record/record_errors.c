@@ -71,3 +71,11 @@ bool rec_failv(rd *r, const char *fmt, va_list ap) {
   else snprintf(r->err->message, sizeof r->err->message, "%s", what);
   return false;
 }
+
+bool rec_fail(rd *r, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  rec_failv(r, fmt, ap);
+  va_end(ap);
+  return false;
+}

@@ -1,6 +1,7 @@
 /*
-** record_rd.h: the record reader's state, shared by record.c (reading) and
-** record_errors.c (its error messages). Not an interface.
+** record_rd.h: the record reader's state, shared by record.c (reading),
+** record_identity.c (name, identifiers) and record_errors.c (its error
+** messages). Not an interface.
 */
 #ifndef OSTEO_RECORD_RD_H
 #define OSTEO_RECORD_RD_H
@@ -34,10 +35,24 @@ typedef struct {
   bool as_of_known;
 } rd;
 
+/* Walks the members of object obj (duplicate keys refused) / the elements
+** of array arr (at most the knowledge base's list_entries_max), with the
+** path kept; *count gets the element count. */
+typedef bool (*rec_member_fn)(rd *r, int key, int val, void *ctx);
+typedef bool (*rec_elem_fn)(rd *r, int idx, int tok, void *ctx);
+bool rec_each_member(rd *r, int obj, rec_member_fn fn, void *ctx);
+bool rec_each_elem(rd *r, int arr, rec_elem_fn fn, void *ctx, int *count);
+
+/* record_identity.c: name and identifiers[] (the value at token val).
+** Their errors name the field and what is wrong, never the value. */
+bool rec_read_name(rd *r, int val, op_record *rec);
+bool rec_read_identifiers(rd *r, int val, op_record *rec);
+
 /* A short, printable description of what token i holds ("an object", "\"abc\""). */
 void rec_describe(rd *r, int i, char *buf, size_t n);
 /* Sets the error: status, the path being read and the formatted message.
 ** Returns false. */
 bool rec_failv(rd *r, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+bool rec_fail(rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
