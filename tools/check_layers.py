@@ -54,8 +54,11 @@ ALLOWED = {
     # the HTTP service: the API (and the plan it carries, api_internal.h),
     # FHIR prefetch, the CDS cards renderer
     "server": {"api", "render", "fhir", "kb", "json", "util", "public"},
+    # the worklist and its run history: rows of codes by the public API,
+    # their words from the kb
+    "worklist": {"kb", "util", "public"},
     # the command line: every front end
-    "cli": {"api", "server", "screen", "fhir", "omop", "kb", "util", "public"},
+    "cli": {"api", "server", "screen", "fhir", "omop", "worklist", "kb", "util", "public"},
 }
 # The public header's own layer: it includes nothing of src/.
 PUBLIC = "public"
