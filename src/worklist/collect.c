@@ -140,6 +140,8 @@ static bool add_row(wl_part *p, const op_kb *kb, arena *a, const op_record *rec,
   }
   worklist_row r = {0};
   r.patient_id = keep_str(p, rec->id);
+  r.name = keep_str(p, rec->name); /* never logged: only the outputs and the history hold them */
+  r.mrn = keep_str(p, rec->mrn);
   r.age = rec->age >= 0 ? rec->age : -1;
   r.sex = rec->sex == OP_SEX_FEMALE ? "female" : rec->sex == OP_SEX_MALE ? "male" : NULL;
   r.risk = pl->risk;
