@@ -154,20 +154,37 @@ def test_xlsx(tmp, records, body):
 HOSTILE = ["=1+1", "+SUM(A1)", "-2", "@cmd", "\tx", 'a,"b"\r\nc', "<b>x</b>"]
 
 
+NAMES = [("=HYPERLINK(\"http://x\",\"y\")", "+0012345"), ("Zoë Ünïcödé, Jr.", "0012345"),
+         ("<script>alert(1)</script>", "@MR-1"), ('O"Brien', "-7")]
+
+
 def test_hostile(tmp, base_record):
     import json
     path = os.path.join(tmp, "hostile.ndjson")
     with open(path, "w") as f:
         for i, h in enumerate(HOSTILE):
             o = dict(base_record, id=h)
+            if i < len(NAMES):
+                o["name"] = NAMES[i][0]
+                o["identifiers"] = [{"system": "urn:oid:1.2.3", "value": NAMES[i][1], "type": "MR"}]
             f.write(json.dumps(o) + "\n")
+        # a bad line that carries a name and an MRN: neither may be in the report
+        f.write(json.dumps(dict(base_record, id="bad-1", name="Secret Person", sxe="x",
+                                identifiers=[{"system": "urn:x", "value": "MRN-SECRET", "type": "MR"}])) + "\n")
     out = os.path.join(tmp, "h.csv")
     p = run(["worklist", "-o", out, path])
-    check(p.returncode == 0, "hostile ids: exit 0")
+    check(p.returncode == 0, f"hostile ids: exit 0 ({p.stderr.decode()[-300:]})")
+    check(b"Secret" not in p.stderr and b"MRN-SECRET" not in p.stderr and b"line 8:" in p.stderr,
+          "a bad line is reported without its name or MRN")
+    for n, m in NAMES:
+        check(n.encode() not in p.stderr and m.encode() not in p.stderr, "names and MRNs never on stderr")
     rows = read_csv(out)[1:]
+    safe = lambda h: "'" + h if h[0] in "=+-@\t\r" else h
     ids = sorted(r[0] for r in rows)
-    want = sorted(("'" + h if h[0] in "=+-@\t\r" else h) for h in HOSTILE)
+    want = sorted(safe(h) for h in HOSTILE)
     check(ids == want, f"formula cells get a leading ' and quoting keeps commas, quotes, CR LF: {ids} != {want}")
+    got_names = sorted((r[1], r[2]) for r in rows if r[1])
+    check(got_names == sorted((safe(n), safe(m)) for n, m in NAMES), f"names and MRNs, formula-safe: {got_names}")
     xl = os.path.join(tmp, "h.xlsx")
     run(["worklist", "--format", "xlsx", "-o", xl, path])
     ws = openpyxl.load_workbook(xl).active
@@ -175,6 +192,9 @@ def test_hostile(tmp, base_record):
     # a CR is stored as the OOXML escape _x000D_, which Excel reads back as CR (openpyxl does not decode it)
     check(sorted(c.value.replace("_x000D_", "\r") for c in cells) == sorted(HOSTILE) and all(c.data_type == "s" for c in cells),
           "XLSX keeps hostile ids as text, never formulas")
+    nm = sorted((ws.cell(row=r, column=2).value, ws.cell(row=r, column=3).value) for r in range(2, ws.max_row + 1)
+                if ws.cell(row=r, column=2).value)
+    check(nm == sorted(NAMES), f"XLSX names and MRNs as text (leading zeros kept, no formulas): {nm}")
 
 
 def test_write_errors(tmp, records):

@@ -56,7 +56,8 @@ const records = join(outDir, "records.ndjson");
 let lines = osteoplan(["synth", "--count", "600", "--seed", "5"]).toString().split("\n").filter((l) => l);
 const first = JSON.parse(lines.find((l) => JSON.parse(l).id === "syn-1"));
 const HOSTILE = "<img src=x onerror=\"window.__pwned=1\">&amp;'";
-lines.push(JSON.stringify({ ...first, id: HOSTILE }));
+lines.push(JSON.stringify({ ...first, id: HOSTILE, name: "<script>window.__pwned=2</script>Zoë",
+  identifiers: [{ system: "urn:x", value: "<b>0012</b>", type: "MR" }] }));
 writeFileSync(records, lines.join("\n") + "\n");
 const csvPath = join(outDir, "worklist.csv"), htmlPath = join(outDir, "worklist.html");
 osteoplan(["worklist", "--as-of", "2026-11-01", "-o", csvPath, records]);
@@ -136,6 +137,9 @@ try {
   check((await page.$$("#worklist img")).length === 0, "a hostile id makes no element");
   await page.fill("#filter", "onerror");
   check(JSON.stringify(await col(1)) === JSON.stringify([HOSTILE]), "the hostile id is shown as its text");
+  check((await col(2))[0] === "<script>window.__pwned=2</script>Zoë" && (await col(3))[0] === "<b>0012</b>",
+    "a hostile name and MRN are shown as their text");
+  check((await page.$$("#worklist script, #worklist b")).length === 0, "a hostile name makes no element");
   await page.fill("#filter", "");
 
   /* print */
