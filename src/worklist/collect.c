@@ -59,7 +59,6 @@ typedef struct {
   line_reader *lr;
   bool eof;
   int io_error;
-  wl_part *parts;
 } wl_shared;
 
 /* One batch of lines, copied out of the reader. */
@@ -369,7 +368,7 @@ static double now(void) {
 
 /* Runs the threads over the reader; false when out of memory. */
 static bool run_threads(const wl_options *o, line_reader *lr, wl_store *s, int *io_error) {
-  wl_shared sh = {.o = o, .lr = lr, .parts = s->parts};
+  wl_shared sh = {.o = o, .lr = lr};
   pthread_mutex_init(&sh.m, NULL);
   pthread_t *tid = calloc((size_t)s->n, sizeof *tid);
   wl_thread *t = calloc((size_t)s->n, sizeof *t);
