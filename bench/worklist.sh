@@ -24,11 +24,12 @@ mkdir -p "$out"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB"
 echo "input: $N records ($(( $(stat -c %s "$data") / 1048576 )) MiB), $THREADS threads, median of $RUNS runs"
 
-secs() { # wall seconds of one run of the command
+secs() { # wall seconds of one run of the command; its CPU seconds (user + system) appended to $cpu_log
   local t0 t1
   t0=$(date +%s.%N)
-  "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
+  /usr/bin/time -o "$out/time" -f '%U %S' "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
   t1=$(date +%s.%N)
+  awk '{print $1 + $2}' "$out/time" >> "$cpu_log"
   echo "$t1 - $t0" | bc -l
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
@@ -37,9 +38,11 @@ s=() w=() x=() h=() d=()
 has_db=0
 "$bin" worklist --db "$out/probe.db" "$data" --threads "$THREADS" >/dev/null 2>&1 </dev/null && has_db=1 || true
 rm -f "$out/probe.db"
+rm -f "$out"/cpu-*
 for _ in $(seq "$RUNS"); do
-  s+=("$(secs "$bin" screen --threads "$THREADS" "$data")")
-  w+=("$(secs "$bin" worklist --threads "$THREADS" "$data")")
+  cpu_log=$out/cpu-screen; s+=("$(secs "$bin" screen --threads "$THREADS" "$data")")
+  cpu_log=$out/cpu-worklist; w+=("$(secs "$bin" worklist --threads "$THREADS" "$data")")
+  cpu_log=$out/cpu-other
   x+=("$(secs "$bin" worklist --threads "$THREADS" --format xlsx -o "$out/w.xlsx" "$data")")
   h+=("$(secs "$bin" worklist --threads "$THREADS" --format html -o "$out/w.html" "$data")")
   if [ "$has_db" = 1 ]; then
@@ -54,6 +57,9 @@ printf 'worklist csv      %7.2f s   (runs: %s)   %s rows\n' "$mw" "${w[*]}" "$ro
 printf 'worklist xlsx     %7.2f s\n' "$mx"
 printf 'worklist html     %7.2f s\n' "$mh"
 [ "$has_db" = 1 ] && printf 'worklist csv --db %7.2f s   (a new history each run)\n' "$(median "${d[@]}")"
+cs=$(median $(cat "$out/cpu-screen")) cw=$(median $(cat "$out/cpu-worklist"))
+printf 'CPU (user + system): screen %.2f s, worklist csv %.2f s: ratio %.3f (load average now: %s)\n' "$cs" "$cw" \
+  "$(echo "$cw / $cs" | bc -l)" "$(cut -d' ' -f1 /proc/loadavg)"
 ratio=$(echo "$mw / $ms" | bc -l)
 printf 'worklist / screen = %.3f (target: at most 1.20) -> %s\n' "$ratio" \
   "$(echo "$ratio <= 1.20" | bc -l | sed 's/1/met/;s/0/NOT met/')"

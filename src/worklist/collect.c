@@ -251,6 +251,8 @@ typedef struct {
   wl_part *part;
 } wl_thread;
 
+static int cmp_item(const void *x, const void *y);
+
 static void *worker(void *arg) {
   wl_thread *t = arg;
   wl_part *p = t->part;
@@ -275,6 +277,8 @@ static void *worker(void *arg) {
         one_record(p, o, a, &csv_line, b->text.p ? b->text.p + b->off[i] : "", b->len[i], b->line[i]);
       }
   }
+  /* each thread sorts its own rows; the caller merges the sorted runs */
+  if (!p->oom && p->n > 1) qsort(p->items, p->n, sizeof *p->items, cmp_item);
   if (b) free(b->text.p);
   free(b);
   free(csv_line.p);
@@ -343,20 +347,33 @@ static int write_bad(FILE *f, wl_part *parts, int n) {
   return ok ? 0 : -1;
 }
 
-/* The parts' rows into one sorted array. */
+/* The parts' sorted rows merged into one sorted array (the order is total:
+** two rows never compare equal, so the result does not depend on which
+** thread listed which row). */
 static bool join_rows(wl_result *r) {
   wl_store *s = r->store;
   size_t total = 0;
   for (int i = 0; i < s->n; i++) total += s->parts[i].n;
   r->items = malloc((total ? total : 1) * sizeof *r->items);
-  if (!r->items) return false;
+  size_t *pos = calloc((size_t)s->n, sizeof *pos);
+  if (!r->items || !pos) {
+    free(pos);
+    return false;
+  }
+  for (size_t k = 0; k < total; k++) {
+    int best = -1;
+    for (int i = 0; i < s->n; i++)
+      if (pos[i] < s->parts[i].n &&
+          (best < 0 || cmp_item(&s->parts[i].items[pos[i]], &s->parts[best].items[pos[best]]) < 0))
+        best = i;
+    r->items[k] = s->parts[best].items[pos[best]++];
+  }
+  r->n = total;
   for (int i = 0; i < s->n; i++) {
-    if (s->parts[i].n) memcpy(r->items + r->n, s->parts[i].items, s->parts[i].n * sizeof *r->items);
-    r->n += s->parts[i].n;
     free(s->parts[i].items);
     s->parts[i].items = NULL;
   }
-  qsort(r->items, r->n, sizeof *r->items, cmp_item);
+  free(pos);
   return true;
 }
 

@@ -113,6 +113,9 @@ def test_rows(tmp, records):
     import re
     m = re.search(rb"(\d+) listed, (\d+) not listed", p.stderr)
     check(m and int(m.group(1)) == len(body), "the summary's listed count is the number of rows")
+    one = run(["worklist", "--threads", "1", records]).stdout
+    check(one == open(out, "rb").read() and run(["worklist", "--threads", "5", records]).stdout == one,
+          "the same bytes whatever the number of threads")
     # bad lines reported as screen reports them
     e1, e2 = os.path.join(tmp, "e1"), os.path.join(tmp, "e2")
     run(["worklist", "--threads", "4", "--errors", e1, "-o", os.path.join(tmp, "x.csv"), records])
