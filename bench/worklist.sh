@@ -8,12 +8,14 @@
 # wall time of RUNS runs (the machine is shared: a median is not thrown by
 # one slow run), the runs of screen and worklist interleaved.
 # Environment: N (records, default 1000000), RUNS (default 5), THREADS
-# (default: the number of cores).
+# (default: the number of cores), OTHERS (default 1; 0: screen and the CSV
+# worklist only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-1000000}
 RUNS=${RUNS:-5}
 THREADS=${THREADS:-$(nproc)}
+OTHERS=${OTHERS:-1}
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DOSTEOPLAN_TESTS=OFF >/dev/null
 cmake --build build-bench -j"$(nproc)" --target osteoplan >/dev/null
 bin=build-bench/osteoplan
@@ -36,13 +38,14 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? 
 
 s=() w=() x=() h=() d=()
 has_db=0
-"$bin" worklist --db "$out/probe.db" "$data" --threads "$THREADS" >/dev/null 2>&1 </dev/null && has_db=1 || true
-rm -f "$out/probe.db"
+"$bin" worklist --db "$out/probe.db" -o "$out/probe.csv" /dev/null >/dev/null 2>&1 && has_db=1 || true
+rm -f "$out/probe.db" "$out/probe.csv"
 rm -f "$out"/cpu-*
 for _ in $(seq "$RUNS"); do
   cpu_log=$out/cpu-screen; s+=("$(secs "$bin" screen --threads "$THREADS" "$data")")
   cpu_log=$out/cpu-worklist; w+=("$(secs "$bin" worklist --threads "$THREADS" "$data")")
   cpu_log=$out/cpu-other
+  [ "$OTHERS" = 1 ] || continue
   x+=("$(secs "$bin" worklist --threads "$THREADS" --format xlsx -o "$out/w.xlsx" "$data")")
   h+=("$(secs "$bin" worklist --threads "$THREADS" --format html -o "$out/w.html" "$data")")
   if [ "$has_db" = 1 ]; then
@@ -50,13 +53,13 @@ for _ in $(seq "$RUNS"); do
     d+=("$(secs "$bin" worklist --threads "$THREADS" --db "$out/w.db" -o "$out/w.csv" "$data")")
   fi
 done
-ms=$(median "${s[@]}") mw=$(median "${w[@]}") mx=$(median "${x[@]}") mh=$(median "${h[@]}")
+ms=$(median "${s[@]}") mw=$(median "${w[@]}")
 rows=$("$bin" worklist --threads "$THREADS" "$data" 2>/dev/null | tail -n +2 | wc -l)
 printf 'screen            %7.2f s   (runs: %s)\n' "$ms" "${s[*]}"
 printf 'worklist csv      %7.2f s   (runs: %s)   %s rows\n' "$mw" "${w[*]}" "$rows"
-printf 'worklist xlsx     %7.2f s\n' "$mx"
-printf 'worklist html     %7.2f s\n' "$mh"
-[ "$has_db" = 1 ] && printf 'worklist csv --db %7.2f s   (a new history each run)\n' "$(median "${d[@]}")"
+[ "$OTHERS" = 1 ] && printf 'worklist xlsx     %7.2f s\n' "$(median "${x[@]}")"
+[ "$OTHERS" = 1 ] && printf 'worklist html     %7.2f s\n' "$(median "${h[@]}")"
+[ "$OTHERS" = 1 ] && [ "$has_db" = 1 ] && printf 'worklist csv --db %7.2f s   (a new history each run)\n' "$(median "${d[@]}")"
 cs=$(median $(cat "$out/cpu-screen")) cw=$(median $(cat "$out/cpu-worklist"))
 printf 'CPU (user + system): screen %.2f s, worklist csv %.2f s: ratio %.3f (load average now: %s)\n' "$cs" "$cw" \
   "$(echo "$cw / $cs" | bc -l)" "$(cut -d' ' -f1 /proc/loadavg)"

@@ -373,6 +373,7 @@ struct op_kb {
   /* the worklist's order ([worklist] urgency in gaps.ini): gap_urgency[g]
   ** is gap g's rank, 0 the most urgent; every gap has one */
   int gap_urgency[OP_MAX_GAPS];
+  int gap_by_urgency[OP_MAX_GAPS]; /* the gaps, most urgent first */
   /* Fixed wording of the renderings (headings, safety messages). */
   kb_text ui[OP_N_ui];
   const char *phrase[OP_N_phrase]; /* templates, clinician wording */

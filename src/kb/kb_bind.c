@@ -354,6 +354,7 @@ static void bind_urgency(loader *L) {
     }
     seen[g] = true;
     kb->gap_urgency[g] = j;
+    kb->gap_by_urgency[j] = g;
   }
   for (int g = 0; g < kb->n_gaps && !L->failed; g++)
     if (!seen[g]) lerr(L, e->file, e->line, "[worklist] urgency: care gap '%s' has no rank", kb->gaps[g].code);

@@ -16,24 +16,22 @@
 #include "wl_write.h"
 
 void wl_gap_words(const op_kb *kb, unsigned long gaps, char *buf, size_t cap) {
-  size_t k = 0;
+  size_t k = 0, sl = strlen(kb->wltext[OP_WL_GAPS_JOIN]);
   buf[0] = 0;
-  const char *sep = kb->wltext[OP_WL_GAPS_JOIN];
-  for (int rank = 0; rank < kb->n_gaps; rank++)
-    for (int g = 0; g < kb->n_gaps; g++) {
-      if (kb->gap_urgency[g] != rank || !((gaps >> g) & 1u)) continue;
-      const char *w = kb->gaps[g].clinician;
-      size_t need = strlen(w) + (k ? strlen(sep) + 1 : 0);
-      if (k + need + 1 > cap) return;
-      if (k) {
-        memcpy(buf + k, sep, strlen(sep));
-        k += strlen(sep);
-        buf[k++] = ' ';
-      }
-      memcpy(buf + k, w, strlen(w));
-      k += strlen(w);
-      buf[k] = 0;
+  for (int rank = 0; rank < kb->n_gaps; rank++) {
+    int g = kb->gap_by_urgency[rank];
+    if (!((gaps >> g) & 1u)) continue;
+    const char *w = kb->gaps[g].clinician;
+    size_t wl = strlen(w);
+    if (k + wl + (k ? sl + 1 : 0) + 1 > cap) return;
+    if (k) {
+      memcpy(buf + k, kb->wltext[OP_WL_GAPS_JOIN], sl);
+      k += sl;
+      buf[k++] = ' ';
     }
+    memcpy(buf + k, w, wl + 1);
+    k += wl;
+  }
 }
 
 /* One cell: quoted when it must be, ' before a formula's first character. */

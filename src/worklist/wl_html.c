@@ -74,9 +74,10 @@ static void chart(FILE *f, const char *id, const char *title, const bar *b, int 
 static void counts(FILE *f, const op_kb *kb, const wl_stats *st) {
   bar b[OP_MAX_CODES];
   int n = 0;
-  for (int rank = 0; rank < kb->n_gaps; rank++)
-    for (int g = 0; g < kb->n_gaps; g++)
-      if (kb->gap_urgency[g] == rank) b[n++] = (bar){kb->gaps[g].code, kb->gaps[g].clinician, st->by_gap[g]};
+  for (int rank = 0; rank < kb->n_gaps; rank++) {
+    int g = kb->gap_by_urgency[rank];
+    b[n++] = (bar){kb->gaps[g].code, kb->gaps[g].clinician, st->by_gap[g]};
+  }
   chart(f, "by-gap", kb->wltext[OP_WL_BY_GAP], b, n);
   n = 0;
   for (int i = 0; i < OP_N_risk; i++) b[n++] = (bar){op_risk_str[i], wl_risk_words(kb, i), st->by_risk[i]};
