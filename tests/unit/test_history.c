@@ -173,7 +173,7 @@ static void test_changes(void **state) {
   char *text = changes(h, f->kb, HISTORY_TEXT);
   if (getenv("TEST_HISTORY_SHOW")) fputs(text, stderr);
   assert_non_null(strstr(text, "Before: run 1 on 2026-11-01T08:00:00Z (as of 2026-11-01, knowledge base 2026.12, input "
-                               "november.ndjson): 10 records, 4 listed, 6 out of scope, 0 not read; 1 listed without "
+                               "november.ndjson): 10 records, 4 listed, 6 not listed (out of scope or no care gap), 0 not read; 1 listed without "
                                "an id or MRN, not compared\n"));
   assert_non_null(strstr(text, "Action changed:\n  p3 | Cy Gamma | MRN M3 | assess first: measure bone density (DXA) "
                                "and estimate FRAX -> start\n"));
