@@ -28,7 +28,8 @@ static bool step_done(history *h, sqlite3_stmt *st, const char *what, char *err,
     (void)sqlite3_reset(st); /* repeats the step's code */
     return false;
   }
-  return sqlite3_reset(st) == SQLITE_OK && sqlite3_clear_bindings(st) == SQLITE_OK;
+  return (sqlite3_reset(st) == SQLITE_OK && sqlite3_clear_bindings(st) == SQLITE_OK) ||
+         history_fail(h, what, err, errsz);
 }
 
 static bool prepare(history *h, sqlite3_stmt **st, const char *sql, char *err, size_t errsz) {
