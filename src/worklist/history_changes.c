@@ -185,11 +185,14 @@ static bool describe_run(history *h, FILE *out, const char *label, sqlite3_int64
   }
   bool ok = sqlite3_step(st) == SQLITE_ROW;
   if (ok) {
-    fprintf(out, "%s run %lld on %s (as of %s, knowledge base %s, input ", label, (long long)id, col(st, 0), col(st, 1),
+    /* no --as-of: each record was planned for its own date */
+    const char *as_of = *col(st, 1) ? col(st, 1) : "each record's own date";
+    fprintf(out, "%s run %lld on %s (as of %s, knowledge base %s, input ", label, (long long)id, col(st, 0), as_of,
             col(st, 2));
     put_text(out, col(st, 3));
-    fprintf(out, "): %lld records, %lld listed, %lld out of scope, %lld not read", sqlite3_column_int64(st, 4),
-            sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7));
+    fprintf(out, "): %lld records, %lld listed, %lld not listed (out of scope or no care gap), %lld not read",
+            sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6),
+            sqlite3_column_int64(st, 7));
     if (sqlite3_column_int64(st, 8))
       fprintf(out, "; %lld listed without an id or MRN, not compared", sqlite3_column_int64(st, 8));
     fputc('\n', out);

@@ -22,4 +22,7 @@ struct history {
 /* "PATH: WHAT: SQLite's message" into err; returns false. */
 bool history_fail(const history *h, const char *what, char *err, size_t errsz);
 
+/* Runs fixed SQL (no parameters); history_fail with what when it fails. */
+bool history_exec(history *h, const char *sql, const char *what, char *err, size_t errsz);
+
 #endif

@@ -30,6 +30,7 @@ typedef struct {
   op_kb *kb;
   char dir[64];
   char db[128];
+  char exe[512]; /* this program, run again for the children */
 } fixture;
 
 static int setup(void **state) {
@@ -38,7 +39,13 @@ static int setup(void **state) {
   op_error e;
   f->kb = op_kb_load_default(&e);
   snprintf(f->dir, sizeof f->dir, "/tmp/test_history.XXXXXX");
-  if (!f->kb || !mkdtemp(f->dir)) return -1;
+  ssize_t n = readlink("/proc/self/exe", f->exe, sizeof f->exe - 1);
+  if (!f->kb || n <= 0 || !mkdtemp(f->dir)) {
+    op_kb_free(f->kb);
+    free(f);
+    return -1;
+  }
+  f->exe[n] = 0;
   snprintf(f->db, sizeof f->db, "%s/runs.db", f->dir);
   *state = f;
   return 0;
@@ -166,7 +173,7 @@ static void test_changes(void **state) {
   char *text = changes(h, f->kb, HISTORY_TEXT);
   if (getenv("TEST_HISTORY_SHOW")) fputs(text, stderr);
   assert_non_null(strstr(text, "Before: run 1 on 2026-11-01T08:00:00Z (as of 2026-11-01, knowledge base 2026.12, input "
-                               "november.ndjson): 10 records, 4 listed, 6 out of scope, 0 not read; 1 listed without "
+                               "november.ndjson): 10 records, 4 listed, 6 not listed (out of scope or no care gap), 0 not read; 1 listed without "
                                "an id or MRN, not compared\n"));
   assert_non_null(strstr(text, "Action changed:\n  p3 | Cy Gamma | MRN M3 | assess first: measure bone density (DXA) "
                                "and estimate FRAX -> start\n"));
@@ -274,23 +281,42 @@ static void test_duplicate_no_patient_data(void **state) {
   check_file(f->db, 0, 0);
 }
 
-/* The child: a run of many rows (more than SQLite's page cache holds, so
-** pages are written into the database file before the commit), then
-** SIGKILL before history_commit. Never returns. */
-static void killed_writer(const fixture *f, long rows) {
+/* The child (this program run again with --killed-writer DB, a process of
+** its own, so that a memory checker watching the tests does not watch it
+** die): a run of many rows (more than SQLite's page cache holds, so pages
+** are written into the database file before the commit), then SIGKILL
+** before history_commit. Never returns. */
+static int killed_writer(const char *db, long rows) {
+  op_error e;
+  op_kb *kb = op_kb_load_default(&e);
   history *h;
   char err[512];
-  if (!history_open(f->db, &h, err, sizeof err) || !history_begin_run(h, &run2, err, sizeof err)) _exit(2);
+  if (!kb || !history_open(db, &h, err, sizeof err) || !history_begin_run(h, &run2, err, sizeof err)) _exit(2);
   char spec[] = "x|Killed Run|MK|start|untreated_high_risk,baseline_labs_missing";
-  worklist_row r = row(f->kb, spec);
+  worklist_row r = row(kb, spec);
   char id[32];
   for (long i = 0; i < rows; i++) {
     snprintf(id, sizeof id, "k%ld", i);
     r.patient_id = id;
-    if (!history_add_row(h, &r, f->kb, err, sizeof err)) _exit(3);
+    if (!history_add_row(h, &r, kb, err, sizeof err)) _exit(3);
   }
   kill(getpid(), SIGKILL);
   _exit(4);
+}
+
+/* Runs this program again with a mode and a path; its wait status. */
+static int run_self(const fixture *f, const char *mode, const char *path, int out_fd) {
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    if (out_fd >= 0 && dup2(out_fd, STDOUT_FILENO) < 0) _exit(5);
+    execl(f->exe, f->exe, mode, path, (char *)NULL);
+    _exit(6);
+  }
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  return status;
 }
 
 static void test_killed_mid_write(void **state) {
@@ -302,12 +328,7 @@ static void test_killed_mid_write(void **state) {
   history_close(h);
   struct stat before, after, journal;
   assert_int_equal(stat(f->db, &before), 0);
-  fflush(NULL);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) killed_writer(f, 60000);
-  int status = 0;
-  assert_int_equal(waitpid(pid, &status, 0), pid);
+  int status = run_self(f, "--killed-writer", f->db, -1);
   assert_true(WIFSIGNALED(status));
   assert_int_equal(WTERMSIG(status), SIGKILL);
   /* it was killed mid-write: the file grew and a hot journal is there */
@@ -317,6 +338,15 @@ static void test_killed_mid_write(void **state) {
   assert_true(after.st_size > before.st_size);
   assert_int_equal(stat(jpath, &journal), 0);
   assert_true(journal.st_size > 0);
+  /* hot: its header carries the magic SQLite writes (and syncs) before it
+  ** changes a page of the database file */
+  static const unsigned char magic[8] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7};
+  unsigned char head[8] = {0};
+  FILE *jf = fopen(jpath, "rb");
+  assert_non_null(jf);
+  assert_int_equal(fread(head, 1, 8, jf), 8);
+  fclose(jf);
+  assert_memory_equal(head, magic, 8);
   /* the reader of --changes rolls the hot journal back: run 1 whole */
   assert_true(history_open_readonly(f->db, &h, err, sizeof err));
   char *text = changes(h, NULL, HISTORY_TEXT);
@@ -408,24 +438,11 @@ static void test_readonly_dir(void **state) {
   snprintf(path, sizeof path, "%s/runs.db", sub);
   int fds[2];
   assert_int_equal(pipe(fds), 0);
-  fflush(NULL);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    close(fds[0]);
-    if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) _exit(2);
-    history *h;
-    char err[512] = "";
-    bool ok = history_open(path, &h, err, sizeof err);
-    ssize_t w = write(fds[1], err, strlen(err));
-    _exit(ok ? 3 : w < 0 ? 4 : 0);
-  }
+  int status = run_self(f, "--open-as-nobody", path, fds[1]);
   close(fds[1]);
   char err[512] = {0};
   ssize_t n = read(fds[0], err, sizeof err - 1);
   close(fds[0]);
-  int status = 0;
-  assert_int_equal(waitpid(pid, &status, 0), pid);
   assert_true(WIFEXITED(status));
   assert_int_equal(WEXITSTATUS(status), 0);
   assert_true(n > 0);
@@ -433,7 +450,19 @@ static void test_readonly_dir(void **state) {
   assert_non_null(strstr(err, "cannot create: Permission denied"));
 }
 
-int main(void) {
+/* The child of test_readonly_dir: gives up root (who may write anywhere)
+** for nobody, tries to create the history, prints the error. */
+static int open_as_nobody(const char *path) {
+  if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) return 2;
+  history *h;
+  char err[512] = "";
+  if (history_open(path, &h, err, sizeof err)) return 3;
+  return fputs(err, stdout) < 0 || fflush(stdout) != 0 ? 4 : 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "--killed-writer") == 0) return killed_writer(argv[2], 60000);
+  if (argc == 3 && strcmp(argv[1], "--open-as-nobody") == 0) return open_as_nobody(argv[2]);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_changes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_csv_formula_and_mrn_key, setup, teardown),
