@@ -49,18 +49,16 @@ ALLOWED = {
     # population screening: the public API's codes-only entry and the screen
     # line renderer, nothing of the engine
     "screen": {"render", "util", "public"},
+    # the nurse's worklist: screening's plans as rows, their words, the run
+    # history (SQLite)
+    "worklist": {"screen", "render", "word", "engine", "record", "fhir", "omop", "kb", "json", "util", "public"},
     # the library's public API over every stage
     "api": {"word", "engine", "render", "fhir", "record", "kb", "json", "util", "public"},
     # the HTTP service: the API (and the plan it carries, api_internal.h),
     # FHIR prefetch, the CDS cards renderer
     "server": {"api", "render", "fhir", "kb", "json", "util", "public"},
-    # the worklist and its run history: each record through the reader and
-    # the engine (the row needs the record's identity and the plan's dates),
-    # one line worded alone (word_say), FHIR and OMOP inputs mapped as screen
-    # maps them, the kb's words for the codes
-    "worklist": {"word", "engine", "record", "fhir", "omop", "kb", "util", "public"},
     # the command line: every front end
-    "cli": {"api", "server", "screen", "fhir", "omop", "worklist", "kb", "util", "public"},
+    "cli": {"api", "server", "screen", "worklist", "fhir", "omop", "kb", "util", "public"},
 }
 # The public header's own layer: it includes nothing of src/.
 PUBLIC = "public"

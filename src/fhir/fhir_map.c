@@ -407,7 +407,7 @@ static void add_fracture(mapper *m, int site, op_date date, bool year_only, cons
   m->fx[m->n_fx++] = (f_fx){site, date, year_only, {ref, false}};
 }
 
-static void add_condition(mapper *m, int code, op_date date, bool has_date, const char *ref) {
+void fm_add_condition(mapper *m, int code, op_date date, bool has_date, const char *ref) {
   for (int i = 0; i < m->n_cond; i++)
     if (m->cond[i].code == code) { /* one entry per code, the earliest date */
       if (has_date && (!m->cond[i].has_date || date < m->cond[i].date)) m->cond[i].date = date, m->cond[i].has_date = true;
@@ -475,7 +475,7 @@ static void read_condition(mapper *m, const json_doc *d, int r, tally *t) {
       m->mechanism_note = true;
       used = true;
     } else if (tg->kind == FT_CONDITION) {
-      add_condition(m, tg->code, date, has_date && !year_only, ref);
+      fm_add_condition(m, tg->code, date, has_date && !year_only, ref);
       used = true;
     }
   }
@@ -539,14 +539,15 @@ static bool choose_patient(mapper *m, const fhir_res *res, int n, const char *pa
 
 /* Pass two: the patient's other resources; returns the count of types not read. */
 static int read_resources(mapper *m, const fhir_res *res, int n) {
-  static const char *const types[] = {"Observation", "Condition", "MedicationRequest", "MedicationStatement"};
+  static const char *const types[] = {"Observation", "Condition", "MedicationRequest", "MedicationStatement",
+                                      "Procedure"};
   int other = 0;
   for (int i = 0; i < n; i++) {
     const json_doc *d = res[i].doc;
     int r = res[i].tok, rt = fj_get(d, r, "resourceType"), k = 0;
     if (fj_is(d, rt, "Patient") || fj_is(d, rt, "Medication")) continue; /* read in pass one, or by reference */
-    while (k < 4 && !fj_is(d, rt, types[k])) k++;
-    if (k == 4) {
+    while (k < 5 && !fj_is(d, rt, types[k])) k++;
+    if (k == 5) {
       other++;
       continue;
     }
@@ -560,6 +561,8 @@ static int read_resources(mapper *m, const fhir_res *res, int n) {
       read_observation(m, d, r, t);
     } else if (k == 1) {
       read_condition(m, d, r, t);
+    } else if (k == 4) {
+      fm_read_procedure(m, d, r, t);
     } else {
       fm_read_medication(m, d, r, t, k == 2);
     }

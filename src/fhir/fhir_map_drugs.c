@@ -57,6 +57,38 @@ static double gc_dose(mapper *m, const json_doc *d, int r, const fhir_target *tg
   return mg * freq / days * factor;
 }
 
+/* The [fhir.local_forms] word in a string token, or NULL. */
+static const char *local_in(const mapper *m, const json_doc *d, int tok) {
+  if (tok < 0 || d->tok[tok].type != JT_STRING) return NULL;
+  return kb_fhir_local_form(m->f, d->text + d->tok[tok].start, (size_t)(d->tok[tok].end - d->tok[tok].start));
+}
+
+/* A local dose form named in the concept's displays or text: a drug found
+** by ingredient name only may be an eye drop or a cream, which the rules
+** about systemic glucocorticoids and immunosuppressants do not mean. */
+static bool local_concept(const mapper *m, const json_doc *d, int cc) {
+  if (cc < 0 || d->tok[cc].type != JT_OBJECT) return false;
+  if (local_in(m, d, fj_get(d, cc, "text"))) return true;
+  int codings = fj_get(d, cc, "coding");
+  if (codings < 0 || d->tok[codings].type != JT_ARRAY) return false;
+  int j = codings + 1;
+  for (int k = 0; k < d->tok[codings].size; k++, j = json_next(d, j))
+    if (local_in(m, d, fj_get(d, j, "display"))) return true;
+  return false;
+}
+
+#define LOCAL_WHY "recognised only by an ingredient name, in a local form (eye, skin, inhaled): not a systemic drug"
+
+static const fhir_row *by_code_or_name(mapper *m, const json_doc *d, int cc, bool *by_name, char *unk, size_t unk_sz,
+                                       const char **why) {
+  const fhir_row *row = fm_match_concept(m, d, cc, true, by_name, unk, unk_sz);
+  if (row && *by_name && local_concept(m, d, cc)) {
+    *why = LOCAL_WHY;
+    return NULL;
+  }
+  return row;
+}
+
 /* The row of the drug a request or statement names: its
 ** medicationCodeableConcept (R5: medication.concept), else the code of the
 ** Medication its medicationReference names, else that reference's display
@@ -69,7 +101,7 @@ const fhir_row *fm_drug_row(mapper *m, const json_doc *d, int r, bool *by_name, 
   unk[0] = 0;
   int cc = fj_get(d, r, "medicationCodeableConcept");
   if (cc < 0) cc = fm_fj_path(d, r, "medication", "concept"); /* R5 shape */
-  if (cc >= 0) return fm_match_concept(m, d, cc, true, by_name, unk, unk_sz);
+  if (cc >= 0) return by_code_or_name(m, d, cc, by_name, unk, unk_sz, why);
   int mr = fhir_med_reference(d, r);
   if (mr < 0) {
     *why = "no medicationCodeableConcept or medicationReference";
@@ -85,13 +117,17 @@ const fhir_row *fm_drug_row(mapper *m, const json_doc *d, int r, bool *by_name, 
   if (found == FHIR_MED_FOUND) {
     cc = fj_get(md, mt, "code");
     if (cc < 0) *why = "its Medication has no code";
-    return cc < 0 ? NULL : fm_match_concept(m, md, cc, true, by_name, unk, unk_sz);
+    return cc < 0 ? NULL : by_code_or_name(m, md, cc, by_name, unk, unk_sz, why);
   }
   int disp = fj_get(d, mr, "display");
   const fhir_row *row = disp >= 0 && d->tok[disp].type == JT_STRING
                             ? kb_fhir_lookup(m->f, FS_NAME, d->text + d->tok[disp].start,
                                              (size_t)(d->tok[disp].end - d->tok[disp].start))
                             : NULL;
+  if (row && local_in(m, d, disp)) {
+    *why = LOCAL_WHY;
+    return NULL;
+  }
   if (row) {
     *by_name = true;
   } else if (disp >= 0 && d->tok[disp].type == JT_STRING) {
@@ -179,3 +215,40 @@ void fm_read_medication(mapper *m, const json_doc *d, int r, tally *t, bool requ
   t->used++;
 }
 
+
+/* ---- Procedure ---------------------------------------------------------- */
+
+/* A Procedure whose code implies a condition (a transplant: the patient
+** lives with the transplanted organ) adds that condition, dated by the
+** procedure. One not done, only planned, stopped or entered in error does
+** not; OMOP procedure rows come without a status and count as done. */
+void fm_read_procedure(mapper *m, const json_doc *d, int r, tally *t) {
+  t->read++;
+  const char *ref = fm_ref_of(m, d, r, "Procedure");
+  int st = fj_get(d, r, "status");
+  if (fj_is(d, st, "not-done") || fj_is(d, st, "entered-in-error") || fj_is(d, st, "preparation") ||
+      fj_is(d, st, "stopped") || fj_is(d, st, "on-hold")) {
+    fm_skip(m, t, "not done, planned, stopped or entered in error", ref);
+    return;
+  }
+  bool by_name;
+  char unk[160];
+  const fhir_row *row = fm_match_concept(m, d, fj_get(d, r, "code"), false, &by_name, unk, sizeof unk);
+  bool implies = false;
+  for (int i = 0; row && i < row->nt; i++) implies |= row->t[i].kind == FT_CONDITION;
+  if (!implies) {
+    fm_skip(m, t, "not a procedure osteoplan uses (transplants are)", unk[0] ? unk : ref);
+    return;
+  }
+  op_date date = 0;
+  bool year_only = false;
+  bool has_date = fm_fj_date(d, fj_get(d, r, "performedDateTime"), &date, &year_only) ||
+                  fm_fj_date(d, fm_fj_path(d, r, "performedPeriod", "start"), &date, &year_only);
+  if (has_date && date > m->as_of) {
+    fm_skip(m, t, "dated after as_of", ref);
+    return;
+  }
+  for (int i = 0; i < row->nt; i++)
+    if (row->t[i].kind == FT_CONDITION) fm_add_condition(m, row->t[i].code, date, has_date && !year_only, ref);
+  t->used++;
+}

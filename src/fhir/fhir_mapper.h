@@ -149,6 +149,9 @@ const fhir_row *fm_match_concept(mapper *m, const json_doc *d, int cc, bool name
 bool fm_fj_date(const json_doc *d, int tok, op_date *out, bool *year_only);
 int fm_fj_path(const json_doc *d, int tok, const char *k1, const char *k2);
 void fm_read_medication(mapper *m, const json_doc *d, int r, tally *t, bool request);
+void fm_read_procedure(mapper *m, const json_doc *d, int r, tally *t);
+/* One condition entry per code, at its earliest date. */
+void fm_add_condition(mapper *m, int code, op_date date, bool has_date, const char *ref);
 const fhir_row *fm_drug_row(mapper *m, const json_doc *d, int r, bool *by_name, char *unk, size_t unk_sz,
                             const char **why, const char **what);
 int fm_build_courses(mapper *m, course *out);

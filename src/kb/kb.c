@@ -568,6 +568,7 @@ static void bind(loader *L) {
   if (L->failed) return;
 
   kb_bind_wording_and_tables(L);
+  if (!L->failed) kb_bind_omop(L);
 
   /* anything not consumed is a mistake */
   for (int i = 0; i < L->ns; i++)

@@ -379,6 +379,7 @@ struct op_kb {
   const char *phrase[OP_N_phrase]; /* templates, clinician wording */
   const char *wltext[OP_N_wltext]; /* the worklist's words, clinician wording */
   struct kb_fhir *fhir; /* FHIR mapping tables (kb_fhir.h) */
+  struct kb_omop *omop; /* OMOP vocabulary tables (kb_omop.h) */
   void *storage; /* owned memory */
 };
 

@@ -47,6 +47,8 @@ struct kb_fhir {
   const char *order_system[OP_MAX_AGENTS], *order_code[OP_MAX_AGENTS], *order_display[OP_MAX_AGENTS];
   const char *override_code[8], *override_display[8];
   int n_override;
+  const char *local_form[32]; /* [fhir.local_forms] words, lower case */
+  int n_local;
 };
 
 static const char *const system_sections[FS_N] = {
@@ -179,12 +181,14 @@ static bool parse_target(ctx *c, const kb_fhir_entry *e, char *text, fhir_target
   return true;
 }
 
-/* ICD-10-CM codes are compared without dots, in upper case. */
-static size_t normalise(const char *s, size_t n, char *out, size_t cap, bool icd) {
+/* ICD-10-CM codes are compared without dots, in upper case; ATC codes in
+** upper case (both are hierarchies whose rows are prefixes). */
+static size_t normalise(const char *s, size_t n, char *out, size_t cap, int sys) {
   size_t k = 0;
+  bool icd = sys == FS_ICD10CM, upper = icd || sys == FS_ATC;
   for (size_t i = 0; i < n && k + 1 < cap; i++) {
     if (icd && s[i] == '.') continue;
-    out[k++] = icd ? (char)toupper((unsigned char)s[i]) : s[i];
+    out[k++] = upper ? (char)toupper((unsigned char)s[i]) : s[i];
   }
   out[k] = 0;
   return k;
@@ -207,7 +211,7 @@ static void add_row(ctx *c, int sys, const kb_fhir_entry *e) {
     ferr(c, e, "code too long");
     return;
   }
-  normalise(e->key, strlen(e->key), code, sizeof code, sys == FS_ICD10CM);
+  normalise(e->key, strlen(e->key), code, sizeof code, sys);
   if (sys == FS_NAME)
     for (char *p = code; *p; p++) *p = (char)tolower((unsigned char)*p);
   r.code = arena_strdup(c->a, code);
@@ -295,6 +299,29 @@ static bool add_unit(ctx *c, const kb_fhir_entry *x) {
   return true;
 }
 
+/* [fhir.local_forms] word = meaning | sources; false on an error. */
+static bool add_local_form(ctx *c, const kb_fhir_entry *x) {
+  char *v = arena_strdup(c->a, x->value), *f[3], *w = arena_strdup(c->a, x->key);
+  if (!v || !w || split(v, '|', f, 2) != 2 || !*f[0] || !*w) {
+    ferr(c, x, "expected 'word = meaning | sources'");
+    return false;
+  }
+  for (char *p = w; *p; p++) {
+    if (!isalpha((unsigned char)*p)) {
+      ferr(c, x, "a local form is one word of letters");
+      return false;
+    }
+    *p = (char)tolower((unsigned char)*p);
+  }
+  if (!check_sources(c, x, f[1])) return false;
+  if (c->f->n_local == 32) {
+    ferr(c, x, "more than 32 local forms");
+    return false;
+  }
+  c->f->local_form[c->f->n_local++] = w;
+  return true;
+}
+
 kb_fhir *kb_fhir_compile(arena *a, const kb_fhir_entry *e, int n, const char *const *agent_codes, int n_agents,
                          char *err, size_t errsz) {
   ctx c = {a, err, errsz, false, arena_alloc(a, sizeof(kb_fhir)), agent_codes, n_agents};
@@ -363,6 +390,8 @@ kb_fhir *kb_fhir_compile(arena *a, const kb_fhir_entry *e, int n, const char *co
       c.f->order_system[ag] = !strcmp(sc[0], "rxnorm") ? "http://www.nlm.nih.gov/research/umls/rxnorm" : "http://www.whocc.no/atc";
       c.f->order_code[ag] = sc[1];
       c.f->order_display[ag] = f[1];
+    } else if (!strcmp(x->section, "fhir.local_forms")) {
+      if (!add_local_form(&c, x)) break;
     } else if (!strcmp(x->section, "fhir.override_reasons")) {
       char *v = arena_strdup(a, x->value), *f[3];
       if (split(v, '|', f, 2) != 2 || !*f[0]) {
@@ -399,25 +428,50 @@ static const fhir_row *find(const kb_fhir *f, int sys, const char *key) {
   return NULL;
 }
 
+/* text as a lower-case C string in out; false when it does not fit or
+** holds a NUL byte */
+static bool lower_text(const char *text, size_t len, char *out, size_t cap) {
+  if (len >= cap || memchr(text, 0, len)) return false;
+  for (size_t i = 0; i < len; i++) out[i] = (char)tolower((unsigned char)text[i]);
+  out[len] = 0;
+  return true;
+}
+
+/* word occurs in low as a whole word: neither a letter nor a digit on
+** either side ("prednisolone" is not read inside "methylprednisolone") */
+static bool has_word(const char *low, const char *word) {
+  size_t n = strlen(word);
+  for (const char *p = strstr(low, word); p; p = strstr(p + 1, word)) {
+    bool left = p == low || !isalnum((unsigned char)p[-1]);
+    if (left && !isalnum((unsigned char)p[n])) return true;
+  }
+  return false;
+}
+
+const char *kb_fhir_local_form(const kb_fhir *f, const char *text, size_t len) {
+  char low[512];
+  if (!text || !lower_text(text, len, low, sizeof low)) return NULL;
+  for (int i = 0; i < f->n_local; i++)
+    if (has_word(low, f->local_form[i])) return f->local_form[i];
+  return NULL;
+}
+
 const fhir_row *kb_fhir_lookup(const kb_fhir *f, fhir_system sys, const char *code, size_t len) {
   if (sys == FS_NAME) {
     /* lower-case the text once, then look for each word; the longest word
-    ** wins (prednisolone before prednisone's prefix) */
+    ** wins */
     char low[512];
-    if (len >= sizeof low) return NULL;
-    for (size_t i = 0; i < len; i++) low[i] = (char)tolower((unsigned char)code[i]);
-    low[len] = 0;
-    if (memchr(low, 0, len)) return NULL;
+    if (!lower_text(code, len, low, sizeof low)) return NULL;
     const fhir_row *best = NULL;
     for (int i = 0; i < f->n[sys]; i++)
-      if (strstr(low, f->rows[sys][i].code) && (!best || strlen(f->rows[sys][i].code) > strlen(best->code)))
+      if (has_word(low, f->rows[sys][i].code) && (!best || strlen(f->rows[sys][i].code) > strlen(best->code)))
         best = &f->rows[sys][i];
     return best;
   }
   char key[64];
   if (len == 0 || len >= sizeof key) return NULL;
-  size_t k = normalise(code, len, key, sizeof key, sys == FS_ICD10CM);
-  if (sys != FS_ICD10CM) return find(f, sys, key);
+  size_t k = normalise(code, len, key, sizeof key, sys);
+  if (sys != FS_ICD10CM && sys != FS_ATC) return find(f, sys, key);
   for (; k >= 3; k--) {
     key[k] = 0;
     const fhir_row *r = find(f, sys, key);

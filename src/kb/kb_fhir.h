@@ -58,14 +58,17 @@ typedef struct {
 kb_fhir *kb_fhir_compile(arena *a, const kb_fhir_entry *e, int n, const char *const *agent_codes, int n_agents,
                          char *err, size_t errsz);
 
-/* The row for a code of a system; ICD-10-CM by longest prefix, names by a
-** word inside text. NULL when nothing matches. */
+/* The row for a code of a system; ICD-10-CM and ATC by longest prefix,
+** names by a whole word of text (the longest). NULL when nothing matches. */
 const fhir_row *kb_fhir_lookup(const kb_fhir *f, fhir_system sys, const char *code, size_t len);
 /* Factor turning a value in ucum (NULL/"" = no unit) into the record's unit;
 ** 0 when that unit is not known for the quantity. */
 double kb_fhir_unit(const kb_fhir *f, int quantity, const char *ucum, size_t len);
 /* mg of prednisone per mg of the ingredient; 0 when not known. */
 double kb_fhir_prednisone(const kb_fhir *f, const char *ingredient);
+/* The [fhir.local_forms] word (a local dose form: "topical", "ophthalmic")
+** occurring as a whole word in text, or NULL. */
+const char *kb_fhir_local_form(const kb_fhir *f, const char *text, size_t len);
 /* Fracture site of the 5th character of an M80.0-/M80.8- code. */
 int kb_fhir_m80_site(const kb_fhir *f, char c, bool *known);
 int kb_fhir_renewal_gap_months(const kb_fhir *f);

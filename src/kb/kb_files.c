@@ -28,6 +28,7 @@ static const struct {
     {"sources.ini", false}, {"profile.ini", true}, {"agents.ini", false},
     {"regimens.ini", true}, {"texts.ini", false},  {"rules.ini", true},
     {"disagreements.ini", true}, {"gaps.ini", true}, {"fhir.ini", false},
+    {"omop.ini", false},
 };
 #define KB_NFILES ((int)(sizeof kb_parts / sizeof *kb_parts))
 

@@ -74,6 +74,9 @@ void kb_bind_wording_and_tables(loader *L);
 /* kb_values.c: {section.key} in the prose becomes the profile's value. */
 void kb_bind_profile_values(loader *L);
 
+/* kb_omop.c: [omop.*] (kb/common/omop.ini). */
+void kb_bind_omop(loader *L);
+
 /* kb.c: binds the entries read into L->kb (the whole check). */
 void kb_bind_all(loader *L);
 

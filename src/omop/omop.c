@@ -14,31 +14,21 @@
 #include <unistd.h>
 
 #include "fhir/fhir_map.h"
+#include "kb/kb_omop.h"
 #include "omop/omop.h"
+#include "omop/omop_number.h"
 #include "omop/omop_tables.h"
 #include "util/ctlchar.h"
 #include "util/strbuf.h"
 
-/* OMOP vocabulary_id -> the FHIR code system the FHIR tables are keyed by
-** (OMOP vocabulary table; FHIR R4 terminology "Using Codes": LOINC, SNOMED
-** CT, RxNorm, ICD-10-CM, ATC). Other vocabularies keep a system of their
-** own, so the mapper notes their codes as unknown. */
-static const struct {
-  const char *vocabulary, *system;
-} systems[] = {
-    {"LOINC", "http://loinc.org"},
-    {"SNOMED", "http://snomed.info/sct"},
-    {"RxNorm", "http://www.nlm.nih.gov/research/umls/rxnorm"},
-    {"ICD10CM", "http://hl7.org/fhir/sid/icd-10-cm"},
-    {"ATC", "http://www.whocc.no/atc"},
-};
-
 typedef struct {
   arena *a;
+  const op_kb *kb;
   const omop_db *db;
   const char *as_of;
   strbuf b;
   long pid;
+  FILE *bundles; /* omop_to_bundles: the bundles' text goes there, unmapped */
 } builder;
 
 static void put_str(strbuf *b, const char *s) {
@@ -57,7 +47,10 @@ static void put_kv(strbuf *b, const char *key, const char *value) {
   put_str(b, value);
 }
 
-static void put_coding(strbuf *b, const omop_db *db, const char *concept_id, bool *first) {
+/* OMOP vocabulary_id -> the FHIR code system the FHIR tables are keyed by
+** (kb/common/omop.ini [omop.vocabulary]). Other vocabularies keep a system
+** of their own, so the mapper notes their codes as unknown. */
+static void put_coding(strbuf *b, const op_kb *kb, const omop_db *db, const char *concept_id, bool *first) {
   if (!*concept_id || !strcmp(concept_id, "0")) return; /* 0: "no matching concept" in OMOP */
   const omop_concept *c = omop_concept_of(db, concept_id);
   sb_puts(b, *first ? "{" : ",{");
@@ -68,9 +61,7 @@ static void put_coding(strbuf *b, const omop_db *db, const char *concept_id, boo
     sb_putc(b, '}');
     return;
   }
-  const char *sys = NULL;
-  for (size_t i = 0; i < sizeof systems / sizeof *systems; i++)
-    if (!strcmp(c->vocabulary, systems[i].vocabulary)) sys = systems[i].system;
+  const char *sys = kb_omop_system(kb, c->vocabulary);
   sb_puts(b, "\"system\":");
   if (sys) put_str(b, sys);
   else {
@@ -89,8 +80,8 @@ static void put_coding(strbuf *b, const omop_db *db, const char *concept_id, boo
 static void put_code(builder *w, const char *key, const char *concept_id, const char *source_id) {
   sb_cat(&w->b, ",\"", key, "\":{\"coding\":[", (char *)NULL);
   bool first = true;
-  put_coding(&w->b, w->db, concept_id, &first);
-  if (strcmp(source_id, concept_id)) put_coding(&w->b, w->db, source_id, &first);
+  put_coding(&w->b, w->kb, w->db, concept_id, &first);
+  if (strcmp(source_id, concept_id)) put_coding(&w->b, w->kb, w->db, source_id, &first);
   sb_puts(&w->b, "]}");
 }
 
@@ -103,12 +94,49 @@ static void begin(builder *w, const char *type, const char *table, const char *r
   sb_printf(&w->b, ",\"subject\":{\"reference\":\"Patient/%ld\"}", w->pid);
 }
 
-/* A whole decimal number, as JSON wants it, or NULL. */
-static const char *number(const char *s) {
-  if (!*s) return NULL;
-  char *end;
-  double v = strtod(s, &end);
-  return *end || !isfinite(v) || strpbrk(s, "xXnNiI") ? NULL : s;
+/* s matches JSON's number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]{1,3})?
+** (an exponent of at most 3 digits, which SQL's numeric also reads). */
+static bool is_json_number(const char *s) {
+  s += *s == '-';
+  if (*s == '0') s++;
+  else if (*s >= '1' && *s <= '9') s += strspn(s, "0123456789");
+  else return false;
+  if (*s == '.') {
+    size_t k = strspn(++s, "0123456789");
+    if (!k) return false;
+    s += k;
+  }
+  if (*s == 'e' || *s == 'E') {
+    s++;
+    s += *s == '+' || *s == '-';
+    size_t k = strspn(s, "0123456789");
+    if (!k || k > 3) return false;
+    s += k;
+  }
+  return !*s;
+}
+
+const char *omop_number(const char *s, char buf[static 32]) {
+  /* a decimal: sign, digits with a fraction or a fraction alone, exponent */
+  const char *p = s + (*s == '+' || *s == '-');
+  size_t whole = strspn(p, "0123456789"), frac = 0;
+  p += whole;
+  if (*p == '.') frac = strspn(++p, "0123456789"), p += frac;
+  if (!whole && !frac) return NULL;
+  if (*p == 'e' || *p == 'E') {
+    p++;
+    p += *p == '+' || *p == '-';
+    size_t k = strspn(p, "0123456789");
+    if (!k) return NULL;
+    p += k;
+  }
+  if (*p) return NULL;
+  errno = 0;
+  double v = strtod(s, NULL);
+  if (errno == ERANGE || !isfinite(v)) return NULL; /* beyond a double: not a value anyone measured */
+  if (is_json_number(s)) return s;
+  snprintf(buf, 32, "%.17g", v); /* "+2", "2.", ".5": the same double, as JSON writes it */
+  return buf;
 }
 
 /* measurement and observation rows -> Observation. The value is
@@ -125,8 +153,9 @@ static void put_observations(builder *w, int k, const char *idc, const char *con
     sb_puts(&w->b, ",\"status\":\"final\"");
     put_code(w, "code", csv_cell(t, r, cc), csv_cell(t, r, cs));
     put_kv(&w->b, "effectiveDateTime", csv_cell(t, r, cd));
-    const char *v = number(csv_cell(t, r, cn));
-    if (!v) v = number(csv_cell(t, r, cv));
+    char nb[32]; /* the first call fails before it writes here */
+    const char *v = omop_number(csv_cell(t, r, cn), nb);
+    if (!v) v = omop_number(csv_cell(t, r, cv), nb);
     if (v) {
       sb_cat(&w->b, ",\"valueQuantity\":{\"value\":", v, (char *)NULL);
       const char *u = csv_cell(t, r, cu);
@@ -172,8 +201,9 @@ static void put_drugs(builder *w) {
   }
 }
 
-/* procedure_occurrence -> Procedure: the mapper reads no procedures, but
-** counts them in the notes, so they are accounted for. */
+/* procedure_occurrence -> Procedure: the mapper reads the procedures that
+** imply a condition (an organ transplant, kb/common/fhir.ini) and counts
+** the others in the notes, so every row is accounted for. */
 static void put_procedures(builder *w) {
   const csv_table *t = &w->db->t[OT_PROCEDURE];
   int ci = csv_col(t, "procedure_occurrence_id"), cc = csv_col(t, "procedure_concept_id"),
@@ -188,13 +218,13 @@ static void put_procedures(builder *w) {
   }
 }
 
-/* The person's gender: its concept's code in the OMOP Gender vocabulary
-** (M, F), else gender_source_value; FHIR's male / female, or NULL. */
-static const char *gender_of(const omop_db *db, long r) {
+/* The person's gender (kb/common/omop.ini [omop.gender]): its gender
+** concept's code, else gender_source_value; FHIR's male / female, or NULL. */
+static const char *gender_of(const op_kb *kb, const omop_db *db, long r) {
   const csv_table *t = &db->t[OT_PERSON];
   const omop_concept *c = omop_concept_of(db, csv_cell(t, r, csv_col(t, "gender_concept_id")));
-  const char *g = c && !strcmp(c->vocabulary, "Gender") ? c->code : csv_cell(t, r, csv_col(t, "gender_source_value"));
-  return !strcmp(g, "M") ? "male" : !strcmp(g, "F") ? "female" : NULL;
+  const char *g = c ? kb_omop_gender(kb, c->vocabulary, c->code) : NULL;
+  return g ? g : kb_omop_gender(kb, NULL, csv_cell(t, r, csv_col(t, "gender_source_value")));
 }
 
 /* person (row r) and its death -> Patient. The birth date is
@@ -203,7 +233,7 @@ static void put_patient(builder *w, long r) {
   const csv_table *t = &w->db->t[OT_PERSON];
   sb_printf(&w->b, "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":"
                    "{\"resourceType\":\"Patient\",\"id\":\"%ld\"", w->pid);
-  const char *g = gender_of(w->db, r);
+  const char *g = gender_of(w->kb, w->db, r);
   if (g) put_kv(&w->b, "gender", g);
   const char *bd = csv_cell(t, r, csv_col(t, "birth_datetime"));
   const char *y = csv_cell(t, r, csv_col(t, "year_of_birth")), *m = csv_cell(t, r, csv_col(t, "month_of_birth")),
@@ -214,12 +244,14 @@ static void put_patient(builder *w, long r) {
   else if (*y && *m && *d) sb_printf(&s, "%s-%02ld-%02ld", y, omop_id(m), omop_id(d));
   else sb_puts(&s, y);
   if (*sb_str(&s)) put_kv(&w->b, "birthDate", sb_str(&s));
-  long first;
-  if (omop_rows_of(w->db, OT_DEATH, w->pid, &first)) {
+  long first, n = omop_rows_of(w->db, OT_DEATH, w->pid, &first);
+  const char *died = NULL; /* the earliest death_date given, when the person has more than one row */
+  for (long i = first; i < first + n; i++) {
     const csv_table *dt = &w->db->t[OT_DEATH];
-    long dr = w->db->ix[OT_DEATH][first].row;
-    put_kv(&w->b, "deceasedDateTime", csv_cell(dt, dr, csv_col(dt, "death_date")));
+    const char *dd = csv_cell(dt, w->db->ix[OT_DEATH][i].row, csv_col(dt, "death_date"));
+    if (!died || (*dd && (!*died || strcmp(dd, died) < 0))) died = dd;
   }
+  if (died) put_kv(&w->b, "deceasedDateTime", died);
   sb_puts(&w->b, "}}");
 }
 
@@ -241,6 +273,9 @@ static int map_person(builder *w, const op_kb *kb, long r, const char *today, FI
                       omop_stats *st) {
   sb_init(&w->b, w->a);
   bundle(w, r);
+  if (w->bundles)
+    return w->b.oom ? (errno = ENOMEM, -1)
+                    : fwrite(w->b.p, 1, w->b.len, w->bundles) == w->b.len && putc('\n', w->bundles) != EOF ? 0 : -1;
   json_doc d;
   char msg[256];
   fhir_result res = {0};
@@ -284,8 +319,9 @@ static void count_rows(const omop_db *db, omop_stats *st) {
   }
 }
 
-int omop_to_records(const op_kb *kb, const char *dir, const char *as_of, const char *today, FILE *errors,
-                    omop_stats *st) {
+/* omop_to_records, or with bundles set the bundles themselves. */
+static int to_output(const op_kb *kb, const char *dir, const char *as_of, const char *today, FILE *errors, omop_stats *st,
+               FILE *bundles) {
   memset(st, 0, sizeof *st);
   arena *a = arena_create(1 << 20), *pa = arena_create(64 * 1024);
   FILE *out = tmpfile();
@@ -297,7 +333,7 @@ int omop_to_records(const op_kb *kb, const char *dir, const char *as_of, const c
     count_rows(&db, st);
     st->concepts = db.n_concepts;
     st->persons = db.t[OT_PERSON].nrows;
-    builder w = {pa, &db, as_of, {0}, 0};
+    builder w = {pa, kb, &db, as_of, {0}, 0, bundles};
     int rc = 0;
     for (long i = 0; i < db.t[OT_PERSON].nrows && !rc; i++) { /* in the order of person.csv */
       arena_reset(pa);
@@ -313,4 +349,14 @@ int omop_to_records(const op_kb *kb, const char *dir, const char *as_of, const c
   arena_destroy(pa);
   arena_destroy(a);
   return st->error[0] ? (fd >= 0 ? close(fd), -1 : -1) : fd;
+}
+
+int omop_to_records(const op_kb *kb, const char *dir, const char *as_of, const char *today, FILE *errors,
+                    omop_stats *st) {
+  return to_output(kb, dir, as_of, today, errors, st, NULL);
+}
+
+int omop_to_bundles(const op_kb *kb, const char *dir, const char *as_of, FILE *out, omop_stats *st) {
+  int fd = to_output(kb, dir, as_of, as_of, out, st, out);
+  return fd < 0 ? -1 : close(fd);
 }

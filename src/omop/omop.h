@@ -38,4 +38,9 @@ typedef struct {
 int omop_to_records(const op_kb *kb, const char *dir, const char *as_of, const char *today, FILE *errors,
                     omop_stats *st);
 
+/* The FHIR Bundle omop_to_records maps, for each person of person.csv in
+** its order, one JSON text a line on out (for tests: the extension's SQL
+** must build the same). 0, or -1 with st->error. */
+int omop_to_bundles(const op_kb *kb, const char *dir, const char *as_of, FILE *out, omop_stats *st);
+
 #endif

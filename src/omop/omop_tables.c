@@ -116,7 +116,9 @@ static const char *table_file(arena *a, const char *dir, int k, const char **sho
 
 static int by_pid(const void *x, const void *y) {
   const omop_pix *a = x, *b = y;
-  return a->pid != b->pid ? (a->pid < b->pid ? -1 : 1) : (a->row < b->row ? -1 : a->row > b->row);
+  if (a->pid != b->pid) return a->pid < b->pid ? -1 : 1;
+  if (a->rid != b->rid) return a->rid < b->rid ? -1 : 1;
+  return a->row < b->row ? -1 : a->row > b->row;
 }
 
 static int by_id(const void *x, const void *y) {
@@ -129,10 +131,13 @@ static int by_id(const void *x, const void *y) {
 static int index_rows(arena *a, omop_db *db, int k, char *err, size_t errsz) {
   const csv_table *t = &db->t[k];
   int c = csv_col(t, "person_id");
+  /* a person's rows in the order of their ids, not of the file: a database
+  ** has no file order, and the extension's SQL must give the same bundle */
+  int ci = strstr(schema[k].cols[0], "_id") && strcmp(schema[k].cols[0], "person_id") ? csv_col(t, schema[k].cols[0]) : -1;
   omop_pix *ix = arena_array(a, (size_t)t->nrows + 1, sizeof *ix);
   if (!ix) return snprintf(err, errsz, "%s: out of memory", t->name), -1;
   for (long r = 0; r < t->nrows; r++) {
-    ix[r] = (omop_pix){omop_id(csv_cell(t, r, c)), r};
+    ix[r] = (omop_pix){omop_id(csv_cell(t, r, c)), ci >= 0 ? omop_id(csv_cell(t, r, ci)) : -1, r};
     if (ix[r].pid < 0) {
       snprintf(err, errsz, "%s:%ld: person_id '%.40s' is not a whole number", t->name, t->line[r], csv_cell(t, r, c));
       return -1;

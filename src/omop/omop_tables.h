@@ -17,13 +17,13 @@ typedef struct {
 } omop_concept;
 
 typedef struct {
-  long pid, row;
+  long pid, rid, row; /* person_id, the row's own id (measurement_id...; -1 if none), row */
 } omop_pix;
 
 typedef struct {
   csv_table t[OT_N];
   bool present[OT_N];
-  omop_pix *ix[OT_N]; /* rows by person_id (stable) */
+  omop_pix *ix[OT_N]; /* rows by person_id, then by the row's id (as SQL orders them) */
   omop_concept *concepts; /* by id */
   long n_concepts;
 } omop_db;

@@ -24,6 +24,7 @@ BOM = "\ufeff"
 MANY_SOURCES = "".join("\n[fhir.source.x%d]\ncites = x\n" % i for i in range(17))
 MANY_UNITS = "".join("frax u%d = 1 | codes\n" % i for i in range(65))
 MANY_GC = "".join("g%d = 1 | codes\n" % i for i in range(33))
+MANY_LOCAL = "".join("form%s%s = f | codes\n" % (chr(97 + i // 26), chr(97 + i % 26)) for i in range(33))
 MANY_OVERRIDES = "".join("r%d = reason %d | ehr\n" % (i, i) for i in range(9))
 MANY_KB_SOURCES = "".join("\n[source.Z%03d]\nkind = guideline\ntitle = t\n" % i for i in range(80))
 MANY_GAPS = "".join("\n[gap.g%d]\nclinician = g\nall = action:start\nsources = S000\n" % i for i in range(40))
@@ -47,7 +48,7 @@ CASES = [
     ("fhir.ini", "46041 = agent alendronate | alendronate |", "46041 = agent alendronate |  |", "empty display"),
     ("fhir.ini", "46041 = agent alendronate |", "46041 = agent alendronate, agent alendronate, agent alendronate, agent alendronate |",
      "at most 3 targets"),
-    ("fhir.ini", "risedron = agent risedronate |", "Alendron = agent risedronate |", "code given twice"),  # names: any case
+    ("fhir.ini", "risedronate = agent risedronate |", "Alendronate = agent risedronate |", "code given twice"),  # names: any case
     ("fhir.ini", "renewal_gap_months = 13 | ehr", "renewal_gap_months = 13", "expected 'number | sources'"),
     ("fhir.ini", "renewal_gap_months = 13 | ehr", "renewal_gap_months = -13 | ehr", "is not a positive number"),
     ("fhir.ini", "renewal_gap_months = 13 | ehr", "renewal_gap_months = 13.5 | ehr", "a whole number is expected"),
@@ -58,6 +59,10 @@ CASES = [
     ("fhir.ini", "t_score {T-score} = 1 | cdsref", "weight kg = 1 | cdsref", "expected 'quantity UCUM-unit'"),
     ("fhir.ini", "frax % = 1 | codes\n", "frax % = 1 | codes\n" + MANY_UNITS, "more than 64 units"),
     ("fhir.ini", "prednisone = 1 | codes\n", "prednisone = 1 | codes\n" + MANY_GC, "more than 32 glucocorticoids"),
+    ("fhir.ini", "topical = applied to the skin | omopsynthea", "topical = applied to the skin", "expected 'word = meaning | sources'"),
+    ("fhir.ini", "topical = applied to the skin |", "topical cream = applied to the skin |", "a local form is one word of letters"),
+    ("fhir.ini", "topical = applied to the skin | omopsynthea", "topical = applied to the skin | nosuch", "unknown source 'nosuch'"),
+    ("fhir.ini", "otic = ear | rxforms\n", "otic = ear | rxforms\n" + MANY_LOCAL, "more than 32 local forms"),
     ("fhir.ini", "alendronate = rxnorm 46041 |", "alendronatex = rxnorm 46041 |", "not an agent code"),
     ("fhir.ini", "alendronate = rxnorm 46041 |", "alendronate = snomed 46041 |", "expected 'rxnorm|atc CODE"),
     ("fhir.ini", "benefit_outweighs_risk = Benefit outweighs the risk for this patient | ehr",

@@ -120,10 +120,33 @@ def bad():
             check(r.stdout == "", f"bad {case}: results written: {r.stdout[:200]}")
 
 
+def kb_tables():
+    # The vocabulary table is knowledge-base data (kb/common/omop.ini): a
+    # copy without the LOINC row leaves person 1's T-score (LOINC 38265-5)
+    # unread, so her risk is no longer high; a row citing an unknown source
+    # is refused, naming omop.ini.
+    kb = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "kb")
+    with tempfile.TemporaryDirectory() as tmp:
+        d = os.path.join(tmp, "kb")
+        shutil.copytree(kb, d)
+        ini = os.path.join(d, "common", "omop.ini")
+        text = open(ini, encoding="utf-8").read()
+        with open(ini, "w", encoding="utf-8") as f:
+            f.write(text.replace("LOINC = http", "NotLOINC = http"))
+        a = lines(screen(TRAPS, "2024-01-01", ["--kb", d])).get("1", {})
+        check(a.get("risk") not in (None, "high"), f"kb without the LOINC row: the T-score is not read: {a}")
+        with open(ini, "w", encoding="utf-8") as f:
+            f.write(text.replace("| vocab, fhirterm", "| vocab, nosuch", 1))
+        r = screen(TRAPS, "2024-01-01", ["--kb", d])
+        check(r.returncode != 0 and "omop.ini" in r.stderr and "nosuch" in r.stderr,
+              f"kb with an unknown source: refused naming omop.ini: {r.returncode} {r.stderr}")
+
+
 def main():
     sample()
     traps()
     bad()
+    kb_tables()
     if failures:
         print(f"{len(failures)} checks failed")
         return 1

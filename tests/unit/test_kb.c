@@ -131,13 +131,13 @@ static void test_rejects(void **s) {
   expect("profile.ini", "status = draft", "status = final", "status must be", true);
   /* approved only with a named clinician and role, and the review's date */
   expect("profile.ini", "status = draft", "status = approved", "needs reviewed_by: a named clinician", true);
-  expect("profile.ini", "status = draft\nupdated = 2026-12-06\nreviewed_by =\n",
-         "status = approved\nupdated = 2026-12-06\nreviewed_by = osteoplan clinical content\n",
+  expect("profile.ini", "status = draft\nupdated = 2026-12-07\nreviewed_by =\n",
+         "status = approved\nupdated = 2026-12-07\nreviewed_by = osteoplan clinical content\n",
          "needs reviewed_by: a named clinician", true);
-  expect("profile.ini", "status = draft\nupdated = 2026-12-06\nreviewed_by =\n",
-         "status = approved\nupdated = 2026-12-06\nreviewed_by = J. Smith, endocrinologist\n", "needs reviewed_on", true);
-  expect("profile.ini", "status = draft\nupdated = 2026-12-06\nreviewed_by =\nreviewed_on =\n",
-         "status = approved\nupdated = 2026-12-06\nreviewed_by = J. Smith, endocrinologist\nreviewed_on = 2026-12-01\n",
+  expect("profile.ini", "status = draft\nupdated = 2026-12-07\nreviewed_by =\n",
+         "status = approved\nupdated = 2026-12-07\nreviewed_by = J. Smith, endocrinologist\n", "needs reviewed_on", true);
+  expect("profile.ini", "status = draft\nupdated = 2026-12-07\nreviewed_by =\nreviewed_on =\n",
+         "status = approved\nupdated = 2026-12-07\nreviewed_by = J. Smith, endocrinologist\nreviewed_on = 2026-12-01\n",
          "does not cover this content", true);
   {
     /* and loads with them */
@@ -145,8 +145,8 @@ static void test_rejects(void **s) {
     op_kb *kb;
     const char *path;
     const char *err = load_kb_path_with(
-        "profile.ini", "status = draft\nupdated = 2026-12-06\nreviewed_by =\nreviewed_on =\n",
-        "status = approved\nupdated = 2026-12-06\nreviewed_by = J. Smith, endocrinologist\nreviewed_on = 2026-12-07\n",
+        "profile.ini", "status = draft\nupdated = 2026-12-07\nreviewed_by =\nreviewed_on =\n",
+        "status = approved\nupdated = 2026-12-07\nreviewed_by = J. Smith, endocrinologist\nreviewed_on = 2026-12-07\n",
         &line, &kb, &path);
     if (err) fail_msg("an approved knowledge base with its reviewer is refused: %s", err);
     assert_string_equal(kb->reviewed_by, "J. Smith, endocrinologist");

@@ -1,0 +1,157 @@
+-- The OMOP CDM 5.4 tables osteoplan reads, in the columns of the OHDSI
+-- CommonDataModel 5.4 DDL (the same lists as src/omop/omop_tables.c), for
+-- the extension's tests: the types of the PostgreSQL DDL (ids integer,
+-- event ids bigint, dates date, datetimes timestamp, values numeric);
+-- varchar(N) is text here and NOT NULL is left out, so the hand-made
+-- trap files with fewer columns load too. Run with search_path set to
+-- the schema that is to hold them (commonly cdm).
+CREATE TABLE person (
+  person_id bigint,
+  gender_concept_id integer,
+  year_of_birth integer,
+  month_of_birth integer,
+  day_of_birth integer,
+  birth_datetime timestamp,
+  race_concept_id integer,
+  ethnicity_concept_id integer,
+  location_id integer,
+  provider_id integer,
+  care_site_id integer,
+  person_source_value text,
+  gender_source_value text,
+  gender_source_concept_id integer,
+  race_source_value text,
+  race_source_concept_id integer,
+  ethnicity_source_value text,
+  ethnicity_source_concept_id integer
+);
+CREATE TABLE death (
+  person_id bigint,
+  death_date date,
+  death_datetime timestamp,
+  death_type_concept_id integer,
+  cause_concept_id integer,
+  cause_source_value text,
+  cause_source_concept_id integer
+);
+CREATE TABLE measurement (
+  measurement_id bigint,
+  person_id bigint,
+  measurement_concept_id integer,
+  measurement_date date,
+  value_as_number numeric,
+  unit_source_value text,
+  value_source_value text,
+  measurement_source_concept_id integer,
+  measurement_datetime timestamp,
+  measurement_time text,
+  measurement_type_concept_id integer,
+  operator_concept_id integer,
+  value_as_concept_id integer,
+  unit_concept_id integer,
+  range_low numeric,
+  range_high numeric,
+  provider_id integer,
+  visit_occurrence_id integer,
+  visit_detail_id integer,
+  measurement_source_value text,
+  unit_source_concept_id integer,
+  measurement_event_id bigint,
+  meas_event_field_concept_id integer
+);
+CREATE TABLE condition_occurrence (
+  condition_occurrence_id bigint,
+  person_id bigint,
+  condition_concept_id integer,
+  condition_start_date date,
+  condition_source_concept_id integer,
+  condition_start_datetime timestamp,
+  condition_end_date date,
+  condition_end_datetime timestamp,
+  condition_type_concept_id integer,
+  condition_status_concept_id integer,
+  stop_reason text,
+  provider_id integer,
+  visit_occurrence_id integer,
+  visit_detail_id integer,
+  condition_source_value text,
+  condition_status_source_value text
+);
+CREATE TABLE drug_exposure (
+  drug_exposure_id bigint,
+  person_id bigint,
+  drug_concept_id integer,
+  drug_exposure_start_date date,
+  drug_exposure_end_date date,
+  drug_source_concept_id integer,
+  drug_exposure_start_datetime timestamp,
+  drug_exposure_end_datetime timestamp,
+  verbatim_end_date date,
+  drug_type_concept_id integer,
+  stop_reason text,
+  refills integer,
+  quantity numeric,
+  days_supply integer,
+  sig text,
+  route_concept_id integer,
+  lot_number text,
+  provider_id integer,
+  visit_occurrence_id integer,
+  visit_detail_id integer,
+  drug_source_value text,
+  route_source_value text,
+  dose_unit_source_value text
+);
+CREATE TABLE observation (
+  observation_id bigint,
+  person_id bigint,
+  observation_concept_id integer,
+  observation_date date,
+  value_as_number numeric,
+  unit_source_value text,
+  value_source_value text,
+  observation_source_concept_id integer,
+  observation_datetime timestamp,
+  observation_type_concept_id integer,
+  value_as_string text,
+  value_as_concept_id integer,
+  qualifier_concept_id integer,
+  unit_concept_id integer,
+  provider_id integer,
+  visit_occurrence_id integer,
+  visit_detail_id integer,
+  observation_source_value text,
+  qualifier_source_value text,
+  observation_event_id bigint,
+  obs_event_field_concept_id integer
+);
+CREATE TABLE procedure_occurrence (
+  procedure_occurrence_id bigint,
+  person_id bigint,
+  procedure_concept_id integer,
+  procedure_date date,
+  procedure_datetime timestamp,
+  procedure_end_date date,
+  procedure_end_datetime timestamp,
+  procedure_type_concept_id integer,
+  modifier_concept_id integer,
+  quantity numeric,
+  provider_id integer,
+  visit_occurrence_id integer,
+  visit_detail_id integer,
+  procedure_source_value text,
+  procedure_source_concept_id integer,
+  modifier_source_value text
+);
+CREATE TABLE concept (
+  concept_id integer,
+  vocabulary_id text,
+  concept_code text,
+  concept_name text,
+  domain_id text,
+  concept_class_id text,
+  standard_concept text,
+  valid_start_date date,
+  valid_end_date date,
+  invalid_reason text
+);
