@@ -32,7 +32,8 @@ mkdir -p "$out"
 
 cmake -S . -B "$out/gen" -DOSTEOPLAN_TESTS=OFF >/dev/null
 cmake --build "$out/gen" --target embed_files >/dev/null
-kbfiles=(kb/common/sources.ini kb/common/agents.ini kb/common/texts.ini kb/common/fhir.ini kb/profiles/*/*.ini)
+# every file of kb/, as CMakeLists.txt embeds it (a missing one fails the load)
+kbfiles=(kb/common/*.ini kb/profiles/*/*.ini)
 "$out/gen/embed_files" "$out/kb_embedded.c" kb.h kb_file op_kb_embedded_files --root=kb "${kbfiles[@]}"
 python3 - "$out/fuzz_key.h" <<'PY'
 import json, sys

@@ -16,6 +16,8 @@ static void usage(FILE *out) {
         "  assess     one patient record in, one traceable treatment plan out\n"
         "             (osteoplan assess --help for its options)\n"
         "  screen     NDJSON records in, one line per patient with its care gaps out\n"
+        "  worklist   the patients who need something, most urgent first, for a\n"
+        "             nurse: CSV, Excel workbook or an HTML report\n"
         "  serve      the CDS Hooks service, /api/assess and /healthz over HTTP\n"
         "  synth      a deterministic synthetic population (NDJSON) for tests and\n"
         "             benchmarks\n"
@@ -52,6 +54,7 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "assess")) return cmd_assess(argc - 1, argv + 1);
   if (!strcmp(argv[1], "screen")) return cmd_screen(argc - 1, argv + 1);
   if (!strcmp(argv[1], "synth")) return cmd_synth(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "worklist")) return cmd_worklist(argc - 1, argv + 1);
   if (!strcmp(argv[1], "serve")) return cmd_serve(argc - 1, argv + 1);
   fprintf(stderr, "osteoplan: unknown command '%s' (try osteoplan --help)\n", argv[1]);
   return 2;

@@ -34,6 +34,8 @@ const char *const op_ui_str[OP_N_ui] = {OP_UI_LIST(OP_STR_ITEM)};
 const unsigned char op_ui_len[OP_N_ui] = {OP_UI_LIST(OP_LEN_ITEM)};
 const char *const op_phrase_str[OP_N_phrase] = {OP_PHRASE_LIST(OP_STR_ITEM)};
 const unsigned char op_phrase_len[OP_N_phrase] = {OP_PHRASE_LIST(OP_LEN_ITEM)};
+const char *const op_wltext_str[OP_N_wltext] = {OP_WLTEXT_LIST(OP_STR_ITEM)};
+const unsigned char op_wltext_len[OP_N_wltext] = {OP_WLTEXT_LIST(OP_LEN_ITEM)};
 
 
 void lerr(loader *L, const char *file, int line, const char *fmt, ...) {

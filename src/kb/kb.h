@@ -228,6 +228,23 @@ extern const op_ui_t op_reminder_ui[OP_N_reminder];
   X(PH_BEFORE_STARTING, "before_starting")
 OP_DECLARE_CODES(phrase, OP_PHRASE_LIST)
 
+/* The worklist's headings and fixed words (osteoplan worklist: CSV, XLSX,
+** HTML report; [worklist.<key>] in texts.ini, clinician wording). */
+#define OP_WLTEXT_LIST(X)                                                           \
+  X(WL_PATIENT_ID, "patient_id") X(WL_NAME, "name") X(WL_MRN, "mrn")               \
+  X(WL_AGE, "age") X(WL_SEX, "sex") X(WL_RISK, "risk") X(WL_ACTION, "action")      \
+  X(WL_FIRST_AGENT, "first_agent") X(WL_NEXT_DUE, "next_due") X(WL_GAPS, "gaps")   \
+  X(WL_REASON, "reason") X(WL_GAPS_JOIN, "gaps_join") X(WL_TITLE, "title")         \
+  X(WL_SUMMARY, "summary") X(WL_BY_GAP, "by_gap") X(WL_BY_RISK, "by_risk")         \
+  X(WL_BY_ACTION, "by_action") X(WL_RATES, "rates") X(WL_LIST, "list")             \
+  X(WL_FILTER, "filter") X(WL_ALL, "all") X(WL_NUMERATOR, "numerator")             \
+  X(WL_DENOMINATOR, "denominator") X(WL_RATE, "rate")                               \
+  X(WL_RATE_FRACTURE_TREATED, "rate_fracture_treated")                               \
+  X(WL_RATE_HIGH_RISK_TREATED, "rate_high_risk_treated")                             \
+  X(WL_RATE_IN_SCOPE_LISTED, "rate_in_scope_listed") X(WL_NONE, "none")              \
+  X(WL_SORT_HINT, "sort_hint") X(WL_KB, "knowledge_base") X(WL_AS_OF, "as_of")
+OP_DECLARE_CODES(wltext, OP_WLTEXT_LIST)
+
 #define OP_MAX_SOURCES 32
 typedef uint32_t op_srcset; /* bit i = kb->sources[i] */
 _Static_assert(OP_MAX_SOURCES <= 8 * sizeof(op_srcset), "a set of sources holds one bit per source");
@@ -354,9 +371,14 @@ struct op_kb {
   kb_text supplements_hold; /* calcium supplements held until the cause is known */
   int n_gaps;
   kb_gap gaps[OP_MAX_GAPS];
+  /* the worklist's order ([worklist] urgency in gaps.ini): gap_urgency[g]
+  ** is gap g's rank, 0 the most urgent; every gap has one */
+  int gap_urgency[OP_MAX_GAPS];
+  int gap_by_urgency[OP_MAX_GAPS]; /* the gaps, most urgent first */
   /* Fixed wording of the renderings (headings, safety messages). */
   kb_text ui[OP_N_ui];
   const char *phrase[OP_N_phrase]; /* templates, clinician wording */
+  const char *wltext[OP_N_wltext]; /* the worklist's words, clinician wording */
   struct kb_fhir *fhir; /* FHIR mapping tables (kb_fhir.h) */
   struct kb_omop *omop; /* OMOP vocabulary tables (kb_omop.h) */
   void *storage; /* owned memory */

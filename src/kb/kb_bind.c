@@ -147,13 +147,14 @@ static void bind_texts(loader *L, const char *prefix, const char *const *codes,
   }
 }
 
-/* [phrase.<key>]: one clinician template each, every key required. */
-static void bind_phrases(loader *L, const char **out) {
+/* [prefix.<key>] (phrase, worklist): one clinician template each, every
+** key required. */
+static void bind_phrases(loader *L, const char *prefix, const char *const *codes, int n, const char **out) {
   char sec[128];
-  for (int i = 0; i < OP_N_phrase && !L->failed; i++) {
-    snprintf(sec, sizeof sec, "phrase.%s", op_phrase_str[i]);
+  for (int i = 0; i < n && !L->failed; i++) {
+    snprintf(sec, sizeof sec, "%s.%s", prefix, codes[i]);
     if (!find_section(L, sec)) {
-      missing_section(L, "phrase", op_phrase_str, OP_N_phrase, op_phrase_str[i], "texts.ini");
+      missing_section(L, prefix, codes, n, codes[i], "texts.ini");
       return;
     }
     out[i] = req_str(L, sec, "clinician");
@@ -184,7 +185,8 @@ static void bind_text_tables(loader *L) {
   bind_texts(L, "severity", op_severity_str, OP_N_severity, kb->severity, false, false);
   bind_texts(L, "condition", op_condition_str, OP_N_condition, kb->condition, false, false);
   bind_texts(L, "ui", op_ui_str, OP_N_ui, kb->ui, false, false);
-  bind_phrases(L, kb->phrase);
+  bind_phrases(L, "phrase", op_phrase_str, OP_N_phrase, kb->phrase);
+  bind_phrases(L, "worklist", op_wltext_str, OP_N_wltext, kb->wltext);
   if (L->failed) return;
   for (int i = 0; i < OP_N_alert && !L->failed; i++) {
     char sec[96];
@@ -326,6 +328,38 @@ static void bind_gaps(loader *L) {
   }
 }
 
+/* [worklist] urgency: every gap once, most urgent first (the worklist's
+** order); a gap left out or named twice is an error, so a new gap is never
+** ranked by accident. */
+static void bind_urgency(loader *L) {
+  op_kb *kb = L->kb;
+  entry *e = get(L, "worklist", "urgency");
+  if (!e) {
+    lerr(L, "gaps.ini", 0, "[worklist] needs 'urgency' (every care gap, most urgent first)");
+    return;
+  }
+  char *items[OP_MAX_GAPS + 1];
+  int n = split_list(L, e->value, items, OP_MAX_GAPS);
+  if (n < 0) {
+    lerr(L, e->file, e->line, "[worklist] urgency: more than %d care gaps", OP_MAX_GAPS);
+    return;
+  }
+  bool seen[OP_MAX_GAPS] = {false};
+  for (int j = 0; j < n && !L->failed; j++) {
+    int g = 0;
+    while (g < kb->n_gaps && strcmp(kb->gaps[g].code, items[j])) g++;
+    if (g == kb->n_gaps || seen[g]) {
+      lerr(L, e->file, e->line, "[worklist] urgency: '%s' is %s", items[j], g == kb->n_gaps ? "not a care gap" : "named twice");
+      return;
+    }
+    seen[g] = true;
+    kb->gap_urgency[g] = j;
+    kb->gap_by_urgency[j] = g;
+  }
+  for (int g = 0; g < kb->n_gaps && !L->failed; g++)
+    if (!seen[g]) lerr(L, e->file, e->line, "[worklist] urgency: care gap '%s' has no rank", kb->gaps[g].code);
+}
+
 /* [fhir.*]: every key goes to kb_fhir_compile. */
 static void bind_fhir(loader *L) {
   op_kb *kb = L->kb;
@@ -366,5 +400,6 @@ void kb_bind_wording_and_tables(loader *L) {
   bind_disagreements(L);
   if (L->failed) return;
   bind_gaps(L);
+  if (!L->failed) bind_urgency(L);
   bind_fhir(L);
 }

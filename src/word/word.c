@@ -194,6 +194,11 @@ const char *word_patient(arena *a, const op_kb *kb, const op_say *s, const char 
   return tmpl_fill(a, tmpl, v, s->n);
 }
 
+const char *word_say(arena *a, const op_kb *kb, const op_say *s) {
+  wctx w = {.a = a, .kb = kb};
+  return say_both(&w, s, NULL);
+}
+
 void word_plan(arena *a, op_plan *p) {
   wctx w = {.a = a, .kb = p->kb};
   for (int i = 0; i < p->n_criteria; i++) p->criteria[i].detail = say_words(&w, p->criteria[i].say);

@@ -26,4 +26,9 @@ void word_plan(arena *a, op_plan *p);
 ** NULL when the arena has no room. */
 const char *word_patient(arena *a, const op_kb *kb, const op_say *s, const char *tmpl);
 
+/* One statement in the clinician's words, alone (the worklist's reason line:
+** no wording for the rest of the plan). NULL when s is NULL or the arena
+** has no room. */
+const char *word_say(arena *a, const op_kb *kb, const op_say *s);
+
 #endif

@@ -1,0 +1,460 @@
+/*
+** collect.c: the rows of collect.h.
+**
+** The order of the input does not matter to the worklist (it is sorted at
+** the end), so the threads need no pipeline: each takes the next batch of
+** lines from the shared reader under a lock, assesses it on its own arena
+** and keeps its listed rows and its bad-line reports in its own store. At
+** the end the rows are joined and sorted, and the reports written in line
+** order.
+*/
+#include "collect.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../engine/engine.h"
+#include "../engine/plan.h"
+#include "../record/record.h"
+#include "../util/arena.h"
+#include "../util/ctlchar.h"
+#include "../util/lines.h"
+#include "../util/outbuf.h"
+#include "../word/word.h"
+#include "wl_write.h"
+
+#define BATCH_LINES 1024
+#define BATCH_BYTES (512u * 1024u)
+#define WL_MAX_LINE (8u * 1024u * 1024u) /* as screen: a longer line is a bad line */
+
+typedef struct {
+  uint64_t line;
+  const char *msg;
+} wl_bad;
+
+/* One thread's: the rows it listed, their text, its bad lines. */
+typedef struct {
+  arena *keep;
+  wl_item *items;
+  size_t n, cap;
+  wl_bad *bad;
+  size_t n_bad, cap_bad;
+  wl_stats st;
+  bool oom;
+} wl_part;
+
+struct wl_store {
+  int n;
+  wl_part *parts;
+};
+
+typedef struct {
+  const wl_options *o;
+  pthread_mutex_t m;
+  line_reader *lr;
+  bool eof;
+  int io_error;
+} wl_shared;
+
+/* One batch of lines, copied out of the reader. */
+typedef struct {
+  outbuf text;
+  int n;
+  size_t off[BATCH_LINES];
+  uint32_t len[BATCH_LINES];
+  uint64_t line[BATCH_LINES];
+  bool too_long[BATCH_LINES];
+} wl_batch;
+
+const char *wl_risk_words(const op_kb *kb, int risk) {
+  return risk >= 0 && risk < OP_N_risk && kb->risk[risk].clinician ? kb->risk[risk].clinician : "";
+}
+
+const char *wl_action_words(const op_kb *kb, int action) {
+  return action >= 0 && action < OP_N_action && kb->action[action].clinician ? kb->action[action].clinician : "";
+}
+
+const char *wl_agent_words(const op_kb *kb, int agent) {
+  return agent >= 0 && agent < kb->n_agents && kb->agent[agent].name ? kb->agent[agent].name : "";
+}
+
+const char *wl_sex_words(const op_kb *kb, const char *sex) {
+  if (!sex) return "";
+  return !strcmp(sex, "female") ? kb->ui[OP_UI_FEMALE].clinician : !strcmp(sex, "male") ? kb->ui[OP_UI_MALE].clinician : "";
+}
+
+static bool note_bad(wl_part *p, uint64_t line, const char *msg) {
+  p->st.bad++;
+  if (p->n_bad == p->cap_bad) {
+    size_t cap = p->cap_bad ? 2 * p->cap_bad : 64;
+    wl_bad *b = realloc(p->bad, cap * sizeof *b);
+    if (!b) return false;
+    p->bad = b;
+    p->cap_bad = cap;
+  }
+  const char *m = arena_strdup(p->keep, msg);
+  if (!m) return false;
+  p->bad[p->n_bad++] = (wl_bad){line, m};
+  return true;
+}
+
+static const char *keep_str(wl_part *p, const char *s) {
+  if (!s) return NULL;
+  const char *k = arena_strdup(p->keep, s);
+  if (!k) p->oom = true;
+  return k;
+}
+
+/* The rates' counts, over the patients in scope. */
+static void count_rates(wl_stats *st, const op_plan *pl, bool listed) {
+  bool treated = pl->status == OP_ST_ON_TREATMENT, recent = false;
+  for (int i = 0; i < pl->n_criteria; i++)
+    if (pl->criteria[i].code == OP_CR_RECENT_FRACTURE) recent = true;
+  if (recent) {
+    st->rate_den[WL_RATE_FRACTURE_TREATED]++;
+    st->rate_num[WL_RATE_FRACTURE_TREATED] += treated;
+  }
+  if (pl->risk == OP_RISK_VERY_HIGH || pl->risk == OP_RISK_HIGH) {
+    st->rate_den[WL_RATE_HIGH_RISK_TREATED]++;
+    st->rate_num[WL_RATE_HIGH_RISK_TREATED] += treated;
+  }
+  st->rate_den[WL_RATE_IN_SCOPE_LISTED]++;
+  st->rate_num[WL_RATE_IN_SCOPE_LISTED] += listed;
+}
+
+/* The listed patient's row, its text copied into the part's store. */
+static bool add_row(wl_part *p, const op_kb *kb, arena *a, const op_record *rec, const op_plan *pl, uint64_t line,
+                    outbuf *csv_line) {
+  if (p->n == p->cap) {
+    size_t cap = p->cap ? 2 * p->cap : 1024;
+    wl_item *it = realloc(p->items, cap * sizeof *it);
+    if (!it) return false;
+    p->items = it;
+    p->cap = cap;
+  }
+  worklist_row r = {0};
+  r.patient_id = keep_str(p, rec->id);
+  r.name = keep_str(p, rec->name); /* never logged: only the outputs and the history hold them */
+  r.mrn = keep_str(p, rec->mrn);
+  r.age = rec->age >= 0 ? rec->age : -1;
+  r.sex = rec->sex == OP_SEX_FEMALE ? "female" : rec->sex == OP_SEX_MALE ? "male" : NULL;
+  r.risk = pl->risk;
+  r.action = pl->action;
+  r.first_agent = pl->n_phases && pl->phases[0].n ? pl->phases[0].agents[0] : -1;
+  r.gaps = pl->gaps;
+  r.urgency = OP_MAX_GAPS;
+  for (int g = 0; g < kb->n_gaps; g++)
+    if (((pl->gaps >> g) & 1u) && kb->gap_urgency[g] < r.urgency) r.urgency = kb->gap_urgency[g];
+  bool has_due = false;
+  op_date due = 0;
+  for (int i = 0; i < pl->n_monitor; i++)
+    if (!has_due || pl->monitor[i].due < due) due = pl->monitor[i].due, has_due = true;
+  if (has_due) date_format(due, r.next_due);
+  const char *why = word_say(a, kb, pl->rationale_say); /* this one line only: no wording for the rest */
+  r.reason = keep_str(p, why ? why : "");
+  if (p->oom) return false;
+  const char *csv = NULL;
+  if (csv_line) {
+    csv_line->len = 0;
+    wl_csv_row(csv_line, kb, &r);
+    if (csv_line->oom || !(csv = arena_strndup(p->keep, csv_line->p, csv_line->len))) return false;
+  }
+  p->items[p->n++] = (wl_item){r, line, has_due ? (int)due : INT_MAX, csv};
+  p->st.by_risk[r.risk]++;
+  p->st.by_action[r.action]++;
+  for (int g = 0; g < kb->n_gaps; g++)
+    if ((r.gaps >> g) & 1u) p->st.by_gap[g]++;
+  p->st.listed++;
+  return true;
+}
+
+static bool blank(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') return false;
+  return true;
+}
+
+/* One record: assessed, counted, listed when it needs something. */
+static void one_record(wl_part *p, const wl_options *o, arena *a, outbuf *csv_line, const char *text, size_t n,
+                       uint64_t line) {
+  p->st.lines++;
+  if (blank(text, n)) {
+    p->st.blank++;
+    return;
+  }
+  arena_reset(a);
+  op_record rec;
+  op_error err;
+  op_status s = record_read(a, o->kb, text, n, o->as_of, o->today, &rec, &err);
+  op_plan *pl = s == OP_OK ? arena_alloc(a, sizeof *pl) : NULL;
+  if (s == OP_ERR_INPUT) {
+    if (!note_bad(p, line, err.message)) p->oom = true;
+    return;
+  }
+  if (!pl || !engine_assess(a, o->kb, &rec, pl)) {
+    p->st.failed++;
+    if (!note_bad(p, line, "internal error: out of memory")) p->oom = true;
+    return;
+  }
+  p->st.records++;
+  bool listed = pl->action != OP_ACT_OUT_OF_SCOPE && pl->gaps;
+  if (pl->action != OP_ACT_OUT_OF_SCOPE) count_rates(&p->st, pl, listed);
+  if (!listed) {
+    p->st.not_listed++;
+    return;
+  }
+  if (!add_row(p, o->kb, a, &rec, pl, line, o->csv_lines ? csv_line : NULL)) {
+    p->oom = true;
+    p->st.failed++;
+  }
+}
+
+/* The next batch from the shared reader; false at the end of the input. */
+static bool next_batch(wl_shared *sh, wl_batch *b) {
+  b->n = 0;
+  b->text.len = 0;
+  pthread_mutex_lock(&sh->m);
+  while (!sh->eof && b->n < BATCH_LINES && b->text.len < BATCH_BYTES) {
+    const char *line;
+    size_t len;
+    bool too_long;
+    int r = lr_next(sh->lr, &line, &len, &too_long);
+    if (r <= 0) {
+      if (r < 0) sh->io_error = errno ? errno : EIO;
+      sh->eof = true;
+      break;
+    }
+    int k = b->n++;
+    b->off[k] = b->text.len;
+    b->len[k] = too_long ? 0 : (uint32_t)len;
+    b->line[k] = sh->lr->line_no;
+    b->too_long[k] = too_long;
+    if (!too_long) {
+      ob_put(&b->text, line, len);
+      if (!ob_commit(&b->text, b->off[k])) {
+        b->too_long[k] = true; /* reported below as not read */
+        b->len[k] = UINT32_MAX;
+      }
+    }
+  }
+  pthread_mutex_unlock(&sh->m);
+  return b->n > 0;
+}
+
+typedef struct {
+  wl_shared *sh;
+  wl_part *part;
+} wl_thread;
+
+static int cmp_item(const void *x, const void *y);
+
+static void *worker(void *arg) {
+  wl_thread *t = arg;
+  wl_part *p = t->part;
+  const wl_options *o = t->sh->o;
+  arena *a = arena_create(64 * 1024);
+  wl_batch *b = calloc(1, sizeof *b);
+  outbuf csv_line = {0};
+  if (!a || !b || !p->keep) {
+    p->oom = true;
+  } else {
+    while (!p->oom && next_batch(t->sh, b))
+      for (int i = 0; i < b->n && !p->oom; i++) {
+        if (b->too_long[i]) {
+          p->st.lines++;
+          bool lost = b->len[i] == UINT32_MAX;
+          if (lost) p->st.failed++;
+          char msg[96] = "internal error: out of memory reading the line";
+          if (!lost) snprintf(msg, sizeof msg, "invalid record: longer than %u bytes", WL_MAX_LINE);
+          if (!note_bad(p, b->line[i], msg)) p->oom = true;
+          continue;
+        }
+        one_record(p, o, a, &csv_line, b->text.p ? b->text.p + b->off[i] : "", b->len[i], b->line[i]);
+      }
+  }
+  /* each thread sorts its own rows; the caller merges the sorted runs */
+  if (!p->oom && p->n > 1) qsort(p->items, p->n, sizeof *p->items, cmp_item);
+  if (b) free(b->text.p);
+  free(b);
+  free(csv_line.p);
+  arena_destroy(a);
+  return NULL;
+}
+
+/* The worklist's order: the most urgent gap, the next date due (none
+** last), the patient id (none last), the input line. */
+static int cmp_item(const void *x, const void *y) {
+  const wl_item *a = x, *b = y;
+  if (a->row.urgency != b->row.urgency) return a->row.urgency < b->row.urgency ? -1 : 1;
+  if (a->due != b->due) return a->due < b->due ? -1 : 1;
+  int c;
+  if (!a->row.patient_id != !b->row.patient_id) return a->row.patient_id ? -1 : 1;
+  if (a->row.patient_id && (c = strcmp(a->row.patient_id, b->row.patient_id))) return c;
+  return a->line < b->line ? -1 : a->line > b->line;
+}
+
+static int cmp_bad(const void *x, const void *y) {
+  const wl_bad *a = x, *b = y;
+  return a->line < b->line ? -1 : a->line > b->line;
+}
+
+static void merge_stats(wl_stats *a, const wl_stats *b) {
+  a->lines += b->lines;
+  a->records += b->records;
+  a->bad += b->bad;
+  a->blank += b->blank;
+  a->failed += b->failed;
+  a->listed += b->listed;
+  a->not_listed += b->not_listed;
+  for (int i = 0; i < OP_MAX_CODES; i++) {
+    a->by_gap[i] += b->by_gap[i];
+    a->by_risk[i] += b->by_risk[i];
+    a->by_action[i] += b->by_action[i];
+  }
+  for (int i = 0; i < WL_N_RATES; i++) {
+    a->rate_num[i] += b->rate_num[i];
+    a->rate_den[i] += b->rate_den[i];
+  }
+}
+
+/* The bad lines, in line order, as screen reports them: "line N: what",
+** control characters named. 0, or -1 when they could not be written. */
+static int write_bad(FILE *f, wl_part *parts, int n) {
+  size_t total = 0;
+  for (int i = 0; i < n; i++) total += parts[i].n_bad;
+  if (!total) return 0;
+  wl_bad *all = malloc(total * sizeof *all);
+  if (!all) return -1;
+  size_t k = 0;
+  for (int i = 0; i < n; i++) {
+    if (parts[i].n_bad) memcpy(all + k, parts[i].bad, parts[i].n_bad * sizeof *all);
+    k += parts[i].n_bad;
+  }
+  qsort(all, total, sizeof *all, cmp_bad);
+  bool ok = true;
+  char msg[1024];
+  for (size_t i = 0; i < total && ok; i++) {
+    ctl_escape(msg, sizeof msg, all[i].msg);
+    ok = fprintf(f, "line %llu: %s\n", (unsigned long long)all[i].line, msg) > 0;
+  }
+  free(all);
+  ok = ok && fflush(f) == 0 && !ferror(f);
+  return ok ? 0 : -1;
+}
+
+/* The parts' sorted rows merged into one sorted array (the order is total:
+** two rows never compare equal, so the result does not depend on which
+** thread listed which row). */
+static bool join_rows(wl_result *r) {
+  wl_store *s = r->store;
+  size_t total = 0;
+  for (int i = 0; i < s->n; i++) total += s->parts[i].n;
+  r->items = malloc((total ? total : 1) * sizeof *r->items);
+  size_t *pos = calloc((size_t)s->n, sizeof *pos);
+  if (!r->items || !pos) {
+    free(pos);
+    return false;
+  }
+  for (size_t k = 0; k < total; k++) {
+    int best = -1;
+    for (int i = 0; i < s->n; i++)
+      if (pos[i] < s->parts[i].n &&
+          (best < 0 || cmp_item(&s->parts[i].items[pos[i]], &s->parts[best].items[pos[best]]) < 0))
+        best = i;
+    r->items[k] = s->parts[best].items[pos[best]++];
+  }
+  r->n = total;
+  for (int i = 0; i < s->n; i++) {
+    free(s->parts[i].items);
+    s->parts[i].items = NULL;
+  }
+  free(pos);
+  return true;
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Runs the threads over the reader; false when out of memory. */
+static bool run_threads(const wl_options *o, line_reader *lr, wl_store *s, int *io_error) {
+  wl_shared sh = {.o = o, .lr = lr};
+  pthread_mutex_init(&sh.m, NULL);
+  pthread_t *tid = calloc((size_t)s->n, sizeof *tid);
+  wl_thread *t = calloc((size_t)s->n, sizeof *t);
+  bool ok = tid && t;
+  int started = 0;
+  for (int i = 1; ok && i < s->n; i++) {
+    t[i] = (wl_thread){&sh, &s->parts[i]};
+    if (pthread_create(&tid[i], NULL, worker, &t[i]) == 0) started = i;
+    else break;
+  }
+  if (ok) {
+    t[0] = (wl_thread){&sh, &s->parts[0]};
+    worker(&t[0]); /* the caller's thread is one of the N */
+  }
+  for (int i = 1; i <= started; i++) pthread_join(tid[i], NULL);
+  for (int i = 0; i < s->n; i++)
+    if (s->parts[i].oom) ok = false;
+  free(tid);
+  free(t);
+  pthread_mutex_destroy(&sh.m);
+  *io_error = sh.io_error;
+  return ok;
+}
+
+int wl_collect(const wl_options *o, const char *path, wl_result *r) {
+  memset(r, 0, sizeof *r);
+  double t0 = now();
+  int n = o->threads < 1 ? 1 : o->threads;
+  r->store = calloc(1, sizeof *r->store);
+  if (!r->store || !(r->store->parts = calloc((size_t)n, sizeof(wl_part)))) {
+    if (o->use_fd) close(o->input_fd);
+    return WL_NO_MEMORY;
+  }
+  r->store->n = n;
+  for (int i = 0; i < n; i++) r->store->parts[i].keep = arena_create(256 * 1024);
+  line_reader lr;
+  if ((o->use_fd ? lr_open_fd(&lr, o->input_fd, WL_MAX_LINE) : lr_open(&lr, path, WL_MAX_LINE)) != 0)
+    return WL_READ_FAILED;
+  int io_error = 0;
+  bool ok = run_threads(o, &lr, r->store, &io_error);
+  if (io_error) snprintf(r->read_error, sizeof r->read_error, "%s", lr_error(&lr));
+  lr_close(&lr);
+  for (int i = 0; i < n; i++) merge_stats(&r->st, &r->store->parts[i].st);
+  ok = ok && join_rows(r);
+  int werr = write_bad(o->errors, r->store->parts, n) != 0 ? (errno ? errno : EIO) : 0;
+  r->st.seconds = now() - t0;
+  if (!ok) return WL_NO_MEMORY;
+  if (io_error) {
+    errno = io_error;
+    return WL_READ_FAILED;
+  }
+  if (werr) {
+    errno = werr;
+    return WL_ERRORS_FAILED;
+  }
+  return WL_OK;
+}
+
+void wl_result_free(wl_result *r) {
+  if (r->store) {
+    for (int i = 0; i < r->store->n; i++) {
+      wl_part *p = &r->store->parts[i];
+      arena_destroy(p->keep);
+      free(p->items);
+      free(p->bad);
+    }
+    free(r->store->parts);
+    free(r->store);
+  }
+  free(r->items);
+  memset(r, 0, sizeof *r);
+}

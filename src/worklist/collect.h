@@ -1,0 +1,82 @@
+/*
+** collect.h: the worklist's rows, straight from patient records (NDJSON
+** lines, the same input screen reads), in urgency order.
+**
+** Each record goes through the same reader and engine as screen and assess
+** (record_read, engine_assess), on N threads. Only a patient who is listed
+** (in scope, with a care gap) keeps anything: the row's codes, its dates
+** and one line of words (the plan's rationale, worded alone: word_say), so
+** the worklist costs little more than the screen. The rows are then sorted:
+** the rank of the most urgent gap (kb [worklist] urgency), the next date
+** due (none last), the patient id, the input line.
+*/
+#ifndef OSTEO_WL_COLLECT_H
+#define OSTEO_WL_COLLECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "osteoplan.h"
+#include "worklist.h"
+
+typedef struct {
+  const op_kb *kb;
+  int threads;
+  const char *as_of; /* overrides every record's as_of, or NULL */
+  const char *today; /* for records without as_of */
+  FILE *errors;      /* bad lines: "line N: what" (never a name or MRN: the reader's messages name fields) */
+  int input_fd;      /* read this descriptor (owned) instead of path when use_fd */
+  bool use_fd;
+  bool csv_lines;    /* make each row's CSV line on the thread that lists it (the CSV output's work, in parallel) */
+} wl_options;
+
+/* The rates of the report: numerator and denominator, over the patients in
+** scope (action not out_of_scope), made from codes of the plan only. */
+enum { WL_RATE_FRACTURE_TREATED, WL_RATE_HIGH_RISK_TREATED, WL_RATE_IN_SCOPE_LISTED, WL_N_RATES };
+
+typedef struct {
+  uint64_t lines, records, bad, blank;
+  uint64_t failed;       /* of bad: lost for lack of memory (an internal error) */
+  uint64_t listed;       /* rows */
+  uint64_t not_listed;   /* out of scope, or no care gap: counted, not listed */
+  uint64_t by_gap[OP_MAX_CODES], by_risk[OP_MAX_CODES], by_action[OP_MAX_CODES]; /* over the listed rows */
+  uint64_t rate_num[WL_N_RATES], rate_den[WL_N_RATES];
+  double seconds;
+} wl_stats;
+
+typedef struct {
+  worklist_row row;
+  uint64_t line; /* the input line: the last key of the order */
+  int due;       /* next_due as a day number (INT_MAX: none), for the sort */
+  const char *csv; /* the row as a CSV line, made by the thread that listed it (wl_options.csv_lines), or NULL */
+} wl_item;
+
+typedef struct wl_store wl_store; /* the rows' text */
+
+typedef struct {
+  wl_item *items; /* urgency order */
+  size_t n;
+  wl_stats st;
+  wl_store *store;
+  char read_error[200]; /* WL_READ_FAILED part way: the reader's words (lr_error), or "" */
+} wl_result;
+
+enum { WL_OK = 0, WL_READ_FAILED = -1, WL_NO_MEMORY = -2, WL_ERRORS_FAILED = -3 };
+
+/* Reads every record of path ("-": standard input) or o->input_fd, and
+** fills r (free it with wl_result_free whatever the result). WL_OK;
+** WL_READ_FAILED (errno) when the input cannot be opened or read part way
+** (the rows read before are kept); WL_NO_MEMORY; WL_ERRORS_FAILED when the
+** bad-line reports could not be written (errno). */
+int wl_collect(const wl_options *o, const char *path, wl_result *r);
+void wl_result_free(wl_result *r);
+
+/* The words of a code for the writers: the knowledge base's clinician text
+** (risk, action, the agent's name, the gap), "" when there is none. */
+const char *wl_risk_words(const op_kb *kb, int risk);
+const char *wl_action_words(const op_kb *kb, int action);
+const char *wl_agent_words(const op_kb *kb, int agent);
+const char *wl_sex_words(const op_kb *kb, const char *sex);
+
+#endif
