@@ -16,59 +16,22 @@
 #include "screen/screen.h"
 #include "fhir/fhir_bulk.h"
 #include "omop/omop.h"
-#include "util/ctlchar.h"
 #include "util/date.h"
 
+/* What the FHIR export's mapping counted, for the summary. */
 typedef struct {
-  const op_kb *kb;
-  const char *as_of, *today;
-  FILE *errors;
-  arena *a; /* one patient's mapping; reset for the next */
   long deceased, unmapped;
 } fhir_ctx;
 
-/* One patient of the export -> its record line (or none: deceased, or not
-** mapped, which is reported). */
-static int map_patient(void *ctx, const fhir_res *res, int n, const char **out, size_t *len) {
-  fhir_ctx *c = ctx;
-  fhir_result r;
-  arena_reset(c->a);
-  fhir_map(c->a, c->kb, res, n, c->as_of, c->today, &r);
-  *out = NULL;
-  *len = 0;
-  if (r.status == FM_OK) {
-    *out = r.record;
-    *len = r.record_len;
-  } else if (r.status == FM_DECEASED) {
-    c->deceased++;
-  } else {
-    c->unmapped++;
-    char id[200], msg[1024]; /* the export's text: no control characters */
-    ctl_escape(id, sizeof id, r.patient_id ? r.patient_id : "?");
-    ctl_escape(msg, sizeof msg, r.message);
-    fprintf(c->errors, "Patient/%s: not mapped: %s\n", id, msg);
-  }
-  return 0;
-}
-
-/* A byte count of FHIR grouping from the environment variable name, else
-** dflt; 0 when the variable is not a positive number. */
-static size_t env_bytes(const char *name, size_t dflt) {
-  const char *v = getenv(name);
-  if (!v) return dflt;
-  char *end;
-  errno = 0;
-  unsigned long long n = strtoull(v, &end, 10);
-  return *v >= '0' && *v <= '9' && !*end && !errno && n > 0 && n <= SIZE_MAX / 8 ? (size_t)n : 0;
-}
-
 /* The memory target: OSTEOPLAN_FHIR_BUCKET_BYTES (tests force many small
 ** buckets with it). */
-static size_t fhir_bucket_bytes(void) { return env_bytes("OSTEOPLAN_FHIR_BUCKET_BYTES", FHIR_BULK_BUCKET_BYTES); }
+static size_t fhir_bucket_bytes(void) {
+  return fhir_bulk_env_bytes("OSTEOPLAN_FHIR_BUCKET_BYTES", FHIR_BULK_BUCKET_BYTES);
+}
 
 /* One patient's resources at most: OSTEOPLAN_FHIR_PATIENT_BYTES (SIZE_MAX:
 ** unset, fhir_bulk's default). */
-static size_t fhir_patient_bytes(void) { return env_bytes("OSTEOPLAN_FHIR_PATIENT_BYTES", SIZE_MAX); }
+static size_t fhir_patient_bytes(void) { return fhir_bulk_env_bytes("OSTEOPLAN_FHIR_PATIENT_BYTES", SIZE_MAX); }
 
 /* Maps every patient of a Bulk Data export to a patient record, one per
 ** line in the order of the export's Patient resources, into an unlinked
@@ -76,21 +39,9 @@ static size_t fhir_patient_bytes(void) { return env_bytes("OSTEOPLAN_FHIR_PATIEN
 ** and the reason in fs->error. Patients that cannot be mapped are reported. */
 static int fhir_to_records(const op_kb *kb, const char *path, const char *as_of, const char *today, FILE *errors,
                            fhir_bulk_stats *fs, fhir_ctx *c) {
-  *c = (fhir_ctx){kb, as_of, today, errors, arena_create(64 * 1024), 0, 0};
   size_t pb = fhir_patient_bytes();
   fhir_bulk_options bo = {errors, fhir_bucket_bytes(), NULL, pb == SIZE_MAX ? 0 : pb};
-  if (!c->a) {
-    memset(fs, 0, sizeof *fs);
-    snprintf(fs->error, sizeof fs->error, "out of memory");
-    errno = ENOMEM;
-    return -1;
-  }
-  int fd = fhir_bulk_run(path, &bo, map_patient, c, fs);
-  int saved = errno;
-  arena_destroy(c->a);
-  c->a = NULL;
-  errno = saved;
-  return fd;
+  return fhir_bulk_records(path, &bo, kb, as_of, today, &c->deceased, &c->unmapped, fs);
 }
 
 /* The FHIR part of the summary: what was read, and the memory and temporary

@@ -87,4 +87,17 @@ typedef int (*fhir_bulk_fn)(void *ctx, const fhir_res *res, int n, const char **
 ** patients over patient_bytes (st->too_big: the caller must fail the run). */
 int fhir_bulk_run(const char *path, const fhir_bulk_options *o, fhir_bulk_fn fn, void *ctx, fhir_bulk_stats *st);
 
+/* fhir_bulk_run with the FHIR mapper as the callback: every patient's
+** record (fhir_map, for as_of and today), one line each. Patients dead on
+** as_of are counted in *deceased; those that cannot be mapped in *unmapped,
+** each reported on o->errors ("Patient/ID: not mapped: why"). What screen
+** and the worklist read (fhir_bulk_records.c). */
+int fhir_bulk_records(const char *path, const fhir_bulk_options *o, const op_kb *kb, const char *as_of,
+                      const char *today, long *deceased, long *unmapped, fhir_bulk_stats *st);
+
+/* A byte count from the environment variable name (the tests' knobs
+** OSTEOPLAN_FHIR_BUCKET_BYTES, OSTEOPLAN_FHIR_PATIENT_BYTES): dflt when it
+** is unset, 0 when it is not a positive number. */
+size_t fhir_bulk_env_bytes(const char *name, size_t dflt);
+
 #endif

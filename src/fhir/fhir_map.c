@@ -114,8 +114,7 @@ void fm_skip(mapper *m, tally *t, const char *reason, const char *example) {
   }
 }
 
-static void note(mapper *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(mapper *m, const char *fmt, ...) {
+void fm_note(mapper *m, const char *fmt, ...) {
   if (m->n_notes >= MAX_NOTES + 8) return;
   strbuf b;
   sb_init(&b, m->a);
@@ -588,11 +587,11 @@ static void finish_notes(mapper *m, int n, int other, fhir_result *out) {
   fm_tally_notes(m);
   for (int i = 0; i < nl && m->n_notes < MAX_NOTES + 8; i++) m->notes[m->n_notes++] = later[i];
   if (m->mechanism_note)
-    note(m, "fracture mechanism is not coded in FHIR Conditions: fractures are counted as fragility fractures (the record's default); correct any that were traumatic");
+    fm_note(m, "fracture mechanism is not coded in FHIR Conditions: fractures are counted as fragility fractures (the record's default); correct any that were traumatic");
   if (m->n_name_matched)
-    note(m, "%d drug order(s) recognised by ingredient name, not by a known code (e.g. %s)", m->n_name_matched, m->name_matched[0]);
+    fm_note(m, "%d drug order(s) recognised by ingredient name, not by a known code (e.g. %s)", m->n_name_matched, m->name_matched[0]);
   if (m->no_dose_gc)
-    note(m, "%d glucocorticoid order(s) without a dose osteoplan can convert to prednisone mg/day: recorded without a dose", m->no_dose_gc);
+    fm_note(m, "%d glucocorticoid order(s) without a dose osteoplan can convert to prednisone mg/day: recorded without a dose", m->no_dose_gc);
   /* the notes outlive the mapper: copy the list into the arena */
   out->notes = arena_array(m->a, (size_t)(m->n_notes ? m->n_notes : 1), sizeof(char *));
   if (out->notes) {
@@ -683,7 +682,7 @@ void fhir_map_patient(arena *a, const op_kb *kb, const fhir_res *res, int n, con
       return;
     }
     p->dropped = true;
-    note(&m, "%s not used: %s: %s", p->ref, err.path, err.message);
+    fm_note(&m, "%s not used: %s: %s", p->ref, err.path, err.message);
   }
   finish_notes(&m, n, other, out);
   out->status = FM_OK;

@@ -8,7 +8,6 @@
 ** reader checks the values themselves (lengths, control characters), and
 ** what it refuses is dropped with a note like any other field.
 */
-#include <stdarg.h>
 #include <string.h>
 
 #include "fhir_mapper.h"
@@ -16,18 +15,6 @@
 #include "util/strbuf.h"
 
 #define V2_0203 "http://terminology.hl7.org/CodeSystem/v2-0203"
-
-static void id_note(mapper *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void id_note(mapper *m, const char *fmt, ...) {
-  if (m->n_notes >= MAX_NOTES + 8) return;
-  strbuf b;
-  sb_init(&b, m->a);
-  va_list ap;
-  va_start(ap, fmt);
-  sb_vprintf(&b, fmt, ap);
-  va_end(ap);
-  m->notes[m->n_notes++] = sb_str(&b);
-}
 
 /* A string member that holds more than spaces, or NULL. */
 static const char *text_of(mapper *m, const json_doc *d, int tok) {
@@ -78,12 +65,12 @@ static void read_name(mapper *m, const json_doc *d, int r) {
   m->name_read = true;
   int hn = d->tok[names].type == JT_ARRAY ? choose_name(d, names) : -1;
   if (hn < 0 || d->tok[hn].type != JT_OBJECT) {
-    id_note(m, "Patient.name: not a list of names (HumanName): the plan names no patient");
+    fm_note(m, "Patient.name: not a list of names (HumanName): the plan names no patient");
     return;
   }
   m->name = name_text(m, d, hn);
   m->name_p = (prov){"Patient.name", false};
-  if (!m->name) id_note(m, "Patient.name: the name chosen has no text, given or family name: the plan names no patient");
+  if (!m->name) fm_note(m, "Patient.name: the name chosen has no text, given or family name: the plan names no patient");
 }
 
 /* ---- Patient.identifier ------------------------------------------------- */
@@ -106,7 +93,7 @@ static void read_identifiers(mapper *m, const json_doc *d, int r) {
   if (ids < 0 || m->ident_read) return;
   m->ident_read = true;
   if (d->tok[ids].type != JT_ARRAY) {
-    id_note(m, "Patient.identifier: not a list of identifiers: none used");
+    fm_note(m, "Patient.identifier: not a list of identifiers: none used");
     return;
   }
   int n = d->tok[ids].size, incomplete = 0, old = 0, over = 0;
@@ -128,9 +115,9 @@ static void read_identifiers(mapper *m, const json_doc *d, int r) {
       m->ident[m->n_ident++] = (f_ident){system, value, type_of(m, d, fj_get(d, j, "type")), {sb_str(&ref), false}};
     }
   }
-  if (incomplete) id_note(m, "%d Patient.identifier(s) without a system or a value: not used", incomplete);
-  if (old) id_note(m, "%d Patient.identifier(s) of use 'old' (no longer valid): not used", old);
-  if (over) id_note(m, "%d Patient.identifier(s) beyond the first %d: not used", over, OP_IDENTIFIERS_MAX);
+  if (incomplete) fm_note(m, "%d Patient.identifier(s) without a system or a value: not used", incomplete);
+  if (old) fm_note(m, "%d Patient.identifier(s) of use 'old' (no longer valid): not used", old);
+  if (over) fm_note(m, "%d Patient.identifier(s) beyond the first %d: not used", over, OP_IDENTIFIERS_MAX);
 }
 
 void fm_read_identity(mapper *m, const json_doc *d, int r) {

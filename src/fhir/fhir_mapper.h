@@ -178,5 +178,8 @@ prov *fm_culprit(const char *path, slot *slots, int n);
 void fm_read_identity(mapper *m, const json_doc *d, int r);
 void fm_put_identity(jwriter *w, mapper *m, slot *slots, int *ns);
 void fm_tally_notes(mapper *m);
+/* Adds a note to the plan's input_notes (at most MAX_NOTES + 8; the rest
+** are tallied by their callers). */
+void fm_note(mapper *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
