@@ -1,7 +1,8 @@
 /*
 ** osteoplan_pg_screen.c: osteoplan_screen and its variants, one record's
-** screen row as SQL columns (patient_id, risk, action, first_agent, gaps),
-** the codes `osteoplan screen` prints (op_assess_codes, op_code_name).
+** screen row as SQL columns (patient_id, risk, action, first_agent, gaps,
+** name, mrn), what `osteoplan screen` prints (op_assess_codes,
+** op_code_name).
 **
 ** The codes live in the backend's workspace until the next record; the
 ** only engine memory a call owns is the record mapped from FHIR input,
@@ -15,7 +16,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
-enum { COL_ID, COL_RISK, COL_ACTION, COL_AGENT, COL_GAPS, COL_ERROR, N_COLS };
+enum { COL_ID, COL_RISK, COL_ACTION, COL_AGENT, COL_GAPS, COL_NAME, COL_MRN, COL_ERROR, N_COLS };
 
 /* The codes of one record (or FHIR input) for the date, in *c (valid until
 ** the next call on this backend's workspace). */
@@ -65,6 +66,11 @@ static void fill_row(const op_codes *c, Datum *values, bool *nulls) {
   if (c->first_agent >= 0) values[COL_AGENT] = name_datum(OP_CODE_AGENT, c->first_agent);
   values[COL_GAPS] = gaps_datum(c);
   nulls[COL_GAPS] = false;
+  /* who the patient is, when the record says (never in an error message) */
+  nulls[COL_NAME] = !c->name;
+  if (c->name) values[COL_NAME] = CStringGetTextDatum(c->name);
+  nulls[COL_MRN] = !c->mrn;
+  if (c->mrn) values[COL_MRN] = CStringGetTextDatum(c->mrn);
 }
 
 /* is_try: a bad record (or no plan) gives every column NULL but error, the
@@ -80,7 +86,7 @@ static Datum screen(FunctionCallInfo fcinfo, bool fhir, bool is_try) {
   if (st == OP_ERR_INTERNAL || (st == OP_ERR_INPUT && !is_try)) osteoplan_pg_raise(st, &err);
   if (st == OP_NO_PLAN && !is_try) PG_RETURN_NULL();
   Datum values[N_COLS] = {0};
-  bool nulls[N_COLS] = {true, true, true, true, true, true};
+  bool nulls[N_COLS] = {true, true, true, true, true, true, true, true};
   if (st == OP_OK) {
     fill_row(&c, values, nulls);
   } else {

@@ -29,7 +29,7 @@ SELECT plan->'risk'->>'category' AS risk, error IS NULL AS no_error
 CREATE TEMP TABLE batch AS
   SELECT name, record FROM vignettes
   UNION ALL SELECT 'zz_bad', '{"id": "bad-1", "sex": "female", "birth_date": "yesterday"}'::jsonb;
-SELECT name, s.* FROM batch, LATERAL osteoplan_screen_try(record, '2026-12-01') AS s
+SELECT b.name AS row_name, s.* FROM batch b, LATERAL osteoplan_screen_try(b.record, '2026-12-01') AS s
  WHERE s.error IS NOT NULL;
 SELECT count(*) AS rows, count(s.error) AS errors, count(s.risk) AS screened
   FROM batch, LATERAL osteoplan_screen_try(record, '2026-12-01') AS s;

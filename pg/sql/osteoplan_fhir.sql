@@ -18,7 +18,7 @@ INSERT INTO bundles VALUES
 SELECT p->>'patient_id' AS id, p->>'diagnosis' AS diagnosis, p->'risk'->>'category' AS risk,
        p->'treatment'->>'action' AS action, jsonb_array_length(p->'input_notes') > 0 AS has_input_notes
   FROM bundles, LATERAL osteoplan_assess_fhir(bundle, '2026-12-01') AS p WHERE name = 'hip';
-SELECT s.* FROM bundles, LATERAL osteoplan_screen_fhir(bundle, '2026-12-01') AS s WHERE name = 'hip';
+SELECT s.* FROM bundles b, LATERAL osteoplan_screen_fhir(b.bundle, '2026-12-01') AS s WHERE b.name = 'hip';
 -- the FHIR screen row equals the plan's codes
 SELECT (osteoplan_screen_fhir(bundle, '2026-12-01')).risk = osteoplan_assess_fhir(bundle, '2026-12-01')->'risk'->>'category' AS agree
   FROM bundles WHERE name = 'hip';
@@ -28,9 +28,9 @@ SELECT osteoplan_assess_fhir(bundle, '2026-12-01') IS NULL AS no_plan,
   FROM bundles WHERE name = 'dead';
 SELECT t.plan IS NULL AS no_plan, t.error FROM bundles, LATERAL osteoplan_assess_fhir_try(bundle, '2026-12-01') AS t
  WHERE name = 'dead';
-SELECT s.* FROM bundles, LATERAL osteoplan_screen_fhir_try(bundle, '2026-12-01') AS s WHERE name = 'dead';
+SELECT s.* FROM bundles b, LATERAL osteoplan_screen_fhir_try(b.bundle, '2026-12-01') AS s WHERE b.name = 'dead';
 -- not FHIR: an error from the non-try functions, the message from _try
 SELECT osteoplan_assess_fhir(bundle, '2026-12-01') FROM bundles WHERE name = 'not_fhir';
 \echo :LAST_ERROR_SQLSTATE
 SELECT osteoplan_screen_fhir(bundle, '2026-12-01') FROM bundles WHERE name = 'not_fhir';
-SELECT name, s.risk, s.error FROM bundles, LATERAL osteoplan_screen_fhir_try(bundle, '2026-12-01') AS s ORDER BY name;
+SELECT b.name, s.risk, s.error FROM bundles b, LATERAL osteoplan_screen_fhir_try(b.bundle, '2026-12-01') AS s ORDER BY b.name;

@@ -3,7 +3,7 @@
 -- loaded is an error naming it; only a superuser sets them.
 SET search_path = osteoplan, public;
 CREATE TEMP TABLE builtin AS
-  SELECT name, s.* FROM vignettes, LATERAL osteoplan_screen(record, (record->>'as_of')::date) AS s;
+  SELECT v.name AS vignette, s.* FROM vignettes v, LATERAL osteoplan_screen(v.record, (v.record->>'as_of')::date) AS s;
 -- (defined once the module is loaded, here by the first call)
 SHOW osteoplan.kb_dir;
 SHOW osteoplan.profile;
@@ -28,7 +28,7 @@ SELECT osteoplan_kb_version() IS NOT NULL AS loaded_again;
 \set kbdir :abs_srcdir '/../kb'
 SET osteoplan.kb_dir = :'kbdir';
 SELECT count(*) AS rows_differing FROM builtin b
-  JOIN vignettes v USING (name), LATERAL osteoplan_screen(v.record, (v.record->>'as_of')::date) AS s
+  JOIN vignettes v ON v.name = b.vignette, LATERAL osteoplan_screen(v.record, (v.record->>'as_of')::date) AS s
  WHERE (b.patient_id, b.risk, b.action, b.first_agent, b.gaps) IS DISTINCT FROM
        (s.patient_id, s.risk, s.action, s.first_agent, s.gaps);
 RESET osteoplan.kb_dir;

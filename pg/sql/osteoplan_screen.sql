@@ -2,15 +2,15 @@
 -- plan's codes (tests/pg/test_pg_vignettes.py compares with `osteoplan screen`).
 SET search_path = osteoplan, public;
 SELECT s.* FROM example, LATERAL osteoplan_screen(record, '2026-11-01') AS s;
-SELECT name, s.risk, s.action, s.first_agent, s.gaps
-  FROM vignettes, LATERAL osteoplan_screen(record, (record->>'as_of')::date) AS s
- WHERE name < '06'
- ORDER BY name;
+SELECT v.name, s.risk, s.action, s.first_agent, s.gaps
+  FROM vignettes v, LATERAL osteoplan_screen(v.record, (v.record->>'as_of')::date) AS s
+ WHERE v.name < '06'
+ ORDER BY v.name;
 -- the screen row agrees with the full plan on every vignette
-SELECT name, s.risk, p->'risk'->>'category' AS plan_risk, s.action, p->'treatment'->>'action' AS plan_action
-  FROM vignettes,
-       LATERAL osteoplan_screen(record, (record->>'as_of')::date) AS s,
-       LATERAL osteoplan_assess(record, (record->>'as_of')::date) AS p
+SELECT v.name, s.risk, p->'risk'->>'category' AS plan_risk, s.action, p->'treatment'->>'action' AS plan_action
+  FROM vignettes v,
+       LATERAL osteoplan_screen(v.record, (v.record->>'as_of')::date) AS s,
+       LATERAL osteoplan_assess(v.record, (v.record->>'as_of')::date) AS p
  WHERE s.risk IS DISTINCT FROM p->'risk'->>'category'
     OR s.action IS DISTINCT FROM p->'treatment'->>'action'
     OR s.first_agent IS DISTINCT FROM p->'treatment'->'phases'->0->'options'->0->>'agent'
@@ -25,3 +25,8 @@ SELECT s.patient_id IS NULL AS no_id, s.first_agent IS NULL AS no_agent, s.gaps
 SELECT s.risk, count(*)
   FROM vignettes, LATERAL osteoplan_screen(record, (record->>'as_of')::date) AS s
  GROUP BY 1 ORDER BY 1;
+-- who the patient is: the record's name and MRN (identifier of type MR), NULL when absent
+SELECT s.patient_id, s.name, s.mrn, s.risk
+  FROM osteoplan_screen('{"id": "p-named", "name": "Maria Garcia", "identifiers": [{"system": "urn:example:ssn", "value": "123"}, {"system": "urn:example:mrn", "value": "0012345", "type": "MR"}], "sex": "female", "birth_date": "1950-01-01"}', '2026-12-01') AS s;
+SELECT s.name IS NULL AS no_name, s.mrn IS NULL AS no_mrn
+  FROM osteoplan_screen('{"id": "p-anon", "identifiers": [{"system": "urn:example:ssn", "value": "123"}], "sex": "female", "birth_date": "1950-01-01"}', '2026-12-01') AS s;

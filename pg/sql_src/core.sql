@@ -9,7 +9,9 @@ CREATE TYPE osteoplan_screen_row AS (
   risk text,
   action text,
   first_agent text,
-  gaps text[]
+  gaps text[],
+  name text,  -- the record's name, or NULL
+  mrn text    -- the record's medical record number (identifier of type MR), or NULL
 );
 CREATE TYPE osteoplan_screen_try_row AS (
   patient_id text,
@@ -17,6 +19,8 @@ CREATE TYPE osteoplan_screen_try_row AS (
   action text,
   first_agent text,
   gaps text[],
+  name text,
+  mrn text,
   error text
 );
 

@@ -197,10 +197,11 @@ COMMENT ON FUNCTION osteoplan_omop_bundle(text, date) IS
 -- a person dead by as_of has no plan: every column NULL but error).
 --   SELECT * FROM osteoplan.osteoplan_omop_screen('cdm', '2019-01-01') WHERE error IS NULL ORDER BY person_id;
 CREATE FUNCTION osteoplan_omop_screen(cdm_schema text, as_of date)
-  RETURNS TABLE (person_id bigint, patient_id text, risk text, action text, first_agent text, gaps text[], error text)
+  RETURNS TABLE (person_id bigint, patient_id text, risk text, action text, first_agent text, gaps text[], name text,
+                 mrn text, error text)
   LANGUAGE plpgsql STABLE PARALLEL SAFE ROWS 100000 AS $fn$
 BEGIN
-  RETURN QUERY EXECUTE 'SELECT b.person_id, s.patient_id, s.risk, s.action, s.first_agent, s.gaps, s.error FROM ('
+  RETURN QUERY EXECUTE 'SELECT b.person_id, s.patient_id, s.risk, s.action, s.first_agent, s.gaps, s.name, s.mrn, s.error FROM ('
     || @extschema@.osteoplan_omop_query(cdm_schema)
     || ') b, LATERAL @extschema@.osteoplan_screen_fhir_try(b.bundle, $1) s' USING as_of;
 END $fn$;

@@ -600,6 +600,13 @@ static void finish_notes(mapper *m, int n, int other, fhir_result *out) {
   }
 }
 
+/* The record reader's message starts with the field's path ("bmd[0].date:
+** ...") except for a few (the --as-of bound): say the path once. */
+static bool path_leads(const char *path, const char *msg) {
+  size_t n = strlen(path);
+  return n && !strncmp(msg, path, n) && msg[n] == ':';
+}
+
 void fhir_map(arena *a, const op_kb *kb, const fhir_res *res, int n, const char *as_of, const char *today,
               fhir_result *out) {
   fhir_map_patient(a, kb, res, n, as_of, today, NULL, out);
@@ -678,11 +685,13 @@ void fhir_map_patient(arena *a, const op_kb *kb, const fhir_res *res, int n, con
       char path[201], msg[281]; /* the reader's words can quote the record */
       ctl_escape(path, sizeof path, err.path);
       ctl_escape(msg, sizeof msg, err.message);
-      snprintf(out->message, sizeof out->message, "%s%s%s", path, path[0] ? ": " : "", msg);
+      bool named = path_leads(path, msg); /* most messages start with their path already */
+      snprintf(out->message, sizeof out->message, "%s%s%s", named ? "" : path, !named && path[0] ? ": " : "", msg);
       return;
     }
     p->dropped = true;
-    fm_note(&m, "%s not used: %s: %s", p->ref, err.path, err.message);
+    if (path_leads(err.path, err.message)) fm_note(&m, "%s not used: %s", p->ref, err.message);
+    else fm_note(&m, "%s not used: %s: %s", p->ref, err.path, err.message);
   }
   finish_notes(&m, n, other, out);
   out->status = FM_OK;

@@ -73,12 +73,14 @@ def sql_json_rows(server, sql):
 
 
 def screen_key(row):
-    return (row["patient_id"], row["risk"], row["action"], row["first_agent"], tuple(row["gaps"]))
+    # name and mrn: present in the command line's rows only when the record has them
+    return (row["patient_id"], row["risk"], row["action"], row["first_agent"], tuple(row["gaps"]),
+            row.get("name"), row.get("mrn"))
 
 
 def sql_screen(server, table, as_of, extra=""):
     sql = (f"SET search_path = osteoplan, public;{extra}\n"
-           f"SELECT name, to_jsonb(s) FROM {table}, LATERAL osteoplan_screen(record, '{as_of}') s ORDER BY name;")
+           f"SELECT t.name, to_jsonb(s) FROM {table} t, LATERAL osteoplan_screen(t.record, '{as_of}') s ORDER BY t.name;")
     out = server.psql(sql, args=("-F", "\x02"))
     return [(line.split("\x02", 1)[0], screen_key(json.loads(line.split("\x02", 1)[1])))
             for line in out.splitlines() if line]
@@ -220,6 +222,14 @@ def main():
         load_table(server, work, "vig", cases)
         check_plans(server, bin_, work, cases)
         check_screen(server, bin_, work, "vig", cases, "vignettes")
+        # who the patient is: the vignettes with a name and identifiers (one MR),
+        # so the name and mrn columns are compared too
+        named = [(n, dict(r, name=f"Patient {n}", identifiers=[{"system": "urn:example:ssn", "value": "1"},
+                                                             {"system": "urn:example:mrn", "value": f"MRN-{i:04d}",
+                                                              "type": "MR"}]))
+                 for i, (n, r) in enumerate(cases)]
+        load_table(server, work, "named", named)
+        check_screen(server, bin_, work, "named", named, "named vignettes")
         synth = [json.loads(l) for l in cli(bin_, ["synth", "--count", str(N_SYNTH), "--seed", "16"]).splitlines()]
         records = [(f"s{i:06d}", r) for i, r in enumerate(synth)]
         load_table(server, work, "synth", records)
