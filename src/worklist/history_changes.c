@@ -59,22 +59,11 @@ static const char *words(const op_kb *kb, const char *item, const char *code) {
   return code;
 }
 
+static void put_file(void *ctx, const char *p, size_t n) { fwrite(p, 1, n, (FILE *)ctx); }
+
 /* Text from the database: control characters as visible escapes (a name is
 ** data; a terminal would take ESC as a command). */
-static void put_text(FILE *out, const char *s) {
-  while (*s) {
-    size_t n = ctl_span(s);
-    fwrite(s, 1, n, out);
-    s += n;
-    unsigned cp;
-    size_t c = ctl_at(s, &cp);
-    if (!c) break;
-    char name[7];
-    ctl_name(cp, name);
-    fputs(name, out);
-    s += c;
-  }
-}
+static void put_text(FILE *out, const char *s) { ctl_write(s, put_file, out); }
 
 /* A CSV cell a spreadsheet opens as text: quoted when it holds a comma, a
 ** quote or a line break, a single quote first when it would be a formula
