@@ -136,25 +136,31 @@ static int write_output(const wl_args *a, const op_kb *kb, const wl_result *r) {
   }
   int rc;
   char err[256] = "";
+  char *buf = NULL; /* the stream's buffer, until the file is closed */
   if (a->fmt == F_XLSX) {
     bool closed = !o.f || fclose(o.f) == 0; /* libxlsxwriter writes the file by its name */
     if (!closed) snprintf(err, sizeof err, "%s", strerror(errno));
     o.f = NULL;
     rc = closed ? wl_write_xlsx(wl_out_name(&o), kb, r, err, sizeof err) : -1;
   } else {
-    static char buf[1 << 20];
-    setvbuf(o.f, buf, _IOFBF, sizeof buf);
+    /* a big buffer for a file (closed before the buffer is freed); standard
+    ** output lives on after this and keeps stdio's own */
+    if (o.f != stdout && (buf = malloc(1u << 20))) setvbuf(o.f, buf, _IOFBF, 1u << 20);
     wl_meta m = {a->as_of ? a->as_of : "", op_kb_version(kb)};
     rc = a->fmt == F_CSV ? wl_write_csv(o.f, kb, r) : wl_write_html(o.f, kb, r, &m);
     if (rc != 0) snprintf(err, sizeof err, "%s", strerror(errno ? errno : EIO));
   }
   if (rc != 0) {
     wl_out_abort(&o);
+    free(buf);
     fprintf(stderr, "osteoplan worklist: cannot write %s: %s; nothing was left under its name\n", shown, err);
     return 1;
   }
-  if (wl_out_commit(&o) != 0) {
-    fprintf(stderr, "osteoplan worklist: cannot write %s: %s%s\n", shown, strerror(errno),
+  rc = wl_out_commit(&o);
+  int e = errno;
+  free(buf);
+  if (rc != 0) {
+    fprintf(stderr, "osteoplan worklist: cannot write %s: %s%s\n", shown, strerror(e),
             a->out ? "; nothing was left under its name" : "");
     return 1;
   }
@@ -174,7 +180,7 @@ static int record_run(const wl_args *a, const op_kb *kb, const wl_result *r, con
                       (long)r->st.listed, (long)r->st.not_listed, (long)r->st.bad};
   history *h = NULL;
   bool ok = history_open(a->db, &h, err, sizeof err) && history_begin_run(h, &run, err, sizeof err);
-  for (size_t i = 0; ok && i < r->n; i++) ok = history_add_row(h, &r->items[i].row, kb, err, sizeof err);
+  for (size_t i = 0; ok && i < r->n; i++) ok = history_add_row(h, &r->items[i]->row, kb, err, sizeof err);
   ok = ok && history_commit(h, &run, err, sizeof err);
   if (!ok) history_rollback(h);
   history_close(h);
@@ -242,7 +248,7 @@ static int open_input(const wl_args *a, const op_kb *kb, const char *today, FILE
 static int run(const wl_args *a, const op_kb *kb, FILE *errf) {
   char today[11];
   cli_today(today);
-  wl_options o = {kb, a->n_threads, a->as_of, today, errf, -1, false, a->fmt == F_CSV};
+  wl_options o = {kb, a->n_threads, a->as_of, today, errf, -1, false, a->fmt == F_CSV, a->fmt == F_CSV && !a->db};
   wl_input_stats is = {0};
   int status = open_input(a, kb, today, errf, &o, &is);
   if (status) return status;
