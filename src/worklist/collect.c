@@ -394,7 +394,7 @@ static bool join_rows(wl_result *r) {
   wl_store *s = r->store;
   size_t total = 0;
   for (int i = 0; i < s->n; i++) total += s->parts[i].n;
-  r->items = malloc((total ? total : 1) * sizeof *r->items);
+  r->items = malloc((total ? total : 1) * sizeof(const wl_item *));
   size_t *pos = calloc((size_t)s->n, sizeof *pos);
   if (!r->items || !pos) {
     free(pos);
