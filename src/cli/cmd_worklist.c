@@ -54,7 +54,7 @@ static void usage(FILE *out) {
         "                    opens in Excel as is; xlsx: an Excel workbook (needs\n"
         "                    -o); html: one self-contained page with counts,\n"
         "                    rates, charts and the list (sort, filter, print)\n"
-        "  -o FILE           write to FILE (default standard output): written to a\n"
+        "  -o, --output FILE write to FILE (default standard output): written to a\n"
         "                    temporary file beside it and renamed when whole\n"
         "  --input record|ndjson|fhir|omop\n"
         "                    as screen --input (ndjson is record)\n"
