@@ -145,8 +145,9 @@ bool cli_check_date(const char *cmd, const char *opt, const char *value) {
   int y, m, dd;
   date_to_ymd(d, &y, &m, &dd);
   if (y > OP_AS_OF_LAST_YEAR) { /* every record would be refused: say it once, here */
-    fprintf(stderr, "osteoplan %s: %s: '%s' is after %d-12-31 (a plan's dates must stay within year %d)\n", cmd,
-            opt, value, OP_AS_OF_LAST_YEAR, OP_YEAR_LAST);
+    fprintf(stderr, "osteoplan %s: %s: '%s' is after %d-12-31, the last as_of a plan can have (its dates must stay "
+            "within year %d)\n",
+            cmd, opt, value, OP_AS_OF_LAST_YEAR, OP_YEAR_LAST);
     return false;
   }
   return true;
