@@ -20,7 +20,6 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "kb/kb.h"
-#include "util/date.h"
 #include "worklist/collect.h"
 #include "worklist/wl_input.h"
 #include "worklist/wl_write.h"
@@ -55,7 +54,7 @@ static void usage(FILE *out) {
         "                    opens in Excel as is; xlsx: an Excel workbook (needs\n"
         "                    -o); html: one self-contained page with counts,\n"
         "                    rates, charts and the list (sort, filter, print)\n"
-        "  -o FILE           write to FILE (default standard output): written to a\n"
+        "  -o, --output FILE write to FILE (default standard output): written to a\n"
         "                    temporary file beside it and renamed when whole\n"
         "  --input record|ndjson|fhir|omop\n"
         "                    as screen --input (ndjson is record)\n"
@@ -76,53 +75,36 @@ static void usage(FILE *out) {
         "\n"
         "exit status: 0 written; 2 usage or an input that cannot be opened; 1 a\n"
         "read or write error (nothing is left under -o FILE then), or records\n"
-        "not read for lack of memory\n",
+        "not read for lack of memory\n"
+        CLI_HELP_FOOTER,
         out);
 }
 
 /* The arguments checked; 0, or 2 after saying what is wrong. */
 static int check_args(wl_args *a, bool have_input) {
-  if (!strcmp(a->format, "csv")) a->fmt = F_CSV;
-  else if (!strcmp(a->format, "xlsx")) a->fmt = F_XLSX;
-  else if (!strcmp(a->format, "html")) a->fmt = F_HTML;
-  else {
-    fprintf(stderr, "osteoplan worklist: --format: expected csv, xlsx or html, got '%s'\n", a->format);
+  static const char *const formats[] = {"csv", "xlsx", "html", NULL}, *const inputs[] = {"ndjson", "record", "fhir", "omop", NULL};
+  int f, in;
+  if (!cli_check_choice("worklist", "--format", a->format, formats, &f)) return 2;
+  a->fmt = f == 0 ? F_CSV : f == 1 ? F_XLSX : F_HTML;
+  if (!cli_check_choice("worklist", "--input", a->input, inputs, &in)) return 2;
+  if (in == 0) a->input = "record";
+  static const char *const change_formats[] = {"text", "csv", NULL};
+  int cf = 0;
+  if (a->changes_format && !cli_check_choice("worklist", "--changes-format", a->changes_format, change_formats, &cf))
     return 2;
-  }
-  if (a->changes_format && strcmp(a->changes_format, "text") && strcmp(a->changes_format, "csv")) {
-    fprintf(stderr, "osteoplan worklist: --changes-format: expected text or csv, got '%s'\n", a->changes_format);
-    return 2;
-  }
   if (a->changes_format && !a->changes) {
     fprintf(stderr, "osteoplan worklist: --changes-format goes with --changes\n");
     return 2;
   }
-  a->changes_csv = a->changes_format && !strcmp(a->changes_format, "csv");
-  if (!strcmp(a->input, "ndjson")) a->input = "record";
-  if (strcmp(a->input, "record") && strcmp(a->input, "fhir") && strcmp(a->input, "omop")) {
-    fprintf(stderr, "osteoplan worklist: --input: expected ndjson, fhir or omop, got '%s'\n", a->input);
-    return 2;
-  }
-  if (!strcmp(a->input, "omop") && !a->as_of) {
+  a->changes_csv = cf == 1;
+  if (in == 3 && !a->as_of) {
     fprintf(stderr, "osteoplan worklist: --input omop needs --as-of DATE (the date the plans are for)\n");
     return 2;
   }
-  op_date d;
-  if (a->as_of && !date_parse(a->as_of, strlen(a->as_of), &d)) {
-    fprintf(stderr, "osteoplan worklist: --as-of: expected a real calendar date YYYY-MM-DD, got '%s'\n", a->as_of);
-    return 2;
-  }
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  a->n_threads = cores > 0 ? (int)cores : 1;
-  if (a->threads) {
-    char *end;
-    long t = strtol(a->threads, &end, 10);
-    if (*end || t < 1 || t > 256) {
-      fprintf(stderr, "osteoplan worklist: --threads: expected 1 to 256, got '%s'\n", a->threads);
-      return 2;
-    }
-    a->n_threads = (int)t;
-  }
+  if (a->as_of && !cli_check_date("worklist", "--as-of", a->as_of)) return 2;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN), t = cores > 0 ? cores : 1;
+  if (a->threads && !cli_check_long("worklist", "--threads", a->threads, 1, 256, &t)) return 2;
+  a->n_threads = (int)t;
   if (a->fmt == F_XLSX && (!a->out || !strcmp(a->out, "-"))) {
     fprintf(stderr, "osteoplan worklist: --format xlsx needs -o FILE (a workbook is not written to a stream)\n");
     return 2;
@@ -306,7 +288,8 @@ int cmd_worklist(int argc, char **argv) {
   char err[768];
   op_kb *kb = kb_load_profile(a.kbdir, a.profile, err, sizeof err);
   if (!kb) {
-    fprintf(stderr, "osteoplan: knowledge base rejected: %s\n", err);
+    fprintf(stderr, "osteoplan worklist: %sknowledge base rejected: %s\n",
+            a.kbdir ? "--kb: " : a.profile ? "--profile: " : "", err);
     return a.kbdir || a.profile ? 2 : 1;
   }
   if (a.changes && !have_input) { /* only the history is read */
@@ -321,7 +304,7 @@ int cmd_worklist(int argc, char **argv) {
   }
   FILE *errf = stderr;
   if (a.errors && !(errf = fopen(a.errors, "w"))) {
-    fprintf(stderr, "osteoplan worklist: %s: %s\n", a.errors, strerror(errno));
+    cli_file_error("worklist", "--errors", a.errors, strerror(errno));
     kb_free(kb);
     return 2;
   }
