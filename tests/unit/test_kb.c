@@ -127,7 +127,7 @@ static void test_rejects(void **s) {
          "disagreement_if_offered: unknown code 'duration'", true);
   expect("agents.ini", "[agent.denosumab]", "[agent.Denosumab]", "a code is 1 to 40 characters", true);
   expect("agents.ini", "[route.oral]\nclinician = oral\n", "[route.oral]\n", "[route.oral] needs 'clinician'", false);
-  expect("sources.ini", "kind = label", "kind = website", "kind must be seed, guideline or label", false);
+  expect("sources.ini", "kind = label", "kind = website", "kind must be seed, guideline, label or terminology", false);
   expect("profile.ini", "status = draft", "status = final", "status must be", true);
   /* approved only with a named clinician and role, and the review's date */
   expect("profile.ini", "status = draft", "status = approved", "needs reviewed_by: a named clinician", true);
