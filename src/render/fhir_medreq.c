@@ -8,7 +8,10 @@
 #include <stdio.h>
 
 double fhir_medreq_months(const op_kb *kb, const op_phase *ph, int agent) {
-  if (ph && ph->has_months && ph->months > 0) return ph->months;
+  /* the phase's months are its first option's (what is left of a lifetime
+  ** or course limit); another option is bounded as the plan's options are,
+  ** by the agent's max_months */
+  if (ph && ph->n && ph->agents[0] == agent && ph->has_months && ph->months > 0) return ph->months;
   double m = kb->agent[agent].max_months;
   return m > 0 ? m : -1;
 }

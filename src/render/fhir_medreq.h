@@ -28,8 +28,10 @@ typedef struct {
   double months;
 } fhir_medreq;
 
-/* The length a phase's order is bounded by: the phase's own months when
-** the plan gives them, else the agent's max_months; -1: open-ended. */
+/* The length a phase's order is bounded by: for the phase's first option
+** the phase's months when the plan gives them (what is left of a limit),
+** else the agent's max_months (as the plan's options give it); -1:
+** open-ended. */
 double fhir_medreq_months(const op_kb *kb, const op_phase *ph, int agent);
 
 /* The dosage in words, "70 mg oral weekly", into buf (always terminated). */

@@ -191,11 +191,12 @@ def kb_orders(path=KB_AGENTS):
     return orders, {r: v["snomed"].split("|")[0].strip() for r, v in routes.items() if "snomed" in v}, agents
 
 
-def check_order(rsrc, agent, intent, what):
+def check_order(rsrc, agent, intent, what, months=None):
     """Every part of a suggested MedicationRequest against agents.ini: the
     RxNorm clinical drug and ingredient under the RxNorm system URL, the ATC
     code, the route's SNOMED CT code, the dose in UCUM, the timing and the
-    course's bound (max_months)."""
+    course's bound (the plan phase's months left for its first option, else
+    the agent's max_months)."""
     orders, routes, agents = kb_orders()
     want, ag = orders[agent], agents[agent]
     codes = [(c.get("system"), c.get("code")) for c in rsrc.get("medicationCodeableConcept", {}).get("coding", [])]
@@ -222,7 +223,8 @@ def check_order(rsrc, agent, intent, what):
     f, per, unit = want["timing"].split("|")[0].split()
     check((rep.get("frequency"), rep.get("period"), rep.get("periodUnit")) == (int(f), float(per), unit),
           "%s: timing.repeat %s is the kb's %s %s %s" % (what, rep, f, per, unit))
-    months = float(ag["max_months"]) if "max_months" in ag else None
+    if months is None and "max_months" in ag:
+        months = float(ag["max_months"])
     bd = rep.get("boundsDuration")
     check((bd is None and months is None) or
           (bd and bd.get("value") == months and bd.get("code") == "mo" and bd.get("system") == UCUM),
@@ -243,18 +245,19 @@ def apply_suggestion(drafts, sug):
     return out
 
 
-def plan_of(res):
+def plan_of(res, with_months=False):
     plan = json.loads(serving_plan(res))
-    first = plan["treatment"]["phases"][0]["options"][0]["agent"]
+    phase = plan["treatment"]["phases"][0]
+    first = phase["options"][0]["agent"]
     avoid = {a["agent"] for a in plan.get("avoid", [])} | {a["agent"] for a in plan.get("not_recommended", [])}
-    return first, avoid
+    return (first, avoid, phase.get("months")) if with_months else (first, avoid)
 
 
 def replace_and_resign(port, pid, res, drafts, ordered, what):
     """Order-sign with drafts of an agent the plan advises against: the
     critical card's suggestion, applied to the drafts, leaves an order of the
     plan's first option only, which signs again without a critical card."""
-    first, avoid = plan_of(res)
+    first, avoid, months = plan_of(res, True)
     check(ordered in avoid and first not in avoid, "%s fixture: %s avoided, first option %s" % (what, ordered, first))
     st, body = call(port, "POST", OS, request(pid, res, drafts))
     cards = body.get("cards", []) if st == 200 else []
@@ -274,7 +277,7 @@ def replace_and_resign(port, pid, res, drafts, ordered, what):
     check(new["medicationCodeableConcept"].get("text") == first.replace("_", " ") and first not in avoid,
           "%s: the new order is the plan's first option %s, not an avoided agent" % (what, first))
     check(new.get("subject") == {"reference": "Patient/" + pid}, "%s: the new order's subject" % what)
-    check_order(new, first, "order", what)
+    check_order(new, first, "order", what, months)
     # its RxNorm codes alone say which drug, as the EHR will store the signed
     # order: read back as a course of the first option (no name fallback)
     rx = [c for c in new["medicationCodeableConcept"]["coding"] if c["system"] == RXNORM]
@@ -310,6 +313,15 @@ def test_replacement(port):
     check(card.get("selectionBehavior") == "at-most-one" and sug[0].get("uuid") and sug[0].get("label"),
           "critical card: a CDS Hooks 2.0 suggestion (uuid, label, selectionBehavior)")
     replace_and_resign(port, pid, res, [d1, d2], "romosozumab", "romosozumab after an MI")
+    # a current teriparatide course of 10 months: the new order is bounded by the 14 left
+    v = json.load(open(os.path.join(VIGNETTES, "02_very_high_recent_vertebral.json")))
+    rec = dict(v["patient"], conditions=[{"code": "myocardial_infarction", "date": "2026-06-01"}],
+               therapies=[{"agent": "teriparatide", "start": "2026-01-01", "end": None}])
+    used = fhir_fixtures.to_fhir(rec)
+    first, _, months = plan_of(used, True)
+    check(first == "teriparatide" and months == 14, "fixture: teriparatide first, 14 months left (%s, %s)" % (first, months))
+    replace_and_resign(port, used[0]["id"], used, [draft(used[0]["id"], "rx-1", medicationCodeableConcept=ROMO)],
+                       "romosozumab", "romosozumab after an MI, teriparatide used before")
     # an oral bisphosphonate the plan avoids, for two other routes and timings
     aln = fhir_fixtures.coding(*fhir_fixtures.AGENT["alendronate"])
     for name in ("12_glucocorticoid_bisphosphonate_failure.json", "17_renal_impairment.json"):
