@@ -257,12 +257,8 @@ async function fhirPart(page, url, size) {
 }
 
 /* ---- 5. the timeline ---- */
-async function timelinePart(page, url, size) {
-  await fresh(page, url);
-  await openJson(page, "long-record.json", LONG);
-  const st = await submitAndWait(page, false);
-  check(st.startsWith("Plan ready"), `${size.name}: long plan (${st})`);
-  const t = await page.evaluate(() => {
+async function timelineGeometry(page) {
+  return page.evaluate(() => {
     const g = document.querySelector("#plan-clinician svg.timeline");
     const box = g.getBoundingClientRect();
     const texts = [...g.querySelectorAll("text")].map((n) => ({ s: n.textContent, r: n.getBoundingClientRect() }))
@@ -279,12 +275,27 @@ async function timelinePart(page, url, size) {
     const doc = document.documentElement;
     return { n: texts.length, out, over, font, svgRight: box.right, vw: doc.clientWidth, scrollW: doc.scrollWidth };
   });
+}
+
+async function timelinePart(page, url, size) {
+  await fresh(page, url);
+  await openJson(page, "long-record.json", LONG);
+  const st = await submitAndWait(page, false);
+  check(st.startsWith("Plan ready"), `${size.name}: long plan (${st})`);
+  const t = await timelineGeometry(page);
   check(t.n >= 8, `${size.name}: the timeline has its labels (${t.n})`);
   check(!t.out.length, `${size.name}: no label leaves the timeline: ${t.out.join(" | ")}`);
   check(!t.over.length, `${size.name}: no label covers another: ${t.over.join(" | ")}`);
   check(t.font >= 11, `${size.name}: labels drawn at a readable size (${t.font.toFixed(1)} px)`);
   check(t.svgRight <= t.vw && t.scrollW <= t.vw, `${size.name}: nothing wider than the screen (svg ${t.svgRight}, page ${t.scrollW}, screen ${t.vw})`);
   await page.locator("#plan-clinician .timeline-fig").screenshot({ path: join(shotDir, `${size.name}-5-timeline.png`) });
+  if (size.width < 500) return;
+  /* a window made narrow: the timeline is drawn again at its new width */
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForFunction(() => document.querySelector("#plan-clinician svg.timeline").viewBox.baseVal.width < 400);
+  const n = await timelineGeometry(page);
+  check(!n.out.length && !n.over.length && n.font >= 11 && n.scrollW <= n.vw, `${size.name} made narrow: the timeline redrawn to fit: ${JSON.stringify(n)}`);
+  await page.setViewportSize({ width: size.width, height: size.height });
 }
 
 /* ---- 6. print: the patient and the plan date on every page ---- */
@@ -333,8 +344,11 @@ async function refusedAt(page, rec) {
 async function hintPart(page, url, size) {
   await fresh(page, url);
   const base = { sex: "female", age: 70, as_of: "2026-11-01" };
-  const hint = await page.textContent("#form-hint");
+  const hint = await page.innerText("#form-hint");
   check(/sex/.test(hint) && /birth date or age/.test(hint), `${size.name}: the hint names sex and birth date or age: ${hint}`);
+  /* and the rows' required fields: it points to the marks and names them */
+  check(/“\(required\)”/.test(hint) && ["T-score", "site", "date or year", "start", "class", "condition", "value and date"].every((w) => hint.includes(w)),
+        `${size.name}: the hint names the rows' required fields: ${hint}`);
   let r = await refusedAt(page, base);
   check(r.ok, `${size.name}: sex and age alone make a plan (${r.st})`);
   r = await refusedAt(page, { age: 70, as_of: "2026-11-01" });
@@ -372,12 +386,35 @@ async function hintPart(page, url, size) {
   await page.locator("#form-hint").screenshot({ path: join(shotDir, `${size.name}-7-hint.png`) });
 }
 
+/* ---- the two endpoints behind 3 and 4, over HTTP ---- */
+async function endpoints(url) {
+  const units = await api(url, "api/units");
+  const fields = units.body.fields || [];
+  check(units.status === 200 && fields.map((f) => f.field).join() === "labs.calcium_mg_dl,labs.vitamin_d_ng_ml",
+        "GET /api/units names the two lab fields: " + JSON.stringify(fields.map((f) => f.field)));
+  for (const f of fields) {
+    check(f.units.some((u) => u.unit === f.record_unit && u.factor === 1), `${f.field}: its record unit ${f.record_unit} has factor 1`);
+    check(f.units.every((u) => u.sources.length && u.sources.every((x) => x.id && x.cites)), `${f.field}: every factor has its sources, cited`);
+  }
+  const post = async (path, body, type) => (await fetch(url + path, { method: "POST", headers: { "Content-Type": type }, body })).status;
+  check((await fetch(url + "api/record-from-fhir")).status === 405, "GET /api/record-from-fhir: 405");
+  check(await post("api/units", "{}", "application/json") === 405, "POST /api/units: 405");
+  check(await post("api/record-from-fhir", "{}", "text/plain") === 415, "record-from-fhir without JSON content: 415");
+  const notJson = await api(url, "api/record-from-fhir", "{not json");
+  check(notJson.status === 422 && /not JSON/.test(notJson.body.error), "record-from-fhir of broken JSON: 422 " + notJson.body.error);
+  const rec = await api(url, "api/record-from-fhir", { sex: "female", age: 70 });
+  check(rec.status === 422 && rec.body.error, "a patient record is no FHIR: 422 " + rec.body.error);
+  const ok = await api(url, "api/record-from-fhir", fhirFile("alendronate_scd.json"));
+  check(ok.status === 200 && ok.body.sex === "female" && Array.isArray(ok.body.extensions.input_notes), "a Bundle: its record, notes under extensions");
+}
+
 const PARTS = { focus: focusPart, wording: wordingPart, units: unitsPart, fhir: fhirPart, timeline: timelinePart, print: printPart, hint: hintPart };
 
 async function main() {
   const { p: server, url } = await startServer(bin);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
   try {
+    if (!ONLY || ONLY.includes("endpoints")) await endpoints(url);
     for (const size of SIZES) {
       const ctx = await browser.newContext({ viewport: { width: size.width, height: size.height }, isMobile: size.width < 500,
                                               hasTouch: size.width < 500, deviceScaleFactor: 1 });
