@@ -312,7 +312,7 @@ async function printPart(page, url, size) {
     if (!existsSync(PDFTOTEXT)) {
       /* without poppler: the @page header the page made for this plan */
       const rule = await page.evaluate(() => [...document.styleSheets].flatMap((s) => [...s.cssRules]).filter((r) => r instanceof CSSPageRule).map((r) => r.cssText).join(" "));
-      check(rule.includes("top-left") && rule.includes("tl-long-ref".replace(/-/g, "\\2d ")), `${size.name} ${view}: @page header names the patient (${rule.slice(0, 160)})`);
+      check(/@top-left\s*\{\s*content:\s*"[^"]*tl-long-ref[^"]*2026-11-01/.test(rule), `${size.name} ${view}: @page header names the patient and date (${rule.slice(0, 160)})`);
       console.log("NOTE: no pdftotext; checked the @page rule, not the PDF's pages");
       continue;
     }
