@@ -34,6 +34,7 @@
 
 #include "osteoplan.h"
 #include "render/render.h"
+#include "server/api_extra.h"
 #include "server/cds.h"
 #include "server/fetch.h"
 #include "server/web_assets.h"
@@ -199,6 +200,8 @@ static void answer(const server *s, struct MHD_Connection *conn, request *q, are
     cds_api_assess(&c, a, q->body ? q->body : "", q->len,
                    conn ? MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format") : NULL,
                    conn ? MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "audience") : NULL, r);
+  } else if (api_extra_answer(&c, a, p, q->body ? q->body : "", q->len, r)) {
+    /* the page's units and FHIR files (api_extra.c) */
   } else if (!cds_service(&c, a, p + 14, q->body ? q->body : "", q->len, r)) {
     cds_error(a, 404, "unknown CDS service", r);
   }
@@ -355,9 +358,11 @@ static enum MHD_Result route(server *s, struct MHD_Connection *conn, request *q)
   const char *asset_type = NULL;
   const web_file *asset = web_asset(p, &asset_type);
   bool cds = !strcmp(p, "/cds-services") || !strncmp(p, "/cds-services/", 14);
-  bool known = !strcmp(p, "/healthz") || !strcmp(p, "/api/assess") || !strcmp(p, "/api/labels") || cds || asset;
+  bool known = !strcmp(p, "/healthz") || !strcmp(p, "/api/assess") || !strcmp(p, "/api/labels") || cds || asset ||
+               api_extra_method(p);
   if (!known) return send_error(conn, q, 404, "no such resource");
-  bool want_get = !strcmp(p, "/healthz") || !strcmp(p, "/cds-services") || !strcmp(p, "/api/labels") || asset;
+  bool want_get = !strcmp(p, "/healthz") || !strcmp(p, "/cds-services") || !strcmp(p, "/api/labels") || asset ||
+                  api_extra_method(p) == 'G';
   if ((want_get && !is_get) || (!want_get && !is_post)) return send_error(conn, q, 405, "method not allowed here");
   if (!strcmp(p, "/healthz")) return send_reply(conn, q, 200, "{\"status\":\"ok\"}", 15);
   if (asset) return send_asset(conn, q, asset, asset_type);
