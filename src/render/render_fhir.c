@@ -37,14 +37,27 @@ static unsigned long long mix(unsigned long long x) {
   return x ^ (x >> 31);
 }
 
-const char *fx_uuid(fx *c, fx_kind kind, int i) {
-  const char *id = c->p->rec->id ? c->p->rec->id : "";
-  unsigned long long h1 = 1469598103934665603ull, h2 = 0x9E3779B97F4A7C15ull;
-  for (const char *s = id; *s; s++) {
-    h1 = (h1 ^ (unsigned char)*s) * 1099511628211ull;
-    h2 = (h2 ^ (unsigned char)*s) * 0xff51afd7ed558ccdull;
+/* h1, h2 carried over the bytes of s (FNV-1a and a multiplicative mix). */
+static void hash_str(unsigned long long *h1, unsigned long long *h2, const char *s) {
+  for (; s && *s; s++) {
+    *h1 = (*h1 ^ (unsigned char)*s) * 1099511628211ull;
+    *h2 = (*h2 ^ (unsigned char)*s) * 0xff51afd7ed558ccdull;
   }
-  for (const char *s = c->as_of; *s; s++) h1 = (h1 ^ (unsigned char)*s) * 1099511628211ull;
+  *h1 = (*h1 ^ 0xffu) * 1099511628211ull; /* a separator: ("ab", "c") is not ("a", "bc") */
+}
+
+const char *fx_uuid(fx *c, fx_kind kind, int i) {
+  /* who and when: the record's id, else who the record says the patient
+  ** is (name, identifiers), so that two records without an id differ */
+  const op_record *r = c->p->rec;
+  unsigned long long h1 = 1469598103934665603ull, h2 = 0x9E3779B97F4A7C15ull;
+  hash_str(&h1, &h2, r->id);
+  if (!r->id) {
+    hash_str(&h1, &h2, r->name);
+    for (int k = 0; k < r->n_identifiers; k++)
+      hash_str(&h1, &h2, r->identifiers[k].system), hash_str(&h1, &h2, r->identifiers[k].value);
+  }
+  hash_str(&h1, &h2, c->as_of);
   unsigned long long n = (unsigned long long)kind * 1000u + (unsigned long long)i + 1u;
   h1 = mix(h1 ^ n);
   h2 = mix(h2 + n * 0x9E3779B97F4A7C15ull);
@@ -94,7 +107,7 @@ void fx_patient(fx *c, const char *key) {
   const op_record *r = c->p->rec;
   jw_key(c->w, key);
   jw_obj(c->w);
-  if (c->patient_ref) fx_kv(c, "reference", c->patient_ref);
+  fx_kv(c, "reference", c->patient_ref);
   if (r->name) fx_kv(c, "display", r->name);
   jw_end_obj(c->w);
 }
@@ -248,8 +261,12 @@ static void care_plan(fx *c) {
       strcmp(kb->status, "approved")
           ? tmpl_fill(c->a, kb_ui(kb, OP_UI_KB_NOT_REVIEWED, false), (tmpl_var[]){{"level", kb->status}}, 1)
           : NULL,
-      fx_sources_line(c, p->treatment_sources)};
-  fx_notes(c, notes, 2);
+      fx_sources_line(c, p->treatment_sources),
+      p->n_phases > 0 ? fx_alternatives(c, &p->phases[0]) : NULL,
+      p->n_phases > 1 ? fx_alternatives(c, &p->phases[1]) : NULL,
+      p->n_phases > 2 ? fx_alternatives(c, &p->phases[2]) : NULL};
+  _Static_assert(OP_MAX_PHASES == 3, "a note of alternatives for each phase");
+  fx_notes(c, notes, 5);
   fx_entry_close(c);
 }
 
@@ -373,6 +390,7 @@ static void entries(fx *c) {
   jw_key(c->w, "entry");
   jw_arr(c->w);
   care_plan(c);
+  if (!p->rec->id) fx_patient_entry(c);
   for (int i = 0; i < p->n_phases; i++)
     if (p->phases[i].n) fx_medication_request(c, i);
   for (int i = 0; i < p->n_monitor; i++) fx_service_request(c, i);
@@ -391,7 +409,8 @@ const char *render_fhir(arena *a, const op_plan *p, size_t *len) {
   jw_init(&w, &b, true);
   fx c = {.w = &w, .a = a, .p = p, .kb = p->kb};
   date_format(p->as_of, c.as_of);
-  c.patient_ref = p->rec->id ? tmpl_fill(a, "Patient/{other}", (tmpl_var[]){{"other", p->rec->id}}, 1) : NULL;
+  c.patient_ref = p->rec->id ? tmpl_fill(a, "Patient/{other}", (tmpl_var[]){{"other", p->rec->id}}, 1)
+                              : fx_urn(&c, FX_PATIENT, 0);
   jw_obj(&w);
   fx_kv(&c, "resourceType", "Bundle");
   fx_kv(&c, "id", fx_uuid(&c, FX_BUNDLE, 0));

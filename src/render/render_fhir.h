@@ -23,14 +23,14 @@
 #define FX_SYS_AGENT "urn:osteoplan:agent"
 
 /* The kinds of entry, in Bundle order; an entry is (kind, index). */
-typedef enum { FX_BUNDLE, FX_CAREPLAN, FX_MEDREQ, FX_SERVREQ, FX_ISSUE_AVOID, FX_ISSUE_ALERT, FX_DEVICE, FX_PROVENANCE } fx_kind;
+typedef enum { FX_BUNDLE, FX_CAREPLAN, FX_PATIENT, FX_MEDREQ, FX_SERVREQ, FX_ISSUE_AVOID, FX_ISSUE_ALERT, FX_DEVICE, FX_PROVENANCE } fx_kind;
 
 typedef struct {
   jwriter *w;
   arena *a;
   const op_plan *p;
   const op_kb *kb;
-  const char *patient_ref; /* "Patient/ID" */
+  const char *patient_ref; /* "Patient/ID", or the Bundle's Patient entry when the record has no id */
   char as_of[11];
 } fx;
 
@@ -57,8 +57,10 @@ void fx_source_refs(fx *c, op_srcset s);
 void fx_entry_open(fx *c, fx_kind kind, int i, const char *type);
 void fx_entry_close(fx *c);
 
-/* render_fhir_items.c: the requests and the issues. */
+/* render_fhir_items.c: the requests, the issues, the Patient entry. */
 void fx_medication_request(fx *c, int phase);
+const char *fx_alternatives(fx *c, const op_phase *ph);
+void fx_patient_entry(fx *c);
 void fx_service_request(fx *c, int item);
 void fx_issue_avoid(fx *c, int i);
 void fx_issue_alert(fx *c, int alert);

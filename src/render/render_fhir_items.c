@@ -6,77 +6,75 @@
 */
 #include <string.h>
 
-#include "../kb/kb_fhir.h"
 #include "../kb/template.h"
+#include "fhir_medreq.h"
 #include "render_fhir.h"
 
-#define UCUM "http://unitsofmeasure.org"
-
-/* ---- MedicationRequest ---------------------------------------------------
-** TO BE REPLACED by the shared builder (fhir_medreq.h) once it is merged:
-** this minimal request codes the agent and bounds the course, but gives
-** the dose, route and frequency as words only. */
-
-/* The phase's other options, in the documents' words ("alternatives: X, Y"). */
-static const char *alternatives(fx *c, const op_phase *ph) {
-  if (ph->n < 2) return NULL;
-  strbuf b;
-  sb_init(&b, c->a);
-  sb_cat(&b, kb_ui(c->kb, OP_UI_OR, false), ": ", (char *)NULL);
-  for (int k = 1; k < ph->n; k++) sb_cat(&b, k > 1 ? ", " : "", c->kb->agent[ph->agents[k]].name, (char *)NULL);
-  return arena_strdup(c->a, sb_str(&b));
-}
-
-/* medicationCodeableConcept: the order code the knowledge base gives. */
-static void medication(fx *c, int ag) {
-  const char *sys, *code, *disp;
-  jw_key(c->w, "medicationCodeableConcept");
-  jw_obj(c->w);
-  if (kb_fhir_order_code(c->kb->fhir, ag, &sys, &code, &disp)) {
-    jw_key(c->w, "coding");
-    jw_arr(c->w);
-    fx_coding(c, sys, code, disp);
-    jw_end_arr(c->w);
-  }
-  fx_kv(c, "text", c->kb->agent[ag].name);
-  jw_end_obj(c->w);
-}
+/* ---- MedicationRequest: the shared builder (fhir_medreq.h), as the CDS
+** Hooks suggestions write it: the phase's first option, coded and dosed as
+** the knowledge base says, bounded by the phase. */
 
 void fx_medication_request(fx *c, int phase) {
   const op_phase *ph = &c->p->phases[phase];
   int ag = ph->agents[0];
-  const kb_agent *g = &c->kb->agent[ag];
-  fx_entry_open(c, FX_MEDREQ, phase, "MedicationRequest");
-  fx_kv(c, "status", "draft");
-  fx_kv(c, "intent", "proposal");
-  medication(c, ag);
-  fx_patient(c, "subject");
-  fx_kv(c, "authoredOn", c->as_of);
-  jw_key(c->w, "dosageInstruction");
-  jw_arr(c->w);
   jw_obj(c->w);
-  fx_kv(c, "text", tmpl_fill(c->a, "{dose} {other} {level}",
-                             (tmpl_var[]){{"dose", g->dose}, {"other", g->route}, {"level", g->frequency}}, 3));
-  if (ph->has_months) {
-    jw_key(c->w, "timing");
+  fx_kv(c, "fullUrl", fx_urn(c, FX_MEDREQ, phase));
+  jw_key(c->w, "resource");
+  fhir_medreq_write(c->w, c->kb, ag,
+                    &(fhir_medreq){.id = fx_uuid(c, FX_MEDREQ, phase), .intent = "proposal",
+                                   .subject = c->patient_ref, .authored_on = c->as_of,
+                                   .months = fhir_medreq_months(c->kb, ph, ag)});
+  jw_end_obj(c->w);
+}
+
+/* The phase's other options, in the documents' words: "alendronate;
+** alternatives: risedronate, zoledronic acid" (a CarePlan note: the
+** request orders the first). NULL when there are none. */
+const char *fx_alternatives(fx *c, const op_phase *ph) {
+  if (ph->n < 2) return NULL;
+  strbuf b;
+  sb_init(&b, c->a);
+  sb_cat(&b, c->kb->agent[ph->agents[0]].name, "; ", kb_ui(c->kb, OP_UI_OR, false), ": ", (char *)NULL);
+  for (int k = 1; k < ph->n; k++) sb_cat(&b, k > 1 ? ", " : "", c->kb->agent[ph->agents[k]].name, (char *)NULL);
+  return arena_strdup(c->a, sb_str(&b));
+}
+
+/* ---- Patient: only for a record without an id (then nothing outside the
+** Bundle could be referred to); who the record says the patient is. */
+
+static void identifiers(fx *c, const op_record *r) {
+  if (!r->n_identifiers) return;
+  jw_key(c->w, "identifier");
+  jw_arr(c->w);
+  for (int i = 0; i < r->n_identifiers; i++) {
+    const op_identifier *x = &r->identifiers[i];
     jw_obj(c->w);
-    jw_key(c->w, "repeat");
-    jw_obj(c->w);
-    jw_key(c->w, "boundsDuration");
-    jw_obj(c->w);
-    jw_key(c->w, "value");
-    jw_num(c->w, ph->months);
-    fx_kv(c, "unit", "mo");
-    fx_kv(c, "system", UCUM);
-    fx_kv(c, "code", "mo");
-    jw_end_obj(c->w);
-    jw_end_obj(c->w);
+    if (x->type) fx_concept(c, "type", "http://terminology.hl7.org/CodeSystem/v2-0203", x->type, NULL, NULL);
+    fx_kv(c, "system", x->system);
+    fx_kv(c, "value", x->value);
     jw_end_obj(c->w);
   }
-  jw_end_obj(c->w);
   jw_end_arr(c->w);
-  const char *notes[] = {alternatives(c, ph), fx_sources_line(c, c->p->treatment_sources)};
-  fx_notes(c, notes, 2);
+}
+
+void fx_patient_entry(fx *c) {
+  const op_record *r = c->p->rec;
+  fx_entry_open(c, FX_PATIENT, 0, "Patient");
+  identifiers(c, r);
+  if (r->name) {
+    jw_key(c->w, "name");
+    jw_arr(c->w);
+    jw_obj(c->w);
+    fx_kv(c, "text", r->name);
+    jw_end_obj(c->w);
+    jw_end_arr(c->w);
+  }
+  fx_kv(c, "gender", op_sex_str[r->sex]); /* the record's codes are FHIR's: female, male */
+  if (r->has_birth_date) {
+    char d[11];
+    date_format(r->birth_date, d);
+    fx_kv(c, "birthDate", d);
+  }
   fx_entry_close(c);
 }
 

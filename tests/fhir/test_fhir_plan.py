@@ -18,6 +18,7 @@ Then `/api/assess?format=fhir` answers the same bytes as application/fhir+json.
 Every run shows that the checks can fail: broken Bundles must be rejected
 by the validator, and the Bundle checks must fail on a wrong expectation.
 """
+import configparser
 import copy
 import glob
 import json
@@ -35,6 +36,7 @@ BIN, NODE = sys.argv[1], sys.argv[2]
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 VALIDATOR = os.path.join(HERE, "validate.js")
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+ATC = "http://www.whocc.no/atc"
 failures = []
 passed = [0]
 
@@ -62,6 +64,12 @@ def records():
         out.append((os.path.basename(f)[:-5], json.dumps(v.get("patient", v)).encode()))
     with open(os.path.join(ROOT, "examples", "patient.json"), "rb") as fh:
         out.append(("example", fh.read()))
+    # no id: the Bundle carries the Patient the record describes
+    rec = json.loads(dict(out)["18_transplant_and_renal"])
+    rec.pop("id")
+    rec.update(name="Maria Garcia", identifiers=[{"system": "urn:oid:2.16.840.1.113883.19.5", "value": "12345",
+                                                  "type": "MR"}])
+    out.append(("no_id", json.dumps(rec).encode()))
     return out
 
 
@@ -100,13 +108,13 @@ def refs_resolve(bundle):
     if others - set(refs):
         faults.append("entries the CarePlan does not reference: %s" % sorted(others - set(refs)))
     targets = {t["reference"] for t in prov["target"]}
-    want = {u for u, r in urls.items() if r["resourceType"] not in ("Provenance", "Device")}
+    want = {u for u, r in urls.items() if r["resourceType"] not in ("Provenance", "Device", "Patient")}
     if targets != want:
         faults.append("Provenance targets %d of %d resources" % (len(targets & want), len(want)))
     return faults
 
 
-def care_plan_faults(bundle, plan, rxnorm):
+def care_plan_faults(bundle, plan, orders):
     faults = []
     cps = of_type(bundle, "CarePlan")
     if len(cps) != 1:
@@ -114,7 +122,12 @@ def care_plan_faults(bundle, plan, rxnorm):
     cp = cps[0]
     want = {"status": "draft", "intent": "proposal", "created": plan["as_of"]}
     faults += ["CarePlan.%s %r, expected %r" % (k, cp.get(k), v) for k, v in want.items() if cp.get(k) != v]
-    if cp["subject"].get("reference") != "Patient/" + plan["patient_id"]:
+    patients = of_type(bundle, "Patient")
+    if plan["patient_id"] is not None:
+        subject_ok = cp["subject"].get("reference") == "Patient/" + plan["patient_id"] and not patients
+    else:  # no id: the Bundle's own Patient entry
+        subject_ok = len(patients) == 1 and cp["subject"].get("reference") == "urn:uuid:" + patients[0]["id"]
+    if not subject_ok:
         faults.append("CarePlan.subject %r" % cp["subject"])
     if cp.get("period", {}).get("start") != plan["as_of"]:
         faults.append("CarePlan.period.start %r" % cp.get("period"))
@@ -127,7 +140,7 @@ def care_plan_faults(bundle, plan, rxnorm):
     if len(meds) != len(phases):
         faults.append("%d MedicationRequests for %d phases" % (len(meds), len(phases)))
     for ph, mr in zip(phases, meds):
-        faults += medreq_faults(ph, mr, rxnorm)
+        faults += medreq_faults(ph, mr, orders)
     srs = [r for r in acts if r["resourceType"] == "ServiceRequest"]
     got = [(r["code"]["coding"][0]["code"], r.get("occurrenceDateTime")) for r in srs]
     exp = [(m["code"], m["due"]) for m in plan["monitoring"]]
@@ -139,21 +152,56 @@ def care_plan_faults(bundle, plan, rxnorm):
     return faults
 
 
-def medreq_faults(phase, mr, rxnorm):
+def kb_orders():
+    """agent -> what its MedicationRequest must say, from kb/common/agents.ini
+    ([order.X] codes, dose and timing; the route's SNOMED CT code)."""
+    ini = configparser.ConfigParser(interpolation=None, strict=False)
+    ini.read(os.path.join(ROOT, "kb", "common", "agents.ini"))
+    first = lambda v: v.split("|")[0].strip()  # noqa: E731
+    out = {}
+    for sec in ini.sections():
+        if not sec.startswith("agent."):
+            continue
+        agent, o = sec[6:], ini["order." + sec[6:]] if ini.has_section("order." + sec[6:]) else {}
+        codes = [(sysname, first(o[k])) for k, sysname in (("rxnorm_scd", RXNORM), ("rxnorm_in", RXNORM),
+                                                           ("atc", ATC)) if k in o]
+        route = ini["route." + ini[sec]["route"]]
+        dose = first(o["dose_quantity"]).split() if "dose_quantity" in o else None
+        timing = first(o["timing"]).split() if "timing" in o else None
+        out[agent] = {"codes": codes, "route": first(route["snomed"]) if "snomed" in route else None,
+                      "dose": float(dose[0]) if dose else None,
+                      "timing": (int(timing[0]), float(timing[1]), timing[2]) if timing else None,
+                      "max_months": float(ini[sec].get("max_months", "-1").split("|")[0])}
+    return out
+
+
+def medreq_faults(phase, mr, orders):
     faults = []
     agent = phase["options"][0]["agent"]
+    want = orders[agent]
     if (mr.get("status"), mr.get("intent")) != ("draft", "proposal"):
         faults.append("MedicationRequest %s: status %r intent %r" % (agent, mr.get("status"), mr.get("intent")))
-    codings = mr["medicationCodeableConcept"].get("coding", [])
-    if rxnorm and agent in rxnorm and not any(c["system"] == RXNORM for c in codings):
-        faults.append("MedicationRequest %s: no RxNorm coding" % agent)
+    codings = [(c["system"], c["code"]) for c in mr["medicationCodeableConcept"].get("coding", [])]
+    if codings != want["codes"]:
+        faults.append("MedicationRequest %s: coded %s, the kb %s" % (agent, codings, want["codes"]))
     dosage = mr.get("dosageInstruction", [{}])[0]
-    bounds = dosage.get("timing", {}).get("repeat", {}).get("boundsDuration")
-    if phase["months"] is None and bounds:
+    rep = dosage.get("timing", {}).get("repeat", {})
+    bounds = rep.get("boundsDuration")
+    # a bounded phase by its months, an open-ended one by the agent's course limit if it has one
+    months = phase["months"] if phase["months"] is not None else (want["max_months"] if want["max_months"] > 0 else None)
+    if months is None and bounds:
         faults.append("MedicationRequest %s: bounded, the phase is open-ended" % agent)
-    if phase["months"] is not None and (not bounds or bounds.get("value") != phase["months"]
-                                        or bounds.get("code") != "mo"):
-        faults.append("MedicationRequest %s: boundsDuration %r, the phase %r months" % (agent, bounds, phase["months"]))
+    if months is not None and (not bounds or bounds.get("value") != months or bounds.get("code") != "mo"):
+        faults.append("MedicationRequest %s: boundsDuration %r, the phase %r months" % (agent, bounds, months))
+    timing = (rep.get("frequency"), rep.get("period"), rep.get("periodUnit")) if "periodUnit" in rep else None
+    if timing != want["timing"]:
+        faults.append("MedicationRequest %s: timing %r, the kb %r" % (agent, timing, want["timing"]))
+    dose = dosage.get("doseAndRate", [{}])[0].get("doseQuantity", {}).get("value")
+    if dose != want["dose"]:
+        faults.append("MedicationRequest %s: dose %r, the kb %r" % (agent, dose, want["dose"]))
+    route = [c["code"] for c in dosage.get("route", {}).get("coding", [])]
+    if route != ([want["route"]] if want["route"] else []):
+        faults.append("MedicationRequest %s: route %r, the kb %r" % (agent, route, want["route"]))
     return faults
 
 
@@ -208,14 +256,14 @@ def provenance_faults(bundle, plan, version):
     return faults
 
 
-def bundle_faults(bundle, plan, version, rxnorm):
-    return (refs_resolve(bundle) + care_plan_faults(bundle, plan, rxnorm) + issue_faults(bundle, plan)
+def bundle_faults(bundle, plan, version, orders):
+    return (refs_resolve(bundle) + care_plan_faults(bundle, plan, orders) + issue_faults(bundle, plan)
             + provenance_faults(bundle, plan, version))
 
 
 # ---- the runs ----------------------------------------------------------
 
-def self_test(tmp, bundle, plan, version, rxnorm):
+def self_test(tmp, bundle, plan, version, orders):
     """The validator and the checks fail where they must."""
     broken = {
         "careplan_without_status": lambda b: of_type(b, "CarePlan")[0].pop("status"),
@@ -238,10 +286,17 @@ def self_test(tmp, bundle, plan, version, rxnorm):
     wrong["avoid"][0]["sources"] = wrong["avoid"][0]["sources"][1:]
     wrong["knowledge_base"]["status"] = "approved"
     wrong["treatment"]["phases"][0]["months"] = 99
-    got = bundle_faults(bundle, wrong, version, rxnorm)
+    got = bundle_faults(bundle, wrong, version, orders)
     for what in ("ServiceRequests", "avoid issue", "Provenance kb", "boundsDuration"):
         check(any(what in f for f in got), "the Bundle checks miss a wrong %s: %s" % (what, got))
-    check(bundle_faults(bundle, plan, version + "x", rxnorm), "the Bundle checks miss a wrong version")
+    check(bundle_faults(bundle, plan, version + "x", orders), "the Bundle checks miss a wrong version")
+    wrong_orders = copy.deepcopy(orders)
+    agent = plan["treatment"]["phases"][0]["options"][0]["agent"]
+    wrong_orders[agent]["codes"] = [(RXNORM, "0")] + wrong_orders[agent]["codes"]
+    wrong_orders[agent]["dose"] = 1.0
+    got = bundle_faults(bundle, plan, version, wrong_orders)
+    for what in ("coded", "dose"):
+        check(any(what in f for f in got), "the Bundle checks miss a wrong %s: %s" % (what, got))
 
 
 def server(records_, cli_out):
@@ -268,7 +323,7 @@ def main():
     rc, out, _ = run("--version")
     version = out.decode().split("\n")[0].split()[-1]
     check(rc == 0 and version, "osteoplan --version: %r" % out)
-    rxnorm = None  # the agents whose orders carry RxNorm codes (once the kb gives them)
+    orders = kb_orders()
     tmp = tempfile.mkdtemp(prefix="fhirplan-")
     files, plans, cli_out = [], {}, {}
     for name, rec in records():
@@ -291,7 +346,7 @@ def main():
         name = os.path.basename(f)[:-10]
         with open(f) as fh:
             bundle = json.load(fh)
-        for fault in bundle_faults(bundle, plans[name], version, rxnorm):
+        for fault in bundle_faults(bundle, plans[name], version, orders):
             check(False, "%s: %s" % (name, fault))
         n += 1
     print("Bundle checks: %d Bundles" % n)
@@ -299,7 +354,7 @@ def main():
     # critical alert, monitoring) for the self-test
     full = "18_transplant_and_renal"
     with open(os.path.join(tmp, full + ".fhir.json")) as fh:
-        self_test(tmp, json.load(fh), plans[full], version, rxnorm)
+        self_test(tmp, json.load(fh), plans[full], version, orders)
     server(records(), cli_out)
     shutil.rmtree(tmp, ignore_errors=True)
     print("%d passed, %d failed" % (passed[0], len(failures)))
