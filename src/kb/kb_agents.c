@@ -105,18 +105,16 @@ static void bind_dose(loader *L, const char *sec, const kb_agent *g, kb_rx *rx) 
 static void bind_timing(loader *L, const char *sec, kb_rx *rx) {
   static const char *const units[] = {"d", "wk", "mo", "a"};
   entry *e = get(L, sec, "timing");
-  char *f[2], unit[4];
-  int freq = 0, used = 0;
-  double period = 0;
+  char *f[2], *after_freq, *after_period;
   if (!e || !row_fields(L, e, f, 2)) return;
-  int u = -1;
-  if (sscanf(f[0], "%d %lf %3s%n", &freq, &period, unit, &used) == 3 && !f[0][used])
-    u = code_of(units, 4, unit);
+  long freq = strtol(f[0], &after_freq, 10);
+  double period = strtod(after_freq, &after_period);
+  int u = after_freq > f[0] && after_period > after_freq ? code_of(units, 4, str_trim(after_period)) : -1;
   if (u < 0 || freq < 1 || freq > 99 || !(period > 0) || period > 99) {
     lerr(L, e->file, e->line, "[%s] timing: expected FREQUENCY PERIOD UNIT (UNIT d, wk, mo or a)", sec);
     return;
   }
-  rx->frequency = freq;
+  rx->frequency = (int)freq;
   rx->period = period;
   rx->period_unit = units[u];
   rx->timing_sources = row_sources(L, e, f[1]);

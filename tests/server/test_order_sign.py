@@ -275,8 +275,16 @@ def replace_and_resign(port, pid, res, drafts, ordered, what):
           "%s: the new order is the plan's first option %s, not an avoided agent" % (what, first))
     check(new.get("subject") == {"reference": "Patient/" + pid}, "%s: the new order's subject" % what)
     check_order(new, first, "order", what)
-    # the codes alone say which drug: signed again without its text, no critical or info card
-    coded = dict(new, medicationCodeableConcept={"coding": new["medicationCodeableConcept"]["coding"]})
+    # its RxNorm codes alone say which drug, as the EHR will store the signed
+    # order: read back as a course of the first option (no name fallback)
+    rx = [c for c in new["medicationCodeableConcept"]["coding"] if c["system"] == RXNORM]
+    coded = dict(new, medicationCodeableConcept={"coding": rx})
+    signed = dict(coded, status="active", authoredOn=AS_OF)
+    rec = json.loads(assess(res + [signed], "record") or "{}")
+    check([t.get("agent") for t in rec.get("therapies", []) if t.get("start") == AS_OF] == [first] and
+          not any("by ingredient name" in n for n in rec.get("extensions", {}).get("input_notes", [])),
+          "%s: the signed order, by its RxNorm codes %s alone, reads back as %s (%s)" % (
+              what, [c["code"] for c in rx], first, rec.get("therapies")))
     st, again = call(port, "POST", OS, request(pid, res, [coded]))
     check(st == 200 and again.get("cards") == [],
           "%s: the new order signs with no card: the plan allows it and puts it first (%s)" % (
@@ -327,11 +335,15 @@ def test_patient_view_order(port):
         check_order(creates[0], first, "proposal", "patient-view " + first)
 
 
-def serving_plan(res):
+def assess(res, fmt):
     import subprocess
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in res]}
-    return subprocess.run([BIN, "assess", "--input", "fhir", "--as-of", AS_OF, "--format", "json", "-"],
+    return subprocess.run([BIN, "assess", "--input", "fhir", "--as-of", AS_OF, "--format", fmt, "-"],
                           input=json.dumps(bundle), capture_output=True, text=True).stdout
+
+
+def serving_plan(res):
+    return assess(res, "json")
 
 
 def main():
