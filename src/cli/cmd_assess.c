@@ -26,8 +26,9 @@ static void usage(FILE *out) {
         "or standard input and prints its treatment plan.\n"
         "\n"
         "options:\n"
-        "  --format text|json|markdown|html|record\n"
+        "  --format text|json|markdown|html|fhir|record\n"
         "                  output format (default: text on a terminal, json otherwise);\n"
+        "                  fhir: the plan as a FHIR R4 Bundle (CarePlan, requests, issues);\n"
         "                  record (with --input fhir): the patient record read from FHIR\n"
         "  --audience clinician|patient\n"
         "                  who reads it (default clinician); patient is plain language\n"
@@ -126,9 +127,10 @@ int cmd_assess(int argc, char **argv) {
   else if (!strcmp(format, "text")) fmt = OP_FORMAT_TEXT;
   else if (!strcmp(format, "markdown")) fmt = OP_FORMAT_MARKDOWN;
   else if (!strcmp(format, "html")) fmt = OP_FORMAT_HTML;
+  else if (!strcmp(format, "fhir")) fmt = OP_FORMAT_FHIR;
   else if (!strcmp(format, "record") && fhir) fmt = OP_FORMAT_JSON, record_only = true;
   else {
-    fprintf(stderr, "osteoplan assess: --format: '%s' is not one of text, json, markdown, html%s\n", format,
+    fprintf(stderr, "osteoplan assess: --format: '%s' is not one of text, json, markdown, html, fhir%s\n", format,
             fhir ? ", record" : " (record: with --input fhir)");
     return 2;
   }

@@ -275,12 +275,13 @@ void cds_api_assess(const cds_ctx *c, arena *a, const char *body, size_t len, co
       {"markdown", "text/markdown; charset=utf-8", OP_FORMAT_MARKDOWN},
       {"html", "text/html; charset=utf-8", OP_FORMAT_HTML},
       {"fragment", "text/html; charset=utf-8", OP_FORMAT_HTML_FRAGMENT},
+      {"fhir", "application/fhir+json", OP_FORMAT_FHIR},
   };
   int f = format ? -1 : 0;
   for (int i = 0; format && i < (int)(sizeof formats / sizeof *formats); i++)
     if (!strcmp(format, formats[i].name)) f = i;
   if (f < 0) {
-    cds_error(a, 400, "format: expected json, text, markdown, html or fragment", r);
+    cds_error(a, 400, "format: expected json, text, markdown, html, fragment or fhir", r);
     return;
   }
   bool patient = audience && !strcmp(audience, "patient");
