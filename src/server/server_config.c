@@ -12,6 +12,8 @@
 **   log_patient_data = false
 **   cors_allow_origins = https://ehr.example.org   # none by default (the page is same-origin)
 **   profile = default                            # the knowledge base's profile (kb/profiles/NAME)
+**   audit_db = /var/lib/osteoplan/audit.db       # cards served and their feedback; none by default
+**   audit_patient_ids = false                    # true: keep each card's FHIR patient id
 **
 **   [jwt]
 **   required = true
@@ -165,6 +167,8 @@ static bool server_key(server_config *c, const char *k, const char *v) {
   if (!strcmp(k, "log_patient_data")) return parse_bool(v, &c->log_patient_data);
   if (!strcmp(k, "cors_allow_origins")) return origins(c, v);
   if (!strcmp(k, "profile")) return *v && strlen(v) < sizeof c->profile && snprintf(c->profile, sizeof c->profile, "%s", v) > 0;
+  if (!strcmp(k, "audit_db")) return *v && strlen(v) < sizeof c->audit_db && snprintf(c->audit_db, sizeof c->audit_db, "%s", v) > 0;
+  if (!strcmp(k, "audit_patient_ids")) return parse_bool(v, &c->audit_patient_ids);
   return false;
 }
 
