@@ -350,6 +350,19 @@ def privacy(tmp):
         check(os.stat(db).st_mode & 0o077 == 0, "the audit file is its owner's only (%o)" % os.stat(db).st_mode)
 
 
+def from_config():
+    """[server] audit_db (relative to the config file) and audit_patient_ids = true."""
+    pid, res = patient("02_very_high_recent_vertebral.json")
+    p, port, log = serving.start(BIN, AS_OF, config_text="[server]\naudit_db = cfg.db\naudit_patient_ids = true\n")
+    try:
+        st, _ = call(port, "POST", PV, pv_request(pid, res))
+    finally:
+        serving.stop(p, log)
+    db = os.path.join(os.path.dirname(log.name), "cfg.db")
+    check(st == 200 and os.path.exists(db) and pid.encode() in db_bytes(db),
+          "[server] audit_db beside the config file, audit_patient_ids = true: the id kept (%s)" % st)
+
+
 def no_audit(tmp):
     """Without --audit-db: cards still have random ids, feedback is 404."""
     pid, res = patient("02_very_high_recent_vertebral.json")
@@ -470,6 +483,7 @@ def main():
         text = serving.stop(p, log)
     check("audit:" not in text, "no audit failure logged (%s)" % text[-800:])
     privacy(tmp)
+    from_config()
     no_audit(tmp)
     concurrent_cards(tmp)
     jwt(tmp)
