@@ -51,9 +51,9 @@ static void now_utc(char out[32]) {
   clock_gettime(CLOCK_REALTIME, &ts);
   struct tm tm;
   gmtime_r(&ts.tv_sec, &tm);
-  char s[24];
-  strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(out, 32, "%s.%03ldZ", s, ts.tv_nsec / 1000000L);
+  size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+  int ms = (int)(ts.tv_nsec / 1000000L) % 1000;
+  snprintf(out + n, 32 - n, ".%03dZ", ms);
 }
 
 static const char *kind2(arena *a, const char *prefix, const char *code) {

@@ -482,6 +482,7 @@ def main():
     finally:
         text = serving.stop(p, log)
     check("audit:" not in text, "no audit failure logged (%s)" % text[-800:])
+    check("Sanitizer" not in text and "runtime error" not in text, "no sanitizer report (%s)" % text[-2000:])
     privacy(tmp)
     from_config()
     no_audit(tmp)
