@@ -215,7 +215,7 @@ static void test_bounded_waits(void **state) {
 typedef struct {
   audit_db *d;
   int t;
-  int ok;
+  int ok, busy, other; /* written; gave up waiting (AUDIT_WAIT_MS); failed otherwise */
 } worker;
 
 static void *write_cards(void *p) {
@@ -225,12 +225,17 @@ static void *write_cards(void *p) {
     snprintf(id, sizeof id, "%08x-0000-4000-8000-%012d", (unsigned)w->t, i);
     audit_card c = {id, "decision.start", ""};
     audit_served s = {"t", "osteoplan-patient-view", "v", NULL, &c, 1};
-    w->ok += audit_record_served(w->d, &s, err, sizeof err);
+    if (audit_record_served(w->d, &s, err, sizeof err)) w->ok++;
+    else if (strstr(err, "busy")) w->busy++;
+    else w->other++;
   }
   return NULL;
 }
 
-/* Eight threads on one connection: every card written once. */
+/* Eight threads on one connection: every card written once, or given up
+** after the bounded wait (only on a machine so loaded, or slowed down by
+** valgrind, that a write takes AUDIT_WAIT_MS): never lost otherwise, never
+** written twice, never another error. */
 static void test_threads(void **state) {
   fixture *f = *state;
   audit_db *d;
@@ -239,19 +244,24 @@ static void test_threads(void **state) {
   pthread_t th[8];
   worker w[8];
   for (int i = 0; i < 8; i++) {
-    w[i] = (worker){d, i, 0};
+    w[i] = (worker){d, i, 0, 0, 0};
     assert_int_equal(pthread_create(&th[i], NULL, write_cards, &w[i]), 0);
   }
-  int ok = 0;
+  int ok = 0, busy = 0, other = 0;
   for (int i = 0; i < 8; i++) {
     pthread_join(th[i], NULL);
     ok += w[i].ok;
+    busy += w[i].busy;
+    other += w[i].other;
   }
-  assert_int_equal(ok, 400);
+  assert_int_equal(ok + busy, 400);
+  assert_int_equal(other, 0);
+  assert_true(ok >= 200); /* the bound is a safety net, not the common case */
   bool rok;
-  char *j = report(d, AUDIT_JSON, &rok);
+  char *j = report(d, AUDIT_JSON, &rok), want[32];
   assert_true(rok);
-  assert_non_null(strstr(j, "{\"served\":400,"));
+  snprintf(want, sizeof want, "{\"served\":%d,", ok);
+  assert_non_null(strstr(j, want));
   free(j);
   audit_close(d);
 }
