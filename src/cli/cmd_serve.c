@@ -32,15 +32,23 @@ static void usage(FILE *out) {
         "  --profile NAME      the knowledge base's profile (default: [server] profile,\n"
         "                      else default)\n"
         "  --as-of DATE        plan every request for DATE instead of today (tests, replays)\n"
+        "  --audit-db FILE     keep every card served and its CDS Hooks feedback\n"
+        "                      (POST /cds-services/{id}/feedback) in the SQLite FILE;\n"
+        "                      read it with osteoplan audit --db FILE. No patient data\n"
+        "                      is kept unless:\n"
+        "  --audit-patient-ids keep each card's FHIR patient id in the audit too\n"
         "  --help              this text\n"
         CLI_HELP_FOOTER,
         out);
 }
 
 int cmd_serve(int argc, char **argv) {
-  const char *listen = NULL, *threads = NULL, *config = NULL, *kbdir = NULL, *as_of = NULL, *profile = NULL;
+  const char *listen = NULL, *threads = NULL, *config = NULL, *kbdir = NULL, *as_of = NULL, *profile = NULL,
+             *audit_db = NULL;
+  bool audit_ids = false;
   const cli_opt opts[] = {{"--listen", &listen, NULL}, {"--threads", &threads, NULL}, {"--config", &config, NULL},
                           {"--kb", &kbdir, NULL},      {"--as-of", &as_of, NULL},     {"--profile", &profile, NULL},
+                          {"--audit-db", &audit_db, NULL}, {"--audit-patient-ids", NULL, &audit_ids},
                           {NULL, NULL, NULL}};
   int rc0 = cli_parse("serve", argc, argv, opts, NULL, usage);
   if (rc0) return rc0 < 0 ? 0 : rc0;
@@ -63,6 +71,18 @@ int cmd_serve(int argc, char **argv) {
   }
   c.threads = (int)t;
   c.as_of = as_of;
+  if (audit_db && (!*audit_db || strlen(audit_db) >= sizeof c.audit_db)) {
+    fprintf(stderr, "osteoplan serve: --audit-db: expected a file name (under %zu bytes)\n", sizeof c.audit_db);
+    server_config_free(&c);
+    return 2;
+  }
+  if (audit_db) snprintf(c.audit_db, sizeof c.audit_db, "%s", audit_db); /* the option wins over the file */
+  if (audit_ids) c.audit_patient_ids = true;
+  if (c.audit_patient_ids && !c.audit_db[0]) {
+    fprintf(stderr, "osteoplan serve: --audit-patient-ids: there is no audit (give --audit-db FILE)\n");
+    server_config_free(&c);
+    return 2;
+  }
   if (!c.public_url[0]) snprintf(c.public_url, sizeof c.public_url, "http://%s:%d", c.host, c.port);
   if (!profile && c.profile[0]) profile = c.profile; /* the option wins over the file */
   op_kb *kb = kb_load_profile(kbdir, profile, err, sizeof err);

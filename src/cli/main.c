@@ -21,6 +21,7 @@ static void usage(FILE *out) {
         "             nurse: CSV, Excel workbook or an HTML report\n"
         "  serve      the clinician web page (at / on the served port), the CDS Hooks\n"
         "             service, /api/assess and /healthz over HTTP\n"
+        "  audit      acceptance and override rates of the cards served (serve --audit-db)\n"
         "  synth      a deterministic synthetic population (NDJSON) for tests and\n"
         "             benchmarks\n"
         "\n"
@@ -63,6 +64,7 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "synth")) return cmd_synth(argc - 1, argv + 1);
   if (!strcmp(argv[1], "worklist")) return cmd_worklist(argc - 1, argv + 1);
   if (!strcmp(argv[1], "serve")) return cmd_serve(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "audit")) return cmd_audit(argc - 1, argv + 1);
   fprintf(stderr, "osteoplan: unknown command '%s' (try osteoplan --help)\n", argv[1]);
   return 2;
 }

@@ -20,20 +20,32 @@
 
 #define SUMMARY_MAX 140 /* CDS Hooks: a card summary is under 140 characters */
 
-/* A UUID-shaped id, unique per hook instance and card (the spec asks for
-** uniqueness, and the same request then gives the same ids). */
-static const char *card_uuid(arena *a, const char *instance, int n) {
-  unsigned long long h1 = 1469598103934665603ull, h2 = 0x9E3779B97F4A7C15ull;
-  for (const char *p = instance; *p; p++) {
-    h1 = (h1 ^ (unsigned char)*p) * 1099511628211ull;
-    h2 = (h2 ^ (unsigned char)*p) * 0xff51afd7ed558ccdull;
+/* A version 4 UUID for card or suggestion n of one answer, from the 16
+** random bytes the server drew for the answer: unique per card, and not
+** derivable from the request (a client's hookInstance must not let anyone
+** predict or collide with the ids that feedback refers to). The renderer
+** stays pure: the randomness is an input. Each 64-bit half is the random
+** half mixed with n by a bijection (splitmix64's finalizer), so two cards of
+** one answer never share an id. */
+static unsigned long long mix64(unsigned long long x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+static const char *card_uuid(arena *a, const unsigned char *seed, int n) {
+  unsigned long long s0 = 0, s1 = 0;
+  for (int i = 0; i < 8; i++) {
+    s0 = s0 << 8 | seed[i];
+    s1 = s1 << 8 | seed[8 + i];
   }
-  h1 ^= (unsigned long long)n * 0x9E3779B97F4A7C15ull;
-  h2 += (unsigned long long)n;
+  unsigned long long h1 = mix64(s0 + (unsigned long long)n), h2 = mix64(s1 ^ (unsigned long long)n);
   char *s = arena_alloc(a, 37);
   if (!s) return "";
-  snprintf(s, 37, "%08llx-%04llx-4%03llx-a%03llx-%012llx", h1 >> 32, (h1 >> 16) & 0xffff, h1 & 0xfff,
-           (h2 >> 48) & 0xfff, h2 & 0xffffffffffffull);
+  snprintf(s, 37, "%08llx-%04llx-4%03llx-%04llx-%012llx", h1 >> 32, (h1 >> 16) & 0xffff, h1 & 0xfff,
+           0x8000 | ((h2 >> 48) & 0x3fff), h2 & 0xffffffffffffull);
   return s;
 }
 
@@ -146,7 +158,7 @@ static void suggestion(jwriter *w, arena *a, const op_kb *kb, const op_plan *p, 
   char how[160];
   fhir_medreq_dosage_text(kb, ag, how, sizeof how);
   const char *label = tmpl_fill(a, kb->phrase[OP_PH_CARD_ORDER], (tmpl_var[]){{"agent", g->name}, {"dose", how}}, 2);
-  suggestion_open(w, label, card_uuid(a, h->hook_instance, 1000));
+  suggestion_open(w, label, card_uuid(a, h->id_seed, 1000));
   create_action(w, kb, ag, h, "proposal");
   suggestion_close(w);
 }
@@ -155,7 +167,7 @@ static void simple_card(jwriter *w, arena *a, const cards_hook *h, int n, const 
                         const char *indicator, const char *detail) {
   jw_obj(w);
   jw_key(w, "uuid");
-  jw_str(w, card_uuid(a, h->hook_instance, n));
+  jw_str(w, card_uuid(a, h->id_seed, n));
   jw_key(w, "summary");
   jw_str(w, fit(a, summary));
   jw_key(w, "indicator");
@@ -242,7 +254,7 @@ static void replacement(jwriter *w, arena *a, const cards_hook *h, const card_dr
   fhir_medreq_dosage_text(h->kb, first, how, sizeof how);
   const char *label = tmpl_fill(a, h->kb->phrase[OP_PH_CARD_REPLACE],
                                 (tmpl_var[]){{"other", h->kb->agent[ag].name}, {"agent", g->name}, {"dose", how}}, 3);
-  suggestion_open(w, label, card_uuid(a, h->hook_instance, 2000 + n));
+  suggestion_open(w, label, card_uuid(a, h->id_seed, 2000 + n));
   for (int i = 0; i < ndr; i++) {
     const char *id = dr[i].agent == ag ? dr[i].id : NULL;
     if (!id) continue;

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit/audit.h"
 #include "osteoplan.h"
 #include "render/render.h"
 #include "server/api_extra.h"
@@ -51,6 +52,7 @@ typedef struct {
   size_t labels_len;
   fetch_policy *fetch; /* outbound fetches: allow-list, limits, slots */
   fetch_pool *pool;    /* fetch threads; NULL when nothing can be fetched */
+  audit_db *audit;     /* --audit-db: cards served and feedback; NULL: none */
 } server;
 
 typedef struct {
@@ -193,7 +195,7 @@ static void answer(const server *s, struct MHD_Connection *conn, request *q, are
   const char *p = q->path;
   char day[11];
   today(day);
-  cds_ctx c = {s->kb, day, s->cfg->as_of, fetch, fs, (long)s->cfg->fetch_max_resources};
+  cds_ctx c = {s->kb, day, s->cfg->as_of, fetch, fs, (long)s->cfg->fetch_max_resources, s->audit};
   if (!strcmp(p, "/cds-services")) {
     cds_discovery(&c, a, r);
   } else if (!strcmp(p, "/api/assess")) {
@@ -563,21 +565,29 @@ static int serve(const server *sp) {
 }
 
 int server_run(const server_config *cfg, const op_kb *kb) {
-  server s = {cfg, kb, NULL, NULL, 0, NULL, NULL};
-  char err[256];
+  server s = {cfg, kb, NULL, NULL, 0, NULL, NULL, NULL};
+  char err[1300];
   if (!(s.fetch = fetch_policy_new(cfg, err, sizeof err))) {
     fprintf(stderr, "osteoplan serve: %s\n", err);
+    return 2;
+  }
+  /* opened before listening: a file that is not ours stops the start */
+  if (cfg->audit_db[0] && !audit_open(cfg->audit_db, cfg->audit_patient_ids, &s.audit, err, sizeof err)) {
+    fprintf(stderr, "osteoplan serve: --audit-db: %s\n", err);
+    fetch_policy_free(s.fetch);
     return 2;
   }
   arena *la = arena_create(64 * 1024);
   if (!la || !(s.labels = render_labels(la, kb, &s.labels_len))) {
     fprintf(stderr, "osteoplan serve: out of memory\n");
     arena_destroy(la);
+    audit_close(s.audit);
     fetch_policy_free(s.fetch);
     return 1;
   }
   int rc = serve(&s);
   arena_destroy(la);
+  audit_close(s.audit); /* after the daemon stopped: no request uses it */
   fetch_policy_free(s.fetch);
   return rc;
 }
