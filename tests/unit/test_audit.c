@@ -54,7 +54,7 @@ static int teardown(void **state) {
 
 static void serve(audit_db *d, const char *service, const audit_card *cards, int n) {
   char err[512] = "";
-  audit_served s = {"2026-11-01T09:00:00.000Z", service, "2026.12.2", "patient-42", cards, n};
+  audit_served s = {"2026-11-01T09:00:00.000Z", service, "2026.12.3", "patient-42", cards, n};
   assert_true(audit_record_served(d, &s, err, sizeof err));
 }
 
