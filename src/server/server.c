@@ -257,9 +257,10 @@ static void *fetch_thread(void *arg) {
 }
 
 /* Stops the threads after the jobs queued (every suspended connection is
-** resumed), then waits, at most a few seconds, for the workers to answer
-** the connections resumed: the daemon must not stop while one is still
-** suspended (libmicrohttpd aborts then). */
+** resumed), then waits, at most 30 seconds, for the workers to answer the
+** connections resumed: the daemon must not stop while one is still
+** suspended (libmicrohttpd aborts then), so a slow machine waits longer
+** rather than stop with an abort (5 s was once too short under load). */
 static void pool_stop(fetch_pool *p) {
   if (!p) return;
   pthread_mutex_lock(&p->mu);
@@ -268,7 +269,7 @@ static void pool_stop(fetch_pool *p) {
   pthread_mutex_unlock(&p->mu);
   for (int i = 0; i < p->n; i++) pthread_join(p->th[i], NULL);
   p->n = 0;
-  for (int i = 0; i < 500; i++) {
+  for (int i = 0; i < 3000; i++) {
     pthread_mutex_lock(&p->mu);
     int open = p->open;
     pthread_mutex_unlock(&p->mu);
