@@ -239,12 +239,12 @@ static int list_files(bulk *b, const char *path) {
     b->st->unreadable = true;
     return FAIL(b, errno, "%s: %s", path, strerror(errno));
   }
-  const struct dirent *e;
   int err = 0;
   bool ok = true;
   for (;;) {
     errno = 0; /* readdir's NULL is the end only when errno stays 0 */
-    if (!(e = readdir(dir))) {
+    const struct dirent *e = readdir(dir);
+    if (!e) {
       err = errno;
       break;
     }
@@ -325,6 +325,7 @@ static int write_ordered(bulk *b) {
 }
 
 static int start_workers(bulk *b) {
+  b->nw = b->nw > 1 ? b->nw : 1; /* worker 0 always exists: run_workers runs it */
   if (!(b->w = calloc((size_t)b->nw, sizeof *b->w))) return FAIL(b, ENOMEM, "out of memory");
   for (int i = 0; i < b->nw; i++) {
     bulk_worker *w = &b->w[i];
@@ -388,7 +389,7 @@ int fhir_bulk_run(const char *path, const fhir_bulk_options *o, fhir_bulk_fn fn,
   b.patient_max = o->patient_bytes                            ? o->patient_bytes
                   : target > FHIR_BULK_PATIENT_BYTES / 2 ? 2 * target
                                                          : FHIR_BULK_PATIENT_BYTES;
-  b.target = target / (size_t)b.nw ? target / (size_t)b.nw : 1; /* the memory target is shared */
+  b.target = target >= (size_t)b.nw ? target / (size_t)b.nw : 1; /* the memory target is shared */
   pthread_mutex_init(&b.m, NULL);
   pthread_mutex_init(&b.em, NULL);
   int rc = start_workers(&b);

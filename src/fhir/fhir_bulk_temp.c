@@ -150,7 +150,12 @@ int add_chunk(bulk *b, long long key, bulk_worker *w, long long start) {
   if (b->nchunks == b->cchunks) {
     size_t cap = b->cchunks ? b->cchunks * 2 : 64;
     err_chunk *nc = realloc(b->chunks, sizeof *nc * cap);
-    if ((ok = nc != NULL)) b->chunks = nc, b->cchunks = cap;
+    if (nc) {
+      b->chunks = nc;
+      b->cchunks = cap;
+    } else {
+      ok = false;
+    }
   }
   if (ok) b->chunks[b->nchunks++] = (err_chunk){key, start, end - start, w->id};
   pthread_mutex_unlock(&b->m);
