@@ -46,8 +46,10 @@ typedef struct op_kb op_kb;
 typedef struct op_assessment op_assessment;
 
 /* OP_FORMAT_HTML is a self-contained page; OP_FORMAT_HTML_FRAGMENT is the
-** same content as one <article> to place inside a page (no head, no style). */
-typedef enum { OP_FORMAT_JSON, OP_FORMAT_TEXT, OP_FORMAT_MARKDOWN, OP_FORMAT_HTML, OP_FORMAT_HTML_FRAGMENT } op_format;
+** same content as one <article> to place inside a page (no head, no style).
+** OP_FORMAT_FHIR is a FHIR R4 Bundle (CarePlan, MedicationRequests,
+** ServiceRequests, DetectedIssues, Provenance), in the clinician's words. */
+typedef enum { OP_FORMAT_JSON, OP_FORMAT_TEXT, OP_FORMAT_MARKDOWN, OP_FORMAT_HTML, OP_FORMAT_HTML_FRAGMENT, OP_FORMAT_FHIR } op_format;
 typedef enum { OP_AUDIENCE_CLINICIAN, OP_AUDIENCE_PATIENT } op_audience;
 
 typedef struct {

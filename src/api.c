@@ -245,8 +245,9 @@ op_status op_fhir_to_record(const op_kb *kb, const char *json, size_t len, const
 
 const char *op_render(op_assessment *as, op_format fmt, op_audience aud, bool color, size_t *len) {
   size_t failures = arena_failures(as->a); /* a part left out for want of memory: no rendering */
-  const char *r = fmt == OP_FORMAT_JSON ? render_json(as->a, &as->plan, true, len)
-                                        : render_doc(as->a, &as->plan, fmt, aud == OP_AUDIENCE_PATIENT, color, len);
+  const char *r = fmt == OP_FORMAT_JSON   ? render_json(as->a, &as->plan, true, len)
+                  : fmt == OP_FORMAT_FHIR ? render_fhir(as->a, &as->plan, len)
+                                          : render_doc(as->a, &as->plan, fmt, aud == OP_AUDIENCE_PATIENT, color, len);
   return arena_failures(as->a) == failures ? r : NULL;
 }
 

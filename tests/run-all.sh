@@ -13,6 +13,11 @@ if [ ! -f tests/web/node_modules/playwright-core/package.json ]; then
   echo "== npm ci (tests/web) =="
   (cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# The FHIR R4 JSON schema (4.0.1) and its validator, for fhir_plan.
+if [ ! -f tests/fhir/node_modules/ajv/package.json ]; then
+  echo "== npm ci (tests/fhir) =="
+  (cd tests/fhir && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 # The database tests need PostgreSQL 15 and its server headers. They are
 # installed here when missing (as root), so that the suite never passes by

@@ -52,13 +52,17 @@ ALLOWED = {
     # the nurse's worklist: screening's plans as rows, their words, the run
     # history (SQLite)
     "worklist": {"screen", "render", "word", "engine", "record", "fhir", "omop", "kb", "json", "util", "public"},
+    # the service's audit in SQLite: cards served and their feedback (text
+    # in, rows and a report out); knows nothing of plans
+    "audit": {"util"},
     # the library's public API over every stage
     "api": {"word", "engine", "render", "fhir", "record", "kb", "json", "util", "public"},
     # the HTTP service: the API (and the plan it carries, api_internal.h),
-    # FHIR prefetch, the CDS cards renderer
-    "server": {"api", "render", "fhir", "kb", "json", "util", "public"},
+    # FHIR prefetch, the CDS cards renderer, the audit of cards served and
+    # their feedback
+    "server": {"api", "render", "fhir", "audit", "kb", "json", "util", "public"},
     # the command line: every front end
-    "cli": {"api", "server", "screen", "worklist", "fhir", "omop", "kb", "util", "public"},
+    "cli": {"api", "server", "screen", "worklist", "audit", "fhir", "omop", "kb", "util", "public"},
 }
 # The public header's own layer: it includes nothing of src/.
 PUBLIC = "public"

@@ -10,6 +10,7 @@ int cmd_screen(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_worklist(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 /* Reads a whole file (or standard input for "-") up to max bytes; NULL and
 ** errno on failure (EFBIG when larger than max). */
 char *cli_read_all(const char *path, size_t max, size_t *len);

@@ -26,8 +26,9 @@ static void usage(FILE *out) {
         "or standard input and prints its treatment plan.\n"
         "\n"
         "options:\n"
-        "  --format text|json|markdown|html|record\n"
+        "  --format text|json|markdown|html|fhir|record\n"
         "                  output format (default: text on a terminal, json otherwise);\n"
+        "                  fhir: the plan as a FHIR R4 Bundle (CarePlan, requests, issues);\n"
         "                  record (with --input fhir): the patient record read from FHIR\n"
         "  --audience clinician|patient\n"
         "                  who reads it (default clinician); patient is plain language\n"
@@ -45,7 +46,8 @@ static void usage(FILE *out) {
         "  --help          this text\n"
         "\n"
         "exit status: 0 plan printed; 2 bad record or usage (message names the field,\n"
-        "nothing on standard output); 3 no plan: FHIR patient deceased; 1 internal error\n",
+        "nothing on standard output); 3 no plan: FHIR patient deceased; 1 internal error\n"
+        CLI_HELP_FOOTER,
         out);
 }
 
@@ -112,10 +114,12 @@ int cmd_assess(int argc, char **argv) {
     return 2;
   }
   bool fhir = !strcmp(input, "fhir"), record_only = false;
-  if (!fhir && strcmp(input, "record")) {
-    fprintf(stderr, "osteoplan assess: --input: expected record or fhir, got '%s'\n", input);
-    return 2;
-  }
+  static const char *const inputs[] = {"record", "fhir", NULL};
+  int which;
+  if (!cli_check_choice("assess", "--input", input, inputs, &which)) return 2;
+  /* checked here, not by the record reader: a bad date is the option's
+  ** fault, never the record file's */
+  if (as_of && !cli_check_date("assess", "--as-of", as_of)) return 2;
   bool tty = isatty(STDOUT_FILENO);
   op_format fmt;
   if (!format) fmt = tty ? OP_FORMAT_TEXT : OP_FORMAT_JSON;
@@ -123,22 +127,22 @@ int cmd_assess(int argc, char **argv) {
   else if (!strcmp(format, "text")) fmt = OP_FORMAT_TEXT;
   else if (!strcmp(format, "markdown")) fmt = OP_FORMAT_MARKDOWN;
   else if (!strcmp(format, "html")) fmt = OP_FORMAT_HTML;
+  else if (!strcmp(format, "fhir")) fmt = OP_FORMAT_FHIR;
   else if (!strcmp(format, "record") && fhir) fmt = OP_FORMAT_JSON, record_only = true;
   else {
-    fprintf(stderr, "osteoplan assess: --format: expected text, json, markdown or html, got '%s'\n", format);
+    fprintf(stderr, "osteoplan assess: --format: '%s' is not one of text, json, markdown, html, fhir%s\n", format,
+            fhir ? ", record" : " (record: with --input fhir)");
     return 2;
   }
-  op_audience aud;
-  if (!strcmp(audience, "clinician")) aud = OP_AUDIENCE_CLINICIAN;
-  else if (!strcmp(audience, "patient")) aud = OP_AUDIENCE_PATIENT;
-  else {
-    fprintf(stderr, "osteoplan assess: --audience: expected clinician or patient, got '%s'\n", audience);
-    return 2;
-  }
+  static const char *const audiences[] = {"clinician", "patient", NULL};
+  int a;
+  if (!cli_check_choice("assess", "--audience", audience, audiences, &a)) return 2;
+  op_audience aud = a ? OP_AUDIENCE_PATIENT : OP_AUDIENCE_CLINICIAN;
   op_error err;
   op_kb *kb = op_kb_load_profile(kbdir, profile, &err);
   if (!kb) {
-    fprintf(stderr, "osteoplan: knowledge base rejected: %s\n", err.message);
+    fprintf(stderr, "osteoplan assess: %sknowledge base rejected: %s\n",
+            kbdir ? "--kb: " : profile ? "--profile: " : "", err.message);
     return kbdir || profile ? 2 : 1; /* a copy or a profile named by the user: a usage error */
   }
   size_t len = 0;

@@ -16,7 +16,6 @@
 #include "screen/screen.h"
 #include "fhir/fhir_bulk.h"
 #include "omop/omop.h"
-#include "util/date.h"
 
 /* What the FHIR export's mapping counted, for the summary. */
 typedef struct {
@@ -136,7 +135,8 @@ static void usage(FILE *out) {
         "\n"
         "exit status: 0 the input was screened (bad lines included); 2 usage or an\n"
         "input that cannot be opened; 1 a read or write error (results, errors or\n"
-        "summary), or records not screened for lack of memory\n",
+        "summary), or records not screened for lack of memory\n"
+        CLI_HELP_FOOTER,
         out);
 }
 
@@ -144,46 +144,22 @@ static void usage(FILE *out) {
 ** saying on standard error what is wrong. */
 static int screen_args(const char *input, const char *format, const char *threads, const char *as_of,
                        screen_options *o, bool *fhir) {
-  *fhir = !strcmp(input, "fhir");
-  if (!*fhir && strcmp(input, "record") && strcmp(input, "omop")) {
-    fprintf(stderr, "osteoplan screen: --input: expected record, fhir or omop, got '%s'\n", input);
-    return 2;
-  }
+  static const char *const inputs[] = {"record", "fhir", "omop", NULL}, *const formats[] = {"ndjson", "csv", NULL};
+  int in, f;
+  if (!cli_check_choice("screen", "--input", input, inputs, &in)) return 2;
+  *fhir = in == 1;
   /* An OMOP database is a snapshot of some past date: screening it for
   ** today would silently age every person's data. */
-  if (!strcmp(input, "omop") && !as_of) {
+  if (in == 2 && !as_of) {
     fprintf(stderr, "osteoplan screen: --input omop needs --as-of DATE (the date the plans are for)\n");
     return 2;
   }
-  if (!strcmp(format, "ndjson")) o->format = SCREEN_NDJSON;
-  else if (!strcmp(format, "csv")) o->format = SCREEN_CSV;
-  else {
-    fprintf(stderr, "osteoplan screen: --format: expected ndjson or csv, got '%s'\n", format);
-    return 2;
-  }
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  o->threads = cores > 0 ? (int)cores : 1;
-  if (threads) {
-    char *end;
-    long t = strtol(threads, &end, 10);
-    if (*end || t < 1 || t > 256) {
-      fprintf(stderr, "osteoplan screen: --threads: expected 1 to 256, got '%s'\n", threads);
-      return 2;
-    }
-    o->threads = (int)t;
-  }
-  op_date d;
-  if (as_of && !date_parse(as_of, strlen(as_of), &d)) {
-    fprintf(stderr, "osteoplan screen: --as-of: expected a real calendar date YYYY-MM-DD, got '%s'\n", as_of);
-    return 2;
-  }
-  int ay, am, ad;
-  if (as_of) date_to_ymd(d, &ay, &am, &ad);
-  if (as_of && ay > OP_AS_OF_LAST_YEAR) { /* every record would be refused: say it once */
-    fprintf(stderr, "osteoplan screen: --as-of: expected a date on or before %d-12-31, got '%s'\n", OP_AS_OF_LAST_YEAR,
-            as_of);
-    return 2;
-  }
+  if (!cli_check_choice("screen", "--format", format, formats, &f)) return 2;
+  o->format = f ? SCREEN_CSV : SCREEN_NDJSON;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN), t = cores > 0 ? cores : 1;
+  if (threads && !cli_check_long("screen", "--threads", threads, 1, 256, &t)) return 2;
+  o->threads = (int)t;
+  if (as_of && !cli_check_date("screen", "--as-of", as_of)) return 2; /* every record would be refused: say it once */
   return 0;
 }
 
@@ -224,7 +200,8 @@ int cmd_screen(int argc, char **argv) {
   char err[768];
   op_kb *kb = kb_load_profile(kbdir, profile, err, sizeof err);
   if (!kb) {
-    fprintf(stderr, "osteoplan: knowledge base rejected: %s\n", err);
+    fprintf(stderr, "osteoplan screen: %sknowledge base rejected: %s\n", kbdir ? "--kb: " : profile ? "--profile: " : "",
+            err);
     return kbdir || profile ? 2 : 1; /* a copy or a profile named by the user: a usage error */
   }
   /* A closed standard output or error would be taken by the next file
@@ -236,7 +213,7 @@ int cmd_screen(int argc, char **argv) {
   }
   FILE *errf = stderr;
   if (errors && !(errf = fopen(errors, "w"))) {
-    fprintf(stderr, "osteoplan screen: %s: %s\n", errors, strerror(errno));
+    cli_file_error("screen", "--errors", errors, strerror(errno));
     kb_free(kb);
     return 2;
   }

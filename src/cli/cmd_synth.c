@@ -26,7 +26,9 @@ static void usage(FILE *out) {
         "  --count N       number of lines\n"
         "  --seed S        generator seed (an unsigned integer)\n"
         "  --bad-rate R    share of lines (0 to 1) broken on purpose (default 0)\n"
-        "  --as-of DATE    the records' as_of (default 2026-11-01)\n",
+        "  --as-of DATE    the records' as_of (default 2026-11-01)\n"
+        "  --help          this text\n"
+        CLI_HELP_FOOTER,
         out);
 }
 
@@ -44,25 +46,27 @@ int cmd_synth(int argc, char **argv) {
   int rc0 = cli_parse("synth", argc, argv, opts, NULL, usage);
   if (rc0) return rc0 < 0 ? 0 : rc0;
   unsigned long long n, s;
-  if (!count || !parse_u64(count, &n)) {
-    fprintf(stderr, "osteoplan synth: --count: expected a whole number\n");
+  if (!count || !seed) {
+    fprintf(stderr, "osteoplan synth: %s is required (try --help)\n", count ? "--seed" : "--count");
     return 2;
   }
-  if (!seed || !parse_u64(seed, &s)) {
-    fprintf(stderr, "osteoplan synth: --seed: expected a whole number\n");
+  if (!parse_u64(count, &n)) {
+    fprintf(stderr, "osteoplan synth: --count: '%s' is not a whole number\n", count);
+    return 2;
+  }
+  if (!parse_u64(seed, &s)) {
+    fprintf(stderr, "osteoplan synth: --seed: '%s' is not a whole number\n", seed);
     return 2;
   }
   char *end;
   double rate = strtod(bad, &end);
-  if (*end || !(rate >= 0 && rate <= 1)) {
-    fprintf(stderr, "osteoplan synth: --bad-rate: expected a number from 0 to 1\n");
+  if (!*bad || *end || !(rate >= 0 && rate <= 1)) {
+    fprintf(stderr, "osteoplan synth: --bad-rate: '%s' is not a number from 0 to 1\n", bad);
     return 2;
   }
+  if (!cli_check_date("synth", "--as-of", as_of)) return 2;
   op_date d;
-  if (!date_parse(as_of, strlen(as_of), &d)) {
-    fprintf(stderr, "osteoplan synth: --as-of: expected YYYY-MM-DD\n");
-    return 2;
-  }
+  date_parse(as_of, strlen(as_of), &d); /* checked just above */
   arena *a = arena_create(1 << 16);
   if (!a) return 1;
   uint64_t state = s, bad_state = s ^ 0xA5A5A5A5DEADBEEFull;

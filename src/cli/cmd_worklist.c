@@ -20,7 +20,6 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "kb/kb.h"
-#include "util/date.h"
 #include "worklist/collect.h"
 #include "worklist/wl_input.h"
 #include "worklist/wl_write.h"
@@ -31,8 +30,8 @@
 typedef enum { F_CSV, F_XLSX, F_HTML } wl_format;
 
 typedef struct {
-  const char *format, *as_of, *errors, *kbdir, *file, *threads, *input, *profile, *out, *db;
-  bool changes;
+  const char *format, *as_of, *errors, *kbdir, *file, *threads, *input, *profile, *out, *db, *changes_format;
+  bool changes, changes_csv;
   wl_format fmt;
   int n_threads;
 } wl_args;
@@ -55,7 +54,7 @@ static void usage(FILE *out) {
         "                    opens in Excel as is; xlsx: an Excel workbook (needs\n"
         "                    -o); html: one self-contained page with counts,\n"
         "                    rates, charts and the list (sort, filter, print)\n"
-        "  -o FILE           write to FILE (default standard output): written to a\n"
+        "  -o, --output FILE write to FILE (default standard output): written to a\n"
         "                    temporary file beside it and renamed when whole\n"
         "  --input record|ndjson|fhir|omop\n"
         "                    as screen --input (ndjson is record)\n"
@@ -66,50 +65,46 @@ static void usage(FILE *out) {
         "  --changes         with --db: write what changed between the last two\n"
         "                    runs to standard output (after recording this run\n"
         "                    when FILE|- is given; then -o is required)\n"
+        "  --changes-format text|csv\n"
+        "                    the changes as text (default: grouped, for reading)\n"
+        "                    or as CSV (one change per line: change, patient_id,\n"
+        "                    name, mrn, item, before, after; formula-safe)\n"
         "  --kb DIR, --profile NAME\n"
         "                    the knowledge base, as screen\n"
         "  --help            this text\n"
         "\n"
         "exit status: 0 written; 2 usage or an input that cannot be opened; 1 a\n"
         "read or write error (nothing is left under -o FILE then), or records\n"
-        "not read for lack of memory\n",
+        "not read for lack of memory\n"
+        CLI_HELP_FOOTER,
         out);
 }
 
 /* The arguments checked; 0, or 2 after saying what is wrong. */
 static int check_args(wl_args *a, bool have_input) {
-  if (!strcmp(a->format, "csv")) a->fmt = F_CSV;
-  else if (!strcmp(a->format, "xlsx")) a->fmt = F_XLSX;
-  else if (!strcmp(a->format, "html")) a->fmt = F_HTML;
-  else {
-    fprintf(stderr, "osteoplan worklist: --format: expected csv, xlsx or html, got '%s'\n", a->format);
+  static const char *const formats[] = {"csv", "xlsx", "html", NULL}, *const inputs[] = {"ndjson", "record", "fhir", "omop", NULL};
+  int f, in;
+  if (!cli_check_choice("worklist", "--format", a->format, formats, &f)) return 2;
+  a->fmt = f == 0 ? F_CSV : f == 1 ? F_XLSX : F_HTML;
+  if (!cli_check_choice("worklist", "--input", a->input, inputs, &in)) return 2;
+  if (in == 0) a->input = "record";
+  static const char *const change_formats[] = {"text", "csv", NULL};
+  int cf = 0;
+  if (a->changes_format && !cli_check_choice("worklist", "--changes-format", a->changes_format, change_formats, &cf))
+    return 2;
+  if (a->changes_format && !a->changes) {
+    fprintf(stderr, "osteoplan worklist: --changes-format goes with --changes\n");
     return 2;
   }
-  if (!strcmp(a->input, "ndjson")) a->input = "record";
-  if (strcmp(a->input, "record") && strcmp(a->input, "fhir") && strcmp(a->input, "omop")) {
-    fprintf(stderr, "osteoplan worklist: --input: expected ndjson, fhir or omop, got '%s'\n", a->input);
-    return 2;
-  }
-  if (!strcmp(a->input, "omop") && !a->as_of) {
+  a->changes_csv = cf == 1;
+  if (in == 3 && !a->as_of) {
     fprintf(stderr, "osteoplan worklist: --input omop needs --as-of DATE (the date the plans are for)\n");
     return 2;
   }
-  op_date d;
-  if (a->as_of && !date_parse(a->as_of, strlen(a->as_of), &d)) {
-    fprintf(stderr, "osteoplan worklist: --as-of: expected a real calendar date YYYY-MM-DD, got '%s'\n", a->as_of);
-    return 2;
-  }
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  a->n_threads = cores > 0 ? (int)cores : 1;
-  if (a->threads) {
-    char *end;
-    long t = strtol(a->threads, &end, 10);
-    if (*end || t < 1 || t > 256) {
-      fprintf(stderr, "osteoplan worklist: --threads: expected 1 to 256, got '%s'\n", a->threads);
-      return 2;
-    }
-    a->n_threads = (int)t;
-  }
+  if (a->as_of && !cli_check_date("worklist", "--as-of", a->as_of)) return 2;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN), t = cores > 0 ? cores : 1;
+  if (a->threads && !cli_check_long("worklist", "--threads", a->threads, 1, 256, &t)) return 2;
+  a->n_threads = (int)t;
   if (a->fmt == F_XLSX && (!a->out || !strcmp(a->out, "-"))) {
     fprintf(stderr, "osteoplan worklist: --format xlsx needs -o FILE (a workbook is not written to a stream)\n");
     return 2;
@@ -136,25 +131,31 @@ static int write_output(const wl_args *a, const op_kb *kb, const wl_result *r) {
   }
   int rc;
   char err[256] = "";
+  char *buf = NULL; /* the stream's buffer, until the file is closed */
   if (a->fmt == F_XLSX) {
     bool closed = !o.f || fclose(o.f) == 0; /* libxlsxwriter writes the file by its name */
     if (!closed) snprintf(err, sizeof err, "%s", strerror(errno));
     o.f = NULL;
     rc = closed ? wl_write_xlsx(wl_out_name(&o), kb, r, err, sizeof err) : -1;
   } else {
-    static char buf[1 << 20];
-    setvbuf(o.f, buf, _IOFBF, sizeof buf);
+    /* a big buffer for a file (closed before the buffer is freed); standard
+    ** output lives on after this and keeps stdio's own */
+    if (o.f != stdout && (buf = malloc(1u << 20))) setvbuf(o.f, buf, _IOFBF, 1u << 20);
     wl_meta m = {a->as_of ? a->as_of : "", op_kb_version(kb)};
     rc = a->fmt == F_CSV ? wl_write_csv(o.f, kb, r) : wl_write_html(o.f, kb, r, &m);
     if (rc != 0) snprintf(err, sizeof err, "%s", strerror(errno ? errno : EIO));
   }
   if (rc != 0) {
     wl_out_abort(&o);
+    free(buf);
     fprintf(stderr, "osteoplan worklist: cannot write %s: %s; nothing was left under its name\n", shown, err);
     return 1;
   }
-  if (wl_out_commit(&o) != 0) {
-    fprintf(stderr, "osteoplan worklist: cannot write %s: %s%s\n", shown, strerror(errno),
+  rc = wl_out_commit(&o);
+  int e = errno;
+  free(buf);
+  if (rc != 0) {
+    fprintf(stderr, "osteoplan worklist: cannot write %s: %s%s\n", shown, strerror(e),
             a->out ? "; nothing was left under its name" : "");
     return 1;
   }
@@ -174,7 +175,7 @@ static int record_run(const wl_args *a, const op_kb *kb, const wl_result *r, con
                       (long)r->st.listed, (long)r->st.not_listed, (long)r->st.bad};
   history *h = NULL;
   bool ok = history_open(a->db, &h, err, sizeof err) && history_begin_run(h, &run, err, sizeof err);
-  for (size_t i = 0; ok && i < r->n; i++) ok = history_add_row(h, &r->items[i].row, kb, err, sizeof err);
+  for (size_t i = 0; ok && i < r->n; i++) ok = history_add_row(h, &r->items[i]->row, kb, err, sizeof err);
   ok = ok && history_commit(h, &run, err, sizeof err);
   if (!ok) history_rollback(h);
   history_close(h);
@@ -186,7 +187,7 @@ static int record_run(const wl_args *a, const op_kb *kb, const wl_result *r, con
 static int print_changes(const wl_args *a, const op_kb *kb) {
   char err[512];
   history *h = NULL;
-  bool ok = history_open_readonly(a->db, &h, err, sizeof err) && history_changes(h, kb, stdout, HISTORY_TEXT, err, sizeof err);
+  bool ok = history_open_readonly(a->db, &h, err, sizeof err) && history_changes(h, kb, stdout, a->changes_csv ? HISTORY_CSV : HISTORY_TEXT, err, sizeof err);
   history_close(h);
   if (ok && (fflush(stdout) != 0 || ferror(stdout))) {
     snprintf(err, sizeof err, "cannot write standard output: %s", strerror(errno ? errno : EIO));
@@ -242,7 +243,7 @@ static int open_input(const wl_args *a, const op_kb *kb, const char *today, FILE
 static int run(const wl_args *a, const op_kb *kb, FILE *errf) {
   char today[11];
   cli_today(today);
-  wl_options o = {kb, a->n_threads, a->as_of, today, errf, -1, false, a->fmt == F_CSV};
+  wl_options o = {kb, a->n_threads, a->as_of, today, errf, -1, false, a->fmt == F_CSV, a->fmt == F_CSV && !a->db};
   wl_input_stats is = {0};
   int status = open_input(a, kb, today, errf, &o, &is);
   if (status) return status;
@@ -276,7 +277,8 @@ int cmd_worklist(int argc, char **argv) {
   const cli_opt opts[] = {{"--format", &a.format, NULL}, {"--as-of", &a.as_of, NULL}, {"--errors", &a.errors, NULL},
                           {"--kb", &a.kbdir, NULL}, {"--profile", &a.profile, NULL}, {"--input", &a.input, NULL},
                           {"--threads", &a.threads, NULL}, {"-o", &a.out, NULL}, {"--output", &a.out, NULL},
-                          {"--db", &a.db, NULL}, {"--changes", NULL, &a.changes}, {NULL, NULL, NULL}};
+                          {"--db", &a.db, NULL}, {"--changes", NULL, &a.changes},
+                          {"--changes-format", &a.changes_format, NULL}, {NULL, NULL, NULL}};
   int rc0 = cli_parse("worklist", argc, argv, opts, &a.file, usage);
   if (rc0) return rc0 < 0 ? 0 : rc0;
   bool have_input = a.file != NULL;
@@ -286,7 +288,8 @@ int cmd_worklist(int argc, char **argv) {
   char err[768];
   op_kb *kb = kb_load_profile(a.kbdir, a.profile, err, sizeof err);
   if (!kb) {
-    fprintf(stderr, "osteoplan: knowledge base rejected: %s\n", err);
+    fprintf(stderr, "osteoplan worklist: %sknowledge base rejected: %s\n",
+            a.kbdir ? "--kb: " : a.profile ? "--profile: " : "", err);
     return a.kbdir || a.profile ? 2 : 1;
   }
   if (a.changes && !have_input) { /* only the history is read */
@@ -301,7 +304,7 @@ int cmd_worklist(int argc, char **argv) {
   }
   FILE *errf = stderr;
   if (a.errors && !(errf = fopen(a.errors, "w"))) {
-    fprintf(stderr, "osteoplan worklist: %s: %s\n", a.errors, strerror(errno));
+    cli_file_error("worklist", "--errors", a.errors, strerror(errno));
     kb_free(kb);
     return 2;
   }

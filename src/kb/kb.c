@@ -560,6 +560,7 @@ static void bind(loader *L) {
 
   /* agents */
   bind_agents(L);
+  if (!L->failed) kb_bind_orders(L);
   if (L->failed) return;
 
   for (int r = 0; r < OP_N_reason; r++) kb->reason_condition[r] = code_of(op_condition_str, OP_N_condition, op_reason_str[r]);

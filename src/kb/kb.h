@@ -261,8 +261,30 @@ typedef struct {
   int severity; /* alerts only */
 } kb_text;
 
+/* One code of a code list ([order.X], [route.X] snomed): code NULL when
+** none was verified; display NULL when the code was verified but not its
+** exact name (an order then writes the code alone). */
+typedef struct {
+  const char *code, *display;
+  op_srcset sources;
+} kb_coding;
+
+/* How a MedicationRequest orders an agent ([order.X] of agents.ini); each
+** part optional: what is absent is written as words only. */
+typedef struct {
+  kb_coding rx_in, rx_scd, rx_sbd, atc; /* RxNorm ingredient, clinical drug, branded drug; ATC */
+  double dose_value;                    /* when dose_ucum is not NULL */
+  const char *dose_ucum, *dose_unit;    /* UCUM code; the unit as the dose's words write it */
+  op_srcset dose_sources;
+  int frequency;           /* FHIR Timing.repeat: frequency times per period period_unit */
+  double period;
+  const char *period_unit; /* d, wk, mo or a; NULL: no structured timing */
+  op_srcset timing_sources;
+} kb_rx;
+
 typedef struct {
   const char *clinician, *patient; /* words for the route ([route.X]) */
+  kb_coding snomed;                /* its SNOMED CT code, or code NULL */
 } kb_route;
 
 /* The labs an agent needs known first (agents.ini baseline_labs). */
@@ -287,6 +309,7 @@ typedef struct {
   int drug_holiday;          /* op_holiday_t */
   int correct_calcium_first; /* 0: no; else the rank among such agents */
   int disagreement_if_taken, disagreement_if_offered, disagreement_if_offered_with; /* -1: none */
+  kb_rx rx; /* how an order codes and doses it ([order.X]) */
 } kb_agent;
 
 typedef struct {

@@ -105,8 +105,9 @@ void kb_bind_sources(loader *L) {
     s->file = opt_str(L, sec, "file");
     s->updated = opt_str(L, sec, "updated");
     s->review = opt_str(L, sec, "review_status");
-    if (strcmp(s->kind, "seed") && strcmp(s->kind, "guideline") && strcmp(s->kind, "label")) {
-      lerr_key(L, sec, "kind", "[%s] kind must be seed, guideline or label", sec);
+    if (strcmp(s->kind, "seed") && strcmp(s->kind, "guideline") && strcmp(s->kind, "label") &&
+        strcmp(s->kind, "terminology")) {
+      lerr_key(L, sec, "kind", "[%s] kind must be seed, guideline, label or terminology", sec);
     }
     if (!strcmp(s->kind, "seed") && !s->file) {
       lerr(L, L->s[i].file, L->s[i].line, "[%s] a seed needs its 'file'", sec);

@@ -21,6 +21,7 @@ typedef struct {
   int quantity;
   const char *ucum;
   double factor;
+  const char *sources; /* ids of [fhir.source.X], as written */
 } unit_row;
 
 typedef struct {
@@ -245,7 +246,7 @@ static void add_row(ctx *c, int sys, const kb_fhir_entry *e) {
 }
 
 /* "number | sources" */
-static bool num_and_sources(ctx *c, const kb_fhir_entry *e, double *out) {
+static bool num_and_sources(ctx *c, const kb_fhir_entry *e, double *out, const char **srcs) {
   char *v = arena_strdup(c->a, e->value), *f[3], *end;
   if (split(v, '|', f, 2) != 2) {
     ferr(c, e, "expected 'number | sources'");
@@ -256,7 +257,9 @@ static bool num_and_sources(ctx *c, const kb_fhir_entry *e, double *out) {
     ferr(c, e, "'%s' is not a positive number", f[0]);
     return false;
   }
-  return check_sources(c, e, f[1]) != NULL;
+  const char *ids = check_sources(c, e, f[1]);
+  if (srcs) *srcs = ids;
+  return ids != NULL;
 }
 
 /* [fhir.source.X] cites = ...: every one, before the rows that cite them. */
@@ -289,13 +292,14 @@ static bool add_unit(ctx *c, const kb_fhir_entry *x) {
     return false;
   }
   double f;
-  if (!num_and_sources(c, x, &f)) return false;
+  const char *srcs;
+  if (!num_and_sources(c, x, &f, &srcs)) return false;
   if (c->f->n_units == 64) {
     ferr(c, x, "more than 64 units");
     return false;
   }
   const char *u = str_trim(sp + 1);
-  c->f->units[c->f->n_units++] = (unit_row){q, strcmp(u, "-") ? u : "", f};
+  c->f->units[c->f->n_units++] = (unit_row){q, strcmp(u, "-") ? u : "", f, srcs};
   return true;
 }
 
@@ -344,7 +348,7 @@ kb_fhir *kb_fhir_compile(arena *a, const kb_fhir_entry *e, int n, const char *co
       if (!add_unit(&c, x)) break;
     } else if (!strcmp(x->section, "fhir.prednisone_equivalent")) {
       double f;
-      if (!num_and_sources(&c, x, &f)) break;
+      if (!num_and_sources(&c, x, &f, NULL)) break;
       if (c.f->n_pred == 32) {
         ferr(&c, x, "more than 32 glucocorticoids");
         break;
@@ -367,7 +371,7 @@ kb_fhir *kb_fhir_compile(arena *a, const kb_fhir_entry *e, int n, const char *co
       c.f->m80_known[ch] = true;
     } else if (!strcmp(x->section, "fhir.courses")) {
       double v;
-      if (!num_and_sources(&c, x, &v)) break;
+      if (!num_and_sources(&c, x, &v, NULL)) break;
       if (v != floor(v)) {
         ferr(&c, x, "a whole number is expected");
         break;
@@ -487,6 +491,15 @@ double kb_fhir_unit(const kb_fhir *f, int quantity, const char *ucum, size_t len
         (!len || !memcmp(f->units[i].ucum, ucum, len)))
       return f->units[i].factor;
   return 0;
+}
+
+int kb_fhir_units(const kb_fhir *f) { return f->n_units; }
+
+void kb_fhir_unit_at(const kb_fhir *f, int i, int *quantity, const char **ucum, double *factor, const char **sources) {
+  *quantity = f->units[i].quantity;
+  *ucum = f->units[i].ucum;
+  *factor = f->units[i].factor;
+  *sources = f->units[i].sources;
 }
 
 double kb_fhir_prednisone(const kb_fhir *f, const char *ingredient) {

@@ -64,6 +64,10 @@ const fhir_row *kb_fhir_lookup(const kb_fhir *f, fhir_system sys, const char *co
 /* Factor turning a value in ucum (NULL/"" = no unit) into the record's unit;
 ** 0 when that unit is not known for the quantity. */
 double kb_fhir_unit(const kb_fhir *f, int quantity, const char *ucum, size_t len);
+/* The unit rows, in file order (the web page's unit choices): count, then
+** row i's quantity (Q_*), UCUM unit ("" = none), factor and source ids. */
+int kb_fhir_units(const kb_fhir *f);
+void kb_fhir_unit_at(const kb_fhir *f, int i, int *quantity, const char **ucum, double *factor, const char **sources);
 /* mg of prednisone per mg of the ingredient; 0 when not known. */
 double kb_fhir_prednisone(const kb_fhir *f, const char *ingredient);
 /* The [fhir.local_forms] word (a local dose form: "topical", "ophthalmic")

@@ -74,6 +74,10 @@ void kb_bind_wording_and_tables(loader *L);
 /* kb_values.c: {section.key} in the prose becomes the profile's value. */
 void kb_bind_profile_values(loader *L);
 
+/* kb_agents.c: [order.X] and the routes' snomed codes (agents.ini), after
+** the agents and routes are bound. */
+void kb_bind_orders(loader *L);
+
 /* kb_omop.c: [omop.*] (kb/common/omop.ini). */
 void kb_bind_omop(loader *L);
 

@@ -22,9 +22,8 @@ const char *tmpl_fill(arena *a, const char *t, const tmpl_var *vars, int n) {
     sb_putn(&b, t, (size_t)(open - t));
     size_t len = (size_t)(close - open - 1);
     const char *val = NULL;
-    for (int i = 0; i < n; i++)
-      if (vars[i].name && strlen(vars[i].name) == len && !strncmp(vars[i].name, open + 1, len))
-        val = vars[i].value;
+    for (int i = 0; i < n; i++) /* the name whole: no strlen per try */
+      if (vars[i].name && !strncmp(vars[i].name, open + 1, len) && !vars[i].name[len]) val = vars[i].value;
     if (val) sb_puts(&b, val);
     else sb_putn(&b, open, len + 2);
     t = close + 1;
@@ -33,5 +32,7 @@ const char *tmpl_fill(arena *a, const char *t, const tmpl_var *vars, int n) {
   /* an empty placeholder at the end must not leave a dangling space */
   size_t len = b.len;
   while (len && b.p[len - 1] == ' ') len--;
-  return arena_strndup(a, b.p, len);
+  if (!b.p) return "";
+  b.p[len] = 0; /* the buffer is the arena's and nobody else's: it is the text, no copy */
+  return b.p;
 }

@@ -15,24 +15,37 @@
 #include "../json/json_write.h"
 #include "../kb/kb_fhir.h"
 #include "../kb/template.h"
+#include "fhir_medreq.h"
 #include "render.h"
 
 #define SUMMARY_MAX 140 /* CDS Hooks: a card summary is under 140 characters */
 
-/* A UUID-shaped id, unique per hook instance and card (the spec asks for
-** uniqueness, and the same request then gives the same ids). */
-static const char *card_uuid(arena *a, const char *instance, int n) {
-  unsigned long long h1 = 1469598103934665603ull, h2 = 0x9E3779B97F4A7C15ull;
-  for (const char *p = instance; *p; p++) {
-    h1 = (h1 ^ (unsigned char)*p) * 1099511628211ull;
-    h2 = (h2 ^ (unsigned char)*p) * 0xff51afd7ed558ccdull;
+/* A version 4 UUID for card or suggestion n of one answer, from the 16
+** random bytes the server drew for the answer: unique per card, and not
+** derivable from the request (a client's hookInstance must not let anyone
+** predict or collide with the ids that feedback refers to). The renderer
+** stays pure: the randomness is an input. Each 64-bit half is the random
+** half mixed with n by a bijection (splitmix64's finalizer), so two cards of
+** one answer never share an id. */
+static unsigned long long mix64(unsigned long long x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+static const char *card_uuid(arena *a, const unsigned char *seed, int n) {
+  unsigned long long s0 = 0, s1 = 0;
+  for (int i = 0; i < 8; i++) {
+    s0 = s0 << 8 | seed[i];
+    s1 = s1 << 8 | seed[8 + i];
   }
-  h1 ^= (unsigned long long)n * 0x9E3779B97F4A7C15ull;
-  h2 += (unsigned long long)n;
+  unsigned long long h1 = mix64(s0 + (unsigned long long)n), h2 = mix64(s1 ^ (unsigned long long)n);
   char *s = arena_alloc(a, 37);
   if (!s) return "";
-  snprintf(s, 37, "%08llx-%04llx-4%03llx-a%03llx-%012llx", h1 >> 32, (h1 >> 16) & 0xffff, h1 & 0xfff,
-           (h2 >> 48) & 0xfff, h2 & 0xffffffffffffull);
+  snprintf(s, 37, "%08llx-%04llx-4%03llx-%04llx-%012llx", h1 >> 32, (h1 >> 16) & 0xffff, h1 & 0xfff,
+           0x8000 | ((h2 >> 48) & 0x3fff), h2 & 0xffffffffffffull);
   return s;
 }
 
@@ -82,8 +95,6 @@ static const char *decision_summary(arena *a, const op_kb *kb, const op_plan *p)
   return fit(a, sb_str(&b));
 }
 
-/* A CDS Hooks "create" action: a draft MedicationRequest for agent ag,
-** coded from the knowledge base (RxNorm or ATC). */
 /* A FHIR Coding {system, code, display}. */
 static void coding(jwriter *w, const char *system, const char *code, const char *display) {
   jw_obj(w);
@@ -96,11 +107,14 @@ static void coding(jwriter *w, const char *system, const char *code, const char 
   jw_end_obj(w);
 }
 
-static void create_action(jwriter *w, const op_kb *kb, int ag, const cards_hook *h) {
+/* A CDS Hooks "create" action: a draft MedicationRequest for agent ag as
+** fhir_medreq writes it (RxNorm clinical drug and ingredient, ATC; dose,
+** route and timing coded, bounded by the course). intent: "proposal" for
+** the plan's suggestion beside patient-view; "order" for the replacement
+** of a draft order being signed, which takes that order's place. */
+static void create_action(jwriter *w, const op_kb *kb, int ag, const cards_hook *h, const char *intent) {
   const kb_agent *g = &kb->agent[ag];
-  const char *sys, *code, *disp;
-  char how[128], ref[96];
-  snprintf(how, sizeof how, "%s %s %s", g->dose, g->route, g->frequency);
+  char ref[96];
   snprintf(ref, sizeof ref, "Patient/%s", h->patient_id);
   jw_obj(w);
   jw_key(w, "type");
@@ -108,37 +122,9 @@ static void create_action(jwriter *w, const op_kb *kb, int ag, const cards_hook 
   jw_key(w, "description");
   jw_str(w, tmpl_fill(w->b->a, kb->phrase[OP_PH_CARD_CREATE], (tmpl_var[]){{"agent", g->name}}, 1));
   jw_key(w, "resource");
-  jw_obj(w);
-  jw_key(w, "resourceType");
-  jw_str(w, "MedicationRequest");
-  jw_key(w, "status");
-  jw_str(w, "draft");
-  jw_key(w, "intent");
-  jw_str(w, "proposal");
-  jw_key(w, "subject");
-  jw_obj(w);
-  jw_key(w, "reference");
-  jw_str(w, ref);
-  jw_end_obj(w);
-  jw_key(w, "medicationCodeableConcept");
-  jw_obj(w);
-  if (kb_fhir_order_code(kb->fhir, ag, &sys, &code, &disp)) {
-    jw_key(w, "coding");
-    jw_arr(w);
-    coding(w, sys, code, disp);
-    jw_end_arr(w);
-  }
-  jw_key(w, "text");
-  jw_str(w, g->name);
-  jw_end_obj(w);
-  jw_key(w, "dosageInstruction");
-  jw_arr(w);
-  jw_obj(w);
-  jw_key(w, "text");
-  jw_str(w, how);
-  jw_end_obj(w);
-  jw_end_arr(w);
-  jw_end_obj(w); /* resource */
+  const op_phase *ph = h->plan && h->plan->n_phases ? &h->plan->phases[0] : NULL;
+  fhir_medreq_write(w, kb, ag,
+                    &(fhir_medreq){.intent = intent, .subject = ref, .months = fhir_medreq_months(kb, ph, ag)});
   jw_end_obj(w);
 }
 
@@ -169,11 +155,11 @@ static void suggestion_close(jwriter *w) {
 static void suggestion(jwriter *w, arena *a, const op_kb *kb, const op_plan *p, const cards_hook *h) {
   int ag = p->phases[0].agents[0];
   const kb_agent *g = &kb->agent[ag];
-  char how[128];
-  snprintf(how, sizeof how, "%s %s %s", g->dose, g->route, g->frequency);
+  char how[160];
+  fhir_medreq_dosage_text(kb, ag, how, sizeof how);
   const char *label = tmpl_fill(a, kb->phrase[OP_PH_CARD_ORDER], (tmpl_var[]){{"agent", g->name}, {"dose", how}}, 2);
-  suggestion_open(w, label, card_uuid(a, h->hook_instance, 1000));
-  create_action(w, kb, ag, h);
+  suggestion_open(w, label, card_uuid(a, h->id_seed, 1000));
+  create_action(w, kb, ag, h, "proposal");
   suggestion_close(w);
 }
 
@@ -181,7 +167,7 @@ static void simple_card(jwriter *w, arena *a, const cards_hook *h, int n, const 
                         const char *indicator, const char *detail) {
   jw_obj(w);
   jw_key(w, "uuid");
-  jw_str(w, card_uuid(a, h->hook_instance, n));
+  jw_str(w, card_uuid(a, h->id_seed, n));
   jw_key(w, "summary");
   jw_str(w, fit(a, summary));
   jw_key(w, "indicator");
@@ -264,11 +250,11 @@ static void replacement(jwriter *w, arena *a, const cards_hook *h, const card_dr
   if (!p->n_phases || !p->phases[0].n || p->phases[0].agents[0] == ag) return;
   int first = p->phases[0].agents[0];
   const kb_agent *g = &h->kb->agent[first];
-  char how[128];
-  snprintf(how, sizeof how, "%s %s %s", g->dose, g->route, g->frequency);
+  char how[160];
+  fhir_medreq_dosage_text(h->kb, first, how, sizeof how);
   const char *label = tmpl_fill(a, h->kb->phrase[OP_PH_CARD_REPLACE],
                                 (tmpl_var[]){{"other", h->kb->agent[ag].name}, {"agent", g->name}, {"dose", how}}, 3);
-  suggestion_open(w, label, card_uuid(a, h->hook_instance, 2000 + n));
+  suggestion_open(w, label, card_uuid(a, h->id_seed, 2000 + n));
   for (int i = 0; i < ndr; i++) {
     const char *id = dr[i].agent == ag ? dr[i].id : NULL;
     if (!id) continue;
@@ -286,7 +272,7 @@ static void replacement(jwriter *w, arena *a, const cards_hook *h, const card_dr
     jw_end_arr(w);
     jw_end_obj(w);
   }
-  create_action(w, h->kb, first, h);
+  create_action(w, h->kb, first, h, "order");
   suggestion_close(w);
 }
 

@@ -18,7 +18,8 @@
 /* What the cards of one hook request are made from. */
 typedef struct {
   const op_kb *kb;
-  const char *hook_instance; /* card ids are derived from it */
+  const unsigned char *id_seed; /* 16 random bytes drawn by the server for this answer: the
+                                ** card and suggestion ids (never the caller's hookInstance) */
   const char *patient_id;    /* the subject of a draft order the cards propose */
   const op_plan *plan;       /* NULL when there is no plan */
   const char *no_plan;       /* deceased or not mappable: the reason (then plan is NULL) */

@@ -14,6 +14,9 @@
 
 /* The JSON plan of spec/plan.md. */
 const char *render_json(arena *a, const op_plan *p, bool pretty, size_t *len);
+/* The plan as a FHIR R4 Bundle (render_fhir.c): CarePlan, requests,
+** DetectedIssues and Provenance; for the clinician (the kb's words). */
+const char *render_fhir(arena *a, const op_plan *p, size_t *len);
 /* Clinician or patient document as text, Markdown or HTML. */
 const char *render_doc(arena *a, const op_plan *p, op_format fmt, bool patient, bool color, size_t *len);
 

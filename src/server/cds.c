@@ -9,8 +9,10 @@
 #include "cds.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "api_internal.h"
 #include "fhir/fhir_map.h"
@@ -19,6 +21,7 @@
 #include "osteoplan.h"
 #include "render/cards.h"
 #include "server/cds_prefetch.h"
+#include "server/feedback.h"
 #include "util/strbuf.h"
 
 /* {"error": msg} and, when a record's field is at fault, its "path" */
@@ -98,6 +101,7 @@ typedef struct {
   op_assessment *as;
   const char *no_plan; /* deceased or not mappable: the reason */
   bool deceased;
+  unsigned char seed[16]; /* random per answer: its card ids (render/cards.h) */
 } hook;
 
 /* FHIR ids: [A-Za-z0-9\-\.]{1,64}; anything else must not reach a URL. */
@@ -225,7 +229,7 @@ static bool read_drafts(const cds_ctx *c, arena *a, const hook *h, card_draft **
 /* What the cards are made of: the request's ids and the plan. */
 static cards_hook cards_of(const cds_ctx *c, const hook *h) {
   return (cards_hook){.kb = c->kb,
-                      .hook_instance = h->hook_instance,
+                      .id_seed = h->seed,
                       .patient_id = h->patient_id,
                       .plan = h->no_plan ? NULL : op_assessment_plan(h->as),
                       .no_plan = h->no_plan,
@@ -239,13 +243,37 @@ static void order_sign_cards(const cds_ctx *c, arena *a, hook *h, strbuf *b, cds
   cards_hook ch = cards_of(c, h);
   cards_order_sign(a, &ch, dr, n, b);
   reply(b, 200, r);
+  feedback_record_cards(c, a, "osteoplan-order-sign", &ch, dr, n, r->body, r->len);
+}
+
+/* 16 bytes from the kernel's generator: ids nobody can predict from the
+** request. getrandom blocks only before the pool is first seeded (boot). */
+static bool draw_seed(unsigned char seed[16]) {
+  for (size_t got = 0; got < 16;) {
+    ssize_t k = getrandom(seed + got, 16 - got, 0);
+    if (k < 0 && errno != EINTR) return false;
+    if (k > 0) got += (size_t)k;
+  }
+  return true;
 }
 
 bool cds_service(const cds_ctx *c, arena *a, const char *id, const char *body, size_t len, cds_reply *r) {
-  bool pv = !strcmp(id, "osteoplan-patient-view"), os = !strcmp(id, "osteoplan-order-sign");
+  static const char *const ids[] = {"osteoplan-patient-view", "osteoplan-order-sign"};
+  size_t n = strlen(id), fb = sizeof "/feedback" - 1;
+  for (int i = 0; i < 2; i++)
+    if (n == strlen(ids[i]) + fb && !strncmp(id, ids[i], n - fb) && !strcmp(id + n - fb, "/feedback")) {
+      feedback_post(c, a, ids[i], body, len, r);
+      return true;
+    }
+  bool pv = !strcmp(id, ids[0]), os = !strcmp(id, ids[1]);
   if (!pv && !os) return false;
   hook h;
   if (!run_hook(c, a, pv ? "patient-view" : "order-sign", body, len, &h, r)) return true;
+  if (!draw_seed(h.seed)) {
+    cds_error(a, 500, "cannot draw card ids (getrandom)", r);
+    op_assessment_free(h.as);
+    return true;
+  }
   strbuf b;
   sb_init(&b, a);
   if (os) {
@@ -259,6 +287,7 @@ bool cds_service(const cds_ctx *c, arena *a, const char *id, const char *body, s
     cards_hook ch = cards_of(c, &h);
     cards_patient_view(a, &ch, &b);
     reply(&b, 200, r);
+    feedback_record_cards(c, a, ids[0], &ch, NULL, 0, r->body, r->len);
   }
   op_assessment_free(h.as);
   return true;
@@ -275,12 +304,13 @@ void cds_api_assess(const cds_ctx *c, arena *a, const char *body, size_t len, co
       {"markdown", "text/markdown; charset=utf-8", OP_FORMAT_MARKDOWN},
       {"html", "text/html; charset=utf-8", OP_FORMAT_HTML},
       {"fragment", "text/html; charset=utf-8", OP_FORMAT_HTML_FRAGMENT},
+      {"fhir", "application/fhir+json", OP_FORMAT_FHIR},
   };
   int f = format ? -1 : 0;
   for (int i = 0; format && i < (int)(sizeof formats / sizeof *formats); i++)
     if (!strcmp(format, formats[i].name)) f = i;
   if (f < 0) {
-    cds_error(a, 400, "format: expected json, text, markdown, html or fragment", r);
+    cds_error(a, 400, "format: expected json, text, markdown, html, fragment or fhir", r);
     return;
   }
   bool patient = audience && !strcmp(audience, "patient");

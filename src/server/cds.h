@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "audit/audit.h"
 #include "kb/kb.h"
 #include "util/arena.h"
 
@@ -40,11 +41,14 @@ typedef struct {
   cds_fetch_fn fetch;  /* NULL: never fetch (412 on missing or incomplete prefetch) */
   void *fetch_ctx;
   long fetch_max_resources; /* resources fetched for one hook request; 0: no limit */
+  audit_db *audit;          /* serve --audit-db: cards served and feedback; NULL: none */
 } cds_ctx;
 
 /* GET /cds-services */
 void cds_discovery(const cds_ctx *c, arena *a, cds_reply *r);
-/* POST /cds-services/{id}; false when id is not a service (404).
+/* POST /cds-services/{id}; false when id is not a service (404). Also
+** POST /cds-services/{id}/feedback (id then ends in "/feedback": see
+** server/feedback.h). Card ids are random per answer (getrandom).
 ** A prefetch key that is missing, an OperationOutcome or a search with more
 ** pages (Bundle link "next") is fetched whole from fhirServer, or answered
 ** 412 naming the key; a Patient that is not context.patientId is 400. */

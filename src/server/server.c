@@ -32,8 +32,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit/audit.h"
 #include "osteoplan.h"
 #include "render/render.h"
+#include "server/api_extra.h"
 #include "server/cds.h"
 #include "server/fetch.h"
 #include "server/web_assets.h"
@@ -51,6 +53,7 @@ typedef struct {
   size_t labels_len;
   fetch_policy *fetch; /* outbound fetches: allow-list, limits, slots */
   fetch_pool *pool;    /* fetch threads; NULL when nothing can be fetched */
+  audit_db *audit;     /* --audit-db: cards served and feedback; NULL: none */
   access_log *log;     /* the access log's buffer (serve's) */
 } server;
 
@@ -194,13 +197,15 @@ static void answer(const server *s, struct MHD_Connection *conn, request *q, are
   const char *p = q->path;
   char day[11];
   today(day);
-  cds_ctx c = {s->kb, day, s->cfg->as_of, fetch, fs, (long)s->cfg->fetch_max_resources};
+  cds_ctx c = {s->kb, day, s->cfg->as_of, fetch, fs, (long)s->cfg->fetch_max_resources, s->audit};
   if (!strcmp(p, "/cds-services")) {
     cds_discovery(&c, a, r);
   } else if (!strcmp(p, "/api/assess")) {
     cds_api_assess(&c, a, q->body ? q->body : "", q->len,
                    conn ? MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format") : NULL,
                    conn ? MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "audience") : NULL, r);
+  } else if (api_extra_answer(&c, a, p, q->body ? q->body : "", q->len, r)) {
+    /* the page's units and FHIR files (api_extra.c) */
   } else if (!cds_service(&c, a, p + 14, q->body ? q->body : "", q->len, r)) {
     cds_error(a, 404, "unknown CDS service", r);
   }
@@ -357,9 +362,11 @@ static enum MHD_Result route(server *s, struct MHD_Connection *conn, request *q)
   const char *asset_type = NULL;
   const web_file *asset = web_asset(p, &asset_type);
   bool cds = !strcmp(p, "/cds-services") || !strncmp(p, "/cds-services/", 14);
-  bool known = !strcmp(p, "/healthz") || !strcmp(p, "/api/assess") || !strcmp(p, "/api/labels") || cds || asset;
+  bool known = !strcmp(p, "/healthz") || !strcmp(p, "/api/assess") || !strcmp(p, "/api/labels") || cds || asset ||
+               api_extra_method(p);
   if (!known) return send_error(conn, q, 404, "no such resource");
-  bool want_get = !strcmp(p, "/healthz") || !strcmp(p, "/cds-services") || !strcmp(p, "/api/labels") || asset;
+  bool want_get = !strcmp(p, "/healthz") || !strcmp(p, "/cds-services") || !strcmp(p, "/api/labels") || asset ||
+                  api_extra_method(p) == 'G';
   if ((want_get && !is_get) || (!want_get && !is_post)) return send_error(conn, q, 405, "method not allowed here");
   if (!strcmp(p, "/healthz")) return send_reply(conn, q, 200, "{\"status\":\"ok\"}", 15);
   if (asset) return send_asset(conn, q, asset, asset_type);
@@ -612,21 +619,29 @@ static int serve(const server *sp) {
 }
 
 int server_run(const server_config *cfg, const op_kb *kb) {
-  server s = {cfg, kb, NULL, NULL, 0, NULL, NULL, NULL};
-  char err[256];
+  server s = {cfg, kb, NULL, NULL, 0, NULL, NULL, NULL, NULL};
+  char err[1300];
   if (!(s.fetch = fetch_policy_new(cfg, err, sizeof err))) {
     fprintf(stderr, "osteoplan serve: %s\n", err);
+    return 2;
+  }
+  /* opened before listening: a file that is not ours stops the start */
+  if (cfg->audit_db[0] && !audit_open(cfg->audit_db, cfg->audit_patient_ids, &s.audit, err, sizeof err)) {
+    fprintf(stderr, "osteoplan serve: --audit-db: %s\n", err);
+    fetch_policy_free(s.fetch);
     return 2;
   }
   arena *la = arena_create(64 * 1024);
   if (!la || !(s.labels = render_labels(la, kb, &s.labels_len))) {
     fprintf(stderr, "osteoplan serve: out of memory\n");
     arena_destroy(la);
+    audit_close(s.audit);
     fetch_policy_free(s.fetch);
     return 1;
   }
   int rc = serve(&s);
   arena_destroy(la);
+  audit_close(s.audit); /* after the daemon stopped: no request uses it */
   fetch_policy_free(s.fetch);
   return rc;
 }

@@ -43,6 +43,9 @@ typedef struct {
   size_t fetch_max_bytes;         /* all answers of one hook request together */
   unsigned fetch_max_resources;   /* resources fetched for one hook request */
   unsigned fetch_max_concurrent;  /* hook requests fetching at once; 0: threads - 1 */
+  /* the audit of cards served and their feedback (audit/audit.h) */
+  char audit_db[1024];            /* [server] audit_db, --audit-db: the SQLite file; "": no audit */
+  bool audit_patient_ids;         /* keep each card's FHIR patient id (default false: no patient data) */
 } server_config;
 
 /* Defaults, then the config file (NULL: none). false with a message on a

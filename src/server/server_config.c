@@ -12,6 +12,9 @@
 **   log_patient_data = false
 **   cors_allow_origins = https://ehr.example.org   # none by default (the page is same-origin)
 **   profile = default                            # the knowledge base's profile (kb/profiles/NAME)
+**   audit_db = /var/lib/osteoplan/audit.db       # cards served and their feedback (relative: to
+**                                                # this file); none by default
+**   audit_patient_ids = false                    # true: keep each card's FHIR patient id
 **
 **   [jwt]
 **   required = true
@@ -165,6 +168,7 @@ static bool server_key(server_config *c, const char *k, const char *v) {
   if (!strcmp(k, "log_patient_data")) return parse_bool(v, &c->log_patient_data);
   if (!strcmp(k, "cors_allow_origins")) return origins(c, v);
   if (!strcmp(k, "profile")) return *v && strlen(v) < sizeof c->profile && snprintf(c->profile, sizeof c->profile, "%s", v) > 0;
+  if (!strcmp(k, "audit_patient_ids")) return parse_bool(v, &c->audit_patient_ids);
   return false;
 }
 
@@ -230,6 +234,9 @@ static bool config_key(server_config *c, const char *section, jwt_issuer *is, co
     if (issuer_key(is, k, v, dir, why, whysz)) return true;
     if (why[0]) return false;
     good = false;
+  } else if (!strcmp(section, "server") && !strcmp(k, "audit_db")) { /* relative: to this file, as key files */
+    int n = snprintf(c->audit_db, sizeof c->audit_db, "%s%s", v[0] == '/' ? "" : dir, v);
+    good = *v && n > 0 && (size_t)n < sizeof c->audit_db;
   } else if (!strcmp(section, "server")) good = server_key(c, k, v);
   else if (!strcmp(section, "jwt")) good = jwt_key(c, k, v);
   else good = !strcmp(k, "open") && parse_bool(v, &c->api_open); /* [api] */

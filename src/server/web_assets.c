@@ -1,6 +1,6 @@
 /*
 ** web_assets.c: which URL serves which embedded file. The page is one HTML
-** file with its style sheet and script beside it (so a strict
+** file with its style sheet and its script modules beside it (so a strict
 ** Content-Security-Policy can forbid inline script), plus the example
 ** patient the page loads with one click.
 */
@@ -15,6 +15,10 @@ static const struct {
     {"/index.html", "index.html", "text/html; charset=utf-8"},
     {"/app.css", "app.css", "text/css; charset=utf-8"},
     {"/app.js", "app.js", "text/javascript; charset=utf-8"},
+    {"/common.js", "common.js", "text/javascript; charset=utf-8"},
+    {"/plan.js", "plan.js", "text/javascript; charset=utf-8"},
+    {"/timeline.js", "timeline.js", "text/javascript; charset=utf-8"},
+    {"/units.js", "units.js", "text/javascript; charset=utf-8"},
     {"/example.json", "patient.json", "application/json"},
 };
 

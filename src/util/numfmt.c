@@ -55,3 +55,24 @@ int num_g10(double v, char out[NUM_G10_MAX]) {
   }
   return snprintf(out, NUM_G10_MAX, "%.10g", v);
 }
+
+int num_fixed1(double v, bool plus, char out[NUM_G10_MAX]) {
+  /* As num_g10: when v is exactly the double nearest to k/10 (|k| < 10^9),
+  ** printf's one decimal is k/10's, as v is within half an ulp of it, far
+  ** from a half-way point between tenths. Anything else goes to printf. */
+  double t = v * 10;
+  if (fabs(t) < 1e15) {
+    long long k = llround(t);
+    if ((double)k / 10 == v && llabs(k) < 1000000000LL) {
+      int n = 0;
+      if (signbit(v)) out[n++] = '-'; /* -0.0 too, as printf writes it */
+      else if (plus) out[n++] = '+';
+      n += num_long((long)(llabs(k) / 10), out + n);
+      out[n++] = '.';
+      out[n++] = (char)('0' + llabs(k) % 10);
+      out[n] = 0;
+      return n;
+    }
+  }
+  return snprintf(out, NUM_G10_MAX, plus ? "%+.1f" : "%.1f", v);
+}

@@ -5,10 +5,15 @@
 #ifndef OSTEO_NUMFMT_H
 #define OSTEO_NUMFMT_H
 
+#include <stdbool.h>
+
 #define NUM_G10_MAX 32
 
 /* v as "%.10g" writes it, but 0 for -0; returns the length. */
 int num_g10(double v, char out[NUM_G10_MAX]);
+/* v as "%.1f" writes it ("%+.1f" when plus), -0.0 included; returns the
+** length. */
+int num_fixed1(double v, bool plus, char out[NUM_G10_MAX]);
 /* v as "%ld" writes it; returns the length. */
 int num_long(long v, char out[NUM_G10_MAX]);
 

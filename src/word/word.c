@@ -35,18 +35,16 @@ static const char *num(arena *a, double v) {
 
 /* A T-score with one decimal, as DXA reports print it (-2.0, not -2). */
 static const char *tscore(arena *a, double v) {
-  char buf[32];
   // cppcheck-suppress duplicateConditionalAssign ; -0 becomes +0
   if (v == 0) v = 0;
-  snprintf(buf, sizeof buf, "%.1f", v);
-  return arena_strdup(a, buf);
+  char buf[NUM_G10_MAX];
+  return arena_strndup(a, buf, (size_t)num_fixed1(v, false, buf));
 }
 
 /* A change with its sign: "+1.2", "-0.3". */
 static const char *gain(arena *a, double v) {
-  char buf[32];
-  snprintf(buf, sizeof buf, "%+.1f", v);
-  return arena_strdup(a, buf);
+  char buf[NUM_G10_MAX];
+  return arena_strndup(a, buf, (size_t)num_fixed1(v, true, buf));
 }
 
 static const char *pct(arena *a, double v) {
@@ -106,7 +104,7 @@ static const char *join(wctx *w, const op_arg *list) {
     if (i) sb_puts(&b, sep[list->v.list.sep]);
     if (t) sb_puts(&b, t);
   }
-  return b.oom ? NULL : arena_strdup(w->a, sb_str(&b));
+  return b.oom ? NULL : sb_str(&b); /* the arena's, and nobody appends to it again: no copy */
 }
 
 static const char *arg_words(wctx *w, const op_arg *x) {

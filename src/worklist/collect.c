@@ -40,6 +40,9 @@ typedef struct {
 /* One thread's: the rows it listed, their text, its bad lines. */
 typedef struct {
   arena *keep;
+  outbuf csv; /* the rows' CSV lines, one after the other (wl_options.csv_lines) */
+  wl_csv_cache *cells; /* the cells made once (or NULL: each made each time) */
+  struct wl_sorted *order; /* the rows in the worklist's order, once the thread has sorted them */
   wl_item *items;
   size_t n, cap;
   wl_bad *bad;
@@ -127,9 +130,28 @@ static void count_rates(wl_stats *st, const op_plan *pl, bool listed) {
   st->rate_num[WL_RATE_IN_SCOPE_LISTED] += listed;
 }
 
-/* The listed patient's row, its text copied into the part's store. */
-static bool add_row(wl_part *p, const op_kb *kb, arena *a, const op_record *rec, const op_plan *pl, uint64_t line,
-                    outbuf *csv_line) {
+/* urgency and due day in one number that orders as they do (urgency is
+** a small rank, the day a date's number or INT_MAX; both >= 0 here, a day
+** before 1970 moved up by 2^31 so the unsigned order is the signed one) */
+static uint64_t sort_key(int urgency, int due) {
+  return (uint64_t)(uint32_t)urgency << 32 | (uint32_t)((int64_t)due + INT32_MAX + 1);
+}
+
+/* The first 8 bytes of the id as a big-endian number: it orders as
+** strcmp orders them (a shorter id is padded with 0, as its NUL sorts). */
+static uint64_t id_prefix(const char *id) {
+  uint64_t k = 0;
+  int i = 0;
+  if (id)
+    for (; i < 8 && id[i]; i++) k = k << 8 | (unsigned char)id[i];
+  return i ? k << (8 * (8 - i)) : 0; /* a shift by 64 would be undefined */
+}
+
+/* The listed patient's row, its text copied into the part's store (only its
+** CSV line and id when o->csv_only). */
+static bool add_row(wl_part *p, const wl_options *o, arena *a, const op_record *rec, const op_plan *pl, uint64_t line,
+                    bool csv_line) {
+  const op_kb *kb = o->kb;
   if (p->n == p->cap) {
     size_t cap = p->cap ? 2 * p->cap : 1024;
     wl_item *it = realloc(p->items, cap * sizeof *it);
@@ -137,10 +159,11 @@ static bool add_row(wl_part *p, const op_kb *kb, arena *a, const op_record *rec,
     p->items = it;
     p->cap = cap;
   }
+  bool lean = csv_line && o->csv_only;
   worklist_row r = {0};
-  r.patient_id = keep_str(p, rec->id);
-  r.name = keep_str(p, rec->name); /* never logged: only the outputs and the history hold them */
-  r.mrn = keep_str(p, rec->mrn);
+  r.patient_id = keep_str(p, rec->id); /* kept even when lean: the sort's key */
+  r.name = lean ? rec->name : keep_str(p, rec->name); /* never logged: only the outputs and the history hold them */
+  r.mrn = lean ? rec->mrn : keep_str(p, rec->mrn);
   r.age = rec->age >= 0 ? rec->age : -1;
   r.sex = rec->sex == OP_SEX_FEMALE ? "female" : rec->sex == OP_SEX_MALE ? "male" : NULL;
   r.risk = pl->risk;
@@ -156,15 +179,17 @@ static bool add_row(wl_part *p, const op_kb *kb, arena *a, const op_record *rec,
     if (!has_due || pl->monitor[i].due < due) due = pl->monitor[i].due, has_due = true;
   if (has_due) date_format(due, r.next_due);
   const char *why = word_say(a, kb, pl->rationale_say); /* this one line only: no wording for the rest */
-  r.reason = keep_str(p, why ? why : "");
+  r.reason = lean ? (why ? why : "") : keep_str(p, why ? why : "");
   if (p->oom) return false;
-  const char *csv = NULL;
-  if (csv_line) {
-    csv_line->len = 0;
-    wl_csv_row(csv_line, kb, &r);
-    if (csv_line->oom || !(csv = arena_strndup(p->keep, csv_line->p, csv_line->len))) return false;
+  size_t off = p->csv.len, len = 0;
+  if (csv_line) { /* straight into the thread's text: no copy of the line */
+    wl_csv_row(&p->csv, kb, p->cells, &r);
+    if (p->csv.oom) return false;
+    len = p->csv.len - off;
   }
-  p->items[p->n++] = (wl_item){r, line, has_due ? (int)due : INT_MAX, csv};
+  if (lean) r.name = r.mrn = r.reason = NULL; /* they were the record's: gone with its arena */
+  int due_day = has_due ? (int)due : INT_MAX;
+  p->items[p->n++] = (wl_item){r, line, due_day, NULL, len, off, sort_key(r.urgency, due_day), id_prefix(r.patient_id)};
   p->st.by_risk[r.risk]++;
   p->st.by_action[r.action]++;
   for (int g = 0; g < kb->n_gaps; g++)
@@ -180,8 +205,7 @@ static bool blank(const char *s, size_t n) {
 }
 
 /* One record: assessed, counted, listed when it needs something. */
-static void one_record(wl_part *p, const wl_options *o, arena *a, outbuf *csv_line, const char *text, size_t n,
-                       uint64_t line) {
+static void one_record(wl_part *p, const wl_options *o, arena *a, const char *text, size_t n, uint64_t line) {
   p->st.lines++;
   if (blank(text, n)) {
     p->st.blank++;
@@ -208,7 +232,7 @@ static void one_record(wl_part *p, const wl_options *o, arena *a, outbuf *csv_li
     p->st.not_listed++;
     return;
   }
-  if (!add_row(p, o->kb, a, &rec, pl, line, o->csv_lines ? csv_line : NULL)) {
+  if (!add_row(p, o, a, &rec, pl, line, o->csv_lines)) {
     p->oom = true;
     p->st.failed++;
   }
@@ -251,7 +275,14 @@ typedef struct {
   wl_part *part;
 } wl_thread;
 
-static int cmp_item(const void *x, const void *y);
+/* A row's place in the order: its keys beside it, so that sorting moves
+** and compares 24 bytes, not the row (most comparisons end at the keys). */
+typedef struct wl_sorted {
+  uint64_t key, id8;
+  const wl_item *it;
+} wl_sorted;
+
+static int cmp_sorted(const void *x, const void *y);
 
 static void *worker(void *arg) {
   wl_thread *t = arg;
@@ -259,7 +290,7 @@ static void *worker(void *arg) {
   const wl_options *o = t->sh->o;
   arena *a = arena_create(64 * 1024);
   wl_batch *b = calloc(1, sizeof *b);
-  outbuf csv_line = {0};
+  if (o->csv_lines) p->cells = wl_csv_cache_new(o->kb); /* NULL: slower, not wrong */
   if (!a || !b || !p->keep) {
     p->oom = true;
   } else {
@@ -274,28 +305,37 @@ static void *worker(void *arg) {
           if (!note_bad(p, b->line[i], msg)) p->oom = true;
           continue;
         }
-        one_record(p, o, a, &csv_line, b->text.p ? b->text.p + b->off[i] : "", b->len[i], b->line[i]);
+        one_record(p, o, a, b->text.p ? b->text.p + b->off[i] : "", b->len[i], b->line[i]);
       }
   }
+  /* the thread's text is whole now: its lines can be pointed at */
+  if (p->csv.p)
+    for (size_t i = 0; i < p->n; i++) p->items[i].csv = p->csv.p + p->items[i].csv_off;
   /* each thread sorts its own rows; the caller merges the sorted runs */
-  if (!p->oom && p->n > 1) qsort(p->items, p->n, sizeof *p->items, cmp_item);
+  if (!p->oom && p->n && !(p->order = malloc(p->n * sizeof *p->order))) p->oom = true;
+  if (!p->oom && p->n) {
+    for (size_t i = 0; i < p->n; i++) p->order[i] = (wl_sorted){p->items[i].key, p->items[i].id8, &p->items[i]};
+    qsort(p->order, p->n, sizeof *p->order, cmp_sorted);
+  }
   if (b) free(b->text.p);
   free(b);
-  free(csv_line.p);
+  wl_csv_cache_free(p->cells);
+  p->cells = NULL;
   arena_destroy(a);
   return NULL;
 }
 
 /* The worklist's order: the most urgent gap, the next date due (none
 ** last), the patient id (none last), the input line. */
-static int cmp_item(const void *x, const void *y) {
-  const wl_item *a = x, *b = y;
-  if (a->row.urgency != b->row.urgency) return a->row.urgency < b->row.urgency ? -1 : 1;
-  if (a->due != b->due) return a->due < b->due ? -1 : 1;
+static int cmp_sorted(const void *x, const void *y) {
+  const wl_sorted *a = x, *b = y;
+  if (a->key != b->key) return a->key < b->key ? -1 : 1; /* urgency, then due */
+  const char *ia = a->it->row.patient_id, *ib = b->it->row.patient_id;
+  if (!ia != !ib) return ia ? -1 : 1;
+  if (a->id8 != b->id8) return a->id8 < b->id8 ? -1 : 1;
   int c;
-  if (!a->row.patient_id != !b->row.patient_id) return a->row.patient_id ? -1 : 1;
-  if (a->row.patient_id && (c = strcmp(a->row.patient_id, b->row.patient_id))) return c;
-  return a->line < b->line ? -1 : a->line > b->line;
+  if (ia && (c = strcmp(ia, ib))) return c;
+  return a->it->line < b->it->line ? -1 : a->it->line > b->it->line;
 }
 
 static int cmp_bad(const void *x, const void *y) {
@@ -354,7 +394,7 @@ static bool join_rows(wl_result *r) {
   wl_store *s = r->store;
   size_t total = 0;
   for (int i = 0; i < s->n; i++) total += s->parts[i].n;
-  r->items = malloc((total ? total : 1) * sizeof *r->items);
+  r->items = malloc((total ? total : 1) * sizeof(const wl_item *));
   size_t *pos = calloc((size_t)s->n, sizeof *pos);
   if (!r->items || !pos) {
     free(pos);
@@ -364,14 +404,14 @@ static bool join_rows(wl_result *r) {
     int best = -1;
     for (int i = 0; i < s->n; i++)
       if (pos[i] < s->parts[i].n &&
-          (best < 0 || cmp_item(&s->parts[i].items[pos[i]], &s->parts[best].items[pos[best]]) < 0))
+          (best < 0 || cmp_sorted(&s->parts[i].order[pos[i]], &s->parts[best].order[pos[best]]) < 0))
         best = i;
-    r->items[k] = s->parts[best].items[pos[best]++];
+    r->items[k] = s->parts[best].order[pos[best]++].it;
   }
   r->n = total;
-  for (int i = 0; i < s->n; i++) {
-    free(s->parts[i].items);
-    s->parts[i].items = NULL;
+  for (int i = 0; i < s->n; i++) { /* the rows stay: items points at them */
+    free(s->parts[i].order);
+    s->parts[i].order = NULL;
   }
   free(pos);
   return true;
@@ -450,7 +490,9 @@ void wl_result_free(wl_result *r) {
       wl_part *p = &r->store->parts[i];
       arena_destroy(p->keep);
       free(p->items);
+      free(p->order);
       free(p->bad);
+      free(p->csv.p);
     }
     free(r->store->parts);
     free(r->store);

@@ -29,6 +29,9 @@ typedef struct {
   int input_fd;      /* read this descriptor (owned) instead of path when use_fd */
   bool use_fd;
   bool csv_lines;    /* make each row's CSV line on the thread that lists it (the CSV output's work, in parallel) */
+  bool csv_only;     /* with csv_lines: nothing but the CSV line is written (no history, no other format), so
+                     ** a row keeps only its CSV line and its sort keys: name, MRN and reason live in the
+                     ** line alone (less memory per row, no second copy of them) */
 } wl_options;
 
 /* The rates of the report: numerator and denominator, over the patients in
@@ -50,12 +53,16 @@ typedef struct {
   uint64_t line; /* the input line: the last key of the order */
   int due;       /* next_due as a day number (INT_MAX: none), for the sort */
   const char *csv; /* the row as a CSV line, made by the thread that listed it (wl_options.csv_lines), or NULL */
+  size_t csv_len;  /* its length */
+  size_t csv_off;  /* where it starts in its thread's text while the thread is still listing (collect.c) */
+  uint64_t key;    /* the order's first keys packed (urgency, due), and */
+  uint64_t id8;    /* the id's first 8 bytes, big-endian: most comparisons end here (collect.c) */
 } wl_item;
 
 typedef struct wl_store wl_store; /* the rows' text */
 
 typedef struct {
-  wl_item *items; /* urgency order */
+  const wl_item **items; /* urgency order (the rows stay where their threads put them) */
   size_t n;
   wl_stats st;
   wl_store *store;

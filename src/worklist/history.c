@@ -26,8 +26,11 @@
 #include "history_internal.h"
 
 /* The schema this build writes and reads (PRAGMA user_version); a file with
-** a higher one was written by a newer osteoplan and is refused. */
-enum { HISTORY_SCHEMA = 1 };
+** a higher one was written by a newer osteoplan and is refused. Version 1
+** called run.not_listed out_of_scope (it counts every record not listed:
+** out of scope or in scope with no care gap); a version 1 file is moved to
+** 2 when it is opened for writing, and read as it is otherwise. */
+enum { HISTORY_SCHEMA = 2 };
 /* PRAGMA application_id: "OSTP", so another application's database is told
 ** apart from ours. */
 enum { HISTORY_APP_ID = 0x4f535450 };
@@ -42,7 +45,7 @@ static const char schema_sql[] =
     "CREATE TABLE run ("
     " id INTEGER PRIMARY KEY,"
     " run_at TEXT NOT NULL, as_of TEXT NOT NULL, kb_version TEXT NOT NULL, input TEXT NOT NULL,"
-    " records INTEGER NOT NULL, listed INTEGER NOT NULL, out_of_scope INTEGER NOT NULL, bad INTEGER NOT NULL"
+    " records INTEGER NOT NULL, listed INTEGER NOT NULL, not_listed INTEGER NOT NULL, bad INTEGER NOT NULL"
     ") STRICT;"
     "CREATE TABLE patient_row ("
     " id INTEGER PRIMARY KEY,"
@@ -117,6 +120,23 @@ static bool create_schema(history *h, char *err, size_t errsz) {
   return false;
 }
 
+/* Version 1 to 2 (the column's new name), in one transaction; another
+** process may have moved it first, so the version is read again inside. */
+static bool migrate(history *h, char *err, size_t errsz) {
+  if (!history_exec(h, "BEGIN IMMEDIATE", "moving to schema version 2", err, errsz)) return false;
+  sqlite3_int64 version = 0;
+  bool ok = query_int(h, "PRAGMA user_version", &version, "reading the schema version", err, errsz);
+  if (ok && version == 1)
+    ok = history_exec(h, "ALTER TABLE run RENAME COLUMN out_of_scope TO not_listed; PRAGMA user_version=2",
+                      "moving to schema version 2", err, errsz);
+  if (ok && history_exec(h, "COMMIT", "moving to schema version 2", err, errsz)) {
+    h->version = HISTORY_SCHEMA;
+    return true;
+  }
+  (void)sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL); /* the first error is the one reported */
+  return false;
+}
+
 /* Ours, and a version we read? (First read of the file: a file that is not
 ** a database fails here with SQLite's "file is not a database".) */
 static bool check_schema(history *h, char *err, size_t errsz) {
@@ -140,7 +160,8 @@ static bool check_schema(history *h, char *err, size_t errsz) {
                (long long)version, HISTORY_SCHEMA);
     return false;
   }
-  return true;
+  h->version = (int)version;
+  return version == HISTORY_SCHEMA || h->readonly || migrate(h, err, errsz);
 }
 
 /* Creates the file readable by its owner only before SQLite opens it (SQLite

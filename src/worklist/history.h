@@ -69,7 +69,7 @@ bool history_begin_run(history *h, const worklist_run *run, char *err, size_t er
 bool history_add_row(history *h, const worklist_row *row, const op_kb *kb, char *err, size_t errsz);
 
 /* Commits the open run. final, when not NULL, gives the run's counts as they
-** stand at the end (records, listed, out_of_scope, bad); the other fields
+** stand at the end (records, listed, not_listed, bad); the other fields
 ** are those given to history_begin_run. */
 bool history_commit(history *h, const worklist_run *final, char *err, size_t errsz);
 

@@ -19,7 +19,8 @@ enum { CH_NEW, CH_GONE, CH_NEW_GAP, CH_CLOSED_GAP, CH_ACTION, CH_N };
 /* Columns: 0 kind, 1 seq, 2 patient_id, 3 name, 4 mrn, 5 item order,
 ** 6 item ('action' or 'gap'), 7 before, 8 after. ?1 the earlier run, ?2
 ** the later. A gone patient is placed by the earlier run's order, every
-** other by the later's. */
+** other by the later's; a patient's gaps come most urgent first, as on the
+** worklist (gap_rank, registered from the knowledge base below). */
 static const char changes_sql[] =
     "WITH c AS (SELECT * FROM patient_row WHERE run_id = ?2 AND patient_key IS NOT NULL),"
     " p AS (SELECT * FROM patient_row WHERE run_id = ?1 AND patient_key IS NOT NULL),"
@@ -27,7 +28,8 @@ static const char changes_sql[] =
     "       FROM c JOIN p ON p.patient_key = c.patient_key),"
     " n AS (SELECT * FROM c WHERE NOT EXISTS (SELECT 1 FROM p WHERE p.patient_key = c.patient_key)),"
     " o AS (SELECT * FROM p WHERE NOT EXISTS (SELECT 1 FROM c WHERE c.patient_key = p.patient_key))"
-    " SELECT 0, seq, patient_id, name, mrn, 0, 'action', NULL, action FROM n"
+    " SELECT * FROM ("
+    " SELECT 0 AS kind, seq, patient_id, name, mrn, 0 AS ord, 'action' AS item, NULL AS before, action AS after FROM n"
     " UNION ALL SELECT 0, n.seq, n.patient_id, n.name, n.mrn, 1, 'gap', NULL, g.gap FROM n JOIN gap g ON g.row_id = n.id"
     " UNION ALL SELECT 1, seq, patient_id, name, mrn, 0, 'action', action, NULL FROM o"
     " UNION ALL SELECT 1, o.seq, o.patient_id, o.name, o.mrn, 1, 'gap', g.gap, NULL FROM o JOIN gap g ON g.row_id = o.id"
@@ -36,7 +38,7 @@ static const char changes_sql[] =
     " UNION ALL SELECT 3, b.seq, b.patient_id, b.name, b.mrn, 1, 'gap', g.gap, NULL FROM b JOIN gap g ON g.row_id = b.pid"
     "   WHERE NOT EXISTS (SELECT 1 FROM gap x WHERE x.row_id = b.cid AND x.gap = g.gap)"
     " UNION ALL SELECT 4, seq, patient_id, name, mrn, 0, 'action', pa, ca FROM b WHERE pa <> ca"
-    " ORDER BY 1, 2, 6, 8, 9";
+    ") ORDER BY kind, seq, ord, gap_rank(item, coalesce(after, before)), before, after";
 
 static const char *const change_csv[CH_N] = {"new on the list", "gone from the list", "new gap", "closed gap",
                                              "action changed"};
@@ -163,11 +165,14 @@ static bool last_two(history *h, sqlite3_int64 id[2], int *n, char *err, size_t 
 /* One run's metadata on one line of the text form. */
 static bool describe_run(history *h, FILE *out, const char *label, sqlite3_int64 id, char *err, size_t errsz) {
   sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(h->db,
-                         "SELECT run_at, as_of, kb_version, input, records, listed, out_of_scope, bad,"
-                         " (SELECT count(*) FROM patient_row WHERE run_id = ?1 AND patient_key IS NULL)"
-                         " FROM run WHERE id = ?1",
-                         -1, &st, NULL) != SQLITE_OK ||
+  /* schema 1 named not_listed out_of_scope (history.c) */
+  const char *sql = h->version == 1 ? "SELECT run_at, as_of, kb_version, input, records, listed, out_of_scope, bad,"
+                                      " (SELECT count(*) FROM patient_row WHERE run_id = ?1 AND patient_key IS NULL)"
+                                      " FROM run WHERE id = ?1"
+                                    : "SELECT run_at, as_of, kb_version, input, records, listed, not_listed, bad,"
+                                      " (SELECT count(*) FROM patient_row WHERE run_id = ?1 AND patient_key IS NULL)"
+                                      " FROM run WHERE id = ?1";
+  if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK ||
       sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
     sqlite3_finalize(st);
     return history_fail(h, "reading a run", err, errsz);
@@ -192,9 +197,27 @@ static bool describe_run(history *h, FILE *out, const char *label, sqlite3_int64
   return ok;
 }
 
+/* gap_rank(item, code): a gap's place in the knowledge base's urgency
+** order ([worklist] urgency in gaps.ini: 0 most urgent); the number of gaps
+** for a gap this knowledge base does not know (another version) and for
+** every action, which sorts them after by name. */
+static void gap_rank(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  const op_kb *kb = sqlite3_user_data(ctx);
+  const unsigned char *item = sqlite3_value_text(argv[0]), *code = argc > 1 ? sqlite3_value_text(argv[1]) : NULL;
+  int rank = kb ? kb->n_gaps : 0;
+  if (kb && item && code && !strcmp((const char *)item, "gap"))
+    for (int g = 0; g < kb->n_gaps; g++)
+      if (!strcmp(kb->gaps[g].code, (const char *)code)) rank = kb->gap_urgency[g];
+  sqlite3_result_int(ctx, rank);
+}
+
 static bool write_changes(history *h, const op_kb *kb, FILE *out, history_format fmt, const sqlite3_int64 id[2],
                           char *err, size_t errsz) {
   sqlite3_stmt *st = NULL;
+  /* the connection's own function, with this call's kb (no kb: every rank 0, the order by name) */
+  if (sqlite3_create_function(h->db, "gap_rank", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, (void *)kb, gap_rank, NULL,
+                              NULL) != SQLITE_OK)
+    return history_fail(h, "reading the changes", err, errsz);
   if (sqlite3_prepare_v2(h->db, changes_sql, -1, &st, NULL) != SQLITE_OK || sqlite3_bind_int64(st, 1, id[1]) != SQLITE_OK ||
       sqlite3_bind_int64(st, 2, id[0]) != SQLITE_OK) {
     sqlite3_finalize(st);

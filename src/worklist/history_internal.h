@@ -13,6 +13,7 @@ struct history {
   sqlite3 *db;
   char *path; /* for error messages: the file, never its content */
   bool readonly;
+  int version; /* the file's schema (PRAGMA user_version): 1 only when read-only (history.c moves it to 2) */
   bool in_run;
   sqlite3_int64 run_id;
   long seq; /* rows added to the open run */

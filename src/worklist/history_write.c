@@ -16,7 +16,7 @@ static bool bind_text(sqlite3_stmt *st, int i, const char *s) {
 static bool bind_counts(sqlite3_stmt *st, int first, const worklist_run *r) {
   return sqlite3_bind_int64(st, first, r->records) == SQLITE_OK &&
          sqlite3_bind_int64(st, first + 1, r->listed) == SQLITE_OK &&
-         sqlite3_bind_int64(st, first + 2, r->out_of_scope) == SQLITE_OK &&
+         sqlite3_bind_int64(st, first + 2, r->not_listed) == SQLITE_OK &&
          sqlite3_bind_int64(st, first + 3, r->bad) == SQLITE_OK;
 }
 
@@ -54,7 +54,7 @@ bool history_begin_run(history *h, const worklist_run *run, char *err, size_t er
                " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                err, errsz) ||
       !prepare(h, &h->ins_gap, "INSERT INTO gap (row_id, gap) VALUES (?1, ?2)", err, errsz) ||
-      !prepare(h, &h->upd_run, "UPDATE run SET records=?2, listed=?3, out_of_scope=?4, bad=?5 WHERE id=?1", err, errsz))
+      !prepare(h, &h->upd_run, "UPDATE run SET records=?2, listed=?3, not_listed=?4, bad=?5 WHERE id=?1", err, errsz))
     return false;
   /* IMMEDIATE: the write lock now, so a second writer waits (busy timeout)
   ** or fails here rather than after adding every row */
@@ -63,7 +63,7 @@ bool history_begin_run(history *h, const worklist_run *run, char *err, size_t er
   h->seq = 0;
   sqlite3_stmt *st = NULL;
   bool ok = sqlite3_prepare_v2(h->db,
-                               "INSERT INTO run (run_at, as_of, kb_version, input, records, listed, out_of_scope, bad)"
+                               "INSERT INTO run (run_at, as_of, kb_version, input, records, listed, not_listed, bad)"
                                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                                -1, &st, NULL) == SQLITE_OK &&
             bind_text(st, 1, run->run_at) && bind_text(st, 2, run->as_of) && bind_text(st, 3, run->kb_version) &&

@@ -174,7 +174,7 @@ static void table(FILE *f, const op_kb *kb, const wl_result *r) {
                              OP_WL_FIRST_AGENT, OP_WL_NEXT_DUE, OP_WL_GAPS, OP_WL_REASON};
   for (size_t k = 0; k < sizeof text / sizeof *text; k++) heading(f, kb, text[k], text[k] == OP_WL_AGE ? "num" : "text");
   fputs("</tr></thead>\n<tbody>\n", f);
-  for (size_t i = 0; i < r->n && !ferror(f); i++) one_row(f, kb, i, &r->items[i].row);
+  for (size_t i = 0; i < r->n && !ferror(f); i++) one_row(f, kb, i, &r->items[i]->row);
   fputs("</tbody></table></section>\n", f);
 }
 

@@ -45,8 +45,15 @@ void wl_out_abort(wl_out *o);
 ** knowledge base's separator; into buf (cut short at a whole gap). */
 void wl_gap_words(const op_kb *kb, unsigned long gaps, char *buf, size_t cap);
 
-/* One row as a CSV line (CRLF included), appended to b. */
-void wl_csv_row(outbuf *b, const op_kb *kb, const worklist_row *w);
+/* The cells a thread makes once and copies after (wl_csv.c); NULL when
+** out of memory. One per thread: it is not shared. */
+typedef struct wl_csv_cache wl_csv_cache;
+wl_csv_cache *wl_csv_cache_new(const op_kb *kb);
+void wl_csv_cache_free(wl_csv_cache *c);
+
+/* One row as a CSV line (CRLF included), appended to b; c (may be NULL)
+** saves making the cells that depend on codes only. */
+void wl_csv_row(outbuf *b, const op_kb *kb, wl_csv_cache *c, const worklist_row *w);
 
 /* Each writes the whole worklist; 0, or -1 (errno) when a write failed. */
 int wl_write_csv(FILE *f, const op_kb *kb, const wl_result *r);

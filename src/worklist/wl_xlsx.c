@@ -72,7 +72,7 @@ static lxw_error fill(lxw_workbook *wb, const op_kb *kb, const wl_result *r) {
     if (!s.e) s.e = worksheet_set_column(s.ws, (lxw_col_t)c, (lxw_col_t)c, width[c], NULL);
   }
   if (r->n >= LXW_ROW_MAX) return LXW_ERROR_WORKSHEET_INDEX_OUT_OF_RANGE; /* 1,048,576 rows */
-  for (size_t i = 0; i < r->n && !s.e; i++) put_row(&s, kb, (lxw_row_t)(i + 1), &r->items[i].row);
+  for (size_t i = 0; i < r->n && !s.e; i++) put_row(&s, kb, (lxw_row_t)(i + 1), &r->items[i]->row);
   worksheet_freeze_panes(s.ws, 1, 0); /* returns nothing: it only sets the sheet's view */
   if (!s.e) s.e = worksheet_autofilter(s.ws, 0, 0, (lxw_row_t)r->n, N_COLS - 1);
   return s.e;

@@ -34,7 +34,7 @@ typedef struct {
   const char *as_of;      /* the date the plans are for */
   const char *kb_version; /* op_kb_version */
   const char *input;      /* the input named on the command line */
-  long records, listed, out_of_scope, bad;
+  long records, listed, not_listed, bad; /* not_listed: out of scope, or no care gap */
 } worklist_run;
 
 #endif

@@ -21,6 +21,8 @@ gaps open and close and actions change), then `--db F --changes`:
 --self-test: the checker must fail when the oracle is wrong (one patient
 moved to the wrong section), and pass otherwise.
 """
+import csv
+import io
 import json
 import os
 import signal
@@ -118,6 +120,28 @@ def check_changes(text, want):
     return bad
 
 
+CSV_KINDS = {"new on the list": "new", "gone from the list": "gone", "new gap": "new_gap",
+             "closed gap": "closed_gap", "action changed": "action"}
+
+
+def check_changes_csv(text, want):
+    """--changes-format csv: one change per line; the list of what is wrong."""
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    bad = []
+    if not rows or rows[0] != ["change", "patient_id", "name", "mrn", "item", "before", "after"]:
+        return [f"header {rows[:1]}"]
+    got = {k: set() for k in CSV_KINDS.values()}
+    for r in rows[1:]:
+        if len(r) != 7 or r[0] not in CSV_KINDS:
+            bad.append(f"bad line {r}")
+            continue
+        got[CSV_KINDS[r[0]]].add(r[1])
+    for k in want:
+        if got[k] != want[k]:
+            bad.append(f"csv {k}: missing {sorted(want[k] - got[k])[:5]}, extra {sorted(got[k] - want[k])[:5]}")
+    return bad
+
+
 def db_rows(db, run_id):
     con = sqlite3.connect(db)
     rows = {}
@@ -184,6 +208,10 @@ def two_runs(binary, tmp):
     assert db_rows(db, runs[0][0]) == before, "run 1 in the database differs from screen's"
     assert db_rows(db, runs[1][0]) == after, "run 2 in the database differs from screen's"
     assert [r[2] for r in runs] == [len(before), len(after)], runs
+    p = run([binary, "worklist", "--db", db, "--changes", "--changes-format", "csv"])
+    assert p.returncode == 0, p.stderr
+    stderr += p.stderr
+    changes_csv = p.stdout
     p = run([binary, "worklist", "--db", db, "--changes"])
     assert p.returncode == 0, p.stderr
     stderr += p.stderr
@@ -194,7 +222,7 @@ def two_runs(binary, tmp):
         leaks = [s for r in recs for s in (r["name"], r["identifiers"][0]["value"]) if s in stderr]
         assert not leaks, f"names or MRNs on stderr: {leaks[:3]}"
         assert "Name-" in p.stdout and "MRN MRN-" in p.stdout, "--changes shows no name or MRN"
-    return p.stdout, want, names_ok
+    return p.stdout, changes_csv, want, names_ok
 
 
 JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")  # a rollback journal's header once it is hot
@@ -247,7 +275,7 @@ def killed_run(binary, tmp):
 def main():
     binary = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory() as tmp:
-        text, want, names_ok = two_runs(binary, tmp)
+        text, changes_csv, want, names_ok = two_runs(binary, tmp)
         if "--self-test" in sys.argv:
             wrong = {k: set(v) for k, v in want.items()}
             moved = sorted(wrong["new"])[0]
@@ -255,9 +283,11 @@ def main():
             wrong["gone"].add(moved)
             assert check_changes(text, wrong), "the checker passed a wrong expectation"
             assert not check_changes(text, want)
+            assert check_changes_csv(changes_csv, wrong), "the CSV checker passed a wrong expectation"
+            assert not check_changes_csv(changes_csv, want)
             print("test_history self-test: a wrong expectation fails, the right one passes")
             return
-        bad = check_changes(text, want)
+        bad = check_changes(text, want) + check_changes_csv(changes_csv, want)
         assert not bad, "\n".join(bad)
         print(f"changes: {', '.join(f'{k} {len(v)}' for k, v in want.items())}; names and MRNs "
               f"{'checked' if names_ok else 'not in this build (record has no name yet)'}")

@@ -38,6 +38,16 @@ def start(binary, as_of, config_text=None, extra=(), threads=2, preexec_fn=None)
     return p, port, log
 
 
+def without_ids(x):
+    """x with every "uuid" (card and suggestion ids: random per answer) as "-",
+    for comparing two answers."""
+    if isinstance(x, dict):
+        return {k: "-" if k == "uuid" else without_ids(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [without_ids(v) for v in x]
+    return x
+
+
 def stop(proc, log):
     """Stops the server (SIGTERM) and returns its log."""
     proc.terminate()

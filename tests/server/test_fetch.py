@@ -78,7 +78,7 @@ def post(port, path, body, timeout=30):
     text = r.read()
     c.close()
     try:
-        out = json.loads(text)
+        out = serving.without_ids(json.loads(text))  # answers are compared: ids are random
     except ValueError:
         out = text
     return r.status, out, dict(r.getheaders()), time.monotonic() - t0

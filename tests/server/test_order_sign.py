@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """order-sign over real HTTP: drugs ordered by medicationReference, no
 unfilled placeholder in any card, a bound on draft orders and on the answer,
-and the plan's first option offered in place of a drug it advises against.
+and the plan's first option offered in place of a drug it advises against:
+the replacement applied to the drafts (CDS Hooks delete + create) yields an
+order the plan allows, coded and dosed as the knowledge base says.
 
 usage: test_order_sign.py OSTEOPLAN
 """
@@ -23,6 +25,10 @@ AS_OF = "2026-11-01"
 OS = "/cds-services/osteoplan-order-sign"
 ATC = "http://www.whocc.no/atc"
 ROMO = {"coding": [{"system": ATC, "code": "M05BX06", "display": "romosozumab"}], "text": "Evenity"}
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+SNOMED = "http://snomed.info/sct"
+UCUM = "http://unitsofmeasure.org"
+KB_AGENTS = os.path.join(HERE, "..", "..", "kb", "common", "agents.ini")
 
 
 def request(pid, resources, drafts, extra_prefetch=None):
@@ -168,10 +174,132 @@ def test_bounds(port):
     check(size < 200 * 1024, "50 drafts: answer under 200 KiB (%d bytes)" % size)
 
 
+def kb_orders(path=KB_AGENTS):
+    """agents.ini read here on its own: {agent: {key: value}} of [order.X],
+    {route: snomed code} of [route.X], and each agent's route and words."""
+    orders, routes, agents, sec = {}, {}, {}, None
+    for line in open(path, encoding="utf-8"):
+        line = line.strip()
+        if line.startswith("["):
+            sec = line[1:-1]
+        elif "=" in line and not line.startswith("#") and sec:
+            k, v = (x.strip() for x in line.split("=", 1))
+            kind, _, name = sec.partition(".")
+            table = {"order": orders, "route": routes, "agent": agents}.get(kind)
+            if table is not None:
+                table.setdefault(name, {})[k] = v
+    return orders, {r: v["snomed"].split("|")[0].strip() for r, v in routes.items() if "snomed" in v}, agents
+
+
+def check_order(rsrc, agent, intent, what, months=None):
+    """Every part of a suggested MedicationRequest against agents.ini: the
+    RxNorm clinical drug and ingredient under the RxNorm system URL, the ATC
+    code, the route's SNOMED CT code, the dose in UCUM, the timing and the
+    course's bound (the plan phase's months left for its first option, else
+    the agent's max_months)."""
+    orders, routes, agents = kb_orders()
+    want, ag = orders[agent], agents[agent]
+    codes = [(c.get("system"), c.get("code")) for c in rsrc.get("medicationCodeableConcept", {}).get("coding", [])]
+    expect = [(RXNORM, want[k].split("|")[0].strip()) for k in ("rxnorm_scd", "rxnorm_in") if k in want]
+    expect += [(ATC, want["atc"].split("|")[0].strip())]
+    check(codes == expect and all(c and c.isalnum() for _, c in codes),
+          "%s: codings %s are the kb's SCD, IN and ATC %s" % (what, codes, expect))
+    check(all(c.isdigit() for s, c in codes if s == RXNORM) and any(s == RXNORM for s, _ in codes),
+          "%s: RxNorm codes under %s, digits only (%s)" % (what, RXNORM, codes))
+    check(not any("[" in (c.get("display") or "") for c in rsrc["medicationCodeableConcept"]["coding"]),
+          "%s: no branded drug in a generic order" % what)
+    check(rsrc.get("resourceType") == "MedicationRequest" and rsrc.get("status") == "draft" and
+          rsrc.get("intent") == intent, "%s: a draft MedicationRequest, intent %s (%s)" % (what, intent, rsrc.get("intent")))
+    dos = (rsrc.get("dosageInstruction") or [{}])[0]
+    dose_value, ucum = want["dose_quantity"].split("|")[0].split()
+    dq = (dos.get("doseAndRate") or [{}])[0].get("doseQuantity", {})
+    check(dq.get("value") == float(dose_value) and dq.get("system") == UCUM and dq.get("code") == ucum and
+          ag["dose"].startswith(dose_value + " "),
+          "%s: doseQuantity %s is the kb's %s %s (UCUM)" % (what, dq, dose_value, ucum))
+    route = dos.get("route", {}).get("coding", [{}])[0]
+    check(route.get("system") == SNOMED and route.get("code") == routes[ag["route"]],
+          "%s: route %s coded %s" % (what, ag["route"], route))
+    rep = dos.get("timing", {}).get("repeat", {})
+    f, per, unit = want["timing"].split("|")[0].split()
+    check((rep.get("frequency"), rep.get("period"), rep.get("periodUnit")) == (int(f), float(per), unit),
+          "%s: timing.repeat %s is the kb's %s %s %s" % (what, rep, f, per, unit))
+    if months is None and "max_months" in ag:
+        months = float(ag["max_months"])
+    bd = rep.get("boundsDuration")
+    check((bd is None and months is None) or
+          (bd and bd.get("value") == months and bd.get("code") == "mo" and bd.get("system") == UCUM),
+          "%s: boundsDuration %s is the course's %s months" % (what, bd, months))
+    check(dos.get("text", "").startswith(ag["dose"]), "%s: the dosage in words too (%s)" % (what, dos.get("text")))
+
+
+def apply_suggestion(drafts, sug):
+    """The EHR's side of CDS Hooks 2.0: the suggestion's actions, all of
+    them, on the draft orders (delete by resourceId, create the resource)."""
+    out = list(drafts)
+    for act in sug.get("actions", []):
+        if act["type"] == "delete":
+            gone = {r.split("/", 1)[1] for r in act["resourceId"] if r.startswith("MedicationRequest/")}
+            out = [d for d in out if d.get("id") not in gone]
+        elif act["type"] == "create":
+            out.append(dict(act["resource"], id="rx-new-%d" % len(out)))
+    return out
+
+
+def plan_of(res, with_months=False):
+    plan = json.loads(serving_plan(res))
+    phase = plan["treatment"]["phases"][0]
+    first = phase["options"][0]["agent"]
+    avoid = {a["agent"] for a in plan.get("avoid", [])} | {a["agent"] for a in plan.get("not_recommended", [])}
+    return (first, avoid, phase.get("months")) if with_months else (first, avoid)
+
+
+def replace_and_resign(port, pid, res, drafts, ordered, what):
+    """Order-sign with drafts of an agent the plan advises against: the
+    critical card's suggestion, applied to the drafts, leaves an order of the
+    plan's first option only, which signs again without a critical card."""
+    first, avoid, months = plan_of(res, True)
+    check(ordered in avoid and first not in avoid, "%s fixture: %s avoided, first option %s" % (what, ordered, first))
+    st, body = call(port, "POST", OS, request(pid, res, drafts))
+    cards = body.get("cards", []) if st == 200 else []
+    crit = [c for c in cards if c["indicator"] == "critical" and c.get("suggestions")]
+    check(len(crit) == 1, "%s: one critical card with a suggestion (%s)" % (what, [c.get("summary") for c in cards]))
+    if not crit:
+        return
+    card = crit[0]
+    sug = card["suggestions"][0]
+    after = apply_suggestion(drafts, sug)
+    made = [d for d in after if d["id"].startswith("rx-new-")]
+    check(len(made) == 1 and len(after) == 1, "%s: after the suggestion one new order, no draft left (%s)" % (
+        what, [d["id"] for d in after]))
+    if len(made) != 1:
+        return
+    new = made[0]
+    check(new["medicationCodeableConcept"].get("text") == first.replace("_", " ") and first not in avoid,
+          "%s: the new order is the plan's first option %s, not an avoided agent" % (what, first))
+    check(new.get("subject") == {"reference": "Patient/" + pid}, "%s: the new order's subject" % what)
+    check_order(new, first, "order", what, months)
+    # its RxNorm codes alone say which drug, as the EHR will store the signed
+    # order: read back as a course of the first option (no name fallback)
+    rx = [c for c in new["medicationCodeableConcept"]["coding"] if c["system"] == RXNORM]
+    coded = dict(new, medicationCodeableConcept={"coding": rx})
+    signed = dict(coded, status="active", authoredOn=AS_OF)
+    rec = json.loads(assess(res + [signed], "record") or "{}")
+    check([t.get("agent") for t in rec.get("therapies", []) if t.get("start") == AS_OF] == [first] and
+          not any("by ingredient name" in n for n in rec.get("extensions", {}).get("input_notes", [])),
+          "%s: the signed order, by its RxNorm codes %s alone, reads back as %s (%s)" % (
+              what, [c["code"] for c in rx], first, rec.get("therapies")))
+    st, again = call(port, "POST", OS, request(pid, res, [coded]))
+    check(st == 200 and again.get("cards") == [],
+          "%s: the new order signs with no card: the plan allows it and puts it first (%s)" % (
+              what, [c.get("summary") for c in again.get("cards", [])]))
+    reasons = card.get("overrideReasons", [])
+    check(reasons and all(r.get("code") and r.get("display") and r.get("system") for r in reasons),
+          "%s: override reasons are Codings with a display (%s)" % (what, reasons))
+
+
 def test_replacement(port):
     pid, res = mi_patient()
-    plan = json.loads(serving_plan(res))
-    first = plan["treatment"]["phases"][0]["options"][0]["agent"]
+    first, _ = plan_of(res)
     check(first != "romosozumab", "fixture: the plan's first option is not romosozumab (%s)" % first)
     d1 = draft(pid, "rx-1", medicationCodeableConcept=ROMO)
     d2 = draft(pid, "rx-2", medicationReference={"reference": "#m"},
@@ -180,24 +308,54 @@ def test_replacement(port):
     sug = card.get("suggestions") or [{}]
     acts = sug[0].get("actions", [])
     deletes = sorted(x for a in acts if a.get("type") == "delete" for x in a.get("resourceId", []))
-    creates = [a for a in acts if a.get("type") == "create"]
     check(deletes == ["MedicationRequest/rx-1", "MedicationRequest/rx-2"],
           "critical card: the suggestion deletes both romosozumab drafts (%s)" % deletes)
-    rsrc = creates[0].get("resource", {}) if len(creates) == 1 else {}
-    cc = rsrc.get("medicationCodeableConcept", {})
-    check(rsrc.get("resourceType") == "MedicationRequest" and rsrc.get("status") == "draft" and
-          rsrc.get("subject") == {"reference": "Patient/" + pid} and cc.get("coding") and
-          cc.get("text") == first.replace("_", " "),
-          "critical card: the suggestion creates a coded draft of the plan's first option %s (%s)" % (first, rsrc))
     check(card.get("selectionBehavior") == "at-most-one" and sug[0].get("uuid") and sug[0].get("label"),
           "critical card: a CDS Hooks 2.0 suggestion (uuid, label, selectionBehavior)")
+    replace_and_resign(port, pid, res, [d1, d2], "romosozumab", "romosozumab after an MI")
+    # a current teriparatide course of 10 months: the new order is bounded by the 14 left
+    v = json.load(open(os.path.join(VIGNETTES, "02_very_high_recent_vertebral.json")))
+    rec = dict(v["patient"], conditions=[{"code": "myocardial_infarction", "date": "2026-06-01"}],
+               therapies=[{"agent": "teriparatide", "start": "2026-01-01", "end": None}])
+    used = fhir_fixtures.to_fhir(rec)
+    first, _, months = plan_of(used, True)
+    check(first == "teriparatide" and months == 14, "fixture: teriparatide first, 14 months left (%s, %s)" % (first, months))
+    replace_and_resign(port, used[0]["id"], used, [draft(used[0]["id"], "rx-1", medicationCodeableConcept=ROMO)],
+                       "romosozumab", "romosozumab after an MI, teriparatide used before")
+    # an oral bisphosphonate the plan avoids, for two other routes and timings
+    aln = fhir_fixtures.coding(*fhir_fixtures.AGENT["alendronate"])
+    for name in ("12_glucocorticoid_bisphosphonate_failure.json", "17_renal_impairment.json"):
+        res = fhir_fixtures.to_fhir(json.load(open(os.path.join(VIGNETTES, name)))["patient"])
+        check(res is not None, "%s converts to FHIR" % name)
+        if res is not None:
+            pid = res[0]["id"]
+            replace_and_resign(port, pid, res, [draft(pid, "rx-a", medicationCodeableConcept=aln)], "alendronate", name)
+
+
+def test_patient_view_order(port):
+    """The patient-view suggestion's draft: intent proposal, structured the same way."""
+    res = fhir_fixtures.to_fhir(json.load(open(os.path.join(VIGNETTES, "01_naive_high_tscore.json")))["patient"])
+    pid = res[0]["id"]
+    first, _ = plan_of(res)
+    body = {"hook": "patient-view", "hookInstance": "inst-pv-" + pid,
+            "context": {"userId": "Practitioner/dr-1", "patientId": pid}, "prefetch": fhir_fixtures.prefetch_of(res)}
+    st, out = call(port, "POST", "/cds-services/osteoplan-patient-view", body)
+    sugs = [sg for c in out.get("cards", []) for sg in c.get("suggestions", [])] if st == 200 else []
+    creates = [a["resource"] for sg in sugs for a in sg.get("actions", []) if a.get("type") == "create"]
+    check(len(creates) == 1, "patient-view: one draft order suggested (%s)" % st)
+    if creates:
+        check_order(creates[0], first, "proposal", "patient-view " + first)
+
+
+def assess(res, fmt):
+    import subprocess
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in res]}
+    return subprocess.run([BIN, "assess", "--input", "fhir", "--as-of", AS_OF, "--format", fmt, "-"],
+                          input=json.dumps(bundle), capture_output=True, text=True).stdout
 
 
 def serving_plan(res):
-    import subprocess
-    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in res]}
-    return subprocess.run([BIN, "assess", "--input", "fhir", "--as-of", AS_OF, "--format", "json", "-"],
-                          input=json.dumps(bundle), capture_output=True, text=True).stdout
+    return assess(res, "json")
 
 
 def main():
@@ -207,6 +365,7 @@ def main():
         test_no_placeholder(port)
         test_bounds(port)
         test_replacement(port)
+        test_patient_view_order(port)
     finally:
         text = serving.stop(proc, log)
     check(proc.returncode == 0, "server stopped cleanly (%s): %s" % (proc.returncode, text[-500:]))

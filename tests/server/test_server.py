@@ -330,7 +330,8 @@ def main():
         seq = [call(port, "POST", PV, r, token(port, PV))[1] for r in reqs]
         with concurrent.futures.ThreadPoolExecutor(16) as ex:
             par = list(ex.map(lambda r: call(port, "POST", PV, r, token(port, PV))[1], reqs * 4))
-        check(par == seq * 4, "concurrent answers equal sequential ones")
+        # card ids are random per answer: compared without them
+        check(serving.without_ids(par) == serving.without_ids(seq * 4), "concurrent answers equal sequential ones")
         st, _ = call(port, "GET", "/healthz")
         check(st == 200 and proc.poll() is None, "server still up after everything")
 

@@ -287,6 +287,38 @@ static void test_json_numbers(void **s) {
   arena_destroy(a);
 }
 
+/* num_fixed1 (T-scores and their changes in the engine's words) must
+** print what "%.1f" / "%+.1f" print: at the fast path's edges, at every
+** tenth between -100 and 100, at the half-way points printf rounds to even,
+** and at random values, with -0.0 and the infinities. */
+static void test_fixed1(void **s) {
+  (void)s;
+  char got[NUM_G10_MAX], want[64];
+  const double edge[] = {0, -0.0, 0.05, -0.05, 0.15, 0.25, -2.25, 2.35, -2.65, 0.1 + 0.2, 1.0 / 3, -2.7, -2.0, 2.0,
+                         99999999.9, 100000000.0, -100000000.1, 1e15, 1e16, 5e-324, 1.0 / 0.0, -1.0 / 0.0, 0.95, 9.95};
+  for (int plus = 0; plus < 2; plus++) {
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+      snprintf(want, sizeof want, plus ? "%+.1f" : "%.1f", edge[i]);
+      num_fixed1(edge[i], plus, got);
+      if (strcmp(got, want)) fail_msg("%.17g: %s, want %s", edge[i], got, want);
+    }
+    for (long k = -1000; k <= 1000; k++) {
+      double v = (double)k / 10;
+      snprintf(want, sizeof want, plus ? "%+.1f" : "%.1f", v);
+      num_fixed1(v, plus, got);
+      if (strcmp(got, want)) fail_msg("%ld/10: %s, want %s", k, got, want);
+    }
+    unsigned long long x = 88172645463325252ull;
+    for (int i = 0; i < 200000; i++) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      double v = (double)(long long)(x % 2000001ull - 1000000ull) / (i % 2 ? 10 : 1000);
+      snprintf(want, sizeof want, plus ? "%+.1f" : "%.1f", v);
+      num_fixed1(v, plus, got);
+      if (strcmp(got, want)) fail_msg("%.17g: %s, want %s", v, got, want);
+    }
+  }
+}
+
 static void test_json_escape(void **s) {
   (void)s;
   arena *a = arena_create(4096);
@@ -470,7 +502,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_date_parse), cmocka_unit_test(test_date_arith), cmocka_unit_test(test_json_strict),
       cmocka_unit_test(test_json_values), cmocka_unit_test(test_template), cmocka_unit_test(test_date_format_sweep),
-      cmocka_unit_test(test_json_numbers), cmocka_unit_test(test_json_escape), cmocka_unit_test(test_arena_grow),
+      cmocka_unit_test(test_json_numbers),
+      cmocka_unit_test(test_fixed1), cmocka_unit_test(test_json_escape), cmocka_unit_test(test_arena_grow),
       cmocka_unit_test(test_record_labs), cmocka_unit_test(test_record_adherence),
   };
   return cmocka_run_group_tests_name("basics", tests, NULL, NULL);

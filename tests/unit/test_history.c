@@ -119,7 +119,7 @@ static const char *const rows2[] = {
     "p1|Ann Alpha|M1|start|untreated_high_risk,baseline_labs_missing",
     "p2|Bea Beta|M2|start|untreated_high_risk",
     "p3|Cy Gamma|M3|start|bone_density_test_needed",
-    "p5|Flo New|M5|start|untreated_after_fracture",
+    "p5|Flo New|M5|start|untreated_after_fracture,baseline_labs_missing,denosumab_overdue",
     "p6|Eve Same|M6|continue|denosumab_overdue",
     "-|No Id|-|start|untreated_high_risk",
     "-|=Formula, Name|M7|start|untreated_high_risk",
@@ -141,6 +141,8 @@ static char *changes(history *h, const op_kb *kb, history_format fmt) {
 static const char expect_csv_codes[] =
     "change,patient_id,name,mrn,item,before,after\r\n"
     "new on the list,p5,Flo New,M5,action,,start\r\n"
+    "new on the list,p5,Flo New,M5,gap,,baseline_labs_missing\r\n" /* no kb: by name */
+    "new on the list,p5,Flo New,M5,gap,,denosumab_overdue\r\n"
     "new on the list,p5,Flo New,M5,gap,,untreated_after_fracture\r\n"
     "gone from the list,p4,Di Delta,M4,action,start,\r\n"
     "gone from the list,p4,Di Delta,M4,gap,untreated_after_fracture,\r\n"
@@ -179,6 +181,12 @@ static void test_changes(void **state) {
                                "and estimate FRAX -> start\n"));
   assert_non_null(strstr(text, "Gone from the list:\n  p4 | Di Delta | MRN M4 | action was: start | gaps were: "));
   assert_non_null(strstr(text, "1 new on the list, 1 gone from it, 1 with new gaps, 1 with closed gaps, 1 with a changed action\n"));
+  /* with the kb, a patient's gaps most urgent first ([worklist] urgency), not by name */
+  const char *p5 = strstr(text, "p5 | Flo New");
+  assert_non_null(p5);
+  const char *overdue = strstr(p5, "denosumab"), *fracture = strstr(p5, "fracture"), *labs = strstr(p5, "labs needed");
+  assert_non_null(overdue), assert_non_null(fracture), assert_non_null(labs);
+  assert_true(overdue < fracture && fracture < labs);
   free(text);
   history_close(h);
 }
@@ -408,9 +416,45 @@ static void test_bad_files(void **state) {
   history *h;
   assert_true(history_open(f->db, &h, err, sizeof err));
   history_close(h);
-  exec_sql(f->db, "PRAGMA user_version = 2");
-  open_fails(f->db, false, "written by a newer osteoplan (schema version 2; this one reads up to 1)", err, sizeof err);
-  open_fails(f->db, true, "schema version 2", err, sizeof err);
+  exec_sql(f->db, "PRAGMA user_version = 3");
+  open_fails(f->db, false, "written by a newer osteoplan (schema version 3; this one reads up to 2)", err, sizeof err);
+  open_fails(f->db, true, "schema version 3", err, sizeof err);
+}
+
+static long long query_ll(const char *path, const char *sql) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  long long v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  assert_int_equal(sqlite3_close(db), SQLITE_OK);
+  return v;
+}
+
+/* A history of schema 1 (run.not_listed was named out_of_scope) is read as
+** it is by --changes, and moved to schema 2 by the next run that writes. */
+static void test_schema1(void **state) {
+  fixture *f = *state;
+  history *h;
+  char err[512];
+  assert_true(history_open(f->db, &h, err, sizeof err));
+  write_run(f, h, &run1, rows1, 7);
+  write_run(f, h, &run2, rows2, 7);
+  history_close(h);
+  exec_sql(f->db, "ALTER TABLE run RENAME COLUMN not_listed TO out_of_scope; PRAGMA user_version = 1");
+  assert_true(history_open_readonly(f->db, &h, err, sizeof err));
+  char *text = changes(h, f->kb, HISTORY_TEXT);
+  assert_non_null(strstr(text, "10 records, 4 listed, 6 not listed (out of scope or no care gap), 0 not read"));
+  free(text);
+  history_close(h);
+  assert_int_equal(query_ll(f->db, "PRAGMA user_version"), 1); /* reading changes nothing */
+  assert_true(history_open(f->db, &h, err, sizeof err));
+  history_close(h);
+  assert_int_equal(query_ll(f->db, "PRAGMA user_version"), 2);
+  assert_int_equal(query_ll(f->db, "SELECT not_listed FROM run WHERE id = 1"), 6);
+  assert_int_equal(query_ll(f->db, "SELECT count(*) FROM pragma_table_info('run') WHERE name = 'out_of_scope'"), 0);
 }
 
 /* Created 0600: it holds names and MRNs. */
@@ -470,6 +514,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test_setup_teardown(test_duplicate_no_patient_data, setup, teardown),
       cmocka_unit_test_setup_teardown(test_killed_mid_write, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_schema1, setup, teardown),
       cmocka_unit_test_setup_teardown(test_private_mode, setup, teardown),
       cmocka_unit_test_setup_teardown(test_readonly_dir, setup, teardown),
   };

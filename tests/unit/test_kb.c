@@ -127,7 +127,7 @@ static void test_rejects(void **s) {
          "disagreement_if_offered: unknown code 'duration'", true);
   expect("agents.ini", "[agent.denosumab]", "[agent.Denosumab]", "a code is 1 to 40 characters", true);
   expect("agents.ini", "[route.oral]\nclinician = oral\n", "[route.oral]\n", "[route.oral] needs 'clinician'", false);
-  expect("sources.ini", "kind = label", "kind = website", "kind must be seed, guideline or label", false);
+  expect("sources.ini", "kind = label", "kind = website", "kind must be seed, guideline, label or terminology", false);
   expect("profile.ini", "status = draft", "status = final", "status must be", true);
   /* approved only with a named clinician and role, and the review's date */
   expect("profile.ini", "status = draft", "status = approved", "needs reviewed_by: a named clinician", true);
@@ -316,6 +316,113 @@ static void test_ini_reader(void **s) {
   assert_int_equal(it.line, 2);
 }
 
+/* The index of the agent with record code c (the test fails without it). */
+static int agent_of(const op_kb *kb, const char *c) {
+  int a = kb_agent_lookup(kb, c, strlen(c));
+  if (a < 0) fail_msg("no agent '%s'", c);
+  return a;
+}
+
+/* A verified code: digits only for RxNorm, a name unless "-" was given, and
+** every code has its sources (agents.ini [order.X]). */
+static void expect_rx(const kb_coding *c, const char *code, const char *display) {
+  assert_non_null(c->code);
+  assert_string_equal(c->code, code);
+  if (display) assert_string_equal(c->display, display);
+  else assert_null(c->display);
+  assert_true(c->sources != 0);
+}
+
+/* Every agent but hormone therapy: a code to order by, an ATC code, a dose
+** and a timing with sources, the route coded (oral, subcutaneous and
+** intravenous as SNOMED CT codes them); the dose is the number the agent's
+** words give. */
+static void expect_structured(const op_kb *kb, const kb_agent *skip) {
+  static const struct {
+    const char *route, *code;
+  } routes[] = {{"oral", "26643006"}, {"subcutaneous", "34206005"}, {"intravenous", "47625008"}};
+  for (int a = 0; a < kb->n_agents; a++) {
+    const kb_agent *g = &kb->agent[a];
+    if (g == skip) continue;
+    /* romosozumab: no RxNorm code was verified (agents.ini says so); ATC only */
+    bool romo = !strcmp(kb->agent_code[a], "romosozumab");
+    if (romo != (!g->rx.rx_scd.code && !g->rx.rx_in.code))
+      fail_msg("%s: RxNorm codes %s", kb->agent_code[a], romo ? "now given: update this test" : "missing");
+    assert_non_null(g->rx.atc.code);
+    assert_non_null(g->rx.dose_ucum);
+    assert_true(g->rx.dose_value == strtod(g->dose, NULL));
+    assert_true(g->rx.dose_sources != 0 && g->rx.timing_sources != 0);
+    assert_non_null(g->rx.period_unit);
+    const kb_coding *rc = &kb->route[g->route_code].snomed;
+    assert_non_null(rc->code);
+    bool known = false;
+    for (size_t k = 0; k < sizeof routes / sizeof *routes; k++)
+      if (!strcmp(kb->route_code[g->route_code], routes[k].route)) known = !strcmp(rc->code, routes[k].code);
+    if (!known) fail_msg("%s: route %s coded %s", kb->agent_code[a], kb->route_code[g->route_code], rc->code);
+    for (const char *p = g->rx.rx_scd.code; p && *p; p++) assert_true(*p >= '0' && *p <= '9');
+    for (const char *p = g->rx.rx_in.code; p && *p; p++) assert_true(*p >= '0' && *p <= '9');
+  }
+}
+
+/* [order.X]: the codes and the structured dosage an order is written from. */
+static void test_orders_data(void **s) {
+  (void)s;
+  char err[512];
+  op_kb *kb = kb_load_default(err, sizeof err);
+  assert_non_null(kb);
+  const kb_rx *aln = &kb->agent[agent_of(kb, "alendronate")].rx;
+  expect_rx(&aln->rx_in, "46041", "alendronate");
+  expect_rx(&aln->rx_scd, "904431", "Alendronic acid 70 MG Oral Tablet");
+  expect_rx(&aln->rx_sbd, "904433", "Alendronic acid 70 MG Oral Tablet [Fosamax]");
+  expect_rx(&aln->atc, "M05BA04", "alendronic acid");
+  assert_true(aln->dose_value == 70);
+  assert_string_equal(aln->dose_ucum, "mg");
+  assert_true(aln->frequency == 1 && aln->period == 1);
+  assert_string_equal(aln->period_unit, "wk");
+  const kb_rx *den = &kb->agent[agent_of(kb, "denosumab")].rx;
+  expect_rx(&den->rx_scd, "993452", "1 ML denosumab 60 MG/ML Prefilled Syringe");
+  assert_true(den->frequency == 1 && den->period == 6);
+  assert_string_equal(den->period_unit, "mo");
+  const kb_agent *ter = &kb->agent[agent_of(kb, "teriparatide")];
+  expect_rx(&ter->rx.rx_scd, "1435115", "28 ACTUAT teriparatide 0.02 MG/ACTUAT Pen Injector");
+  assert_null(ter->rx.rx_in.code); /* not verified: left out */
+  assert_true(ter->rx.dose_value == 20);
+  assert_string_equal(ter->rx.dose_ucum, "ug");
+  assert_string_equal(ter->rx.dose_unit, "mcg"); /* the unit as the dose's words write it */
+  const kb_rx *zol = &kb->agent[agent_of(kb, "zoledronic_acid")].rx;
+  expect_rx(&zol->rx_scd, "705824", NULL); /* the code verified, its name not */
+  assert_string_equal(zol->period_unit, "a");
+  expect_rx(&kb->agent[agent_of(kb, "abaloparatide")].rx.rx_in, "1921069", "abaloparatide");
+  /* hormone therapy: a choice of products and routes, an individualized dose */
+  const kb_agent *ht = &kb->agent[agent_of(kb, "hormone_therapy")];
+  assert_null(ht->rx.rx_scd.code);
+  assert_null(ht->rx.dose_ucum);
+  assert_null(ht->rx.period_unit);
+  assert_null(kb->route[ht->route_code].snomed.code);
+  expect_structured(kb, ht);
+  kb_free(kb);
+}
+
+static void test_orders_rejects(void **s) {
+  (void)s;
+  /* the quantity and the words of a dose never disagree */
+  expect("agents.ini", "dose_quantity = 70 mg | S000, LABEL", "dose_quantity = 75 mg | S000, LABEL",
+         "dose_quantity: expected VALUE UCUM-UNIT with the value of the dose '70 mg'", true);
+  expect("agents.ini", "timing = 1 1 wk | S000, LABEL", "timing = 1 1 week | S000, LABEL",
+         "timing: expected FREQUENCY PERIOD UNIT", true);
+  expect("agents.ini", "rxnorm_in = 46041 | alendronate | RXNORM_REF", "rxnorm_in = 46041 | alendronate",
+         "rxnorm_in: expected code | display | sources", true);
+  expect("agents.ini", "rxnorm_in = 46041 | alendronate | RXNORM_REF", "rxnorm_in = 46041 | alendronate | RXNORM",
+         "source 'RXNORM' does not exist in sources.ini", true);
+  expect("agents.ini", "rxnorm_in = 46041 | alendronate | RXNORM_REF", "rxnorm_in = 46 041 | alendronate | RXNORM_REF",
+         "a code is letters and digits", true);
+  expect("agents.ini", "[order.alendronate]", "[order.alendronat]", "unknown section [order.alendronat]", true);
+  expect("agents.ini", "timing = 1 1 wk | S000, LABEL", "timing = 1 1 wk | S000, LABEL\nrxnorm_bn = 1 | x | S000",
+         "unknown key 'rxnorm_bn'", false);
+  expect("agents.ini", "snomed = 26643006 | Oral route | SCT_ROUTE", "snomed = 26643006 | Oral route |",
+         "snomed: expected code | display | sources", true);
+}
+
 static void test_load_dir_errors(void **s) {
   (void)s;
   char err[512];
@@ -329,6 +436,7 @@ int main(void) {
       cmocka_unit_test(test_rejects), cmocka_unit_test(test_phrases_are_data),
       cmocka_unit_test(test_load_dir_errors), cmocka_unit_test(test_profile_values_in_prose),
       cmocka_unit_test(test_profiles), cmocka_unit_test(test_ini_reader),
+      cmocka_unit_test(test_orders_data), cmocka_unit_test(test_orders_rejects),
   };
   return cmocka_run_group_tests_name("kb", tests, NULL, NULL);
 }

@@ -47,9 +47,9 @@ static bool report(const char *fmt, ...) {
   return false;
 }
 
-#define N_FORMATS 5
+#define N_FORMATS 6
 static const op_format formats[N_FORMATS] = {OP_FORMAT_JSON, OP_FORMAT_TEXT, OP_FORMAT_MARKDOWN, OP_FORMAT_HTML,
-                                             OP_FORMAT_HTML_FRAGMENT};
+                                             OP_FORMAT_HTML_FRAGMENT, OP_FORMAT_FHIR};
 static const op_options opts = {.today = "2026-11-01"};
 
 typedef struct {

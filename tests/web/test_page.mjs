@@ -9,11 +9,11 @@
 // the page; broken records get their message beside the field; the example
 // loads with one click; a record survives save and load; the patient view,
 // keyboard-only use and the printed handout (at most two pages) are checked.
-import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { checkShown } from "./expect.mjs";
+import { startServer, typeInto, typeRecord, submitAndWait, shown } from "./page_lib.mjs";
 
 const [bin, vigDir, shotDir] = process.argv.slice(2);
 if (!bin || !vigDir || !shotDir) {
@@ -32,106 +32,8 @@ function check(ok, what) {
   }
 }
 
-/* ---- the server ---- */
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const p = spawn(bin, ["serve", "--listen", "127.0.0.1:0", "--threads", "2"], { stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
-    const t = setTimeout(() => reject(new Error("server did not start: " + err)), 15000);
-    p.stderr.on("data", (d) => {
-      err += d;
-      const m = /listening on (http:\/\/[0-9.]+:\d+)/.exec(err);
-      if (m) {
-        clearTimeout(t);
-        resolve({ p, url: m[1] + "/" });
-      }
-    });
-    p.on("exit", (code) => reject(new Error(`server exited (${code}): ${err}`)));
-  });
-}
-
-/* ---- typing a record into the form ---- */
-async function typeInto(loc, value) {
-  await loc.fill("");
-  await loc.pressSequentially(String(value));
-}
-
-async function setField(page, loc, value) {
-  const tag = await loc.evaluate((n) => n.tagName);
-  if (tag === "SELECT") await loc.selectOption(String(value));
-  else await typeInto(loc, value);
-}
-
-const LISTS = { bmd: "bmd", fractures: "fractures", therapies: "therapies", medications: "medications", conditions: "conditions" };
-
-async function typeRecord(page, rec) {
-  await page.click("#clear-form");
-  const top = ["sex", "birth_date", "age", "menopause", "weight_kg", "height_cm", "falls_past_year", "as_of", "id"];
-  for (const k of top) if (rec[k] !== undefined) await setField(page, page.locator(`[data-path="${k}"]`), rec[k]);
-  for (const [k, v] of Object.entries(rec.frax || {})) await setField(page, page.locator(`[data-path="frax.${k}"]`), v);
-  for (const [k, v] of Object.entries(rec.lifestyle || {})) await setField(page, page.locator(`[data-path="lifestyle.${k}"]`), v);
-  for (const [k, v] of Object.entries(rec.labs || {})) {
-    if (Array.isArray(v)) await typeRows(page, "labs." + k, v);
-    else await setField(page, page.locator(`[data-path="labs.${k}"]`), v);
-  }
-  for (const list of Object.keys(LISTS)) if (rec[list]) await typeRows(page, list, rec[list]);
-  const known = new Set([...top, "frax", "lifestyle", "labs", ...Object.keys(LISTS), "extensions"]);
-  for (const k of Object.keys(rec)) if (!known.has(k)) throw new Error("the test cannot type field " + k);
-}
-
-async function typeRows(page, list, items) {
-  for (const item of items) {
-    await page.click(`[data-add="${list}"]`);
-    const row = page.locator(`fieldset[data-list="${list}"] [data-row]`).last();
-    for (const [f, v] of Object.entries(item)) {
-      if (v === null) continue; /* an empty end is "ongoing" */
-      const field = f === "year" ? "date" : f;
-      await setField(page, row.locator(`[data-field="${field}"]`), v);
-    }
-  }
-}
-
-async function submitAndWait(page, viaKeyboard) {
-  await page.evaluate(() => { document.getElementById("plan-status").textContent = ""; });
-  if (viaKeyboard) await page.keyboard.press("Enter");
-  else await page.click("#submit");
-  await page.waitForFunction(() => {
-    const t = document.getElementById("plan-status").textContent;
-    return t.startsWith("Plan ready") || t.includes("not accepted") || t.startsWith("No plan");
-  });
-  return page.textContent("#plan-status");
-}
-
-/* ---- what the page shows ---- */
-async function shown(page) {
-  return page.evaluate(() => {
-    const q = (s) => document.querySelector(s);
-    const first = q("#plan-clinician [data-testid=first-agent]");
-    return {
-      action: q("[data-testid=action]")?.dataset.code,
-      actionText: q("[data-testid=action]")?.textContent,
-      risk: q("[data-testid=risk]")?.dataset.code,
-      first: first ? first.dataset.code : null,
-      firstText: first ? first.textContent : null,
-      decisionClass: q("[data-testid=decision]")?.className,
-      alerts: Object.fromEntries([...document.querySelectorAll(".alerts li")].map((l) => [l.dataset.code, l.className.replace("sev-", "")])),
-      findings: [...document.querySelectorAll("[data-finding]")].map((l) => l.dataset.finding),
-      avoid: Object.fromEntries([...document.querySelectorAll("[data-avoid-agent]")].map((l) => [l.dataset.avoidAgent, l.dataset.reasons.split(" ")])),
-      monitoring: Object.fromEntries([...document.querySelectorAll("tr[data-code]")].map((r) => [r.dataset.code, r.dataset.due ?? null])),
-      phaseAgents: [...document.querySelectorAll(".phase[data-agents]")].flatMap((d) => d.dataset.agents.split(" ")),
-      notrec: [...document.querySelectorAll("[data-notrec-agent]")].map((l) => l.dataset.notrecAgent),
-      timeline: !!q("svg.timeline desc"),
-      diagnosis: q("[data-testid=diagnosis]")?.dataset.code,
-      criteria: [...document.querySelectorAll("[data-criterion]")].map((l) => l.dataset.criterion),
-      intents: [...document.querySelectorAll(".phase[data-intent]")].map((d) => d.dataset.intent),
-      statusText: q("[data-testid=risk]")?.lastChild?.textContent, /* the status's words close the risk line */
-      goal: !!document.getElementById("goal-h"),
-    };
-  });
-}
-
 async function main() {
-  const { p: server, url } = await startServer();
+  const { p: server, url } = await startServer(bin);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
   const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
   const errors = [];
@@ -166,8 +68,10 @@ async function main() {
       check(!wrong.length, `${tag}: ${wrong.join("; ")}`);
       if (s.first || Object.keys(s.monitoring).length) check(s.timeline, `${tag}: timeline drawn`);
       if (s.first) check(s.firstText && !s.firstText.includes("_"), `${tag}: the agent is named in words (${s.firstText})`);
-      if (["start", "switch", "transition", "assess"].includes(e.action) && !Object.values(e.alerts || {}).includes("critical"))
-        check(/sev-warning|sev-critical/.test(s.decisionClass), `${tag}: decision card coloured for action (${s.decisionClass})`);
+      /* the card's colour is the plan's: critical with a critical alert, else neutral (a routine start is no warning) */
+      const critical = Object.values(s.alerts).includes("critical");
+      check(critical ? /sev-critical/.test(s.decisionClass) : !/sev-/.test(s.decisionClass),
+            `${tag}: decision card critical only with a critical alert (${s.decisionClass})`);
       if (shots < 4 && s.first) {
         await page.screenshot({ path: join(shotDir, `vignette-${tag}.png`), fullPage: true });
         shots++;
@@ -309,7 +213,7 @@ async function main() {
     const st = await submitAndWait(kb, true);
     const k = await shown(kb);
     check(st.startsWith("Plan ready") && k.action === "start", `keyboard only: ${st}`);
-    check(await kb.evaluate(() => document.activeElement.id === "plan"), "the plan takes the focus when ready");
+    check(await kb.evaluate(() => document.activeElement.id === "decision"), "the decision takes the focus when ready");
     await kb.screenshot({ path: join(shotDir, "keyboard-only.png"), fullPage: true });
     await kb.close();
 
