@@ -37,9 +37,9 @@ static size_t fhir_patient_bytes(void) { return fhir_bulk_env_bytes("OSTEOPLAN_F
 ** temporary file; returns its descriptor at offset 0, or -1 with errno set
 ** and the reason in fs->error. Patients that cannot be mapped are reported. */
 static int fhir_to_records(const op_kb *kb, const char *path, const char *as_of, const char *today, FILE *errors,
-                           fhir_bulk_stats *fs, fhir_ctx *c) {
+                           int threads, fhir_bulk_stats *fs, fhir_ctx *c) {
   size_t pb = fhir_patient_bytes();
-  fhir_bulk_options bo = {errors, fhir_bucket_bytes(), NULL, pb == SIZE_MAX ? 0 : pb};
+  fhir_bulk_options bo = {errors, fhir_bucket_bytes(), NULL, pb == SIZE_MAX ? 0 : pb, threads};
   return fhir_bulk_records(path, &bo, kb, as_of, today, &c->deceased, &c->unmapped, fs);
 }
 
@@ -247,7 +247,7 @@ int cmd_screen(int argc, char **argv) {
     return bad;
   }
   if (fhir) {
-    int fd = fhir_to_records(kb, file, as_of ? as_of : today, today, errf, &fs, &fc);
+    int fd = fhir_to_records(kb, file, as_of ? as_of : today, today, errf, o.threads, &fs, &fc);
     if (fd < 0) {
       fprintf(stderr, "osteoplan screen: %s\n", fs.error[0] ? fs.error : strerror(errno));
       if (errf != stderr) fclose(errf);

@@ -21,10 +21,14 @@
 ** reported on the errors stream as not screened, counted, and never handed
 ** over (a plan is never built from part of a patient's data).
 **
+** Threads: both passes run on o->threads workers (fhir_bulk_int.h says
+** how the result stays the same, byte for byte, on any number of them);
+** each holds at most bucket_bytes / threads of text at once.
+**
 ** Memory: about eight times bucket_bytes at most (the text, its parsed
 ** tokens and one patient's mapping; measured on Synthea data), plus 24 bytes
 ** per patient (the output order), or eight times patient_bytes when one
-** patient alone exceeds the target (but not patient_bytes). Temporary space:
+** patient alone exceeds the target (but not patient_bytes), on each thread. Temporary space:
 ** about the export's uncompressed size plus 16 bytes and the patient id per
 ** resource, and the output.
 */
@@ -39,6 +43,8 @@
 #define FHIR_BULK_BUCKET_BYTES (8u << 20)
 /* Temporary files a bucket is split into. */
 #define FHIR_BULK_FANOUT 64
+/* Threads at most: each holds FHIR_BULK_FANOUT + 3 temporary files open. */
+#define FHIR_BULK_MAX_THREADS 8
 
 typedef struct {
   FILE *errors;        /* bad lines, as file:line: what */
@@ -46,6 +52,8 @@ typedef struct {
   const char *tmpdir;  /* for temporary files (NULL: $TMPDIR, else /tmp) */
   size_t patient_bytes; /* one patient's resources at most (0: the larger of
                         ** FHIR_BULK_PATIENT_BYTES and twice the target) */
+  int threads;          /* workers (0 or 1: one; at most FHIR_BULK_MAX_THREADS),
+                        ** which share the memory target */
 } fhir_bulk_options;
 
 /* The default per-patient limit (spilled bytes: resource text plus its
@@ -71,9 +79,15 @@ typedef struct {
 /* One patient: res[0] is its Patient resource (the last one read, when the
 ** export repeats it), then its other resources in the order read, then each
 ** Medication resource they reference by medicationReference "Medication/ID"
-** (or the R5 medication.reference) (once). The callback sets *out and *len to the line to keep for this patient
-** (*out NULL: none; no newline) and returns 0, or -1 to stop (errno set). */
-typedef int (*fhir_bulk_fn)(void *ctx, const fhir_res *res, int n, const char **out, size_t *len);
+** (or the R5 medication.reference) (once; the first in the export when
+** several have its id). The callback sets *out and *len to the line to keep
+** for this patient (*out NULL: none; no newline) and returns 0, or -1 to
+** stop (errno set). It is called on worker threads, at the same time for
+** different patients: worker (0 to threads - 1) says which, for the state
+** it keeps per worker; its reports go to errors (that worker's, written to
+** o->errors in a fixed order). */
+typedef int (*fhir_bulk_fn)(void *ctx, int worker, FILE *errors, const fhir_res *res, int n, const char **out,
+                            size_t *len);
 
 /* Reads the export at path (a directory: every *.ndjson and *.ndjson.gz in
 ** it, in name order; "-": standard input), calls fn for every patient with

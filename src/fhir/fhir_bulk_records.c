@@ -11,21 +11,33 @@
 #include "fhir/fhir_bulk.h"
 #include "util/ctlchar.h"
 
+/* What one worker thread keeps: its own arena and counts. */
+typedef struct {
+  arena *a; /* one patient's mapping; reset for the next */
+  long deceased, unmapped;
+} per_worker;
+
 typedef struct {
   const op_kb *kb;
   const char *as_of, *today;
-  FILE *errors;
-  arena *a; /* one patient's mapping; reset for the next */
-  long deceased, unmapped;
+  per_worker w[FHIR_BULK_MAX_THREADS];
 } mapping;
 
 /* One patient of the export -> its record line (or none: deceased, or not
 ** mapped, which is reported). */
-static int map_patient(void *ctx, const fhir_res *res, int n, const char **out, size_t *len) {
-  mapping *c = ctx;
+static int map_patient(void *ctx, int worker, FILE *errors, const fhir_res *res, int n, const char **out,
+                       size_t *len) {
+  per_worker *c = &((mapping *)ctx)->w[worker];
+  const mapping *m = ctx;
   fhir_result r;
+  /* The first block is kept from patient to patient: a large one, so a
+  ** patient's mapping takes no fresh pages from the system. */
+  if (!c->a && !(c->a = arena_create(1u << 20))) {
+    errno = ENOMEM;
+    return -1;
+  }
   arena_reset(c->a);
-  fhir_map(c->a, c->kb, res, n, c->as_of, c->today, &r);
+  fhir_map(c->a, m->kb, res, n, m->as_of, m->today, &r);
   *out = NULL;
   *len = 0;
   if (r.status == FM_OK) {
@@ -38,26 +50,22 @@ static int map_patient(void *ctx, const fhir_res *res, int n, const char **out, 
     char id[200], msg[1024]; /* the export's text: no control characters */
     ctl_escape(id, sizeof id, r.patient_id ? r.patient_id : "?");
     ctl_escape(msg, sizeof msg, r.message);
-    fprintf(c->errors, "Patient/%s: not mapped: %s\n", id, msg);
+    fprintf(errors, "Patient/%s: not mapped: %s\n", id, msg);
   }
   return 0;
 }
 
 int fhir_bulk_records(const char *path, const fhir_bulk_options *o, const op_kb *kb, const char *as_of,
                       const char *today, long *deceased, long *unmapped, fhir_bulk_stats *st) {
-  mapping c = {kb, as_of, today, o->errors, arena_create(64 * 1024), 0, 0};
+  mapping c = {kb, as_of, today, {{0}}};
   *deceased = *unmapped = 0;
-  if (!c.a) {
-    memset(st, 0, sizeof *st);
-    snprintf(st->error, sizeof st->error, "out of memory");
-    errno = ENOMEM;
-    return -1;
-  }
   int fd = fhir_bulk_run(path, o, map_patient, &c, st);
   int saved = errno;
-  arena_destroy(c.a);
-  *deceased = c.deceased;
-  *unmapped = c.unmapped;
+  for (int i = 0; i < FHIR_BULK_MAX_THREADS; i++) {
+    arena_destroy(c.w[i].a);
+    *deceased += c.w[i].deceased;
+    *unmapped += c.w[i].unmapped;
+  }
   errno = saved;
   return fd;
 }

@@ -43,6 +43,7 @@
 #include "util/ctlchar.h"
 
 typedef struct fetch_pool fetch_pool;
+typedef struct access_log access_log;
 
 typedef struct {
   const server_config *cfg;
@@ -53,6 +54,7 @@ typedef struct {
   fetch_policy *fetch; /* outbound fetches: allow-list, limits, slots */
   fetch_pool *pool;    /* fetch threads; NULL when nothing can be fetched */
   audit_db *audit;     /* --audit-db: cards served and feedback; NULL: none */
+  access_log *log;     /* the access log's buffer (serve's) */
 } server;
 
 typedef struct {
@@ -442,6 +444,52 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
   return route(s, conn, q);
 }
 
+/* The access log is buffered: lines are written together, once
+** ACCESS_LOG_LINES wait or the oldest has waited a second (the main thread
+** looks every second), and at shutdown: one write(2) for many requests
+** instead of one each. A crash loses the lines still waiting (at most a
+** second's worth, or ACCESS_LOG_LINES). */
+#define ACCESS_LOG_LINES 32
+struct access_log {
+  pthread_mutex_t mu;
+  char buf[16384];
+  size_t len;
+  struct timespec oldest; /* when the oldest waiting line came */
+  unsigned lines;
+};
+
+static void log_write_locked(access_log *l) {
+  const char *p = l->buf;
+  size_t n = l->len;
+  while (n) { /* unchecked, as every log line always was: nowhere to say so */
+    ssize_t w = write(STDERR_FILENO, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) break;
+    p += w, n -= (size_t)w;
+  }
+  l->len = 0;
+  l->lines = 0;
+}
+
+/* Writes the waiting lines: all of them, or (due_only) when the oldest has
+** waited a second. */
+static void log_flush(access_log *l, bool due_only) {
+  pthread_mutex_lock(&l->mu);
+  if (l->len && (!due_only || since(&l->oldest) >= 1000.0)) log_write_locked(l);
+  pthread_mutex_unlock(&l->mu);
+}
+
+static void log_line(access_log *l, const char *line, size_t n) {
+  pthread_mutex_lock(&l->mu);
+  if (l->len + n > sizeof l->buf) log_write_locked(l);
+  if (!l->len) clock_gettime(CLOCK_MONOTONIC, &l->oldest);
+  n = n < sizeof l->buf ? n : sizeof l->buf;
+  memcpy(l->buf + l->len, line, n);
+  l->len += n;
+  if (++l->lines >= ACCESS_LOG_LINES || since(&l->oldest) >= 1000.0) log_write_locked(l);
+  pthread_mutex_unlock(&l->mu);
+}
+
 /* The access log: one line per request, no patient data. */
 static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode why) {
   const server *s = cls;
@@ -458,8 +506,10 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls, enum
   char method[6 * sizeof q->method], path[6 * sizeof q->path];
   ctl_escape(method, sizeof method, q->method);
   ctl_escape(path, sizeof path, q->path);
-  fprintf(stderr, "%s %s %d %.2f ms%s\n", method, path, q->status, since(&q->t0),
-          why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection ended early)");
+  char line[sizeof method + sizeof path + 64];
+  int n = snprintf(line, sizeof line, "%s %s %d %.2f ms%s\n", method, path, q->status, since(&q->t0),
+                   why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection ended early)");
+  if (n > 0) log_line(s->log, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
   free(q->body);
   free(q->r_body);
   free(q);
@@ -489,6 +539,8 @@ static void raise_fd_limit(unsigned max_connections) {
 
 static int serve(const server *sp) {
   server s = *sp;
+  access_log log = {.mu = PTHREAD_MUTEX_INITIALIZER};
+  s.log = &log;
   const server_config *cfg = s.cfg;
   const op_kb *kb = s.kb;
   jwt_limits lim = {cfg->jwt_skew_s, cfg->jwt_max_lifetime_s, cfg->jwt_replay_max};
@@ -544,8 +596,9 @@ static int serve(const server *sp) {
   const union MHD_DaemonInfo *bi = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
   fprintf(stderr, "osteoplan serve: listening on http://%s:%u (%d threads, knowledge base %s)\n", cfg->host,
           bi ? bi->port : (unsigned)cfg->port, cfg->threads, op_kb_version(kb));
-  int sig = 0;
-  sigwait(&sigs, &sig);
+  int sig;
+  const struct timespec tick = {1, 0};
+  while ((sig = sigtimedwait(&sigs, NULL, &tick)) < 0) log_flush(s.log, true); /* the access log's timer */
   fprintf(stderr, "osteoplan serve: %s: finishing requests in flight\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   MHD_socket ls = MHD_quiesce_daemon(d);
   if (ls != MHD_INVALID_SOCKET) close(ls);
@@ -561,12 +614,13 @@ static int serve(const server *sp) {
   pool_free(s.pool);  /* after the daemon: on_done still counted its connections */
   curl_global_cleanup();
   jwt_checker_free(s.jwt);
+  log_flush(s.log, false); /* every request has ended: its line is the last */
   fprintf(stderr, "osteoplan serve: stopped\n");
   return 0;
 }
 
 int server_run(const server_config *cfg, const op_kb *kb) {
-  server s = {cfg, kb, NULL, NULL, 0, NULL, NULL, NULL};
+  server s = {cfg, kb, NULL, NULL, 0, NULL, NULL, NULL, NULL};
   char err[1300];
   if (!(s.fetch = fetch_policy_new(cfg, err, sizeof err))) {
     fprintf(stderr, "osteoplan serve: %s\n", err);

@@ -13,7 +13,7 @@
 int wl_fhir_records(const op_kb *kb, const char *path, const char *as_of, const char *today, FILE *errors,
                     wl_input_stats *st) {
   memset(st, 0, sizeof *st);
-  fhir_bulk_options bo = {errors, fhir_bulk_env_bytes("OSTEOPLAN_FHIR_BUCKET_BYTES", FHIR_BULK_BUCKET_BYTES), NULL, 0};
+  fhir_bulk_options bo = {errors, fhir_bulk_env_bytes("OSTEOPLAN_FHIR_BUCKET_BYTES", FHIR_BULK_BUCKET_BYTES), NULL, 0, 1};
   if (!bo.bucket_bytes) {
     snprintf(st->error, sizeof st->error, "OSTEOPLAN_FHIR_BUCKET_BYTES: expected a positive number of bytes");
     errno = EINVAL;

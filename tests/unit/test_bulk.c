@@ -6,6 +6,7 @@
 ** target set so small that every bucket is split again.
 */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +25,8 @@ typedef struct {
   arena *a;
   char seen[8192];
   size_t used;
+  pthread_mutex_t m; /* the callback runs on several threads at once */
+  int workers_seen;  /* bit i: worker i was called */
 } probe;
 
 static void put(probe *p, const char *s, size_t n) {
@@ -33,8 +36,11 @@ static void put(probe *p, const char *s, size_t n) {
   p->seen[p->used] = 0;
 }
 
-static int cb(void *ctx, const fhir_res *res, int n, const char **out, size_t *len) {
+static int cb(void *ctx, int worker, FILE *errors, const fhir_res *res, int n, const char **out, size_t *len) {
   probe *p = ctx;
+  assert_non_null(errors);
+  pthread_mutex_lock(&p->m);
+  p->workers_seen |= 1 << worker;
   arena_reset(p->a);
   const char *pid = fj_str(p->a, res[0].doc, fj_get(res[0].doc, res[0].tok, "id"));
   assert_non_null(pid);
@@ -50,8 +56,12 @@ static int cb(void *ctx, const fhir_res *res, int n, const char **out, size_t *l
     }
     put(p, i + 1 < n ? "," : ";", 1);
   }
-  *out = pid;
+  /* the line must outlive the unlock: another worker may reset the arena */
+  static char lines[FHIR_BULK_MAX_THREADS][64];
+  snprintf(lines[worker], sizeof lines[worker], "%s", pid);
+  *out = lines[worker];
   *len = strlen(pid);
+  pthread_mutex_unlock(&p->m);
   return 0;
 }
 
@@ -111,42 +121,61 @@ static char *slurp(int fd) {
   return buf;
 }
 
+/* The errors stream's text so far. */
+static void errors_text(FILE *f, char *buf, size_t n) {
+  long end = ftell(f);
+  assert_true(end >= 0 && (size_t)end < n);
+  rewind(f);
+  assert_int_equal(fread(buf, 1, (size_t)end, f), (size_t)end);
+  buf[end] = 0;
+}
+
 /* Every memory target, from one bucket for all to one bucket per resource
-** split six levels deep, gives the same patients the same resources. */
+** split six levels deep, on one thread or three, gives the same patients
+** the same resources, the same output and the same reports. */
 static void test_grouping(void **s) {
   (void)s;
-  FILE *errors = tmpfile();
-  assert_non_null(errors);
   const size_t targets[] = {0, 200, 1};
-  for (size_t t = 0; t < sizeof targets / sizeof *targets; t++) {
-    probe p = {arena_create(4096), {0}, 0};
-    fhir_bulk_options o = {errors, targets[t], NULL, 0};
-    fhir_bulk_stats st;
-    int fd = fhir_bulk_run(dir, &o, cb, &p, &st);
-    assert_true(fd >= 0);
-    assert_string_equal(slurp(fd), "p2\np1\np3\n");
-    /* buckets come in hash order: look for each patient's part */
-    assert_non_null(strstr(p.seen, "p1:Patient,MedicationRequest,MedicationRequest,Medication=m1;"));
-    assert_non_null(strstr(p.seen, "p2:Patient,MedicationRequest,Medication=m2;"));
-    assert_non_null(strstr(p.seen, "p3:Patient,MedicationRequest;"));
-    assert_null(strstr(p.seen, "m3"));
-    assert_int_equal(st.patients, 3);
-    assert_int_equal(st.medications, 3);
-    assert_int_equal(st.bad, 1);
-    assert_int_equal(st.orphans, 1); /* p9's request */
-    assert_int_equal(st.dropped, 1); /* the Organization: a type the mapper never reads */
-    assert_int_equal(st.lines, 13); /* non-blank lines, the bad one included */
-    assert_true(st.temp_written > 0 && st.temp_peak > 0);
-    if (targets[t] == 1) assert_true(st.buckets > 3);
-    arena_destroy(p.a);
-  }
-  fclose(errors);
+  const int threads[] = {1, 3};
+  char first[1024] = "";
+  for (size_t k = 0; k < sizeof threads / sizeof *threads; k++)
+    for (size_t t = 0; t < sizeof targets / sizeof *targets; t++) {
+      FILE *errors = tmpfile();
+      assert_non_null(errors);
+      probe p = {arena_create(4096), {0}, 0, PTHREAD_MUTEX_INITIALIZER, 0};
+      fhir_bulk_options o = {errors, targets[t], NULL, 0, threads[k]};
+      fhir_bulk_stats st;
+      int fd = fhir_bulk_run(dir, &o, cb, &p, &st);
+      assert_true(fd >= 0);
+      assert_string_equal(slurp(fd), "p2\np1\np3\n");
+      /* buckets come in hash order: look for each patient's part */
+      assert_non_null(strstr(p.seen, "p1:Patient,MedicationRequest,MedicationRequest,Medication=m1;"));
+      assert_non_null(strstr(p.seen, "p2:Patient,MedicationRequest,Medication=m2;"));
+      assert_non_null(strstr(p.seen, "p3:Patient,MedicationRequest;"));
+      assert_null(strstr(p.seen, "m3"));
+      assert_int_equal(st.patients, 3);
+      assert_int_equal(st.medications, 3);
+      assert_int_equal(st.bad, 1);
+      assert_int_equal(st.orphans, 1); /* p9's request */
+      assert_int_equal(st.dropped, 1); /* the Organization: a type the mapper never reads */
+      assert_int_equal(st.lines, 13); /* non-blank lines, the bad one included */
+      assert_true(st.temp_written > 0 && st.temp_peak > 0);
+      if (targets[t] == 1) assert_true(st.buckets > 3);
+      assert_true(p.workers_seen > 0 && p.workers_seen < (1 << threads[k]));
+      char text[1024];
+      errors_text(errors, text, sizeof text);
+      assert_non_null(strstr(text, "MedicationRequest.000.ndjson:6: not JSON"));
+      if (!first[0]) memcpy(first, text, sizeof text);
+      assert_string_equal(text, first); /* the same reports on any number of threads */
+      arena_destroy(p.a);
+      fclose(errors);
+    }
 }
 
 static void test_temp_space(void **s) {
   (void)s;
-  probe p = {arena_create(4096), {0}, 0};
-  fhir_bulk_options o = {stderr, 0, "/nonexistent/osteoplan", 0};
+  probe p = {arena_create(4096), {0}, 0, PTHREAD_MUTEX_INITIALIZER, 0};
+  fhir_bulk_options o = {stderr, 0, "/nonexistent/osteoplan", 0, 2};
   fhir_bulk_stats st;
   assert_int_equal(fhir_bulk_run(dir, &o, cb, &p, &st), -1);
   assert_non_null(strstr(st.error, "cannot create a temporary file in /nonexistent/osteoplan"));
@@ -167,9 +196,9 @@ static void gz_write(const char *name, const char *text, size_t cut) {
 static void test_cut_gzip(void **s) {
   (void)s;
   gz_write("Condition.000.ndjson.gz", "{\"resourceType\":\"Condition\",\"subject\":{\"reference\":\"Patient/p1\"}}\n", 0);
-  probe p = {arena_create(4096), {0}, 0};
+  probe p = {arena_create(4096), {0}, 0, PTHREAD_MUTEX_INITIALIZER, 0};
   FILE *errors = tmpfile();
-  fhir_bulk_options o = {errors, 0, NULL, 0};
+  fhir_bulk_options o = {errors, 0, NULL, 0, 2};
   fhir_bulk_stats st;
   int fd = fhir_bulk_run(dir, &o, cb, &p, &st);
   assert_true(fd >= 0);

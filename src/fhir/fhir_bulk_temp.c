@@ -1,0 +1,186 @@
+/*
+** fhir_bulk_temp.c: the temporary files of fhir_bulk (fhir_bulk_int.h):
+** spills of resources, and the error reports kept in export order.
+*/
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fhir/fhir_bulk_int.h"
+
+/* Keeps the first error's message and errno; every worker stops at its next
+** step (failed). */
+void bulk_note_error(bulk *b, int err, const char *fmt, ...) {
+  pthread_mutex_lock(&b->em);
+  if (!b->st->error[0]) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->st->error, sizeof b->st->error, fmt, ap);
+    va_end(ap);
+    b->err = err ? err : EIO;
+  }
+  atomic_store(&b->failed, true);
+  errno = b->err;
+  pthread_mutex_unlock(&b->em);
+}
+
+static const char *temp_dir(const bulk *b) {
+  const char *d = b->o->tmpdir ? b->o->tmpdir : getenv("TMPDIR");
+  return d && *d ? d : "/tmp";
+}
+
+/* An unlinked file in the temporary directory: gone when closed or killed. */
+int temp_open(bulk *b, spill *s) {
+  char path[4096];
+  const char *dir = temp_dir(b);
+  if (snprintf(path, sizeof path, "%s/osteoplan-bulk-XXXXXX", dir) >= (int)sizeof path)
+    return FAIL(b, ENAMETOOLONG, "temporary directory %s: name too long", dir);
+  int fd = mkstemp(path);
+  if (fd < 0) return FAIL(b, errno, "cannot create a temporary file in %s: %s", dir, strerror(errno));
+  unlink(path);
+  s->f = fdopen(fd, "w+b");
+  if (!s->f) {
+    int e = errno;
+    close(fd);
+    return FAIL(b, e, "cannot open a temporary file in %s: %s", dir, strerror(e));
+  }
+  s->bytes = 0;
+  s->recs = 0;
+  return 0;
+}
+
+static int write_fail(bulk *b, int e) {
+  return FAIL(b, e ? e : EIO, "cannot write a temporary file in %s (%lld bytes written in all): %s", temp_dir(b),
+              atomic_load(&b->written), strerror(e ? e : EIO));
+}
+
+int temp_write(bulk *b, spill *s, const void *p, size_t n) {
+  errno = 0;
+  if (n && fwrite(p, 1, n, s->f) != n) return write_fail(b, errno);
+  s->bytes += (long long)n;
+  atomic_fetch_add(&b->written, (long long)n);
+  long long live = atomic_fetch_add(&b->live, (long long)n) + (long long)n;
+  long long peak = atomic_load(&b->peak);
+  while (live > peak && !atomic_compare_exchange_weak(&b->peak, &peak, live)) {
+  }
+  return 0;
+}
+
+/* Flushes (where a full disk shows) and goes back to the start. */
+int temp_rewind(bulk *b, spill *s) {
+  errno = 0;
+  if (fflush(s->f) != 0 || ferror(s->f)) return write_fail(b, errno);
+  if (fseek(s->f, 0, SEEK_SET) != 0) return FAIL(b, errno, "cannot read a temporary file back: %s", strerror(errno));
+  return 0;
+}
+
+void temp_close(bulk *b, spill *s) {
+  if (s->f) {
+    fclose(s->f);
+    atomic_fetch_sub(&b->live, s->bytes);
+  }
+  *s = (spill){0};
+}
+
+int spill_put(bulk *b, spill *s, int64_t pos, const char *key, size_t keylen, const char *line, size_t len) {
+  if (!s->f && temp_open(b, s) != 0) return -1;
+  rec_hdr h = {(uint32_t)len + 1, (uint32_t)keylen, pos};
+  if (temp_write(b, s, &h, sizeof h) || temp_write(b, s, key, keylen) || temp_write(b, s, line, len) ||
+      temp_write(b, s, "", 1))
+    return -1;
+  s->recs++;
+  return 0;
+}
+
+bool grow_buf(char **p, size_t *cap, size_t need) {
+  if (need <= *cap) return true;
+  char *n = realloc(*p, need);
+  if (!n) return false;
+  *p = n;
+  *cap = need;
+  return true;
+}
+
+/* The next record of a rewound spill into w->rbuf (key, then line):
+** 1, 0 at the end, -1 on error. */
+int spill_get(bulk_worker *w, spill *s, rec_hdr *h) {
+  if (fread(h, sizeof *h, 1, s->f) != 1) {
+    if (feof(s->f) && !ferror(s->f)) return 0;
+    return FAIL(w->b, EIO, "cannot read a temporary file back");
+  }
+  size_t need = (size_t)h->keylen + h->len;
+  if (!grow_buf(&w->rbuf, &w->rcap, need)) return FAIL(w->b, ENOMEM, "out of memory");
+  if (fread(w->rbuf, 1, need, s->f) != need) return FAIL(w->b, EIO, "cannot read a temporary file back");
+  return 1;
+}
+
+/* Which of FHIR_BULK_FANOUT buckets a key goes to at one level: each level
+** hashes differently, so a split bucket really splits. */
+unsigned bucket_of(const char *k, size_t n, int level) {
+  uint64_t h = 1469598103934665603ull ^ ((uint64_t)level * 0x9E3779B97F4A7C15ull);
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)k[i]) * 1099511628211ull;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return (unsigned)(h % FHIR_BULK_FANOUT);
+}
+
+bool pread_all(int fd, char *p, size_t n, long long off) {
+  while (n) {
+    ssize_t r = pread(fd, p, n, (off_t)off);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    p += r, n -= (size_t)r, off += r;
+  }
+  return true;
+}
+
+/* Notes that w's error file holds, from start on, the reports of batch or
+** bucket key (nothing when it holds none). */
+int add_chunk(bulk *b, long long key, bulk_worker *w, long long start) {
+  if (!w->errs.f) return 0;
+  errno = 0;
+  if (fflush(w->errs.f) != 0 || ferror(w->errs.f)) return FAIL(b, errno ? errno : EIO, "cannot write a temporary file");
+  long long end = ftell(w->errs.f);
+  if (end <= start) return 0;
+  pthread_mutex_lock(&b->m);
+  bool ok = true;
+  if (b->nchunks == b->cchunks) {
+    size_t cap = b->cchunks ? b->cchunks * 2 : 64;
+    err_chunk *nc = realloc(b->chunks, sizeof *nc * cap);
+    if (nc) {
+      b->chunks = nc;
+      b->cchunks = cap;
+    } else {
+      ok = false;
+    }
+  }
+  if (ok) b->chunks[b->nchunks++] = (err_chunk){key, start, end - start, w->id};
+  pthread_mutex_unlock(&b->m);
+  return ok ? 0 : FAIL(b, ENOMEM, "out of memory");
+}
+
+static int by_key(const void *x, const void *y) {
+  long long a = ((const err_chunk *)x)->key, c = ((const err_chunk *)y)->key;
+  return (a > c) - (a < c);
+}
+
+/* The reports noted so far, to the errors stream in key order; forgotten. */
+int write_chunks(bulk *b) {
+  if (b->nchunks) qsort(b->chunks, b->nchunks, sizeof *b->chunks, by_key);
+  char tmp[16384];
+  for (size_t i = 0; i < b->nchunks; i++) {
+    const err_chunk *c = &b->chunks[i];
+    int fd = fileno(b->w[c->worker].errs.f);
+    for (long long done = 0; done < c->len;) {
+      size_t n = c->len - done < (long long)sizeof tmp ? (size_t)(c->len - done) : sizeof tmp;
+      if (!pread_all(fd, tmp, n, c->off + done)) return FAIL(b, errno ? errno : EIO, "cannot read a temporary file back");
+      fwrite(tmp, 1, n, b->o->errors); /* checked by the caller, as every report is */
+      done += (long long)n;
+    }
+  }
+  b->nchunks = 0;
+  return 0;
+}
