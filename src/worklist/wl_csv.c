@@ -77,7 +77,7 @@ struct wl_csv_cache {
   made_cell gap[GAP_SLOTS];
 };
 
-static void made(made_cell *m, const char *s) {
+static void make_cell(made_cell *m, const char *s) {
   outbuf b = {0};
   cell(&b, s, false);
   m->text = b.oom ? NULL : b.p;
@@ -108,7 +108,7 @@ void wl_csv_cache_free(wl_csv_cache *c) {
 /* The cell of slot m, made from s when it is not made yet; false when
 ** there was no memory to make it (the caller makes the cell itself). */
 static bool put_made(outbuf *b, made_cell *m, const char *s) {
-  if (!m->text) made(m, s);
+  if (!m->text) make_cell(m, s);
   if (!m->text) return false;
   ob_put(b, m->text, m->len);
   return true;
