@@ -51,10 +51,13 @@ ALLOWED = {
     "screen": {"render", "util", "public"},
     # the nurse's worklist: screening's plans as rows, their words, the run
     # history (SQLite)
-    "worklist": {"screen", "render", "word", "engine", "record", "fhir", "omop", "kb", "json", "util", "public"},
+    "worklist": {"screen", "render", "word", "engine", "record", "fhir", "omop", "kb", "json", "util", "sqlstore", "public"},
     # the service's audit in SQLite: cards served and their feedback (text
     # in, rows and a report out); knows nothing of plans
-    "audit": {"util"},
+    "audit": {"sqlstore", "util"},
+    # what the two SQLite files (the run history, the audit) share: opening,
+    # schema checks, journal mode; SQLite and libc only
+    "sqlstore": set(),
     # the library's public API over every stage
     "api": {"word", "engine", "render", "fhir", "record", "kb", "json", "util", "public"},
     # the HTTP service: the API (and the plan it carries, api_internal.h),

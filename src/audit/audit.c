@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "audit_internal.h"
+#include "sqlstore/sqlstore.h"
 
 /* The schema this build writes and reads (PRAGMA user_version); a file with
 ** a higher one was written by a newer osteoplan and is refused. */
@@ -63,105 +64,16 @@ static const char schema_sql[] =
     ") STRICT, WITHOUT ROWID;";
 
 bool audit_fail(const audit_db *d, const char *what, char *err, size_t errsz) {
-  if (err && errsz) snprintf(err, errsz, "%s: %s: %s", d->path, what, d->db ? sqlite3_errmsg(d->db) : "out of memory");
-  return false;
+  return sqlstore_fail(d->db, d->path, what, err, errsz);
 }
 
 static bool exec(audit_db *d, const char *sql, const char *what, char *err, size_t errsz) {
-  if (sqlite3_exec(d->db, sql, NULL, NULL, NULL) != SQLITE_OK) return audit_fail(d, what, err, errsz);
-  return true;
+  return sqlstore_exec(d->db, d->path, sql, what, err, errsz);
 }
 
-/* The single integer a PRAGMA or a count returns. */
-static bool query_int(audit_db *d, const char *sql, sqlite3_int64 *v, const char *what, char *err, size_t errsz) {
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK) return audit_fail(d, what, err, errsz);
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) *v = sqlite3_column_int64(st, 0);
-  bool ok = rc == SQLITE_ROW;
-  if (!ok) audit_fail(d, what, err, errsz);
-  sqlite3_finalize(st); /* its code repeats the step's, reported above */
-  return ok;
-}
-
-/* A new file gets the schema, its version and our application id in one
-** transaction (IMMEDIATE: a second process creating it at the same moment
-** waits, then finds it made). */
-static bool create_schema(audit_db *d, char *err, size_t errsz) {
-  if (!exec(d, "BEGIN IMMEDIATE", "creating the schema", err, errsz)) return false;
-  sqlite3_int64 version = 0, tables = 0;
-  bool ok = query_int(d, "PRAGMA user_version", &version, "reading the schema version", err, errsz) &&
-            query_int(d, "SELECT count(*) FROM sqlite_schema", &tables, "reading the schema", err, errsz);
-  if (ok && version == 0 && tables == 0) {
-    char pragmas[96];
-    snprintf(pragmas, sizeof pragmas, "PRAGMA user_version=%d; PRAGMA application_id=%d", AUDIT_SCHEMA, AUDIT_APP_ID);
-    ok = exec(d, schema_sql, "creating the schema", err, errsz) && exec(d, pragmas, "creating the schema", err, errsz);
-  }
-  if (ok) return exec(d, "COMMIT", "creating the schema", err, errsz);
-  (void)sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL); /* the first error is the one reported */
-  return false;
-}
-
-/* Ours, and a version we read? (First read of the file: a file that is not
-** a database fails here with SQLite's "file is not a database".) */
-static bool check_schema(audit_db *d, char *err, size_t errsz) {
-  sqlite3_int64 version = 0, app = 0, tables = 0;
-  if (!query_int(d, "PRAGMA user_version", &version, "reading the schema version", err, errsz) ||
-      !query_int(d, "PRAGMA application_id", &app, "reading the application id", err, errsz) ||
-      !query_int(d, "SELECT count(*) FROM sqlite_schema", &tables, "reading the schema", err, errsz))
-    return false;
-  if (version == 0 && tables == 0 && app == 0) {
-    if (!d->readonly) return create_schema(d, err, errsz);
-    if (err && errsz) snprintf(err, errsz, "%s: not an osteoplan audit (an empty database)", d->path);
-    return false;
-  }
-  if (app != AUDIT_APP_ID || version <= 0) {
-    if (err && errsz) snprintf(err, errsz, "%s: not an osteoplan audit (another application's database)", d->path);
-    return false;
-  }
-  if (version > AUDIT_SCHEMA) {
-    if (err && errsz)
-      snprintf(err, errsz, "%s: written by a newer osteoplan (schema version %lld; this one reads up to %d)", d->path,
-               (long long)version, AUDIT_SCHEMA);
-    return false;
-  }
-  return true;
-}
-
-/* Creates the file readable by its owner only before SQLite opens it (SQLite
-** would create it with the umask's mode; its -wal and -shm take the file's
-** mode). An existing file keeps its mode. */
-static bool create_private(const char *path, char *err, size_t errsz) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) return true;
-    if (err && errsz) snprintf(err, errsz, "%s: cannot create: %s", path, strerror(errno));
-    return false;
-  }
-  if (close(fd) != 0) {
-    if (err && errsz) snprintf(err, errsz, "%s: cannot create: %s", path, strerror(errno));
-    return false;
-  }
-  return true;
-}
-
-/* The journal mode persists in the file: set WAL and check SQLite took it. */
-static bool set_wal(audit_db *d, char *err, size_t errsz) {
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(d->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK)
-    return audit_fail(d, "setting the journal mode", err, errsz);
-  bool ok = sqlite3_step(st) == SQLITE_ROW;
-  const unsigned char *mode = ok ? sqlite3_column_text(st, 0) : NULL;
-  if (!ok) audit_fail(d, "setting the journal mode", err, errsz);
-  else if (!mode || strcmp((const char *)mode, "wal") != 0) {
-    if (err && errsz)
-      snprintf(err, errsz, "%s: the journal mode stays '%s', not 'wal' (a network share?)", d->path,
-               mode ? (const char *)mode : "?");
-    ok = false;
-  }
-  sqlite3_finalize(st);
-  return ok;
-}
+static const sqlstore_kind audit_kind = {schema_sql, AUDIT_SCHEMA, AUDIT_APP_ID,
+                                         "not an osteoplan audit (an empty database)",
+                                         "not an osteoplan audit (another application's database)"};
 
 static bool open_db(audit_db *d, char *err, size_t errsz) {
   /* read-write for the reader too (then query_only): a WAL reader may
@@ -175,9 +87,10 @@ static bool open_db(audit_db *d, char *err, size_t errsz) {
     return false;
   }
   if (!exec(d, "PRAGMA foreign_keys=ON", "turning foreign keys on", err, errsz)) return false;
-  if (!check_schema(d, err, errsz)) return false;
+  sqlite3_int64 version = 0;
+  if (!sqlstore_check(d->db, d->path, d->readonly, &audit_kind, &version, err, errsz)) return false;
   if (d->readonly) return exec(d, "PRAGMA query_only=ON", "opening read-only", err, errsz);
-  return set_wal(d, err, errsz) && exec(d, "PRAGMA synchronous=NORMAL", "setting synchronous", err, errsz);
+  return sqlstore_journal(d->db, d->path, "wal", " (a network share?)", err, errsz) && exec(d, "PRAGMA synchronous=NORMAL", "setting synchronous", err, errsz);
 }
 
 static bool open_audit(const char *path, bool readonly, bool patient_ids, audit_db **out, char *err, size_t errsz) {
@@ -188,7 +101,7 @@ static bool open_audit(const char *path, bool readonly, bool patient_ids, audit_
       if (err && errsz) snprintf(err, errsz, "%s: %s", path, strerror(errno));
       return false;
     }
-  } else if (!create_private(path, err, errsz)) {
+  } else if (!sqlstore_create_private(path, err, errsz)) {
     return false;
   }
   audit_db *d = calloc(1, sizeof *d);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "history_internal.h"
+#include "sqlstore/sqlstore.h"
 
 /* The schema this build writes and reads (PRAGMA user_version); a file with
 ** a higher one was written by a newer osteoplan and is refused. Version 1
@@ -64,61 +65,20 @@ static const char schema_sql[] =
     ") STRICT, WITHOUT ROWID;";
 
 bool history_fail(const history *h, const char *what, char *err, size_t errsz) {
-  if (err && errsz) snprintf(err, errsz, "%s: %s: %s", h->path, what, h->db ? sqlite3_errmsg(h->db) : "out of memory");
-  return false;
+  return sqlstore_fail(h->db, h->path, what, err, errsz);
 }
 
 bool history_exec(history *h, const char *sql, const char *what, char *err, size_t errsz) {
-  if (sqlite3_exec(h->db, sql, NULL, NULL, NULL) != SQLITE_OK) return history_fail(h, what, err, errsz);
-  return true;
+  return sqlstore_exec(h->db, h->path, sql, what, err, errsz);
 }
 
-/* The single integer a PRAGMA or a count returns. */
 static bool query_int(history *h, const char *sql, sqlite3_int64 *v, const char *what, char *err, size_t errsz) {
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) return history_fail(h, what, err, errsz);
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) *v = sqlite3_column_int64(st, 0);
-  bool ok = rc == SQLITE_ROW;
-  if (!ok) history_fail(h, what, err, errsz);
-  sqlite3_finalize(st); /* its code repeats the step's, reported above */
-  return ok;
+  return sqlstore_query_int(h->db, h->path, sql, v, what, err, errsz);
 }
 
-/* The journal mode is per file and persists: set it (another tool may have
-** left the file in WAL) and check what SQLite says it now is. */
-static bool set_journal(history *h, char *err, size_t errsz) {
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(h->db, "PRAGMA journal_mode=DELETE", -1, &st, NULL) != SQLITE_OK)
-    return history_fail(h, "setting the journal mode", err, errsz);
-  bool ok = sqlite3_step(st) == SQLITE_ROW;
-  const unsigned char *mode = ok ? sqlite3_column_text(st, 0) : NULL;
-  if (!ok) history_fail(h, "setting the journal mode", err, errsz);
-  else if (!mode || strcmp((const char *)mode, "delete") != 0) {
-    if (err && errsz) snprintf(err, errsz, "%s: the journal mode stays '%s', not 'delete'", h->path, mode ? (const char *)mode : "?");
-    ok = false;
-  }
-  sqlite3_finalize(st);
-  return ok;
-}
-
-/* A new file gets the schema, its version and our application id in one
-** transaction (IMMEDIATE: a second process creating it at the same moment
-** waits, then finds it made). */
-static bool create_schema(history *h, char *err, size_t errsz) {
-  if (!history_exec(h, "BEGIN IMMEDIATE", "creating the schema", err, errsz)) return false;
-  sqlite3_int64 version = 0, tables = 0;
-  bool ok = query_int(h, "PRAGMA user_version", &version, "reading the schema version", err, errsz) &&
-            query_int(h, "SELECT count(*) FROM sqlite_schema", &tables, "reading the schema", err, errsz);
-  if (ok && version == 0 && tables == 0) {
-    char pragmas[96];
-    snprintf(pragmas, sizeof pragmas, "PRAGMA user_version=%d; PRAGMA application_id=%d", HISTORY_SCHEMA, HISTORY_APP_ID);
-    ok = history_exec(h, schema_sql, "creating the schema", err, errsz) && history_exec(h, pragmas, "creating the schema", err, errsz);
-  }
-  if (ok) return history_exec(h, "COMMIT", "creating the schema", err, errsz);
-  (void)sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL); /* the first error is the one reported */
-  return false;
-}
+static const sqlstore_kind history_kind = {schema_sql, HISTORY_SCHEMA, HISTORY_APP_ID,
+                                           "holds no runs yet (an empty database)",
+                                           "not an osteoplan run history (another application's database)"};
 
 /* Version 1 to 2 (the column's new name), in one transaction; another
 ** process may have moved it first, so the version is read again inside. */
@@ -137,48 +97,13 @@ static bool migrate(history *h, char *err, size_t errsz) {
   return false;
 }
 
-/* Ours, and a version we read? (First read of the file: a file that is not
-** a database fails here with SQLite's "file is not a database".) */
+/* Ours, and a version we read (sqlstore_check)? A version 1 file is moved
+** to 2 when opened for writing. */
 static bool check_schema(history *h, char *err, size_t errsz) {
-  sqlite3_int64 version = 0, app = 0, tables = 0;
-  if (!query_int(h, "PRAGMA user_version", &version, "reading the schema version", err, errsz) ||
-      !query_int(h, "PRAGMA application_id", &app, "reading the application id", err, errsz) ||
-      !query_int(h, "SELECT count(*) FROM sqlite_schema", &tables, "reading the schema", err, errsz))
-    return false;
-  if (version == 0 && tables == 0 && app == 0) {
-    if (!h->readonly) return create_schema(h, err, errsz);
-    if (err && errsz) snprintf(err, errsz, "%s: holds no runs yet (an empty database)", h->path);
-    return false;
-  }
-  if (app != HISTORY_APP_ID || version <= 0) {
-    if (err && errsz) snprintf(err, errsz, "%s: not an osteoplan run history (another application's database)", h->path);
-    return false;
-  }
-  if (version > HISTORY_SCHEMA) {
-    if (err && errsz)
-      snprintf(err, errsz, "%s: written by a newer osteoplan (schema version %lld; this one reads up to %d)", h->path,
-               (long long)version, HISTORY_SCHEMA);
-    return false;
-  }
+  sqlite3_int64 version = 0;
+  if (!sqlstore_check(h->db, h->path, h->readonly, &history_kind, &version, err, errsz)) return false;
   h->version = (int)version;
   return version == HISTORY_SCHEMA || h->readonly || migrate(h, err, errsz);
-}
-
-/* Creates the file readable by its owner only before SQLite opens it (SQLite
-** would create it with the umask's mode); SQLite gives its journal the
-** file's mode. An existing file keeps its mode. */
-static bool create_private(const char *path, char *err, size_t errsz) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) return true;
-    if (err && errsz) snprintf(err, errsz, "%s: cannot create: %s", path, strerror(errno));
-    return false;
-  }
-  if (close(fd) != 0) {
-    if (err && errsz) snprintf(err, errsz, "%s: cannot create: %s", path, strerror(errno));
-    return false;
-  }
-  return true;
 }
 
 static bool open_db(history *h, char *err, size_t errsz) {
@@ -199,7 +124,7 @@ static bool open_db(history *h, char *err, size_t errsz) {
   ** mid-commit cannot leave half a run (NORMAL may, in rollback mode). */
   if (!history_exec(h, "PRAGMA synchronous=FULL", "setting synchronous", err, errsz)) return false;
   if (!check_schema(h, err, errsz)) return false;
-  return h->readonly || set_journal(h, err, errsz);
+  return h->readonly || sqlstore_journal(h->db, h->path, "delete", NULL, err, errsz);
 }
 
 static bool open_history(const char *path, bool readonly, history **out, char *err, size_t errsz) {
@@ -210,7 +135,7 @@ static bool open_history(const char *path, bool readonly, history **out, char *e
       if (err && errsz) snprintf(err, errsz, "%s: %s", path, strerror(errno));
       return false;
     }
-  } else if (!create_private(path, err, errsz)) {
+  } else if (!sqlstore_create_private(path, err, errsz)) {
     return false;
   }
   history *h = calloc(1, sizeof *h);
