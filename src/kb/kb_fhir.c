@@ -45,7 +45,6 @@ struct kb_fhir {
   int m80[128]; /* fracture site by 5th character; INT_MIN-ish when unknown */
   bool m80_known[128];
   int renewal_gap_months, same_fracture_days;
-  const char *order_system[OP_MAX_AGENTS], *order_code[OP_MAX_AGENTS], *order_display[OP_MAX_AGENTS];
   const char *override_code[8], *override_display[8];
   int n_override;
   const char *local_form[32]; /* [fhir.local_forms] words, lower case */
@@ -379,21 +378,6 @@ kb_fhir *kb_fhir_compile(arena *a, const kb_fhir_entry *e, int n, const char *co
       if (!strcmp(x->key, "renewal_gap_months")) c.f->renewal_gap_months = (int)v, got_gap = true;
       else if (!strcmp(x->key, "same_fracture_days")) c.f->same_fracture_days = (int)v, got_days = true;
       else ferr(&c, x, "unknown key (renewal_gap_months, same_fracture_days)");
-    } else if (!strcmp(x->section, "fhir.order_codes")) {
-      int ag = code_in(c.agent_codes, c.n_agents, x->key);
-      char *v = arena_strdup(a, x->value), *f[4], *sc[3];
-      if (ag < 0) {
-        ferr(&c, x, "not an agent code");
-        break;
-      }
-      if (split(v, '|', f, 3) != 3 || split(f[0], ' ', sc, 2) != 2 || (strcmp(sc[0], "rxnorm") && strcmp(sc[0], "atc"))) {
-        ferr(&c, x, "expected 'rxnorm|atc CODE | display | sources'");
-        break;
-      }
-      if (!check_sources(&c, x, f[2])) break;
-      c.f->order_system[ag] = !strcmp(sc[0], "rxnorm") ? "http://www.nlm.nih.gov/research/umls/rxnorm" : "http://www.whocc.no/atc";
-      c.f->order_code[ag] = sc[1];
-      c.f->order_display[ag] = f[1];
     } else if (!strcmp(x->section, "fhir.local_forms")) {
       if (!add_local_form(&c, x)) break;
     } else if (!strcmp(x->section, "fhir.override_reasons")) {
@@ -526,14 +510,6 @@ const char *kb_fhir_source(const kb_fhir *f, const char *id) {
   for (int i = 0; i < f->n_src; i++)
     if (!strcmp(f->src[i].id, id)) return f->src[i].cites;
   return NULL;
-}
-
-bool kb_fhir_order_code(const kb_fhir *f, int agent, const char **system, const char **code, const char **display) {
-  if (agent < 0 || agent >= OP_MAX_AGENTS || !f->order_code[agent]) return false;
-  *system = f->order_system[agent];
-  *code = f->order_code[agent];
-  *display = f->order_display[agent];
-  return true;
 }
 
 int kb_fhir_override_reasons(const kb_fhir *f) { return f->n_override; }

@@ -80,8 +80,6 @@ int kb_fhir_same_fracture_days(const kb_fhir *f);
 /* Count of rows of a system (tests walk every row). */
 int kb_fhir_rows(const kb_fhir *f, fhir_system sys, const fhir_row **rows);
 const char *kb_fhir_source(const kb_fhir *f, const char *id);
-/* The coding for ordering an agent: system URL, code, display; false if none. */
-bool kb_fhir_order_code(const kb_fhir *f, int agent, const char **system, const char **code, const char **display);
 /* Override reasons offered on order-sign cards: i-th code and display. */
 int kb_fhir_override_reasons(const kb_fhir *f);
 void kb_fhir_override_reason(const kb_fhir *f, int i, const char **code, const char **display);

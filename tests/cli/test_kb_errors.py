@@ -63,8 +63,6 @@ CASES = [
     ("fhir.ini", "topical = applied to the skin |", "topical cream = applied to the skin |", "a local form is one word of letters"),
     ("fhir.ini", "topical = applied to the skin | omopsynthea", "topical = applied to the skin | nosuch", "unknown source 'nosuch'"),
     ("fhir.ini", "otic = ear | rxforms\n", "otic = ear | rxforms\n" + MANY_LOCAL, "more than 32 local forms"),
-    ("fhir.ini", "alendronate = rxnorm 46041 |", "alendronatex = rxnorm 46041 |", "not an agent code"),
-    ("fhir.ini", "alendronate = rxnorm 46041 |", "alendronate = snomed 46041 |", "expected 'rxnorm|atc CODE"),
     ("fhir.ini", "benefit_outweighs_risk = Benefit outweighs the risk for this patient | ehr",
      "benefit_outweighs_risk = Benefit outweighs the risk for this patient", "expected 'display | sources'"),
     ("fhir.ini", "benefit_outweighs_risk =", MANY_OVERRIDES + "benefit_outweighs_risk =", "at most 8 override reasons"),
