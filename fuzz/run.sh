@@ -143,7 +143,7 @@ status=0
 for h in "${harnesses[@]}"; do
   case $h in
     record|fhir|kb) build "$h" ;;
-    cds) build cds src/server/cds.c src/server/cds_prefetch.c src/server/feedback.c src/audit/audit.c \
+    cds) build cds src/server/cds.c src/server/cds_prefetch.c src/server/feedback.c src/audit/audit.c src/sqlstore/sqlstore.c \
                src/audit/audit_report.c src/server/jwt_check.c src/server/jwt_keys.c src/server/jwt_replay.c -lcrypto -lsqlite3 ;;
     jwt) build jwt src/server/jwt_check.c src/server/jwt_keys.c src/server/jwt_replay.c tests/server/jws_sign.c \
                tests/server/jwt_jansson.c -Itests/server -lcrypto -ljansson ;;
