@@ -283,19 +283,25 @@ async function post(query, rec) {
   return { status: r.status, body: type.startsWith("application/json") ? await r.json() : await r.text() };
 }
 
+/* The form as a record; null after showing the problem beside its field
+** and msg in statusEl (a value the page itself refuses, before the server). */
+function formOrProblem(statusEl, msg) {
+  try {
+    return readForm();
+  } catch (e) {
+    if (!(e instanceof InputProblem)) throw e;
+    showProblem(e);
+    statusEl.textContent = msg;
+    return null;
+  }
+}
+
 async function submit(ev) {
   ev.preventDefault();
   clearErrors();
   const status = $("#plan-status");
-  let rec;
-  try {
-    rec = readForm();
-  } catch (e) {
-    if (!(e instanceof InputProblem)) throw e;
-    showProblem(e);
-    status.textContent = "The record was not accepted: see the message beside the field.";
-    return;
-  }
+  const rec = formOrProblem(status, "The record was not accepted: see the message beside the field.");
+  if (!rec) return;
   status.textContent = "Working…";
   /* never leave an earlier patient's plan beside a new entry */
   $("#plan-clinician").textContent = "";
@@ -325,15 +331,8 @@ async function submit(ev) {
 /* ---- files ---------------------------------------------------------------- */
 
 function saveFile() {
-  let rec;
-  try {
-    rec = readForm();
-  } catch (e) {
-    if (!(e instanceof InputProblem)) throw e;
-    showProblem(e);
-    $("#file-status").textContent = "Not saved: see the message beside the field.";
-    return;
-  }
+  const rec = formOrProblem($("#file-status"), "Not saved: see the message beside the field.");
+  if (!rec) return;
   const blob = new Blob([JSON.stringify(rec, null, 2) + "\n"], { type: "application/json" });
   const a = el("a", { href: URL.createObjectURL(blob), download: (rec.id ? String(rec.id).replace(/[^\w.-]+/g, "_") : "patient") + ".json" });
   document.body.append(a);
