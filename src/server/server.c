@@ -3,7 +3,7 @@
 ** within limits, routing, authentication, the access log and a graceful
 ** stop. What the services answer is cds.c's business.
 **
-** libmicrohttpd runs a pool of threads, each with its own epoll loop; a
+** libmicrohttpd runs a pool of threads, each with its own poll(2) loop; a
 ** request is handled on the thread that read it (an assessment takes tens
 ** of microseconds, so handing it to another pool would cost more than it
 ** saves). Each request owns one arena, freed when the request ends.
@@ -578,8 +578,13 @@ static int serve(const server *sp) {
     jwt_checker_free(s.jwt);
     return 1;
   }
+  /* poll(2), not epoll: libmicrohttpd 0.9.75's MHD_quiesce_daemon removes the
+  ** listening socket from each worker's epoll set from this thread while a
+  ** worker that woke may be removing it too; the loser aborts the process
+  ** ("Failed to remove listen FD from epoll set"). Under poll the quiesce
+  ** is a message to each worker, which stops listening itself. */
   struct MHD_Daemon *d = MHD_start_daemon(
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, (uint16_t)cfg->port, NULL,
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, (uint16_t)cfg->port, NULL,
       NULL, on_request, &s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, so every message goes to it */
       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
       (unsigned)cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, MHD_OPTION_CONNECTION_LIMIT,
@@ -600,8 +605,9 @@ static int serve(const server *sp) {
   const struct timespec tick = {1, 0};
   while ((sig = sigtimedwait(&sigs, NULL, &tick)) < 0) log_flush(s.log, true); /* the access log's timer */
   fprintf(stderr, "osteoplan serve: %s: finishing requests in flight\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  /* closed only after the daemon has stopped: a worker may still be in an
+  ** accept it began before the quiesce, and the number must not be reused */
   MHD_socket ls = MHD_quiesce_daemon(d);
-  if (ls != MHD_INVALID_SOCKET) close(ls);
   /* in-flight requests finish; idle keep-alive connections end at the timeout */
   for (int i = 0; i < 100 * (int)cfg->timeout_s; i++) {
     const union MHD_DaemonInfo *ci = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
@@ -611,6 +617,7 @@ static int serve(const server *sp) {
   }
   pool_stop(s.pool); /* its jobs end within [fetch] timeout_s, each resuming its connection */
   MHD_stop_daemon(d);
+  if (ls != MHD_INVALID_SOCKET) close(ls);
   pool_free(s.pool);  /* after the daemon: on_done still counted its connections */
   curl_global_cleanup();
   jwt_checker_free(s.jwt);

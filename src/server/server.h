@@ -3,9 +3,10 @@
 ** /healthz) on GNU libmicrohttpd.
 **
 ** Why libmicrohttpd: it is in Debian, maintained by the GNU project since
-** 2007, has a thread-pool mode over epoll that fits short CPU-bound requests,
-** and bounds what a client can make it hold (per-connection memory, header
-** size, connection count, idle timeout) with options instead of code of ours.
+** 2007, has a thread-pool mode (a poll loop per thread) that fits short
+** CPU-bound requests, and bounds what a client can make it hold
+** (per-connection memory, header size, connection count, idle timeout) with
+** options instead of code of ours.
 */
 #ifndef OSTEO_SERVER_H
 #define OSTEO_SERVER_H

@@ -12,7 +12,9 @@ usage: test_faults.py OSTEOPLAN
 import json
 import os
 import resource
+import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -325,6 +327,43 @@ def per_ip_limit(low):
         serving.stop(proc, log)
 
 
+def stop_under_traffic(rounds):
+    """SIGTERM while clients keep connecting and asking: every stop must be a
+    clean one (exit 0, "stopped" logged), never an abort inside the HTTP
+    library's shutdown (a race there once ended such a stop with SIGABRT)."""
+    bad = []
+    for i in range(rounds):
+        proc, port, log = serving.start(BIN, AS_OF)
+        stop = threading.Event()
+
+        def hammer():
+            while not stop.is_set():
+                try:
+                    serving.call(port, "POST", "/api/assess", RECORD, timeout=5)
+                except Exception:  # noqa: BLE001 -- refused or cut once the server stops: expected
+                    time.sleep(0.001)
+
+        threads = [threading.Thread(target=hammer, daemon=True) for _ in range(6)]
+        for t in threads:
+            t.start()
+        time.sleep(0.05 + 0.03 * (i % 8))
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            rc = "hung"
+        stop.set()
+        for t in threads:
+            t.join()
+        log.seek(0)
+        text = log.read()
+        if rc != 0 or "osteoplan serve: stopped" not in text:
+            bad.append("round %d: exit %s, log ends %r" % (i, rc, text[-300:]))
+    print("  stopped under traffic %d times: %d unclean" % (rounds, len(bad)))
+    check(not bad, "every stop under traffic is clean: %s" % bad[:2])
+
+
 def main():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -346,6 +385,7 @@ def main():
     finally:
         text = serving.stop(proc, log)
     per_ip_limit(low)
+    stop_under_traffic(int(os.environ.get("FAULTS_STOPS", "20")))
     check("probe" not in text and "pipe-" not in text, "no patient data in the server log")
     print("%d failed checks" % len(failures))
     return 1 if failures else 0

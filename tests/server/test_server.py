@@ -349,6 +349,9 @@ def main():
         except subprocess.TimeoutExpired:
             rc = None
         check(rc == 0, "SIGTERM: exit 0 (got %s)" % rc)
+        if rc != 0:  # what the server said on its way out, for whoever reads the failure
+            log.seek(0)
+            sys.stdout.write("server log (last 3000 characters):\n" + log.read()[-3000:] + "\n")
     finally:
         if proc.poll() is None:
             proc.kill()
