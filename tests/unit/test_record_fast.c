@@ -122,7 +122,7 @@ static const char *const numbers[] = {
     "0", "-0", "-0.0", "1e5", "1E2", "1.0e-2", "2e0", "0.5", "1.5", "-1.5", "100", "99.99",
     "123456789012345", "1234567890123456", "0.000000000000000000000001", "0.1234567890123456",
     "1.000000000000000", "1e999", "-1e999", "00", "01", "-", "2.", ".5", "1e", "+1", "1.5.3", "0x10",
-    "NaN", "1000000000", "1000000001", "7", "-3.5", "-7", "3", "100000000000000000000", "1,", "1}",
+    "NaN", "1000000000", "1000000001", "6.9104274032803700", "2.3725376813640358", "43.713809799324371", "7", "-3.5", "-7", "3", "100000000000000000000", "1,", "1}",
     "true", "null", "\"5\"", "[]", "{}", "[1]"};
 static const char *const strings[] = {
     "\"\"", "\" \"", "\"a\\u0041\"", "\"a\\n\"", "\"tab\\t\"", "\"\xc3\xa9t\xc3\xa9\"", "\"\xc2\x85\"",
@@ -162,6 +162,37 @@ static void tokens(ctx *c, const char *text, size_t n) {
 }
 
 /* ---- inputs ------------------------------------------------------------- */
+
+/* Fields and forms the synthetic records do not have: name and
+** identifiers, fracture years, dated and undated labs, markers, every
+** therapy and medication member, as_of last, extensions, whitespace. */
+static const char *const handmade[] = {
+    "{\"id\":\"p1\",\"name\":\"Ann Example\",\"identifiers\":[{\"system\":\"urn:oid:1.2\",\"value\":\"123\","
+    "\"type\":\"MR\"},{\"system\":\"urn:x\",\"value\":\"9\",\"type\":null}],\"as_of\":\"2026-11-01\","
+    "\"sex\":\"female\",\"age\":70.5,\"menopause\":null}",
+    "{\"name\":\"Jos\xc3\xa9 \xe5\xb1\xb1\xe7\x94\xb0\",\"identifiers\":[{\"system\":\"s\",\"value\":\"v\",\"type\":\"XX\"},"
+    "{\"system\":\"s2\",\"value\":\"v2\",\"type\":\"MR\"}],\"as_of\":\"2026-11-01\",\"sex\":\"male\",\"age\":80}",
+    "{\"sex\":\"female\",\"birth_date\":\"1950-03-01\",\"fractures\":[{\"site\":\"hip\",\"year\":2026},"
+    "{\"site\":\"wrist\",\"year\":1950,\"mechanism\":\"traumatic\"},{\"site\":\"rib\",\"date\":\"1950-03-01\"}],"
+    "\"falls_past_year\":2,\"as_of\":\"2026-03-01\"}",
+    "{\"as_of\":\"2026-11-01\",\"sex\":\"female\",\"birth_date\":\"1951-11-01\",\"age\":75,\"menopause\":\"post\","
+    "\"weight_kg\":null,\"height_cm\":null,\"frax\":{\"major_osteoporotic_pct\":21.5,\"hip_pct\":null,"
+    "\"date\":\"2026-01-01\"},\"labs\":{\"egfr_ml_min\":null,\"creatinine_clearance_ml_min\":{\"value\":33,"
+    "\"date\":\"2026-10-31\"},\"calcium_mg_dl\":9,\"vitamin_d_ng_ml\":{\"date\":\"2026-01-02\",\"value\":0},"
+    "\"p1np\":[{\"value\":40,\"date\":\"2025-01-01\"},{\"date\":\"2026-01-01\",\"value\":12.5}],\"ctx\":[]},"
+    "\"lifestyle\":{\"smoker\":true,\"alcohol_units_per_day\":null},\"extensions\":{}}",
+    "{\"as_of\":\"2026-11-01\",\"sex\":\"female\",\"age\":66,\"therapies\":[{\"agent\":\"denosumab\","
+    "\"start\":\"2020-01-01\",\"end\":\"2027-01-01\",\"last_dose\":\"2026-06-01\",\"doses\":12,"
+    "\"stop_reason\":\"patient_choice\",\"adherence\":\"poor\"},{\"agent\":\"alendronate\",\"start\":\"2015-01-01\","
+    "\"end\":\"2015-01-01\",\"doses\":null,\"stop_reason\":null,\"adherence\":\"good\",\"last_dose\":null}],"
+    "\"medications\":[{\"class\":\"glucocorticoid\",\"dose_mg_per_day\":7.5,\"start\":\"2026-01-01\","
+    "\"end\":\"2026-12-31\",\"name\":\"prednisolone \xc2\xa0x\"},{\"class\":\"other\",\"name\":null,"
+    "\"dose_mg_per_day\":null,\"start\":null,\"end\":null}],\"conditions\":[{\"code\":\"stroke\",\"date\":null},"
+    "{\"code\":\"breast_cancer\",\"date\":\"2000-02-29\"}],\"lifestyle\":{\"smoker\":null},\"id\":null}",
+    " \r\n\t{ \"sex\" : \"male\" ,\n \"age\" : 0 , \"bmd\" : [ { \"site\" : \"lumbar_spine\" , \"t_score\" : -2.5 ,"
+    " \"bmd_g_cm2\" : 0.8 , \"date\" : \"2026-11-01\" } ] , \"frax\" : null , \"name\" : null , \"as_of\" :"
+    " \"2026-11-01\" , \"identifiers\" : [ ] , \"labs\" : { } , \"lifestyle\" : { } } \n ",
+};
 
 /* Each line of `osteoplan synth`; the first `mutate` lines mutated too. */
 static void synth(ctx *c, const char *args, int mutate) {
@@ -213,6 +244,26 @@ static void files(ctx *c, const char *dir) {
   closedir(d);
 }
 
+/* Lists about the limits: identifiers (at most 20), the fast reader's
+** own (FAST_MAX_ELEMS, 32) and the knowledge base's list_entries_max. */
+static void lists(ctx *c) {
+  static const int counts[] = {0, 1, 19, 20, 21, 22, 31, 32, 33, 34, 199, 200, 201};
+  static char text[1 << 16];
+  for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
+    for (int kind = 0; kind < 3; kind++) {
+      size_t n = (size_t)snprintf(text, sizeof text, "{\"as_of\":\"2026-11-01\",\"sex\":\"female\",\"age\":70,\"%s\":[",
+                                  kind == 0 ? "identifiers" : kind == 1 ? "bmd" : "conditions");
+      for (int k = 0; k < counts[i]; k++)
+        n += (size_t)snprintf(text + n, sizeof text - n, "%s%s", k ? "," : "",
+                              kind == 0   ? "{\"system\":\"s\",\"value\":\"v\"}"
+                              : kind == 1 ? "{\"site\":\"total_hip\",\"t_score\":-1,\"date\":\"2020-01-01\"}"
+                                          : "{\"code\":\"stroke\"}");
+      n += (size_t)snprintf(text + n, sizeof text - n, "]}");
+      check(c, text, n, NULL, NULL);
+    }
+  }
+}
+
 static void test_agree(void **state) {
   (void)state;
   op_error err;
@@ -224,6 +275,15 @@ static void test_agree(void **state) {
   synth(&c, "--count 2000 --seed 3 --bad-rate 0.3", 4);
   synth(&c, "--count 500 --seed 4 --as-of 2024-02-29", 2);
   for (int i = 0; i < n_dirs; i++) files(&c, dirs[i]);
+  lists(&c);
+  long hand_ok = 0;
+  for (size_t i = 0; i < sizeof handmade / sizeof *handmade; i++) {
+    size_t n = strlen(handmade[i]);
+    hand_ok += record_read_fast(c.a2, c.kb, handmade[i], n, NULL, NULL, &(op_record){0});
+    check_dates(&c, handmade[i], n);
+    tokens(&c, handmade[i], n);
+    bytes(&c, handmade[i], n);
+  }
   printf("%ld reads, strict reader accepted %ld, fast reader %ld; first synth set: %ld of %ld fast; %ld different\n",
          c.reads, c.strict_ok, c.fast_ok, fast, good, c.failures);
   arena_destroy(c.a1);
@@ -233,6 +293,7 @@ static void test_agree(void **state) {
   assert_int_equal(c.failures, 0);
   /* the fast reader takes nearly every good record, or it is no faster */
   assert_true(good > 10000 && fast * 100 >= good * 99);
+  assert_int_equal(hand_ok, sizeof handmade / sizeof *handmade); /* each read on the fast path */
 }
 
 int main(int argc, char **argv) {
