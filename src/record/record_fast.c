@@ -82,11 +82,27 @@ static bool raw_str(fr *f, const char **s, size_t *n) {
   ws(f);
   if (f->p >= f->end || *f->p != '"') return false;
   const unsigned char *b = ++f->p, *q = b;
+#ifdef __SSE2__
+  /* 16 bytes at a time; the first byte that is not plain printable ASCII
+  ** must be the closing quote (anything else matches no name) */
+  while (f->end - q >= 16) {
+    int mask = json_special16(q);
+    if (mask) {
+      q += __builtin_ctz((unsigned)mask);
+      if (*q != '"') return false;
+      goto found;
+    }
+    q += 16;
+  }
+#endif
   while (q < f->end && *q != '"') {
     if (*q == '\\') return false;
     q++;
   }
   if (q >= f->end) return false;
+#ifdef __SSE2__
+found:
+#endif
   *s = (const char *)b;
   *n = (size_t)(q - b);
   f->p = q + 1;
@@ -296,7 +312,20 @@ static inline bool once(unsigned *seen, int i) {
   *seen |= b;
   return true;
 }
-#define FIELD(i, s) (kn == sizeof(s) - 1 && !memcmp(k, s, sizeof(s) - 1) && once(&seen, (i)))
+/* k (kn bytes) equals s (n bytes): inline, as the names are short constants. */
+static inline bool same(const char *k, size_t kn, const char *s, size_t n) {
+  if (kn != n || k[0] != s[0]) return false;
+  for (; n >= 8; n -= 8, k += 8, s += 8) {
+    uint64_t x, y;
+    memcpy(&x, k, 8);
+    memcpy(&y, s, 8);
+    if (x != y) return false;
+  }
+  for (; n; n--)
+    if (*k++ != *s++) return false;
+  return true;
+}
+#define FIELD(i, s) (same(k, kn, s, sizeof(s) - 1) && once(&seen, (i)))
 /* The member loop of one object; BODY sets ok for key k (length kn). */
 #define MEMBERS(BODY)                                     \
   do {                                                    \
