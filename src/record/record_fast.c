@@ -76,8 +76,8 @@ static inline bool null_next(fr *f) {
   return false;
 }
 
-/* A string without escapes, its bytes unchecked: only for keys and codes,
-** which are accepted only when they equal a plain ASCII name. */
+/* A string without escapes, its bytes unchecked: only for codes, which are
+** accepted only when they equal a plain ASCII name. */
 static bool raw_str(fr *f, const char **s, size_t *n) {
   ws(f);
   if (f->p >= f->end || *f->p != '"') return false;
@@ -285,10 +285,11 @@ static bool text(fr *f, int max, const char **out) {
 
 /* ---- objects and lists -------------------------------------------------- */
 
-/* The next member of an object whose '{' was read: 1 with its key read and
-** the ':' eaten, 0 at the closing '}', -1 on anything else. *n counts the
-** members read. */
-static int next_key(fr *f, int *n, const char **k, size_t *kn) {
+/* The next member of an object whose '{' was read: 1 with k at the first
+** byte of its key (after the quote), 0 at the closing '}', -1 on anything
+** else. *n counts the members read. The key is not scanned: FIELD
+** compares it with each name in turn, and an unknown key gives up. */
+static int next_key(fr *f, int *n, const char **k) {
   ws(f);
   if (f->p >= f->end) return -1;
   if (*f->p == '}') {
@@ -298,10 +299,23 @@ static int next_key(fr *f, int *n, const char **k, size_t *kn) {
   if (*n > 0) {
     if (*f->p != ',') return -1;
     f->p++;
+    ws(f);
   }
-  if (!raw_str(f, k, kn) || !eat(f, ':')) return -1;
+  if (f->p >= f->end || *f->p != '"') return -1;
+  *k = (const char *)++f->p;
   (*n)++;
   return 1;
+}
+
+/* Is the key at k the name s (n bytes) and its closing quote? Then the
+** key and its ':' are eaten. The names hold no quote and no backslash, so
+** the bytes of s and a quote after them are the whole key. */
+static inline bool key_is(fr *f, const char *k, const char *s, size_t n) {
+  if ((size_t)(f->end - (const unsigned char *)k) <= n || k[0] != s[0] || k[n] != '"') return false;
+  for (size_t j = 1; j < n; j++)
+    if (k[j] != s[j]) return false;
+  f->p = (const unsigned char *)k + n + 1;
+  return eat(f, ':');
 }
 
 /* Key k is name s, met for the first time in this object (bit i of seen):
@@ -312,28 +326,14 @@ static inline bool once(unsigned *seen, int i) {
   *seen |= b;
   return true;
 }
-/* k (kn bytes) equals s (n bytes): inline, as the names are short constants. */
-static inline bool same(const char *k, size_t kn, const char *s, size_t n) {
-  if (kn != n || k[0] != s[0]) return false;
-  for (; n >= 8; n -= 8, k += 8, s += 8) {
-    uint64_t x, y;
-    memcpy(&x, k, 8);
-    memcpy(&y, s, 8);
-    if (x != y) return false;
-  }
-  for (; n; n--)
-    if (*k++ != *s++) return false;
-  return true;
-}
-#define FIELD(i, s) (same(k, kn, s, sizeof(s) - 1) && once(&seen, (i)))
-/* The member loop of one object; BODY sets ok for key k (length kn). */
+#define FIELD(i, s) (key_is(f, k, s, sizeof(s) - 1) && once(&seen, (i)))
+/* The member loop of one object; BODY sets ok for the key at k. */
 #define MEMBERS(BODY)                                     \
   do {                                                    \
     const char *k;                                        \
-    size_t kn;                                            \
     int n_ = 0, st_;                                      \
     if (!eat(f, '{')) return false;                       \
-    while ((st_ = next_key(f, &n_, &k, &kn)) > 0) {       \
+    while ((st_ = next_key(f, &n_, &k)) > 0) {            \
       bool ok = false;                                    \
       BODY                                                \
       if (!ok) return false;                              \

@@ -136,7 +136,8 @@ static const char *const members[] = {
     "\"value\":1,", "\"site\":\"total_hip\",", "\"agent\":\"denosumab\",", "\"code\":\"ckd\",", "\"zzz\":1,",
     "\"extensions\":{},", "\"extensions\":{\"a\":[1,{\"b\":null}]},", "\"extensions\":[],", "\"id\":\"x\",",
     "\"year\":2000,", "\"name\":\"A B\",", "\"start\":\"2020-01-01\",", "\"t_score\":-1,", "\"labs\":{},",
-    "\"age\":70,", "\"birth_date\":\"1950-01-01\",", "\"menopause\":\"post\",", "\"s\\u0065x\":\"male\","};
+    "\"age\":70,", "\"birth_date\":\"1950-01-01\",", "\"menopause\":\"post\",", "\"s\\u0065x\":\"male\",", "\"sexx\":1,", "\"se\":1,",
+    "\"sex\\\"\":1,", "\"date \":1,", "\"\":1,", "\"site\" :\"hip\",", "\"s\"", "\"sex\"\"female\","};
 
 /* Each value (after ':' or in a list) swapped for the odd ones. */
 static void tokens(ctx *c, const char *text, size_t n) {
