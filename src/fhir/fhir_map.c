@@ -164,6 +164,19 @@ static const char *system_name(int s) {
   return s >= 0 && s < FS_N ? names[s] : "code";
 }
 
+/* snprintf(out, cap, "%s%s...", parts...) without the formatter: the same
+** bytes, cut at cap - 1 (a description is made for every code not mapped). */
+static void cat_cut(char *out, size_t cap, const char *const *parts, int n) {
+  size_t k = 0;
+  for (int i = 0; i < n && k + 1 < cap; i++) {
+    size_t l = strlen(parts[i]);
+    if (l > cap - 1 - k) l = cap - 1 - k;
+    memcpy(out + k, parts[i], l);
+    k += l;
+  }
+  out[k] = 0;
+}
+
 /* The first row matching a coding of the CodeableConcept cc; else, when
 ** names, an ingredient word in a display or the text. *unknown gets a short
 ** description of the first coding for the notes. */
@@ -184,8 +197,9 @@ const fhir_row *fm_match_concept(mapper *m, const json_doc *d, int cc, bool name
       if (!unknown[0]) {
         const char *disp = fj_str(m->a, d, fj_get(d, j, "display"));
         const char *c = fj_str(m->a, d, code);
-        snprintf(unknown, unk_sz, "%s %s%s%s%s", s >= 0 ? system_name(s) : "code", c ? c : "?",
-                 disp ? " '" : "", disp ? disp : "", disp ? "'" : "");
+        const char *parts[] = {s >= 0 ? system_name(s) : "code", " ", c ? c : "?", disp ? " '" : "",
+                               disp ? disp : "", disp ? "'" : ""};
+        cat_cut(unknown, unk_sz, parts, 6);
       }
     }
   }
