@@ -65,6 +65,9 @@ static op_status no_partial(const arena *a, op_status st, op_error *err) {
   return OP_ERR_INTERNAL;
 }
 
+static op_status assess_read(const op_kb *kb, op_assessment *as, const op_options *opts, op_assessment **out,
+                             op_error *err);
+
 /* op_assess_json; budget: see op_assess_limited (NULL: no limit). */
 static op_status assess_json(const op_kb *kb, const char *json, size_t len, const op_options *opts,
                              op_assessment **out, op_error *err, size_t *budget) {
@@ -91,6 +94,14 @@ static op_status assess_json(const op_kb *kb, const char *json, size_t len, cons
     arena_destroy(a);
     return st;
   }
+  return assess_read(kb, as, opts, out, err);
+}
+
+/* The assessment of the record as->rec, read into as->a (which it owns:
+** destroyed on failure). */
+static op_status assess_read(const op_kb *kb, op_assessment *as, const op_options *opts, op_assessment **out,
+                             op_error *err) {
+  arena *a = as->a;
   if (!engine_assess(a, kb, &as->rec, &as->plan)) {
     arena_destroy(a);
     kb_error(err, "out of memory");
@@ -119,6 +130,23 @@ static op_status assess_json(const op_kb *kb, const char *json, size_t len, cons
 op_status op_assess_json(const op_kb *kb, const char *json, size_t len, const op_options *opts,
                          op_assessment **out, op_error *err) {
   return assess_json(kb, json, len, opts, out, err, NULL);
+}
+
+op_status op_assess_read(const op_kb *kb, arena *a, const op_record *rec, const op_options *opts, op_assessment **out,
+                         op_error *err) {
+  op_error local;
+  if (!err) err = &local;
+  memset(err, 0, sizeof *err);
+  *out = NULL;
+  op_assessment *as = arena_alloc(a, sizeof *as);
+  if (!as) {
+    arena_destroy(a);
+    kb_error(err, "out of memory");
+    return OP_ERR_INTERNAL;
+  }
+  as->a = a;
+  as->rec = *rec;
+  return assess_read(kb, as, opts, out, err);
 }
 
 /* Searches not read whole go into the notes, right after the summary. */

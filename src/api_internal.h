@@ -7,11 +7,18 @@
 
 #include "engine/plan.h"
 #include "osteoplan.h"
+#include "record/record.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
 const op_plan *op_assessment_plan(const op_assessment *as);
+
+/* op_assess_json of a record already read by record_read (as_of and today
+** as opts gives them) into arena a, which the assessment takes over
+** (destroyed on failure): the FHIR mapper's record, read once. */
+op_status op_assess_read(const op_kb *kb, arena *a, const op_record *rec, const op_options *opts,
+                         op_assessment **out, op_error *err);
 
 /* op_assess_json (fhir false) or op_assess_fhir (true) with every arena of
 ** the assessment under one allocation budget (arena_set_budget): at most

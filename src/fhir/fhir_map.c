@@ -164,6 +164,19 @@ static const char *system_name(int s) {
   return s >= 0 && s < FS_N ? names[s] : "code";
 }
 
+/* snprintf(out, cap, "%s%s...", parts...) without the formatter: the same
+** bytes, cut at cap - 1 (a description is made for every code not mapped). */
+static void cat_cut(char *out, size_t cap, const char *const *parts, int n) {
+  size_t k = 0;
+  for (int i = 0; i < n && k + 1 < cap; i++) {
+    size_t l = strlen(parts[i]);
+    if (l > cap - 1 - k) l = cap - 1 - k;
+    memcpy(out + k, parts[i], l);
+    k += l;
+  }
+  out[k] = 0;
+}
+
 /* The first row matching a coding of the CodeableConcept cc; else, when
 ** names, an ingredient word in a display or the text. *unknown gets a short
 ** description of the first coding for the notes. */
@@ -184,8 +197,9 @@ const fhir_row *fm_match_concept(mapper *m, const json_doc *d, int cc, bool name
       if (!unknown[0]) {
         const char *disp = fj_str(m->a, d, fj_get(d, j, "display"));
         const char *c = fj_str(m->a, d, code);
-        snprintf(unknown, unk_sz, "%s %s%s%s%s", s >= 0 ? system_name(s) : "code", c ? c : "?",
-                 disp ? " '" : "", disp ? disp : "", disp ? "'" : "");
+        const char *parts[] = {s >= 0 ? system_name(s) : "code", " ", c ? c : "?", disp ? " '" : "",
+                               disp ? disp : "", disp ? "'" : ""};
+        cat_cut(unknown, unk_sz, parts, 6);
       }
     }
   }
@@ -612,8 +626,31 @@ void fhir_map(arena *a, const op_kb *kb, const fhir_res *res, int n, const char 
   fhir_map_patient(a, kb, res, n, as_of, today, NULL, out);
 }
 
-void fhir_map_patient(arena *a, const op_kb *kb, const fhir_res *res, int n, const char *as_of, const char *today,
-                      const char *patient_id, fhir_result *out) {
+/* The record written, read and kept (keep: in its scratch arena, handed to
+** out) or dropped; false: out says why not. */
+static bool read_back(mapper *m, const op_kb *kb, const char *rec, size_t len, const char *when, const char *today,
+                      bool keep, op_status *st, op_error *err, fhir_result *out) {
+  arena *scratch = arena_create_like(m->a, keep ? 32 * 1024 : 16 * 1024); /* under the caller's budget, if any */
+  if (!scratch) {
+    out->status = FM_ERROR;
+    snprintf(out->message, sizeof out->message, "out of memory");
+    return false;
+  }
+  op_record r;
+  *st = record_read(scratch, kb, rec, len, when, today, &r, err);
+  op_record *kept = keep && *st == OP_OK ? arena_alloc(scratch, sizeof *kept) : NULL;
+  if (!kept) {
+    arena_destroy(scratch);
+    return true;
+  }
+  *kept = r;
+  out->rec_arena = scratch;
+  out->rec = kept;
+  return true;
+}
+
+static void map_patient(arena *a, const op_kb *kb, const fhir_res *res, int n, const char *as_of, const char *today,
+                        const char *patient_id, bool keep, fhir_result *out) {
   memset(out, 0, sizeof *out);
   mapper m = {.a = a, .f = kb->fhir, .agent_code = kb->agent_code, .sex = -1, .dead_bool = -1};
   const char *when = as_of ? as_of : today;
@@ -664,16 +701,9 @@ void fhir_map_patient(arena *a, const op_kb *kb, const fhir_res *res, int n, con
     int ns;
     size_t len;
     const char *rec = fm_write_record(&m, cs, ncs, slots, &ns, &len);
-    arena *scratch = arena_create_like(a, 16 * 1024); /* under the caller's budget, if any */
-    if (!scratch) {
-      out->status = FM_ERROR;
-      snprintf(out->message, sizeof out->message, "out of memory");
-      return;
-    }
-    op_record r;
+    op_status st;
     op_error err;
-    op_status st = record_read(scratch, kb, rec, len, when, today, &r, &err);
-    arena_destroy(scratch);
+    if (!read_back(&m, kb, rec, len, when, today, keep, &st, &err, out)) return;
     if (st == OP_OK) {
       out->record = rec;
       out->record_len = len;
@@ -695,6 +725,16 @@ void fhir_map_patient(arena *a, const op_kb *kb, const fhir_res *res, int n, con
   }
   finish_notes(&m, n, other, out);
   out->status = FM_OK;
+}
+
+void fhir_map_patient(arena *a, const op_kb *kb, const fhir_res *res, int n, const char *as_of, const char *today,
+                      const char *patient_id, fhir_result *out) {
+  map_patient(a, kb, res, n, as_of, today, patient_id, false, out);
+}
+
+void fhir_map_patient_read(arena *a, const op_kb *kb, const fhir_res *res, int n, const char *as_of,
+                           const char *today, const char *patient_id, fhir_result *out) {
+  map_patient(a, kb, res, n, as_of, today, patient_id, true, out);
 }
 
 int fhir_agent_in(arena *a, const op_kb *kb, const fhir_refs *refs, const json_doc *d, int r) {

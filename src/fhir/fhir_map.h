@@ -16,6 +16,7 @@
 
 #include "json/json.h"
 #include "kb/kb.h"
+#include "record/record.h"
 
 typedef struct {
   const json_doc *doc;
@@ -32,6 +33,11 @@ typedef struct {
   const char **notes;         /* what was skipped and why (plan input_notes) */
   int n_notes;
   char message[512];          /* FM_ERROR / FM_DECEASED: what and why */
+  /* fhir_map_patient_read, FM_OK: the record as the reader read it (every
+  ** check passed) and the arena it lives in, which the caller then owns;
+  ** NULL when it could not be kept (out of memory): read record instead */
+  arena *rec_arena;
+  const op_record *rec;
 } fhir_result;
 
 /* as_of, today: "YYYY-MM-DD" (as_of may be NULL: today). All memory from a.
@@ -51,6 +57,11 @@ void fhir_map(arena *a, const op_kb *kb, const fhir_res *res, int n, const char 
 ** Patient with that id is an error. */
 void fhir_map_patient(arena *a, const op_kb *kb, const fhir_res *res, int n, const char *as_of,
                       const char *today, const char *patient_id, fhir_result *out);
+
+/* fhir_map_patient, keeping the record its reader read (rec_arena, rec):
+** the caller assesses it without reading the JSON again (op_assess_read). */
+void fhir_map_patient_read(arena *a, const op_kb *kb, const fhir_res *res, int n, const char *as_of,
+                           const char *today, const char *patient_id, fhir_result *out);
 
 /* Searches the document at tok did not read whole: a Bundle with a link
 ** "next" (more pages not fetched), an OperationOutcome in place of a search

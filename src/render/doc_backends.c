@@ -75,6 +75,14 @@ static const char *md_line_start(strbuf *b, const char *s) {
   return s;
 }
 
+/* Bytes md_text stops at: the markup characters, the end, C0 controls and
+** DEL, and 0xc2 (the lead byte of a C1 control in UTF-8): one table look-up
+** a byte, where plain text is most of a document. */
+#define MD_C0 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+static const unsigned char md_stop[256] = {
+    MD_C0, MD_C0, ['\\'] = 1, ['*'] = 1, ['_'] = 1, ['`'] = 1, ['['] = 1, [']'] = 1, ['<'] = 1,
+    ['>'] = 1, ['#'] = 1,  ['|'] = 1, ['&'] = 1, ['~'] = 1, ['!'] = 1, [0x7f] = 1, [0xc2] = 1};
+
 /* Markdown that stays text whatever it holds (a record's id or a drug name
 ** reaches every CDS card): each ASCII character that can begin inline markup
 ** is backslash-escaped, the backslash itself first so no escape can be
@@ -86,11 +94,13 @@ static const char *md_line_start(strbuf *b, const char *s) {
 static void md_text(strbuf *b, const char *s) {
   if (no_text(b, s)) return;
   s = md_line_start(b, s);
-  while (*s) {
-    size_t run = strcspn(s, "\\*_`[]<>#|&~!"); /* plain text goes in one copy */
-    size_t safe = 0;
+  for (;;) {
+    size_t safe = 0; /* plain text goes in one copy */
     unsigned cp;
-    while (safe < run && !ctl_at(s + safe, &cp)) safe++;
+    for (;; safe++) {
+      unsigned char u = (unsigned char)s[safe];
+      if (md_stop[u] && (u != 0xc2 || ctl_at(s + safe, &cp))) break; /* 0xc2 that opens no control is text */
+    }
     sb_putn(b, s, safe);
     s += safe;
     if (!*s) break;
@@ -103,8 +113,8 @@ static void md_text(strbuf *b, const char *s) {
       s += c;
       continue;
     }
-    sb_putc(b, '\\');
-    sb_putc(b, *s++);
+    const char esc[2] = {'\\', *s++};
+    sb_putn(b, esc, 2);
   }
 }
 

@@ -80,17 +80,19 @@ static const char *srcs(ctx *c, op_srcset s) {
 /* One sentence of s: up to '.', '!' or '?' that ends the text or comes
 ** before a space ("-2.5" and "25(OH)D" stay whole). */
 static size_t sentence_len(const char *s) {
-  for (size_t i = 0; s[i]; i++)
-    if ((s[i] == '.' || s[i] == '!' || s[i] == '?') && (s[i + 1] == ' ' || !s[i + 1])) return i + 1;
-  return strlen(s);
+  size_t i = strcspn(s, ".!?"); /* the library's scan: a rendering splits every text it says */
+  for (; s[i]; i += 1 + strcspn(s + i + 1, ".!?"))
+    if (s[i + 1] == ' ' || !s[i + 1]) return i + 1;
+  return i;
 }
 
 /* A sentence worth remembering: three words or more, and not a list of
 ** sources ("[S000, S001, S002]" ends many lines and is no message). */
 static bool is_message(const char *s, size_t n) {
+  if (*s == '[') return false;
   int spaces = 0;
-  for (size_t i = 0; i < n; i++) spaces += s[i] == ' ';
-  return spaces >= 2 && *s != '[';
+  for (size_t i = 0; i < n && spaces < 2; i++) spaces += s[i] == ' ';
+  return spaces >= 2;
 }
 
 static bool already_said(const ctx *c, const char *s, size_t n) {

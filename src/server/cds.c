@@ -158,7 +158,8 @@ static bool run_hook(const cds_ctx *c, arena *a, const char *want_hook, const ch
   int n;
   if (!cds_prefetch_resources(c, a, d, h->patient_id, &res, &n, r)) return false;
   fhir_result fr;
-  fhir_map_patient(a, c->kb, res, n, c->as_of, c->today, h->patient_id, &fr); /* context.patientId: whose plan */
+  /* context.patientId: whose plan; the record the mapper's reader checked is assessed as read (not read twice) */
+  fhir_map_patient_read(a, c->kb, res, n, c->as_of, c->today, h->patient_id, &fr);
   if (fr.status != FM_OK) {
     h->no_plan = arena_strdup(a, fr.message);
     h->deceased = fr.status == FM_DECEASED;
@@ -166,7 +167,9 @@ static bool run_hook(const cds_ctx *c, arena *a, const char *want_hook, const ch
   }
   op_options o = {.as_of = c->as_of, .today = c->today, .input_notes = fr.notes, .n_input_notes = fr.n_notes};
   op_error err;
-  if (op_assess_json(c->kb, fr.record, fr.record_len, &o, &h->as, &err) != OP_OK)
+  op_status st = fr.rec_arena ? op_assess_read(c->kb, fr.rec_arena, fr.rec, &o, &h->as, &err)
+                              : op_assess_json(c->kb, fr.record, fr.record_len, &o, &h->as, &err);
+  if (st != OP_OK)
     h->no_plan = arena_strdup(a, err.message);
   return true;
 }

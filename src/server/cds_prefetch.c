@@ -116,10 +116,13 @@ static int key_of(const json_doc *d, int j) {
   return k;
 }
 
-/* Appends the resources of d at tok; *got: how many. */
+/* Appends the resources of d at tok; *got: how many. The value's tokens
+** bound its resources: the request's prefetch values together fit the
+** first allocation (its tokens), so it is never grown (and copied) for them. */
 static bool add(gather *g, const json_doc *d, int tok, int *got) {
-  if (g->n + d->ntok > g->cap) {
-    int cap = g->cap * 2 > g->n + d->ntok ? g->cap * 2 : g->n + d->ntok;
+  int need = json_next(d, tok) - tok;
+  if (g->n + need > g->cap) {
+    int cap = g->cap * 2 > g->n + need ? g->cap * 2 : g->n + need;
     fhir_res *res = arena_grow_raw(g->a, g->res, sizeof *res * (size_t)g->cap, sizeof *res * (size_t)cap);
     if (!res) {
       cds_error(g->a, 500, "out of memory", g->r);

@@ -62,6 +62,7 @@ typedef struct {
   char method[16], path[160];
   char *body;
   size_t len, cap;
+  size_t declared; /* Content-Length within the limit (0: none): the body's first allocation */
   bool too_big;
   int status;
   const char *cors_origin; /* the request's Origin when cors_allow_origins lists it */
@@ -106,10 +107,19 @@ static void today(char buf[11]) {
 
 /* ---- answering ---------------------------------------------------------- */
 
-static enum MHD_Result send_typed(struct MHD_Connection *conn, request *q, int status, const char *type,
-                                  const char *body, size_t len) {
-  struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-  if (!r) return MHD_NO;
+static void free_arena(void *cls) { arena_destroy(cls); }
+
+/* owner: the arena body lives in, handed to the response (freed once the
+** body is sent: no copy of it); NULL: body is copied. */
+static enum MHD_Result send_owned(struct MHD_Connection *conn, request *q, int status, const char *type,
+                                  const char *body, size_t len, arena *owner) {
+  struct MHD_Response *r =
+      owner ? MHD_create_response_from_buffer_with_free_callback_cls(len, (void *)body, free_arena, owner)
+            : MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+  if (!r) {
+    arena_destroy(owner);
+    return MHD_NO;
+  }
   MHD_add_response_header(r, "Content-Type", type ? type : "application/json");
   if (q->cors_origin) {
     MHD_add_response_header(r, "Access-Control-Allow-Origin", q->cors_origin);
@@ -122,6 +132,11 @@ static enum MHD_Result send_typed(struct MHD_Connection *conn, request *q, int s
   enum MHD_Result ok = MHD_queue_response(conn, (unsigned)status, r);
   MHD_destroy_response(r);
   return ok;
+}
+
+static enum MHD_Result send_typed(struct MHD_Connection *conn, request *q, int status, const char *type,
+                                  const char *body, size_t len) {
+  return send_owned(conn, q, status, type, body, len, NULL);
 }
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn, request *q, int status, const char *body, size_t len) {
@@ -389,11 +404,12 @@ static enum MHD_Result route(server *s, struct MHD_Connection *conn, request *q)
   cds_reply r = {0};
   answer(s, conn, q, a, hook && s->pool ? fetch_probe : fetch_get, &fs, &r);
   fetch_session_end(&fs);
-  enum MHD_Result ok;
-  if (fs.wanted) ok = offload(s, conn, q); /* it must fetch: not on this worker */
-  else ok = r.body ? send_typed(conn, q, r.status, r.type, r.body, r.len) : send_error(conn, q, 500, "out of memory");
-  arena_destroy(a);
-  return ok;
+  if (fs.wanted || !r.body) {
+    arena_destroy(a);
+    return fs.wanted ? offload(s, conn, q) /* it must fetch: not on this worker */
+                     : send_error(conn, q, 500, "out of memory");
+  }
+  return send_owned(conn, q, r.status, r.type, r.body, r.len, a); /* the answer's arena goes with it */
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -409,7 +425,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     snprintf(q->path, sizeof q->path, "%s", url);
     *con_cls = q;
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-    if (cl && strtoull(cl, NULL, 10) > s->cfg->body_limit) {
+    unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+    /* at most 256 KB taken on the client's word alone: a body is grown as it comes */
+    if (declared <= s->cfg->body_limit) q->declared = declared < 256 * 1024 ? (size_t)declared : 256 * 1024;
+    if (declared > s->cfg->body_limit) {
       q->too_big = true;
       /* A client that waits for "100 Continue" gets the 413 now, before it
       ** sends a byte of the body. Any other is already sending it: its body
@@ -430,7 +449,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
       return MHD_YES;
     }
     if (q->len + k + 1 > q->cap) {
-      size_t cap = q->cap ? q->cap * 2 : 16384;
+      size_t cap = q->cap ? q->cap * 2 : q->declared + 1 > 16384 ? q->declared + 1 : 16384; /* one copy, not two */
       while (cap < q->len + k + 1) cap *= 2;
       char *nb = realloc(q->body, cap);
       if (!nb) return MHD_NO;
