@@ -53,8 +53,9 @@ op_status op_assess_codes(const op_kb *kb, op_workspace *ws, const char *json, s
   if (st != OP_OK) return st;
   op_plan *p = arena_alloc(ws->a, sizeof *p);
   bool *alerts = arena_alloc(ws->a, OP_N_alert * sizeof *alerts);
-  /* the engine decides in codes; no wording is made (see engine.h) */
-  if (!p || !alerts || !engine_assess(ws->a, kb, &rec, p)) {
+  /* the engine decides in codes; no statement is built and no wording is
+  ** made (see engine.h) */
+  if (!p || !alerts || !engine_assess_codes(ws->a, kb, &rec, p)) {
     oom(err);
     return OP_ERR_INTERNAL;
   }

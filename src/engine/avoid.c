@@ -130,7 +130,7 @@ static const op_say *reason_detail(eng *e, int agent, op_reason_t reason) {
 static bool reason_applies(eng *e, int agent, op_reason_t reason, const op_say **detail) {
   *detail = NULL;
   if (!reason_holds(e, agent, reason)) return false;
-  *detail = reason_detail(e, agent, reason);
+  if (!e->codes_only) *detail = reason_detail(e, agent, reason);
   return true;
 }
 
@@ -138,7 +138,7 @@ static void add_reason(eng *e, op_avoid *x, op_reason_t reason, const op_say *de
   for (int i = 0; i < x->n; i++)
     if (x->reasons[i] == reason) return;
   /* the details' room is taken by the first one only: most agents have none */
-  if (detail && !x->why) x->why = arena_array(e->a, OP_N_reason, sizeof(const op_say *));
+  if (detail && !x->why && !e->codes_only) x->why = arena_array(e->a, OP_N_reason, sizeof(const op_say *));
   if (x->why) x->why[x->n] = detail;
   x->reasons[x->n++] = (unsigned char)reason;
   x->sources |= e->kb->reason[reason].sources;
@@ -196,6 +196,7 @@ bool agent_avoided(const eng *e, int agent) {
 }
 
 const op_say *reasons_say(eng *e, const op_avoid *x, uint32_t skip) {
+  if (e->codes_only) return &say_none;
   const op_say *items[OP_N_reason];
   int n = 0;
   for (int k = 0; k < x->n; k++)

@@ -7,6 +7,9 @@
 #include "engine.h"
 
 
+/* the word "none", should it ever be worded by mistake */
+const op_say say_none = {.table = SAY_UI, .code = OP_UI_NONE, .n = 0};
+
 const op_say *say_new(eng *e, say_table t, int code, const op_arg *args, int n) {
   if (n > OP_SAY_MAX_ARGS) n = OP_SAY_MAX_ARGS; /* SAY() refuses more at compile time */
   op_say *s = arena_alloc_raw(e->a, sizeof *s + (size_t)n * sizeof(op_arg));
@@ -19,6 +22,7 @@ const op_say *say_new(eng *e, say_table t, int code, const op_arg *args, int n) 
 }
 
 const op_say *say_join(eng *e, const op_say *const *items, int n, say_sep sep) {
+  if (e->codes_only) return &say_none;
   const op_say **copy = n ? arena_array(e->a, (size_t)n, sizeof(const op_say *)) : NULL;
   if (n && !copy) return NULL;
   for (int i = 0; i < n; i++) copy[i] = items[i];
@@ -93,10 +97,11 @@ static bool derive(eng *e, const op_record *rec, const op_record *now) {
   return true;
 }
 
-bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out) {
+static bool assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out, bool codes_only) {
   eng *e = arena_alloc(a, sizeof(eng));
   if (!e) return false;
   /* out comes zeroed from the arena (see engine.h) */
+  e->codes_only = codes_only;
   e->a = a;
   e->kb = kb;
   e->p = out;
@@ -124,4 +129,12 @@ bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out
   sort_alerts(out);
   out->indicator = indicator(out);
   return true;
+}
+
+bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out) {
+  return assess(a, kb, rec, out, false);
+}
+
+bool engine_assess_codes(arena *a, const op_kb *kb, const op_record *rec, op_plan *out) {
+  return assess(a, kb, rec, out, true);
 }
