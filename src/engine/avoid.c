@@ -177,8 +177,7 @@ void avoid_compute(eng *e) {
   for (int a = 0; a < kb->n_agents; a++) {
     if (!kb->has_not_recommended[a]) continue;
     op_avoid *x = &p->not_rec[p->n_not_rec];
-    x->agent = a;
-    x->sources = kb->not_recommended[a].sources;
+    *x = (op_avoid){.agent = a, .sources = kb->not_recommended[a].sources}; /* whole: see plan_clear */
     const kb_avoid_rule *nr = &kb->not_recommended[a];
     for (int k = 0; k < nr->n_reasons; k++) {
       const op_say *detail;

@@ -63,9 +63,9 @@ void decide(eng *e);
 void extras_fill(eng *e);
 void reminders_fill(eng *e);
 
-/* Runs every step; false only when out of memory. out must be zeroed (as
-** the arena gives it). The plan comes out in codes and statements; the
-** wording stage (word_plan) gives it its texts. */
+/* Runs every step; false only when out of memory. out need not be zeroed
+** (plan_clear: the engine zeroes what it reads). The plan comes out in codes
+** and statements; the wording stage (word_plan) gives it its texts. */
 bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out);
 /* The same decision for population screening, which reads only codes: no
 ** statement is built (each is say_none), so the plan must not be worded.
