@@ -156,6 +156,19 @@ static bool agent_specific(int reason) {
   return reason == OP_RS_RENAL_IMPAIRMENT || reason == OP_RS_INTOLERANCE || reason == OP_RS_TREATMENT_FAILURE;
 }
 
+/* The part of an agent-specific reason that does not depend on the agent
+** (reason_holds asks it first): when it fails, the reason holds for no
+** agent and none is asked. */
+static bool specific_possible(const eng *e, int reason) {
+  const op_facts *f = &e->f;
+  switch (reason) {
+    case OP_RS_RENAL_IMPAIRMENT: return f->has_renal;
+    case OP_RS_INTOLERANCE: return f->intolerance_course >= 0;
+    case OP_RS_TREATMENT_FAILURE: return f->finding[OP_FD_FRACTURE_ON_THERAPY] || f->finding[OP_FD_BMD_LOSS];
+    default: return true;
+  }
+}
+
 /* Reason by reason (each worked out once per record, most do not depend on
 ** the agent), added to every agent whose avoid list in the knowledge base
 ** names it. */
@@ -168,9 +181,11 @@ void avoid_compute(eng *e) {
     if (!agents) continue;
     const op_say *detail = NULL;
     bool shared = !agent_specific(r);
-    if (shared && !reason_applies(e, -1, r, &detail)) continue;
-    for (int a = 0; a < kb->n_agents; a++) {
-      if (!((agents >> a) & 1u)) continue;
+    if (shared ? !reason_applies(e, -1, r, &detail) : !specific_possible(e, r)) continue;
+    /* the agents of the mask in ascending order, as a loop over all would */
+    for (unsigned m = agents; m; m &= m - 1) {
+      int a = __builtin_ctz(m);
+      if (a >= kb->n_agents) break;
       if (shared || reason_applies(e, a, r, &detail)) avoid_add(e, a, r, detail);
     }
   }

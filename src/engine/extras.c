@@ -222,7 +222,7 @@ static op_date anabolic_phase_end(const eng *e) {
   for (int i = 0; i < p->n_phases; i++) {
     const op_phase *ph = &p->phases[i];
     if (ph->intent != OP_INTENT_ANABOLIC || !ph->n || !ph->has_months) continue;
-    op_date end = date_add_months(e->f.as_of, (int)ph->months);
+    op_date end = facts_as_of_plus(&e->f, (int)ph->months);
     if (best == OP_NO_DATE || end < best) best = end;
   }
   return best;
@@ -250,13 +250,13 @@ static void monitoring(eng *e) {
   }
   if (treat) {
     int rv = (int)TH(RISK_REVIEW_MONTHS);
-    plan_add_monitor(e, OP_MON_FRACTURE_RISK_REVIEW, date_add_months(f->as_of, rv),
+    plan_add_monitor(e, OP_MON_FRACTURE_RISK_REVIEW, facts_as_of_plus(f, rv),
                      SAY(e, SAY_MONITOR, OP_MON_FRACTURE_RISK_REVIEW, A_NUM("window", rv)));
     /* BTM when an agent that brings it (agents.ini bone_turnover_monitoring) is started */
     int starts = plan_starts(p);
     if (starts >= 0 && kb->agent[starts].bone_turnover_monitoring) {
       int bm = (int)TH(BTM_AFTER_MONTHS);
-      plan_add_monitor(e, OP_MON_BTM, date_add_months(f->as_of, bm),
+      plan_add_monitor(e, OP_MON_BTM, facts_as_of_plus(f, bm),
                        SAY(e, SAY_MONITOR, OP_MON_BTM, A_NUM("window", bm), A_NUM("fall", TH(P1NP_FALL_PCT))));
     }
   }
@@ -267,7 +267,7 @@ static void monitoring(eng *e) {
   if (treat && p->action != OP_ACT_STOP && p->n_phases) {
     p->has_goal = true;
     p->goal_has_target = f->has_lowest && f->lowest_t <= TH(GOAL_T_TARGET);
-    p->goal_review_by = date_add_months(f->as_of, (int)TH(GOAL_REVIEW_MONTHS));
+    p->goal_review_by = facts_as_of_plus(f, (int)TH(GOAL_REVIEW_MONTHS));
   }
 }
 
@@ -281,11 +281,15 @@ static void disagreements(eng *e) {
   if (mof_between || hip_between) p->disagreement[OP_DG_FRAX_VERY_HIGH_RISK] = true;
   if (f->has_lowest && f->lowest_t <= TH(T_VERY_LOW) && f->lowest_t > TH(ALT_T_VERY_LOW))
     p->disagreement[OP_DG_T_SCORE_VERY_HIGH_RISK] = true;
+  /* date_within_months_before(x->date, as_of, window), each window's start
+  ** worked out once */
+  op_date default_from = facts_as_of_plus(f, -(int)TH(RECENT_FRACTURE_MONTHS));
+  op_date other_from = facts_as_of_plus(f, -(int)TH(ALT_RECENT_FRACTURE_MONTHS));
   for (int i = 0; i < r->n_fractures; i++) {
     const op_fracture *x = &r->fractures[i];
     if (x->mechanism == OP_MECH_TRAUMATIC) continue;
-    bool in_default = date_within_months_before(x->date, f->as_of, TH(RECENT_FRACTURE_MONTHS));
-    bool in_other = date_within_months_before(x->date, f->as_of, TH(ALT_RECENT_FRACTURE_MONTHS));
+    bool in_default = x->date <= f->as_of && x->date >= default_from;
+    bool in_other = x->date <= f->as_of && x->date >= other_from;
     if (in_default != in_other) p->disagreement[OP_DG_RECENT_FRACTURE_WINDOW] = true;
   }
   p->disagreement[OP_DG_VITAMIN_D_DOSE] = true; /* every in-scope plan gives the dose */
@@ -383,11 +387,10 @@ void extras_fill(eng *e) {
   /* ICD codes for osteoporosis without a recent fragility fracture (S003) */
   if (p->diagnosis == OP_DX_OSTEOPOROSIS) {
     bool recent = false;
+    op_date from = facts_as_of_plus(f, -(int)TH(DXCODE_NO_FRACTURE_MONTHS)); /* the window's start, once */
     for (int i = 0; i < e->rec->n_fractures; i++) {
       const op_fracture *x = &e->rec->fractures[i];
-      if (x->mechanism != OP_MECH_TRAUMATIC &&
-          date_within_months_before(x->date, f->as_of, TH(DXCODE_NO_FRACTURE_MONTHS)))
-        recent = true;
+      if (x->mechanism != OP_MECH_TRAUMATIC && x->date <= f->as_of && x->date >= from) recent = true;
     }
     p->has_dxcodes = !recent;
     p->dxcode_glucocorticoid = f->gc_induced; /* M81.8: drug-induced (2026.12) */

@@ -75,14 +75,20 @@ void date_format(op_date d, char buf[11]) {
   buf[10] = 0;
 }
 
+op_date date_add_months_ymd(int y, int m, int d, int n) {
+  int total = y * 12 + (m - 1) + n;
+  if (total < 0) return date_from_ymd(y, m, d); /* before year 0: not a real case, keep the date */
+  int ny = total / 12, nm = total % 12 + 1;
+  int dim = days_in_month(ny, nm);
+  return date_from_ymd(ny, nm, d > dim ? dim : d);
+}
+
 op_date date_add_months(op_date d, int n) {
   int y, m, dd;
   date_to_ymd(d, &y, &m, &dd);
   int total = y * 12 + (m - 1) + n;
-  int ny = total / 12, nm = total % 12 + 1;
   if (total < 0) return d; /* before year 0: not a real case, keep d */
-  int dim = days_in_month(ny, nm);
-  return date_from_ymd(ny, nm, dd > dim ? dim : dd);
+  return date_add_months_ymd(y, m, dd, n);
 }
 
 int date_years_between(op_date birth, op_date on) {
@@ -99,14 +105,20 @@ double date_months_between(op_date from, op_date to) {
 }
 
 /* Largest n with from + n months <= to (calendar months; 0 when to is
-** before from + 1 month, negative spans give 0). The estimate from the day
-** count is off by at most one either way, so two steps settle it. */
+** before from + 1 month, negative spans give 0). With k the months from
+** from's month to to's: from + k months lies in to's month, on from's day
+** clamped to that month's end, and from + (k - 1) months lies in the month
+** before, so before to; so n is k when that day is not after to's, else
+** k - 1. (k >= 1 in that case: in one month, to > from means a later day.) */
 int date_whole_months_between(op_date from, op_date to) {
   if (to <= from) return 0;
-  int n = (int)((double)(to - from) / OP_DAYS_PER_MONTH);
-  while (n > 0 && date_add_months(from, n) > to) n--;
-  while (date_add_months(from, n + 1) <= to) n++;
-  return n;
+  int fy, fm, fd, ty, tm, td;
+  date_to_ymd(from, &fy, &fm, &fd);
+  date_to_ymd(to, &ty, &tm, &td);
+  int k = (ty - fy) * 12 + (tm - fm);
+  int dim = days_in_month(ty, tm);
+  int day = fd > dim ? dim : fd;
+  return day <= td ? k : k - 1;
 }
 
 bool date_months_elapsed(op_date from, op_date to, double months) {
