@@ -329,27 +329,34 @@ static void collect_sources(eng *e) {
   if (p->in_scope) s |= kb->supplements.sources;
   for (int i = 0; i < p->n_phases; i++)
     for (int j = 0; j < p->phases[i].n; j++) s |= kb->agent[p->phases[i].agents[j]].sources;
-  /* and the guidelines those sources rest on */
+  /* and the guidelines those sources rest on: the set bits only, in
+  ** ascending order as a loop over every source would take them */
   op_srcset with = s;
-  for (int i = 0; i < kb->n_sources; i++)
-    if (s & ((op_srcset)1 << i)) with |= kb->sources[i].rests_on;
+  for (op_srcset m = s; m; m &= m - 1) {
+    int i = __builtin_ctz(m);
+    if (i >= kb->n_sources) break;
+    with |= kb->sources[i].rests_on;
+  }
   p->all_sources = with;
 }
 
-static bool plan_has_code(const op_plan *p, kb_plan_code c) {
+/* The plan's criteria and alerts as sets (bit = code), made once for all
+** the gaps' questions instead of a walk of the lists per question. */
+typedef struct {
+  uint32_t criteria, alerts;
+} code_sets;
+_Static_assert(OP_N_criterion <= 32 && OP_N_alert <= 32, "code_sets holds a bit per criterion and per alert");
+
+static bool in_set(uint32_t set, int code) { return code >= 0 && code < 32 && ((set >> code) & 1u); }
+
+static bool plan_has_code(const op_plan *p, const code_sets *cs, kb_plan_code c) {
   switch (c.kind) {
     case GK_ACTION: return (int)p->action == c.code;
     case GK_RULE: return (int)p->rule == c.code;
     case GK_RISK: return (int)p->risk == c.code;
     case GK_FINDING: return p->finding[c.code];
-    case GK_CRITERION:
-      for (int i = 0; i < p->n_criteria; i++)
-        if ((int)p->criteria[i].code == c.code) return true;
-      return false;
-    case GK_ALERT:
-      for (int i = 0; i < p->n_alerts; i++)
-        if ((int)p->alerts[i].code == c.code) return true;
-      return false;
+    case GK_CRITERION: return in_set(cs->criteria, c.code);
+    case GK_ALERT: return in_set(cs->alerts, c.code);
     default: return false;
   }
 }
@@ -357,13 +364,16 @@ static bool plan_has_code(const op_plan *p, kb_plan_code c) {
 /* Care gaps (gaps.ini): all of `all` and, when given, one of `any`. */
 static void care_gaps(eng *e) {
   op_plan *p = e->p;
+  code_sets cs = {0, 0};
+  for (int i = 0; i < p->n_criteria; i++) cs.criteria |= (uint32_t)1 << p->criteria[i].code;
+  for (int i = 0; i < p->n_alerts; i++) cs.alerts |= (uint32_t)1 << p->alerts[i].code;
   for (int g = 0; g < e->kb->n_gaps; g++) {
     const kb_gap *gap = &e->kb->gaps[g];
     bool ok = true;
-    for (int i = 0; i < gap->n_all && ok; i++) ok = plan_has_code(p, gap->all[i]);
+    for (int i = 0; i < gap->n_all && ok; i++) ok = plan_has_code(p, &cs, gap->all[i]);
     if (ok && gap->n_any) {
       bool any = false;
-      for (int i = 0; i < gap->n_any && !any; i++) any = plan_has_code(p, gap->any[i]);
+      for (int i = 0; i < gap->n_any && !any; i++) any = plan_has_code(p, &cs, gap->any[i]);
       ok = any;
     }
     if (ok) p->gaps |= (uint32_t)1 << g;
