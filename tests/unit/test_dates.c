@@ -4,13 +4,14 @@
 ** the dates a plan meets: every day of 1900 to 2200 with every month offset
 ** from -1200 to 1200 (month ends, leap days and the century years
 ** included), whole months between every pair of days up to four years
-** apart around today and a sample beyond; and the split date through the
-** whole calendar.
+** apart around today and a sample beyond; the split date through the whole
+** calendar; and the strict reading of YYYY-MM-DD.
 */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "util/date.h"
@@ -62,6 +63,24 @@ static int ref_whole_months(op_date from, op_date to) {
   while (n > 0 && ref_add_months(from, n) > to) n--;
   while (ref_add_months(from, n + 1) <= to) n++;
   return n;
+}
+
+static int ref_digits(const char *s, int n) {
+  int v = 0;
+  for (int i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
+static bool ref_parse(const char *s, size_t n, op_date *out) {
+  if (n != 10 || s[4] != '-' || s[7] != '-') return false;
+  int y = ref_digits(s, 4), m = ref_digits(s + 5, 2), d = ref_digits(s + 8, 2);
+  if (y < 1 || m < 1 || m > 12 || d < 1) return false;
+  if (d > ref_dim(y, m)) return false;
+  *out = ref_from_ymd(y, m, d);
+  return true;
 }
 
 /* ---- the checks ------------------------------------------------------------ */
@@ -137,9 +156,49 @@ static void test_split(void **s) {
   assert_int_equal(failures, 0);
 }
 
+/* One string both ways: the same answer, and the same date when read. */
+static void parse_both(const char *s, size_t n) {
+  op_date a = 12345, b = 12345;
+  bool ok = date_parse(s, n, &a), want = ref_parse(s, n, &b);
+  if (ok != want || a != b) {
+    if (failures < 10) printf("date_parse(\"%.*s\"): ", (int)n, s);
+    fail_once("date_parse", 0, (long)n, ok ? a : -1, want ? b : -1);
+  }
+}
+
+/* Every YYYY-MM-DD with any year, month 00 to 19 and day 00 to 39 (real
+** days, day 0, the 29th to 31st of every month, month 13...), and each of
+** their ten bytes replaced by every byte value, and other lengths. */
+static void test_parse(void **s) {
+  (void)s;
+  failures = 0;
+  long n = 0;
+  char buf[16];
+  for (int y = 0; y <= 9999; y++)
+    for (int m = 0; m <= 19; m++)
+      for (int d = 0; d <= 39; d++, n++) {
+        snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+        parse_both(buf, 10);
+        if (y % 97 == 0 && d % 7 == 0)
+          for (int i = 0; i < 10; i++) {
+            char keep = buf[i];
+            for (int c = 0; c < 256; c++, n++) {
+              buf[i] = (char)c;
+              parse_both(buf, 10);
+            }
+            buf[i] = keep;
+          }
+      }
+  static const char *const odd[] = {"", "2026-1-01", "2026-01-1", "02026-01-01", "2026-01-011", "2026/01/01"};
+  for (size_t i = 0; i < sizeof odd / sizeof *odd; i++, n++) parse_both(odd[i], strlen(odd[i]));
+  printf("date_parse: %ld strings, %ld differ\n", n, failures);
+  assert_int_equal(failures, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_split),
+      cmocka_unit_test(test_parse),
       cmocka_unit_test(test_add_months),
       cmocka_unit_test(test_whole_months),
   };
