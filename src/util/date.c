@@ -36,17 +36,18 @@ void date_to_ymd(op_date z, int *y, int *m, int *d) {
   *y = yy + (*m <= 2);
 }
 
-/* Digit i of s as a number, or a value > 9 when it is not a digit. */
-static unsigned digit(const char *s, int i) { return (unsigned)(unsigned char)s[i] - '0'; }
+static int digits(const char *s, int n) {
+  int v = 0;
+  for (int i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
 
 bool date_parse(const char *s, size_t n, op_date *out) {
   if (n != 10 || s[4] != '-' || s[7] != '-') return false;
-  /* every record holds dozens of dates: the eight digits are checked in
-  ** one test, not one loop per field */
-  unsigned y0 = digit(s, 0), y1 = digit(s, 1), y2 = digit(s, 2), y3 = digit(s, 3);
-  unsigned m0 = digit(s, 5), m1 = digit(s, 6), d0 = digit(s, 8), d1 = digit(s, 9);
-  if ((y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) | (m0 > 9) | (m1 > 9) | (d0 > 9) | (d1 > 9)) return false;
-  int y = (int)(y0 * 1000 + y1 * 100 + y2 * 10 + y3), m = (int)(m0 * 10 + m1), d = (int)(d0 * 10 + d1);
+  int y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
   if (y < 1 || m < 1 || m > 12 || d < 1) return false;
   if (d > days_in_month(y, m)) return false;
   *out = date_from_ymd(y, m, d);
