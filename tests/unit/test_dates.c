@@ -144,6 +144,27 @@ static void test_split(void **s) {
     if (y != ry || m != rm || dd != rd) fail_once("date_to_ymd", d, 0, y * 10000 + m * 100 + dd, ry * 10000 + rm * 100 + rd);
     if (date_from_ymd(ry, rm, rd) != d) fail_once("date_from_ymd", d, 0, date_from_ymd(ry, rm, rd), d);
   }
+  /* both algorithms' seams: years -30000 and 30000 (days -11676803 and
+  ** 10238112), and beyond */
+  for (op_date d = -11676803 - 1000; d <= -11676803 + 1000; d++, n++) {
+    int y, m, dd, ry, rm, rd;
+    date_to_ymd(d, &y, &m, &dd);
+    ref_to_ymd(d, &ry, &rm, &rd);
+    if (y != ry || m != rm || dd != rd) fail_once("date_to_ymd", d, 0, y * 10000 + m * 100 + dd, ry * 10000 + rm * 100 + rd);
+  }
+  for (op_date d = 10238112 - 1000; d <= 10238112 + 1000; d++, n++) {
+    int y, m, dd, ry, rm, rd;
+    date_to_ymd(d, &y, &m, &dd);
+    ref_to_ymd(d, &ry, &rm, &rd);
+    if (y != ry || m != rm || dd != rd) fail_once("date_to_ymd", d, 0, y * 10000 + m * 100 + dd, ry * 10000 + rm * 100 + rd);
+  }
+  /* days from year, month, day for any day number 0 to 40 of any month
+  ** 0 to 13 (the formula is linear in the day; out of range: the fallback) */
+  for (int y = -30010; y <= 30010; y += (y > -29990 && y < 29990 && (y < -600 || y > 10600)) ? 7 : 1)
+    for (int m = 0; m <= 13; m++)
+      for (int d = 0; d <= 40; d++, n++)
+        if (date_from_ymd(y, m, d) != ref_from_ymd(y, m, d))
+          fail_once("date_from_ymd", ref_from_ymd(y, m, d), y * 10000 + m * 100 + d, date_from_ymd(y, m, d), ref_from_ymd(y, m, d));
   static const op_date odd[] = {OP_NO_DATE, OP_NO_DATE + 1, -1000000000, -800000, 800000, 2000000000};
   for (size_t i = 0; i < sizeof odd / sizeof *odd; i++, n++) {
     int y, m, dd, ry, rm, rd;
