@@ -660,9 +660,9 @@ static bool fractures_after_birth(rd *r, const op_record *rec) {
   return true;
 }
 
-op_status record_read(arena *a, const op_kb *kb, const char *json, size_t len,
-                      const char *as_of_override, const char *today,
-                      op_record *rec, op_error *err) {
+op_status record_read_strict(arena *a, const op_kb *kb, const char *json, size_t len,
+                             const char *as_of_override, const char *today,
+                             op_record *rec, op_error *err) {
   rd r = {.a = a, .kb = kb, .err = err};
   memset(rec, 0, sizeof *rec);
   memset(err, 0, sizeof *err);

@@ -127,4 +127,15 @@ op_status record_read(arena *a, const op_kb *kb, const char *json, size_t len,
                       const char *as_of_override, const char *today,
                       op_record *out, op_error *err);
 
+/* record_read's two readers, for the tests that compare them. The strict
+** one (record.c) gives every text its answer: the record or the error.
+** The one-pass one (record_fast.c) fills the same record or gives up
+** (false, *out to be discarded) on anything it did not fully check;
+** record_read tries it first and reads again strictly when it gives up. */
+op_status record_read_strict(arena *a, const op_kb *kb, const char *json, size_t len,
+                             const char *as_of_override, const char *today,
+                             op_record *out, op_error *err);
+bool record_read_fast(arena *a, const op_kb *kb, const char *json, size_t len,
+                      const char *as_of_override, const char *today, op_record *out);
+
 #endif
