@@ -130,7 +130,7 @@ static const op_say *reason_detail(eng *e, int agent, op_reason_t reason) {
 static bool reason_applies(eng *e, int agent, op_reason_t reason, const op_say **detail) {
   *detail = NULL;
   if (!reason_holds(e, agent, reason)) return false;
-  *detail = reason_detail(e, agent, reason);
+  if (!e->codes_only) *detail = reason_detail(e, agent, reason);
   return true;
 }
 
@@ -138,7 +138,7 @@ static void add_reason(eng *e, op_avoid *x, op_reason_t reason, const op_say *de
   for (int i = 0; i < x->n; i++)
     if (x->reasons[i] == reason) return;
   /* the details' room is taken by the first one only: most agents have none */
-  if (detail && !x->why) x->why = arena_array(e->a, OP_N_reason, sizeof(const op_say *));
+  if (detail && !x->why && !e->codes_only) x->why = arena_array(e->a, OP_N_reason, sizeof(const op_say *));
   if (x->why) x->why[x->n] = detail;
   x->reasons[x->n++] = (unsigned char)reason;
   x->sources |= e->kb->reason[reason].sources;
@@ -156,6 +156,19 @@ static bool agent_specific(int reason) {
   return reason == OP_RS_RENAL_IMPAIRMENT || reason == OP_RS_INTOLERANCE || reason == OP_RS_TREATMENT_FAILURE;
 }
 
+/* The part of an agent-specific reason that does not depend on the agent
+** (reason_holds asks it first): when it fails, the reason holds for no
+** agent and none is asked. */
+static bool specific_possible(const eng *e, int reason) {
+  const op_facts *f = &e->f;
+  switch (reason) {
+    case OP_RS_RENAL_IMPAIRMENT: return f->has_renal;
+    case OP_RS_INTOLERANCE: return f->intolerance_course >= 0;
+    case OP_RS_TREATMENT_FAILURE: return f->finding[OP_FD_FRACTURE_ON_THERAPY] || f->finding[OP_FD_BMD_LOSS];
+    default: return true;
+  }
+}
+
 /* Reason by reason (each worked out once per record, most do not depend on
 ** the agent), added to every agent whose avoid list in the knowledge base
 ** names it. */
@@ -168,17 +181,18 @@ void avoid_compute(eng *e) {
     if (!agents) continue;
     const op_say *detail = NULL;
     bool shared = !agent_specific(r);
-    if (shared && !reason_applies(e, -1, r, &detail)) continue;
-    for (int a = 0; a < kb->n_agents; a++) {
-      if (!((agents >> a) & 1u)) continue;
+    if (shared ? !reason_applies(e, -1, r, &detail) : !specific_possible(e, r)) continue;
+    /* the agents of the mask in ascending order, as a loop over all would */
+    for (unsigned m = agents; m; m &= m - 1) {
+      int a = __builtin_ctz(m);
+      if (a >= kb->n_agents) break;
       if (shared || reason_applies(e, a, r, &detail)) avoid_add(e, a, r, detail);
     }
   }
   for (int a = 0; a < kb->n_agents; a++) {
     if (!kb->has_not_recommended[a]) continue;
     op_avoid *x = &p->not_rec[p->n_not_rec];
-    x->agent = a;
-    x->sources = kb->not_recommended[a].sources;
+    *x = (op_avoid){.agent = a, .sources = kb->not_recommended[a].sources}; /* whole: see plan_clear */
     const kb_avoid_rule *nr = &kb->not_recommended[a];
     for (int k = 0; k < nr->n_reasons; k++) {
       const op_say *detail;
@@ -196,6 +210,7 @@ bool agent_avoided(const eng *e, int agent) {
 }
 
 const op_say *reasons_say(eng *e, const op_avoid *x, uint32_t skip) {
+  if (e->codes_only) return &say_none;
   const op_say *items[OP_N_reason];
   int n = 0;
   for (int k = 0; k < x->n; k++)

@@ -353,7 +353,7 @@ static void rule5_holiday(eng *e, int c) {
   } else {
     p->action = OP_ACT_HOLIDAY;
     set_rule(e, OP_RULE_BP_HOLIDAY, why, agent);
-    op_date due = date_add_months(f->as_of, (int)TH(HOLIDAY_REASSESS_MONTHS));
+    op_date due = facts_as_of_plus(f, (int)TH(HOLIDAY_REASSESS_MONTHS));
     plan_add_monitor(e, OP_MON_HOLIDAY_REASSESSMENT, due,
                      SAY(e, SAY_MONITOR, OP_MON_HOLIDAY_REASSESSMENT, A_NUM("window", TH(HOLIDAY_REASSESS_MONTHS))));
   }

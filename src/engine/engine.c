@@ -2,10 +2,16 @@
 ** engine.c: runs the steps of one assessment and holds their small shared
 ** helpers (making statements, adding alerts and monitoring items).
 */
+#include <stddef.h>
 #include <string.h>
 
 #include "engine.h"
 
+void plan_clear(op_plan *p) { memset(p, 0, offsetof(op_plan, criteria)); }
+
+
+/* the word "none", should it ever be worded by mistake */
+const op_say say_none = {.table = SAY_UI, .code = OP_UI_NONE, .n = 0};
 
 const op_say *say_new(eng *e, say_table t, int code, const op_arg *args, int n) {
   if (n > OP_SAY_MAX_ARGS) n = OP_SAY_MAX_ARGS; /* SAY() refuses more at compile time */
@@ -19,6 +25,7 @@ const op_say *say_new(eng *e, say_table t, int code, const op_arg *args, int n) 
 }
 
 const op_say *say_join(eng *e, const op_say *const *items, int n, say_sep sep) {
+  if (e->codes_only) return &say_none;
   const op_say **copy = n ? arena_array(e->a, (size_t)n, sizeof(const op_say *)) : NULL;
   if (n && !copy) return NULL;
   for (int i = 0; i < n; i++) copy[i] = items[i];
@@ -31,11 +38,9 @@ void plan_add_alert(eng *e, op_alert_t code, const op_say *say) {
   for (int i = 0; i < p->n_alerts; i++)
     if (p->alerts[i].code == code) return; /* one alert per code */
   if (p->n_alerts == OP_MAX_ALERTS) return;
-  op_alert *a = &p->alerts[p->n_alerts++];
-  a->code = code;
-  a->severity = e->kb->alert[code].severity;
-  a->say = say;
-  a->sources = e->kb->alert[code].sources;
+  /* whole: the plan's lists are not zeroed (plan_clear) */
+  p->alerts[p->n_alerts++] = (op_alert){
+      .code = code, .severity = e->kb->alert[code].severity, .say = say, .sources = e->kb->alert[code].sources};
 }
 
 void plan_add_monitor(eng *e, op_monitor_t code, op_date due, const op_say *reason) {
@@ -44,8 +49,7 @@ void plan_add_monitor(eng *e, op_monitor_t code, op_date due, const op_say *reas
     if (p->monitor[i].code == code) return;
   if (p->n_monitor == OP_MAX_MONITOR) return;
   op_monitor_item *m = &p->monitor[p->n_monitor++];
-  m->code = code;
-  m->due = due;
+  *m = (op_monitor_item){.code = code, .due = due}; /* whole: see plan_clear */
   if (due < e->f.as_of) {
     /* a date already passed is due now, and says since when (2026.12) */
     m->overdue = true;
@@ -93,10 +97,11 @@ static bool derive(eng *e, const op_record *rec, const op_record *now) {
   return true;
 }
 
-bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out) {
+static bool assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out, bool codes_only) {
   eng *e = arena_alloc(a, sizeof(eng));
   if (!e) return false;
-  /* out comes zeroed from the arena (see engine.h) */
+  plan_clear(out);
+  e->codes_only = codes_only;
   e->a = a;
   e->kb = kb;
   e->p = out;
@@ -105,7 +110,7 @@ bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out
   ** everything is derived again from the record as it then stands */
   bool oom;
   if (rule0_find(e, &oom)) {
-    memset(out, 0, sizeof *out);
+    plan_clear(out);
     memset(&e->f, 0, sizeof e->f);
     memset(e->all_avoid, 0, sizeof e->all_avoid);
     if (!derive(e, rec, e->rec)) return false;
@@ -124,4 +129,12 @@ bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out
   sort_alerts(out);
   out->indicator = indicator(out);
   return true;
+}
+
+bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out) {
+  return assess(a, kb, rec, out, false);
+}
+
+bool engine_assess_codes(arena *a, const op_kb *kb, const op_record *rec, op_plan *out) {
+  return assess(a, kb, rec, out, true);
 }

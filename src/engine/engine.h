@@ -42,6 +42,9 @@ typedef struct {
   /* an agent the decision keeps out of avoid: denosumab resumed (rule 2),
   ** or referred out of scope (rule 0), is not stopped */
   int unlisted;
+  /* codes only (engine_assess_codes): no statement is built; every SAY gives
+  ** say_none, so a statement's presence still decides what it decided */
+  bool codes_only;
 } eng;
 
 void risk_assess(eng *e);
@@ -60,16 +63,27 @@ void decide(eng *e);
 void extras_fill(eng *e);
 void reminders_fill(eng *e);
 
-/* Runs every step; false only when out of memory. out must be zeroed (as
-** the arena gives it). The plan comes out in codes and statements; the
-** wording stage (word_plan) gives it its texts. */
+/* Runs every step; false only when out of memory. out need not be zeroed
+** (plan_clear: the engine zeroes what it reads). The plan comes out in codes
+** and statements; the wording stage (word_plan) gives it its texts. */
 bool engine_assess(arena *a, const op_kb *kb, const op_record *rec, op_plan *out);
+/* The same decision for population screening, which reads only codes: no
+** statement is built (each is say_none), so the plan must not be worded.
+** Every code of the plan (risk, action, rule, phases, avoid, alerts,
+** findings, monitoring, gaps, sources, ...) is the one engine_assess gives. */
+bool engine_assess_codes(arena *a, const op_kb *kb, const op_record *rec, op_plan *out);
 
 /* Statements, in the arena; NULL only when out of memory (the text is then
 ** left out, as a NULL statement says nothing). */
 const op_say *say_new(eng *e, say_table t, int code, const op_arg *args, int n);
-#define SAY(e, t, code, ...) say_new((e), (t), (code), (const op_arg[]){__VA_ARGS__}, SAY_NARGS(__VA_ARGS__))
-#define SAY0(e, t, code) say_new((e), (t), (code), NULL, 0)
+/* The statement of a codes-only assessment: not NULL (a statement that is
+** there stays there), and never worded. Constant: no state is shared. */
+extern const op_say say_none;
+/* In codes-only mode the arguments are not even evaluated (some count
+** months for the words only). */
+#define SAY(e, t, code, ...)                                                                                   \
+  ((e)->codes_only ? &say_none : say_new((e), (t), (code), (const op_arg[]){__VA_ARGS__}, SAY_NARGS(__VA_ARGS__)))
+#define SAY0(e, t, code) ((e)->codes_only ? &say_none : say_new((e), (t), (code), NULL, 0))
 /* items joined by sep: a statement of table SAY_JOIN. */
 const op_say *say_join(eng *e, const op_say *const *items, int n, say_sep sep);
 

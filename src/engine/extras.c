@@ -222,7 +222,7 @@ static op_date anabolic_phase_end(const eng *e) {
   for (int i = 0; i < p->n_phases; i++) {
     const op_phase *ph = &p->phases[i];
     if (ph->intent != OP_INTENT_ANABOLIC || !ph->n || !ph->has_months) continue;
-    op_date end = date_add_months(e->f.as_of, (int)ph->months);
+    op_date end = facts_as_of_plus(&e->f, (int)ph->months);
     if (best == OP_NO_DATE || end < best) best = end;
   }
   return best;
@@ -250,13 +250,13 @@ static void monitoring(eng *e) {
   }
   if (treat) {
     int rv = (int)TH(RISK_REVIEW_MONTHS);
-    plan_add_monitor(e, OP_MON_FRACTURE_RISK_REVIEW, date_add_months(f->as_of, rv),
+    plan_add_monitor(e, OP_MON_FRACTURE_RISK_REVIEW, facts_as_of_plus(f, rv),
                      SAY(e, SAY_MONITOR, OP_MON_FRACTURE_RISK_REVIEW, A_NUM("window", rv)));
     /* BTM when an agent that brings it (agents.ini bone_turnover_monitoring) is started */
     int starts = plan_starts(p);
     if (starts >= 0 && kb->agent[starts].bone_turnover_monitoring) {
       int bm = (int)TH(BTM_AFTER_MONTHS);
-      plan_add_monitor(e, OP_MON_BTM, date_add_months(f->as_of, bm),
+      plan_add_monitor(e, OP_MON_BTM, facts_as_of_plus(f, bm),
                        SAY(e, SAY_MONITOR, OP_MON_BTM, A_NUM("window", bm), A_NUM("fall", TH(P1NP_FALL_PCT))));
     }
   }
@@ -267,7 +267,7 @@ static void monitoring(eng *e) {
   if (treat && p->action != OP_ACT_STOP && p->n_phases) {
     p->has_goal = true;
     p->goal_has_target = f->has_lowest && f->lowest_t <= TH(GOAL_T_TARGET);
-    p->goal_review_by = date_add_months(f->as_of, (int)TH(GOAL_REVIEW_MONTHS));
+    p->goal_review_by = facts_as_of_plus(f, (int)TH(GOAL_REVIEW_MONTHS));
   }
 }
 
@@ -281,11 +281,15 @@ static void disagreements(eng *e) {
   if (mof_between || hip_between) p->disagreement[OP_DG_FRAX_VERY_HIGH_RISK] = true;
   if (f->has_lowest && f->lowest_t <= TH(T_VERY_LOW) && f->lowest_t > TH(ALT_T_VERY_LOW))
     p->disagreement[OP_DG_T_SCORE_VERY_HIGH_RISK] = true;
+  /* date_within_months_before(x->date, as_of, window), each window's start
+  ** worked out once */
+  op_date default_from = facts_as_of_plus(f, -(int)TH(RECENT_FRACTURE_MONTHS));
+  op_date other_from = facts_as_of_plus(f, -(int)TH(ALT_RECENT_FRACTURE_MONTHS));
   for (int i = 0; i < r->n_fractures; i++) {
     const op_fracture *x = &r->fractures[i];
     if (x->mechanism == OP_MECH_TRAUMATIC) continue;
-    bool in_default = date_within_months_before(x->date, f->as_of, TH(RECENT_FRACTURE_MONTHS));
-    bool in_other = date_within_months_before(x->date, f->as_of, TH(ALT_RECENT_FRACTURE_MONTHS));
+    bool in_default = x->date <= f->as_of && x->date >= default_from;
+    bool in_other = x->date <= f->as_of && x->date >= other_from;
     if (in_default != in_other) p->disagreement[OP_DG_RECENT_FRACTURE_WINDOW] = true;
   }
   p->disagreement[OP_DG_VITAMIN_D_DOSE] = true; /* every in-scope plan gives the dose */
@@ -325,27 +329,34 @@ static void collect_sources(eng *e) {
   if (p->in_scope) s |= kb->supplements.sources;
   for (int i = 0; i < p->n_phases; i++)
     for (int j = 0; j < p->phases[i].n; j++) s |= kb->agent[p->phases[i].agents[j]].sources;
-  /* and the guidelines those sources rest on */
+  /* and the guidelines those sources rest on: the set bits only, in
+  ** ascending order as a loop over every source would take them */
   op_srcset with = s;
-  for (int i = 0; i < kb->n_sources; i++)
-    if (s & ((op_srcset)1 << i)) with |= kb->sources[i].rests_on;
+  for (op_srcset m = s; m; m &= m - 1) {
+    int i = __builtin_ctz(m);
+    if (i >= kb->n_sources) break;
+    with |= kb->sources[i].rests_on;
+  }
   p->all_sources = with;
 }
 
-static bool plan_has_code(const op_plan *p, kb_plan_code c) {
+/* The plan's criteria and alerts as sets (bit = code), made once for all
+** the gaps' questions instead of a walk of the lists per question. */
+typedef struct {
+  uint32_t criteria, alerts;
+} code_sets;
+_Static_assert(OP_N_criterion <= 32 && OP_N_alert <= 32, "code_sets holds a bit per criterion and per alert");
+
+static bool in_set(uint32_t set, int code) { return code >= 0 && code < 32 && ((set >> code) & 1u); }
+
+static bool plan_has_code(const op_plan *p, const code_sets *cs, kb_plan_code c) {
   switch (c.kind) {
     case GK_ACTION: return (int)p->action == c.code;
     case GK_RULE: return (int)p->rule == c.code;
     case GK_RISK: return (int)p->risk == c.code;
     case GK_FINDING: return p->finding[c.code];
-    case GK_CRITERION:
-      for (int i = 0; i < p->n_criteria; i++)
-        if ((int)p->criteria[i].code == c.code) return true;
-      return false;
-    case GK_ALERT:
-      for (int i = 0; i < p->n_alerts; i++)
-        if ((int)p->alerts[i].code == c.code) return true;
-      return false;
+    case GK_CRITERION: return in_set(cs->criteria, c.code);
+    case GK_ALERT: return in_set(cs->alerts, c.code);
     default: return false;
   }
 }
@@ -353,13 +364,16 @@ static bool plan_has_code(const op_plan *p, kb_plan_code c) {
 /* Care gaps (gaps.ini): all of `all` and, when given, one of `any`. */
 static void care_gaps(eng *e) {
   op_plan *p = e->p;
+  code_sets cs = {0, 0};
+  for (int i = 0; i < p->n_criteria; i++) cs.criteria |= (uint32_t)1 << p->criteria[i].code;
+  for (int i = 0; i < p->n_alerts; i++) cs.alerts |= (uint32_t)1 << p->alerts[i].code;
   for (int g = 0; g < e->kb->n_gaps; g++) {
     const kb_gap *gap = &e->kb->gaps[g];
     bool ok = true;
-    for (int i = 0; i < gap->n_all && ok; i++) ok = plan_has_code(p, gap->all[i]);
+    for (int i = 0; i < gap->n_all && ok; i++) ok = plan_has_code(p, &cs, gap->all[i]);
     if (ok && gap->n_any) {
       bool any = false;
-      for (int i = 0; i < gap->n_any && !any; i++) any = plan_has_code(p, gap->any[i]);
+      for (int i = 0; i < gap->n_any && !any; i++) any = plan_has_code(p, &cs, gap->any[i]);
       ok = any;
     }
     if (ok) p->gaps |= (uint32_t)1 << g;
@@ -383,11 +397,10 @@ void extras_fill(eng *e) {
   /* ICD codes for osteoporosis without a recent fragility fracture (S003) */
   if (p->diagnosis == OP_DX_OSTEOPOROSIS) {
     bool recent = false;
+    op_date from = facts_as_of_plus(f, -(int)TH(DXCODE_NO_FRACTURE_MONTHS)); /* the window's start, once */
     for (int i = 0; i < e->rec->n_fractures; i++) {
       const op_fracture *x = &e->rec->fractures[i];
-      if (x->mechanism != OP_MECH_TRAUMATIC &&
-          date_within_months_before(x->date, f->as_of, TH(DXCODE_NO_FRACTURE_MONTHS)))
-        recent = true;
+      if (x->mechanism != OP_MECH_TRAUMATIC && x->date <= f->as_of && x->date >= from) recent = true;
     }
     p->has_dxcodes = !recent;
     p->dxcode_glucocorticoid = f->gc_induced; /* M81.8: drug-induced (2026.12) */

@@ -66,13 +66,16 @@ static void derive_bmd(op_facts *f) {
 static void derive_fractures(op_facts *f) {
   const op_record *r = f->rec;
   f->recent_fx = f->hip_spine_fx = f->minor_site_fx = f->latest_fragility = -1;
+  /* date_within_months_before(x->date, as_of, window), the window's start
+  ** worked out once */
+  op_date recent_from = facts_as_of_plus(f, -(int)TH(RECENT_FRACTURE_MONTHS));
   for (int i = 0; i < r->n_fractures; i++) {
     const op_fracture *x = &r->fractures[i];
     if (x->mechanism == OP_MECH_TRAUMATIC) continue; /* counts for nothing */
     f->n_fragility++;
     if (f->latest_fragility < 0 || x->date > r->fractures[f->latest_fragility].date)
       f->latest_fragility = i;
-    if (date_within_months_before(x->date, f->as_of, TH(RECENT_FRACTURE_MONTHS)) &&
+    if (x->date <= f->as_of && x->date >= recent_from &&
         (f->recent_fx < 0 || x->date > r->fractures[f->recent_fx].date))
       f->recent_fx = i;
     if ((x->site == OP_FX_HIP || x->site == OP_FX_VERTEBRAL) && f->hip_spine_fx < 0) f->hip_spine_fx = i;
@@ -113,8 +116,9 @@ static void derive_courses(op_facts *f) {
   f->pth_months = pth_months;
 }
 
-static bool lab_current(const op_facts *f, op_date d) {
-  return d == OP_NO_DATE || date_within_months_before(d, f->as_of, TH(LAB_CURRENT_MONTHS));
+/* from: as_of - the lab window (date_within_months_before, worked out once) */
+static bool lab_current(const op_facts *f, op_date d, op_date from) {
+  return d == OP_NO_DATE || (d <= f->as_of && d >= from);
 }
 
 static bool med_current(const op_medication *m, op_date as_of) { return !m->has_end || m->end > as_of; }
@@ -186,7 +190,8 @@ static void derive_conditions_meds_labs(op_facts *f, int *order) {
     f->has_condition[c->code] = true;
     if (c->code == OP_COND_MI || c->code == OP_COND_STROKE) {
       /* Dated within the window, or undated: unknown timing is recent. */
-      bool recent = !c->has_date || date_within_months_before(c->date, f->as_of, TH(MI_STROKE_MONTHS));
+      bool recent = !c->has_date ||
+                    (c->date <= f->as_of && c->date >= facts_as_of_plus(f, -(int)TH(MI_STROKE_MONTHS)));
       if (recent && f->mi_stroke_idx < 0) {
         f->mi_stroke_recent = true;
         f->mi_stroke_idx = i;
@@ -200,9 +205,11 @@ static void derive_conditions_meds_labs(op_facts *f, int *order) {
     f->renal = r->has_egfr && r->has_crcl ? fmin(r->egfr, r->crcl) : r->has_egfr ? r->egfr : r->crcl;
   }
   /* known: present and current (an undated value is taken as current) */
-  f->renal_known = (r->has_egfr && lab_current(f, r->egfr_date)) || (r->has_crcl && lab_current(f, r->crcl_date));
-  f->calcium_known = r->has_calcium && lab_current(f, r->calcium_date);
-  f->vitd_known = r->has_vitd && lab_current(f, r->vitd_date);
+  op_date lab_from = facts_as_of_plus(f, -(int)TH(LAB_CURRENT_MONTHS));
+  f->renal_known = (r->has_egfr && lab_current(f, r->egfr_date, lab_from)) ||
+                   (r->has_crcl && lab_current(f, r->crcl_date, lab_from));
+  f->calcium_known = r->has_calcium && lab_current(f, r->calcium_date, lab_from);
+  f->vitd_known = r->has_vitd && lab_current(f, r->vitd_date, lab_from);
   f->hypocalcemia = f->has_condition[OP_COND_HYPOCALCEMIA] || (r->has_calcium && r->calcium < TH(CALCIUM_LOW));
   f->hypercalcemia = f->has_condition[OP_COND_HYPERCALCEMIA] || (r->has_calcium && r->calcium > TH(CALCIUM_HIGH));
 }
@@ -270,6 +277,10 @@ static void find_bmd_loss(op_facts *f, int course) {
   const op_record *r = f->rec;
   const op_therapy *t = &r->therapies[course];
   f->bmd_loss_course = -1;
+  /* ELAPSED(from, to, N) is date_add_months(from, N) <= to: each from's
+  ** date + N months is worked out once, not once per pair */
+  const int span = (int)TH(BMD_LOSS_MIN_MONTHS);
+  const op_date start_plus = date_add_months(t->start, span);
   for (int s = 0; s < OP_N_site; s++) {
     /* earliest usable measurement: the baseline (latest on or before the
     ** start) or anything during the course */
@@ -278,11 +289,12 @@ static void find_bmd_loss(op_facts *f, int course) {
     for (int i = 0; i < r->n_bmd; i++) {
       const op_bmd *a = &r->bmd[i];
       if (a->site != s || !a->has_bmd || a->date < from) continue;
+      const op_date a_plus = date_add_months(a->date, span);
       for (int j = 0; j < r->n_bmd; j++) {
         const op_bmd *b = &r->bmd[j];
         if (b->site != s || !b->has_bmd || b->date <= a->date) continue;
-        if (!ELAPSED(a->date, b->date, TH(BMD_LOSS_MIN_MONTHS))) continue;
-        if (!ELAPSED(t->start, b->date, TH(BMD_LOSS_MIN_MONTHS))) continue;
+        if (a_plus > b->date) continue;     /* ELAPSED(a->date, b->date, span) */
+        if (start_plus > b->date) continue; /* ELAPSED(t->start, b->date, span) */
         double years = (double)(b->date - a->date) / OP_DAYS_PER_YEAR;
         double pct = (a->bmd - b->bmd) / a->bmd * 100.0 / years;
         if (pct >= TH(BMD_LOSS_PCT_YEAR) && pct > f->bmd_loss_pct) {
@@ -303,11 +315,10 @@ static bool site_gain(const op_facts *f, const op_therapy *t, int s, double *gai
   const op_record *r = f->rec;
   int base = bmd_on_or_before(r, s, t->start, false);
   if (base < 0) {
+    op_date until = date_add_months(t->start, (int)TH(TARGET_BASELINE_AFTER_MONTHS));
     for (int i = 0; i < r->n_bmd; i++) {
       const op_bmd *b = &r->bmd[i];
-      if (b->site != s || b->date < t->start ||
-          b->date > date_add_months(t->start, (int)TH(TARGET_BASELINE_AFTER_MONTHS)))
-        continue;
+      if (b->site != s || b->date < t->start || b->date > until) continue;
       if (base < 0 || b->date < r->bmd[base].date) base = i;
     }
   }
@@ -445,6 +456,7 @@ bool facts_derive(arena *a, const op_kb *kb, const op_record *rec, op_facts *f) 
   f->rec = rec;
   f->kb = kb;
   f->as_of = rec->as_of;
+  date_to_ymd(f->as_of, &f->as_of_y, &f->as_of_m, &f->as_of_d);
   f->age = rec->age;
   size_t n = (size_t)rec->n_therapies + 1;
   f->current = arena_array(a, n, sizeof(bool));

@@ -17,6 +17,7 @@ typedef struct {
   const op_record *rec;
   const op_kb *kb;
   op_date as_of;
+  int as_of_y, as_of_m, as_of_d; /* as_of split once: facts_as_of_plus */
   int age;
   bool in_scope;
 
@@ -85,6 +86,10 @@ typedef struct {
 
 /* Returns false only when out of memory. */
 bool facts_derive(arena *a, const op_kb *kb, const op_record *rec, op_facts *f);
+/* as_of + n calendar months (date_add_months(as_of, n), as_of split once). */
+static inline op_date facts_as_of_plus(const op_facts *f, int n) {
+  return date_add_months_ymd(f->as_of_y, f->as_of_m, f->as_of_d, n);
+}
 
 /* Agent helpers (an agent's intent and flags are knowledge-base data). */
 bool agent_is_bp(const op_kb *kb, int agent);

@@ -101,6 +101,7 @@ void plan_remove_alert(op_plan *p, op_alert_t code) {
 /* "alendronate (renal function 25 < 35); ..." for each agent of mask that
 ** has avoid reasons, in the knowledge base's agent order. */
 const op_say *ruled_out(eng *e, unsigned mask) {
+  if (e->codes_only) return &say_none;
   const op_say *items[OP_MAX_AGENTS];
   int n = 0;
   for (int a = 0; a < e->kb->n_agents; a++) {

@@ -87,7 +87,6 @@ typedef struct {
 
   op_risk_t risk;
   int n_criteria;
-  op_criterion criteria[OP_N_criterion];
 
   op_status_t status;
   bool finding[OP_N_finding];
@@ -105,17 +104,13 @@ typedef struct {
   op_srcset treatment_sources;
 
   int n_avoid, n_not_rec;
-  op_avoid avoid[OP_MAX_AGENTS];
-  op_avoid not_rec[OP_MAX_AGENTS];
 
   int n_alerts;
-  op_alert alerts[OP_MAX_ALERTS];
   op_severity_t indicator; /* the plan's severity: its card and the page */
 
   bool in_scope; /* supplements and lifestyle are given in scope */
   bool lifestyle[OP_N_lifestyle];
   int n_monitor;
-  op_monitor_item monitor[OP_MAX_MONITOR];
   bool has_goal;
   bool goal_has_target; /* a T-score at or below the target: T-scores rising toward it */
   op_date goal_review_by;
@@ -130,7 +125,19 @@ typedef struct {
   bool incomplete_input; /* from the caller: a search was not read whole */
   /* the safety reminders, in code order, each once (engine/reminders.c) */
   int n_reminders;
+
+  /* The lists, last: only their first n_X entries are ever written (each
+  ** whole, when it is added) or read, so the engine zeroes the plan only
+  ** up to here (plan_clear): most of the plan's bytes are list room. */
+  op_criterion criteria[OP_N_criterion];
+  op_avoid avoid[OP_MAX_AGENTS];
+  op_avoid not_rec[OP_MAX_AGENTS];
+  op_alert alerts[OP_MAX_ALERTS];
+  op_monitor_item monitor[OP_MAX_MONITOR];
   op_reminder reminders[OP_N_reminder];
 } op_plan;
+
+/* Zeroes a plan but for its lists' room (see above). */
+void plan_clear(op_plan *p);
 
 #endif

@@ -26,10 +26,8 @@ static void diagnose(eng *e) {
 
 static void add(eng *e, op_criterion_t code, const op_say *say) {
   op_plan *p = e->p;
-  op_criterion *c = &p->criteria[p->n_criteria++];
-  c->code = code;
-  c->say = say;
-  c->sources = e->kb->criterion[code].sources;
+  /* whole: the plan's lists are not zeroed (plan_clear) */
+  p->criteria[p->n_criteria++] = (op_criterion){.code = code, .say = say, .sources = e->kb->criterion[code].sources};
 }
 
 #define CRIT(code, ...) add(e, code, SAY(e, SAY_CRITERION, code, __VA_ARGS__))

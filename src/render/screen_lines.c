@@ -77,8 +77,7 @@ static void put_csv_field(outbuf *b, const char *s) {
   ob_put(b, "\"", 1);
 }
 
-/* The codes of one list (alerts, findings, gaps) for NDJSON or CSV; lens
-** may be NULL (then the names are measured). */
+/* The codes of one list (alerts, findings) for NDJSON or CSV. */
 static void put_codes(outbuf *b, bool csv, const char *const *names, const unsigned char *lens, int n, const bool *on) {
   int k = 0;
   if (!csv) ob_put(b, "[", 1);
@@ -86,7 +85,23 @@ static void put_codes(outbuf *b, bool csv, const char *const *names, const unsig
     if (!on[i]) continue;
     if (k++) ob_put(b, csv ? ";" : ",", 1);
     if (!csv) ob_put(b, "\"", 1);
-    ob_put(b, names[i], lens ? lens[i] : strlen(names[i]));
+    ob_put(b, names[i], lens[i]);
+    if (!csv) ob_put(b, "\"", 1);
+  }
+  if (!csv) ob_put(b, "]", 1);
+}
+
+/* The care gaps (bit g of gaps: kb->gaps[g]) as put_codes writes a list:
+** the set bits only, in ascending order. */
+static void put_gaps(outbuf *b, bool csv, const op_kb *kb, unsigned long gaps) {
+  int k = 0;
+  if (!csv) ob_put(b, "[", 1);
+  for (unsigned long m = gaps; m; m &= m - 1) {
+    int g = __builtin_ctzl(m);
+    if (g >= kb->n_gaps) break;
+    if (k++) ob_put(b, csv ? ";" : ",", 1);
+    if (!csv) ob_put(b, "\"", 1);
+    ob_puts(b, kb->gaps[g].code);
     if (!csv) ob_put(b, "\"", 1);
   }
   if (!csv) ob_put(b, "]", 1);
@@ -95,12 +110,6 @@ static void put_codes(outbuf *b, bool csv, const char *const *names, const unsig
 void screen_line(outbuf *b, const op_kb *kb, bool csv, const op_codes *c) {
   const char *id = c->patient_id;
   int first = c->first_agent;
-  bool gaps[OP_MAX_GAPS] = {0};
-  const char *gap_names[OP_MAX_GAPS];
-  for (int g = 0; g < kb->n_gaps; g++) {
-    gap_names[g] = kb->gaps[g].code;
-    gaps[g] = (c->gaps >> g) & 1u;
-  }
   if (csv) {
     put_csv_field(b, id ? id : "");
     ob_put(b, ",", 1);
@@ -114,7 +123,7 @@ void screen_line(outbuf *b, const op_kb *kb, bool csv, const op_codes *c) {
     ob_put(b, ",", 1);
     put_codes(b, true, op_finding_str, op_finding_len, OP_N_finding, c->findings);
     ob_put(b, ",", 1);
-    put_codes(b, true, gap_names, NULL, kb->n_gaps, gaps);
+    put_gaps(b, true, kb, c->gaps);
     ob_put(b, ",", 1);
     put_csv_field(b, c->name ? c->name : "");
     ob_put(b, ",", 1);
@@ -151,7 +160,7 @@ void screen_line(outbuf *b, const op_kb *kb, bool csv, const op_codes *c) {
   ob_puts(b, ",\"findings\":");
   put_codes(b, false, op_finding_str, op_finding_len, OP_N_finding, c->findings);
   ob_puts(b, ",\"gaps\":");
-  put_codes(b, false, gap_names, NULL, kb->n_gaps, gaps);
+  put_gaps(b, false, kb, c->gaps);
   ob_puts(b, "}\n");
 }
 

@@ -37,6 +37,9 @@ void date_format(op_date d, char buf[11]);
 /* The same day of the month n calendar months later (n may be negative),
 ** clamped to the last day of the target month. */
 op_date date_add_months(op_date d, int n);
+/* The same from a date given as year, month, day (already split: a date
+** many spans start from is split once). */
+op_date date_add_months_ymd(int y, int m, int d, int n);
 /* Whole years from birth to on (age at a date). */
 int date_years_between(op_date birth, op_date on);
 /* Span in days / 30.4375: only for showing an approximate span; every rule
