@@ -68,6 +68,19 @@ static op_status no_partial(const arena *a, op_status st, op_error *err) {
 static op_status assess_read(const op_kb *kb, op_assessment *as, const op_options *opts, op_assessment **out,
                              op_error *err);
 
+/* A new assessment living in arena a, which it owns; on failure a is
+** destroyed and err says so. */
+static op_assessment *assessment_in(arena *a, op_error *err) {
+  op_assessment *as = arena_alloc(a, sizeof *as);
+  if (!as) {
+    arena_destroy(a);
+    kb_error(err, "out of memory");
+    return NULL;
+  }
+  as->a = a;
+  return as;
+}
+
 /* op_assess_json; budget: see op_assess_limited (NULL: no limit). */
 static op_status assess_json(const op_kb *kb, const char *json, size_t len, const op_options *opts,
                              op_assessment **out, op_error *err, size_t *budget) {
@@ -81,13 +94,8 @@ static op_status assess_json(const op_kb *kb, const char *json, size_t len, cons
     kb_error(err, "out of memory");
     return OP_ERR_INTERNAL;
   }
-  op_assessment *as = arena_alloc(a, sizeof *as);
-  if (!as) {
-    arena_destroy(a);
-    kb_error(err, "out of memory");
-    return OP_ERR_INTERNAL;
-  }
-  as->a = a;
+  op_assessment *as = assessment_in(a, err);
+  if (!as) return OP_ERR_INTERNAL;
   op_status st = record_read(a, kb, json, len, opts ? opts->as_of : NULL, opts ? opts->today : NULL, &as->rec, err);
   if (st != OP_OK) {
     st = no_partial(a, st, err);
@@ -138,13 +146,8 @@ op_status op_assess_read(const op_kb *kb, arena *a, const op_record *rec, const 
   if (!err) err = &local;
   memset(err, 0, sizeof *err);
   *out = NULL;
-  op_assessment *as = arena_alloc(a, sizeof *as);
-  if (!as) {
-    arena_destroy(a);
-    kb_error(err, "out of memory");
-    return OP_ERR_INTERNAL;
-  }
-  as->a = a;
+  op_assessment *as = assessment_in(a, err);
+  if (!as) return OP_ERR_INTERNAL;
   as->rec = *rec;
   return assess_read(kb, as, opts, out, err);
 }

@@ -43,14 +43,7 @@ def synthea():
 
 
 def hook(name, pid, res, drafts=None, keys=None):
-    prefetch = fhir_fixtures.prefetch_of(res)
-    if keys is not None:
-        prefetch = {k: v for k, v in prefetch.items() if k in keys}
-    ctx = {"userId": "Practitioner/dr-1", "patientId": pid}
-    if drafts is not None:
-        ctx["draftOrders"] = {"resourceType": "Bundle", "type": "collection",
-                              "entry": [{"resource": d} for d in drafts]}
-    return {"hook": name, "hookInstance": "diff-%s" % pid, "context": ctx, "prefetch": prefetch}
+    return fhir_fixtures.hook_request(name, pid, res, drafts, keys, instance="diff-%s" % pid)
 
 
 def oddify(res, text):

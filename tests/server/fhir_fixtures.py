@@ -141,3 +141,17 @@ def prefetch_of(resources):
     return {"patient": by_type["Patient"][0], "observations": bundle("Observation"),
             "conditions": bundle("Condition"), "medicationRequests": bundle("MedicationRequest"),
             "medicationStatements": bundle("MedicationStatement")}
+
+
+def hook_request(hook, patient_id, resources, drafts=None, keys=None, instance=None):
+    """A CDS Hooks request for patient_id with its resources as prefetch (only
+    the keys given, when keys is set) and draft orders (order-sign)."""
+    prefetch = prefetch_of(resources)
+    if keys is not None:
+        prefetch = {k: v for k, v in prefetch.items() if k in keys}
+    ctx = {"userId": "Practitioner/dr-1", "patientId": patient_id}
+    if drafts is not None:
+        ctx["draftOrders"] = {"resourceType": "Bundle", "type": "collection",
+                              "entry": [{"resource": d} for d in drafts]}
+    return {"hook": hook, "hookInstance": instance or "inst-%s-%s" % (hook, patient_id), "context": ctx,
+            "prefetch": prefetch}

@@ -52,15 +52,7 @@ def b64(b):
     return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 
 
-def hook_request(hook, patient_id, resources, drafts=None, keys=None):
-    prefetch = fhir_fixtures.prefetch_of(resources)
-    if keys is not None:
-        prefetch = {k: v for k, v in prefetch.items() if k in keys}
-    ctx = {"userId": "Practitioner/dr-1", "patientId": patient_id}
-    if drafts is not None:
-        ctx["draftOrders"] = {"resourceType": "Bundle", "type": "collection",
-                              "entry": [{"resource": d} for d in drafts]}
-    return {"hook": hook, "hookInstance": "inst-%s-%s" % (hook, patient_id), "context": ctx, "prefetch": prefetch}
+hook_request = fhir_fixtures.hook_request
 
 
 def plan_of(record):
