@@ -475,6 +475,9 @@ static void bind_agents(loader *L) {
       req_reasons(L, sec, "reasons", &kb->not_recommended[a]);
       kb->not_recommended[a].sources = req_sources(L, sec, "sources");
     }
+    for (int k = 0; k < kb->avoid[a].n_reasons; k++) kb->avoid_reasons |= 1u << kb->avoid[a].reasons[k];
+    for (int k = 0; k < kb->not_recommended[a].n_reasons; k++)
+      kb->avoid_reasons |= 1u << kb->not_recommended[a].reasons[k];
   }
 }
 
