@@ -42,7 +42,8 @@ static bool past_failure(const eng *e, int agent) {
 }
 
 /* Does the reason apply to the agent (-1 for the reasons that do not depend
-** on the agent)? The logic of section 5, and nothing else. */
+** on the agent)? The logic of section 5, and nothing else. A new case here
+** goes into OWN_RULE too (below). */
 static bool reason_holds(const eng *e, int agent, int reason) {
   const op_facts *f = &e->f;
   const op_kb *kb = e->kb;
@@ -148,6 +149,16 @@ void avoid_add(eng *e, int agent, op_reason_t reason, const op_say *detail) {
 #define AGENT_SPECIFIC \
   ((1u << OP_RS_RENAL_IMPAIRMENT) | (1u << OP_RS_INTOLERANCE) | (1u << OP_RS_TREATMENT_FAILURE))
 
+/* The reasons reason_holds reads from a fact of their own (its cases); it
+** reads every other one from the condition of the same name (its default).
+** A reason listed here that is not a case is only asked the slow way. */
+#define OWN_RULE                                                                                               \
+  ((1u << OP_RS_MI_OR_STROKE_WITHIN_12_MONTHS) | (1u << OP_RS_ROMOSOZUMAB_COURSE_COMPLETED) |               \
+   (1u << OP_RS_NOT_INDICATED) | (1u << OP_RS_PTH_ANALOG_LIFETIME_LIMIT) | (1u << OP_RS_RENAL_IMPAIRMENT) | \
+   (1u << OP_RS_HYPOCALCEMIA) | (1u << OP_RS_IMMUNOSUPPRESSION) | (1u << OP_RS_INTOLERANCE) |               \
+   (1u << OP_RS_TREATMENT_FAILURE) | (1u << OP_RS_NOT_RECOMMENDED_FOR_OSTEOPOROSIS) |                       \
+   (1u << OP_RS_HYPERCALCEMIA))
+
 /* The part of an agent-specific reason that does not depend on the agent
 ** (reason_holds asks it first): when it fails, the reason holds for no
 ** agent and none is asked. */
@@ -167,8 +178,13 @@ static bool specific_possible(const eng *e, int reason) {
 ** out once per record; the avoid and not_recommended lists then only test
 ** bits. */
 static uint32_t reasons_possible(const eng *e) {
-  uint32_t can = 0;
-  for (uint32_t m = e->kb->avoid_reasons; m; m &= m - 1) {
+  const op_kb *kb = e->kb;
+  /* a reason of reason_holds' default holds when a condition of the record
+  ** is the one it names (has_condition is made from the same list) */
+  uint32_t named = 0;
+  for (int i = 0; i < e->rec->n_conditions; i++) named |= kb->condition_reasons[e->rec->conditions[i].code];
+  uint32_t can = named & kb->avoid_reasons & ~OWN_RULE;
+  for (uint32_t m = kb->avoid_reasons & OWN_RULE; m; m &= m - 1) {
     int r = __builtin_ctz(m);
     bool ok = (AGENT_SPECIFIC >> r) & 1u ? specific_possible(e, r) : reason_holds(e, -1, r);
     if (ok) can |= 1u << r;

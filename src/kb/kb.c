@@ -566,7 +566,10 @@ static void bind(loader *L) {
   if (!L->failed) kb_bind_orders(L);
   if (L->failed) return;
 
-  for (int r = 0; r < OP_N_reason; r++) kb->reason_condition[r] = code_of(op_condition_str, OP_N_condition, op_reason_str[r]);
+  for (int r = 0; r < OP_N_reason; r++) {
+    kb->reason_condition[r] = code_of(op_condition_str, OP_N_condition, op_reason_str[r]);
+    if (kb->reason_condition[r] >= 0) kb->condition_reasons[kb->reason_condition[r]] |= 1u << r;
+  }
 
   bind_regimens(L);
   if (L->failed) return;
