@@ -117,7 +117,8 @@ static bool span_grow(span *s, size_t n) {
 }
 
 static inline void span_put(span *s, const char *p, size_t n) {
-  if (n > (size_t)(s->end - s->w) && !span_grow(s, n)) return;
+  /* >=, not >: after a failed growth w may be NULL with no room at all */
+  if (n >= (size_t)(s->end - s->w) && !span_grow(s, n)) return;
   memcpy(s->w, p, n);
   s->w += n;
 }
