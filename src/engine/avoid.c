@@ -42,7 +42,8 @@ static bool past_failure(const eng *e, int agent) {
 }
 
 /* Does the reason apply to the agent (-1 for the reasons that do not depend
-** on the agent)? The logic of section 5, and nothing else. */
+** on the agent)? The logic of section 5, and nothing else. A new case here
+** goes into OWN_RULE too (below). */
 static bool reason_holds(const eng *e, int agent, int reason) {
   const op_facts *f = &e->f;
   const op_kb *kb = e->kb;
@@ -126,14 +127,6 @@ static const op_say *reason_detail(eng *e, int agent, op_reason_t reason) {
   }
 }
 
-/* Does the reason apply? When it does, *detail gets the patient's values. */
-static bool reason_applies(eng *e, int agent, op_reason_t reason, const op_say **detail) {
-  *detail = NULL;
-  if (!reason_holds(e, agent, reason)) return false;
-  if (!e->codes_only) *detail = reason_detail(e, agent, reason);
-  return true;
-}
-
 static void add_reason(eng *e, op_avoid *x, op_reason_t reason, const op_say *detail) {
   for (int i = 0; i < x->n; i++)
     if (x->reasons[i] == reason) return;
@@ -152,9 +145,19 @@ void avoid_add(eng *e, int agent, op_reason_t reason, const op_say *detail) {
   add_reason(e, x, reason, detail);
 }
 
-static bool agent_specific(int reason) {
-  return reason == OP_RS_RENAL_IMPAIRMENT || reason == OP_RS_INTOLERANCE || reason == OP_RS_TREATMENT_FAILURE;
-}
+/* The reasons whose holding depends on the agent (bits). */
+#define AGENT_SPECIFIC \
+  ((1u << OP_RS_RENAL_IMPAIRMENT) | (1u << OP_RS_INTOLERANCE) | (1u << OP_RS_TREATMENT_FAILURE))
+
+/* The reasons reason_holds reads from a fact of their own (its cases); it
+** reads every other one from the condition of the same name (its default).
+** A reason listed here that is not a case is only asked the slow way. */
+#define OWN_RULE                                                                                               \
+  ((1u << OP_RS_MI_OR_STROKE_WITHIN_12_MONTHS) | (1u << OP_RS_ROMOSOZUMAB_COURSE_COMPLETED) |               \
+   (1u << OP_RS_NOT_INDICATED) | (1u << OP_RS_PTH_ANALOG_LIFETIME_LIMIT) | (1u << OP_RS_RENAL_IMPAIRMENT) | \
+   (1u << OP_RS_HYPOCALCEMIA) | (1u << OP_RS_IMMUNOSUPPRESSION) | (1u << OP_RS_INTOLERANCE) |               \
+   (1u << OP_RS_TREATMENT_FAILURE) | (1u << OP_RS_NOT_RECOMMENDED_FOR_OSTEOPOROSIS) |                       \
+   (1u << OP_RS_HYPERCALCEMIA))
 
 /* The part of an agent-specific reason that does not depend on the agent
 ** (reason_holds asks it first): when it fails, the reason holds for no
@@ -169,37 +172,79 @@ static bool specific_possible(const eng *e, int reason) {
   }
 }
 
-/* Reason by reason (each worked out once per record, most do not depend on
-** the agent), added to every agent whose avoid list in the knowledge base
-** names it. */
+/* The reasons the knowledge base asks (kb->avoid_reasons) that can hold for
+** this record, as bits: an agent-independent one when it holds, an
+** agent-specific one when its agent-independent part does. Each is worked
+** out once per record; the avoid and not_recommended lists then only test
+** bits. */
+static uint32_t reasons_possible(const eng *e) {
+  const op_kb *kb = e->kb;
+  /* a reason of reason_holds' default holds when a condition of the record
+  ** is the one it names (has_condition is made from the same list) */
+  uint32_t named = 0;
+  for (int i = 0; i < e->rec->n_conditions; i++) named |= kb->condition_reasons[e->rec->conditions[i].code];
+  uint32_t can = named & kb->avoid_reasons & ~OWN_RULE;
+  for (uint32_t m = kb->avoid_reasons & OWN_RULE; m; m &= m - 1) {
+    int r = __builtin_ctz(m);
+    bool ok = (AGENT_SPECIFIC >> r) & 1u ? specific_possible(e, r) : reason_holds(e, -1, r);
+    if (ok) can |= 1u << r;
+  }
+  return can;
+}
+
+/* add_reason for a reason the entry cannot have yet (avoid_compute adds each
+** reason once per agent, to entries that start empty). */
+static void add_new_reason(eng *e, op_avoid *x, op_reason_t reason, const op_say *detail) {
+  if (detail && !x->why && !e->codes_only) x->why = arena_array(e->a, OP_N_reason, sizeof(const op_say *));
+  if (x->why) x->why[x->n] = detail;
+  x->reasons[x->n++] = (unsigned char)reason;
+  x->sources |= e->kb->reason[reason].sources;
+}
+
+/* The agent's not_recommended entry (reasons in the knowledge base's order),
+** kept when a reason holds. */
+static void not_recommended(eng *e, int a, uint32_t can) {
+  op_plan *p = e->p;
+  const kb_avoid_rule *nr = &e->kb->not_recommended[a];
+  op_avoid *x = &p->not_rec[p->n_not_rec];
+  *x = (op_avoid){.agent = a, .sources = nr->sources}; /* whole: see plan_clear */
+  for (int k = 0; k < nr->n_reasons; k++) {
+    int r = nr->reasons[k];
+    if (!((can >> r) & 1u)) continue;
+    if ((AGENT_SPECIFIC >> r) & 1u && !reason_holds(e, a, r)) continue;
+    add_reason(e, x, r, e->codes_only ? NULL : reason_detail(e, a, r));
+  }
+  if (x->n) p->n_not_rec++;
+}
+
+/* Reason by reason in ascending order (so each agent's reasons are in that
+** order), added to every agent whose avoid list in the knowledge base names
+** it. */
 void avoid_compute(eng *e) {
   const op_kb *kb = e->kb;
-  op_plan *p = e->p;
   for (int a = 0; a < kb->n_agents; a++) e->all_avoid[a].agent = a;
-  for (int r = 0; r < OP_N_reason; r++) {
+  uint32_t can = reasons_possible(e);
+  for (uint32_t m = can; m; m &= m - 1) {
+    int r = __builtin_ctz(m);
     unsigned agents = kb->avoid_agents[r];
     if (!agents) continue;
-    const op_say *detail = NULL;
-    bool shared = !agent_specific(r);
-    if (shared ? !reason_applies(e, -1, r, &detail) : !specific_possible(e, r)) continue;
+    bool shared = !((AGENT_SPECIFIC >> r) & 1u);
+    const op_say *detail = shared && !e->codes_only ? reason_detail(e, -1, r) : NULL;
     /* the agents of the mask in ascending order, as a loop over all would */
-    for (unsigned m = agents; m; m &= m - 1) {
-      int a = __builtin_ctz(m);
+    for (unsigned ag = agents; ag; ag &= ag - 1) {
+      int a = __builtin_ctz(ag);
       if (a >= kb->n_agents) break;
-      if (shared || reason_applies(e, a, r, &detail)) avoid_add(e, a, r, detail);
+      if (!shared) {
+        if (!reason_holds(e, a, r)) continue;
+        detail = e->codes_only ? NULL : reason_detail(e, a, r);
+      }
+      op_avoid *x = &e->all_avoid[a];
+      x->sources |= kb->avoid[a].sources;
+      add_new_reason(e, x, r, detail);
     }
   }
-  for (int a = 0; a < kb->n_agents; a++) {
-    if (!kb->has_not_recommended[a]) continue;
-    op_avoid *x = &p->not_rec[p->n_not_rec];
-    *x = (op_avoid){.agent = a, .sources = kb->not_recommended[a].sources}; /* whole: see plan_clear */
-    const kb_avoid_rule *nr = &kb->not_recommended[a];
-    for (int k = 0; k < nr->n_reasons; k++) {
-      const op_say *detail;
-      if (reason_applies(e, a, nr->reasons[k], &detail)) add_reason(e, x, nr->reasons[k], detail);
-    }
-    if (x->n) p->n_not_rec++;
-  }
+  for (int a = 0; a < kb->n_agents; a++)
+    if (kb->has_not_recommended[a]) not_recommended(e, a, can);
 }
 
 bool agent_avoided(const eng *e, int agent) {

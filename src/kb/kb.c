@@ -475,6 +475,9 @@ static void bind_agents(loader *L) {
       req_reasons(L, sec, "reasons", &kb->not_recommended[a]);
       kb->not_recommended[a].sources = req_sources(L, sec, "sources");
     }
+    for (int k = 0; k < kb->avoid[a].n_reasons; k++) kb->avoid_reasons |= 1u << kb->avoid[a].reasons[k];
+    for (int k = 0; k < kb->not_recommended[a].n_reasons; k++)
+      kb->avoid_reasons |= 1u << kb->not_recommended[a].reasons[k];
   }
 }
 
@@ -563,7 +566,10 @@ static void bind(loader *L) {
   if (!L->failed) kb_bind_orders(L);
   if (L->failed) return;
 
-  for (int r = 0; r < OP_N_reason; r++) kb->reason_condition[r] = code_of(op_condition_str, OP_N_condition, op_reason_str[r]);
+  for (int r = 0; r < OP_N_reason; r++) {
+    kb->reason_condition[r] = code_of(op_condition_str, OP_N_condition, op_reason_str[r]);
+    if (kb->reason_condition[r] >= 0) kb->condition_reasons[kb->reason_condition[r]] |= 1u << r;
+  }
 
   bind_regimens(L);
   if (L->failed) return;

@@ -372,6 +372,10 @@ struct op_kb {
   kb_avoid_rule avoid[OP_MAX_AGENTS];
   int reason_condition[OP_N_reason]; /* the condition a reason names, or -1 */
   unsigned avoid_agents[OP_N_reason]; /* bit a: agent a's avoid list has the reason */
+  /* bit r: some agent's avoid or not_recommended list names reason r (the
+  ** reasons an assessment asks; made once here, not per record) */
+  uint32_t avoid_reasons;
+  uint32_t condition_reasons[OP_N_condition]; /* bit r: reason_condition[r] is the condition */
   kb_avoid_rule not_recommended[OP_MAX_AGENTS];
   bool has_not_recommended[OP_MAX_AGENTS];
   kb_order regimen[OP_N_RG];

@@ -4,6 +4,7 @@
 */
 #include "screen_lines.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "../util/ctlchar.h"
@@ -77,54 +78,143 @@ static void put_csv_field(outbuf *b, const char *s) {
   ob_put(b, "\"", 1);
 }
 
-/* The codes of one list (alerts, findings) for NDJSON or CSV. */
-static void put_codes(outbuf *b, bool csv, const char *const *names, const unsigned char *lens, int n, const bool *on) {
-  int k = 0;
-  if (!csv) ob_put(b, "[", 1);
-  for (int i = 0; i < n; i++) {
-    if (!on[i]) continue;
-    if (k++) ob_put(b, csv ? ";" : ",", 1);
-    if (!csv) ob_put(b, "\"", 1);
-    ob_put(b, names[i], lens[i]);
-    if (!csv) ob_put(b, "\"", 1);
+/* The codes part of a line is written straight into the buffer's free room
+** (one bounds test per piece, no call per piece): w is the next byte, end
+** the end of the room. A piece that does not fit grows the buffer; when
+** that fails, b->oom is set and nothing more is written (ob_put's rule). */
+typedef struct {
+  outbuf *b;
+  char *w, *end;
+} span;
+
+/* Room for most lines at once: the codes part is rarely longer. */
+enum { SPAN_ROOM = 512 };
+
+static void span_open(span *s, outbuf *b) {
+  s->b = b;
+  if (!b->oom && !ob_reserve(b, SPAN_ROOM)) b->oom = true;
+  s->w = b->p ? b->p + b->len : NULL;
+  s->end = b->oom ? s->w : b->p + b->cap;
+}
+
+/* Gives the buffer what was written. */
+static void span_close(span *s) {
+  if (s->w) s->b->len = (size_t)(s->w - s->b->p);
+}
+
+static bool span_grow(span *s, size_t n) {
+  outbuf *b = s->b;
+  if (b->oom) return false;
+  span_close(s);
+  if (!ob_reserve(b, n + SPAN_ROOM)) {
+    b->oom = true;
+    s->end = s->w;
+    return false;
   }
-  if (!csv) ob_put(b, "]", 1);
+  s->w = b->p + b->len;
+  s->end = b->p + b->cap;
+  return true;
+}
+
+static inline void span_put(span *s, const char *p, size_t n) {
+  /* >=, not >: after a failed growth w may be NULL with no room at all */
+  if (n >= (size_t)(s->end - s->w) && !span_grow(s, n)) return;
+  memcpy(s->w, p, n);
+  s->w += n;
+}
+
+#define SPAN_LIT(s, lit) span_put((s), (lit), sizeof(lit) - 1)
+
+/* One code of a list: a separator after the first, quoted in NDJSON. */
+static void span_code(span *s, bool csv, int k, const char *name, size_t len) {
+  if ((size_t)(s->end - s->w) < len + 3 && !span_grow(s, len + 3)) return;
+  if (k) *s->w++ = csv ? ';' : ',';
+  if (!csv) *s->w++ = '"';
+  memcpy(s->w, name, len);
+  s->w += len;
+  if (!csv) *s->w++ = '"';
+}
+
+/* The codes of one list (alerts, findings) for NDJSON or CSV; the flags are
+** tested eight at a time (most are false). */
+static void put_codes(span *s, bool csv, const char *const *names, const unsigned char *lens, int n, const bool *on) {
+  int k = 0;
+  if (!csv) SPAN_LIT(s, "[");
+  for (int i = 0; i < n; i += 8) {
+    int stop = n - i < 8 ? n : i + 8;
+    if (stop == i + 8) {
+      uint64_t eight;
+      memcpy(&eight, on + i, 8);
+      if (!eight) continue;
+    }
+    for (int j = i; j < stop; j++)
+      if (on[j]) span_code(s, csv, k++, names[j], lens[j]);
+  }
+  if (!csv) SPAN_LIT(s, "]");
 }
 
 /* The care gaps (bit g of gaps: kb->gaps[g]) as put_codes writes a list:
 ** the set bits only, in ascending order. */
-static void put_gaps(outbuf *b, bool csv, const op_kb *kb, unsigned long gaps) {
+static void put_gaps(span *s, bool csv, const op_kb *kb, unsigned long gaps) {
   int k = 0;
-  if (!csv) ob_put(b, "[", 1);
+  if (!csv) SPAN_LIT(s, "[");
   for (unsigned long m = gaps; m; m &= m - 1) {
     int g = __builtin_ctzl(m);
     if (g >= kb->n_gaps) break;
-    if (k++) ob_put(b, csv ? ";" : ",", 1);
-    if (!csv) ob_put(b, "\"", 1);
-    ob_puts(b, kb->gaps[g].code);
-    if (!csv) ob_put(b, "\"", 1);
+    const char *code = kb->gaps[g].code;
+    span_code(s, csv, k++, code, strlen(code));
   }
-  if (!csv) ob_put(b, "]", 1);
+  if (!csv) SPAN_LIT(s, "]");
+}
+
+/* The codes of a CSV line: risk to gaps, each followed by its comma. */
+static void csv_codes(span *s, const op_kb *kb, const op_codes *c) {
+  span_put(s, op_risk_str[c->risk], op_risk_len[c->risk]);
+  SPAN_LIT(s, ",");
+  span_put(s, op_action_str[c->action], op_action_len[c->action]);
+  SPAN_LIT(s, ",");
+  if (c->first_agent >= 0) span_put(s, kb->agent_code[c->first_agent], kb->agent_code_len[c->first_agent]);
+  SPAN_LIT(s, ",");
+  put_codes(s, true, op_alert_str, op_alert_len, OP_N_alert, c->alerts);
+  SPAN_LIT(s, ",");
+  put_codes(s, true, op_finding_str, op_finding_len, OP_N_finding, c->findings);
+  SPAN_LIT(s, ",");
+  put_gaps(s, true, kb, c->gaps);
+  SPAN_LIT(s, ",");
+}
+
+/* The codes of an NDJSON line, from risk to the line's end. */
+static void json_codes(span *s, const op_kb *kb, const op_codes *c) {
+  SPAN_LIT(s, ",\"risk\":\"");
+  span_put(s, op_risk_str[c->risk], op_risk_len[c->risk]);
+  SPAN_LIT(s, "\",\"action\":\"");
+  span_put(s, op_action_str[c->action], op_action_len[c->action]);
+  SPAN_LIT(s, "\",\"first_agent\":");
+  if (c->first_agent >= 0) {
+    SPAN_LIT(s, "\"");
+    span_put(s, kb->agent_code[c->first_agent], kb->agent_code_len[c->first_agent]);
+    SPAN_LIT(s, "\"");
+  } else {
+    SPAN_LIT(s, "null");
+  }
+  SPAN_LIT(s, ",\"alerts\":");
+  put_codes(s, false, op_alert_str, op_alert_len, OP_N_alert, c->alerts);
+  SPAN_LIT(s, ",\"findings\":");
+  put_codes(s, false, op_finding_str, op_finding_len, OP_N_finding, c->findings);
+  SPAN_LIT(s, ",\"gaps\":");
+  put_gaps(s, false, kb, c->gaps);
+  SPAN_LIT(s, "}\n");
 }
 
 void screen_line(outbuf *b, const op_kb *kb, bool csv, const op_codes *c) {
   const char *id = c->patient_id;
-  int first = c->first_agent;
+  span s;
   if (csv) {
     put_csv_field(b, id ? id : "");
     ob_put(b, ",", 1);
-    ob_put(b, op_risk_str[c->risk], op_risk_len[c->risk]);
-    ob_put(b, ",", 1);
-    ob_put(b, op_action_str[c->action], op_action_len[c->action]);
-    ob_put(b, ",", 1);
-    if (first >= 0) ob_puts(b, kb->agent_code[first]);
-    ob_put(b, ",", 1);
-    put_codes(b, true, op_alert_str, op_alert_len, OP_N_alert, c->alerts);
-    ob_put(b, ",", 1);
-    put_codes(b, true, op_finding_str, op_finding_len, OP_N_finding, c->findings);
-    ob_put(b, ",", 1);
-    put_gaps(b, true, kb, c->gaps);
-    ob_put(b, ",", 1);
+    span_open(&s, b);
+    csv_codes(&s, kb, c);
+    span_close(&s);
     put_csv_field(b, c->name ? c->name : "");
     ob_put(b, ",", 1);
     put_csv_field(b, c->mrn ? c->mrn : "");
@@ -143,24 +233,7 @@ void screen_line(outbuf *b, const op_kb *kb, bool csv, const op_codes *c) {
     ob_puts(b, ",\"mrn\":");
     put_json_str(b, c->mrn);
   }
-  ob_puts(b, ",\"risk\":\"");
-  ob_put(b, op_risk_str[c->risk], op_risk_len[c->risk]);
-  ob_puts(b, "\",\"action\":\"");
-  ob_put(b, op_action_str[c->action], op_action_len[c->action]);
-  ob_puts(b, "\",\"first_agent\":");
-  if (first >= 0) {
-    ob_put(b, "\"", 1);
-    ob_puts(b, kb->agent_code[first]);
-    ob_put(b, "\"", 1);
-  } else {
-    ob_puts(b, "null");
-  }
-  ob_puts(b, ",\"alerts\":");
-  put_codes(b, false, op_alert_str, op_alert_len, OP_N_alert, c->alerts);
-  ob_puts(b, ",\"findings\":");
-  put_codes(b, false, op_finding_str, op_finding_len, OP_N_finding, c->findings);
-  ob_puts(b, ",\"gaps\":");
-  put_gaps(b, false, kb, c->gaps);
-  ob_puts(b, "}\n");
+  span_open(&s, b);
+  json_codes(&s, kb, c);
+  span_close(&s);
 }
-
