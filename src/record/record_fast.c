@@ -55,6 +55,32 @@ typedef struct {
 
 /* ---- JSON pieces -------------------------------------------------------- */
 
+static inline uint64_t ld64(const char *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return v;
+}
+
+static inline uint32_t ld32(const char *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+/* The n bytes at k are those of s (n >= 1): words at a
+** time, the last word overlapping; s is a literal, so its words fold. */
+static inline bool same_bytes(const char *k, const char *s, size_t n) {
+  if (n >= 8) {
+    for (size_t j = 0; j + 8 < n; j += 8)
+      if (ld64(k + j) != ld64(s + j)) return false;
+    return ld64(k + n - 8) == ld64(s + n - 8);
+  }
+  if (n >= 4) return ld32(k) == ld32(s) && ld32(k + n - 4) == ld32(s + n - 4);
+  for (size_t j = 1; j < n; j++)
+    if (k[j] != s[j]) return false;
+  return true;
+}
+
 static inline void ws(fr *f) {
   /* the usual case, no whitespace at all: one compare (all four are <= ' ') */
   if (f->p < f->end && *f->p > ' ') return;
@@ -295,10 +321,15 @@ static bool code(fr *f, const char *const *table, const unsigned char *lens, int
   const char *s;
   size_t len;
   if (!raw_str(f, &s, &len)) return false;
-  int c = op_code_lookup_len(table, lens, n, s, len);
-  if (c < 0) return false;
-  *out = c;
-  return true;
+  /* op_code_lookup_len's search (the first equal name), without a call
+  ** per candidate: codes are looked up about ten times a record */
+  if (len == 0) return false;
+  for (int i = 0; i < n; i++)
+    if (lens[i] == len && table[i][0] == s[0] && same_bytes(s, table[i], len)) {
+      *out = i;
+      return true;
+    }
+  return false;
 }
 #define CODE(name, out) code(f, op_##name##_str, op_##name##_len, OP_N_##name, (out))
 
@@ -355,32 +386,6 @@ static int next_key(fr *f, int *n, const char **k) {
   *k = (const char *)++f->p;
   (*n)++;
   return 1;
-}
-
-static inline uint64_t ld64(const char *p) {
-  uint64_t v;
-  memcpy(&v, p, 8);
-  return v;
-}
-
-static inline uint32_t ld32(const char *p) {
-  uint32_t v;
-  memcpy(&v, p, 4);
-  return v;
-}
-
-/* The n bytes at k are those of s (n >= 1, k[0] == s[0] known): words at a
-** time, the last word overlapping; s is a literal, so its words fold. */
-static inline bool same_bytes(const char *k, const char *s, size_t n) {
-  if (n >= 8) {
-    for (size_t j = 0; j + 8 < n; j += 8)
-      if (ld64(k + j) != ld64(s + j)) return false;
-    return ld64(k + n - 8) == ld64(s + n - 8);
-  }
-  if (n >= 4) return ld32(k) == ld32(s) && ld32(k + n - 4) == ld32(s + n - 4);
-  for (size_t j = 1; j < n; j++)
-    if (k[j] != s[j]) return false;
-  return true;
 }
 
 /* Is the key at k the name s (n bytes) and its closing quote? Then the
