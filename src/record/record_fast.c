@@ -42,6 +42,10 @@ typedef struct {
   const op_kb *kb;
   op_record *rec;
   op_date latest; /* the latest date read that may not follow as_of */
+  /* the last date read, as its ten bytes and its day: a record repeats its
+  ** dates (one per BMD site of a scan), and the same bytes give the same day */
+  char last_date_text[10];
+  op_date last_date;
   /* a list's entries, copied into the arena once their count is known
   ** (lists do not nest in a record) */
   _Alignas(16) unsigned char scratch[FAST_MAX_ELEMS * FAST_ELEM_BYTES];
@@ -51,7 +55,35 @@ typedef struct {
 
 /* ---- JSON pieces -------------------------------------------------------- */
 
+static inline uint64_t ld64(const char *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return v;
+}
+
+static inline uint32_t ld32(const char *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+/* The n bytes at k are those of s (n >= 1): words at a
+** time, the last word overlapping; s is a literal, so its words fold. */
+static inline bool same_bytes(const char *k, const char *s, size_t n) {
+  if (n >= 8) {
+    for (size_t j = 0; j + 8 < n; j += 8)
+      if (ld64(k + j) != ld64(s + j)) return false;
+    return ld64(k + n - 8) == ld64(s + n - 8);
+  }
+  if (n >= 4) return ld32(k) == ld32(s) && ld32(k + n - 4) == ld32(s + n - 4);
+  for (size_t j = 1; j < n; j++)
+    if (k[j] != s[j]) return false;
+  return true;
+}
+
 static inline void ws(fr *f) {
+  /* the usual case, no whitespace at all: one compare (all four are <= ' ') */
+  if (f->p < f->end && *f->p > ' ') return;
   while (f->p < f->end && (*f->p == ' ' || *f->p == '\n' || *f->p == '\r' || *f->p == '\t')) f->p++;
 }
 
@@ -231,12 +263,55 @@ static bool boolean(fr *f, bool *out) {
   return false;
 }
 
+/* date_parse's rules on the ten bytes at s (YYYY-MM-DD, year 0001..9999, a
+** real calendar day), without its per-byte calls: screening reads about ten
+** dates a record. tests/unit/test_record_fast.c compares the two on every
+** year, month and day around the valid ranges and on odd bytes. */
+bool record_fast_date10(const char *text, op_date *out) {
+  const unsigned char *s = (const unsigned char *)text;
+  unsigned v[10];
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  /* "YYYY-MM-" as one word (byte i in bits 8i) and "DD" as another: a
+  ** byte is a digit when its high nibble is 3 and stays 3 after adding 6
+  ** (no carry can cross a byte once the first test holds) */
+  uint64_t w;
+  uint16_t w2;
+  memcpy(&w, s, 8);
+  memcpy(&w2, s + 8, 2);
+  const uint64_t hi = 0x00F0F000F0F0F0F0u, zero = 0x0030300030303030u;
+  if ((w & 0xFF0000FF00000000u) != 0x2D00002D00000000u || (w & hi) != zero || ((w + 0x0006060006060606u) & hi) != zero ||
+      (w2 & 0xF0F0u) != 0x3030u || ((w2 + 0x0606u) & 0xF0F0u) != 0x3030u)
+    return false;
+  for (int i = 0; i < 8; i++) v[i] = (unsigned)(w >> (8 * i)) & 0x0Fu;
+  v[8] = w2 & 0x0Fu;
+  v[9] = (unsigned)(w2 >> 8) & 0x0Fu;
+#else
+  if (s[4] != '-' || s[7] != '-') return false;
+  for (int i = 0; i < 10; i++) v[i] = (unsigned)s[i] - '0';
+  if (v[0] > 9 || v[1] > 9 || v[2] > 9 || v[3] > 9 || v[5] > 9 || v[6] > 9 || v[8] > 9 || v[9] > 9) return false;
+#endif
+  int y = (int)(v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3]), m = (int)(v[5] * 10 + v[6]), d = (int)(v[8] * 10 + v[9]);
+  if (y < 1 || m < 1 || m > 12 || d < 1) return false;
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  int dim = m == 2 ? 28 + leap : 30 + ((m + (m >> 3)) & 1); /* 31: Jan Mar May Jul Aug Oct Dec */
+  if (d > dim) return false;
+  *out = date_from_ymd(y, m, d);
+  return true;
+}
+
 /* A calendar date; past: it may not follow as_of (checked at the end). The
 ** ten bytes of a valid date are digits and dashes, so the string is plain. */
 static bool date(fr *f, bool past, op_date *out) {
   ws(f);
   const unsigned char *p = f->p;
-  if (f->end - p < 12 || p[0] != '"' || p[11] != '"' || !date_parse((const char *)p + 1, 10, out)) return false;
+  if (f->end - p < 12 || p[0] != '"' || p[11] != '"') return false;
+  if (memcmp(p + 1, f->last_date_text, 10) != 0) {
+    op_date d;
+    if (!record_fast_date10((const char *)p + 1, &d)) return false;
+    memcpy(f->last_date_text, p + 1, 10);
+    f->last_date = d;
+  }
+  *out = f->last_date;
   f->p = p + 12;
   if (past && *out > f->latest) f->latest = *out;
   return true;
@@ -246,10 +321,15 @@ static bool code(fr *f, const char *const *table, const unsigned char *lens, int
   const char *s;
   size_t len;
   if (!raw_str(f, &s, &len)) return false;
-  int c = op_code_lookup_len(table, lens, n, s, len);
-  if (c < 0) return false;
-  *out = c;
-  return true;
+  /* op_code_lookup_len's search (the first equal name), without a call
+  ** per candidate: codes are looked up about ten times a record */
+  if (len == 0) return false;
+  for (int i = 0; i < n; i++)
+    if (lens[i] == len && table[i][0] == s[0] && same_bytes(s, table[i], len)) {
+      *out = i;
+      return true;
+    }
+  return false;
 }
 #define CODE(name, out) code(f, op_##name##_str, op_##name##_len, OP_N_##name, (out))
 
@@ -286,9 +366,10 @@ static bool text(fr *f, int max, const char **out) {
 /* ---- objects and lists -------------------------------------------------- */
 
 /* The next member of an object whose '{' was read: 1 with k at the first
-** byte of its key (after the quote), 0 at the closing '}', -1 on anything
-** else. *n counts the members read. The key is not scanned: FIELD
-** compares it with each name in turn, and an unknown key gives up. */
+** byte of its key (after the quote; that byte is inside the text), 0 at
+** the closing '}', -1 on anything else. *n counts the members read. The
+** key is not scanned: FIELD compares it with each name in turn, and an
+** unknown key gives up. */
 static int next_key(fr *f, int *n, const char **k) {
   ws(f);
   if (f->p >= f->end) return -1;
@@ -301,7 +382,7 @@ static int next_key(fr *f, int *n, const char **k) {
     f->p++;
     ws(f);
   }
-  if (f->p >= f->end || *f->p != '"') return -1;
+  if (f->end - f->p < 2 || *f->p != '"') return -1;
   *k = (const char *)++f->p;
   (*n)++;
   return 1;
@@ -309,11 +390,16 @@ static int next_key(fr *f, int *n, const char **k) {
 
 /* Is the key at k the name s (n bytes) and its closing quote? Then the
 ** key and its ':' are eaten. The names hold no quote and no backslash, so
-** the bytes of s and a quote after them are the whole key. */
+** the bytes of s and a quote after them are the whole key. The first
+** byte (inside the text, next_key) tells most names apart at once. A key
+** with no byte after its quote is cut short and gives up in any case. */
 static inline bool key_is(fr *f, const char *k, const char *s, size_t n) {
-  if ((size_t)(f->end - (const unsigned char *)k) <= n || k[0] != s[0] || k[n] != '"') return false;
-  for (size_t j = 1; j < n; j++)
-    if (k[j] != s[j]) return false;
+  if (k[0] != s[0] || (size_t)(f->end - (const unsigned char *)k) <= n + 1 || k[n] != '"' || !same_bytes(k, s, n))
+    return false;
+  if (k[n + 1] == ':') { /* the usual case: no whitespace around the colon */
+    f->p = (const unsigned char *)k + n + 2;
+    return true;
+  }
   f->p = (const unsigned char *)k + n + 1;
   return eat(f, ':');
 }
@@ -625,6 +711,8 @@ bool record_read_fast(arena *a, const op_kb *kb, const char *json, size_t len, c
   f.kb = kb;
   f.rec = rec;
   f.latest = OP_NO_DATE;
+  memset(f.last_date_text, 0, sizeof f.last_date_text); /* matches no date: NUL is not a digit */
+  f.last_date = OP_NO_DATE;
   root_ctx c = {false, 0, 0};
   unsigned seen = 0;
   if (!root_obj(&f, &c, &seen)) return false;

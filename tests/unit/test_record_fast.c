@@ -297,6 +297,46 @@ static void test_agree(void **state) {
   assert_int_equal(hand_ok, sizeof handmade / sizeof *handmade); /* each read on the fast path */
 }
 
+/* The fast reader's dates against date_parse: every year 0000..9999 with
+** months 00..13 and days 00..32, every month/day pair 00..99 in a leap, a
+** common, a century and a 400-year year, and every byte of a few dates
+** replaced by each of the 256 values. */
+static long date_differs(const char *s) {
+  op_date a = 12345, b = 12345;
+  bool fa = record_fast_date10(s, &a), fb = date_parse(s, 10, &b);
+  if (fa == fb && a == b) return 0;
+  fprintf(stderr, "date %.10s: fast %d %d, date_parse %d %d\n", s, fa, a, fb, b);
+  return 1;
+}
+
+static void test_dates(void **state) {
+  (void)state;
+  char s[11];
+  long bad = 0, n = 0;
+  for (int y = 0; y <= 9999; y++)
+    for (int m = 0; m <= 13; m++)
+      for (int d = 0; d <= 32; d++, n++) {
+        snprintf(s, sizeof s, "%04d-%02d-%02d", y, m, d);
+        bad += date_differs(s);
+      }
+  static const int years[] = {2024, 2023, 1900, 2000, 1, 9999};
+  for (size_t i = 0; i < sizeof years / sizeof *years; i++)
+    for (int md = 0; md < 10000; md++, n++) {
+      snprintf(s, sizeof s, "%04d-%02d-%02d", years[i], md / 100, md % 100);
+      bad += date_differs(s);
+    }
+  static const char *const dates[] = {"2024-02-29", "1999-12-31", "0001-01-01", "9999-12-31", "2026-11-01"};
+  for (size_t i = 0; i < sizeof dates / sizeof *dates; i++)
+    for (int at = 0; at < 10; at++)
+      for (int c = 0; c < 256; c++, n++) {
+        memcpy(s, dates[i], 11);
+        s[at] = (char)c;
+        bad += date_differs(s);
+      }
+  printf("%ld dates compared, %ld different\n", n, bad);
+  assert_int_equal(bad, 0);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: %s OSTEOPLAN_BINARY DIR...\n", argv[0]);
@@ -305,6 +345,6 @@ int main(int argc, char **argv) {
   bin = argv[1];
   dirs = argv + 2;
   n_dirs = argc - 2;
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_agree)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_dates), cmocka_unit_test(test_agree)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
