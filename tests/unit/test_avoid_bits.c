@@ -23,6 +23,7 @@
 #include "screen/synth.h"
 #include "util/arena.h"
 #include "util/strbuf.h"
+#include "harness.h"
 
 /* The reasons asked one at a time, as avoid_compute did. */
 static uint32_t one_by_one(const eng *e) {
@@ -120,23 +121,10 @@ static void test_each_condition(void **state) {
   assert_int_equal(bad, 0);
 }
 
-static int setup(void **state) {
-  char err[512];
-  op_kb *kb = kb_load_default(err, sizeof err);
-  if (!kb) printf("kb: %s\n", err);
-  *state = kb;
-  return kb ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  kb_free(*state);
-  return 0;
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_synth),
       cmocka_unit_test(test_each_condition),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, harness_setup, harness_teardown);
 }

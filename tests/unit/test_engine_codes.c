@@ -21,6 +21,7 @@
 #include "util/arena.h"
 #include "util/readall.h"
 #include "util/strbuf.h"
+#include "harness.h"
 
 static int differ(const char *what, const char *where) {
   printf("%s: %s differs between the full and the codes-only assessment\n", where, what);
@@ -178,23 +179,10 @@ static void test_synth(void **state) {
   assert_int_equal(bad, 0);
 }
 
-static int setup(void **state) {
-  char err[512];
-  op_kb *kb = kb_load_default(err, sizeof err);
-  if (!kb) printf("kb: %s\n", err);
-  *state = kb;
-  return kb ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  kb_free(*state);
-  return 0;
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_vignettes),
       cmocka_unit_test(test_synth),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, harness_setup, harness_teardown);
 }
