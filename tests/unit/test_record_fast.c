@@ -265,6 +265,28 @@ static void lists(ctx *c) {
   }
 }
 
+/* Dates of ten equal bytes, each of the 256 values, as the first date read
+** and as a later one: the reader keeps the last date it read, and ten NUL
+** bytes once matched its empty cache. */
+static void repeated_bytes(ctx *c) {
+  static const char *const forms[] = {
+      "{\"as_of\":\"@\",\"sex\":\"female\",\"age\":70}",
+      "{\"as_of\":\"2026-11-01\",\"sex\":\"female\",\"age\":70,\"bmd\":[{\"site\":\"total_hip\","
+      "\"t_score\":-1,\"date\":\"@\"}]}",
+      "{\"sex\":\"female\",\"birth_date\":\"@\",\"as_of\":\"2026-11-01\"}"};
+  char text[256];
+  for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+    const char *at = strchr(forms[i], '@');
+    size_t head = (size_t)(at - forms[i]), tail = strlen(at + 1);
+    for (int v = 0; v < 256; v++) {
+      memcpy(text, forms[i], head);
+      memset(text + head, v, 10);
+      memcpy(text + head + 10, at + 1, tail);
+      check_dates(c, text, head + 10 + tail);
+    }
+  }
+}
+
 static void test_agree(void **state) {
   (void)state;
   op_error err;
@@ -277,6 +299,7 @@ static void test_agree(void **state) {
   synth(&c, "--count 500 --seed 4 --as-of 2024-02-29", 2);
   for (int i = 0; i < n_dirs; i++) files(&c, dirs[i]);
   lists(&c);
+  repeated_bytes(&c);
   long hand_ok = 0;
   for (size_t i = 0; i < sizeof handmade / sizeof *handmade; i++) {
     size_t n = strlen(handmade[i]);
