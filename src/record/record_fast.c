@@ -15,6 +15,14 @@
 ** op_record; tests/unit/test_record_fast.c and fuzz/fuzz_record.c compare
 ** the two readers on every input they have.
 **
+** The text is read from a copy followed by FAST_PAD zero bytes: a NUL
+** matches nothing the reader expects (a quote, a bracket, a digit, a
+** letter of a name), so every scan stops at the end as at a bad byte, with
+** no test of the end per byte, and reads of a few bytes at once (keys,
+** dates, 16-byte scans) stay inside the copy. Invariant: p <= end (only
+** bytes that matched something other than NUL are passed over), and no
+** read goes further than p + FAST_PAD - 1.
+**
 ** Dates are checked against as_of at the end (as_of may come last in the
 ** document): only the latest date that may not follow as_of is kept, and a
 ** fracture given by year keeps the year until as_of is known.
@@ -30,6 +38,11 @@
 /* Entries of one list read on the fast path (more: the strict reader). */
 #define FAST_MAX_ELEMS 32
 #define FAST_ELEM_BYTES 64
+/* Zero bytes after the copy of the text (longer than any read ahead: a key
+** and its quote and colon, a date, 16 bytes of a scan), and the longest
+** text copied on the stack (longer ones are copied into the arena). */
+#define FAST_PAD 64
+#define FAST_STACK_COPY 4096
 _Static_assert(sizeof(op_bmd) <= FAST_ELEM_BYTES && sizeof(op_fracture) <= FAST_ELEM_BYTES &&
                    sizeof(op_therapy) <= FAST_ELEM_BYTES && sizeof(op_medication) <= FAST_ELEM_BYTES &&
                    sizeof(op_condition) <= FAST_ELEM_BYTES && sizeof(op_marker) <= FAST_ELEM_BYTES &&
@@ -85,15 +98,16 @@ static inline bool same_bytes(const char *k, const char *s, size_t n) {
 }
 
 static inline void ws(fr *f) {
-  /* the usual case, no whitespace at all: one compare (all four are <= ' ') */
-  if (f->p < f->end && *f->p > ' ') return;
-  while (f->p < f->end && (*f->p == ' ' || *f->p == '\n' || *f->p == '\r' || *f->p == '\t')) f->p++;
+  /* the usual case, no whitespace at all: one compare (all four are <= ' ');
+  ** the NUL after the text stops the loop */
+  if (*f->p > ' ') return;
+  while (*f->p == ' ' || *f->p == '\n' || *f->p == '\r' || *f->p == '\t') f->p++;
 }
 
 /* Is the next byte (after whitespace) c? It is eaten when so. */
 static inline bool eat(fr *f, unsigned char c) {
   ws(f);
-  if (f->p < f->end && *f->p == c) {
+  if (*f->p == c) { /* c is not NUL */
     f->p++;
     return true;
   }
@@ -104,7 +118,7 @@ static inline bool eat(fr *f, unsigned char c) {
 ** for the caller, which expects ',' or a closing bracket and gives up. */
 static inline bool null_next(fr *f) {
   ws(f);
-  if (f->end - f->p >= 4 && !memcmp(f->p, "null", 4)) {
+  if (!memcmp(f->p, "null", 4)) {
     f->p += 4;
     return true;
   }
@@ -115,29 +129,24 @@ static inline bool null_next(fr *f) {
 ** accepted only when they equal a plain ASCII name. */
 static bool raw_str(fr *f, const char **s, size_t *n) {
   ws(f);
-  if (f->p >= f->end || *f->p != '"') return false;
+  if (*f->p != '"') return false;
   const unsigned char *b = ++f->p, *q = b;
 #ifdef __SSE2__
   /* 16 bytes at a time; the first byte that is not plain printable ASCII
-  ** must be the closing quote (anything else matches no name) */
-  while (f->end - q >= 16) {
+  ** must be the closing quote (anything else matches no name). The NUL at
+  ** the end is such a byte, so a block read starts at or before the end. */
+  for (;;) {
     int mask = json_special16(q);
     if (mask) {
       q += __builtin_ctz((unsigned)mask);
-      if (*q != '"') return false;
-      goto found;
+      break;
     }
     q += 16;
   }
+#else
+  while (*q >= 0x20 && *q != '"' && *q != '\\' && *q < 0x80) q++;
 #endif
-  while (q < f->end && *q != '"') {
-    if (*q == '\\') return false;
-    q++;
-  }
-  if (q >= f->end) return false;
-#ifdef __SSE2__
-found:
-#endif
+  if (*q != '"') return false;
   *s = (const char *)b;
   *n = (size_t)(q - b);
   f->p = q + 1;
@@ -169,11 +178,10 @@ static size_t utf8_len(const unsigned char *q, const unsigned char *end) {
 ** gives up (the strict reader decodes it). */
 static bool text_str(fr *f, const char **s, size_t *n) {
   ws(f);
-  if (f->p >= f->end || *f->p != '"') return false;
+  if (*f->p != '"') return false;
   const unsigned char *b = f->p + 1, *q = b;
   for (;;) {
-    if (q >= f->end) return false;
-    unsigned char c = *q;
+    unsigned char c = *q; /* the NUL at the end is refused below */
     if (c == '"') break;
     if (c < 0x20 || c == '\\') return false;
     if (c < 0x80) {
@@ -193,35 +201,44 @@ static bool text_str(fr *f, const char **s, size_t *n) {
 static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+static inline bool is_digit(unsigned char c) { return (unsigned)(c - '0') <= 9; }
+
 /* A number in JSON's grammar, converted as json.c's fast_number converts
 ** it (exact: at most 15 significant digits, at most 22 decimals). An
 ** exponent or anything longer gives up: the strict reader uses strtod. */
 static bool num(fr *f, double *out) {
   ws(f);
-  const unsigned char *p = f->p, *e = f->end;
-  bool neg = p < e && *p == '-';
-  if (neg) p++;
-  if (p >= e || *p < '0' || *p > '9') return false;
+  const unsigned char *p = f->p;
+  bool neg = *p == '-';
+  p += neg;
+  if (!is_digit(*p)) return false;
+  /* the digits are summed first and counted after each run (a count per
+  ** digit cost as much as the sum): m may wrap on a long run, which is
+  ** then refused for its length before m is used */
   uint64_t m = 0;
-  int digits = 0, exp10 = 0;
+  int sig = 0, exp10 = 0; /* significant digits; the power of ten */
   if (*p == '0') {
     p++; /* a leading 0 stands alone */
   } else {
-    for (; p < e && *p >= '0' && *p <= '9'; p++) {
-      if (++digits > 15) return false;
-      m = m * 10 + (uint64_t)(*p - '0');
-    }
+    const unsigned char *b = p;
+    for (; is_digit(*p); p++) m = m * 10 + (uint64_t)(*p - '0');
+    sig = (int)(p - b);
+    if (sig > 15) return false;
   }
-  if (p < e && *p == '.') {
-    p++;
-    if (p >= e || *p < '0' || *p > '9') return false;
-    for (; p < e && *p >= '0' && *p <= '9'; p++) {
-      if ((m || *p != '0') && ++digits > 15) return false;
-      m = m * 10 + (uint64_t)(*p - '0');
-      exp10--;
+  if (*p == '.') {
+    const unsigned char *b = ++p;
+    for (; is_digit(*p); p++) m = m * 10 + (uint64_t)(*p - '0');
+    if (p == b) return false;
+    exp10 = (int)(b - p);
+    if (sig == 0) { /* 0.xxx: the fraction's leading zeros are not significant */
+      while (b < p && *b == '0') b++;
+      sig = (int)(p - b);
+    } else {
+      sig += (int)(p - b);
     }
+    if (sig > 15) return false;
   }
-  if (p < e && (*p == 'e' || *p == 'E')) return false;
+  if ((*p | 0x20) == 'e') return false; /* e or E: an exponent */
   if (exp10 < -22) return false;
   double v = (double)m;
   v = exp10 < 0 ? v / pow10_exact[-exp10] : v;
@@ -252,13 +269,12 @@ static bool whole(fr *f, double lo, double hi, int *out) {
 
 static bool boolean(fr *f, bool *out) {
   ws(f);
-  size_t left = (size_t)(f->end - f->p);
-  if (left >= 4 && !memcmp(f->p, "true", 4)) {
+  if (!memcmp(f->p, "true", 4)) {
     f->p += 4;
     *out = true;
     return true;
   }
-  if (left >= 5 && !memcmp(f->p, "false", 5)) {
+  if (!memcmp(f->p, "false", 5)) {
     f->p += 5;
     *out = false;
     return true;
@@ -312,7 +328,7 @@ bool record_fast_date10(const char *text, op_date *out) {
 static bool date(fr *f, bool past, op_date *out) {
   ws(f);
   const unsigned char *p = f->p;
-  if (f->end - p < 12 || p[0] != '"' || p[11] != '"') return false;
+  if (p[0] != '"' || p[11] != '"') return false;
   if (!f->has_last_date || memcmp(p + 1, f->last_date_text, 10) != 0) {
     op_date d;
     if (!record_fast_date10((const char *)p + 1, &d)) return false;
@@ -375,13 +391,12 @@ static bool text(fr *f, int max, const char **out) {
 /* ---- objects and lists -------------------------------------------------- */
 
 /* The next member of an object whose '{' was read: 1 with k at the first
-** byte of its key (after the quote; that byte is inside the text), 0 at
+** byte of its key (after the quote; it may be the NUL after the text), 0 at
 ** the closing '}', -1 on anything else. *n counts the members read. The
 ** key is not scanned: FIELD compares it with each name in turn, and an
 ** unknown key gives up. */
 static int next_key(fr *f, int *n, const char **k) {
   ws(f);
-  if (f->p >= f->end) return -1;
   if (*f->p == '}') {
     f->p++;
     return 0;
@@ -391,7 +406,7 @@ static int next_key(fr *f, int *n, const char **k) {
     f->p++;
     ws(f);
   }
-  if (f->end - f->p < 2 || *f->p != '"') return -1;
+  if (*f->p != '"') return -1;
   *k = (const char *)++f->p;
   (*n)++;
   return 1;
@@ -400,10 +415,11 @@ static int next_key(fr *f, int *n, const char **k) {
 /* Is the key at k the name s (n bytes) and its closing quote? Then the
 ** key and its ':' are eaten. The names hold no quote and no backslash, so
 ** the bytes of s and a quote after them are the whole key. The first
-** byte (inside the text, next_key) tells most names apart at once. A key
-** with no byte after its quote is cut short and gives up in any case. */
+** byte tells most names apart at once. The bytes compared are within
+** FAST_PAD of k, which is at most the end: a key cut short meets the NUL
+** after the text, which no name holds. */
 static inline bool key_is(fr *f, const char *k, const char *s, size_t n) {
-  if (k[0] != s[0] || (size_t)(f->end - (const unsigned char *)k) <= n + 1 || k[n] != '"' || !same_bytes(k, s, n))
+  if (k[0] != s[0] || k[n] != '"' || !same_bytes(k, s, n))
     return false;
   if (k[n + 1] == ':') { /* the usual case: no whitespace around the colon */
     f->p = (const unsigned char *)k + n + 2;
@@ -421,7 +437,9 @@ static inline bool once(unsigned *seen, int i) {
   *seen |= b;
   return true;
 }
-#define FIELD(i, s) (key_is(f, k, s, sizeof(s) - 1) && once(&seen, (i)))
+/* (the sizeof: a name, its quote and colon are read ahead within FAST_PAD) */
+#define FIELD(i, s) \
+  ((void)sizeof(char[sizeof(s) + 1 < FAST_PAD ? 1 : -1]), key_is(f, k, s, sizeof(s) - 1) && once(&seen, (i)))
 /* The member loop of one object; BODY sets ok for the key at k. */
 #define MEMBERS(BODY)                                     \
   do {                                                    \
@@ -566,7 +584,7 @@ static bool lab(fr *f, bool *has, double *value, op_date *when) {
   if (null_next(f)) return true;
   *has = true;
   *when = OP_NO_DATE;
-  if (f->p < f->end && *f->p != '{') return nonneg(f, value);
+  if (*f->p != '{') return nonneg(f, value);
   unsigned seen = 0;
   MEMBERS({
     if (FIELD(0, "value")) ok = nonneg(f, value);
@@ -713,9 +731,15 @@ bool record_read_fast(arena *a, const op_kb *kb, const char *json, size_t len, c
   rec->menopause = -1;
   rec->smoker = -1;
   rec->egfr_date = rec->crcl_date = rec->calcium_date = rec->vitd_date = OP_NO_DATE;
+  /* the copy the reader reads (see the top of the file) */
+  unsigned char stack[FAST_STACK_COPY + FAST_PAD];
+  unsigned char *copy = len <= FAST_STACK_COPY ? stack : arena_alloc_raw(a, len + FAST_PAD);
+  if (!copy) return false;
+  memcpy(copy, json, len);
+  memset(copy + len, 0, FAST_PAD);
   fr f;
-  f.p = (const unsigned char *)json;
-  f.end = f.p + len;
+  f.p = copy;
+  f.end = copy + len;
   f.a = a;
   f.kb = kb;
   f.rec = rec;
