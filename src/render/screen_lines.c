@@ -136,20 +136,27 @@ static void span_code(span *s, bool csv, int k, const char *name, size_t len) {
 }
 
 /* The codes of one list (alerts, findings) for NDJSON or CSV; the flags are
-** tested eight at a time (most are false). */
+** tested eight at a time (most are false), and in a word that has some
+** only the set ones are visited: a bool is 0 or 1, so each true flag is
+** one bit of the word, at the bottom of its byte (the byte order does not
+** matter for that, but the loop wants the lowest address first: little
+** endian, else one flag at a time). */
 static void put_codes(span *s, bool csv, const char *const *names, const unsigned char *lens, int n, const bool *on) {
   int k = 0;
   if (!csv) SPAN_LIT(s, "[");
-  for (int i = 0; i < n; i += 8) {
-    int stop = n - i < 8 ? n : i + 8;
-    if (stop == i + 8) {
-      uint64_t eight;
-      memcpy(&eight, on + i, 8);
-      if (!eight) continue;
+  int i = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  for (; n - i >= 8; i += 8) {
+    uint64_t eight;
+    memcpy(&eight, on + i, 8);
+    for (; eight; eight &= eight - 1) {
+      int j = i + __builtin_ctzll(eight) / 8;
+      span_code(s, csv, k++, names[j], lens[j]);
     }
-    for (int j = i; j < stop; j++)
-      if (on[j]) span_code(s, csv, k++, names[j], lens[j]);
   }
+#endif
+  for (; i < n; i++)
+    if (on[i]) span_code(s, csv, k++, names[i], lens[i]);
   if (!csv) SPAN_LIT(s, "]");
 }
 
