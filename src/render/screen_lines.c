@@ -14,14 +14,36 @@
 const char screen_csv_header[] = "patient_id,risk,action,first_agent,alerts,findings,gaps,name,mrn\r\n";
 const size_t screen_csv_header_len = sizeof screen_csv_header - 1;
 
-/* Bytes of s before the first one that needs care: a control character's
-** first byte, a quote, or (for JSON) a backslash. */
-static size_t plain_run(const char *s, bool json) {
+/* Is every byte of the word x plain printable ASCII (0x20..0x7e) other
+** than a quote and a backslash? Exact on all 256 byte values: no high bit;
+** no byte below 0x20 ((x - 0x20 each) borrows into a clear high bit only
+** from such a byte, for the first one at least); no 0x7f (adding 1 to each
+** byte, all below 0x80, carries into a high bit only from 0x7f); no byte
+** equal to '"' or '\\' (the same borrow test on x xor that byte). */
+static inline bool plain8(uint64_t x) {
+  const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+  uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+  uint64_t bad = x | ((x - ones * 0x20) & ~x) | (x + ones) | ((q - ones) & ~q) | ((bs - ones) & ~bs);
+  return !(bad & highs);
+}
+
+/* Bytes of s (n bytes, no NUL) before the first one that needs care: a
+** control character's first byte, a quote, or (for JSON) a backslash.
+** Eight bytes at a time while they are all plain ASCII (a word with
+** anything else, UTF-8 included, is looked at byte by byte), without
+** reading past the n bytes. */
+static size_t plain_run(const char *s, size_t n, bool json) {
   size_t k = 0;
-  for (;; k++) {
-    unsigned char c = (unsigned char)s[k];
-    if (c < 0x20 || c == 0x7f || c == 0xc2 || c == '"' || (json && c == '\\')) return k; /* NUL too */
+  for (; n - k >= 8; k += 8) {
+    uint64_t x;
+    memcpy(&x, s + k, 8);
+    if (!plain8(x)) break;
   }
+  for (; k < n; k++) {
+    unsigned char c = (unsigned char)s[k];
+    if (c < 0x20 || c == 0x7f || c == 0xc2 || c == '"' || (json && c == '\\')) return k;
+  }
+  return n;
 }
 
 /* Record text into a JSON string or a quoted CSV cell: control characters as
@@ -29,11 +51,12 @@ static size_t plain_run(const char *s, bool json) {
 ** escaped too, which JSON allows raw but a terminal would obey); a quote is
 ** \" in JSON, "" in CSV. */
 static void put_quoted_body(outbuf *b, const char *s, bool json) {
-  while (*s) {
-    size_t run = plain_run(s, json);
+  const char *end = s + strlen(s);
+  while (s < end) {
+    size_t run = plain_run(s, (size_t)(end - s), json);
     ob_put(b, s, run);
     s += run;
-    if (!*s) break;
+    if (s == end) break;
     unsigned cp;
     size_t c = ctl_at(s, &cp);
     if (c) {
