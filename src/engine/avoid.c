@@ -159,17 +159,27 @@ void avoid_add(eng *e, int agent, op_reason_t reason, const op_say *detail) {
    (1u << OP_RS_TREATMENT_FAILURE) | (1u << OP_RS_NOT_RECOMMENDED_FOR_OSTEOPOROSIS) |                       \
    (1u << OP_RS_HYPERCALCEMIA))
 
-/* The part of an agent-specific reason that does not depend on the agent
-** (reason_holds asks it first): when it fails, the reason holds for no
-** agent and none is asked. */
-static bool specific_possible(const eng *e, int reason) {
+#define BIT(cond, r) ((uint32_t)((cond) != 0) << (r))
+
+/* The OWN_RULE reasons as bits, all at once: reason_holds(e, -1, r) for
+** an agent-independent reason; for an agent-specific one, the part that
+** does not depend on the agent (reason_holds asks it first): when it
+** fails, the reason holds for no agent and none is asked. Case by case,
+** not through reason_holds' switch one reason at a time (that cost about
+** 250 instructions a record). tests/unit/test_avoid_bits.c compares the
+** two on every record it reads; a case added to reason_holds must be
+** added here. */
+static uint32_t own_rule_bits(const eng *e) {
   const op_facts *f = &e->f;
-  switch (reason) {
-    case OP_RS_RENAL_IMPAIRMENT: return f->has_renal;
-    case OP_RS_INTOLERANCE: return f->intolerance_course >= 0;
-    case OP_RS_TREATMENT_FAILURE: return f->finding[OP_FD_FRACTURE_ON_THERAPY] || f->finding[OP_FD_BMD_LOSS];
-    default: return true;
-  }
+  const op_kb *kb = e->kb;
+  return BIT(f->mi_stroke_recent, OP_RS_MI_OR_STROKE_WITHIN_12_MONTHS) |
+         BIT(f->romo_doses >= KB_TH(kb, ROMO_LIMIT_DOSES), OP_RS_ROMOSOZUMAB_COURSE_COMPLETED) |
+         BIT(e->rec->sex == OP_SEX_MALE, OP_RS_NOT_INDICATED) |
+         BIT(f->pth_months >= KB_TH(kb, PTH_LIMIT_MONTHS), OP_RS_PTH_ANALOG_LIFETIME_LIMIT) |
+         BIT(f->has_renal, OP_RS_RENAL_IMPAIRMENT) | BIT(f->hypocalcemia, OP_RS_HYPOCALCEMIA) |
+         BIT(f->immunosuppressed, OP_RS_IMMUNOSUPPRESSION) | BIT(f->intolerance_course >= 0, OP_RS_INTOLERANCE) |
+         BIT(f->finding[OP_FD_FRACTURE_ON_THERAPY] || f->finding[OP_FD_BMD_LOSS], OP_RS_TREATMENT_FAILURE) |
+         BIT(1, OP_RS_NOT_RECOMMENDED_FOR_OSTEOPOROSIS) | BIT(f->hypercalcemia, OP_RS_HYPERCALCEMIA);
 }
 
 /* The reasons the knowledge base asks (kb->avoid_reasons) that can hold for
@@ -183,13 +193,7 @@ static uint32_t reasons_possible(const eng *e) {
   ** is the one it names (has_condition is made from the same list) */
   uint32_t named = 0;
   for (int i = 0; i < e->rec->n_conditions; i++) named |= kb->condition_reasons[e->rec->conditions[i].code];
-  uint32_t can = named & kb->avoid_reasons & ~OWN_RULE;
-  for (uint32_t m = kb->avoid_reasons & OWN_RULE; m; m &= m - 1) {
-    int r = __builtin_ctz(m);
-    bool ok = (AGENT_SPECIFIC >> r) & 1u ? specific_possible(e, r) : reason_holds(e, -1, r);
-    if (ok) can |= 1u << r;
-  }
-  return can;
+  return ((named & ~OWN_RULE) | (own_rule_bits(e) & OWN_RULE)) & kb->avoid_reasons;
 }
 
 /* add_reason for a reason the entry cannot have yet (avoid_compute adds each
@@ -222,7 +226,8 @@ static void not_recommended(eng *e, int a, uint32_t can) {
 ** it. */
 void avoid_compute(eng *e) {
   const op_kb *kb = e->kb;
-  for (int a = 0; a < kb->n_agents; a++) e->all_avoid[a].agent = a;
+  /* an entry's agent is set when a reason is added to it (below and in
+  ** avoid_add): an entry without reasons is never read */
   uint32_t can = reasons_possible(e);
   for (uint32_t m = can; m; m &= m - 1) {
     int r = __builtin_ctz(m);
@@ -239,6 +244,7 @@ void avoid_compute(eng *e) {
         detail = e->codes_only ? NULL : reason_detail(e, a, r);
       }
       op_avoid *x = &e->all_avoid[a];
+      x->agent = a;
       x->sources |= kb->avoid[a].sources;
       add_new_reason(e, x, r, detail);
     }

@@ -25,6 +25,18 @@
 #include "util/strbuf.h"
 #include "harness.h"
 
+/* The part of an agent-specific reason that does not depend on the agent,
+** as avoid.c asked it before own_rule_bits (reason_holds asks it first). */
+static bool specific_possible(const eng *e, int reason) {
+  const op_facts *f = &e->f;
+  switch (reason) {
+    case OP_RS_RENAL_IMPAIRMENT: return f->has_renal;
+    case OP_RS_INTOLERANCE: return f->intolerance_course >= 0;
+    case OP_RS_TREATMENT_FAILURE: return f->finding[OP_FD_FRACTURE_ON_THERAPY] || f->finding[OP_FD_BMD_LOSS];
+    default: return true;
+  }
+}
+
 /* The reasons asked one at a time, as avoid_compute did. */
 static uint32_t one_by_one(const eng *e) {
   uint32_t can = 0;
