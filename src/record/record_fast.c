@@ -652,31 +652,62 @@ static bool root_obj(fr *f, root_ctx *c, unsigned *seen_out) {
   op_record *r = f->rec;
   unsigned seen = 0, set = 0; /* set: birth_date, age, menopause given and not null */
   int lmax = (int)TH(V_LIST_MAX);
+  /* by the key's first byte first (a root has twenty names, each tried in
+  ** turn cost a dozen compares a key); an unknown one leaves ok false */
   MEMBERS({
-    if (FIELD(0, "id")) ok = null_next(f) || string(f, &r->id);
-    else if (FIELD(1, "name")) ok = null_next(f) || text(f, OP_NAME_MAX_CHARS, &r->name);
-    else if (FIELD(2, "identifiers")) ok = null_next(f) || identifiers(f, r);
-    else if (FIELD(3, "as_of")) ok = null_next(f) || (c->has_as_of = true, date(f, false, &c->as_of));
-    else if (FIELD(R_SEX, "sex")) ok = CODE(sex, &r->sex);
-    else if (FIELD(R_BIRTH, "birth_date"))
-      ok = null_next(f) || (set |= 1u << R_BIRTH, r->has_birth_date = true, date(f, true, &r->birth_date));
-    else if (FIELD(R_AGE, "age")) ok = null_next(f) || (set |= 1u << R_AGE, number(f, 0, TH(V_AGE_MAX), &c->age_years));
-    else if (FIELD(R_MENO, "menopause")) ok = null_next(f) || (set |= 1u << R_MENO, CODE(menopause, &r->menopause));
-    else if (FIELD(8, "weight_kg"))
-      ok = null_next(f) || (r->has_weight = true, number(f, TH(V_WEIGHT_MIN), TH(V_WEIGHT_MAX), &r->weight_kg));
-    else if (FIELD(9, "height_cm"))
-      ok = null_next(f) || (r->has_height = true, number(f, TH(V_HEIGHT_MIN), TH(V_HEIGHT_MAX), &r->height_cm));
-    else if (FIELD(10, "bmd")) ok = LIST(op_bmd, bmd_elem, lmax, &r->bmd, &r->n_bmd);
-    else if (FIELD(11, "frax")) ok = null_next(f) || (r->frax.present = true, frax_obj(f, &r->frax));
-    else if (FIELD(12, "fractures")) ok = LIST(op_fracture, fx_elem, lmax, &r->fractures, &r->n_fractures);
-    else if (FIELD(13, "falls_past_year"))
-      ok = null_next(f) || (r->has_falls = true, whole(f, 0, (int)TH(V_FALLS_MAX), &r->falls_past_year));
-    else if (FIELD(14, "therapies")) ok = LIST(op_therapy, th_elem, lmax, &r->therapies, &r->n_therapies);
-    else if (FIELD(15, "medications")) ok = LIST(op_medication, med_elem, lmax, &r->meds, &r->n_meds);
-    else if (FIELD(16, "conditions")) ok = LIST(op_condition, cond_elem, lmax, &r->conditions, &r->n_conditions);
-    else if (FIELD(17, "labs")) ok = labs_obj(f, r);
-    else if (FIELD(18, "lifestyle")) ok = life_obj(f, r);
-    else if (FIELD(19, "extensions")) ok = eat(f, '{') && eat(f, '}'); /* with content: the strict reader */
+    switch (k[0]) {
+      case 'i':
+        if (FIELD(0, "id")) ok = null_next(f) || string(f, &r->id);
+        else if (FIELD(2, "identifiers")) ok = null_next(f) || identifiers(f, r);
+        break;
+      case 'n':
+        if (FIELD(1, "name")) ok = null_next(f) || text(f, OP_NAME_MAX_CHARS, &r->name);
+        break;
+      case 'a':
+        if (FIELD(3, "as_of")) ok = null_next(f) || (c->has_as_of = true, date(f, false, &c->as_of));
+        else if (FIELD(R_AGE, "age")) ok = null_next(f) || (set |= 1u << R_AGE, number(f, 0, TH(V_AGE_MAX), &c->age_years));
+        break;
+      case 's':
+        if (FIELD(R_SEX, "sex")) ok = CODE(sex, &r->sex);
+        break;
+      case 'b':
+        if (FIELD(R_BIRTH, "birth_date"))
+          ok = null_next(f) || (set |= 1u << R_BIRTH, r->has_birth_date = true, date(f, true, &r->birth_date));
+        else if (FIELD(10, "bmd")) ok = LIST(op_bmd, bmd_elem, lmax, &r->bmd, &r->n_bmd);
+        break;
+      case 'm':
+        if (FIELD(R_MENO, "menopause")) ok = null_next(f) || (set |= 1u << R_MENO, CODE(menopause, &r->menopause));
+        else if (FIELD(15, "medications")) ok = LIST(op_medication, med_elem, lmax, &r->meds, &r->n_meds);
+        break;
+      case 'w':
+        if (FIELD(8, "weight_kg"))
+          ok = null_next(f) || (r->has_weight = true, number(f, TH(V_WEIGHT_MIN), TH(V_WEIGHT_MAX), &r->weight_kg));
+        break;
+      case 'h':
+        if (FIELD(9, "height_cm"))
+          ok = null_next(f) || (r->has_height = true, number(f, TH(V_HEIGHT_MIN), TH(V_HEIGHT_MAX), &r->height_cm));
+        break;
+      case 'f':
+        if (FIELD(11, "frax")) ok = null_next(f) || (r->frax.present = true, frax_obj(f, &r->frax));
+        else if (FIELD(12, "fractures")) ok = LIST(op_fracture, fx_elem, lmax, &r->fractures, &r->n_fractures);
+        else if (FIELD(13, "falls_past_year"))
+          ok = null_next(f) || (r->has_falls = true, whole(f, 0, (int)TH(V_FALLS_MAX), &r->falls_past_year));
+        break;
+      case 't':
+        if (FIELD(14, "therapies")) ok = LIST(op_therapy, th_elem, lmax, &r->therapies, &r->n_therapies);
+        break;
+      case 'c':
+        if (FIELD(16, "conditions")) ok = LIST(op_condition, cond_elem, lmax, &r->conditions, &r->n_conditions);
+        break;
+      case 'l':
+        if (FIELD(17, "labs")) ok = labs_obj(f, r);
+        else if (FIELD(18, "lifestyle")) ok = life_obj(f, r);
+        break;
+      case 'e':
+        if (FIELD(19, "extensions")) ok = eat(f, '{') && eat(f, '}'); /* with content: the strict reader */
+        break;
+      default: break;
+    }
   });
   *seen_out = (seen & 1u << R_SEX) | set;
   return true;
