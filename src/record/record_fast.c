@@ -71,17 +71,9 @@ typedef struct {
 
 /* ---- JSON pieces -------------------------------------------------------- */
 
-static inline uint64_t ld64(const char *p) {
-  uint64_t v;
-  memcpy(&v, p, 8);
-  return v;
-}
-
-static inline uint32_t ld32(const char *p) {
-  uint32_t v;
-  memcpy(&v, p, 4);
-  return v;
-}
+/* 8 and 4 bytes at p as a word (unaligned, any byte order: only compared) */
+static inline uint64_t ld64(const char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static inline uint32_t ld32(const char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 
 /* The n bytes at k are those of s (n >= 1): words at a
 ** time, the last word overlapping; s is a literal, so its words fold. */
@@ -324,8 +316,9 @@ bool record_fast_date10(const char *text, op_date *out) {
 }
 
 /* A calendar date; past: it may not follow as_of (checked at the end). The
-** ten bytes of a valid date are digits and dashes, so the string is plain. */
-static bool date(fr *f, bool past, op_date *out) {
+** ten bytes of a valid date are digits and dashes, so the string is plain.
+** Inlined: about ten a record, most of them the last one again. */
+static inline __attribute__((always_inline)) bool date(fr *f, bool past, op_date *out) {
   ws(f);
   const unsigned char *p = f->p;
   if (p[0] != '"' || p[11] != '"') return false;
