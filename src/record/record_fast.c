@@ -204,33 +204,26 @@ static bool num(fr *f, double *out) {
   bool neg = *p == '-';
   p += neg;
   if (!is_digit(*p)) return false;
-  /* the digits are summed first and counted after each run (a count per
-  ** digit cost as much as the sum): m may wrap on a long run, which is
-  ** then refused for its length before m is used */
   uint64_t m = 0;
-  int sig = 0, exp10 = 0; /* significant digits; the power of ten */
+  int digits = 0, exp10 = 0;
   if (*p == '0') {
     p++; /* a leading 0 stands alone */
   } else {
-    const unsigned char *b = p;
-    for (; is_digit(*p); p++) m = m * 10 + (uint64_t)(*p - '0');
-    sig = (int)(p - b);
-    if (sig > 15) return false;
+    for (; is_digit(*p); p++) {
+      if (++digits > 15) return false;
+      m = m * 10 + (uint64_t)(*p - '0');
+    }
   }
   if (*p == '.') {
-    const unsigned char *b = ++p;
-    for (; is_digit(*p); p++) m = m * 10 + (uint64_t)(*p - '0');
-    if (p == b) return false;
-    exp10 = (int)(b - p);
-    if (sig == 0) { /* 0.xxx: the fraction's leading zeros are not significant */
-      while (b < p && *b == '0') b++;
-      sig = (int)(p - b);
-    } else {
-      sig += (int)(p - b);
+    p++;
+    if (!is_digit(*p)) return false;
+    for (; is_digit(*p); p++) {
+      if ((m || *p != '0') && ++digits > 15) return false;
+      m = m * 10 + (uint64_t)(*p - '0');
+      exp10--;
     }
-    if (sig > 15) return false;
   }
-  if ((*p | 0x20) == 'e') return false; /* e or E: an exponent */
+  if (*p == 'e' || *p == 'E') return false;
   if (exp10 < -22) return false;
   double v = (double)m;
   v = exp10 < 0 ? v / pow10_exact[-exp10] : v;
