@@ -56,9 +56,9 @@ typedef struct {
   op_record *rec;
   op_date latest; /* the latest date read that may not follow as_of */
   /* the last date read, as its ten bytes and its day: a record repeats its
-  ** dates (one per BMD site of a scan), and the same bytes give the same day;
-  ** has_last_date: there is one (no bytes at all, NULs included, match
-  ** before the first date is read) */
+  ** dates (one per BMD site of a scan), and the same bytes give the same day.
+  ** Empty until a date has been read: the input may hold any ten bytes,
+  ** NULs included, so no initial text is safe to match. */
   bool has_last_date;
   char last_date_text[10];
   op_date last_date;
@@ -764,7 +764,6 @@ bool record_read_fast(arena *a, const op_kb *kb, const char *json, size_t len, c
   f.rec = rec;
   f.latest = OP_NO_DATE;
   f.has_last_date = false;
-  memset(f.last_date_text, 0, sizeof f.last_date_text); /* never read while has_last_date is false */
   f.last_date = OP_NO_DATE;
   root_ctx c = {false, 0, 0};
   unsigned seen = 0;

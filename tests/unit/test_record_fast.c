@@ -118,6 +118,22 @@ static void bytes(ctx *c, const char *text, size_t n) {
   }
 }
 
+/* Each ten-byte string (a date's place) filled with one byte value, all
+** 256 of them: the fast reader remembers the last date's bytes, and no
+** starting content of that memory may pass for a date (ten NULs once did). */
+static void date_fills(ctx *c, const char *text, size_t n) {
+  if (n > sizeof buf) return;
+  for (size_t i = 0; i + 11 < n; i++) {
+    if (text[i] != '"' || text[i + 11] != '"') continue;
+    for (int v = 0; v < 256; v++) {
+      memcpy(buf, text, n);
+      memset(buf + i + 1, v, 10);
+      check(c, buf, n, NULL, "2026-11-01");
+      check(c, buf, n, "2020-06-30", "2026-11-01");
+    }
+  }
+}
+
 static const char *const numbers[] = {
     "0", "-0", "-0.0", "1e5", "1E2", "1.0e-2", "2e0", "0.5", "1.5", "-1.5", "100", "99.99",
     "123456789012345", "1234567890123456", "0.000000000000000000000001", "0.1234567890123456",
@@ -240,6 +256,7 @@ static void files(ctx *c, const char *dir) {
     check_dates(c, s, n);
     if (n < 4000) tokens(c, s, n);
     if (n < 1500) bytes(c, s, n);
+    if (n < 4000) date_fills(c, s, n);
     free(s);
   }
   closedir(d);
@@ -261,28 +278,6 @@ static void lists(ctx *c) {
                                           : "{\"code\":\"stroke\"}");
       n += (size_t)snprintf(text + n, sizeof text - n, "]}");
       check(c, text, n, NULL, NULL);
-    }
-  }
-}
-
-/* Dates of ten equal bytes, each of the 256 values, as the first date read
-** and as a later one: the reader keeps the last date it read, and ten NUL
-** bytes once matched its empty cache. */
-static void repeated_bytes(ctx *c) {
-  static const char *const forms[] = {
-      "{\"as_of\":\"@\",\"sex\":\"female\",\"age\":70}",
-      "{\"as_of\":\"2026-11-01\",\"sex\":\"female\",\"age\":70,\"bmd\":[{\"site\":\"total_hip\","
-      "\"t_score\":-1,\"date\":\"@\"}]}",
-      "{\"sex\":\"female\",\"birth_date\":\"@\",\"as_of\":\"2026-11-01\"}"};
-  char text[256];
-  for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
-    const char *at = strchr(forms[i], '@');
-    size_t head = (size_t)(at - forms[i]), tail = strlen(at + 1);
-    for (int v = 0; v < 256; v++) {
-      memcpy(text, forms[i], head);
-      memset(text + head, v, 10);
-      memcpy(text + head + 10, at + 1, tail);
-      check_dates(c, text, head + 10 + tail);
     }
   }
 }
@@ -312,7 +307,6 @@ static void test_agree(void **state) {
   synth(&c, "--count 500 --seed 4 --as-of 2024-02-29", 2);
   for (int i = 0; i < n_dirs; i++) files(&c, dirs[i]);
   lists(&c);
-  repeated_bytes(&c);
   bool long_ok = long_text(&c);
   long hand_ok = 0;
   for (size_t i = 0; i < sizeof handmade / sizeof *handmade; i++) {
@@ -321,6 +315,7 @@ static void test_agree(void **state) {
     check_dates(&c, handmade[i], n);
     tokens(&c, handmade[i], n);
     bytes(&c, handmade[i], n);
+    date_fills(&c, handmade[i], n);
   }
   printf("%ld reads, strict reader accepted %ld, fast reader %ld; first synth set: %ld of %ld fast; %ld different\n",
          c.reads, c.strict_ok, c.fast_ok, fast, good, c.failures);
