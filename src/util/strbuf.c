@@ -29,7 +29,7 @@ static bool reserve(strbuf *b, size_t extra) {
   return true;
 }
 
-void sb_putn(strbuf *b, const char *s, size_t n) {
+void sb_putn_grow(strbuf *b, const char *s, size_t n) {
   if (!reserve(b, n)) return;
   memcpy(b->p + b->len, s, n);
   b->len += n;
@@ -42,7 +42,6 @@ void sb_puts(strbuf *b, const char *s) {
   if (s) sb_putn(b, s, strlen(s));
   else b->oom = true;
 }
-void sb_putc(strbuf *b, char c) { sb_putn(b, &c, 1); }
 
 void sb_cat(strbuf *b, ...) {
   va_list ap;
