@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "numfmt.h"
+
 void sb_init(strbuf *b, arena *a) {
   b->a = a;
   b->p = NULL;
@@ -78,6 +80,11 @@ void sb_printf(strbuf *b, const char *fmt, ...) {
   va_start(ap, fmt);
   sb_vprintf(b, fmt, ap);
   va_end(ap);
+}
+
+void sb_long(strbuf *b, long v) {
+  char buf[NUM_G10_MAX];
+  sb_putn(b, buf, (size_t)num_long(v, buf));
 }
 
 const char *sb_str(strbuf *b) {

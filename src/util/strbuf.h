@@ -49,6 +49,8 @@ void sb_cat(strbuf *b, ...) __attribute__((sentinel));
 void sb_printf(strbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void sb_vprintf(strbuf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Appends v as "%ld" writes it, without the formatter. */
+void sb_long(strbuf *b, long v);
 /* A NUL-terminated view of the contents (valid until the next append). */
 const char *sb_str(strbuf *b);
 
