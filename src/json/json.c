@@ -316,10 +316,14 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
         tok[n] = (json_tok){JT_STRING, (int)i + 1, (int)q, 1, n + 1};
         n++;
         tok[stack[sp - 1]].size++;
-        i = q + 1;
-        size_t j = take(text, i, len, ':', n + 1 < cap);
-        state = j != i ? ST_VALUE : ST_COLON;
-        i = j;
+        size_t j = take(text, q + 1, len, ':', n + 1 < cap);
+        state = j != q + 1 ? ST_VALUE : ST_COLON;
+        i = state == ST_VALUE ? skip_ws(text, j, len) : j;
+        /* A member's value that is no container (most are) straight away:
+        ** the turn of the loop for it would find no end, no NUL (scalar
+        ** says the same of one), no array parent to count it in, and room
+        ** in the array of tokens; anything else takes that turn. */
+        if (state == ST_VALUE && i < len && (c = text[i]) != '{' && c != '[' && n + 1 < cap) goto scalar_value;
         continue;
       }
       case ST_VALUE_OR_CLOSE:
@@ -338,6 +342,7 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
       state = c == '{' ? ST_KEY_OR_CLOSE : ST_VALUE_OR_CLOSE;
       continue;
     }
+  scalar_value:;
     size_t after = scalar(text, len, i, n, &tok[n], msg, msgsz);
     if (after == (size_t)-1) return -1;
     n++;
