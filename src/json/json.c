@@ -207,9 +207,12 @@ static size_t scan_number(const char *s, size_t i, size_t n) {
 static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 /* The offset of the first byte from i on that is not white space (or len).
-** Every white space byte is <= ' ', so most bytes leave after one compare. */
+** Most calls find none or one space: the common case is a check of the
+** byte and, for one space, of the next. */
 static inline size_t skip_ws(const char *text, size_t i, size_t len) {
-  while (i < len && (unsigned char)text[i] <= ' ' && is_ws(text[i])) i++;
+  if (i < len && (unsigned char)text[i] > ' ') return i;
+  if (i + 1 < len && text[i] == ' ' && (unsigned char)text[i + 1] > ' ') return i + 1;
+  while (i < len && is_ws(text[i])) i++;
   return i;
 }
 
