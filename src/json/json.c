@@ -322,12 +322,13 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
         size_t j = take(text, q + 1, len, ':', n + 1 < cap);
         state = j != q + 1 ? ST_VALUE : ST_COLON;
         i = state == ST_VALUE ? skip_ws(text, j, len) : j;
-        /* A member's value that is no container (most are) straight away:
-        ** the turn of the loop for it would find no end, no NUL (scalar
-        ** says the same of one), no array parent to count it in, and room
-        ** in the array of tokens; anything else takes that turn. */
-        if (state == ST_VALUE && i < len && (c = text[i]) != '{' && c != '[' && n + 1 < cap) goto scalar_value;
-        continue;
+        /* The member's value straight away: the turn of the loop for it
+        ** would find no end, no NUL (scalar says the same of one), no
+        ** array parent to count it in, and room in the array of tokens;
+        ** anything else takes that turn. */
+        if (state != ST_VALUE || i >= len || n + 1 >= cap) continue;
+        c = text[i];
+        goto member_value;
       }
       case ST_VALUE_OR_CLOSE:
         if (c == ']') goto close;
@@ -337,6 +338,7 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
     }
     /* a value */
     if (sp > 0 && tok[stack[sp - 1]].type == JT_ARRAY) tok[stack[sp - 1]].size++;
+  member_value:
     if (c == '{' || c == '[') {
       if (sp == JSON_MAX_DEPTH) return fail(text, i, msg, msgsz, "nested more than 64 levels deep");
       tok[n] = (json_tok){c == '{' ? JT_OBJECT : JT_ARRAY, (int)i, -1, 0, -1};
@@ -345,23 +347,21 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
       state = c == '{' ? ST_KEY_OR_CLOSE : ST_VALUE_OR_CLOSE;
       continue;
     }
-  scalar_value:;
-    size_t after = scalar(text, len, i, n, &tok[n], msg, msgsz);
-    if (after == (size_t)-1) return -1;
+    i = scalar(text, len, i, n, &tok[n], msg, msgsz);
+    if (i == (size_t)-1) return -1;
     n++;
-    i = after;
-    state = sp ? ST_AFTER : ST_END;
-    if (sp) { /* the comma after a member's value, as the colon after a key */
-      size_t j = take(text, i, len, ',', n + 1 < cap);
-      if (j != i) state = tok[stack[sp - 1]].type == JT_OBJECT ? ST_KEY : ST_VALUE;
-      i = j;
-    }
-    continue;
+    goto after_value;
   close:
     tok[stack[--sp]].end = (int)i + 1;
     tok[stack[sp]].next = n;
     i++;
+  after_value:
     state = sp ? ST_AFTER : ST_END;
+    if (sp) { /* the comma after a value, as the colon after a key */
+      size_t j = take(text, i, len, ',', n + 1 < cap);
+      if (j != i) state = tok[stack[sp - 1]].type == JT_OBJECT ? ST_KEY : ST_VALUE;
+      i = j;
+    }
   }
   if (n == 0) return fail(text, len, msg, msgsz, "empty input");
   if (state != ST_END) return fail(text, len, msg, msgsz, "unexpected end of input");
