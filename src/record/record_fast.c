@@ -43,7 +43,10 @@ typedef struct {
   op_record *rec;
   op_date latest; /* the latest date read that may not follow as_of */
   /* the last date read, as its ten bytes and its day: a record repeats its
-  ** dates (one per BMD site of a scan), and the same bytes give the same day */
+  ** dates (one per BMD site of a scan), and the same bytes give the same day.
+  ** Empty until a date has been read: the input may hold any ten bytes,
+  ** NULs included, so no initial text is safe to match. */
+  bool has_last_date;
   char last_date_text[10];
   op_date last_date;
   /* a list's entries, copied into the arena once their count is known
@@ -305,11 +308,12 @@ static bool date(fr *f, bool past, op_date *out) {
   ws(f);
   const unsigned char *p = f->p;
   if (f->end - p < 12 || p[0] != '"' || p[11] != '"') return false;
-  if (memcmp(p + 1, f->last_date_text, 10) != 0) {
+  if (!f->has_last_date || memcmp(p + 1, f->last_date_text, 10) != 0) {
     op_date d;
     if (!record_fast_date10((const char *)p + 1, &d)) return false;
     memcpy(f->last_date_text, p + 1, 10);
     f->last_date = d;
+    f->has_last_date = true;
   }
   *out = f->last_date;
   f->p = p + 12;
@@ -711,7 +715,7 @@ bool record_read_fast(arena *a, const op_kb *kb, const char *json, size_t len, c
   f.kb = kb;
   f.rec = rec;
   f.latest = OP_NO_DATE;
-  memset(f.last_date_text, 0, sizeof f.last_date_text); /* matches no date: NUL is not a digit */
+  f.has_last_date = false;
   f.last_date = OP_NO_DATE;
   root_ctx c = {false, 0, 0};
   unsigned seen = 0;
