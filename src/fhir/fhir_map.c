@@ -589,9 +589,23 @@ static int read_resources(mapper *m, const fhir_res *res, int n) {
 static void finish_notes(mapper *m, int n, int other, fhir_result *out) {
   strbuf b;
   sb_init(&b, m->a);
-  sb_printf(&b, "FHIR input: %d resources read", n);
-  for (int i = 0; i < m->nt; i++) sb_printf(&b, "%s%d of %d %s used", i ? ", " : "; ", m->t[i].used, m->t[i].read, m->t[i].what);
-  if (other) sb_printf(&b, "; %d resources of other types not read", other);
+  /* as "FHIR input: %d resources read", "%s%d of %d %s used"... would
+  ** write it, without the formatter (every request writes this) */
+  sb_puts(&b, "FHIR input: ");
+  sb_long(&b, n);
+  sb_puts(&b, " resources read");
+  for (int i = 0; i < m->nt; i++) {
+    sb_puts(&b, i ? ", " : "; ");
+    sb_long(&b, m->t[i].used);
+    sb_puts(&b, " of ");
+    sb_long(&b, m->t[i].read);
+    sb_cat(&b, " ", m->t[i].what, " used", (char *)NULL);
+  }
+  if (other) {
+    sb_puts(&b, "; ");
+    sb_long(&b, other);
+    sb_puts(&b, " resources of other types not read");
+  }
   const char *summary = sb_str(&b);
   const char *later[MAX_NOTES + 8];
   int nl = m->n_notes;

@@ -265,9 +265,13 @@ void fm_tally_notes(mapper *m) {
     for (int r = 0; r < t->nreason; r++) {
       strbuf b;
       sb_init(&b, m->a);
-      sb_printf(&b, "%d of %d %s resources not used: %s", t->count[r], t->read, t->what, t->reason[r]);
-      for (int e = 0; e < t->nex[r]; e++) sb_printf(&b, "%s%s", e ? "; " : " (e.g. ", t->example[r][e]);
-      if (t->nex[r]) sb_printf(&b, "%s)", t->count[r] > t->nex[r] ? "; ..." : "");
+      /* "%d of %d %s resources not used: %s" without the formatter */
+      sb_long(&b, t->count[r]);
+      sb_puts(&b, " of ");
+      sb_long(&b, t->read);
+      sb_cat(&b, " ", t->what, " resources not used: ", t->reason[r], (char *)NULL);
+      for (int e = 0; e < t->nex[r]; e++) sb_cat(&b, e ? "; " : " (e.g. ", t->example[r][e], (char *)NULL);
+      if (t->nex[r]) sb_cat(&b, t->count[r] > t->nex[r] ? "; ..." : "", ")", (char *)NULL);
       if (m->n_notes < MAX_NOTES) m->notes[m->n_notes++] = sb_str(&b);
     }
   }

@@ -31,8 +31,11 @@ const char *fhir_full_url(arena *a, const json_doc *d, int tok) {
 /* A plain FHIR id: [A-Za-z0-9-.]{1,64}; nothing a path could walk with. */
 static bool plain_id(const char *s, size_t n) {
   if (n < 1 || n > 64) return false;
-  for (size_t i = 0; i < n; i++)
-    if (!s[i] || !strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.", s[i])) return false;
+  for (size_t i = 0; i < n; i++) { /* the ranges compared, not a strchr of the set a byte (every reference) */
+    char c = s[i];
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
+      return false;
+  }
   return !(n == 1 && s[0] == '.') && !(n == 2 && s[0] == '.' && s[1] == '.');
 }
 

@@ -158,6 +158,26 @@ static size_t scan_string(const unsigned char *s, size_t i, size_t n, const char
   }
 }
 
+/* scan_string for the common string: plain ASCII up to its closing quote,
+** found 16 bytes at a time without the call (and the saving of registers)
+** the full scan needs; anything else (an escape, a control character,
+** UTF-8, a string near the end of the input) goes to scan_string from the
+** first byte that is not plain. The same answers, the same errors. */
+static inline size_t scan_string_fast(const unsigned char *s, size_t i, size_t n, const char **why, size_t *bad) {
+#ifdef __SSE2__
+  while (i + 16 <= n) {
+    int mask = json_special16(s + i);
+    if (mask) {
+      i += (size_t)__builtin_ctz((unsigned)mask);
+      if (s[i] == '"') return i;
+      break;
+    }
+    i += 16;
+  }
+#endif
+  return scan_string(s, i, n, why, bad);
+}
+
 /* Scans a number from i; returns the index after it, or (size_t)-1. */
 static size_t scan_number(const char *s, size_t i, size_t n) {
   if (s[i] == '-') i++;
@@ -186,6 +206,16 @@ static size_t scan_number(const char *s, size_t i, size_t n) {
 
 static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
+/* The offset of the first byte from i on that is not white space (or len).
+** Most calls find none or one space: the common case is a check of the
+** byte and, for one space, of the next. */
+static inline size_t skip_ws(const char *text, size_t i, size_t len) {
+  if (i < len && (unsigned char)text[i] > ' ') return i;
+  if (i + 1 < len && text[i] == ' ' && (unsigned char)text[i + 1] > ' ') return i + 1;
+  while (i < len && is_ws(text[i])) i++;
+  return i;
+}
+
 /* fail()'s -1 as an offset */
 static inline size_t failed(int rc) { return rc < 0 ? (size_t)-1 : 0; }
 
@@ -196,7 +226,7 @@ static inline size_t scalar(const char *text, size_t len, size_t i, int n, json_
   char c = text[i];
   if (c == '"') {
     const char *why;
-    size_t bad, q = scan_string(s, i + 1, len, &why, &bad);
+    size_t bad, q = scan_string_fast(s, i + 1, len, &why, &bad);
     if (q == (size_t)-1) return failed(fail(text, bad, msg, msgsz, why));
     *t = (json_tok){JT_STRING, (int)i + 1, (int)q, 0, n + 1};
     return q + 1;
@@ -215,6 +245,26 @@ static inline size_t scalar(const char *text, size_t len, size_t i, int n, json_
     return failed(fail(text, i, msg, msgsz, c ? "invalid character or literal" : "NUL byte in input"));
   *t = (json_tok){JT_PRIMITIVE, (int)i, (int)(i + l), 0, n + 1};
   return i + l;
+}
+
+/* The token array doubled (the n tokens copied); NULL when out of memory. */
+static json_tok *grow(arena *a, const json_tok *tok, int n, int *cap) {
+  json_tok *nt = arena_alloc_raw(a, (size_t)*cap * 2 * sizeof(json_tok));
+  if (!nt) return NULL;
+  memcpy(nt, tok, (size_t)n * sizeof(json_tok));
+  *cap *= 2;
+  return nt;
+}
+
+/* After white space from i, the byte want: the offset past it when it is
+** there and room (the token array has room for one more), else i. The
+** parser takes a key's colon and a value's comma so, rather than in a turn
+** of its loop of their own: that turn would pass the same checks and do the
+** same (neither adds a token; a full array would grow first, so then the
+** turn is taken). */
+static inline size_t take(const char *text, size_t i, size_t len, char want, bool room) {
+  size_t j = skip_ws(text, i, len);
+  return room && j < len && text[j] == want ? j + 1 : i;
 }
 
 /* What may come next. */
@@ -236,19 +286,12 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
   const unsigned char *s = (const unsigned char *)text;
   size_t i = 0;
   for (;;) {
-    while (i < len && is_ws(text[i])) i++;
+    i = skip_ws(text, i, len);
     if (i >= len) break;
     char c = text[i];
     if (c == 0) return fail(text, i, msg, msgsz, "NUL byte in input");
     if (state == ST_END) return fail(text, i, msg, msgsz, "unexpected data after the JSON value");
-    if (n + 1 >= cap) {
-      int ncap = cap * 2;
-      json_tok *nt = arena_alloc_raw(a, (size_t)ncap * sizeof(json_tok));
-      if (!nt) return oom(msg, msgsz);
-      memcpy(nt, tok, (size_t)n * sizeof(json_tok));
-      tok = nt;
-      cap = ncap;
-    }
+    if (n + 1 >= cap && !(tok = grow(a, tok, n, &cap))) return oom(msg, msgsz);
     switch (state) {
       case ST_COLON:
         if (c != ':') return fail(text, i, msg, msgsz, "expected ':'");
@@ -271,14 +314,21 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
       case ST_KEY: {
         if (c != '"') return fail(text, i, msg, msgsz, "object key must be a string");
         const char *why;
-        size_t bad, q = scan_string(s, i + 1, len, &why, &bad);
+        size_t bad, q = scan_string_fast(s, i + 1, len, &why, &bad);
         if (q == (size_t)-1) return fail(text, bad, msg, msgsz, why);
         tok[n] = (json_tok){JT_STRING, (int)i + 1, (int)q, 1, n + 1};
         n++;
         tok[stack[sp - 1]].size++;
-        i = q + 1;
-        state = ST_COLON;
-        continue;
+        size_t j = take(text, q + 1, len, ':', n + 1 < cap);
+        state = j != q + 1 ? ST_VALUE : ST_COLON;
+        i = state == ST_VALUE ? skip_ws(text, j, len) : j;
+        /* The member's value straight away: the turn of the loop for it
+        ** would find no end, no NUL (scalar says the same of one), no
+        ** array parent to count it in, and room in the array of tokens;
+        ** anything else takes that turn. */
+        if (state != ST_VALUE || i >= len || n + 1 >= cap) continue;
+        c = text[i];
+        goto member_value;
       }
       case ST_VALUE_OR_CLOSE:
         if (c == ']') goto close;
@@ -288,6 +338,7 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
     }
     /* a value */
     if (sp > 0 && tok[stack[sp - 1]].type == JT_ARRAY) tok[stack[sp - 1]].size++;
+  member_value:
     if (c == '{' || c == '[') {
       if (sp == JSON_MAX_DEPTH) return fail(text, i, msg, msgsz, "nested more than 64 levels deep");
       tok[n] = (json_tok){c == '{' ? JT_OBJECT : JT_ARRAY, (int)i, -1, 0, -1};
@@ -296,17 +347,21 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
       state = c == '{' ? ST_KEY_OR_CLOSE : ST_VALUE_OR_CLOSE;
       continue;
     }
-    size_t after = scalar(text, len, i, n, &tok[n], msg, msgsz);
-    if (after == (size_t)-1) return -1;
+    i = scalar(text, len, i, n, &tok[n], msg, msgsz);
+    if (i == (size_t)-1) return -1;
     n++;
-    i = after;
-    state = sp ? ST_AFTER : ST_END;
-    continue;
+    goto after_value;
   close:
     tok[stack[--sp]].end = (int)i + 1;
     tok[stack[sp]].next = n;
     i++;
+  after_value:
     state = sp ? ST_AFTER : ST_END;
+    if (sp) { /* the comma after a value, as the colon after a key */
+      size_t j = take(text, i, len, ',', n + 1 < cap);
+      if (j != i) state = tok[stack[sp - 1]].type == JT_OBJECT ? ST_KEY : ST_VALUE;
+      i = j;
+    }
   }
   if (n == 0) return fail(text, len, msg, msgsz, "empty input");
   if (state != ST_END) return fail(text, len, msg, msgsz, "unexpected end of input");
@@ -410,9 +465,15 @@ char *json_string(arena *a, const json_doc *d, int i, size_t *len) {
   const json_tok *k = &d->tok[i];
   const char *s = d->text + k->start;
   size_t n = (size_t)(k->end - k->start);
-  char *out = arena_alloc(a, n + 1), *o = out;
+  char *out = arena_alloc_raw(a, n + 1), *o = out; /* every byte up to the NUL is written */
   if (!out) return NULL;
-  for (size_t j = 0; j < n;) {
+  /* most strings have no escape: the bytes before the first backslash are
+  ** copied at once */
+  const char *esc = memchr(s, '\\', n);
+  size_t plain = esc ? (size_t)(esc - s) : n;
+  memcpy(o, s, plain);
+  o += plain;
+  for (size_t j = plain; j < n;) {
     if (s[j] != '\\') {
       *o++ = s[j++];
       continue;

@@ -89,8 +89,16 @@ static inline int json_special16(const unsigned char *p) {
 
 /* Members of a parsed document (json_get.c), for readers that walk one:
 ** the FHIR mapper, the CDS Hooks service, the API. */
-int fj_get(const json_doc *d, int obj, const char *key);   /* value token or -1 */
-bool fj_is(const json_doc *d, int tok, const char *s);     /* string equals */
+int fj_getn(const json_doc *d, int obj, const char *key, size_t n); /* value token or -1 */
+/* Inline so that a literal key's length is known when compiling: the
+** mapper looks up members by constant names some thirty times a resource. */
+static inline int fj_get(const json_doc *d, int obj, const char *key) {
+  return fj_getn(d, obj, key, __builtin_strlen(key));
+}
+/* Does token tok (may be -1) equal s? */
+static inline bool fj_is(const json_doc *d, int tok, const char *s) {
+  return tok >= 0 && json_str_eqn(d, tok, s, __builtin_strlen(s));
+}
 const char *fj_str(arena *a, const json_doc *d, int tok); /* decoded string or NULL */
 
 #endif

@@ -64,6 +64,28 @@ static bool c1_at(const unsigned char *q, const unsigned char *end) {
   return q[0] == 0xc2 && end - q >= 2 && q[1] >= 0x80 && q[1] <= 0x9f;
 }
 
+/* Bytes that stand in a JSON string as they are, one look-up a byte: all
+** but the controls, DEL, the quote, the backslash and 0xc2, which starts a
+** C1 control only when the next byte is 0x80..0x9f (c1_at decides). */
+static const unsigned char json_plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 /* Length of the run from p that needs no escaping (stops at a control
 ** character, DEL, a C1 control, a quote, a backslash or the end). */
 static size_t plain_run(const unsigned char *p, const unsigned char *end) {
@@ -83,7 +105,7 @@ static size_t plain_run(const unsigned char *p, const unsigned char *end) {
     q++;
   }
 #endif
-  while (q < end && *q >= 0x20 && *q != '"' && *q != '\\' && *q != 0x7f && !c1_at(q, end)) q++;
+  while (q < end && (json_plain[*q] || (*q == 0xc2 && !c1_at(q, end)))) q++;
   return (size_t)(q - p);
 }
 
@@ -112,7 +134,17 @@ void json_escape(strbuf *b, const char *s) {
 
 void jw_key(jwriter *w, const char *k) {
   pre(w);
-  json_escape(w->b, k);
+  /* keys are the code's names, plain ASCII: found so in one look-up a
+  ** byte and copied whole, without the escaper's runs and its strlen */
+  size_t n = 0;
+  while ((unsigned char)k[n] < 0x80 && json_plain[(unsigned char)k[n]]) n++;
+  if (k[n]) {
+    json_escape(w->b, k);
+  } else {
+    sb_putc(w->b, '"');
+    sb_putn(w->b, k, n);
+    sb_putc(w->b, '"');
+  }
   sb_puts(w->b, w->pretty ? ": " : ":");
   w->after_key = true;
 }

@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,16 +419,45 @@ static const fhir_row *find(const kb_fhir *f, int sys, const char *key) {
 
 /* text as a lower-case C string in out; false when it does not fit or
 ** holds a NUL byte */
-static bool lower_text(const char *text, size_t len, char *out, size_t cap) {
-  if (len >= cap || memchr(text, 0, len)) return false;
-  for (size_t i = 0; i < len; i++) out[i] = (char)tolower((unsigned char)text[i]);
-  out[len] = 0;
+/* A display text in lower case, with the pairs of adjacent bytes it holds
+** hashed into 4096 bits. A drug name is looked for in every display of a
+** request (some ninety names, each with strstr, were a twentieth of a
+** request's instructions): a name whose first two bytes are no pair of the
+** text cannot occur in it, and most names are ruled out by one bit. */
+typedef struct {
+  char s[512];
+  uint64_t pairs[64];
+} lowered;
+
+static unsigned pair_hash(unsigned char a, unsigned char b) { return ((unsigned)a * 31u + b) & 4095u; }
+
+static bool lower_text(const char *text, size_t len, lowered *out) {
+  if (len >= sizeof out->s || memchr(text, 0, len)) return false;
+  memset(out->pairs, 0, sizeof out->pairs);
+  for (size_t i = 0; i < len; i++) {
+    out->s[i] = (char)tolower((unsigned char)text[i]);
+    if (i) {
+      unsigned h = pair_hash((unsigned char)out->s[i - 1], (unsigned char)out->s[i]);
+      out->pairs[h >> 6] |= (uint64_t)1 << (h & 63);
+    }
+  }
+  out->s[len] = 0;
   return true;
 }
 
-/* word occurs in low as a whole word: neither a letter nor a digit on
+/* May word occur in the text? False when its first pair is not one of the
+** text's (then it cannot); inline, as it rules out most names. */
+static inline bool may_hold(const lowered *t, const char *word) {
+  if (!word[0] || !word[1]) return true;
+  unsigned h = pair_hash((unsigned char)word[0], (unsigned char)word[1]);
+  return t->pairs[h >> 6] >> (h & 63) & 1;
+}
+
+/* word occurs in the text as a whole word: neither a letter nor a digit on
 ** either side ("prednisolone" is not read inside "methylprednisolone") */
-static bool has_word(const char *low, const char *word) {
+static bool has_word(const lowered *t, const char *word) {
+  if (!may_hold(t, word)) return false;
+  const char *low = t->s;
   size_t n = strlen(word);
   for (const char *p = strstr(low, word); p; p = strstr(p + 1, word)) {
     bool left = p == low || !isalnum((unsigned char)p[-1]);
@@ -437,10 +467,10 @@ static bool has_word(const char *low, const char *word) {
 }
 
 const char *kb_fhir_local_form(const kb_fhir *f, const char *text, size_t len) {
-  char low[512];
-  if (!text || !lower_text(text, len, low, sizeof low)) return NULL;
+  lowered low;
+  if (!text || !lower_text(text, len, &low)) return NULL;
   for (int i = 0; i < f->n_local; i++)
-    if (has_word(low, f->local_form[i])) return f->local_form[i];
+    if (has_word(&low, f->local_form[i])) return f->local_form[i];
   return NULL;
 }
 
@@ -448,11 +478,11 @@ const fhir_row *kb_fhir_lookup(const kb_fhir *f, fhir_system sys, const char *co
   if (sys == FS_NAME) {
     /* lower-case the text once, then look for each word; the longest word
     ** wins */
-    char low[512];
-    if (!lower_text(code, len, low, sizeof low)) return NULL;
+    lowered low;
+    if (!lower_text(code, len, &low)) return NULL;
     const fhir_row *best = NULL;
     for (int i = 0; i < f->n[sys]; i++)
-      if (has_word(low, f->rows[sys][i].code) && (!best || strlen(f->rows[sys][i].code) > strlen(best->code)))
+      if (may_hold(&low, f->rows[sys][i].code) && has_word(&low, f->rows[sys][i].code) && (!best || strlen(f->rows[sys][i].code) > strlen(best->code)))
         best = &f->rows[sys][i];
     return best;
   }

@@ -22,8 +22,12 @@ const char *tmpl_fill(arena *a, const char *t, const tmpl_var *vars, int n) {
     sb_putn(&b, t, (size_t)(open - t));
     size_t len = (size_t)(close - open - 1);
     const char *val = NULL;
-    for (int i = 0; i < n; i++) /* the name whole: no strlen per try */
-      if (vars[i].name && !strncmp(vars[i].name, open + 1, len) && !vars[i].name[len]) val = vars[i].value;
+    /* the name whole: no strlen per try; the first byte compared before
+    ** the call, which most names fail (an empty placeholder has none) */
+    for (int i = 0; i < n; i++)
+      if (vars[i].name && (!len || vars[i].name[0] == open[1]) && !strncmp(vars[i].name, open + 1, len) &&
+          !vars[i].name[len])
+        val = vars[i].value;
     if (val) sb_puts(&b, val);
     else sb_putn(&b, open, len + 2);
     t = close + 1;

@@ -35,6 +35,12 @@ static unsigned long long mix64(unsigned long long x) {
   return x ^ (x >> 31);
 }
 
+/* The n low hex digits of v (lower case) at o; returns the end. */
+static char *hex(char *o, unsigned long long v, int n) {
+  for (int i = n - 1; i >= 0; i--, v >>= 4) o[i] = "0123456789abcdef"[v & 15];
+  return o + n;
+}
+
 static const char *card_uuid(arena *a, const unsigned char *seed, int n) {
   unsigned long long s0 = 0, s1 = 0;
   for (int i = 0; i < 8; i++) {
@@ -44,8 +50,19 @@ static const char *card_uuid(arena *a, const unsigned char *seed, int n) {
   unsigned long long h1 = mix64(s0 + (unsigned long long)n), h2 = mix64(s1 ^ (unsigned long long)n);
   char *s = arena_alloc(a, 37);
   if (!s) return "";
-  snprintf(s, 37, "%08llx-%04llx-4%03llx-%04llx-%012llx", h1 >> 32, (h1 >> 16) & 0xffff, h1 & 0xfff,
-           0x8000 | ((h2 >> 48) & 0x3fff), h2 & 0xffffffffffffull);
+  /* "%08llx-%04llx-4%03llx-%04llx-%012llx" of these, without the formatter */
+  char *o = s;
+  o = hex(o, h1 >> 32, 8);
+  *o++ = '-';
+  o = hex(o, (h1 >> 16) & 0xffff, 4);
+  *o++ = '-';
+  *o++ = '4';
+  o = hex(o, h1 & 0xfff, 3);
+  *o++ = '-';
+  o = hex(o, 0x8000 | ((h2 >> 48) & 0x3fff), 4);
+  *o++ = '-';
+  o = hex(o, h2 & 0xffffffffffffull, 12);
+  *o = 0;
   return s;
 }
 

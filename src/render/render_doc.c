@@ -8,10 +8,12 @@
 ** Patient: the same plan in plain words from the knowledge base's patient
 ** texts, without codes, with the safety messages a patient must hear.
 */
+#include <math.h>
 #include <string.h>
 
 #include "../engine/facts.h"
 #include "../kb/template.h"
+#include "../util/numfmt.h"
 #include "../word/word.h"
 #include "doc.h"
 #include "render.h"
@@ -27,6 +29,7 @@ typedef struct {
   bool patient;
   unsigned how_said; /* agents whose way of taking was written (bit per agent) */
   int n_said;
+  /* (render_doc sets every field above by name: a new one must be set there) */
   const char *said[SAID_MAX];
   size_t said_len[SAID_MAX];
 } ctx;
@@ -60,7 +63,22 @@ static const char *t_s(ctx *c, double v) {
   return arena_strdup(c->a, sb_str(&b));
 }
 
+/* v as "%g" writes it. A rendering writes a handful (months, doses): when
+** v is exactly the double nearest to k/100 with 0 < |k| < 10^6, it has at
+** most six significant digits (10^6 itself: one) and |v| lies in [0.01, 10^4], so "%g" writes
+** the digits "%.10g" does, which num_g10 writes without the formatter (it
+** takes its own exact path for such a v). Anything else, -0 and 0
+** included, goes to printf. */
 static const char *num_s(ctx *c, double v) {
+  double h = v * 100;
+  if (fabs(h) < 1e6) {
+    long long k = llround(h);
+    if (k != 0 && (double)k / 100 == v) {
+      char buf[NUM_G10_MAX];
+      num_g10(v, buf);
+      return arena_strdup(c->a, buf);
+    }
+  }
   strbuf b;
   sb_init(&b, c->a);
   sb_printf(&b, "%g", v);
@@ -563,8 +581,16 @@ const char *render_doc(arena *a, const op_plan *p, op_format fmt_, bool patient,
   sb_init(&b, a);
   bool fragment = fmt_ == OP_FORMAT_HTML_FRAGMENT;
   if (fragment) fmt_ = OP_FORMAT_HTML;
-  ctx c = {.a = a, .p = p, .kb = p->kb, .d = {&b, fmt_, color && fmt_ == OP_FORMAT_TEXT, false, fragment, NULL},
-           .patient = patient};
+  /* every field set but the said lists (8 KB), which only n_said entries
+  ** of are ever read: an initializer would zero them for each rendering */
+  ctx c;
+  c.a = a;
+  c.p = p;
+  c.kb = p->kb;
+  c.d = (doc){&b, fmt_, color && fmt_ == OP_FORMAT_TEXT, false, fragment, NULL};
+  c.patient = patient;
+  c.how_said = 0;
+  c.n_said = 0;
   c.d.lang = ui(&c, OP_UI_LANGUAGE);
   const op_record *r = p->rec;
   const char *who = fmt(&c, ui(&c, OP_UI_PATIENT_LINE),

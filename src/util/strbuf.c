@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "numfmt.h"
+
 void sb_init(strbuf *b, arena *a) {
   b->a = a;
   b->p = NULL;
@@ -29,7 +31,7 @@ static bool reserve(strbuf *b, size_t extra) {
   return true;
 }
 
-void sb_putn(strbuf *b, const char *s, size_t n) {
+void sb_putn_grow(strbuf *b, const char *s, size_t n) {
   if (!reserve(b, n)) return;
   memcpy(b->p + b->len, s, n);
   b->len += n;
@@ -42,7 +44,6 @@ void sb_puts(strbuf *b, const char *s) {
   if (s) sb_putn(b, s, strlen(s));
   else b->oom = true;
 }
-void sb_putc(strbuf *b, char c) { sb_putn(b, &c, 1); }
 
 void sb_cat(strbuf *b, ...) {
   va_list ap;
@@ -79,6 +80,11 @@ void sb_printf(strbuf *b, const char *fmt, ...) {
   va_start(ap, fmt);
   sb_vprintf(b, fmt, ap);
   va_end(ap);
+}
+
+void sb_long(strbuf *b, long v) {
+  char buf[NUM_G10_MAX];
+  sb_putn(b, buf, (size_t)num_long(v, buf));
 }
 
 const char *sb_str(strbuf *b) {

@@ -1,0 +1,359 @@
+/*
+** json_parse_ref.c: the strict tokenizer and the string decoder as they
+** were before their fast paths (issue 19), kept verbatim as the reference that test_json_diff compares
+** json_parse with: the same tokens, the same refusals, the same messages.
+** Test code only; never linked into the program.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json/json.h"
+
+int json_parse_ref(arena *a, const char *text, size_t len, json_doc *doc, char *msg, size_t msgsz);
+char *json_string_ref(arena *a, const json_doc *d, int i, size_t *len);
+
+static int fail(const char *text, size_t off, char *msg, size_t msgsz, const char *what) {
+  int line, col;
+  json_line_col(text, off, &line, &col);
+  snprintf(msg, msgsz, "not valid JSON at line %d, column %d: %s", line, col, what);
+  return -1;
+}
+
+static int oom(char *msg, size_t msgsz) {
+  snprintf(msg, msgsz, "out of memory");
+  return JSON_OUT_OF_MEMORY;
+}
+
+static int hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+static long hex4(const char *s) {
+  long v = 0;
+  for (int k = 0; k < 4; k++) {
+    int h = hexval(s[k]);
+    if (h < 0) return -1;
+    v = v * 16 + h;
+  }
+  return v;
+}
+
+/* Scans a string body from i (after the opening quote). Returns the index
+** of the closing quote, or (size_t)-1 with *why and *bad set. */
+static size_t scan_string(const unsigned char *s, size_t i, size_t n, const char **why, size_t *bad) {
+  for (;;) {
+#ifdef __SSE2__
+    /* 16 bytes at a time while they are all printable ASCII other than quote
+    ** and backslash */
+    while (i + 16 <= n) {
+      int mask = json_special16(s + i);
+      if (mask) {
+        i += (size_t)__builtin_ctz((unsigned)mask);
+        break;
+      }
+      i += 16;
+    }
+#endif
+    /* fast path: printable ASCII other than quote and backslash */
+    while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\') i++;
+    if (i >= n) {
+      *why = "unterminated string";
+      *bad = n;
+      return (size_t)-1;
+    }
+    unsigned char c = s[i];
+    *bad = i;
+    if (c == '"') return i;
+    if (c < 0x20) {
+      *why = c == 0 ? "NUL byte in input" : "control character in a string";
+      return (size_t)-1;
+    }
+    if (c == '\\') {
+      if (i + 1 >= n) {
+        *why = "bad escape";
+        return (size_t)-1;
+      }
+      unsigned char e = s[i + 1];
+      if (e == 'u') {
+        if (i + 6 > n) {
+          *why = "bad \\u escape";
+          return (size_t)-1;
+        }
+        long u = hex4((const char *)s + i + 2);
+        if (u < 0) {
+          *why = "bad \\u escape";
+          return (size_t)-1;
+        }
+        if (u == 0) {
+          *why = "NUL character in a string";
+          return (size_t)-1;
+        }
+        i += 6;
+        if (u >= 0xD800 && u <= 0xDBFF) {
+          long lo = i + 6 <= n && s[i] == '\\' && s[i + 1] == 'u' ? hex4((const char *)s + i + 2) : -1;
+          if (lo < 0xDC00 || lo > 0xDFFF) {
+            *why = "unpaired surrogate";
+            return (size_t)-1;
+          }
+          i += 6;
+        } else if (u >= 0xDC00 && u <= 0xDFFF) {
+          *why = "unpaired surrogate";
+          return (size_t)-1;
+        }
+        continue;
+      }
+      if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' && e != 'r' && e != 't') {
+        *why = "bad escape";
+        return (size_t)-1;
+      }
+      i += 2;
+      continue;
+    }
+    /* UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF */
+    int len;
+    unsigned long cp;
+    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
+    else {
+      *why = "invalid UTF-8";
+      return (size_t)-1;
+    }
+    if (i + (size_t)len > n) {
+      *why = "invalid UTF-8";
+      return (size_t)-1;
+    }
+    for (int k = 1; k < len; k++) {
+      if ((s[i + k] & 0xC0) != 0x80) {
+        *why = "invalid UTF-8";
+        return (size_t)-1;
+      }
+      cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+      *why = "invalid UTF-8";
+      return (size_t)-1;
+    }
+    i += (size_t)len;
+  }
+}
+
+/* Scans a number from i; returns the index after it, or (size_t)-1. */
+static size_t scan_number(const char *s, size_t i, size_t n) {
+  if (s[i] == '-') i++;
+  if (i >= n) return (size_t)-1;
+  if (s[i] == '0') {
+    i++;
+  } else if (s[i] >= '1' && s[i] <= '9') {
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+  } else {
+    return (size_t)-1;
+  }
+  if (i < n && s[i] == '.') {
+    size_t st = ++i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+    if (i == st) return (size_t)-1;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    i++;
+    if (i < n && (s[i] == '+' || s[i] == '-')) i++;
+    size_t st = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+    if (i == st) return (size_t)-1;
+  }
+  return i;
+}
+
+static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* fail()'s -1 as an offset */
+static inline size_t failed(int rc) { return rc < 0 ? (size_t)-1 : 0; }
+
+/* A string, number or literal at text[i] (token n) into *t. Returns the
+** offset after it, or (size_t)-1 with msg set. */
+static inline size_t scalar(const char *text, size_t len, size_t i, int n, json_tok *t, char *msg, size_t msgsz) {
+  const unsigned char *s = (const unsigned char *)text;
+  char c = text[i];
+  if (c == '"') {
+    const char *why;
+    size_t bad, q = scan_string(s, i + 1, len, &why, &bad);
+    if (q == (size_t)-1) return failed(fail(text, bad, msg, msgsz, why));
+    *t = (json_tok){JT_STRING, (int)i + 1, (int)q, 0, n + 1};
+    return q + 1;
+  }
+  if (c == '-' || (c >= '0' && c <= '9')) {
+    size_t e = scan_number(text, i, len);
+    if (e == (size_t)-1 || (e < len && !is_ws(text[e]) && text[e] != ',' && text[e] != '}' && text[e] != ']'))
+      return failed(fail(text, i, msg, msgsz, "invalid number"));
+    *t = (json_tok){JT_PRIMITIVE, (int)i, (int)e, 0, n + 1};
+    return e;
+  }
+  size_t l = c == 't' ? 4 : c == 'f' ? 5 : c == 'n' ? 4 : 0;
+  const char *word = c == 't' ? "true" : c == 'f' ? "false" : "null";
+  if (!l || i + l > len || memcmp(text + i, word, l) ||
+      (i + l < len && !is_ws(text[i + l]) && text[i + l] != ',' && text[i + l] != '}' && text[i + l] != ']'))
+    return failed(fail(text, i, msg, msgsz, c ? "invalid character or literal" : "NUL byte in input"));
+  *t = (json_tok){JT_PRIMITIVE, (int)i, (int)(i + l), 0, n + 1};
+  return i + l;
+}
+
+/* What may come next. */
+enum { ST_VALUE, ST_VALUE_OR_CLOSE, ST_KEY, ST_KEY_OR_CLOSE, ST_COLON, ST_AFTER, ST_END };
+
+int json_parse_ref(arena *a, const char *text, size_t len, json_doc *doc, char *msg, size_t msgsz) {
+  memset(doc, 0, sizeof *doc);
+  doc->text = text;
+  doc->len = len;
+  if (len > JSON_MAX_BYTES) return fail(text, 0, msg, msgsz, "document larger than 64 MiB");
+  if (len >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB && (unsigned char)text[2] == 0xBF)
+    return fail(text, 0, msg, msgsz, "byte-order mark is not allowed");
+  /* A record has about one token per 8 bytes; the array grows on demand. */
+  int cap = (int)(len / 8) + 16, n = 0;
+  json_tok *tok = arena_alloc_raw(a, (size_t)cap * sizeof(json_tok));
+  if (!tok) return oom(msg, msgsz);
+  int stack[JSON_MAX_DEPTH];
+  int sp = 0, state = ST_VALUE;
+  const unsigned char *s = (const unsigned char *)text;
+  size_t i = 0;
+  for (;;) {
+    while (i < len && is_ws(text[i])) i++;
+    if (i >= len) break;
+    char c = text[i];
+    if (c == 0) return fail(text, i, msg, msgsz, "NUL byte in input");
+    if (state == ST_END) return fail(text, i, msg, msgsz, "unexpected data after the JSON value");
+    if (n + 1 >= cap) {
+      int ncap = cap * 2;
+      json_tok *nt = arena_alloc_raw(a, (size_t)ncap * sizeof(json_tok));
+      if (!nt) return oom(msg, msgsz);
+      memcpy(nt, tok, (size_t)n * sizeof(json_tok));
+      tok = nt;
+      cap = ncap;
+    }
+    switch (state) {
+      case ST_COLON:
+        if (c != ':') return fail(text, i, msg, msgsz, "expected ':'");
+        i++;
+        state = ST_VALUE;
+        continue;
+      case ST_AFTER: {
+        json_tok *top = &tok[stack[sp - 1]];
+        if (c == ',') {
+          i++;
+          state = top->type == JT_OBJECT ? ST_KEY : ST_VALUE;
+          continue;
+        }
+        if ((c == '}' && top->type == JT_OBJECT) || (c == ']' && top->type == JT_ARRAY)) goto close;
+        return fail(text, i, msg, msgsz, top->type == JT_OBJECT ? "expected ',' or '}'" : "expected ',' or ']'");
+      }
+      case ST_KEY_OR_CLOSE:
+        if (c == '}') goto close;
+        /* fall through */
+      case ST_KEY: {
+        if (c != '"') return fail(text, i, msg, msgsz, "object key must be a string");
+        const char *why;
+        size_t bad, q = scan_string(s, i + 1, len, &why, &bad);
+        if (q == (size_t)-1) return fail(text, bad, msg, msgsz, why);
+        tok[n] = (json_tok){JT_STRING, (int)i + 1, (int)q, 1, n + 1};
+        n++;
+        tok[stack[sp - 1]].size++;
+        i = q + 1;
+        state = ST_COLON;
+        continue;
+      }
+      case ST_VALUE_OR_CLOSE:
+        if (c == ']') goto close;
+        /* fall through */
+      default:
+        break;
+    }
+    /* a value */
+    if (sp > 0 && tok[stack[sp - 1]].type == JT_ARRAY) tok[stack[sp - 1]].size++;
+    if (c == '{' || c == '[') {
+      if (sp == JSON_MAX_DEPTH) return fail(text, i, msg, msgsz, "nested more than 64 levels deep");
+      tok[n] = (json_tok){c == '{' ? JT_OBJECT : JT_ARRAY, (int)i, -1, 0, -1};
+      stack[sp++] = n++;
+      i++;
+      state = c == '{' ? ST_KEY_OR_CLOSE : ST_VALUE_OR_CLOSE;
+      continue;
+    }
+    size_t after = scalar(text, len, i, n, &tok[n], msg, msgsz);
+    if (after == (size_t)-1) return -1;
+    n++;
+    i = after;
+    state = sp ? ST_AFTER : ST_END;
+    continue;
+  close:
+    tok[stack[--sp]].end = (int)i + 1;
+    tok[stack[sp]].next = n;
+    i++;
+    state = sp ? ST_AFTER : ST_END;
+  }
+  if (n == 0) return fail(text, len, msg, msgsz, "empty input");
+  if (state != ST_END) return fail(text, len, msg, msgsz, "unexpected end of input");
+  doc->tok = tok;
+  doc->ntok = n;
+  return 0;
+}
+
+static void put_utf8(char **o, unsigned long cp) {
+  unsigned char *p = (unsigned char *)*o;
+  if (cp < 0x80) {
+    *p++ = (unsigned char)cp;
+  } else if (cp < 0x800) {
+    *p++ = (unsigned char)(0xC0 | (cp >> 6));
+    *p++ = (unsigned char)(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    *p++ = (unsigned char)(0xE0 | (cp >> 12));
+    *p++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    *p++ = (unsigned char)(0x80 | (cp & 0x3F));
+  } else {
+    *p++ = (unsigned char)(0xF0 | (cp >> 18));
+    *p++ = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    *p++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    *p++ = (unsigned char)(0x80 | (cp & 0x3F));
+  }
+  *o = (char *)p;
+}
+
+char *json_string_ref(arena *a, const json_doc *d, int i, size_t *len) {
+  const json_tok *k = &d->tok[i];
+  const char *s = d->text + k->start;
+  size_t n = (size_t)(k->end - k->start);
+  char *out = arena_alloc(a, n + 1), *o = out;
+  if (!out) return NULL;
+  for (size_t j = 0; j < n;) {
+    if (s[j] != '\\') {
+      *o++ = s[j++];
+      continue;
+    }
+    char e = s[j + 1];
+    j += 2;
+    switch (e) {
+      case 'b': *o++ = '\b'; break;
+      case 'f': *o++ = '\f'; break;
+      case 'n': *o++ = '\n'; break;
+      case 'r': *o++ = '\r'; break;
+      case 't': *o++ = '\t'; break;
+      case 'u': {
+        unsigned long cp = (unsigned long)hex4(s + j);
+        j += 4;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+          unsigned long lo = (unsigned long)hex4(s + j + 2);
+          j += 6;
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        }
+        put_utf8(&o, cp);
+        break;
+      }
+      default: *o++ = e; break;
+    }
+  }
+  *o = 0;
+  if (len) *len = (size_t)(o - out);
+  return out;
+}
+
