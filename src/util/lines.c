@@ -72,18 +72,21 @@ static bool fail(line_reader *r, const char *fmt, ...) {
 /* Where reading stopped, for the messages: compressed bytes and lines. */
 static long long consumed(const line_reader *r) { return r->raw_read - (long long)r->zs.avail_in; }
 
+/* A read error (errno set by read): stops reading with a message. */
+static bool read_failed(line_reader *r) {
+  r->err = errno;
+  snprintf(r->msg, sizeof r->msg, "read error after %lld bytes: %s", r->raw_read, strerror(r->err));
+  r->error = r->eof = true;
+  errno = r->err;
+  return false;
+}
+
 /* Reads into the raw buffer after the have bytes it holds; false on error. */
 static bool read_more(line_reader *r, size_t have) {
   ssize_t n;
   do n = read(r->fd, r->in + have, r->in_cap - have);
   while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    r->err = errno;
-    snprintf(r->msg, sizeof r->msg, "read error after %lld bytes: %s", r->raw_read, strerror(r->err));
-    r->error = r->eof = true;
-    errno = r->err;
-    return false;
-  }
+  if (n < 0) return read_failed(r);
   if (n == 0) r->raw_eof = true;
   r->zs.next_in = r->in;
   r->zs.avail_in = (uInt)(have + (size_t)n);
@@ -118,8 +121,22 @@ static bool begin(line_reader *r) {
   return true;
 }
 
+/* Plain input is read straight into the line buffer: a copy through the
+** raw buffer cost about as much as the rest of the line reader. Only the
+** bytes begin() read to look for the gzip magic are still copied. */
 static bool fill_plain(line_reader *r) {
-  if (!read_raw(r)) return false;
+  if (r->zs.avail_in == 0 && !r->raw_eof) {
+    ssize_t got;
+    do got = read(r->fd, r->buf + r->len, r->cap - r->len);
+    while (got < 0 && errno == EINTR);
+    if (got < 0) return read_failed(r);
+    r->raw_read += got;
+    if (got > 0) {
+      r->len += (size_t)got;
+      return true;
+    }
+    r->raw_eof = true;
+  }
   if (r->zs.avail_in == 0) {
     r->eof = true;
     return false;
