@@ -34,6 +34,7 @@
 #include "../json/json.h"
 #include "../util/ctlchar.h"
 #include "record.h"
+#include "record_fast_codes.h"
 
 /* Entries of one list read on the fast path (more: the strict reader). */
 #define FAST_MAX_ELEMS 32
@@ -70,24 +71,6 @@ typedef struct {
 #define TH(id) KB_TH(f->kb, id)
 
 /* ---- JSON pieces -------------------------------------------------------- */
-
-/* 8 and 4 bytes at p as a word (unaligned, any byte order: only compared) */
-static inline uint64_t ld64(const char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-static inline uint32_t ld32(const char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-
-/* The n bytes at k are those of s (n >= 1): words at a
-** time, the last word overlapping; s is a literal, so its words fold. */
-static inline bool same_bytes(const char *k, const char *s, size_t n) {
-  if (n >= 8) {
-    for (size_t j = 0; j + 8 < n; j += 8)
-      if (ld64(k + j) != ld64(s + j)) return false;
-    return ld64(k + n - 8) == ld64(s + n - 8);
-  }
-  if (n >= 4) return ld32(k) == ld32(s) && ld32(k + n - 4) == ld32(s + n - 4);
-  for (size_t j = 1; j < n; j++)
-    if (k[j] != s[j]) return false;
-  return true;
-}
 
 static inline void ws(fr *f) {
   /* the usual case, no whitespace at all: one compare (all four are <= ' ');
@@ -328,12 +311,12 @@ static inline __attribute__((always_inline)) bool date(fr *f, bool past, op_date
   return true;
 }
 
+/* A code of the kb's own table (the agents): op_code_lookup_len's search
+** (the first equal name), without a call per candidate. */
 static bool code(fr *f, const char *const *table, const unsigned char *lens, int n, int *out) {
   const char *s;
   size_t len;
   if (!raw_str(f, &s, &len)) return false;
-  /* op_code_lookup_len's search (the first equal name), without a call
-  ** per candidate: codes are looked up about ten times a record */
   if (len == 0) return false;
   for (int i = 0; i < n; i++)
     if (lens[i] == len && table[i][0] == s[0] && same_bytes(s, table[i], len)) {
@@ -342,7 +325,21 @@ static bool code(fr *f, const char *const *table, const unsigned char *lens, int
     }
   return false;
 }
-#define CODE(name, out) code(f, op_##name##_str, op_##name##_len, OP_N_##name, (out))
+
+/* A code of the contract, through its list's inline lookup
+** (record_fast_codes.h; the string is followed by its quote and the
+** padding, so s[0] may be read when it is empty). */
+typedef int (*code_lookup)(const char *s, size_t len);
+static inline __attribute__((always_inline)) bool code_of(fr *f, code_lookup look, int *out) {
+  const char *s;
+  size_t len;
+  if (!raw_str(f, &s, &len)) return false;
+  int i = look(s, len);
+  if (i < 0) return false;
+  *out = i;
+  return true;
+}
+#define CODE(name, out) code_of(f, fast_code_##name, (out))
 
 /* A string kept as it is (the strict reader's json_string of a plain one). */
 static bool string(fr *f, const char **out) {

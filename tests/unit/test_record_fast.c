@@ -29,6 +29,7 @@
 #include "kb/kb.h"
 #include "osteoplan.h"
 #include "record/record.h"
+#include "record/record_fast_codes.h"
 #include "record_cmp.h"
 #include "util/arena.h"
 
@@ -370,6 +371,65 @@ static void test_dates(void **state) {
   assert_int_equal(bad, 0);
 }
 
+/* The fast reader's inline code lookups (record_fast_codes.h) against
+** op_code_lookup_len on each table: every name, every name cut short or
+** made longer, each byte of it replaced by each of the 256 values, and
+** every name of every other list. The text is followed by its closing
+** quote and zero bytes, as in the reader's padded copy. */
+typedef struct {
+  int (*fast)(const char *s, size_t len);
+  const char *const *str;
+  const unsigned char *len;
+  int n;
+} code_table;
+#define CODE_TABLE(name) {fast_code_##name, op_##name##_str, op_##name##_len, OP_N_##name}
+
+static long code_differs(const code_table *t, const char *s, size_t n) {
+  char padded[128] = {0};
+  if (n + 1 > 64) return 0;
+  memcpy(padded, s, n);
+  padded[n] = '"';
+  int a = t->fast(padded, n), b = op_code_lookup_len(t->str, t->len, t->n, padded, n);
+  if (a == b) return 0;
+  fprintf(stderr, "code %.*s: fast %d, table %d\n", (int)n, padded, a, b);
+  return 1;
+}
+
+static void test_codes(void **state) {
+  (void)state;
+  static const code_table tables[] = {CODE_TABLE(sex),         CODE_TABLE(menopause), CODE_TABLE(site),
+                                      CODE_TABLE(fx_site),     CODE_TABLE(mechanism), CODE_TABLE(stop_reason),
+                                      CODE_TABLE(med_class),   CODE_TABLE(condition)};
+  const size_t nt = sizeof tables / sizeof *tables;
+  long bad = 0, n = 0, found = 0;
+  char w[64];
+  for (size_t t = 0; t < nt; t++) {
+    bad += code_differs(&tables[t], "", 0), n++;
+    for (size_t u = 0; u < nt; u++) /* every name of every list, this one's included */
+      for (int i = 0; i < tables[u].n; i++, n++) {
+        const char *name = tables[u].str[i];
+        size_t len = strlen(name);
+        bad += code_differs(&tables[t], name, len);
+        found += u == t && tables[t].fast(name, len) == i;
+        if (u != t) continue;
+        for (size_t k = 0; k < len; k++, n++) bad += code_differs(&tables[t], name, k); /* cut short */
+        snprintf(w, sizeof w, "%sx", name);
+        bad += code_differs(&tables[t], w, len + 1), n++;
+        for (size_t at = 0; at < len; at++)
+          for (int c = 0; c < 256; c++, n++) {
+            memcpy(w, name, len);
+            w[at] = (char)c;
+            bad += code_differs(&tables[t], w, len);
+          }
+      }
+  }
+  long names = 0;
+  for (size_t t = 0; t < nt; t++) names += tables[t].n;
+  printf("%ld code lookups compared, %ld different, %ld of %ld names found\n", n, bad, found, names);
+  assert_int_equal(bad, 0);
+  assert_int_equal(found, names);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: %s OSTEOPLAN_BINARY DIR...\n", argv[0]);
@@ -378,6 +438,6 @@ int main(int argc, char **argv) {
   bin = argv[1];
   dirs = argv + 2;
   n_dirs = argc - 2;
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_dates), cmocka_unit_test(test_agree)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_dates), cmocka_unit_test(test_codes), cmocka_unit_test(test_agree)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
