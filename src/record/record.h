@@ -122,7 +122,10 @@ typedef struct {
   double alcohol_units;
 } op_record;
 
-/* as_of_override / today: "YYYY-MM-DD" or NULL (see op_options). */
+/* as_of_override / today: "YYYY-MM-DD" or NULL (see op_options).
+** On failure err is zeroed, then filled (status, path, message). On OP_OK
+** err->status is OP_OK and its path and message are empty strings; the
+** bytes after those strings' NULs are not written. */
 op_status record_read(arena *a, const op_kb *kb, const char *json, size_t len,
                       const char *as_of_override, const char *today,
                       op_record *out, op_error *err);
