@@ -269,12 +269,12 @@ bool record_fast_date10(const char *text, op_date *out) {
   if ((w & 0xFF0000FF00000000u) != 0x2D00002D00000000u || (w & hi) != zero || ((w + 0x0006060006060606u) & hi) != zero ||
       (w2 & 0xF0F0u) != 0x3030u || ((w2 + 0x0606u) & 0xF0F0u) != 0x3030u)
     return false;
-  /* the digits straight from the words (a loop into an array cost a
-  ** third of this function) */
-#define DIGIT(i) ((int)(w >> (8 * (i))) & 0x0F)
-  y = DIGIT(0) * 1000 + DIGIT(1) * 100 + DIGIT(2) * 10 + DIGIT(3);
-  m = DIGIT(5) * 10 + DIGIT(6);
-#undef DIGIT
+  /* the digits' values (the dashes' bytes zero), then each byte times ten
+  ** plus the next one: bytes 0, 2 and 5 hold the pairs YY, YY and MM
+  ** (at most 99, so no carry crosses into the next byte) */
+  const uint64_t v = w & 0x000F0F000F0F0F0Fu, t = v * 10 + (v >> 8);
+  y = (int)(t & 0xFF) * 100 + (int)((t >> 16) & 0xFF);
+  m = (int)((t >> 40) & 0xFF);
   d = (w2 & 0x0F) * 10 + ((w2 >> 8) & 0x0F);
 #else
   unsigned v[10];
@@ -284,8 +284,9 @@ bool record_fast_date10(const char *text, op_date *out) {
   y = (int)(v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3]), m = (int)(v[5] * 10 + v[6]), d = (int)(v[8] * 10 + v[9]);
 #endif
   if (y < 1 || m < 1 || m > 12 || d < 1) return false;
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  int dim = m == 2 ? 28 + leap : 30 + ((m + (m >> 3)) & 1); /* 31: Jan Mar May Jul Aug Oct Dec */
+  /* the leap year only matters in February */
+  int dim = m == 2 ? 28 + ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)
+                   : 30 + ((m + (m >> 3)) & 1); /* 31: Jan Mar May Jul Aug Oct Dec */
   if (d > dim) return false;
   *out = date_from_ymd(y, m, d);
   return true;
@@ -699,14 +700,19 @@ static bool root_obj(fr *f, root_ctx *c, unsigned *seen_out) {
 }
 
 /* as_of, then what the strict reader checks after its walk. */
+/* date_parse on a string given by the caller, once a record: date_parse
+** refuses any length but ten, and on ten bytes record_fast_date10 is it
+** without its calls (test_record_fast's test_dates). */
+static bool given_date(const char *s, op_date *out) { return strlen(s) == 10 && record_fast_date10(s, out); }
+
 static bool finish(fr *f, const root_ctx *c, unsigned seen, const char *as_of_override, const char *today) {
   op_record *r = f->rec;
   op_date as_of;
   if (as_of_override) {
-    if (!date_parse(as_of_override, strlen(as_of_override), &as_of)) return false;
+    if (!given_date(as_of_override, &as_of)) return false;
   } else if (c->has_as_of) {
     as_of = c->as_of;
-  } else if (!today || !date_parse(today, strlen(today), &as_of)) {
+  } else if (!today || !given_date(today, &as_of)) {
     return false;
   }
   int asy, m, d;
