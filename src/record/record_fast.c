@@ -460,9 +460,12 @@ static bool list(fr *f, size_t size, elem_fn fn, int max, void **out, int *count
       if (!eat(f, ',')) return false;
     }
   }
-  void *arr = arena_array(f->a, (size_t)n + 1, size);
+  /* n + 1 entries, the last one zeroed (n <= 32, size <= 64: no overflow);
+  ** not arena_array, which would zero the entries about to be copied */
+  unsigned char *arr = arena_alloc_raw(f->a, ((size_t)n + 1) * size);
   if (!arr) return false;
   if (n) memcpy(arr, f->scratch, (size_t)n * size);
+  memset(arr + (size_t)n * size, 0, size);
   *out = arr;
   *count = n;
   return true;
