@@ -702,12 +702,12 @@ static bool root_obj(fr *f, root_ctx *c, unsigned *seen_out) {
   return true;
 }
 
-/* as_of, then what the strict reader checks after its walk. */
 /* date_parse on a string given by the caller, once a record: date_parse
 ** refuses any length but ten, and on ten bytes record_fast_date10 is it
 ** without its calls (test_record_fast's test_dates). */
 static bool given_date(const char *s, op_date *out) { return strlen(s) == 10 && record_fast_date10(s, out); }
 
+/* as_of, then what the strict reader checks after its walk. */
 static bool finish(fr *f, const root_ctx *c, unsigned seen, const char *as_of_override, const char *today) {
   op_record *r = f->rec;
   op_date as_of;
@@ -718,8 +718,8 @@ static bool finish(fr *f, const root_ctx *c, unsigned seen, const char *as_of_ov
   } else if (!today || !given_date(today, &as_of)) {
     return false;
   }
-  int asy, m, d;
-  date_to_ymd(as_of, &asy, &m, &d);
+  int asy, as_m, as_d;
+  date_to_ymd(as_of, &asy, &as_m, &as_d);
   /* the strict reader bounds a given as_of, not today's date */
   if ((as_of_override || c->has_as_of) && asy > OP_AS_OF_LAST_YEAR) return false;
   if (f->latest > as_of) return false;
@@ -734,16 +734,21 @@ static bool finish(fr *f, const root_ctx *c, unsigned seen, const char *as_of_ov
   if (!(seen & 1u << R_SEX)) return false;
   if (!(seen & (1u << R_BIRTH | 1u << R_AGE))) return false;
   if (seen & 1u << R_BIRTH) {
-    r->age = date_years_between(r->birth_date, as_of);
+    int by, bm, bd, m, d;
+    date_to_ymd(r->birth_date, &by, &bm, &bd);
+    /* date_years_between(birth_date, as_of), from the days already split */
+    r->age = asy - by - (as_m < bm || (as_m == bm && as_d < bd));
     if (r->age > TH(V_AGE_MAX)) return false;
     if ((seen & 1u << R_AGE) && (int)floor(c->age_years) != r->age) return false;
-    int by;
-    date_to_ymd(r->birth_date, &by, &m, &d);
     for (int i = 0; i < r->n_fractures; i++) {
       const op_fracture *x = &r->fractures[i];
+      if (!x->year_only) {
+        if (x->date < r->birth_date) return false;
+        continue;
+      }
       int fy;
       date_to_ymd(x->date, &fy, &m, &d);
-      if (x->year_only ? fy < by : x->date < r->birth_date) return false;
+      if (fy < by) return false;
     }
   } else {
     r->age = (int)floor(c->age_years);
