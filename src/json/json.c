@@ -313,6 +313,8 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
         /* fall through */
       case ST_KEY: {
         if (c != '"') return fail(text, i, msg, msgsz, "object key must be a string");
+      key: /* text[i] is a key's quote, and the token array has room */
+        ;
         const char *why;
         size_t bad, q = scan_string_fast(s, i + 1, len, &why, &bad);
         if (q == (size_t)-1) return fail(text, bad, msg, msgsz, why);
@@ -345,6 +347,17 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
       stack[sp++] = n++;
       i++;
       state = c == '{' ? ST_KEY_OR_CLOSE : ST_VALUE_OR_CLOSE;
+      /* An object's first key at once: the loop's turn for it would find
+      ** no end, no NUL, room in the array and a key state, and come to the
+      ** same place. */
+      if (c == '{') {
+        size_t j = skip_ws(text, i, len);
+        if (j < len && text[j] == '"' && n + 1 < cap) {
+          i = j;
+          state = ST_KEY;
+          goto key;
+        }
+      }
       continue;
     }
     i = scalar(text, len, i, n, &tok[n], msg, msgsz);
@@ -361,6 +374,20 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
       size_t j = take(text, i, len, ',', n + 1 < cap);
       if (j != i) state = tok[stack[sp - 1]].type == JT_OBJECT ? ST_KEY : ST_VALUE;
       i = j;
+      /* and what follows the comma at once, when the loop's turn for it
+      ** would come to the same place: a key's quote in an object; in an
+      ** array any byte (the value's own scan refuses a NUL as the turn
+      ** would), as long as there is one and room for its token */
+      if (state == ST_AFTER) continue; /* no comma there */
+      i = skip_ws(text, i, len);
+      if (i >= len || n + 1 >= cap) continue;
+      c = text[i];
+      if (state == ST_KEY) {
+        if (c == '"') goto key;
+        continue;
+      }
+      tok[stack[sp - 1]].size++;
+      goto member_value;
     }
   }
   if (n == 0) return fail(text, len, msg, msgsz, "empty input");
