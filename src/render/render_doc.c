@@ -123,14 +123,35 @@ static bool already_said(const ctx *c, const char *s, size_t n) {
 ** date), so that the same words about two agents are two messages. */
 static const char *said_key(ctx *c, const char *about, const char *t, size_t *n) {
   if (!about) return t;
-  strbuf k;
-  sb_init(&k, c->a);
-  sb_cat(&k, about, "\x1f", (char *)NULL);
-  sb_putn(&k, t, *n);
-  const char *key = k.oom ? NULL : arena_strdup(c->a, sb_str(&k));
+  /* about, a unit separator and the sentence, made in place at their size
+  ** (a buffer and a copy of it cost a tenth of the detail) */
+  size_t an = strlen(about), kn = an + 1 + *n;
+  char *key = arena_alloc_raw(c->a, kn + 1);
   if (!key) return t; /* out of memory: remembered as itself */
-  *n = k.len;
+  memcpy(key, about, an);
+  key[an] = '\x1f';
+  memcpy(key + an + 1, t, *n);
+  key[kn] = 0;
+  *n = kn;
   return key;
+}
+
+/* A kept sentence after those kept before it, one space between. */
+static void keep_sentence(strbuf *b, const char *t, size_t n) {
+  if (b->len) sb_putc(b, ' ');
+  sb_putn(b, t, n);
+}
+
+/* The sentences of text that start before upto (a sentence's start), as
+** once() splits them: once() writes them only when it first drops one. */
+static void keep_sentences(strbuf *b, const char *text, const char *upto) {
+  for (const char *s = text; *s;) {
+    const char *t = s + strspn(s, " ");
+    if (t >= upto) return;
+    size_t n = sentence_len(t);
+    keep_sentence(b, t, n);
+    s = t + n;
+  }
 }
 
 /* The text without the sentences this rendering has already said (each
@@ -142,6 +163,8 @@ static const char *once(ctx *c, const char *about, const char *text) {
     c->d.b->oom = true;
     return NULL;
   }
+  /* The kept text is written only from the first sentence dropped on:
+  ** most texts lose none and are returned as they are. */
   strbuf b;
   sb_init(&b, c->a);
   bool dropped = false, kept = false;
@@ -152,6 +175,7 @@ static const char *once(ctx *c, const char *about, const char *text) {
     size_t kn = n;
     const char *key = msg ? said_key(c, about, t, &kn) : t;
     if (msg && already_said(c, key, kn)) {
+      if (!dropped) keep_sentences(&b, text, t); /* every one before was kept */
       dropped = true;
     } else {
       if (msg && c->n_said < SAID_MAX) {
@@ -159,8 +183,7 @@ static const char *once(ctx *c, const char *about, const char *text) {
         c->said_len[c->n_said++] = kn;
       }
       kept |= msg;
-      if (b.len) sb_putc(&b, ' ');
-      sb_putn(&b, t, n);
+      if (dropped) keep_sentence(&b, t, n);
     }
     s = t + n;
   }
