@@ -85,7 +85,7 @@ static const char *num_s(ctx *c, double v) {
   return arena_strdup(c->a, sb_str(&b));
 }
 
-static const char *srcs(ctx *c, op_srcset s) {
+static const char *srcs_long(ctx *c, op_srcset s) {
   strbuf b;
   sb_init(&b, c->a);
   int n = 0;
@@ -93,6 +93,29 @@ static const char *srcs(ctx *c, op_srcset s) {
     if (s & ((op_srcset)1 << i)) sb_cat(&b, n++ ? ", " : "[", c->kb->sources[i].id, (char *)NULL);
   if (n) sb_puts(&b, "]");
   return arena_strdup(c->a, sb_str(&b));
+}
+
+/* "[S000, S001]": the sources of s. A detail writes a few dozen such
+** lists: each is made in a local buffer, its set bits only, and copied
+** once into the arena (a growing buffer for each cost more than the
+** rest); a list too long for it is made by srcs_long. */
+static const char *srcs(ctx *c, op_srcset s) {
+  char buf[256];
+  size_t len = 0;
+  for (op_srcset rest = s; rest; rest &= rest - 1) {
+    int i = __builtin_ctz(rest);
+    if (i >= c->kb->n_sources) break; /* bits past the sources are none */
+    const char *id = c->kb->sources[i].id;
+    size_t k = strlen(id);
+    if (len + 2 + k + 2 > sizeof buf) return srcs_long(c, s); /* room for ", ", id, "]", NUL */
+    if (len) buf[len++] = ',', buf[len++] = ' ';
+    else buf[len++] = '[';
+    memcpy(buf + len, id, k);
+    len += k;
+  }
+  if (len) buf[len++] = ']';
+  buf[len] = 0;
+  return arena_strdup(c->a, buf);
 }
 
 /* One sentence of s: up to '.', '!' or '?' that ends the text or comes
