@@ -283,6 +283,10 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
   if (!tok) return oom(msg, msgsz);
   int stack[JSON_MAX_DEPTH];
   int sp = 0, state = ST_VALUE;
+  /* the innermost open container (stack[sp - 1], when sp > 0) and whether
+  ** it is an object: kept at hand, looked at for every member */
+  int top = -1;
+  bool in_obj = false;
   const unsigned char *s = (const unsigned char *)text;
   size_t i = 0;
   for (;;) {
@@ -299,14 +303,13 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
         state = ST_VALUE;
         continue;
       case ST_AFTER: {
-        json_tok *top = &tok[stack[sp - 1]];
         if (c == ',') {
           i++;
-          state = top->type == JT_OBJECT ? ST_KEY : ST_VALUE;
+          state = in_obj ? ST_KEY : ST_VALUE;
           continue;
         }
-        if ((c == '}' && top->type == JT_OBJECT) || (c == ']' && top->type == JT_ARRAY)) goto close;
-        return fail(text, i, msg, msgsz, top->type == JT_OBJECT ? "expected ',' or '}'" : "expected ',' or ']'");
+        if ((c == '}' && in_obj) || (c == ']' && !in_obj)) goto close;
+        return fail(text, i, msg, msgsz, in_obj ? "expected ',' or '}'" : "expected ',' or ']'");
       }
       case ST_KEY_OR_CLOSE:
         if (c == '}') goto close;
@@ -320,7 +323,7 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
         if (q == (size_t)-1) return fail(text, bad, msg, msgsz, why);
         tok[n] = (json_tok){JT_STRING, (int)i + 1, (int)q, 1, n + 1};
         n++;
-        tok[stack[sp - 1]].size++;
+        tok[top].size++;
         size_t j = take(text, q + 1, len, ':', n + 1 < cap);
         state = j != q + 1 ? ST_VALUE : ST_COLON;
         i = state == ST_VALUE ? skip_ws(text, j, len) : j;
@@ -339,12 +342,13 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
         break;
     }
     /* a value */
-    if (sp > 0 && tok[stack[sp - 1]].type == JT_ARRAY) tok[stack[sp - 1]].size++;
+    if (sp > 0 && !in_obj) tok[top].size++;
   member_value:
     if (c == '{' || c == '[') {
       if (sp == JSON_MAX_DEPTH) return fail(text, i, msg, msgsz, "nested more than 64 levels deep");
       tok[n] = (json_tok){c == '{' ? JT_OBJECT : JT_ARRAY, (int)i, -1, 0, -1};
-      stack[sp++] = n++;
+      top = stack[sp++] = n++;
+      in_obj = c == '{';
       i++;
       state = c == '{' ? ST_KEY_OR_CLOSE : ST_VALUE_OR_CLOSE;
       /* An object's first key at once: the loop's turn for it would find
@@ -367,12 +371,16 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
   close:
     tok[stack[--sp]].end = (int)i + 1;
     tok[stack[sp]].next = n;
+    if (sp) {
+      top = stack[sp - 1];
+      in_obj = tok[top].type == JT_OBJECT;
+    }
     i++;
   after_value:
     state = sp ? ST_AFTER : ST_END;
     if (sp) { /* the comma after a value, as the colon after a key */
       size_t j = take(text, i, len, ',', n + 1 < cap);
-      if (j != i) state = tok[stack[sp - 1]].type == JT_OBJECT ? ST_KEY : ST_VALUE;
+      if (j != i) state = in_obj ? ST_KEY : ST_VALUE;
       i = j;
       /* and what follows the comma at once, when the loop's turn for it
       ** would come to the same place: a key's quote in an object; in an
@@ -386,7 +394,7 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
         if (c == '"') goto key;
         continue;
       }
-      tok[stack[sp - 1]].size++;
+      tok[top].size++;
       goto member_value;
     }
   }
