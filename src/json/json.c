@@ -267,10 +267,20 @@ static inline size_t take(const char *text, size_t i, size_t len, char want, boo
   return room && j < len && text[j] == want ? j + 1 : i;
 }
 
+/* The offset of a key's quote after white space from i, when the token
+** array has room for it (room), else (size_t)-1. */
+static inline size_t key_at(const char *text, size_t i, size_t len, bool room) {
+  size_t j = skip_ws(text, i, len);
+  return room && j < len && text[j] == '"' ? j : (size_t)-1;
+}
+
 /* What may come next. */
 enum { ST_VALUE, ST_VALUE_OR_CLOSE, ST_KEY, ST_KEY_OR_CLOSE, ST_COLON, ST_AFTER, ST_END };
 
-int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg, size_t msgsz) {
+/* json_parse's checks of the whole text and its first token array (*cap
+** tokens at *tok); 0, or what json_parse returns. */
+static int parse_start(arena *a, const char *text, size_t len, json_doc *doc, char *msg, size_t msgsz,
+                       json_tok **tok, int *cap) {
   memset(doc, 0, sizeof *doc);
   doc->text = text;
   doc->len = len;
@@ -278,14 +288,25 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
   if (len >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB && (unsigned char)text[2] == 0xBF)
     return fail(text, 0, msg, msgsz, "byte-order mark is not allowed");
   /* A record has about one token per 8 bytes; the array grows on demand. */
-  int cap = (int)(len / 8) + 16, n = 0;
-  json_tok *tok = arena_alloc_raw(a, (size_t)cap * sizeof(json_tok));
-  if (!tok) return oom(msg, msgsz);
+  *cap = (int)(len / 8) + 16;
+  *tok = arena_alloc_raw(a, (size_t)*cap * sizeof(json_tok));
+  return *tok ? 0 : oom(msg, msgsz);
+}
+
+/* The loop takes a turn per byte that decides something. Where the turn
+** for the next step would pass the same checks (no end of input, no NUL,
+** room in the token array: a full one grows first, so then the turn is
+** taken) and come to the same place, it is taken at once instead: a
+** member's value after its key's colon (the value's own scan refuses a
+** NUL as the turn would), an object's first key, a key after a comma, an
+** array's value after a comma. top and in_obj: the innermost open
+** container (stack[sp - 1], when sp > 0) and whether it is an object. */
+int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg, size_t msgsz) {
+  int cap, n = 0, rc;
+  json_tok *tok;
+  if ((rc = parse_start(a, text, len, doc, msg, msgsz, &tok, &cap))) return rc;
   int stack[JSON_MAX_DEPTH];
-  int sp = 0, state = ST_VALUE;
-  /* the innermost open container (stack[sp - 1], when sp > 0) and whether
-  ** it is an object: kept at hand, looked at for every member */
-  int top = -1;
+  int sp = 0, state = ST_VALUE, top = -1;
   bool in_obj = false;
   const unsigned char *s = (const unsigned char *)text;
   size_t i = 0;
@@ -302,7 +323,7 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
         i++;
         state = ST_VALUE;
         continue;
-      case ST_AFTER: {
+      case ST_AFTER:
         if (c == ',') {
           i++;
           state = in_obj ? ST_KEY : ST_VALUE;
@@ -310,14 +331,12 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
         }
         if ((c == '}' && in_obj) || (c == ']' && !in_obj)) goto close;
         return fail(text, i, msg, msgsz, in_obj ? "expected ',' or '}'" : "expected ',' or ']'");
-      }
       case ST_KEY_OR_CLOSE:
         if (c == '}') goto close;
         /* fall through */
       case ST_KEY: {
         if (c != '"') return fail(text, i, msg, msgsz, "object key must be a string");
-      key: /* text[i] is a key's quote, and the token array has room */
-        ;
+      key:; /* text[i] is a key's quote, and the token array has room */
         const char *why;
         size_t bad, q = scan_string_fast(s, i + 1, len, &why, &bad);
         if (q == (size_t)-1) return fail(text, bad, msg, msgsz, why);
@@ -327,10 +346,6 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
         size_t j = take(text, q + 1, len, ':', n + 1 < cap);
         state = j != q + 1 ? ST_VALUE : ST_COLON;
         i = state == ST_VALUE ? skip_ws(text, j, len) : j;
-        /* The member's value straight away: the turn of the loop for it
-        ** would find no end, no NUL (scalar says the same of one), no
-        ** array parent to count it in, and room in the array of tokens;
-        ** anything else takes that turn. */
         if (state != ST_VALUE || i >= len || n + 1 >= cap) continue;
         c = text[i];
         goto member_value;
@@ -351,18 +366,10 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
       in_obj = c == '{';
       i++;
       state = c == '{' ? ST_KEY_OR_CLOSE : ST_VALUE_OR_CLOSE;
-      /* An object's first key at once: the loop's turn for it would find
-      ** no end, no NUL, room in the array and a key state, and come to the
-      ** same place. */
-      if (c == '{') {
-        size_t j = skip_ws(text, i, len);
-        if (j < len && text[j] == '"' && n + 1 < cap) {
-          i = j;
-          state = ST_KEY;
-          goto key;
-        }
-      }
-      continue;
+      size_t k = c == '{' ? key_at(text, i, len, n + 1 < cap) : (size_t)-1;
+      if (k == (size_t)-1) continue;
+      i = k;
+      goto key;
     }
     i = scalar(text, len, i, n, &tok[n], msg, msgsz);
     if (i == (size_t)-1) return -1;
@@ -371,10 +378,8 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
   close:
     tok[stack[--sp]].end = (int)i + 1;
     tok[stack[sp]].next = n;
-    if (sp) {
-      top = stack[sp - 1];
-      in_obj = tok[top].type == JT_OBJECT;
-    }
+    top = sp ? stack[sp - 1] : -1;
+    in_obj = sp && tok[top].type == JT_OBJECT;
     i++;
   after_value:
     state = sp ? ST_AFTER : ST_END;
@@ -382,18 +387,10 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
       size_t j = take(text, i, len, ',', n + 1 < cap);
       if (j != i) state = in_obj ? ST_KEY : ST_VALUE;
       i = j;
-      /* and what follows the comma at once, when the loop's turn for it
-      ** would come to the same place: a key's quote in an object; in an
-      ** array any byte (the value's own scan refuses a NUL as the turn
-      ** would), as long as there is one and room for its token */
-      if (state == ST_AFTER) continue; /* no comma there */
-      i = skip_ws(text, i, len);
-      if (i >= len || n + 1 >= cap) continue;
+      if (state == ST_AFTER || (i = skip_ws(text, i, len)) >= len || n + 1 >= cap) continue;
       c = text[i];
-      if (state == ST_KEY) {
-        if (c == '"') goto key;
-        continue;
-      }
+      if (state == ST_KEY && c != '"') continue;
+      if (state == ST_KEY) goto key;
       tok[top].size++;
       goto member_value;
     }
