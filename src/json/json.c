@@ -277,20 +277,22 @@ static inline size_t key_at(const char *text, size_t i, size_t len, bool room) {
 /* What may come next. */
 enum { ST_VALUE, ST_VALUE_OR_CLOSE, ST_KEY, ST_KEY_OR_CLOSE, ST_COLON, ST_AFTER, ST_END };
 
-/* json_parse's checks of the whole text and its first token array (*cap
-** tokens at *tok); 0, or what json_parse returns. */
-static int parse_start(arena *a, const char *text, size_t len, json_doc *doc, char *msg, size_t msgsz,
-                       json_tok **tok, int *cap) {
+/* json_parse's checks of the whole text and its first token array of cap
+** tokens; NULL with *rc what json_parse returns. (The array and its size
+** are returned, not written through pointers: the loop keeps them in
+** registers.) */
+static json_tok *parse_start(arena *a, const char *text, size_t len, json_doc *doc, char *msg, size_t msgsz,
+                             int cap, int *rc) {
   memset(doc, 0, sizeof *doc);
   doc->text = text;
   doc->len = len;
-  if (len > JSON_MAX_BYTES) return fail(text, 0, msg, msgsz, "document larger than 64 MiB");
+  *rc = -1;
+  if (len > JSON_MAX_BYTES) return fail(text, 0, msg, msgsz, "document larger than 64 MiB"), NULL;
   if (len >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB && (unsigned char)text[2] == 0xBF)
-    return fail(text, 0, msg, msgsz, "byte-order mark is not allowed");
-  /* A record has about one token per 8 bytes; the array grows on demand. */
-  *cap = (int)(len / 8) + 16;
-  *tok = arena_alloc_raw(a, (size_t)*cap * sizeof(json_tok));
-  return *tok ? 0 : oom(msg, msgsz);
+    return fail(text, 0, msg, msgsz, "byte-order mark is not allowed"), NULL;
+  json_tok *tok = arena_alloc_raw(a, (size_t)cap * sizeof(json_tok));
+  if (!tok) *rc = oom(msg, msgsz);
+  return tok;
 }
 
 /* The loop takes a turn per byte that decides something. Where the turn
@@ -302,9 +304,9 @@ static int parse_start(arena *a, const char *text, size_t len, json_doc *doc, ch
 ** array's value after a comma. top and in_obj: the innermost open
 ** container (stack[sp - 1], when sp > 0) and whether it is an object. */
 int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg, size_t msgsz) {
-  int cap, n = 0, rc;
-  json_tok *tok;
-  if ((rc = parse_start(a, text, len, doc, msg, msgsz, &tok, &cap))) return rc;
+  int cap = (int)(len / 8) + 16, n = 0, rc; /* a record has about a token per 8 bytes; grown on demand */
+  json_tok *tok = parse_start(a, text, len, doc, msg, msgsz, cap, &rc);
+  if (!tok) return rc;
   int stack[JSON_MAX_DEPTH];
   int sp = 0, state = ST_VALUE, top = -1;
   bool in_obj = false;
