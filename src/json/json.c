@@ -267,22 +267,50 @@ static inline size_t take(const char *text, size_t i, size_t len, char want, boo
   return room && j < len && text[j] == want ? j + 1 : i;
 }
 
+/* The offset of a key's quote after white space from i, when the token
+** array has room for it (room), else (size_t)-1. */
+static inline size_t key_at(const char *text, size_t i, size_t len, bool room) {
+  size_t j = skip_ws(text, i, len);
+  return room && j < len && text[j] == '"' ? j : (size_t)-1;
+}
+
 /* What may come next. */
 enum { ST_VALUE, ST_VALUE_OR_CLOSE, ST_KEY, ST_KEY_OR_CLOSE, ST_COLON, ST_AFTER, ST_END };
 
-int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg, size_t msgsz) {
+/* json_parse's checks of the whole text and its first token array of cap
+** tokens; NULL with *rc what json_parse returns. (The array and its size
+** are returned, not written through pointers: the loop keeps them in
+** registers.) Not inlined: inlined, it changed how the compiler kept the
+** loop's variables, 4k instructions more a typical request. */
+__attribute__((noinline)) static json_tok *parse_start(arena *a, const char *text, size_t len, json_doc *doc,
+                                                       char *msg, size_t msgsz, int cap, int *rc) {
   memset(doc, 0, sizeof *doc);
   doc->text = text;
   doc->len = len;
-  if (len > JSON_MAX_BYTES) return fail(text, 0, msg, msgsz, "document larger than 64 MiB");
+  *rc = -1;
+  if (len > JSON_MAX_BYTES) return fail(text, 0, msg, msgsz, "document larger than 64 MiB"), NULL;
   if (len >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB && (unsigned char)text[2] == 0xBF)
-    return fail(text, 0, msg, msgsz, "byte-order mark is not allowed");
-  /* A record has about one token per 8 bytes; the array grows on demand. */
-  int cap = (int)(len / 8) + 16, n = 0;
+    return fail(text, 0, msg, msgsz, "byte-order mark is not allowed"), NULL;
   json_tok *tok = arena_alloc_raw(a, (size_t)cap * sizeof(json_tok));
-  if (!tok) return oom(msg, msgsz);
+  if (!tok) *rc = oom(msg, msgsz);
+  return tok;
+}
+
+/* The loop takes a turn per byte that decides something. Where the turn
+** for the next step would pass the same checks (no end of input, no NUL,
+** room in the token array: a full one grows first, so then the turn is
+** taken) and come to the same place, it is taken at once instead: a
+** member's value after its key's colon (the value's own scan refuses a
+** NUL as the turn would), an object's first key, a key after a comma, an
+** array's value after a comma. top and in_obj: the innermost open
+** container (stack[sp - 1], when sp > 0) and whether it is an object. */
+int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg, size_t msgsz) {
+  int cap = (int)(len / 8) + 16, n = 0, rc; /* a record has about a token per 8 bytes; grown on demand */
+  json_tok *tok = parse_start(a, text, len, doc, msg, msgsz, cap, &rc);
+  if (!tok) return rc;
   int stack[JSON_MAX_DEPTH];
-  int sp = 0, state = ST_VALUE;
+  int sp = 0, state = ST_VALUE, top = -1;
+  bool in_obj = false;
   const unsigned char *s = (const unsigned char *)text;
   size_t i = 0;
   for (;;) {
@@ -298,34 +326,29 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
         i++;
         state = ST_VALUE;
         continue;
-      case ST_AFTER: {
-        json_tok *top = &tok[stack[sp - 1]];
+      case ST_AFTER:
         if (c == ',') {
           i++;
-          state = top->type == JT_OBJECT ? ST_KEY : ST_VALUE;
+          state = in_obj ? ST_KEY : ST_VALUE;
           continue;
         }
-        if ((c == '}' && top->type == JT_OBJECT) || (c == ']' && top->type == JT_ARRAY)) goto close;
-        return fail(text, i, msg, msgsz, top->type == JT_OBJECT ? "expected ',' or '}'" : "expected ',' or ']'");
-      }
+        if ((c == '}' && in_obj) || (c == ']' && !in_obj)) goto close;
+        return fail(text, i, msg, msgsz, in_obj ? "expected ',' or '}'" : "expected ',' or ']'");
       case ST_KEY_OR_CLOSE:
         if (c == '}') goto close;
         /* fall through */
       case ST_KEY: {
         if (c != '"') return fail(text, i, msg, msgsz, "object key must be a string");
+      key:; /* text[i] is a key's quote, and the token array has room */
         const char *why;
         size_t bad, q = scan_string_fast(s, i + 1, len, &why, &bad);
         if (q == (size_t)-1) return fail(text, bad, msg, msgsz, why);
         tok[n] = (json_tok){JT_STRING, (int)i + 1, (int)q, 1, n + 1};
         n++;
-        tok[stack[sp - 1]].size++;
+        tok[top].size++;
         size_t j = take(text, q + 1, len, ':', n + 1 < cap);
         state = j != q + 1 ? ST_VALUE : ST_COLON;
         i = state == ST_VALUE ? skip_ws(text, j, len) : j;
-        /* The member's value straight away: the turn of the loop for it
-        ** would find no end, no NUL (scalar says the same of one), no
-        ** array parent to count it in, and room in the array of tokens;
-        ** anything else takes that turn. */
         if (state != ST_VALUE || i >= len || n + 1 >= cap) continue;
         c = text[i];
         goto member_value;
@@ -337,15 +360,19 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
         break;
     }
     /* a value */
-    if (sp > 0 && tok[stack[sp - 1]].type == JT_ARRAY) tok[stack[sp - 1]].size++;
+    if (sp > 0 && !in_obj) tok[top].size++;
   member_value:
     if (c == '{' || c == '[') {
       if (sp == JSON_MAX_DEPTH) return fail(text, i, msg, msgsz, "nested more than 64 levels deep");
       tok[n] = (json_tok){c == '{' ? JT_OBJECT : JT_ARRAY, (int)i, -1, 0, -1};
-      stack[sp++] = n++;
+      top = stack[sp++] = n++;
+      in_obj = c == '{';
       i++;
       state = c == '{' ? ST_KEY_OR_CLOSE : ST_VALUE_OR_CLOSE;
-      continue;
+      size_t k = c == '{' ? key_at(text, i, len, n + 1 < cap) : (size_t)-1;
+      if (k == (size_t)-1) continue;
+      i = k;
+      goto key;
     }
     i = scalar(text, len, i, n, &tok[n], msg, msgsz);
     if (i == (size_t)-1) return -1;
@@ -354,13 +381,21 @@ int json_parse(arena *a, const char *text, size_t len, json_doc *doc, char *msg,
   close:
     tok[stack[--sp]].end = (int)i + 1;
     tok[stack[sp]].next = n;
+    top = sp ? stack[sp - 1] : -1;
+    in_obj = sp && tok[top].type == JT_OBJECT;
     i++;
   after_value:
     state = sp ? ST_AFTER : ST_END;
     if (sp) { /* the comma after a value, as the colon after a key */
       size_t j = take(text, i, len, ',', n + 1 < cap);
-      if (j != i) state = tok[stack[sp - 1]].type == JT_OBJECT ? ST_KEY : ST_VALUE;
+      if (j != i) state = in_obj ? ST_KEY : ST_VALUE;
       i = j;
+      if (state == ST_AFTER || (i = skip_ws(text, i, len)) >= len || n + 1 >= cap) continue;
+      c = text[i];
+      if (state == ST_KEY && c != '"') continue;
+      if (state == ST_KEY) goto key;
+      tok[top].size++;
+      goto member_value;
     }
   }
   if (n == 0) return fail(text, len, msg, msgsz, "empty input");

@@ -145,7 +145,8 @@ void jw_key(jwriter *w, const char *k) {
     sb_putn(w->b, k, n);
     sb_putc(w->b, '"');
   }
-  sb_puts(w->b, w->pretty ? ": " : ":");
+  if (w->pretty) sb_putn(w->b, ": ", 2); /* lengths known: no strlen a key */
+  else sb_putc(w->b, ':');
   w->after_key = true;
 }
 

@@ -50,6 +50,13 @@ struct kb_fhir {
   int n_override;
   const char *local_form[32]; /* [fhir.local_forms] words, lower case */
   int n_local;
+  /* The name rows by the hash of their first two bytes (name_index): a
+  ** text is looked up at each of its positions among the few names that
+  ** can start there, not each name in the whole text. */
+  int name_head[4096]; /* the first row of each hash, -1 for none */
+  int *name_next;      /* the next row of the same hash, -1 for none */
+  size_t *name_len;
+  bool name_short; /* a name of fewer than two bytes: the search by name */
 };
 
 static const char *const system_sections[FS_N] = {
@@ -326,6 +333,8 @@ static bool add_local_form(ctx *c, const kb_fhir_entry *x) {
   return true;
 }
 
+static bool name_index(arena *a, kb_fhir *f);
+
 kb_fhir *kb_fhir_compile(arena *a, const kb_fhir_entry *e, int n, const char *const *agent_codes, int n_agents,
                          char *err, size_t errsz) {
   ctx c = {a, err, errsz, false, arena_alloc(a, sizeof(kb_fhir)), agent_codes, n_agents};
@@ -403,6 +412,10 @@ kb_fhir *kb_fhir_compile(arena *a, const kb_fhir_entry *e, int n, const char *co
   if (c.failed) return NULL;
   for (int s = 0; s < FS_N; s++)
     if (c.f->n[s]) qsort(c.f->rows[s], (size_t)c.f->n[s], sizeof(fhir_row), row_cmp);
+  if (!name_index(a, c.f)) {
+    snprintf(err, errsz, "out of memory");
+    return NULL;
+  }
   return c.f;
 }
 
@@ -431,8 +444,14 @@ typedef struct {
 
 static unsigned pair_hash(unsigned char a, unsigned char b) { return ((unsigned)a * 31u + b) & 4095u; }
 
-static bool lower_text(const char *text, size_t len, lowered *out) {
+/* pairs: whether out->pairs is wanted (the search by name's filter) */
+static bool lower_text(const char *text, size_t len, lowered *out, bool pairs) {
   if (len >= sizeof out->s || memchr(text, 0, len)) return false;
+  if (!pairs) {
+    for (size_t i = 0; i < len; i++) out->s[i] = (char)tolower((unsigned char)text[i]);
+    out->s[len] = 0;
+    return true;
+  }
   memset(out->pairs, 0, sizeof out->pairs);
   for (size_t i = 0; i < len; i++) {
     out->s[i] = (char)tolower((unsigned char)text[i]);
@@ -468,10 +487,53 @@ static bool has_word(const lowered *t, const char *word) {
 
 const char *kb_fhir_local_form(const kb_fhir *f, const char *text, size_t len) {
   lowered low;
-  if (!text || !lower_text(text, len, &low)) return NULL;
+  if (!text || !lower_text(text, len, &low, true)) return NULL;
   for (int i = 0; i < f->n_local; i++)
     if (has_word(&low, f->local_form[i])) return f->local_form[i];
   return NULL;
+}
+
+/* The name rows indexed by their first pair (see struct kb_fhir); false
+** when out of memory. */
+static bool name_index(arena *a, kb_fhir *f) {
+  int n = f->n[FS_NAME];
+  for (int h = 0; h < 4096; h++) f->name_head[h] = -1;
+  f->name_next = arena_alloc(a, sizeof(int) * (size_t)(n ? n : 1));
+  f->name_len = arena_alloc(a, sizeof(size_t) * (size_t)(n ? n : 1));
+  if (!f->name_next || !f->name_len) return false;
+  for (int r = n - 1; r >= 0; r--) { /* from the last: each chain in row order */
+    const char *w = f->rows[FS_NAME][r].code;
+    f->name_len[r] = strlen(w);
+    f->name_next[r] = -1;
+    if (f->name_len[r] < 2) {
+      f->name_short = true;
+      continue;
+    }
+    unsigned h = pair_hash((unsigned char)w[0], (unsigned char)w[1]);
+    f->name_next[r] = f->name_head[h];
+    f->name_head[h] = r;
+  }
+  return true;
+}
+
+/* The name that occurs in the text (len bytes, lower case) as a whole word,
+** the longest, the first row of those: what has_word over every row finds.
+** Each position where a word may start (no letter or digit before it) is
+** compared with the names whose first pair hashes as the text's pair there;
+** a name that occurs starts at such a position, so none is missed. */
+static const fhir_row *longest_name(const kb_fhir *f, const lowered *low, size_t len) {
+  const fhir_row *rows = f->rows[FS_NAME];
+  const char *s = low->s;
+  int best = -1;
+  for (size_t i = 0; i + 1 < len; i++) {
+    if (i && isalnum((unsigned char)s[i - 1])) continue;
+    for (int r = f->name_head[pair_hash((unsigned char)s[i], (unsigned char)s[i + 1])]; r >= 0; r = f->name_next[r]) {
+      size_t n = f->name_len[r]; /* s[len] is the NUL: no letter after the end */
+      if (n > len - i || memcmp(s + i, rows[r].code, n) || isalnum((unsigned char)s[i + n])) continue;
+      if (best < 0 || n > f->name_len[best] || (n == f->name_len[best] && r < best)) best = r;
+    }
+  }
+  return best < 0 ? NULL : &rows[best];
 }
 
 const fhir_row *kb_fhir_lookup(const kb_fhir *f, fhir_system sys, const char *code, size_t len) {
@@ -479,7 +541,8 @@ const fhir_row *kb_fhir_lookup(const kb_fhir *f, fhir_system sys, const char *co
     /* lower-case the text once, then look for each word; the longest word
     ** wins */
     lowered low;
-    if (!lower_text(code, len, &low)) return NULL;
+    if (!lower_text(code, len, &low, f->name_short)) return NULL;
+    if (!f->name_short) return longest_name(f, &low, len);
     const fhir_row *best = NULL;
     for (int i = 0; i < f->n[sys]; i++)
       if (may_hold(&low, f->rows[sys][i].code) && has_word(&low, f->rows[sys][i].code) && (!best || strlen(f->rows[sys][i].code) > strlen(best->code)))

@@ -23,11 +23,15 @@ const char *tmpl_fill(arena *a, const char *t, const tmpl_var *vars, int n) {
     size_t len = (size_t)(close - open - 1);
     const char *val = NULL;
     /* the name whole: no strlen per try; the first byte compared before
-    ** the call, which most names fail (an empty placeholder has none) */
-    for (int i = 0; i < n; i++)
+    ** the call, which most names fail (an empty placeholder has none).
+    ** The last variable of the name wins: looked for from the end, the
+    ** first found is it, and the rest need no look. */
+    for (int i = n - 1; i >= 0; i--)
       if (vars[i].name && (!len || vars[i].name[0] == open[1]) && !strncmp(vars[i].name, open + 1, len) &&
-          !vars[i].name[len])
+          !vars[i].name[len]) {
         val = vars[i].value;
+        break;
+      }
     if (val) sb_puts(&b, val);
     else sb_putn(&b, open, len + 2);
     t = close + 1;

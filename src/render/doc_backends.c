@@ -57,7 +57,10 @@ static void plain_text(strbuf *b, const char *s) {
 ** ordered list ("1." "1)"). The first is escaped; for digits, the mark
 ** after them. Spaces before do not change that (up to three keep it). */
 static const char *md_line_start(strbuf *b, const char *s) {
-  size_t sp = strspn(s, " ");
+  /* byte loops, not strspn: runs are empty or short here, and the library
+  ** call's set-up cost more than a detail's whole scan of them */
+  size_t sp = 0;
+  while (s[sp] == ' ') sp++;
   sb_putn(b, s, sp);
   s += sp;
   if (*s == '-' || *s == '+' || *s == '=') {
@@ -65,7 +68,8 @@ static const char *md_line_start(strbuf *b, const char *s) {
     sb_putc(b, *s++);
     return s;
   }
-  size_t d = strspn(s, "0123456789");
+  size_t d = 0;
+  while (s[d] >= '0' && s[d] <= '9') d++;
   if (d && (s[d] == '.' || s[d] == ')')) {
     sb_putn(b, s, d);
     sb_putc(b, '\\');

@@ -85,7 +85,7 @@ static const char *num_s(ctx *c, double v) {
   return arena_strdup(c->a, sb_str(&b));
 }
 
-static const char *srcs(ctx *c, op_srcset s) {
+static const char *srcs_long(ctx *c, op_srcset s) {
   strbuf b;
   sb_init(&b, c->a);
   int n = 0;
@@ -93,6 +93,29 @@ static const char *srcs(ctx *c, op_srcset s) {
     if (s & ((op_srcset)1 << i)) sb_cat(&b, n++ ? ", " : "[", c->kb->sources[i].id, (char *)NULL);
   if (n) sb_puts(&b, "]");
   return arena_strdup(c->a, sb_str(&b));
+}
+
+/* "[S000, S001]": the sources of s. A detail writes a few dozen such
+** lists: each is made in a local buffer, its set bits only, and copied
+** once into the arena (a growing buffer for each cost more than the
+** rest); a list too long for it is made by srcs_long. */
+static const char *srcs(ctx *c, op_srcset s) {
+  char buf[256];
+  size_t len = 0;
+  for (op_srcset rest = s; rest; rest &= rest - 1) {
+    int i = __builtin_ctz(rest);
+    if (i >= c->kb->n_sources) break; /* bits past the sources are none */
+    const char *id = c->kb->sources[i].id;
+    size_t k = strlen(id);
+    if (len + 2 + k + 2 > sizeof buf) return srcs_long(c, s); /* room for ", ", id, "]", NUL */
+    if (len) buf[len++] = ',', buf[len++] = ' ';
+    else buf[len++] = '[';
+    memcpy(buf + len, id, k);
+    len += k;
+  }
+  if (len) buf[len++] = ']';
+  buf[len] = 0;
+  return arena_strdup(c->a, buf);
 }
 
 /* One sentence of s: up to '.', '!' or '?' that ends the text or comes
@@ -123,14 +146,35 @@ static bool already_said(const ctx *c, const char *s, size_t n) {
 ** date), so that the same words about two agents are two messages. */
 static const char *said_key(ctx *c, const char *about, const char *t, size_t *n) {
   if (!about) return t;
-  strbuf k;
-  sb_init(&k, c->a);
-  sb_cat(&k, about, "\x1f", (char *)NULL);
-  sb_putn(&k, t, *n);
-  const char *key = k.oom ? NULL : arena_strdup(c->a, sb_str(&k));
+  /* about, a unit separator and the sentence, made in place at their size
+  ** (a buffer and a copy of it cost a tenth of the detail) */
+  size_t an = strlen(about), kn = an + 1 + *n;
+  char *key = arena_alloc_raw(c->a, kn + 1);
   if (!key) return t; /* out of memory: remembered as itself */
-  *n = k.len;
+  memcpy(key, about, an);
+  key[an] = '\x1f';
+  memcpy(key + an + 1, t, *n);
+  key[kn] = 0;
+  *n = kn;
   return key;
+}
+
+/* A kept sentence after those kept before it, one space between. */
+static void keep_sentence(strbuf *b, const char *t, size_t n) {
+  if (b->len) sb_putc(b, ' ');
+  sb_putn(b, t, n);
+}
+
+/* The sentences of text that start before upto (a sentence's start), as
+** once() splits them: once() writes them only when it first drops one. */
+static void keep_sentences(strbuf *b, const char *text, const char *upto) {
+  for (const char *s = text; *s;) {
+    const char *t = s + strspn(s, " ");
+    if (t >= upto) return;
+    size_t n = sentence_len(t);
+    keep_sentence(b, t, n);
+    s = t + n;
+  }
 }
 
 /* The text without the sentences this rendering has already said (each
@@ -142,6 +186,8 @@ static const char *once(ctx *c, const char *about, const char *text) {
     c->d.b->oom = true;
     return NULL;
   }
+  /* The kept text is written only from the first sentence dropped on:
+  ** most texts lose none and are returned as they are. */
   strbuf b;
   sb_init(&b, c->a);
   bool dropped = false, kept = false;
@@ -152,6 +198,7 @@ static const char *once(ctx *c, const char *about, const char *text) {
     size_t kn = n;
     const char *key = msg ? said_key(c, about, t, &kn) : t;
     if (msg && already_said(c, key, kn)) {
+      if (!dropped) keep_sentences(&b, text, t); /* every one before was kept */
       dropped = true;
     } else {
       if (msg && c->n_said < SAID_MAX) {
@@ -159,8 +206,7 @@ static const char *once(ctx *c, const char *about, const char *text) {
         c->said_len[c->n_said++] = kn;
       }
       kept |= msg;
-      if (b.len) sb_putc(&b, ' ');
-      sb_putn(&b, t, n);
+      if (dropped) keep_sentence(&b, t, n);
     }
     s = t + n;
   }
