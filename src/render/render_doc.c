@@ -8,7 +8,6 @@
 ** Patient: the same plan in plain words from the knowledge base's patient
 ** texts, without codes, with the safety messages a patient must hear.
 */
-#include <math.h>
 #include <string.h>
 
 #include "../engine/facts.h"
@@ -63,22 +62,11 @@ static const char *t_s(ctx *c, double v) {
   return arena_strdup(c->a, sb_str(&b));
 }
 
-/* v as "%g" writes it. A rendering writes a handful (months, doses): when
-** v is exactly the double nearest to k/100 with 0 < |k| < 10^6, it has at
-** most six significant digits (10^6 itself: one) and |v| lies in [0.01, 10^4], so "%g" writes
-** the digits "%.10g" does, which num_g10 writes without the formatter (it
-** takes its own exact path for such a v). Anything else, -0 and 0
-** included, goes to printf. */
+/* v as "%g" writes it; the usual values (months, doses) without the
+** formatter (num_g_hundredths says which). */
 static const char *num_s(ctx *c, double v) {
-  double h = v * 100;
-  if (fabs(h) < 1e6) {
-    long long k = llround(h);
-    if (k != 0 && (double)k / 100 == v) {
-      char buf[NUM_G10_MAX];
-      num_g10(v, buf);
-      return arena_strdup(c->a, buf);
-    }
-  }
+  char buf[NUM_G10_MAX];
+  if (num_g_hundredths(v, buf)) return arena_strdup(c->a, buf);
   strbuf b;
   sb_init(&b, c->a);
   sb_printf(&b, "%g", v);

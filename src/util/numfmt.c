@@ -56,6 +56,17 @@ int num_g10(double v, char out[NUM_G10_MAX]) {
   return snprintf(out, NUM_G10_MAX, "%.10g", v);
 }
 
+/* (numfmt.h) 10^6 itself has one significant digit and k/100 < 10^4, so
+** "%g" never turns to an exponent here; num_g10 takes its own exact path
+** for such a v. test_basics checks every k against printf. */
+int num_g_hundredths(double v, char out[NUM_G10_MAX]) {
+  double h = v * 100;
+  if (!(fabs(h) < 1e6)) return 0; /* NaN too */
+  long long k = llround(h);
+  if (k == 0 || (double)k / 100 != v) return 0;
+  return num_g10(v, out);
+}
+
 int num_fixed1(double v, bool plus, char out[NUM_G10_MAX]) {
   /* As num_g10: when v is exactly the double nearest to k/10 (|k| < 10^9),
   ** printf's one decimal is k/10's, as v is within half an ulp of it, far

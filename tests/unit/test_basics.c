@@ -2,6 +2,7 @@
 ** test_basics.c: dates, the strict JSON layer, the template filler, and the
 ** record's 2026.12 fields (dated labs, adherence) as the reader fills them.
 */
+#include <math.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -287,6 +288,37 @@ static void test_json_numbers(void **s) {
   arena_destroy(a);
 }
 
+/* num_g_hundredths (the Markdown detail's months and doses) must write
+** what "%g" writes whenever it writes anything: every k/100, k/10 and
+** k/1000 about the range it takes, the next double after each k/100, and
+** odd values (it must decline those, and 0, -0, NaN, the infinities). */
+static void test_g_hundredths(void **s) {
+  (void)s;
+  char got[NUM_G10_MAX], want[64];
+  long taken = 0;
+  const double edge[] = {0, -0.0, 0.005, 0.01, -0.01, 9999.99, 10000, -9999.99, 10000.01, 123456, 1e6,
+                         0.1 + 0.2, 1.0 / 3, 12.5, -2.7, 60, 1.0 / 0.0, -1.0 / 0.0, 0.0 / 0.0, 5e-324};
+  for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+    snprintf(want, sizeof want, "%g", edge[i]);
+    if (num_g_hundredths(edge[i], got) && strcmp(got, want)) fail_msg("%.17g: %s, want %s", edge[i], got, want);
+  }
+  for (long k = -1100000; k <= 1100000; k++) {
+    const double vs[] = {(double)k / 100, (double)k / 10, (double)k / 1000, nextafter((double)k / 100, 1e9)};
+    for (int j = 0; j < 4; j++) {
+      if (!num_g_hundredths(vs[j], got)) continue;
+      taken++;
+      snprintf(want, sizeof want, "%g", vs[j]);
+      if (strcmp(got, want)) fail_msg("%.17g: %s, want %s", vs[j], got, want);
+    }
+  }
+  assert_false(num_g_hundredths(0, got));
+  assert_false(num_g_hundredths(-0.0, got));
+  assert_false(num_g_hundredths(0.0 / 0.0, got));
+  assert_false(num_g_hundredths(1e4, got)); /* k = 10^6: outside */
+  assert_int_equal(num_g_hundredths(9999.99, got), 7);
+  assert_true(taken > 2000000); /* the fast path is taken: it is no use otherwise */
+}
+
 /* num_fixed1 (T-scores and their changes in the engine's words) must
 ** print what "%.1f" / "%+.1f" print: at the fast path's edges, at every
 ** tenth between -100 and 100, at the half-way points printf rounds to even,
@@ -503,7 +535,7 @@ int main(void) {
       cmocka_unit_test(test_date_parse), cmocka_unit_test(test_date_arith), cmocka_unit_test(test_json_strict),
       cmocka_unit_test(test_json_values), cmocka_unit_test(test_template), cmocka_unit_test(test_date_format_sweep),
       cmocka_unit_test(test_json_numbers),
-      cmocka_unit_test(test_fixed1), cmocka_unit_test(test_json_escape), cmocka_unit_test(test_arena_grow),
+      cmocka_unit_test(test_fixed1), cmocka_unit_test(test_g_hundredths), cmocka_unit_test(test_json_escape), cmocka_unit_test(test_arena_grow),
       cmocka_unit_test(test_record_labs), cmocka_unit_test(test_record_adherence),
   };
   return cmocka_run_group_tests_name("basics", tests, NULL, NULL);
