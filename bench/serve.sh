@@ -18,7 +18,7 @@
 # for each run, so no token is ever replayed.
 # Environment: DURATION (seconds per run, default 10), SERVER_THREADS
 # (default 2), JWT_ONLY (set: only the JWT comparison), JWT_DURATION (seconds per JWT run, default 5),
-# JWT_CONNECTIONS (default 16), JWT_TOKENS (tokens signed, default 25000 a
+# JWT_CONNECTIONS (default 16), JWT_TOKENS (tokens signed, default 40000 a
 # second of JWT_DURATION; a faster server cycles through them and its
 # replays show as errors).
 set -euo pipefail
@@ -150,7 +150,7 @@ function request()
 end
 LUA
 jd=${JWT_DURATION:-5}
-ntok=${JWT_TOKENS:-$((25000 * jd))}
+ntok=${JWT_TOKENS:-$((40000 * jd))}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 start_server() { # port, then serve's options; sets srv2
   local p=$1
