@@ -108,8 +108,8 @@ static void test_parse_diff(void **state) {
   const seeds *sd = *state;
   long compared = 0;
   static const char *const shapes[] = {
-      "{\"hook\": \"patient-view\", \"context\": {\"patientId\": \"p-1\", \"n\": [1, -2.5e3, true, false, null]}, "
-      "\"prefetch\": {\"patient\": {\"resourceType\": \"Patient\", \"name\": [{\"given\": [\"Ana\\u00e9\", \"\\ud83d\\ude00\"]}]}}}",
+      ("{\"hook\": \"patient-view\", \"context\": {\"patientId\": \"p-1\", \"n\": [1, -2.5e3, true, false, null]}, "
+       "\"prefetch\": {\"patient\": {\"resourceType\": \"Patient\", \"name\": [{\"given\": [\"Ana\\u00e9\", \"\\ud83d\\ude00\"]}]}}}"),
       "{\"a\":{\"b\":[{\"c\":\"d\"},{}],\"e\":[]},\"f\":\"\xc3\xa9t\xc3\xa9 is a long string of plain text\\n\",\"g\":0}",
       "{\n  \"a\" : [\n    1 ,\n    \"x\"\n  ] ,\n  \"b\" : { }\n}\n",
       "[\"0123456789abcdef0123456789\", \"0123456789abcdef\\\"0123\", {\"k\": \"v\"}, [[[]]]]",
