@@ -4,7 +4,8 @@
 //   1. after "Get plan" the decision card is in view and has the focus;
 //   2. its colour and first words are the plan's: a routine start is not a
 //      warning, an overdue denosumab dose reads as the plan's critical alert
-//      ("give the dose now"), said once;
+//      ("give the dose now"), said once; the clinician's reminders listed as
+//      the command line lists them;
 //   3. SI units (calcium mmol/L, vitamin D nmol/L) converted with the
 //      knowledge base's factors (/api/units), the unit beside the field; a
 //      decimal comma read, an ambiguous number refused naming its field;
@@ -71,7 +72,8 @@ async function api(url, path, body) {
   const r = await fetch(url + path, body === undefined ? {} : {
     method: "POST", headers: { "Content-Type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body),
   });
-  return { status: r.status, body: await r.json() };
+  const type = r.headers.get("Content-Type") || "";
+  return { status: r.status, body: /json/.test(type) ? await r.json() : await r.text() };
 }
 
 async function fresh(page, url) {
@@ -134,6 +136,7 @@ async function wordingPart(page, url, size) {
   check(planStart.treatment.action === "start" && !planStart.alerts.some((a) => a.severity === "critical"), "vignette 01 is a routine start");
   check(!/sev-/.test(s.cls) && !/\bwarning\b/i.test(s.text), `${size.name}: a routine start is neutral, not WARNING (${s.cls}): ${s.text.slice(0, 80)}`);
   check(s.indicator === planStart.indicator, `${size.name}: the card carries the plan's indicator (${s.indicator})`);
+  await sameReminders(page, url, start, size, "vignette 01", true);
 
   const over = vignette("09_denosumab_overdue.json").patient;
   const plan = (await api(url, "api/assess", over)).body;
@@ -151,7 +154,19 @@ async function wordingPart(page, url, size) {
   check(status.includes(crit[0].message), `${size.name}: the status says it: ${status}`);
   const times = o.all.split(crit[0].message).length - 1;
   check(times === 1, `${size.name}: the critical message is said once (${times})`);
+  await sameReminders(page, url, over, size, "vignette 09", false);
   await page.locator("#decision").screenshot({ path: join(shotDir, `${size.name}-2-overdue-denosumab.png`) });
+}
+
+/* The clinician's reminders on the page are the command line's "Reminder:"
+** lines of the same plan, in the same order, each said once. */
+async function sameReminders(page, url, rec, size, what, some) {
+  const text = (await api(url, "api/assess?format=text", rec)).body;
+  const want = String(text).split("\n").map((l) => /^\s*- Reminder: (.*)$/.exec(l)).filter(Boolean).map((m) => m[1]);
+  const got = await page.evaluate(() => [...document.querySelectorAll("#plan-clinician [data-reminder]")]
+    .map((li) => li.innerText.replace(/^Reminder:\s*/, "").trim()));
+  check((!some || want.length > 0) && JSON.stringify(got) === JSON.stringify(want),
+        `${size.name}: ${what}: the page's reminders are the plan's: ${JSON.stringify(got)} want ${JSON.stringify(want)}`);
 }
 
 /* ---- 3. SI units and the decimal comma ---- */
