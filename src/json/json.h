@@ -105,8 +105,8 @@ static inline int json_write_special16(const unsigned char *p) {
 static inline bool json_plain8(uint64_t x) {
   const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
   uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
-  uint64_t bad = x | ((x - ones * 0x20) & ~x) | (x + ones) | ((q - ones) & ~q) | ((bs - ones) & ~bs);
-  return !(bad & highs);
+  uint64_t stop = x | ((x - ones * 0x20) & ~x) | (x + ones) | ((q - ones) & ~q) | ((bs - ones) & ~bs);
+  return !(stop & highs);
 }
 
 /* Members of a parsed document (json_get.c), for readers that walk one:
