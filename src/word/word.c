@@ -14,6 +14,7 @@
 
 #include "../kb/template.h"
 #include "../util/numfmt.h"
+#include "../util/outbuf.h"
 #include "../util/strbuf.h"
 
 /* Statements worded once: a reason's detail is shared by every agent it
@@ -192,9 +193,110 @@ const char *word_patient(arena *a, const op_kb *kb, const op_say *s, const char 
   return tmpl_fill(a, tmpl, v, s->n);
 }
 
-const char *word_say(arena *a, const op_kb *kb, const op_say *s) {
-  wctx w = {.a = a, .kb = kb};
-  return say_both(&w, s, NULL);
+/* Streaming: the same words as say_both(w, s, NULL), appended to an outbuf
+** instead of made piece by piece in an arena (the worklist words one line
+** per listed patient: no copy of each value, no arena string per fill).
+** tmpl_fill's rules, kept exactly: a template with no '{' is its own text;
+** otherwise every {name} takes the value of the last argument of that name
+** (a value that is NULL leaves the placeholder as written) and the trailing
+** spaces of the result go. A nested statement is trimmed as its own fill
+** was, before the text after it is appended: the bytes are the same. */
+static void stream_say(outbuf *b, const op_kb *kb, const op_say *s);
+
+/* Whether the statement has words at all (say_words is not NULL). */
+static bool has_words(const op_kb *kb, const op_say *s) {
+  return s && (s->table == SAY_JOIN || template_of(kb, s->table, s->code, false));
+}
+
+static void stream_join(outbuf *b, const op_kb *kb, const op_arg *list) {
+  static const char *const sep[] = {[SEP_SEMICOLON] = "; ", [SEP_COMMA] = ", "};
+  for (int i = 0; i < list->v.list.n; i++) {
+    const op_say *item = list->v.list.items[i];
+    if (i) ob_puts(b, sep[list->v.list.sep]);
+    if (!item) continue;
+    if (has_words(kb, item)) stream_say(b, kb, item);
+    else ob_puts(b, name_of(kb, item));
+  }
+}
+
+static void stream_num(outbuf *b, double v) {
+  char buf[NUM_G10_MAX];
+  ob_put(b, buf, (size_t)num_g10(round(v * 100) / 100, buf)); /* as num() */
+}
+
+/* The value of x, appended; false (nothing appended) when it is NULL. */
+static bool stream_arg(outbuf *b, const op_kb *kb, const op_arg *x) {
+  char buf[NUM_G10_MAX];
+  switch (x->kind) {
+    case ARG_EMPTY: return true;
+    case ARG_NUM: stream_num(b, x->v.num); return true;
+    case ARG_T: {
+      double v = x->v.num;
+      // cppcheck-suppress duplicateConditionalAssign ; -0 becomes +0, as tscore()
+      if (v == 0) v = 0;
+      ob_put(b, buf, (size_t)num_fixed1(v, false, buf));
+      return true;
+    }
+    case ARG_GAIN: ob_put(b, buf, (size_t)num_fixed1(x->v.num, true, buf)); return true;
+    case ARG_PCT:
+      stream_num(b, x->v.num);
+      ob_put(b, "%", 1);
+      return true;
+    case ARG_DATE:
+      date_format(x->v.date, buf);
+      ob_put(b, buf, 10);
+      return true;
+    case ARG_NAME: {
+      const char *t = template_of(kb, x->v.ref.table, x->v.ref.code, false);
+      if (t) ob_puts(b, t);
+      return t != NULL;
+    }
+    case ARG_SAY:
+      if (!has_words(kb, x->v.say)) return false;
+      stream_say(b, kb, x->v.say);
+      return true;
+    case ARG_LIST: stream_join(b, kb, x); return true;
+  }
+  return true;
+}
+
+/* The template t filled with s's arguments (tmpl_fill's loop). */
+static void stream_fill(outbuf *b, const op_kb *kb, const char *t, const op_say *s) {
+  size_t start = b->len;
+  while (*t) {
+    const char *open = strchr(t, '{');
+    const char *close = open ? strchr(open, '}') : NULL;
+    if (!open || !close) {
+      ob_puts(b, t);
+      break;
+    }
+    ob_put(b, t, (size_t)(open - t));
+    size_t len = (size_t)(close - open - 1);
+    const op_arg *x = NULL;
+    for (int i = s->n - 1; i >= 0 && !x; i--) {
+      const char *nm = s->args[i].name;
+      if (nm && (!len || nm[0] == open[1]) && !strncmp(nm, open + 1, len) && !nm[len]) x = &s->args[i];
+    }
+    if (!x || !stream_arg(b, kb, x)) ob_put(b, open, len + 2);
+    t = close + 1;
+  }
+  while (b->len > start && b->p[b->len - 1] == ' ') b->len--;
+}
+
+static void stream_say(outbuf *b, const op_kb *kb, const op_say *s) {
+  if (s->table == SAY_JOIN) {
+    stream_join(b, kb, &s->args[0]);
+    return;
+  }
+  const char *t = template_of(kb, s->table, s->code, false);
+  if (!strchr(t, '{')) ob_puts(b, t);
+  else stream_fill(b, kb, t, s);
+}
+
+bool word_say_to(outbuf *b, const op_kb *kb, const op_say *s) {
+  if (!has_words(kb, s)) return false;
+  stream_say(b, kb, s);
+  return !b->oom;
 }
 
 void word_plan(arena *a, op_plan *p) {

@@ -14,6 +14,7 @@
 
 #include "../engine/plan.h"
 #include "../util/arena.h"
+#include "../util/outbuf.h"
 
 /* Fills every text of the plan (criterion and avoid details, alert
 ** messages, monitoring reasons, the rationale) from its statements, in the
@@ -27,8 +28,10 @@ void word_plan(arena *a, op_plan *p);
 const char *word_patient(arena *a, const op_kb *kb, const op_say *s, const char *tmpl);
 
 /* One statement in the clinician's words, alone (the worklist's reason line:
-** no wording for the rest of the plan). NULL when s is NULL or the arena
-** has no room. */
-const char *word_say(arena *a, const op_kb *kb, const op_say *s);
+** no wording for the rest of the plan), appended to b: the bytes word_plan
+** gives the same statement (tests/unit/test_word_stream.c). False when the
+** statement has no words (s NULL, or no template: nothing appended) or b ran
+** out of memory. */
+bool word_say_to(outbuf *b, const op_kb *kb, const op_say *s);
 
 #endif

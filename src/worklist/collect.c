@@ -24,8 +24,10 @@
 #include "../util/arena.h"
 #include "../util/ctlchar.h"
 #include "../util/lines.h"
+#include "../util/numfmt.h"
 #include "../util/outbuf.h"
 #include "../word/word.h"
+#include "wl_mem.h"
 #include "wl_write.h"
 
 #define BATCH_LINES 1024
@@ -37,13 +39,22 @@ typedef struct {
   const char *msg;
 } wl_bad;
 
+/* A row's place in the order: its keys beside it, so that sorting moves
+** and compares 32 bytes, not the row (the keys settle almost every
+** comparison: the id's first 16 bytes cover the ids of most systems). */
+typedef struct wl_sorted {
+  uint64_t key;       /* urgency, then the next due day (sort_key) */
+  uint64_t id8, id16; /* the id's bytes 0-7 and 8-15, big-endian (id_keys) */
+  const wl_item *it;
+} wl_sorted;
+
 /* One thread's: the rows it listed, their text, its bad lines. */
 typedef struct {
   arena *keep;
-  outbuf csv; /* the rows' CSV lines, one after the other (wl_options.csv_lines) */
+  wl_mem mem;          /* the rows, their ids and CSV lines: never moved once made (wl_mem.h) */
+  outbuf line, why;    /* the row's CSV line and its reason while they are made (reused) */
   wl_csv_cache *cells; /* the cells made once (or NULL: each made each time) */
-  struct wl_sorted *order; /* the rows in the worklist's order, once the thread has sorted them */
-  wl_item *items;
+  wl_sorted *order;    /* the rows, in the worklist's order once the thread has sorted them */
   size_t n, cap;
   wl_bad *bad;
   size_t n_bad, cap_bad;
@@ -113,6 +124,19 @@ static const char *keep_str(wl_part *p, const char *s) {
   return k;
 }
 
+/* The row made in the part's chunks: the item, then (lean) its id, then
+** its CSV line (csv_line: the one in p->line). NULL when out of memory. */
+static wl_item *store_row(wl_part *p, const worklist_row *r, uint64_t line, bool lean, bool csv_line) {
+  size_t id_len = lean && r->patient_id ? strlen(r->patient_id) + 1 : 0, len = csv_line ? p->line.len : 0;
+  wl_item *it = wl_mem_alloc(&p->mem, sizeof *it + id_len + len);
+  if (!it) return NULL;
+  char *text = (char *)(it + 1);
+  *it = (wl_item){*r, line, NULL, len};
+  if (id_len) it->row.patient_id = memcpy(text, r->patient_id, id_len);
+  if (csv_line) it->csv = len ? memcpy(text + id_len, p->line.p, len) : text + id_len;
+  return it;
+}
+
 /* The rates' counts, over the patients in scope. */
 static void count_rates(wl_stats *st, const op_plan *pl, bool listed) {
   bool treated = pl->status == OP_ST_ON_TREATMENT, recent = false;
@@ -137,31 +161,43 @@ static uint64_t sort_key(int urgency, int due) {
   return (uint64_t)(uint32_t)urgency << 32 | (uint32_t)((int64_t)due + INT32_MAX + 1);
 }
 
-/* The first 8 bytes of the id as a big-endian number: it orders as
-** strcmp orders them (a shorter id is padded with 0, as its NUL sorts). */
-static uint64_t id_prefix(const char *id) {
+/* Up to 8 bytes of the id as a big-endian number: it orders as strcmp
+** orders them (a shorter id is padded with 0, as its NUL sorts); *whole:
+** all 8 were there (the next 8 can be read). */
+static uint64_t id_prefix(const char *id, bool *whole) {
   uint64_t k = 0;
   int i = 0;
-  if (id)
-    for (; i < 8 && id[i]; i++) k = k << 8 | (unsigned char)id[i];
+  for (; i < 8 && id[i]; i++) k = k << 8 | (unsigned char)id[i];
+  *whole = i == 8;
   return i ? k << (8 * (8 - i)) : 0; /* a shift by 64 would be undefined */
+}
+
+/* The sort's id keys: bytes 0-7 and 8-15. No id sorts last, so it gets the
+** largest keys; an id whose 16 bytes are all 0xFF ties with it and the full
+** comparison (cmp_full) settles the two. */
+static void id_keys(const char *id, wl_sorted *e) {
+  e->id8 = e->id16 = UINT64_MAX;
+  if (!id) return;
+  bool whole;
+  e->id8 = id_prefix(id, &whole);
+  e->id16 = whole ? id_prefix(id + 8, &whole) : 0;
 }
 
 /* The listed patient's row, its text copied into the part's store (only its
 ** CSV line and id when o->csv_only). */
-static bool add_row(wl_part *p, const wl_options *o, arena *a, const op_record *rec, const op_plan *pl, uint64_t line,
+static bool add_row(wl_part *p, const wl_options *o, const op_record *rec, const op_plan *pl, uint64_t line,
                     bool csv_line) {
   const op_kb *kb = o->kb;
   if (p->n == p->cap) {
     size_t cap = p->cap ? 2 * p->cap : 1024;
-    wl_item *it = realloc(p->items, cap * sizeof *it);
-    if (!it) return false;
-    p->items = it;
+    wl_sorted *e = realloc(p->order, cap * sizeof *e);
+    if (!e) return false;
+    p->order = e;
     p->cap = cap;
   }
   bool lean = csv_line && o->csv_only;
   worklist_row r = {0};
-  r.patient_id = keep_str(p, rec->id); /* kept even when lean: the sort's key */
+  r.patient_id = lean ? rec->id : keep_str(p, rec->id); /* lean: copied beside the line (store_row) */
   r.name = lean ? rec->name : keep_str(p, rec->name); /* never logged: only the outputs and the history hold them */
   r.mrn = lean ? rec->mrn : keep_str(p, rec->mrn);
   r.age = rec->age >= 0 ? rec->age : -1;
@@ -178,18 +214,25 @@ static bool add_row(wl_part *p, const wl_options *o, arena *a, const op_record *
   for (int i = 0; i < pl->n_monitor; i++)
     if (!has_due || pl->monitor[i].due < due) due = pl->monitor[i].due, has_due = true;
   if (has_due) date_format(due, r.next_due);
-  const char *why = word_say(a, kb, pl->rationale_say); /* this one line only: no wording for the rest */
-  r.reason = lean ? (why ? why : "") : keep_str(p, why ? why : "");
+  /* this one line only, streamed: no wording for the rest of the plan */
+  p->why.len = 0;
+  (void)word_say_to(&p->why, kb, pl->rationale_say); /* no words: the reason is empty */
+  ob_put(&p->why, "", 1);
+  if (p->why.oom) return false;
+  r.reason = lean ? p->why.p : keep_str(p, p->why.p);
   if (p->oom) return false;
-  size_t off = p->csv.len, len = 0;
-  if (csv_line) { /* straight into the thread's text: no copy of the line */
-    wl_csv_row(&p->csv, kb, p->cells, &r);
-    if (p->csv.oom) return false;
-    len = p->csv.len - off;
+  if (csv_line) {
+    p->line.len = 0;
+    wl_csv_row(&p->line, kb, p->cells, &r);
+    if (p->line.oom) return false;
   }
   if (lean) r.name = r.mrn = r.reason = NULL; /* they were the record's: gone with its arena */
-  int due_day = has_due ? (int)due : INT_MAX;
-  p->items[p->n++] = (wl_item){r, line, due_day, NULL, len, off, sort_key(r.urgency, due_day), id_prefix(r.patient_id)};
+  const wl_item *it = store_row(p, &r, line, lean, csv_line);
+  if (!it) return false;
+  wl_sorted *e = &p->order[p->n++];
+  e->key = sort_key(r.urgency, has_due ? (int)due : INT_MAX);
+  e->it = it;
+  id_keys(it->row.patient_id, e);
   p->st.by_risk[r.risk]++;
   p->st.by_action[r.action]++;
   for (int g = 0; g < kb->n_gaps; g++)
@@ -215,7 +258,9 @@ static void one_record(wl_part *p, const wl_options *o, arena *a, const char *te
   op_record rec;
   op_error err;
   op_status s = record_read(a, o->kb, text, n, o->as_of, o->today, &rec, &err);
-  op_plan *pl = s == OP_OK ? arena_alloc(a, sizeof *pl) : NULL;
+  /* not zeroed: the engine zeroes what it reads (plan_clear), not the
+  ** plan's list room, most of its 4.7 KB (as op_assess_codes) */
+  op_plan *pl = s == OP_OK ? arena_alloc_raw(a, sizeof *pl) : NULL;
   if (s == OP_ERR_INPUT) {
     if (!note_bad(p, line, err.message)) p->oom = true;
     return;
@@ -232,7 +277,7 @@ static void one_record(wl_part *p, const wl_options *o, arena *a, const char *te
     p->st.not_listed++;
     return;
   }
-  if (!add_row(p, o, a, &rec, pl, line, o->csv_lines)) {
+  if (!add_row(p, o, &rec, pl, line, o->csv_lines)) {
     p->oom = true;
     p->st.failed++;
   }
@@ -275,14 +320,45 @@ typedef struct {
   wl_part *part;
 } wl_thread;
 
-/* A row's place in the order: its keys beside it, so that sorting moves
-** and compares 24 bytes, not the row (most comparisons end at the keys). */
-typedef struct wl_sorted {
-  uint64_t key, id8;
-  const wl_item *it;
-} wl_sorted;
+/* The worklist's order: the most urgent gap, the next date due (none
+** last), the patient id (none last), the input line. The keys first; the
+** rows themselves only when the keys tie. */
+static int cmp_full(const wl_item *a, const wl_item *b) {
+  const char *ia = a->row.patient_id, *ib = b->row.patient_id;
+  if (!ia != !ib) return ia ? -1 : 1;
+  int c;
+  if (ia && (c = strcmp(ia, ib))) return c;
+  return a->line < b->line ? -1 : a->line > b->line;
+}
 
-static int cmp_sorted(const void *x, const void *y);
+static inline int cmp_sorted(const wl_sorted *a, const wl_sorted *b) {
+  if (a->key != b->key) return a->key < b->key ? -1 : 1; /* urgency, then due */
+  if (a->id8 != b->id8) return a->id8 < b->id8 ? -1 : 1;
+  if (a->id16 != b->id16) return a->id16 < b->id16 ? -1 : 1;
+  return cmp_full(a->it, b->it);
+}
+
+/* Merge sort with the comparison inlined (qsort's call per comparison was
+** a third of the sort); tmp holds n / 2 + 1 entries. */
+static void sort_rows(wl_sorted *v, size_t n, wl_sorted *tmp) {
+  if (n <= 16) { /* insertion sort */
+    for (size_t i = 1; i < n; i++) {
+      wl_sorted x = v[i];
+      size_t j = i;
+      for (; j && cmp_sorted(&x, &v[j - 1]) < 0; j--) v[j] = v[j - 1];
+      v[j] = x;
+    }
+    return;
+  }
+  size_t h = n / 2;
+  sort_rows(v, h, tmp);
+  sort_rows(v + h, n - h, tmp);
+  if (cmp_sorted(&v[h - 1], &v[h]) <= 0) return; /* already in order */
+  memcpy(tmp, v, h * sizeof *v);
+  size_t i = 0, j = h, k = 0;
+  while (i < h && j < n) v[k++] = cmp_sorted(&v[j], &tmp[i]) < 0 ? v[j++] : tmp[i++];
+  while (i < h) v[k++] = tmp[i++]; /* what is left of the right half is in place */
+}
 
 static void *worker(void *arg) {
   wl_thread *t = arg;
@@ -308,34 +384,20 @@ static void *worker(void *arg) {
         one_record(p, o, a, b->text.p ? b->text.p + b->off[i] : "", b->len[i], b->line[i]);
       }
   }
-  /* the thread's text is whole now: its lines can be pointed at */
-  if (p->csv.p)
-    for (size_t i = 0; i < p->n; i++) p->items[i].csv = p->csv.p + p->items[i].csv_off;
   /* each thread sorts its own rows; the caller merges the sorted runs */
-  if (!p->oom && p->n && !(p->order = malloc(p->n * sizeof *p->order))) p->oom = true;
-  if (!p->oom && p->n) {
-    for (size_t i = 0; i < p->n; i++) p->order[i] = (wl_sorted){p->items[i].key, p->items[i].id8, &p->items[i]};
-    qsort(p->order, p->n, sizeof *p->order, cmp_sorted);
-  }
+  wl_sorted *tmp = !p->oom && p->n > 16 ? malloc((p->n / 2 + 1) * sizeof *tmp) : NULL;
+  if (!p->oom && p->n > 16 && !tmp) p->oom = true;
+  if (!p->oom) sort_rows(p->order, p->n, tmp);
+  free(tmp);
+  free(p->line.p);
+  free(p->why.p);
+  p->line = p->why = (outbuf){0};
   if (b) free(b->text.p);
   free(b);
   wl_csv_cache_free(p->cells);
   p->cells = NULL;
   arena_destroy(a);
   return NULL;
-}
-
-/* The worklist's order: the most urgent gap, the next date due (none
-** last), the patient id (none last), the input line. */
-static int cmp_sorted(const void *x, const void *y) {
-  const wl_sorted *a = x, *b = y;
-  if (a->key != b->key) return a->key < b->key ? -1 : 1; /* urgency, then due */
-  const char *ia = a->it->row.patient_id, *ib = b->it->row.patient_id;
-  if (!ia != !ib) return ia ? -1 : 1;
-  if (a->id8 != b->id8) return a->id8 < b->id8 ? -1 : 1;
-  int c;
-  if (ia && (c = strcmp(ia, ib))) return c;
-  return a->it->line < b->it->line ? -1 : a->it->line > b->it->line;
 }
 
 static int cmp_bad(const void *x, const void *y) {
@@ -489,10 +551,11 @@ void wl_result_free(wl_result *r) {
     for (int i = 0; i < r->store->n; i++) {
       wl_part *p = &r->store->parts[i];
       arena_destroy(p->keep);
-      free(p->items);
+      wl_mem_free(&p->mem);
       free(p->order);
       free(p->bad);
-      free(p->csv.p);
+      free(p->line.p);
+      free(p->why.p);
     }
     free(r->store->parts);
     free(r->store);

@@ -50,13 +50,9 @@ typedef struct {
 
 typedef struct {
   worklist_row row;
-  uint64_t line; /* the input line: the last key of the order */
-  int due;       /* next_due as a day number (INT_MAX: none), for the sort */
+  uint64_t line;   /* the input line: the last key of the order */
   const char *csv; /* the row as a CSV line, made by the thread that listed it (wl_options.csv_lines), or NULL */
   size_t csv_len;  /* its length */
-  size_t csv_off;  /* where it starts in its thread's text while the thread is still listing (collect.c) */
-  uint64_t key;    /* the order's first keys packed (urgency, due), and */
-  uint64_t id8;    /* the id's first 8 bytes, big-endian: most comparisons end here (collect.c) */
 } wl_item;
 
 typedef struct wl_store wl_store; /* the rows' text */
