@@ -45,7 +45,7 @@ typedef struct {
 typedef struct wl_sorted {
   uint64_t key;       /* urgency, then the next due day (sort_key) */
   uint64_t id8, id16; /* the id's bytes 0-7 and 8-15, big-endian (id_keys) */
-  const wl_item *it;
+  const wl_line *l;
 } wl_sorted;
 
 /* One thread's: the rows it listed, their text, its bad lines. */
@@ -124,17 +124,25 @@ static const char *keep_str(wl_part *p, const char *s) {
   return k;
 }
 
-/* The row made in the part's chunks: the item, then (lean) its id, then
-** its CSV line (csv_line: the one in p->line). NULL when out of memory. */
-static wl_item *store_row(wl_part *p, const worklist_row *r, uint64_t line, bool lean, bool csv_line) {
+/* The row made in the part's chunks: a wl_line (lean) or a wl_item, then
+** (lean) a copy of its id, then its CSV text (csv_line: the one in
+** p->line, cut as pc says). NULL when out of memory. */
+static const wl_line *store_row(wl_part *p, const worklist_row *r, uint64_t line, bool lean, bool csv_line,
+                                const wl_csv_pieces *pc) {
+  size_t head = lean ? sizeof(wl_line) : sizeof(wl_item);
   size_t id_len = lean && r->patient_id ? strlen(r->patient_id) + 1 : 0, len = csv_line ? p->line.len : 0;
-  wl_item *it = wl_mem_alloc(&p->mem, sizeof *it + id_len + len);
-  if (!it) return NULL;
-  char *text = (char *)(it + 1);
-  *it = (wl_item){*r, line, NULL, len};
-  if (id_len) it->row.patient_id = memcpy(text, r->patient_id, id_len);
-  if (csv_line) it->csv = len ? memcpy(text + id_len, p->line.p, len) : text + id_len;
-  return it;
+  char *mem = wl_mem_alloc(&p->mem, head + id_len + len);
+  if (!mem) return NULL;
+  wl_line *l = (wl_line *)mem; /* a wl_item starts with its wl_line */
+  char *text = mem + head;
+  *l = (wl_line){r->patient_id, line, {0}};
+  if (!lean) ((wl_item *)mem)->row = *r;
+  if (id_len) l->id = memcpy(text, r->patient_id, id_len);
+  if (csv_line) {
+    l->csv = *pc;
+    l->csv.text = len ? memcpy(text + id_len, p->line.p, len) : text + id_len;
+  }
+  return l;
 }
 
 /* The rates' counts, over the patients in scope. */
@@ -221,18 +229,19 @@ static bool add_row(wl_part *p, const wl_options *o, const op_record *rec, const
   if (p->why.oom) return false;
   r.reason = lean ? p->why.p : keep_str(p, p->why.p);
   if (p->oom) return false;
+  wl_csv_pieces pc = {0};
   if (csv_line) {
     p->line.len = 0;
-    wl_csv_row(&p->line, kb, p->cells, &r);
-    if (p->line.oom) return false;
+    wl_csv_row_pieces(&p->line, kb, p->cells, &r, &pc);
+    if (p->line.oom || p->line.len > UINT32_MAX) return false;
   }
   if (lean) r.name = r.mrn = r.reason = NULL; /* they were the record's: gone with its arena */
-  const wl_item *it = store_row(p, &r, line, lean, csv_line);
-  if (!it) return false;
+  const wl_line *l = store_row(p, &r, line, lean, csv_line, &pc);
+  if (!l) return false;
   wl_sorted *e = &p->order[p->n++];
   e->key = sort_key(r.urgency, has_due ? (int)due : INT_MAX);
-  e->it = it;
-  id_keys(it->row.patient_id, e);
+  e->l = l;
+  id_keys(l->id, e);
   p->st.by_risk[r.risk]++;
   p->st.by_action[r.action]++;
   for (int g = 0; g < kb->n_gaps; g++)
@@ -323,8 +332,8 @@ typedef struct {
 /* The worklist's order: the most urgent gap, the next date due (none
 ** last), the patient id (none last), the input line. The keys first; the
 ** rows themselves only when the keys tie. */
-static int cmp_full(const wl_item *a, const wl_item *b) {
-  const char *ia = a->row.patient_id, *ib = b->row.patient_id;
+static int cmp_full(const wl_line *a, const wl_line *b) {
+  const char *ia = a->id, *ib = b->id;
   if (!ia != !ib) return ia ? -1 : 1;
   int c;
   if (ia && (c = strcmp(ia, ib))) return c;
@@ -335,7 +344,7 @@ static inline int cmp_sorted(const wl_sorted *a, const wl_sorted *b) {
   if (a->key != b->key) return a->key < b->key ? -1 : 1; /* urgency, then due */
   if (a->id8 != b->id8) return a->id8 < b->id8 ? -1 : 1;
   if (a->id16 != b->id16) return a->id16 < b->id16 ? -1 : 1;
-  return cmp_full(a->it, b->it);
+  return cmp_full(a->l, b->l);
 }
 
 /* Merge sort with the comparison inlined (qsort's call per comparison was
@@ -394,9 +403,7 @@ static void *worker(void *arg) {
   p->line = p->why = (outbuf){0};
   if (b) free(b->text.p);
   free(b);
-  wl_csv_cache_free(p->cells);
-  p->cells = NULL;
-  arena_destroy(a);
+  arena_destroy(a); /* p->cells stay: the rows point at their cells */
   return NULL;
 }
 
@@ -452,13 +459,15 @@ static int write_bad(FILE *f, wl_part *parts, int n) {
 /* The parts' sorted rows merged into one sorted array (the order is total:
 ** two rows never compare equal, so the result does not depend on which
 ** thread listed which row). */
-static bool join_rows(wl_result *r) {
+static bool join_rows(wl_result *r, bool lean) {
   wl_store *s = r->store;
   size_t total = 0;
   for (int i = 0; i < s->n; i++) total += s->parts[i].n;
-  r->items = malloc((total ? total : 1) * sizeof(const wl_item *));
+  r->lines = malloc((total ? total : 1) * sizeof *r->lines);
+  /* without lean, every row is a wl_item (store_row) */
+  r->items = lean ? NULL : malloc((total ? total : 1) * sizeof *r->items);
   size_t *pos = calloc((size_t)s->n, sizeof *pos);
-  if (!r->items || !pos) {
+  if (!r->lines || (!lean && !r->items) || !pos) {
     free(pos);
     return false;
   }
@@ -468,10 +477,11 @@ static bool join_rows(wl_result *r) {
       if (pos[i] < s->parts[i].n &&
           (best < 0 || cmp_sorted(&s->parts[i].order[pos[i]], &s->parts[best].order[pos[best]]) < 0))
         best = i;
-    r->items[k] = s->parts[best].order[pos[best]++].it;
+    r->lines[k] = s->parts[best].order[pos[best]++].l;
+    if (!lean) r->items[k] = (const wl_item *)r->lines[k];
   }
   r->n = total;
-  for (int i = 0; i < s->n; i++) { /* the rows stay: items points at them */
+  for (int i = 0; i < s->n; i++) { /* the rows stay: lines points at them */
     free(s->parts[i].order);
     s->parts[i].order = NULL;
   }
@@ -531,7 +541,7 @@ int wl_collect(const wl_options *o, const char *path, wl_result *r) {
   if (io_error) snprintf(r->read_error, sizeof r->read_error, "%s", lr_error(&lr));
   lr_close(&lr);
   for (int i = 0; i < n; i++) merge_stats(&r->st, &r->store->parts[i].st);
-  ok = ok && join_rows(r);
+  ok = ok && join_rows(r, o->csv_lines && o->csv_only);
   int werr = write_bad(o->errors, r->store->parts, n) != 0 ? (errno ? errno : EIO) : 0;
   r->st.seconds = now() - t0;
   if (!ok) return WL_NO_MEMORY;
@@ -552,6 +562,7 @@ void wl_result_free(wl_result *r) {
       wl_part *p = &r->store->parts[i];
       arena_destroy(p->keep);
       wl_mem_free(&p->mem);
+      wl_csv_cache_free(p->cells);
       free(p->order);
       free(p->bad);
       free(p->line.p);
@@ -560,6 +571,7 @@ void wl_result_free(wl_result *r) {
     free(r->store->parts);
     free(r->store);
   }
+  free(r->lines);
   free(r->items);
   memset(r, 0, sizeof *r);
 }
