@@ -54,6 +54,7 @@ typedef struct {
   wl_mem mem;          /* the rows, their ids and CSV lines: never moved once made (wl_mem.h) */
   outbuf line, why;    /* the row's CSV line and its reason while they are made (reused) */
   wl_csv_cache *cells; /* the cells made once (or NULL: each made each time) */
+  word_cache *words;   /* the templates taken apart once (or NULL: scanned at each fill) */
   wl_sorted *order;    /* the rows, in the worklist's order once the thread has sorted them */
   size_t n, cap;
   wl_bad *bad;
@@ -215,8 +216,10 @@ static bool add_row(wl_part *p, const wl_options *o, const op_record *rec, const
   r.first_agent = pl->n_phases && pl->phases[0].n ? pl->phases[0].agents[0] : -1;
   r.gaps = pl->gaps;
   r.urgency = OP_MAX_GAPS;
-  for (int g = 0; g < kb->n_gaps; g++)
-    if (((pl->gaps >> g) & 1u) && kb->gap_urgency[g] < r.urgency) r.urgency = kb->gap_urgency[g];
+  for (unsigned long gs = pl->gaps; gs; gs &= gs - 1) { /* each gap's bit: a row has one or two */
+    int g = __builtin_ctzl(gs);
+    if (g < kb->n_gaps && kb->gap_urgency[g] < r.urgency) r.urgency = kb->gap_urgency[g];
+  }
   bool has_due = false;
   op_date due = 0;
   for (int i = 0; i < pl->n_monitor; i++)
@@ -224,7 +227,7 @@ static bool add_row(wl_part *p, const wl_options *o, const op_record *rec, const
   if (has_due) date_format(due, r.next_due);
   /* this one line only, streamed: no wording for the rest of the plan */
   p->why.len = 0;
-  (void)word_say_to(&p->why, kb, pl->rationale_say); /* no words: the reason is empty */
+  (void)word_say_to(&p->why, kb, p->words, pl->rationale_say); /* no words: the reason is empty */
   ob_put(&p->why, "", 1);
   if (p->why.oom) return false;
   r.reason = lean ? p->why.p : keep_str(p, p->why.p);
@@ -244,8 +247,8 @@ static bool add_row(wl_part *p, const wl_options *o, const op_record *rec, const
   id_keys(l->id, e);
   p->st.by_risk[r.risk]++;
   p->st.by_action[r.action]++;
-  for (int g = 0; g < kb->n_gaps; g++)
-    if ((r.gaps >> g) & 1u) p->st.by_gap[g]++;
+  for (unsigned long gs = r.gaps; gs; gs &= gs - 1)
+    if (__builtin_ctzl(gs) < kb->n_gaps) p->st.by_gap[__builtin_ctzl(gs)]++;
   p->st.listed++;
   return true;
 }
@@ -376,6 +379,7 @@ static void *worker(void *arg) {
   arena *a = arena_create(64 * 1024);
   wl_batch *b = calloc(1, sizeof *b);
   if (o->csv_lines) p->cells = wl_csv_cache_new(o->kb); /* NULL: slower, not wrong */
+  p->words = word_cache_new();                            /* likewise */
   if (!a || !b || !p->keep) {
     p->oom = true;
   } else {
@@ -403,6 +407,8 @@ static void *worker(void *arg) {
   p->line = p->why = (outbuf){0};
   if (b) free(b->text.p);
   free(b);
+  word_cache_free(p->words);
+  p->words = NULL;
   arena_destroy(a); /* p->cells stay: the rows point at their cells */
   return NULL;
 }

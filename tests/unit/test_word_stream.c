@@ -4,8 +4,9 @@
 ** worklist: the reference here). For every statement word_plan words alone
 ** (the rationale, each criterion's detail, each alert's message, each
 ** monitoring item's reason), over the test vignettes at two dates and
-** thousands of synthetic records at several dates: the same bytes, and no
-** words exactly where word_plan has none.
+** thousands of synthetic records at several dates, with and without the
+** cache of templates taken apart: the same bytes, and no words exactly
+** where word_plan has none.
 */
 #include <dirent.h>
 #include <setjmp.h>
@@ -29,15 +30,17 @@
 
 typedef struct {
   int records, statements, worded, differ;
+  word_cache *cache; /* the test's, shared by every record as a thread's is */
 } tally;
 
 /* One statement: the streamed words (after some text already in the
 ** buffer, as the worklist reuses it) against word_plan's. */
-static void same(const op_kb *kb, const op_say *s, const char *ref, const char *what, const char *where, tally *t) {
+static void same_with(const op_kb *kb, word_cache *c, const op_say *s, const char *ref, const char *what,
+                      const char *where, tally *t) {
   static const char prior[] = "prior text, ";
   outbuf b = {0};
   ob_puts(&b, prior);
-  bool ok = word_say_to(&b, kb, s);
+  bool ok = word_say_to(&b, kb, c, s);
   assert_false(b.oom);
   t->statements++;
   bool match = ok ? ref && b.len - strlen(prior) == strlen(ref) && !memcmp(b.p + strlen(prior), ref, strlen(ref))
@@ -47,6 +50,13 @@ static void same(const op_kb *kb, const op_say *s, const char *ref, const char *
     printf("%s: %s differs:\n  word_plan:   %s\n  word_say_to: %.*s%s\n", where, what, ref ? ref : "(none)",
            (int)(b.len - strlen(prior)), b.p ? b.p + strlen(prior) : "", ok ? "" : "(none)");
   free(b.p);
+}
+
+/* Without a cache and with the test's one (the templates taken apart by
+** earlier statements of earlier records). */
+static void same(const op_kb *kb, const op_say *s, const char *ref, const char *what, const char *where, tally *t) {
+  same_with(kb, NULL, s, ref, what, where, t);
+  same_with(kb, t->cache, s, ref, what, where, t);
 }
 
 static void compare(const op_kb *kb, const char *json, size_t len, const char *as_of, const char *where, tally *t) {
@@ -93,7 +103,8 @@ static void test_vignettes(void **state) {
   const op_kb *kb = *state;
   DIR *d = opendir(OSTEOPLAN_VIGNETTES);
   assert_non_null(d);
-  tally t = {0};
+  tally t = {.cache = word_cache_new()};
+  assert_non_null(t.cache);
   for (struct dirent *de; (de = readdir(d)) != NULL;) {
     size_t l = strlen(de->d_name);
     if (l < 6 || strcmp(de->d_name + l - 5, ".json")) continue;
@@ -112,6 +123,7 @@ static void test_vignettes(void **state) {
     free(text);
   }
   closedir(d);
+  word_cache_free(t.cache);
   printf("vignettes: %d assessments, %d statements (%d worded), %d differ\n", t.records, t.statements, t.worded,
          t.differ);
   assert_true(t.records > 40);
@@ -124,7 +136,8 @@ static void test_synth(void **state) {
   static const char *const dates[] = {"2026-11-01", "2024-02-29", "2027-01-31", "2025-12-31"};
   arena *sa = arena_create(64 * 1024);
   assert_non_null(sa);
-  tally t = {0};
+  tally t = {.cache = word_cache_new()};
+  assert_non_null(t.cache);
   int n = 0;
   for (size_t k = 0; k < sizeof dates / sizeof *dates; k++) {
     op_date as_of;
@@ -142,6 +155,7 @@ static void test_synth(void **state) {
     }
   }
   arena_destroy(sa);
+  word_cache_free(t.cache);
   printf("synthetic records: %d made, %d assessed, %d statements (%d worded), %d differ\n", n, t.records,
          t.statements, t.worded, t.differ);
   assert_int_equal(t.records, n);
@@ -167,9 +181,13 @@ static void test_oom(void **state) {
   assert_non_null(p);
   assert_true(engine_assess(a, kb, &rec, p));
   outbuf b = {.oom = true};
-  assert_false(word_say_to(&b, kb, p->rationale_say));
+  word_cache *cache = word_cache_new();
+  assert_non_null(cache);
+  assert_false(word_say_to(&b, kb, NULL, p->rationale_say));
+  assert_false(word_say_to(&b, kb, cache, p->rationale_say));
   assert_int_equal(b.len, 0);
-  assert_false(word_say_to(&b, kb, NULL));
+  assert_false(word_say_to(&b, kb, cache, NULL));
+  word_cache_free(cache);
   arena_destroy(a);
 }
 
