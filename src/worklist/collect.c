@@ -469,9 +469,9 @@ static bool join_rows(wl_result *r, bool lean) {
   wl_store *s = r->store;
   size_t total = 0;
   for (int i = 0; i < s->n; i++) total += s->parts[i].n;
-  r->lines = malloc((total ? total : 1) * sizeof *r->lines);
+  r->lines = malloc((total ? total : 1) * sizeof(const wl_line *));
   /* without lean, every row is a wl_item (store_row) */
-  r->items = lean ? NULL : malloc((total ? total : 1) * sizeof *r->items);
+  r->items = lean ? NULL : malloc((total ? total : 1) * sizeof(const wl_item *));
   size_t *pos = calloc((size_t)s->n, sizeof *pos);
   if (!r->lines || (!lean && !r->items) || !pos) {
     free(pos);
