@@ -203,6 +203,9 @@ static bool write_lines(FILE *f, const wl_result *r) {
   struct iovec v[BATCH];
   int fd = fileno(f), n = 0;
   for (size_t i = 0; i < r->n; i++) {
+    /* the rows are where their threads made them, in no order: a row's head
+    ** is a cache miss, so the ones a little ahead are asked for now */
+    if (i + 16 < r->n) __builtin_prefetch(r->lines[i + 16]);
     const wl_csv_pieces *pc = &r->lines[i]->csv;
     const struct iovec piece[5] = {{(void *)pc->text, pc->cut1},
                                    {(void *)pc->combo, pc->combo_len},
