@@ -295,11 +295,16 @@ static void one_record(wl_part *p, const wl_options *o, arena *a, const char *te
   }
 }
 
-/* The next batch from the shared reader; false at the end of the input. */
-static bool next_batch(wl_shared *sh, wl_batch *b) {
+/* The next batch from the shared reader: 1, or 0 at the end of the input;
+** without wait, -1 (b left empty) when another thread is reading. */
+static int next_batch(wl_shared *sh, wl_batch *b, bool wait) {
   b->n = 0;
   b->text.len = 0;
-  pthread_mutex_lock(&sh->m);
+  if (!wait) {
+    if (pthread_mutex_trylock(&sh->m) != 0) return -1;
+  } else {
+    pthread_mutex_lock(&sh->m);
+  }
   while (!sh->eof && b->n < BATCH_LINES && b->text.len < BATCH_BYTES) {
     const char *line;
     size_t len;
@@ -325,6 +330,22 @@ static bool next_batch(wl_shared *sh, wl_batch *b) {
   }
   pthread_mutex_unlock(&sh->m);
   return b->n > 0;
+}
+
+/* One batch's records, assessed and listed. */
+static void run_batch(wl_part *p, const wl_options *o, arena *a, const wl_batch *b) {
+  for (int i = 0; i < b->n && !p->oom; i++) {
+    if (b->too_long[i]) {
+      p->st.lines++;
+      bool lost = b->len[i] == UINT32_MAX;
+      if (lost) p->st.failed++;
+      char msg[96] = "internal error: out of memory reading the line";
+      if (!lost) snprintf(msg, sizeof msg, "invalid record: longer than %u bytes", WL_MAX_LINE);
+      if (!note_bad(p, b->line[i], msg)) p->oom = true;
+      continue;
+    }
+    one_record(p, o, a, b->text.p ? b->text.p + b->off[i] : "", b->len[i], b->line[i]);
+  }
 }
 
 typedef struct {
@@ -377,25 +398,26 @@ static void *worker(void *arg) {
   wl_part *p = t->part;
   const wl_options *o = t->sh->o;
   arena *a = arena_create(64 * 1024);
-  wl_batch *b = calloc(1, sizeof *b);
+  wl_batch *b = calloc(1, sizeof *b), *ahead = calloc(1, sizeof *ahead);
   if (o->csv_lines) p->cells = wl_csv_cache_new(o->kb); /* NULL: slower, not wrong */
   p->words = word_cache_new();                            /* likewise */
-  if (!a || !b || !p->keep) {
+  if (!a || !b || !ahead || !p->keep) {
     p->oom = true;
   } else {
-    while (!p->oom && next_batch(t->sh, b))
-      for (int i = 0; i < b->n && !p->oom; i++) {
-        if (b->too_long[i]) {
-          p->st.lines++;
-          bool lost = b->len[i] == UINT32_MAX;
-          if (lost) p->st.failed++;
-          char msg[96] = "internal error: out of memory reading the line";
-          if (!lost) snprintf(msg, sizeof msg, "invalid record: longer than %u bytes", WL_MAX_LINE);
-          if (!note_bad(p, b->line[i], msg)) p->oom = true;
-          continue;
-        }
-        one_record(p, o, a, b->text.p ? b->text.p + b->off[i] : "", b->len[i], b->line[i]);
-      }
+    /* A batch read ahead when the reader is free (trylock), so that a thread
+    ** rarely waits, asleep, while the other holds the reader: the threads
+    ** read under the lock, and with one batch each they slept 600 times a
+    ** run (0.15 core-seconds idle at 1M). */
+    int got = next_batch(t->sh, b, true);
+    while (!p->oom && got > 0) {
+      if (!ahead->n) (void)next_batch(t->sh, ahead, false);
+      run_batch(p, o, a, b);
+      got = ahead->n ? 1 : next_batch(t->sh, ahead, true);
+      wl_batch *done = b;
+      b = ahead;
+      ahead = done;
+      ahead->n = 0;
+    }
   }
   /* each thread sorts its own rows; the caller merges the sorted runs */
   wl_sorted *tmp = !p->oom && p->n > 16 ? malloc((p->n / 2 + 1) * sizeof *tmp) : NULL;
@@ -406,7 +428,9 @@ static void *worker(void *arg) {
   free(p->why.p);
   p->line = p->why = (outbuf){0};
   if (b) free(b->text.p);
+  if (ahead) free(ahead->text.p);
   free(b);
+  free(ahead);
   word_cache_free(p->words);
   p->words = NULL;
   arena_destroy(a); /* p->cells stay: the rows point at their cells */
