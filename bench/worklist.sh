@@ -24,7 +24,8 @@ data=build-bench/synth-$N.ndjson
 out=build-bench/worklist-out
 mkdir -p "$out"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB"
-echo "input: $N records ($(( $(stat -c %s "$data") / 1048576 )) MiB), $THREADS threads, median of $RUNS runs"
+echo "input: $N records ($(( $(stat -L -c %s "$data") / 1048576 )) MiB), $THREADS threads, median of $RUNS runs"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 secs() { # wall seconds of one run of the command; its CPU seconds (user + system) appended to $cpu_log
   local t0 t1

@@ -9,11 +9,14 @@
 #include "word.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../kb/template.h"
 #include "../util/numfmt.h"
+#include "../util/outbuf.h"
 #include "../util/strbuf.h"
 
 /* Statements worded once: a reason's detail is shared by every agent it
@@ -192,9 +195,202 @@ const char *word_patient(arena *a, const op_kb *kb, const op_say *s, const char 
   return tmpl_fill(a, tmpl, v, s->n);
 }
 
-const char *word_say(arena *a, const op_kb *kb, const op_say *s) {
-  wctx w = {.a = a, .kb = kb};
-  return say_both(&w, s, NULL);
+/* Streaming: the same words as say_both(w, s, NULL), appended to an outbuf
+** instead of made piece by piece in an arena (the worklist words one line
+** per listed patient: no copy of each value, no arena string per fill).
+** tmpl_fill's rules, kept exactly: a template with no '{' is its own text;
+** otherwise every {name} takes the value of the last argument of that name
+** (a value that is NULL leaves the placeholder as written) and the trailing
+** spaces of the result go. A nested statement is trimmed as its own fill
+** was, before the text after it is appended: the bytes are the same. */
+typedef struct {
+  outbuf *b;
+  const op_kb *kb;
+  word_cache *c; /* or NULL */
+} wstream;
+
+/* A template taken apart once (word_cache): its literal runs and its
+** placeholders, each placeholder resolved to the argument it takes for a
+** statement whose argument names are names[] (the engine's literals: the
+** same pointers at every call of one statement). */
+enum { WC_SLOTS = 512, WC_MAX_PH = 8 };
+
+typedef struct {
+  const char *t;  /* the template (NULL: an empty slot) */
+  int n;          /* the statement's argument count and names the placeholders were resolved for */
+  const char *names[OP_SAY_MAX_ARGS];
+  bool plain;     /* no '{' at all: the text as it is, not trimmed */
+  int n_ph;       /* placeholders; -1: more than WC_MAX_PH (not cached) */
+  uint32_t lit[WC_MAX_PH + 1]; /* literal bytes before each placeholder, and after the last */
+  uint32_t ph_len[WC_MAX_PH];  /* a placeholder's name length ({name}: 2 bytes more) */
+  int arg[WC_MAX_PH];          /* the argument it takes, or -1: left as written */
+} wc_entry;
+
+struct word_cache {
+  const op_kb *kb;
+  wc_entry e[WC_SLOTS];
+};
+
+word_cache *word_cache_new(void) { return calloc(1, sizeof(word_cache)); }
+
+void word_cache_free(word_cache *c) { free(c); }
+
+static void stream_say(const wstream *w, const op_say *s);
+
+/* Whether the statement has words at all (say_words is not NULL). */
+static bool has_words(const op_kb *kb, const op_say *s) {
+  return s && (s->table == SAY_JOIN || template_of(kb, s->table, s->code, false));
+}
+
+static void stream_join(const wstream *w, const op_arg *list) {
+  static const char *const sep[] = {[SEP_SEMICOLON] = "; ", [SEP_COMMA] = ", "};
+  for (int i = 0; i < list->v.list.n; i++) {
+    const op_say *item = list->v.list.items[i];
+    if (i) ob_put(w->b, sep[list->v.list.sep], 2);
+    if (!item) continue;
+    if (has_words(w->kb, item)) stream_say(w, item);
+    else ob_puts(w->b, name_of(w->kb, item));
+  }
+}
+
+static void stream_num(outbuf *b, double v) {
+  char buf[NUM_G10_MAX];
+  ob_put(b, buf, (size_t)num_g10(round(v * 100) / 100, buf)); /* as num() */
+}
+
+/* The value of x, appended; false (nothing appended) when it is NULL. */
+static bool stream_arg(const wstream *w, const op_arg *x) {
+  char buf[NUM_G10_MAX];
+  switch (x->kind) {
+    case ARG_EMPTY: return true;
+    case ARG_NUM: stream_num(w->b, x->v.num); return true;
+    case ARG_T: {
+      double v = x->v.num;
+      // cppcheck-suppress duplicateConditionalAssign ; -0 becomes +0, as tscore()
+      if (v == 0) v = 0;
+      ob_put(w->b, buf, (size_t)num_fixed1(v, false, buf));
+      return true;
+    }
+    case ARG_GAIN: ob_put(w->b, buf, (size_t)num_fixed1(x->v.num, true, buf)); return true;
+    case ARG_PCT:
+      stream_num(w->b, x->v.num);
+      ob_put(w->b, "%", 1);
+      return true;
+    case ARG_DATE:
+      date_format(x->v.date, buf);
+      ob_put(w->b, buf, 10);
+      return true;
+    case ARG_NAME: {
+      const char *t = template_of(w->kb, x->v.ref.table, x->v.ref.code, false);
+      if (t) ob_puts(w->b, t);
+      return t != NULL;
+    }
+    case ARG_SAY:
+      if (!has_words(w->kb, x->v.say)) return false;
+      stream_say(w, x->v.say);
+      return true;
+    case ARG_LIST: stream_join(w, x); return true;
+  }
+  return true;
+}
+
+/* The argument of s that fills the placeholder open[1 .. 1 + len): the
+** last of that name (tmpl_fill's rule); -1 when none has it. */
+static int arg_named(const op_say *s, const char *open, size_t len) {
+  for (int i = s->n - 1; i >= 0; i--) {
+    const char *nm = s->args[i].name;
+    if (nm && (!len || nm[0] == open[1]) && !strncmp(nm, open + 1, len) && !nm[len]) return i;
+  }
+  return -1;
+}
+
+/* One placeholder: its argument's value, or itself as written. */
+static void stream_ph(const wstream *w, const op_say *s, int arg, const char *open, size_t len) {
+  if (arg < 0 || !stream_arg(w, &s->args[arg])) ob_put(w->b, open, len + 2);
+}
+
+/* Trailing spaces go, back to start (tmpl_fill's last step). */
+static void trim(outbuf *b, size_t start) {
+  while (b->len > start && b->p[b->len - 1] == ' ') b->len--;
+}
+
+/* The template t filled with s's arguments (tmpl_fill's loop). */
+static void stream_fill(const wstream *w, const char *t, const op_say *s) {
+  size_t start = w->b->len;
+  while (*t) {
+    const char *open = strchr(t, '{');
+    const char *close = open ? strchr(open, '}') : NULL;
+    if (!open || !close) {
+      ob_puts(w->b, t);
+      break;
+    }
+    ob_put(w->b, t, (size_t)(open - t));
+    size_t len = (size_t)(close - open - 1);
+    stream_ph(w, s, arg_named(s, open, len), open, len);
+    t = close + 1;
+  }
+  trim(w->b, start);
+}
+
+/* The slot of template t taken apart and resolved for s's argument names
+** (made now when it is not); NULL when t has too many placeholders. */
+static const wc_entry *cached(word_cache *c, const char *t, const op_say *s) {
+  wc_entry *e = &c->e[(size_t)(((uintptr_t)t * 0x9E3779B97F4A7C15ull) >> 40) % WC_SLOTS];
+  bool same = e->t == t && e->n == s->n;
+  for (int i = 0; same && i < s->n; i++) same = e->names[i] == s->args[i].name;
+  if (same) return e->n_ph < 0 ? NULL : e;
+  *e = (wc_entry){.t = t, .n = s->n, .plain = !strchr(t, '{')};
+  for (int i = 0; i < s->n; i++) e->names[i] = s->args[i].name;
+  const char *p = t;
+  for (;;) {
+    const char *open = strchr(p, '{'), *close = open ? strchr(open, '}') : NULL;
+    if (!open || !close) break;
+    if (e->n_ph == WC_MAX_PH) {
+      e->n_ph = -1;
+      return NULL;
+    }
+    size_t len = (size_t)(close - open - 1);
+    e->lit[e->n_ph] = (uint32_t)(open - p);
+    e->ph_len[e->n_ph] = (uint32_t)len;
+    e->arg[e->n_ph++] = arg_named(s, open, len);
+    p = close + 1;
+  }
+  e->lit[e->n_ph] = (uint32_t)strlen(p);
+  return e;
+}
+
+static void stream_say(const wstream *w, const op_say *s) {
+  if (s->table == SAY_JOIN) {
+    stream_join(w, &s->args[0]);
+    return;
+  }
+  const char *t = template_of(w->kb, s->table, s->code, false);
+  const wc_entry *slot = w->c ? cached(w->c, t, s) : NULL;
+  if (!slot) {
+    if (!strchr(t, '{')) ob_puts(w->b, t);
+    else stream_fill(w, t, s);
+    return;
+  }
+  const wc_entry e = *slot; /* a copy: a nested statement may take the slot over */
+  size_t start = w->b->len;
+  for (int i = 0; i < e.n_ph; i++) { /* no scan, no name compared: the slot knows */
+    ob_put(w->b, t, e.lit[i]);
+    t += e.lit[i];
+    stream_ph(w, s, e.arg[i], t, e.ph_len[i]);
+    t += e.ph_len[i] + 2;
+  }
+  ob_put(w->b, t, e.lit[e.n_ph]);
+  if (!e.plain) trim(w->b, start);
+}
+
+bool word_say_to(outbuf *b, const op_kb *kb, word_cache *c, const op_say *s) {
+  if (!has_words(kb, s)) return false;
+  if (c && c->kb != kb) { /* another knowledge base: other templates */
+    memset(c, 0, sizeof *c);
+    c->kb = kb;
+  }
+  stream_say(&(wstream){b, kb, c}, s);
+  return !b->oom;
 }
 
 void word_plan(arena *a, op_plan *p) {

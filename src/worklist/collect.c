@@ -24,8 +24,10 @@
 #include "../util/arena.h"
 #include "../util/ctlchar.h"
 #include "../util/lines.h"
+#include "../util/numfmt.h"
 #include "../util/outbuf.h"
 #include "../word/word.h"
+#include "wl_mem.h"
 #include "wl_write.h"
 
 #define BATCH_LINES 1024
@@ -37,13 +39,23 @@ typedef struct {
   const char *msg;
 } wl_bad;
 
+/* A row's place in the order: its keys beside it, so that sorting moves
+** and compares 32 bytes, not the row (the keys settle almost every
+** comparison: the id's first 16 bytes cover the ids of most systems). */
+typedef struct wl_sorted {
+  uint64_t key;       /* urgency, then the next due day (sort_key) */
+  uint64_t id8, id16; /* the id's bytes 0-7 and 8-15, big-endian (id_keys) */
+  const wl_line *l;
+} wl_sorted;
+
 /* One thread's: the rows it listed, their text, its bad lines. */
 typedef struct {
   arena *keep;
-  outbuf csv; /* the rows' CSV lines, one after the other (wl_options.csv_lines) */
+  wl_mem mem;          /* the rows, their ids and CSV lines: never moved once made (wl_mem.h) */
+  outbuf line, why;    /* the row's CSV line and its reason while they are made (reused) */
   wl_csv_cache *cells; /* the cells made once (or NULL: each made each time) */
-  struct wl_sorted *order; /* the rows in the worklist's order, once the thread has sorted them */
-  wl_item *items;
+  word_cache *words;   /* the templates taken apart once (or NULL: scanned at each fill) */
+  wl_sorted *order;    /* the rows, in the worklist's order once the thread has sorted them */
   size_t n, cap;
   wl_bad *bad;
   size_t n_bad, cap_bad;
@@ -113,6 +125,27 @@ static const char *keep_str(wl_part *p, const char *s) {
   return k;
 }
 
+/* The row made in the part's chunks: a wl_line (lean) or a wl_item, then
+** (lean) a copy of its id, then its CSV text (csv_line: the one in
+** p->line, cut as pc says). NULL when out of memory. */
+static const wl_line *store_row(wl_part *p, const worklist_row *r, uint64_t line, bool lean, bool csv_line,
+                                const wl_csv_pieces *pc) {
+  size_t head = lean ? sizeof(wl_line) : sizeof(wl_item);
+  size_t id_len = lean && r->patient_id ? strlen(r->patient_id) + 1 : 0, len = csv_line ? p->line.len : 0;
+  char *mem = wl_mem_alloc(&p->mem, head + id_len + len);
+  if (!mem) return NULL;
+  wl_line *l = (wl_line *)mem; /* a wl_item starts with its wl_line */
+  char *text = mem + head;
+  *l = (wl_line){r->patient_id, line, {0}};
+  if (!lean) ((wl_item *)mem)->row = *r;
+  if (id_len) l->id = memcpy(text, r->patient_id, id_len);
+  if (csv_line) {
+    l->csv = *pc;
+    l->csv.text = len ? memcpy(text + id_len, p->line.p, len) : text + id_len;
+  }
+  return l;
+}
+
 /* The rates' counts, over the patients in scope. */
 static void count_rates(wl_stats *st, const op_plan *pl, bool listed) {
   bool treated = pl->status == OP_ST_ON_TREATMENT, recent = false;
@@ -137,31 +170,43 @@ static uint64_t sort_key(int urgency, int due) {
   return (uint64_t)(uint32_t)urgency << 32 | (uint32_t)((int64_t)due + INT32_MAX + 1);
 }
 
-/* The first 8 bytes of the id as a big-endian number: it orders as
-** strcmp orders them (a shorter id is padded with 0, as its NUL sorts). */
-static uint64_t id_prefix(const char *id) {
+/* Up to 8 bytes of the id as a big-endian number: it orders as strcmp
+** orders them (a shorter id is padded with 0, as its NUL sorts); *whole:
+** all 8 were there (the next 8 can be read). */
+static uint64_t id_prefix(const char *id, bool *whole) {
   uint64_t k = 0;
   int i = 0;
-  if (id)
-    for (; i < 8 && id[i]; i++) k = k << 8 | (unsigned char)id[i];
+  for (; i < 8 && id[i]; i++) k = k << 8 | (unsigned char)id[i];
+  *whole = i == 8;
   return i ? k << (8 * (8 - i)) : 0; /* a shift by 64 would be undefined */
+}
+
+/* The sort's id keys: bytes 0-7 and 8-15. No id sorts last, so it gets the
+** largest keys; an id whose 16 bytes are all 0xFF ties with it and the full
+** comparison (cmp_full) settles the two. */
+static void id_keys(const char *id, wl_sorted *e) {
+  e->id8 = e->id16 = UINT64_MAX;
+  if (!id) return;
+  bool whole;
+  e->id8 = id_prefix(id, &whole);
+  e->id16 = whole ? id_prefix(id + 8, &whole) : 0;
 }
 
 /* The listed patient's row, its text copied into the part's store (only its
 ** CSV line and id when o->csv_only). */
-static bool add_row(wl_part *p, const wl_options *o, arena *a, const op_record *rec, const op_plan *pl, uint64_t line,
+static bool add_row(wl_part *p, const wl_options *o, const op_record *rec, const op_plan *pl, uint64_t line,
                     bool csv_line) {
   const op_kb *kb = o->kb;
   if (p->n == p->cap) {
     size_t cap = p->cap ? 2 * p->cap : 1024;
-    wl_item *it = realloc(p->items, cap * sizeof *it);
-    if (!it) return false;
-    p->items = it;
+    wl_sorted *e = realloc(p->order, cap * sizeof *e);
+    if (!e) return false;
+    p->order = e;
     p->cap = cap;
   }
   bool lean = csv_line && o->csv_only;
   worklist_row r = {0};
-  r.patient_id = keep_str(p, rec->id); /* kept even when lean: the sort's key */
+  r.patient_id = lean ? rec->id : keep_str(p, rec->id); /* lean: copied beside the line (store_row) */
   r.name = lean ? rec->name : keep_str(p, rec->name); /* never logged: only the outputs and the history hold them */
   r.mrn = lean ? rec->mrn : keep_str(p, rec->mrn);
   r.age = rec->age >= 0 ? rec->age : -1;
@@ -171,29 +216,39 @@ static bool add_row(wl_part *p, const wl_options *o, arena *a, const op_record *
   r.first_agent = pl->n_phases && pl->phases[0].n ? pl->phases[0].agents[0] : -1;
   r.gaps = pl->gaps;
   r.urgency = OP_MAX_GAPS;
-  for (int g = 0; g < kb->n_gaps; g++)
-    if (((pl->gaps >> g) & 1u) && kb->gap_urgency[g] < r.urgency) r.urgency = kb->gap_urgency[g];
+  for (unsigned long gs = pl->gaps; gs; gs &= gs - 1) { /* each gap's bit: a row has one or two */
+    int g = __builtin_ctzl(gs);
+    if (g < kb->n_gaps && kb->gap_urgency[g] < r.urgency) r.urgency = kb->gap_urgency[g];
+  }
   bool has_due = false;
   op_date due = 0;
   for (int i = 0; i < pl->n_monitor; i++)
     if (!has_due || pl->monitor[i].due < due) due = pl->monitor[i].due, has_due = true;
   if (has_due) date_format(due, r.next_due);
-  const char *why = word_say(a, kb, pl->rationale_say); /* this one line only: no wording for the rest */
-  r.reason = lean ? (why ? why : "") : keep_str(p, why ? why : "");
+  /* this one line only, streamed: no wording for the rest of the plan */
+  p->why.len = 0;
+  (void)word_say_to(&p->why, kb, p->words, pl->rationale_say); /* no words: the reason is empty */
+  ob_put(&p->why, "", 1);
+  if (p->why.oom) return false;
+  r.reason = lean ? p->why.p : keep_str(p, p->why.p);
   if (p->oom) return false;
-  size_t off = p->csv.len, len = 0;
-  if (csv_line) { /* straight into the thread's text: no copy of the line */
-    wl_csv_row(&p->csv, kb, p->cells, &r);
-    if (p->csv.oom) return false;
-    len = p->csv.len - off;
+  wl_csv_pieces pc = {0};
+  if (csv_line) {
+    p->line.len = 0;
+    wl_csv_row_pieces(&p->line, kb, p->cells, &r, &pc);
+    if (p->line.oom || p->line.len > UINT32_MAX) return false;
   }
   if (lean) r.name = r.mrn = r.reason = NULL; /* they were the record's: gone with its arena */
-  int due_day = has_due ? (int)due : INT_MAX;
-  p->items[p->n++] = (wl_item){r, line, due_day, NULL, len, off, sort_key(r.urgency, due_day), id_prefix(r.patient_id)};
+  const wl_line *l = store_row(p, &r, line, lean, csv_line, &pc);
+  if (!l) return false;
+  wl_sorted *e = &p->order[p->n++];
+  e->key = sort_key(r.urgency, has_due ? (int)due : INT_MAX);
+  e->l = l;
+  id_keys(l->id, e);
   p->st.by_risk[r.risk]++;
   p->st.by_action[r.action]++;
-  for (int g = 0; g < kb->n_gaps; g++)
-    if ((r.gaps >> g) & 1u) p->st.by_gap[g]++;
+  for (unsigned long gs = r.gaps; gs; gs &= gs - 1)
+    if (__builtin_ctzl(gs) < kb->n_gaps) p->st.by_gap[__builtin_ctzl(gs)]++;
   p->st.listed++;
   return true;
 }
@@ -215,7 +270,9 @@ static void one_record(wl_part *p, const wl_options *o, arena *a, const char *te
   op_record rec;
   op_error err;
   op_status s = record_read(a, o->kb, text, n, o->as_of, o->today, &rec, &err);
-  op_plan *pl = s == OP_OK ? arena_alloc(a, sizeof *pl) : NULL;
+  /* not zeroed: the engine zeroes what it reads (plan_clear), not the
+  ** plan's list room, most of its 4.7 KB (as op_assess_codes) */
+  op_plan *pl = s == OP_OK ? arena_alloc_raw(a, sizeof *pl) : NULL;
   if (s == OP_ERR_INPUT) {
     if (!note_bad(p, line, err.message)) p->oom = true;
     return;
@@ -232,17 +289,22 @@ static void one_record(wl_part *p, const wl_options *o, arena *a, const char *te
     p->st.not_listed++;
     return;
   }
-  if (!add_row(p, o, a, &rec, pl, line, o->csv_lines)) {
+  if (!add_row(p, o, &rec, pl, line, o->csv_lines)) {
     p->oom = true;
     p->st.failed++;
   }
 }
 
-/* The next batch from the shared reader; false at the end of the input. */
-static bool next_batch(wl_shared *sh, wl_batch *b) {
+/* The next batch from the shared reader: 1, or 0 at the end of the input;
+** without wait, -1 (b left empty) when another thread is reading. */
+static int next_batch(wl_shared *sh, wl_batch *b, bool wait) {
   b->n = 0;
   b->text.len = 0;
-  pthread_mutex_lock(&sh->m);
+  if (!wait) {
+    if (pthread_mutex_trylock(&sh->m) != 0) return -1;
+  } else {
+    pthread_mutex_lock(&sh->m);
+  }
   while (!sh->eof && b->n < BATCH_LINES && b->text.len < BATCH_BYTES) {
     const char *line;
     size_t len;
@@ -270,72 +332,109 @@ static bool next_batch(wl_shared *sh, wl_batch *b) {
   return b->n > 0;
 }
 
+/* One batch's records, assessed and listed. */
+static void run_batch(wl_part *p, const wl_options *o, arena *a, const wl_batch *b) {
+  for (int i = 0; i < b->n && !p->oom; i++) {
+    if (b->too_long[i]) {
+      p->st.lines++;
+      bool lost = b->len[i] == UINT32_MAX;
+      if (lost) p->st.failed++;
+      char msg[96] = "internal error: out of memory reading the line";
+      if (!lost) snprintf(msg, sizeof msg, "invalid record: longer than %u bytes", WL_MAX_LINE);
+      if (!note_bad(p, b->line[i], msg)) p->oom = true;
+      continue;
+    }
+    one_record(p, o, a, b->text.p ? b->text.p + b->off[i] : "", b->len[i], b->line[i]);
+  }
+}
+
 typedef struct {
   wl_shared *sh;
   wl_part *part;
 } wl_thread;
 
-/* A row's place in the order: its keys beside it, so that sorting moves
-** and compares 24 bytes, not the row (most comparisons end at the keys). */
-typedef struct wl_sorted {
-  uint64_t key, id8;
-  const wl_item *it;
-} wl_sorted;
+/* The worklist's order: the most urgent gap, the next date due (none
+** last), the patient id (none last), the input line. The keys first; the
+** rows themselves only when the keys tie. */
+static int cmp_full(const wl_line *a, const wl_line *b) {
+  const char *ia = a->id, *ib = b->id;
+  if (!ia != !ib) return ia ? -1 : 1;
+  int c;
+  if (ia && (c = strcmp(ia, ib))) return c;
+  return a->line < b->line ? -1 : a->line > b->line;
+}
 
-static int cmp_sorted(const void *x, const void *y);
+static inline int cmp_sorted(const wl_sorted *a, const wl_sorted *b) {
+  if (a->key != b->key) return a->key < b->key ? -1 : 1; /* urgency, then due */
+  if (a->id8 != b->id8) return a->id8 < b->id8 ? -1 : 1;
+  if (a->id16 != b->id16) return a->id16 < b->id16 ? -1 : 1;
+  return cmp_full(a->l, b->l);
+}
+
+/* Merge sort with the comparison inlined (qsort's call per comparison was
+** a third of the sort); tmp holds n / 2 + 1 entries. */
+static void sort_rows(wl_sorted *v, size_t n, wl_sorted *tmp) {
+  if (n <= 16) { /* insertion sort */
+    for (size_t i = 1; i < n; i++) {
+      wl_sorted x = v[i];
+      size_t j = i;
+      for (; j && cmp_sorted(&x, &v[j - 1]) < 0; j--) v[j] = v[j - 1];
+      v[j] = x;
+    }
+    return;
+  }
+  size_t h = n / 2;
+  sort_rows(v, h, tmp);
+  sort_rows(v + h, n - h, tmp);
+  if (cmp_sorted(&v[h - 1], &v[h]) <= 0) return; /* already in order */
+  memcpy(tmp, v, h * sizeof *v);
+  size_t i = 0, j = h, k = 0;
+  while (i < h && j < n) v[k++] = cmp_sorted(&v[j], &tmp[i]) < 0 ? v[j++] : tmp[i++];
+  while (i < h) v[k++] = tmp[i++]; /* what is left of the right half is in place */
+}
 
 static void *worker(void *arg) {
   wl_thread *t = arg;
   wl_part *p = t->part;
   const wl_options *o = t->sh->o;
   arena *a = arena_create(64 * 1024);
-  wl_batch *b = calloc(1, sizeof *b);
+  wl_batch *b = calloc(1, sizeof *b), *ahead = calloc(1, sizeof *ahead);
   if (o->csv_lines) p->cells = wl_csv_cache_new(o->kb); /* NULL: slower, not wrong */
-  if (!a || !b || !p->keep) {
+  p->words = word_cache_new();                            /* likewise */
+  if (!a || !b || !ahead || !p->keep) {
     p->oom = true;
   } else {
-    while (!p->oom && next_batch(t->sh, b))
-      for (int i = 0; i < b->n && !p->oom; i++) {
-        if (b->too_long[i]) {
-          p->st.lines++;
-          bool lost = b->len[i] == UINT32_MAX;
-          if (lost) p->st.failed++;
-          char msg[96] = "internal error: out of memory reading the line";
-          if (!lost) snprintf(msg, sizeof msg, "invalid record: longer than %u bytes", WL_MAX_LINE);
-          if (!note_bad(p, b->line[i], msg)) p->oom = true;
-          continue;
-        }
-        one_record(p, o, a, b->text.p ? b->text.p + b->off[i] : "", b->len[i], b->line[i]);
-      }
+    /* A batch read ahead when the reader is free (trylock), so that a thread
+    ** rarely waits, asleep, while the other holds the reader: the threads
+    ** read under the lock, and with one batch each they slept 600 times a
+    ** run (0.15 core-seconds idle at 1M). */
+    int got = next_batch(t->sh, b, true);
+    while (!p->oom && got > 0) {
+      if (!ahead->n) (void)next_batch(t->sh, ahead, false);
+      run_batch(p, o, a, b);
+      got = ahead->n ? 1 : next_batch(t->sh, ahead, true);
+      wl_batch *done = b;
+      b = ahead;
+      ahead = done;
+      ahead->n = 0;
+    }
   }
-  /* the thread's text is whole now: its lines can be pointed at */
-  if (p->csv.p)
-    for (size_t i = 0; i < p->n; i++) p->items[i].csv = p->csv.p + p->items[i].csv_off;
   /* each thread sorts its own rows; the caller merges the sorted runs */
-  if (!p->oom && p->n && !(p->order = malloc(p->n * sizeof *p->order))) p->oom = true;
-  if (!p->oom && p->n) {
-    for (size_t i = 0; i < p->n; i++) p->order[i] = (wl_sorted){p->items[i].key, p->items[i].id8, &p->items[i]};
-    qsort(p->order, p->n, sizeof *p->order, cmp_sorted);
-  }
+  wl_sorted *tmp = !p->oom && p->n > 16 ? malloc((p->n / 2 + 1) * sizeof *tmp) : NULL;
+  if (!p->oom && p->n > 16 && !tmp) p->oom = true;
+  if (!p->oom) sort_rows(p->order, p->n, tmp);
+  free(tmp);
+  free(p->line.p);
+  free(p->why.p);
+  p->line = p->why = (outbuf){0};
   if (b) free(b->text.p);
+  if (ahead) free(ahead->text.p);
   free(b);
-  wl_csv_cache_free(p->cells);
-  p->cells = NULL;
-  arena_destroy(a);
+  free(ahead);
+  word_cache_free(p->words);
+  p->words = NULL;
+  arena_destroy(a); /* p->cells stay: the rows point at their cells */
   return NULL;
-}
-
-/* The worklist's order: the most urgent gap, the next date due (none
-** last), the patient id (none last), the input line. */
-static int cmp_sorted(const void *x, const void *y) {
-  const wl_sorted *a = x, *b = y;
-  if (a->key != b->key) return a->key < b->key ? -1 : 1; /* urgency, then due */
-  const char *ia = a->it->row.patient_id, *ib = b->it->row.patient_id;
-  if (!ia != !ib) return ia ? -1 : 1;
-  if (a->id8 != b->id8) return a->id8 < b->id8 ? -1 : 1;
-  int c;
-  if (ia && (c = strcmp(ia, ib))) return c;
-  return a->it->line < b->it->line ? -1 : a->it->line > b->it->line;
 }
 
 static int cmp_bad(const void *x, const void *y) {
@@ -390,13 +489,15 @@ static int write_bad(FILE *f, wl_part *parts, int n) {
 /* The parts' sorted rows merged into one sorted array (the order is total:
 ** two rows never compare equal, so the result does not depend on which
 ** thread listed which row). */
-static bool join_rows(wl_result *r) {
+static bool join_rows(wl_result *r, bool lean) {
   wl_store *s = r->store;
   size_t total = 0;
   for (int i = 0; i < s->n; i++) total += s->parts[i].n;
-  r->items = malloc((total ? total : 1) * sizeof(const wl_item *));
+  r->lines = malloc((total ? total : 1) * sizeof(const wl_line *));
+  /* without lean, every row is a wl_item (store_row) */
+  r->items = lean ? NULL : malloc((total ? total : 1) * sizeof(const wl_item *));
   size_t *pos = calloc((size_t)s->n, sizeof *pos);
-  if (!r->items || !pos) {
+  if (!r->lines || (!lean && !r->items) || !pos) {
     free(pos);
     return false;
   }
@@ -406,10 +507,11 @@ static bool join_rows(wl_result *r) {
       if (pos[i] < s->parts[i].n &&
           (best < 0 || cmp_sorted(&s->parts[i].order[pos[i]], &s->parts[best].order[pos[best]]) < 0))
         best = i;
-    r->items[k] = s->parts[best].order[pos[best]++].it;
+    r->lines[k] = s->parts[best].order[pos[best]++].l;
+    if (!lean) r->items[k] = (const wl_item *)r->lines[k];
   }
   r->n = total;
-  for (int i = 0; i < s->n; i++) { /* the rows stay: items points at them */
+  for (int i = 0; i < s->n; i++) { /* the rows stay: lines points at them */
     free(s->parts[i].order);
     s->parts[i].order = NULL;
   }
@@ -469,7 +571,7 @@ int wl_collect(const wl_options *o, const char *path, wl_result *r) {
   if (io_error) snprintf(r->read_error, sizeof r->read_error, "%s", lr_error(&lr));
   lr_close(&lr);
   for (int i = 0; i < n; i++) merge_stats(&r->st, &r->store->parts[i].st);
-  ok = ok && join_rows(r);
+  ok = ok && join_rows(r, o->csv_lines && o->csv_only);
   int werr = write_bad(o->errors, r->store->parts, n) != 0 ? (errno ? errno : EIO) : 0;
   r->st.seconds = now() - t0;
   if (!ok) return WL_NO_MEMORY;
@@ -489,14 +591,17 @@ void wl_result_free(wl_result *r) {
     for (int i = 0; i < r->store->n; i++) {
       wl_part *p = &r->store->parts[i];
       arena_destroy(p->keep);
-      free(p->items);
+      wl_mem_free(&p->mem);
+      wl_csv_cache_free(p->cells);
       free(p->order);
       free(p->bad);
-      free(p->csv.p);
+      free(p->line.p);
+      free(p->why.p);
     }
     free(r->store->parts);
     free(r->store);
   }
+  free(r->lines);
   free(r->items);
   memset(r, 0, sizeof *r);
 }

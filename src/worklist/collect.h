@@ -48,21 +48,37 @@ typedef struct {
   double seconds;
 } wl_stats;
 
+/* A row's CSV line in five pieces, written one after the other: its own
+** text cut in three (the cells from the id to the age; the next due date;
+** the reason and CRLF) around two cells its thread made once for thousands
+** of rows (sex, risk, action and first agent; the gaps), which the row only
+** points at: a row keeps some 250 bytes instead of 400. A piece its thread
+** could not share is in the text, and its pointer NULL. */
 typedef struct {
+  const char *text;         /* NULL: the line was not made (wl_options.csv_lines) */
+  uint32_t cut1, cut2, len; /* text = [0, cut1) combo [cut1, cut2) gaps [cut2, len) */
+  uint32_t combo_len, gaps_len;
+  const char *combo, *gaps;
+} wl_csv_pieces;
+
+/* What every row keeps: the last keys of the order and its line. */
+typedef struct {
+  const char *id; /* the patient id (the row's own, or its copy beside the line), or NULL */
+  uint64_t line;  /* the input line: the last key of the order */
+  wl_csv_pieces csv;
+} wl_line;
+
+/* A row with its fields, for the outputs other than CSV and the history. */
+typedef struct {
+  wl_line l; /* first: a wl_line of a wl_item is the item */
   worklist_row row;
-  uint64_t line; /* the input line: the last key of the order */
-  int due;       /* next_due as a day number (INT_MAX: none), for the sort */
-  const char *csv; /* the row as a CSV line, made by the thread that listed it (wl_options.csv_lines), or NULL */
-  size_t csv_len;  /* its length */
-  size_t csv_off;  /* where it starts in its thread's text while the thread is still listing (collect.c) */
-  uint64_t key;    /* the order's first keys packed (urgency, due), and */
-  uint64_t id8;    /* the id's first 8 bytes, big-endian: most comparisons end here (collect.c) */
 } wl_item;
 
 typedef struct wl_store wl_store; /* the rows' text */
 
 typedef struct {
-  const wl_item **items; /* urgency order (the rows stay where their threads put them) */
+  const wl_line **lines; /* urgency order (the rows stay where their threads put them) */
+  const wl_item **items; /* the same rows with their fields, or NULL when o->csv_only kept only lines */
   size_t n;
   wl_stats st;
   wl_store *store;

@@ -14,6 +14,7 @@
 #include <sys/uio.h>
 
 #include "../kb/kb.h"
+#include "../util/numfmt.h"
 #include "wl_write.h"
 
 void wl_gap_words(const op_kb *kb, unsigned long gaps, char *buf, size_t cap) {
@@ -59,10 +60,11 @@ static void cell(outbuf *b, const char *s, bool last) {
   ob_put(b, last ? "\r\n" : ",", last ? 2 : 1);
 }
 
-/* The cells that depend on a code only (sex, risk, action, first agent,
-** the set of gaps) are the same for thousands of rows: each thread makes
-** each one once, quoted and with its comma, and copies it after. */
-enum { GAP_SLOTS = 1024 }; /* distinct gap sets kept; more are made each time */
+/* The cells that depend on codes only (sex, risk, action and first agent
+** together; the set of gaps) are the same for thousands of rows: each
+** thread makes each one once, quoted and with its comma, and the rows point
+** at it (wl_csv_pieces). */
+enum { SLOTS = 4096, PROBES = 8 }; /* distinct cells kept; a row whose cell finds no slot has it in its text */
 
 typedef struct {
   char *text;
@@ -71,91 +73,104 @@ typedef struct {
 
 struct wl_csv_cache {
   const op_kb *kb;
-  made_cell risk[OP_MAX_CODES], action[OP_MAX_CODES], sex[3];
-  made_cell *agent; /* n_agents + 1: [0] is "no agent" */
-  unsigned long gap_key[GAP_SLOTS];
-  made_cell gap[GAP_SLOTS];
+  uint64_t combo_key[SLOTS], gap_key[SLOTS]; /* 0: a free slot */
+  made_cell combo[SLOTS], gap[SLOTS];
 };
-
-static void make_cell(made_cell *m, const char *s) {
-  outbuf b = {0};
-  cell(&b, s, false);
-  m->text = b.oom ? NULL : b.p;
-  m->len = b.oom ? 0 : b.len;
-  if (b.oom) free(b.p);
-}
 
 wl_csv_cache *wl_csv_cache_new(const op_kb *kb) {
   wl_csv_cache *c = calloc(1, sizeof *c);
-  if (!c || !(c->agent = calloc((size_t)kb->n_agents + 1, sizeof *c->agent))) {
-    free(c);
-    return NULL;
-  }
-  c->kb = kb;
+  if (c) c->kb = kb;
   return c;
 }
 
 void wl_csv_cache_free(wl_csv_cache *c) {
   if (!c) return;
-  for (int i = 0; i < OP_MAX_CODES; i++) free(c->risk[i].text), free(c->action[i].text);
-  for (int i = 0; i < 3; i++) free(c->sex[i].text);
-  for (int i = 0; i <= c->kb->n_agents; i++) free(c->agent[i].text);
-  for (int i = 0; i < GAP_SLOTS; i++) free(c->gap[i].text);
-  free(c->agent);
+  for (int i = 0; i < SLOTS; i++) free(c->combo[i].text), free(c->gap[i].text);
   free(c);
 }
 
-/* The cell of slot m, made from s when it is not made yet; false when
-** there was no memory to make it (the caller makes the cell itself). */
-static bool put_made(outbuf *b, made_cell *m, const char *s) {
-  if (!m->text) make_cell(m, s);
-  if (!m->text) return false;
-  ob_put(b, m->text, m->len);
-  return true;
+/* The slot of key (not 0) in keys: its own, or a free one now its own;
+** NULL when the table is full around it. */
+static made_cell *slot(uint64_t *keys, made_cell *cells, uint64_t key) {
+  size_t h = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 40) % SLOTS;
+  for (int probe = 0; probe < PROBES; probe++, h = (h + 1) % SLOTS)
+    if (!keys[h] || keys[h] == key) {
+      keys[h] = key;
+      return &cells[h];
+    }
+  return NULL;
 }
 
-static void gaps_cell(outbuf *b, wl_csv_cache *c, unsigned long gaps) {
-  made_cell *m = NULL;
-  if (gaps) { /* open addressing on the set's bits; a full table makes the cell each time */
-    size_t h = (size_t)((gaps * 0x9E3779B97F4A7C15ull) >> 32) % GAP_SLOTS;
-    for (int probe = 0; probe < 8 && !m; probe++, h = (h + 1) % GAP_SLOTS)
-      if (!c->gap_key[h] || c->gap_key[h] == gaps) m = &c->gap[h], c->gap_key[h] = gaps;
-  }
+/* The four cells from sex to the first agent, each with its comma. */
+static void combo_cells(outbuf *b, const op_kb *kb, const worklist_row *w) {
+  cell(b, wl_sex_words(kb, w->sex), false);
+  cell(b, wl_risk_words(kb, w->risk), false);
+  cell(b, wl_action_words(kb, w->action), false);
+  cell(b, wl_agent_words(kb, w->first_agent), false);
+}
+
+static void gaps_cells(outbuf *b, const op_kb *kb, unsigned long gaps) {
   char words[4096];
-  if (m && m->text) {
-    ob_put(b, m->text, m->len);
-    return;
-  }
-  wl_gap_words(c->kb, gaps, words, sizeof words);
-  if (!m || !put_made(b, m, words)) cell(b, words, false);
+  wl_gap_words(kb, gaps, words, sizeof words);
+  cell(b, words, false);
 }
 
-void wl_csv_row(outbuf *b, const op_kb *kb, wl_csv_cache *c, const worklist_row *w) {
-  char age[16];
-  if (w->age >= 0) snprintf(age, sizeof age, "%d", w->age);
-  else age[0] = 0;
+/* The shared cell for key, made by make when it is new; NULL when there is
+** no slot or no memory (the caller writes the cells into the row). */
+static const made_cell *shared(uint64_t *keys, made_cell *cells, uint64_t key, const op_kb *kb, const worklist_row *w,
+                               bool gaps) {
+  made_cell *m = slot(keys, cells, key);
+  if (!m || m->text) return m;
+  outbuf t = {0};
+  if (gaps) gaps_cells(&t, kb, w->gaps);
+  else combo_cells(&t, kb, w);
+  if (t.oom || !t.len) {
+    free(t.p);
+    return NULL;
+  }
+  m->text = t.p;
+  m->len = t.len;
+  return m;
+}
+
+static void row_start(outbuf *b, const worklist_row *w) {
+  char age[NUM_G10_MAX]; /* "%d", without printf's cost on every row */
+  age[w->age >= 0 ? num_long(w->age, age) : 0] = 0;
   cell(b, w->patient_id, false);
   cell(b, w->name, false);
   cell(b, w->mrn, false);
   cell(b, age, false);
-  const char *sex = wl_sex_words(kb, w->sex), *risk = wl_risk_words(kb, w->risk);
-  const char *action = wl_action_words(kb, w->action), *agent = wl_agent_words(kb, w->first_agent);
-  int sx = !w->sex ? 0 : !strcmp(w->sex, "female") ? 1 : !strcmp(w->sex, "male") ? 2 : -1;
-  bool risk_ok = w->risk >= 0 && w->risk < OP_MAX_CODES, action_ok = w->action >= 0 && w->action < OP_MAX_CODES;
-  int ag = w->first_agent >= 0 && w->first_agent < kb->n_agents ? w->first_agent + 1 : 0;
-  if (!c || sx < 0 || !put_made(b, &c->sex[sx], sex)) cell(b, sex, false);
-  if (!c || !risk_ok || !put_made(b, &c->risk[w->risk], risk)) cell(b, risk, false);
-  if (!c || !action_ok || !put_made(b, &c->action[w->action], action)) cell(b, action, false);
-  if (!c || !put_made(b, &c->agent[ag], agent)) cell(b, agent, false);
+}
+
+void wl_csv_row(outbuf *b, const op_kb *kb, const worklist_row *w) {
+  row_start(b, w);
+  combo_cells(b, kb, w);
   cell(b, w->next_due, false);
-  if (c) {
-    gaps_cell(b, c, w->gaps);
-  } else {
-    char gaps[4096];
-    wl_gap_words(kb, w->gaps, gaps, sizeof gaps);
-    cell(b, gaps, false);
-  }
+  gaps_cells(b, kb, w->gaps);
   cell(b, w->reason, true);
+}
+
+void wl_csv_row_pieces(outbuf *b, const op_kb *kb, wl_csv_cache *c, const worklist_row *w, wl_csv_pieces *pc) {
+  size_t start = b->len;
+  *pc = (wl_csv_pieces){0};
+  row_start(b, w);
+  pc->cut1 = (uint32_t)(b->len - start);
+  int sx = !w->sex ? 0 : !strcmp(w->sex, "female") ? 1 : !strcmp(w->sex, "male") ? 2 : -1;
+  bool codes_ok = sx >= 0 && w->risk >= 0 && w->risk < OP_MAX_CODES && w->action >= 0 && w->action < OP_MAX_CODES &&
+                  w->first_agent >= -1 && w->first_agent < kb->n_agents;
+  /* every code + 1 in its own field of the key, so no key is 0 */
+  uint64_t combo = (uint64_t)(sx + 1) << 48 | (uint64_t)(w->risk + 1) << 32 | (uint64_t)(w->action + 1) << 16 |
+                   (uint64_t)(w->first_agent + 2);
+  const made_cell *m = c && codes_ok ? shared(c->combo_key, c->combo, combo, kb, w, false) : NULL;
+  if (m) pc->combo = m->text, pc->combo_len = (uint32_t)m->len;
+  else combo_cells(b, kb, w);
+  cell(b, w->next_due, false);
+  pc->cut2 = (uint32_t)(b->len - start);
+  m = c && w->gaps ? shared(c->gap_key, c->gap, (uint64_t)w->gaps, kb, w, true) : NULL;
+  if (m) pc->gaps = m->text, pc->gaps_len = (uint32_t)m->len;
+  else gaps_cells(b, kb, w->gaps);
+  cell(b, w->reason, true);
+  pc->len = (uint32_t)(b->len - start);
 }
 
 /* n buffers written whole to fd, however the kernel splits them; false
@@ -181,15 +196,25 @@ static bool write_all(int fd, struct iovec *v, int n) {
 }
 
 /* The rows whose lines the threads made, straight from where they are
-** (gathered writes: the lines are not copied again); false with errno. */
+** (gathered writes: the pieces are not copied again); false with errno. */
 static bool write_lines(FILE *f, const wl_result *r) {
   if (fflush(f) != 0) return false; /* the header first, in order */
-  enum { BATCH = 512 };           /* well under IOV_MAX (1024 on Linux) */
+  enum { BATCH = 1000 };          /* under IOV_MAX (1024 on Linux), five pieces a row at most */
   struct iovec v[BATCH];
   int fd = fileno(f), n = 0;
   for (size_t i = 0; i < r->n; i++) {
-    v[n++] = (struct iovec){(void *)r->items[i]->csv, r->items[i]->csv_len};
-    if (n == BATCH || i + 1 == r->n) {
+    /* the rows are where their threads made them, in no order: a row's head
+    ** is a cache miss, so the ones a little ahead are asked for now */
+    if (i + 16 < r->n) __builtin_prefetch(r->lines[i + 16]);
+    const wl_csv_pieces *pc = &r->lines[i]->csv;
+    const struct iovec piece[5] = {{(void *)pc->text, pc->cut1},
+                                   {(void *)pc->combo, pc->combo_len},
+                                   {(void *)(pc->text + pc->cut1), pc->cut2 - pc->cut1},
+                                   {(void *)pc->gaps, pc->gaps_len},
+                                   {(void *)(pc->text + pc->cut2), pc->len - pc->cut2}};
+    for (int k = 0; k < 5; k++)
+      if (piece[k].iov_len) v[n++] = piece[k];
+    if (n > BATCH - 5 || i + 1 == r->n) {
       if (!write_all(fd, v, n)) return false;
       n = 0;
     }
@@ -204,9 +229,9 @@ int wl_write_csv(FILE *f, const op_kb *kb, const wl_result *r) {
   outbuf b = {0};
   ob_put(&b, "\xEF\xBB\xBF", 3);
   for (int i = 0; i < N; i++) cell(&b, kb->wltext[head[i]], i == N - 1);
-  bool made = r->n && r->items[0]->csv; /* every row's line was made by its thread, or none was */
+  bool made = r->n && r->lines[0]->csv.text; /* every row's line was made by its thread, or none was */
   for (size_t i = 0; i < r->n && !made && !b.oom; i++) {
-    wl_csv_row(&b, kb, NULL, &r->items[i]->row);
+    wl_csv_row(&b, kb, &r->items[i]->row);
     if (b.len >= (1u << 20)) {
       if (fwrite(b.p, 1, b.len, f) != b.len) break;
       b.len = 0;

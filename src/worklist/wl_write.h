@@ -45,15 +45,19 @@ void wl_out_abort(wl_out *o);
 ** knowledge base's separator; into buf (cut short at a whole gap). */
 void wl_gap_words(const op_kb *kb, unsigned long gaps, char *buf, size_t cap);
 
-/* The cells a thread makes once and copies after (wl_csv.c); NULL when
-** out of memory. One per thread: it is not shared. */
+/* The cells a thread makes once and refers to after (wl_csv.c); NULL when
+** out of memory. One per thread while it lists (it is not locked); its
+** cells must outlive the rows that point at them (wl_result_free). */
 typedef struct wl_csv_cache wl_csv_cache;
 wl_csv_cache *wl_csv_cache_new(const op_kb *kb);
 void wl_csv_cache_free(wl_csv_cache *c);
 
-/* One row as a CSV line (CRLF included), appended to b; c (may be NULL)
-** saves making the cells that depend on codes only. */
-void wl_csv_row(outbuf *b, const op_kb *kb, wl_csv_cache *c, const worklist_row *w);
+/* One row as a CSV line (CRLF included), appended to b. */
+void wl_csv_row(outbuf *b, const op_kb *kb, const worklist_row *w);
+/* The same line as pieces (collect.h, wl_csv_pieces): the row's own cells
+** appended to b (pc->text is left for the caller, who keeps them), the
+** cells of c referred to where it has them, made in b where it has not. */
+void wl_csv_row_pieces(outbuf *b, const op_kb *kb, wl_csv_cache *c, const worklist_row *w, wl_csv_pieces *pc);
 
 /* Each writes the whole worklist; 0, or -1 (errno) when a write failed. */
 int wl_write_csv(FILE *f, const op_kb *kb, const wl_result *r);
