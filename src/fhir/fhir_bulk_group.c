@@ -136,7 +136,7 @@ static int parse_kept(bulk_worker *w, const char *line, size_t len, fhir_res *r)
 /* One Medication spill (written by any worker: read by offset): those the
 ** bucket references (meds holds their ids), the first in the export of each. */
 static int load_med_spill(bulk_worker *w, const spill *s, table *meds) {
-  int fd = fileno(s->f);
+  int fd = s->fd;
   for (long long off = 0; off < s->bytes;) {
     rec_hdr h;
     if (!pread_all(fd, (char *)&h, sizeof h, off)) return FAIL(w->b, EIO, "cannot read a temporary file back");
@@ -160,7 +160,7 @@ static int load_med_spill(bulk_worker *w, const spill *s, table *meds) {
 
 static int load_meds(bulk_worker *w, table *meds) {
   for (int i = 0; meds->np && i < w->b->nw; i++)
-    if (w->b->w[i].med.f && load_med_spill(w, &w->b->w[i].med, meds) != 0) return -1;
+    if (w->b->w[i].med.open && load_med_spill(w, &w->b->w[i].med, meds) != 0) return -1;
   return 0;
 }
 
@@ -174,7 +174,7 @@ static int keep(bulk_worker *w, int64_t seq, const char *line, size_t len) {
     w->out = no;
     w->cout = cap;
   }
-  if (!w->mapped.f && temp_open(w->b, &w->mapped) != 0) return -1;
+  if (!w->mapped.open && temp_open(w->b, &w->mapped) != 0) return -1;
   w->out[w->nout++] = (out_ent){seq, w->mapped.bytes, (uint32_t)len, w->id};
   return temp_write(w->b, &w->mapped, line, len);
 }
@@ -198,7 +198,7 @@ static int hand_over(bulk_worker *w, const pat *p, table *meds) {
   const char *out = NULL;
   size_t len = 0;
   w->st.patients++;
-  if (w->b->fn(w->b->ctx, w->id, w->errs.f, list, n, &out, &len) != 0) return FAIL(w->b, errno, "%s", strerror(errno));
+  if (w->b->fn(w->b->ctx, w->id, w->errs, list, n, &out, &len) != 0) return FAIL(w->b, errno, "%s", strerror(errno));
   return out ? keep(w, POS_ORDER(p->seq), out, len) : 0;
 }
 
@@ -241,7 +241,7 @@ static long read_bucket(bulk_worker *w, spill *parts, int np, size_t *size) {
   for (int i = 0; i < np; i++) {
     if (temp_rewind(b, &parts[i]) != 0) return -1;
     size_t n = (size_t)parts[i].bytes;
-    if (fread(w->buf + at, 1, n, parts[i].f) != n) return FAIL(b, EIO, "cannot read a temporary file back");
+    if (!pread_all(parts[i].fd, w->buf + at, n, 0)) return FAIL(b, EIO, "cannot read a temporary file back");
     at += n;
     recs += parts[i].recs;
     temp_close(b, &parts[i]); /* its disk space is free again */
@@ -340,7 +340,7 @@ static void report_too_big(bulk_worker *w, const table *t) {
     }
     char shown[6 * 256 + 1];
     ctl_escape(shown, sizeof shown, p->id); /* the export's bytes: no control character reaches a terminal */
-    fprintf(w->errs.f, "Patient/%s: %lld bytes of resources, over the limit of %zu for one patient: not screened "
+    fprintf(w->errs, "Patient/%s: %lld bytes of resources, over the limit of %zu for one patient: not screened "
             "(too much data)\n", shown, p->bytes, w->b->patient_max);
     w->st.too_big++;
   }
@@ -367,7 +367,7 @@ static int sift(bulk_worker *w, spill *parts, int np) {
   }
   table_free(&t);
   for (int i = 0; i < np; i++) temp_close(w->b, &parts[i]);
-  if (rc == 0 && rest.f) rc = group(w, &rest, 1);
+  if (rc == 0 && rest.open) rc = group(w, &rest, 1);
   temp_close(w->b, &rest);
   return rc;
 }
@@ -383,10 +383,12 @@ static int split(bulk_worker *w, spill *parts, int np, int depth) {
     rc = spill_put(w->b, &sub[bucket_of(w->rbuf, h.keylen, depth)], h.pos, w->rbuf, h.keylen, w->rbuf + h.keylen,
                    h.len - 1) == 0 ? 0 : -1;
   for (int i = 0; i < np; i++) temp_close(w->b, &parts[i]);
+  for (int i = 0; i < FHIR_BULK_FANOUT; i++) /* written out: no buffer held while grouping */
+    if (rc == 0 && sub[i].open) rc = temp_rewind(w->b, &sub[i]);
   for (int i = 0; i < FHIR_BULK_FANOUT; i++) {
     /* all in one: one patient alone is larger than the target, and no
     ** hash can split it; it is grouped as it is */
-    if (rc == 0 && sub[i].f) rc = process(w, &sub[i], 1, sub[i].recs == total ? MAX_DEPTH : depth + 1);
+    if (rc == 0 && sub[i].open) rc = process(w, &sub[i], 1, sub[i].recs == total ? MAX_DEPTH : depth + 1);
     temp_close(w->b, &sub[i]);
   }
   return rc;
@@ -412,11 +414,11 @@ void *bulk_pass_two(void *arg) {
     spill parts[FHIR_BULK_MAX_THREADS];
     int np = 0;
     for (int j = 0; j < b->nw; j++) {
-      if (!b->w[j].bk[i].f) continue;
+      if (!b->w[j].bk[i].open) continue;
       parts[np++] = b->w[j].bk[i]; /* this worker's alone now */
       b->w[j].bk[i] = (spill){0};
     }
-    long long start = ftell(w->errs.f);
+    long long start = ftell(w->errs);
     int rc = np ? process(w, parts, np, 1) : 0;
     for (int k = 0; k < np; k++) temp_close(b, &parts[k]);
     if (add_chunk(b, i, w, start) != 0 || rc != 0) break;
