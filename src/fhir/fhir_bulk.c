@@ -188,7 +188,7 @@ static void *pass_one(void *arg) {
     if (rc != 0 || bt->n == 0) break;
     long long start = ftell(w->errs);
     for (int i = 0; i < bt->n && rc == 0; i++) rc = spill_line(w, &bt->e[i], bt->text + bt->e[i].off);
-    if (rc != 0 || add_chunk(b, bt->seq, w, start) != 0) break;
+    if (rc != 0 || add_chunk(b, bt->seq, 0, w, start) != 0) break;
   }
   for (int i = 0; i < FHIR_BULK_FANOUT && !atomic_load(&b->failed); i++) /* no buffer held into pass two */
     if (w->bk[i].open) temp_rewind(b, &w->bk[i]);
@@ -333,6 +333,7 @@ static int start_workers(bulk *b) {
     bulk_worker *w = &b->w[i];
     w->b = b;
     w->id = i;
+    w->last_chunk = -1;
     /* A bucket's parsed resources take about three times its text: one
     ** first block that size is kept from bucket to bucket (arena_reset), so
     ** grouping does not take fresh pages from the system for every bucket
@@ -396,8 +397,11 @@ int fhir_bulk_run(const char *path, const fhir_bulk_options *o, fhir_bulk_fn fn,
   ** at most (pass one holds no bucket), within stdio's size and 256 KiB. */
   b.spill_buf = b.target / FHIR_BULK_FANOUT;
   b.spill_buf = b.spill_buf < 4096 ? 4096 : b.spill_buf > (256u << 10) ? (256u << 10) : b.spill_buf;
+  b.total = (long long)target;
   pthread_mutex_init(&b.m, NULL);
   pthread_mutex_init(&b.em, NULL);
+  pthread_mutex_init(&b.mm, NULL);
+  pthread_cond_init(&b.mc, NULL);
   int rc = start_workers(&b);
   if (rc == 0) rc = list_files(&b, path);
   if (rc == 0) rc = run_workers(&b, pass_one);
@@ -410,6 +414,8 @@ int fhir_bulk_run(const char *path, const fhir_bulk_options *o, fhir_bulk_fn fn,
   stop_workers(&b);
   pthread_mutex_destroy(&b.m);
   pthread_mutex_destroy(&b.em);
+  pthread_mutex_destroy(&b.mm);
+  pthread_cond_destroy(&b.mc);
   if (fd < 0) errno = b.err ? b.err : EIO;
   return fd;
 }

@@ -19,6 +19,7 @@ typedef struct {
   const char *id;
   size_t idlen;
   int64_t seq; /* of its first Patient resource; a Medication: its place */
+  int64_t first; /* the place of its first resource (the order of its reports) */
   fhir_res *res;
   int n, cap;
   bool has_patient;
@@ -80,7 +81,7 @@ static pat *lookup(table *t, const char *id, size_t n, bool add) {
     t->pcap = cap;
   }
   pat *p = &t->p[t->np];
-  *p = (pat){id, n, -1, NULL, 0, 0, false, 0};
+  *p = (pat){id, n, -1, INT64_MAX, NULL, 0, 0, false, 0};
   t->hash[k] = t->np++;
   return p;
 }
@@ -198,7 +199,9 @@ static int hand_over(bulk_worker *w, const pat *p, table *meds) {
   const char *out = NULL;
   size_t len = 0;
   w->st.patients++;
+  long long start = ftell(w->errs);
   if (w->b->fn(w->b->ctx, w->id, w->errs, list, n, &out, &len) != 0) return FAIL(w->b, errno, "%s", strerror(errno));
+  if (add_chunk(w->b, w->bucket, SUB_OTHER | p->first, w, start) != 0) return -1;
   return out ? keep(w, POS_ORDER(p->seq), out, len) : 0;
 }
 
@@ -209,6 +212,7 @@ static int file_resource(bulk_worker *w, table *t, table *meds, const rec_hdr *h
   bool patient = (h->pos & POS_PATIENT) != 0;
   pat *p = lookup(t, key, h->keylen, true);
   if (!p || !add(p, r, patient)) return FAIL(w->b, ENOMEM, "out of memory");
+  if (p->first == INT64_MAX) p->first = POS_ORDER(h->pos); /* records come in the export's order */
   if (patient && !p->has_patient) p->seq = h->pos; /* the first: records come in the export's order */
   if (patient) p->has_patient = true;
   const char *id;
@@ -264,12 +268,19 @@ static long read_bucket(bulk_worker *w, spill *parts, int np, size_t *size) {
   return k;
 }
 
+static long long budget_take(bulk *b, long long bytes);
+static void budget_give(bulk *b, long long n);
+
 /* Groups one bucket in memory and hands its patients over. */
 static int group(bulk_worker *w, spill *parts, int np) {
   bulk *b = w->b;
   size_t size;
+  long long held = budget_take(b, parts_bytes(parts, np));
   long recs = read_bucket(w, parts, np, &size);
-  if (recs < 0) return -1;
+  if (recs < 0) {
+    budget_give(b, held);
+    return -1;
+  }
   w->st.buckets++;
   arena_reset(w->a);
   table t = {0}, meds = {0};
@@ -290,6 +301,12 @@ static int group(bulk_worker *w, spill *parts, int np) {
   table_free(&t);
   table_free(&meds);
   arena_reset(w->a);
+  if (w->bcap > b->target) { /* more than its share, held while the others left room: not kept */
+    free(w->buf);
+    w->buf = NULL;
+    w->bcap = 0;
+  }
+  budget_give(b, held);
   return rc;
 }
 
@@ -323,27 +340,41 @@ static int tally_keys(bulk_worker *w, spill *parts, int np, table *t) {
     }
     p->bytes += (long long)(sizeof h + h.keylen + h.len);
     p->n++;
+    if (POS_ORDER(h.pos) < p->first) p->first = POS_ORDER(h.pos); /* parts: not in the export's order */
     p->has_patient |= (h.pos & POS_PATIENT) != 0;
     rc = 0;
   }
   return rc;
 }
 
-/* Reports the patients of t over the limit, as not screened. */
-static void report_too_big(bulk_worker *w, const table *t) {
+static int by_first(const void *x, const void *y) {
+  int64_t a = (*(const pat *const *)x)->first, c = (*(const pat *const *)y)->first;
+  return (a > c) - (a < c);
+}
+
+/* Reports the patients of t over the limit, as not screened, in the order
+** of their first resources (t's is the parts' order). */
+static int report_too_big(bulk_worker *w, const table *t) {
+  const pat **big = arena_array(w->a, (size_t)t->np + 1, sizeof *big);
+  if (!big) return FAIL(w->b, ENOMEM, "out of memory");
+  int n = 0;
   for (int i = 0; i < t->np; i++) {
     const pat *p = &t->p[i];
     if ((size_t)p->bytes <= w->b->patient_max) continue;
-    if (!p->has_patient) {
-      w->st.orphans += p->n;
-      continue;
-    }
-    char shown[6 * 256 + 1];
-    ctl_escape(shown, sizeof shown, p->id); /* the export's bytes: no control character reaches a terminal */
-    fprintf(w->errs, "Patient/%s: %lld bytes of resources, over the limit of %zu for one patient: not screened "
-            "(too much data)\n", shown, p->bytes, w->b->patient_max);
-    w->st.too_big++;
+    if (p->has_patient) big[n++] = p;
+    else w->st.orphans += p->n;
   }
+  qsort(big, (size_t)n, sizeof *big, by_first);
+  for (int i = 0; i < n; i++) {
+    char shown[6 * 256 + 1];
+    ctl_escape(shown, sizeof shown, big[i]->id); /* the export's bytes: no control character reaches a terminal */
+    long long start = ftell(w->errs);
+    fprintf(w->errs, "Patient/%s: %lld bytes of resources, over the limit of %zu for one patient: not screened "
+            "(too much data)\n", shown, big[i]->bytes, w->b->patient_max);
+    w->st.too_big++;
+    if (add_chunk(w->b, w->bucket, big[i]->first, w, start) != 0) return -1;
+  }
+  return 0;
 }
 
 /* A bucket over the per-patient limit that no hash splits further: the
@@ -355,10 +386,8 @@ static int sift(bulk_worker *w, spill *parts, int np) {
   spill rest = {0};
   rec_hdr h;
   int cur, rc = tally_keys(w, parts, np, &t);
-  if (rc == 0) {
-    report_too_big(w, &t);
-    rc = parts_rewind(w, parts, np, &cur);
-  }
+  if (rc == 0) rc = report_too_big(w, &t);
+  if (rc == 0) rc = parts_rewind(w, parts, np, &cur);
   while (rc == 0 && (rc = parts_get(w, parts, np, &cur, &h)) > 0) {
     const pat *p = lookup(&t, w->rbuf, h.keylen, false);
     rc = p && (size_t)p->bytes <= w->b->patient_max
@@ -375,6 +404,7 @@ static int sift(bulk_worker *w, spill *parts, int np) {
 /* Splits a bucket too large for memory by the next level's hash. */
 static int split(bulk_worker *w, spill *parts, int np, int depth) {
   spill sub[FHIR_BULK_FANOUT] = {0};
+  w->whole = false; /* its reports come group by group: each its own chunk */
   long total = 0;
   for (int i = 0; i < np; i++) total += parts[i].recs;
   rec_hdr h;
@@ -394,34 +424,88 @@ static int split(bulk_worker *w, spill *parts, int np, int depth) {
   return rc;
 }
 
+/* Whether bytes more of text fit in the memory target beside what the
+** workers hold now. */
+static bool budget_fits(bulk *b, long long bytes) {
+  pthread_mutex_lock(&b->mm);
+  bool fits = b->held + bytes <= b->total;
+  pthread_mutex_unlock(&b->mm);
+  return fits;
+}
+
+/* Holds bytes of text (the whole target at most: one patient larger than
+** it is grouped alone), waiting while the others hold too much; returns
+** what is held, for budget_give. */
+static long long budget_take(bulk *b, long long bytes) {
+  long long n = bytes < b->total ? bytes : b->total;
+  pthread_mutex_lock(&b->mm);
+  while (b->held + n > b->total) pthread_cond_wait(&b->mc, &b->mm);
+  b->held += n;
+  pthread_mutex_unlock(&b->mm);
+  return n;
+}
+
+static void budget_give(bulk *b, long long n) {
+  pthread_mutex_lock(&b->mm);
+  b->held -= n;
+  pthread_cond_broadcast(&b->mc);
+  pthread_mutex_unlock(&b->mm);
+}
+
 static int process(bulk_worker *w, spill *parts, int np, int depth) {
   long long bytes = parts_bytes(parts, np);
-  if ((size_t)bytes > w->b->target && depth < MAX_DEPTH) return split(w, parts, np, depth);
+  if ((size_t)bytes > w->b->target && depth < MAX_DEPTH && !budget_fits(w->b, bytes))
+    return split(w, parts, np, depth);
   if ((size_t)bytes > w->b->patient_max) return sift(w, parts, np);
   return group(w, parts, np);
 }
 
+static long long bucket_bytes(const bulk *b, int i) {
+  long long n = 0;
+  for (int j = 0; j < b->nw; j++) n += b->w[j].bk[i].bytes;
+  return n;
+}
+
+/* The next bucket to group: the first left that fits beside what the
+** others hold, else the first left (split, or waited for); -1 when none. */
+static int next_bucket(bulk *b) {
+  pthread_mutex_lock(&b->mm);
+  int pick = -1;
+  for (int i = 0; i < FHIR_BULK_FANOUT; i++) {
+    if (b->taken[i]) continue;
+    if (pick < 0) pick = i;
+    if (b->held + bucket_bytes(b, i) <= b->total) {
+      pick = i;
+      break;
+    }
+  }
+  if (pick >= 0) b->taken[pick] = true;
+  pthread_mutex_unlock(&b->mm);
+  return pick;
+}
+
 /* A worker of pass two: bucket after bucket, each with every worker's part
-** of it; its reports noted per bucket, to be written in bucket order. */
+** of it; its reports noted per patient, to be written in bucket order. */
 void *bulk_pass_two(void *arg) {
   bulk_worker *w = arg;
   bulk *b = w->b;
-  while (!atomic_load(&b->failed)) {
-    pthread_mutex_lock(&b->m);
-    int i = b->next_bucket++;
-    pthread_mutex_unlock(&b->m);
-    if (i >= FHIR_BULK_FANOUT) break;
+  int i;
+  while (!atomic_load(&b->failed) && (i = next_bucket(b)) >= 0) {
     spill parts[FHIR_BULK_MAX_THREADS];
     int np = 0;
+    pthread_mutex_lock(&b->mm); /* next_bucket reads the sizes of the parts */
     for (int j = 0; j < b->nw; j++) {
       if (!b->w[j].bk[i].open) continue;
       parts[np++] = b->w[j].bk[i]; /* this worker's alone now */
       b->w[j].bk[i] = (spill){0};
     }
-    long long start = ftell(w->errs);
+    pthread_mutex_unlock(&b->mm);
+    w->bucket = i;
+    w->whole = true;
+    w->last_chunk = -1;
     int rc = np ? process(w, parts, np, 1) : 0;
     for (int k = 0; k < np; k++) temp_close(b, &parts[k]);
-    if (add_chunk(b, i, w, start) != 0 || rc != 0) break;
+    if (rc != 0) break;
   }
   return NULL;
 }

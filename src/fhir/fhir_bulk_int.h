@@ -61,13 +61,20 @@ typedef struct {
   int32_t worker;
 } out_ent;
 
-/* Error text of one batch (pass one) or one bucket (pass two), in a
-** worker's error file. */
+/* Error text of one batch (pass one), or of patients of one bucket (pass
+** two), in a worker's error file. In pass two a bucket's reports are put in
+** one order whether it was grouped whole or split again (which can depend
+** on what the other workers hold): the patients over the limit first, then
+** the others, each in the order of their first resource in the export
+** (sub: SUB_OTHER | that place), which is the order a bucket grouped whole
+** writes them in. */
 typedef struct {
   long long key; /* batch number, or bucket */
+  long long sub; /* the order within a bucket (0 in pass one) */
   long long off, len;
   int worker;
 } err_chunk;
+#define SUB_OTHER (INT64_C(1) << 62)
 
 typedef struct bulk bulk;
 
@@ -84,6 +91,9 @@ typedef struct {
   spill bk[FHIR_BULK_FANOUT], med; /* pass one's spills */
   spill mapped;
   FILE *errs; /* its reports, kept in export order (err_chunk) */
+  int bucket;      /* pass two: the bucket being grouped */
+  bool whole;      /* ... in one group, not split again: its reports come in order */
+  long last_chunk; /* its last err_chunk of this bucket (merged with the next), or -1 */
   out_ent *out;
   size_t nout, cout;
   fhir_bulk_stats st; /* its counts, added up at the end */
@@ -92,7 +102,7 @@ typedef struct {
 struct bulk {
   const fhir_bulk_options *o;
   fhir_bulk_stats *st;
-  size_t target;      /* one worker's bucket text at most */
+  size_t target;      /* one worker's share of the memory target */
   size_t patient_max; /* one patient's record bytes at most */
   size_t spill_buf;   /* a spill's buffer: one worker's 64 take its share of the target */
   fhir_bulk_fn fn;
@@ -112,7 +122,16 @@ struct bulk {
   long long batches;
   err_chunk *chunks;
   size_t nchunks, cchunks;
-  int next_bucket; /* pass two */
+  /* pass two: buckets are taken in any order, and the text of those being
+  ** grouped is target at most in all (held, under mm: a worker waits in
+  ** budget_take while it would go over); one bucket of more than the
+  ** worker's share is grouped whole when the others leave room for it, and
+  ** split again (as a larger one always is) when not. */
+  pthread_mutex_t mm;
+  pthread_cond_t mc;
+  long long total; /* the memory target of the run */
+  long long held;
+  bool taken[FHIR_BULK_FANOUT];
 };
 
 void bulk_note_error(bulk *b, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -129,7 +148,7 @@ int spill_get(bulk_worker *w, spill *s, rec_hdr *h);
 unsigned bucket_of(const char *k, size_t n, int level);
 bool pread_all(int fd, char *p, size_t n, long long off);
 bool grow_buf(char **p, size_t *cap, size_t need);
-int add_chunk(bulk *b, long long key, bulk_worker *w, long long start);
+int add_chunk(bulk *b, long long key, long long sub, bulk_worker *w, long long start);
 int write_chunks(bulk *b);
 
 /* fhir_bulk_group.c: one worker of pass two (arg: its bulk_worker). */

@@ -197,38 +197,51 @@ bool pread_all(int fd, char *p, size_t n, long long off) {
   return true;
 }
 
+static bool more_chunks(bulk *b) {
+  if (b->nchunks < b->cchunks) return true;
+  size_t cap = b->cchunks ? b->cchunks * 2 : 64;
+  err_chunk *nc = realloc(b->chunks, sizeof *nc * cap);
+  if (!nc) return false;
+  b->chunks = nc;
+  b->cchunks = cap;
+  return true;
+}
+
 /* Notes that w's error file holds, from start on, the reports of batch or
-** bucket key (nothing when it holds none). */
-int add_chunk(bulk *b, long long key, bulk_worker *w, long long start) {
+** bucket key at sub (nothing when it holds none). The reports of a bucket
+** grouped whole come in their order: one chunk. */
+int add_chunk(bulk *b, long long key, long long sub, bulk_worker *w, long long start) {
   if (!w->errs) return 0;
-  errno = 0;
-  if (fflush(w->errs) != 0 || ferror(w->errs)) return FAIL(b, errno ? errno : EIO, "cannot write a temporary file");
   long long end = ftell(w->errs);
+  if (end < 0) return FAIL(b, errno ? errno : EIO, "cannot write a temporary file");
   if (end <= start) return 0;
   pthread_mutex_lock(&b->m);
   bool ok = true;
-  if (b->nchunks == b->cchunks) {
-    size_t cap = b->cchunks ? b->cchunks * 2 : 64;
-    err_chunk *nc = realloc(b->chunks, sizeof *nc * cap);
-    if (nc) {
-      b->chunks = nc;
-      b->cchunks = cap;
-    } else {
-      ok = false;
-    }
+  err_chunk *last = w->last_chunk >= 0 ? &b->chunks[w->last_chunk] : NULL;
+  if (w->whole && last && last->key == key && last->off + last->len == start) {
+    last->len = end - last->off;
+  } else if ((ok = more_chunks(b))) {
+    b->chunks[b->nchunks] = (err_chunk){key, sub, start, end - start, w->id};
+    w->last_chunk = (long)b->nchunks++;
   }
-  if (ok) b->chunks[b->nchunks++] = (err_chunk){key, start, end - start, w->id};
   pthread_mutex_unlock(&b->m);
   return ok ? 0 : FAIL(b, ENOMEM, "out of memory");
 }
 
 static int by_key(const void *x, const void *y) {
-  long long a = ((const err_chunk *)x)->key, c = ((const err_chunk *)y)->key;
-  return (a > c) - (a < c);
+  const err_chunk *a = x, *c = y;
+  if (a->key != c->key) return (a->key > c->key) - (a->key < c->key);
+  return (a->sub > c->sub) - (a->sub < c->sub);
 }
 
 /* The reports noted so far, to the errors stream in key order; forgotten. */
 int write_chunks(bulk *b) {
+  for (int i = 0; i < b->nw; i++) {
+    errno = 0;
+    if (b->w[i].errs && (fflush(b->w[i].errs) != 0 || ferror(b->w[i].errs)))
+      return FAIL(b, errno ? errno : EIO, "cannot write a temporary file");
+    b->w[i].last_chunk = -1;
+  }
   if (b->nchunks) qsort(b->chunks, b->nchunks, sizeof *b->chunks, by_key);
   char tmp[16384];
   for (size_t i = 0; i < b->nchunks; i++) {
