@@ -268,19 +268,12 @@ static long read_bucket(bulk_worker *w, spill *parts, int np, size_t *size) {
   return k;
 }
 
-static long long budget_take(bulk *b, long long bytes);
-static void budget_give(bulk *b, long long n);
-
 /* Groups one bucket in memory and hands its patients over. */
 static int group(bulk_worker *w, spill *parts, int np) {
   bulk *b = w->b;
   size_t size;
-  long long held = budget_take(b, parts_bytes(parts, np));
   long recs = read_bucket(w, parts, np, &size);
-  if (recs < 0) {
-    budget_give(b, held);
-    return -1;
-  }
+  if (recs < 0) return -1;
   w->st.buckets++;
   arena_reset(w->a);
   table t = {0}, meds = {0};
@@ -306,7 +299,6 @@ static int group(bulk_worker *w, spill *parts, int np) {
     w->buf = NULL;
     w->bcap = 0;
   }
-  budget_give(b, held);
   return rc;
 }
 
@@ -424,25 +416,19 @@ static int split(bulk_worker *w, spill *parts, int np, int depth) {
   return rc;
 }
 
-/* Whether bytes more of text fit in the memory target beside what the
-** workers hold now. */
-static bool budget_fits(bulk *b, long long bytes) {
+/* Holds bytes of text for one group when they fit beside what the others
+** hold (wait: until they do; the whole target at most, so one patient
+** larger than it is grouped alone); what is held, for budget_give, or -1
+** with *room the text that would fit now. */
+static long long budget_take(bulk *b, long long bytes, bool wait, long long *room) {
+  long long n = wait && bytes > b->total ? b->total : bytes;
   pthread_mutex_lock(&b->mm);
-  bool fits = b->held + bytes <= b->total;
+  while (wait && b->held + n > b->total) pthread_cond_wait(&b->mc, &b->mm);
+  bool fits = b->held + n <= b->total;
+  if (fits) b->held += n;
+  *room = b->total - b->held;
   pthread_mutex_unlock(&b->mm);
-  return fits;
-}
-
-/* Holds bytes of text (the whole target at most: one patient larger than
-** it is grouped alone), waiting while the others hold too much; returns
-** what is held, for budget_give. */
-static long long budget_take(bulk *b, long long bytes) {
-  long long n = bytes < b->total ? bytes : b->total;
-  pthread_mutex_lock(&b->mm);
-  while (b->held + n > b->total) pthread_cond_wait(&b->mc, &b->mm);
-  b->held += n;
-  pthread_mutex_unlock(&b->mm);
-  return n;
+  return fits ? n : -1;
 }
 
 static void budget_give(bulk *b, long long n) {
@@ -452,12 +438,20 @@ static void budget_give(bulk *b, long long n) {
   pthread_mutex_unlock(&b->mm);
 }
 
+/* Groups the parts when their text fits beside what the other workers
+** hold. When not: split again when over the worker's share (as with one
+** worker, over the target), or when the parts (about a 64th of them each)
+** would fit in the room left; else wait for room (another worker holds more
+** than its share, for one group). No hash splits them further: wait. */
 static int process(bulk_worker *w, spill *parts, int np, int depth) {
-  long long bytes = parts_bytes(parts, np);
-  if ((size_t)bytes > w->b->target && depth < MAX_DEPTH && !budget_fits(w->b, bytes))
-    return split(w, parts, np, depth);
-  if ((size_t)bytes > w->b->patient_max) return sift(w, parts, np);
-  return group(w, parts, np);
+  bulk *b = w->b;
+  long long bytes = parts_bytes(parts, np), room;
+  long long held = budget_take(b, bytes, depth >= MAX_DEPTH, &room);
+  if (held < 0 && ((size_t)bytes > b->target || room >= bytes / 16)) return split(w, parts, np, depth);
+  if (held < 0) held = budget_take(b, bytes, true, &room);
+  int rc = (size_t)bytes > b->patient_max ? sift(w, parts, np) : group(w, parts, np);
+  budget_give(b, held);
+  return rc;
 }
 
 static long long bucket_bytes(const bulk *b, int i) {
