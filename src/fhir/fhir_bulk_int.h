@@ -5,13 +5,14 @@
 **
 ** Threads: in pass one each worker takes batches of lines from the one
 ** shared reader and spills them into its own bucket files; in pass two each
-** worker takes whole buckets (bucket i is every worker's part i). Nothing
-** depends on which worker did what: every spilled resource carries its
-** place in the export (file, line), a bucket's resources are grouped in that
-** order, Patient lines are ordered by it, and the error reports are
-** collected per batch (pass one) and per bucket (pass two) and written in
-** that order. So the output is the same, byte for byte, on any number of
-** threads.
+** worker takes whole buckets (bucket i is every worker's part i), in any
+** order, grouped whole or split again depending on what the others hold.
+** Nothing depends on which worker did what, or on how a bucket was split:
+** every spilled resource carries its place in the export (file, line), a
+** bucket's resources are grouped in that order, Patient lines are ordered
+** by it, and the error reports are collected per batch (pass one) and per
+** bucket and patient (pass two, err_chunk) and written in that order. So
+** the output is the same, byte for byte, on any number of threads.
 */
 #ifndef OSTEO_FHIR_BULK_INT_H
 #define OSTEO_FHIR_BULK_INT_H
