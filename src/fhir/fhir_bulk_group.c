@@ -460,19 +460,20 @@ static long long bucket_bytes(const bulk *b, int i) {
   return n;
 }
 
-/* The next bucket to group: the first left that fits beside what the
-** others hold, else the first left (split, or waited for); -1 when none. */
+/* The next bucket to group: the largest left that fits beside what the
+** others hold, else the largest left (split, or waited for); -1 when none.
+** Largest first: the last buckets are small, so the workers end together. */
 static int next_bucket(bulk *b) {
   pthread_mutex_lock(&b->mm);
-  int pick = -1;
+  int pick = -1, fit = -1;
+  long long most = -1, most_fit = -1;
   for (int i = 0; i < FHIR_BULK_FANOUT; i++) {
     if (b->taken[i]) continue;
-    if (pick < 0) pick = i;
-    if (b->held + bucket_bytes(b, i) <= b->total) {
-      pick = i;
-      break;
-    }
+    long long n = bucket_bytes(b, i);
+    if (n > most) pick = i, most = n;
+    if (n > most_fit && b->held + n <= b->total) fit = i, most_fit = n;
   }
+  if (fit >= 0) pick = fit;
   if (pick >= 0) b->taken[pick] = true;
   pthread_mutex_unlock(&b->mm);
   return pick;
