@@ -339,32 +339,39 @@ static int tally_keys(bulk_worker *w, spill *parts, int np, table *t) {
   return rc;
 }
 
+/* A patient over the limit: where its first resource is, and which. */
+typedef struct {
+  int64_t first;
+  int i;
+} big_pat;
+
 static int by_first(const void *x, const void *y) {
-  int64_t a = (*(const pat *const *)x)->first, c = (*(const pat *const *)y)->first;
+  int64_t a = ((const big_pat *)x)->first, c = ((const big_pat *)y)->first;
   return (a > c) - (a < c);
 }
 
 /* Reports the patients of t over the limit, as not screened, in the order
 ** of their first resources (t's is the parts' order). */
 static int report_too_big(bulk_worker *w, const table *t) {
-  const pat **big = arena_array(w->a, (size_t)t->np + 1, sizeof *big);
+  big_pat *big = arena_array(w->a, (size_t)t->np + 1, sizeof(big_pat));
   if (!big) return FAIL(w->b, ENOMEM, "out of memory");
   int n = 0;
   for (int i = 0; i < t->np; i++) {
     const pat *p = &t->p[i];
     if ((size_t)p->bytes <= w->b->patient_max) continue;
-    if (p->has_patient) big[n++] = p;
+    if (p->has_patient) big[n++] = (big_pat){p->first, i};
     else w->st.orphans += p->n;
   }
-  qsort(big, (size_t)n, sizeof *big, by_first);
-  for (int i = 0; i < n; i++) {
+  qsort(big, (size_t)n, sizeof(big_pat), by_first);
+  for (int k = 0; k < n; k++) {
+    const pat *p = &t->p[big[k].i];
     char shown[6 * 256 + 1];
-    ctl_escape(shown, sizeof shown, big[i]->id); /* the export's bytes: no control character reaches a terminal */
+    ctl_escape(shown, sizeof shown, p->id); /* the export's bytes: no control character reaches a terminal */
     long long start = ftell(w->errs);
     fprintf(w->errs, "Patient/%s: %lld bytes of resources, over the limit of %zu for one patient: not screened "
-            "(too much data)\n", shown, big[i]->bytes, w->b->patient_max);
+            "(too much data)\n", shown, p->bytes, w->b->patient_max);
     w->st.too_big++;
-    if (add_chunk(w->b, w->bucket, big[i]->first, w, start) != 0) return -1;
+    if (add_chunk(w->b, w->bucket, p->first, w, start) != 0) return -1;
   }
   return 0;
 }

@@ -198,7 +198,7 @@ bool pread_all(int fd, char *p, size_t n, long long off) {
 }
 
 static bool more_chunks(bulk *b) {
-  if (b->nchunks < b->cchunks) return true;
+  if (b->chunks && b->nchunks < b->cchunks) return true;
   size_t cap = b->cchunks ? b->cchunks * 2 : 64;
   err_chunk *nc = realloc(b->chunks, sizeof *nc * cap);
   if (!nc) return false;
