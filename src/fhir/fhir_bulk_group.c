@@ -445,19 +445,61 @@ static void budget_give(bulk *b, long long n) {
   pthread_mutex_unlock(&b->mm);
 }
 
+/* Puts parts aside (taken from the caller) to be grouped when there is room. */
+static int defer(bulk_worker *w, spill *parts, int np, int depth) {
+  if (w->ndef == w->cdef) {
+    size_t cap = w->cdef ? w->cdef * 2 : 8;
+    deferred *nd = realloc(w->def, sizeof *nd * cap);
+    if (!nd) return FAIL(w->b, ENOMEM, "out of memory");
+    w->def = nd;
+    w->cdef = cap;
+  }
+  deferred *d = &w->def[w->ndef++];
+  *d = (deferred){.np = np, .depth = depth, .bucket = w->bucket};
+  for (int i = 0; i < np; i++) {
+    d->parts[i] = parts[i];
+    parts[i] = (spill){0};
+  }
+  return 0;
+}
+
 /* Groups the parts when their text fits beside what the other workers
 ** hold. When not: split again when over the worker's share (as with one
 ** worker, over the target), or when the parts (about a 64th of them each)
-** would fit in the room left; else wait for room (another worker holds more
-** than its share, for one group). No hash splits them further: wait. */
+** would fit in the room left; else (another worker holds more than its
+** share, or one patient is larger than the room) put aside, to be grouped
+** when there is room: while draining, wait for it. */
 static int process(bulk_worker *w, spill *parts, int np, int depth) {
   bulk *b = w->b;
   long long bytes = parts_bytes(parts, np), room;
-  long long held = budget_take(b, bytes, depth >= MAX_DEPTH, &room);
-  if (held < 0 && ((size_t)bytes > b->target || room >= bytes / 16)) return split(w, parts, np, depth);
+  long long held = budget_take(b, bytes, false, &room);
+  if (held < 0 && depth < MAX_DEPTH && ((size_t)bytes > b->target || room >= bytes / 64))
+    return split(w, parts, np, depth);
+  if (held < 0 && !w->draining) return defer(w, parts, np, depth);
   if (held < 0) held = budget_take(b, bytes, true, &room);
   int rc = (size_t)bytes > b->patient_max ? sift(w, parts, np) : group(w, parts, np);
   budget_give(b, held);
+  return rc;
+}
+
+/* The parts put aside: those that fit now (drain: all, waiting for room);
+** those that do not are put aside again. */
+static int run_deferred(bulk_worker *w, bool drain) {
+  deferred *list = w->def;
+  size_t n = w->ndef;
+  int rc = 0;
+  w->def = NULL;
+  w->ndef = w->cdef = 0;
+  w->draining = drain;
+  for (size_t k = 0; k < n; k++) {
+    w->bucket = list[k].bucket;
+    w->whole = false; /* a part of a bucket: its reports one chunk per patient */
+    w->last_chunk = -1;
+    if (rc == 0 && !atomic_load(&w->b->failed)) rc = process(w, list[k].parts, list[k].np, list[k].depth);
+    for (int i = 0; i < list[k].np; i++) temp_close(w->b, &list[k].parts[i]);
+  }
+  free(list);
+  w->draining = false;
   return rc;
 }
 
@@ -468,7 +510,7 @@ static long long bucket_bytes(const bulk *b, int i) {
 }
 
 /* The next bucket to group: the largest left that fits beside what the
-** others hold, else the largest left (split, or waited for); -1 when none.
+** others hold, else the largest left (split, or put aside); -1 when none.
 ** Largest first: the last buckets are small, so the workers end together. */
 static int next_bucket(bulk *b) {
   pthread_mutex_lock(&b->mm);
@@ -492,7 +534,7 @@ void *bulk_pass_two(void *arg) {
   bulk_worker *w = arg;
   bulk *b = w->b;
   int i;
-  while (!atomic_load(&b->failed) && (i = next_bucket(b)) >= 0) {
+  while (!atomic_load(&b->failed) && run_deferred(w, false) == 0 && (i = next_bucket(b)) >= 0) {
     spill parts[FHIR_BULK_MAX_THREADS];
     int np = 0;
     pthread_mutex_lock(&b->mm); /* next_bucket reads the sizes of the parts */
@@ -509,5 +551,11 @@ void *bulk_pass_two(void *arg) {
     for (int k = 0; k < np; k++) temp_close(b, &parts[k]);
     if (rc != 0) break;
   }
+  if (!atomic_load(&b->failed)) run_deferred(w, true);
+  for (size_t k = 0; k < w->ndef; k++) /* after a failure */
+    for (int j = 0; j < w->def[k].np; j++) temp_close(b, &w->def[k].parts[j]);
+  free(w->def);
+  w->def = NULL;
+  w->ndef = w->cdef = 0;
   return NULL;
 }

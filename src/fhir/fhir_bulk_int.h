@@ -79,6 +79,13 @@ typedef struct {
 
 typedef struct bulk bulk;
 
+/* Parts of a bucket put aside in pass two until the memory target has
+** room for them (fhir_bulk_group.c). */
+typedef struct {
+  spill parts[FHIR_BULK_MAX_THREADS];
+  int np, depth, bucket;
+} deferred;
+
 typedef struct {
   bulk *b;
   int id;
@@ -95,6 +102,9 @@ typedef struct {
   int bucket;      /* pass two: the bucket being grouped */
   bool whole;      /* ... in one group, not split again: its reports come in order */
   long last_chunk; /* its last err_chunk of this bucket (merged with the next), or -1 */
+  deferred *def;   /* put aside */
+  size_t ndef, cdef;
+  bool draining;   /* the buckets are all taken: wait for room */
   out_ent *out;
   size_t nout, cout;
   fhir_bulk_stats st; /* its counts, added up at the end */
