@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../util/arena.h"
 
@@ -85,7 +86,28 @@ static inline int json_special16(const unsigned char *p) {
                                        _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
   return _mm_movemask_epi8(special);
 }
+/* The writer's set: json_special16's bytes and DEL (0x7f, valid JSON as it
+** is, but a terminal would obey it, so writers escape it). */
+static inline int json_write_special16(const unsigned char *p) {
+  const __m128i del = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), _mm_set1_epi8(0x7f));
+  return json_special16(p) | _mm_movemask_epi8(del);
+}
 #endif
+
+/* The same set as json_write_special16, eight bytes at a time in plain C
+** (for runs shorter than 16 bytes, and machines without SSE2): is every
+** byte of the word x printable ASCII (0x20..0x7e) other than a quote and a
+** backslash? Exact on all 256 byte values: no high bit; no byte below 0x20
+** ((x - 0x20 each) borrows into a clear high bit only from such a byte, for
+** the first one at least); no 0x7f (adding 1 to each byte, all below 0x80,
+** carries into a high bit only from 0x7f); no byte equal to '"' or '\\'
+** (the same borrow test on x xor that byte). */
+static inline bool json_plain8(uint64_t x) {
+  const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+  uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+  uint64_t stop = x | ((x - ones * 0x20) & ~x) | (x + ones) | ((q - ones) & ~q) | ((bs - ones) & ~bs);
+  return !(stop & highs);
+}
 
 /* Members of a parsed document (json_get.c), for readers that walk one:
 ** the FHIR mapper, the CDS Hooks service, the API. */

@@ -94,8 +94,7 @@ static size_t plain_run(const unsigned char *p, const unsigned char *end) {
   /* 16 bytes at a time; a byte >= 0x80 (UTF-8, copied as it is) stops the
   ** vector test too, and is stepped over unless it starts a C1 control */
   while (end - q >= 16) {
-    const __m128i del = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)q), _mm_set1_epi8(0x7f));
-    int mask = json_special16(q) | _mm_movemask_epi8(del);
+    int mask = json_write_special16(q);
     if (!mask) {
       q += 16;
       continue;

@@ -180,6 +180,23 @@ static void suggestion(jwriter *w, arena *a, const op_kb *kb, const op_plan *p, 
   suggestion_close(w);
 }
 
+/* Notes the kind of the card being written: "prefix.code", or the prefix
+** alone (code NULL). */
+static void kind_of(card_kinds *k, arena *a, const char *prefix, const char *code) {
+  if (!k) return;
+  if (k->n < CARD_KINDS_MAX) {
+    const char *s = prefix;
+    if (code) {
+      size_t n = strlen(prefix) + strlen(code) + 2;
+      char *t = arena_alloc(a, n);
+      if (t) snprintf(t, n, "%s.%s", prefix, code);
+      s = t ? t : "unknown";
+    }
+    k->kind[k->n] = s;
+  }
+  k->n++;
+}
+
 static void simple_card(jwriter *w, arena *a, const cards_hook *h, int n, const char *summary,
                         const char *indicator, const char *detail) {
   jw_obj(w);
@@ -196,7 +213,8 @@ static void simple_card(jwriter *w, arena *a, const cards_hook *h, int n, const 
   source(w, h->kb);
 }
 
-static void no_plan_card(jwriter *w, arena *a, const cards_hook *h) {
+static void no_plan_card(jwriter *w, arena *a, const cards_hook *h, card_kinds *k) {
+  kind_of(k, a, h->deceased ? "deceased" : "no_plan", NULL);
   const char *s = h->deceased ? h->no_plan
                               : tmpl_fill(a, h->kb->phrase[OP_PH_CARD_NO_PLAN],
                                           (tmpl_var[]){{"reasons", h->no_plan}}, 1);
@@ -205,24 +223,26 @@ static void no_plan_card(jwriter *w, arena *a, const cards_hook *h) {
   jw_end_obj(w);
 }
 
-void cards_patient_view(arena *a, const cards_hook *h, strbuf *b) {
+void cards_patient_view(arena *a, const cards_hook *h, strbuf *b, card_kinds *k) {
   jwriter w;
   jw_init(&w, b, false);
   jw_obj(&w);
   jw_key(&w, "cards");
   jw_arr(&w);
   if (h->no_plan) {
-    no_plan_card(&w, a, h);
+    no_plan_card(&w, a, h, k);
   } else {
     const op_plan *p = h->plan;
     const op_kb *kb = h->kb;
     const char *indicator = op_severity_str[p->indicator]; /* decided by the engine */
     const char *detail = render_doc(a, h->plan, OP_FORMAT_MARKDOWN, false, false, NULL);
+    kind_of(k, a, "decision", op_action_str[p->action]);
     simple_card(&w, a, h, 0, decision_summary(a, kb, p), indicator, detail);
     if (starts_agent(p)) suggestion(&w, a, kb, p, h);
     jw_end_obj(&w);
     for (int i = 0; i < p->n_alerts; i++) {
       if (p->alerts[i].severity != OP_SEV_CRITICAL) continue;
+      kind_of(k, a, "alert", op_alert_str[p->alerts[i].code]);
       simple_card(&w, a, h, i + 1, p->alerts[i].message, "critical", p->alerts[i].message);
       jw_end_obj(&w);
     }
@@ -297,12 +317,14 @@ static void replacement(jwriter *w, arena *a, const cards_hook *h, const card_dr
 ** card, so the answer stays small whatever the request holds); detail is
 ** the plan's Markdown, rendered once per request. */
 static void agent_card(jwriter *w, arena *a, const cards_hook *h, const card_draft *dr, int ndr, int ag, int *ncard,
-                       const char **detail) {
+                       const char **detail, card_kinds *k) {
   const op_kb *kb = h->kb;
   const op_plan *p = h->plan;
   bool not_rec = false;
   const op_avoid *av = advised_against(p, ag, &not_rec);
+  const char *agent = kb->agent_code[ag];
   if (av) {
+    kind_of(k, a, not_rec ? "not_recommended" : "avoid", agent);
     const char *s = tmpl_fill(a, kb->phrase[not_rec ? OP_PH_CARD_NOT_RECOMMENDED : OP_PH_CARD_AVOID],
                               (tmpl_var[]){{"agent", kb->agent[ag].name}, {"reasons", reasons_of(a, kb, av)}}, 2);
     if (!*detail) *detail = render_doc(a, h->plan, OP_FORMAT_MARKDOWN, false, false, NULL);
@@ -311,6 +333,7 @@ static void agent_card(jwriter *w, arena *a, const cards_hook *h, const card_dra
     replacement(w, a, h, dr, ndr, ag, *ncard);
     jw_end_obj(w);
   } else if (p->n_phases && p->phases[0].n && p->phases[0].agents[0] != ag) {
+    kind_of(k, a, "not_first_choice", agent);
     const char *s = tmpl_fill(a, kb->phrase[OP_PH_CARD_ALLOWED],
                               (tmpl_var[]){{"agent", kb->agent[ag].name}, {"other", kb->agent[p->phases[0].agents[0]].name}},
                               2);
@@ -319,7 +342,7 @@ static void agent_card(jwriter *w, arena *a, const cards_hook *h, const card_dra
   }
 }
 
-void cards_order_sign(arena *a, const cards_hook *h, const card_draft *dr, int n, strbuf *b) {
+void cards_order_sign(arena *a, const cards_hook *h, const card_draft *dr, int n, strbuf *b, card_kinds *k) {
   jwriter w;
   jw_init(&w, b, false);
   jw_obj(&w);
@@ -333,6 +356,7 @@ void cards_order_sign(arena *a, const cards_hook *h, const card_draft *dr, int n
     if (dr[i].unresolved) { /* never silently unchecked */
       const char *s = tmpl_fill(a, h->kb->phrase[OP_PH_CARD_UNRESOLVED],
                                 (tmpl_var[]){{"other", dr[i].named}}, 1);
+      kind_of(k, a, "order.unresolved", NULL);
       simple_card(&w, a, h, ++ncard, s, "warning", NULL);
       jw_end_obj(&w);
       continue;
@@ -340,10 +364,10 @@ void cards_order_sign(arena *a, const cards_hook *h, const card_draft *dr, int n
     if (ag < 0 || seen[ag]) continue; /* not an osteoporosis agent, or its card is made */
     seen[ag] = true;
     if (h->no_plan) {
-      if (!ncard++) no_plan_card(&w, a, h);
+      if (!ncard++) no_plan_card(&w, a, h, k);
       continue;
     }
-    agent_card(&w, a, h, dr, n, ag, &ncard, &detail);
+    agent_card(&w, a, h, dr, n, ag, &ncard, &detail, k);
   }
   jw_end_arr(&w);
   jw_end_obj(&w);

@@ -34,9 +34,21 @@ typedef struct {
   const char *named;  /* unresolved: the Medication it names */
 } card_draft;
 
-/* {"cards": [...]} of patient-view into b. */
-void cards_patient_view(arena *a, const cards_hook *h, strbuf *b);
-/* {"cards": [...]} of order-sign for the n drafts into b. */
-void cards_order_sign(arena *a, const cards_hook *h, const card_draft *drafts, int n, strbuf *b);
+/* The kind of each card of an answer, in its order, for the audit: the plan
+** code that made it ("decision.ACTION", "alert.CODE", "avoid.AGENT",
+** "not_recommended.AGENT", "not_first_choice.AGENT", "order.unresolved",
+** "no_plan", "deceased"). Written by the code that writes the card, so the
+** two cannot disagree. n counts every card; kinds beyond CARD_KINDS_MAX
+** are not kept (n > CARD_KINDS_MAX says so). */
+#define CARD_KINDS_MAX 128
+typedef struct {
+  const char *kind[CARD_KINDS_MAX];
+  int n;
+} card_kinds;
+
+/* {"cards": [...]} of patient-view into b; the kinds into k (NULL: not wanted). */
+void cards_patient_view(arena *a, const cards_hook *h, strbuf *b, card_kinds *k);
+/* {"cards": [...]} of order-sign for the n drafts into b; the kinds into k (or NULL). */
+void cards_order_sign(arena *a, const cards_hook *h, const card_draft *drafts, int n, strbuf *b, card_kinds *k);
 
 #endif

@@ -21,7 +21,8 @@ static void pairs(jwriter *w, const char *name, const char *const *codes, const 
 
 #define MAX_PAIRS 128
 _Static_assert(OP_MAX_AGENTS <= MAX_PAIRS && OP_N_lifestyle <= MAX_PAIRS && OP_MAX_GAPS <= MAX_PAIRS &&
-                   OP_N_disagreement <= MAX_PAIRS && OP_N_ui <= MAX_PAIRS && OP_N_condition <= MAX_PAIRS,
+                   OP_N_disagreement <= MAX_PAIRS && OP_N_ui <= MAX_PAIRS && OP_N_condition <= MAX_PAIRS &&
+                   OP_N_reminder <= MAX_PAIRS,
                "a code family larger than MAX_PAIRS");
 
 static void kind(jwriter *w, const char *name, const kb_text *t, const char *const *codes, int n) {
@@ -112,6 +113,9 @@ const char *render_labels(arena *a, const op_kb *kb, size_t *len) {
   kind(&w, "severity", kb->severity, op_severity_str, OP_N_severity);
   kind(&w, "condition", kb->condition, op_condition_str, OP_N_condition);
   kind(&w, "ui", kb->ui, op_ui_str, OP_N_ui);
+  /* a reminder's words are a ui text of its own (kb.h op_reminder_ui) */
+  for (int i = 0; i < OP_N_reminder; i++) words[i] = kb->ui[op_reminder_ui[i]].clinician;
+  pairs(&w, "reminder", op_reminder_str, words, OP_N_reminder);
   for (int i = 0; i < kb->n_gaps; i++) gap_codes[i] = kb->gaps[i].code, words[i] = kb->gaps[i].clinician;
   pairs(&w, "gap", gap_codes, words, kb->n_gaps);
   for (int i = 0; i < OP_N_disagreement; i++) words[i] = kb->disagreement[i].topic;

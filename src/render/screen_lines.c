@@ -7,25 +7,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../json/json.h"
 #include "../util/ctlchar.h"
 
 /* name and mrn came last (issue 17): a consumer that reads the first seven
 ** columns by position reads them as before. */
 const char screen_csv_header[] = "patient_id,risk,action,first_agent,alerts,findings,gaps,name,mrn\r\n";
 const size_t screen_csv_header_len = sizeof screen_csv_header - 1;
-
-/* Is every byte of the word x plain printable ASCII (0x20..0x7e) other
-** than a quote and a backslash? Exact on all 256 byte values: no high bit;
-** no byte below 0x20 ((x - 0x20 each) borrows into a clear high bit only
-** from such a byte, for the first one at least); no 0x7f (adding 1 to each
-** byte, all below 0x80, carries into a high bit only from 0x7f); no byte
-** equal to '"' or '\\' (the same borrow test on x xor that byte). */
-static inline bool plain8(uint64_t x) {
-  const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-  uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
-  uint64_t bad = x | ((x - ones * 0x20) & ~x) | (x + ones) | ((q - ones) & ~q) | ((bs - ones) & ~bs);
-  return !(bad & highs);
-}
 
 /* Bytes of s (n bytes, no NUL) before the first one that needs care: a
 ** control character's first byte, a quote, or (for JSON) a backslash.
@@ -37,7 +25,7 @@ static size_t plain_run(const char *s, size_t n, bool json) {
   for (; n - k >= 8; k += 8) {
     uint64_t x;
     memcpy(&x, s + k, 8);
-    if (!plain8(x)) break;
+    if (!json_plain8(x)) break;
   }
   for (; k < n; k++) {
     unsigned char c = (unsigned char)s[k];

@@ -239,14 +239,23 @@ static cards_hook cards_of(const cds_ctx *c, const hook *h) {
                       .deceased = h->deceased};
 }
 
+/* Where the cards' kinds go: only an audit keeps them. */
+static card_kinds *kinds_wanted(const cds_ctx *c, arena *a) {
+  if (!c->audit) return NULL;
+  card_kinds *k = arena_alloc(a, sizeof *k);
+  if (k) k->n = 0;
+  return k;
+}
+
 static void order_sign_cards(const cds_ctx *c, arena *a, hook *h, strbuf *b, cds_reply *r) {
   card_draft *dr;
   int n;
   if (!read_drafts(c, a, h, &dr, &n, r)) return;
   cards_hook ch = cards_of(c, h);
-  cards_order_sign(a, &ch, dr, n, b);
+  card_kinds *k = kinds_wanted(c, a);
+  cards_order_sign(a, &ch, dr, n, b, k);
   reply(b, 200, r);
-  feedback_record_cards(c, a, "osteoplan-order-sign", &ch, dr, n, r->body, r->len);
+  feedback_record_cards(c, a, "osteoplan-order-sign", &ch, k, r->body, r->len);
 }
 
 /* 16 bytes from the kernel's generator: ids nobody can predict from the
@@ -288,9 +297,10 @@ bool cds_service(const cds_ctx *c, arena *a, const char *id, const char *body, s
     }
   } else {
     cards_hook ch = cards_of(c, &h);
-    cards_patient_view(a, &ch, &b);
+    card_kinds *k = kinds_wanted(c, a);
+    cards_patient_view(a, &ch, &b, k);
     reply(&b, 200, r);
-    feedback_record_cards(c, a, ids[0], &ch, NULL, 0, r->body, r->len);
+    feedback_record_cards(c, a, ids[0], &ch, k, r->body, r->len);
   }
   op_assessment_free(h.as);
   return true;

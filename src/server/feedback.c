@@ -2,15 +2,15 @@
 ** feedback.c: CDS Hooks 2.0 feedback and the audit of the cards served (see
 ** feedback.h and audit/audit.h).
 **
-** A card's kind is the plan code that made it, chosen here as
-** render/cards.c chooses its cards: "decision.ACTION" (patient-view's plan
-** card), "alert.CODE" (a critical alert's card), "avoid.AGENT",
-** "not_recommended.AGENT", "not_first_choice.AGENT" and "order.unresolved"
-** (order-sign), "no_plan" and "deceased". The ids themselves are read from
-** the answer as written, so a card is never recorded under an id that was
-** not served; should the two ever disagree in number (cards.c changed and
-** this did not), the cards are recorded as kind "unknown" and the mismatch
-** is logged.
+** A card's kind is the plan code that made it, noted by render/cards.c as
+** it writes the card (card_kinds in cards.h): "decision.ACTION"
+** (patient-view's plan card), "alert.CODE" (a critical alert's card),
+** "avoid.AGENT", "not_recommended.AGENT", "not_first_choice.AGENT" and
+** "order.unresolved" (order-sign), "no_plan" and "deceased". The ids
+** themselves are read from the answer as written, so a card is never
+** recorded under an id that was not served; should the two ever disagree in
+** number (more cards than card_kinds keeps), the cards are recorded as kind
+** "unknown" and the mismatch is logged.
 **
 ** The strict reading of a feedback body follows CDS Hooks 2.0 and the
 ** invariants of its logical model (cds-fb-1: outcome accepted or
@@ -41,9 +41,8 @@
 ** is no client's honest feedback, and the audit stays bounded. */
 #define MAX_ENTRIES 100
 #define MAX_TEXT 512
-/* Cards of one answer: patient-view makes 1 + the critical alerts,
-** order-sign one per draft (at most 50 are read). */
-#define MAX_CARDS 128
+/* Cards of one answer read back: as many as cards.c notes kinds for. */
+#define MAX_CARDS CARD_KINDS_MAX
 
 /* Now, RFC 3339 UTC with milliseconds. */
 static void now_utc(char out[32]) {
@@ -54,58 +53,6 @@ static void now_utc(char out[32]) {
   size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
   int ms = (int)(ts.tv_nsec / 1000000L) % 1000;
   snprintf(out + n, 32 - n, ".%03dZ", ms);
-}
-
-static const char *kind2(arena *a, const char *prefix, const char *code) {
-  size_t n = strlen(prefix) + strlen(code ? code : "?") + 2;
-  char *s = arena_alloc(a, n);
-  if (s) snprintf(s, n, "%s.%s", prefix, code ? code : "?");
-  return s ? s : "unknown";
-}
-
-/* The kinds of cards_patient_view's cards, in its order. */
-static int pv_kinds(arena *a, const cards_hook *h, const char **k) {
-  if (h->no_plan) return k[0] = h->deceased ? "deceased" : "no_plan", 1;
-  const op_plan *p = h->plan;
-  int n = 0;
-  k[n++] = kind2(a, "decision", op_code_name(h->kb, OP_CODE_ACTION, p->action));
-  for (int i = 0; i < p->n_alerts && n < MAX_CARDS; i++)
-    if (p->alerts[i].severity == OP_SEV_CRITICAL) k[n++] = kind2(a, "alert", op_code_name(h->kb, OP_CODE_ALERT, p->alerts[i].code));
-  return n;
-}
-
-/* The kind of the card for the drafts of agent ag, or NULL: no card. */
-static const char *agent_kind(arena *a, const cards_hook *h, int ag) {
-  const op_plan *p = h->plan;
-  const char *agent = op_code_name(h->kb, OP_CODE_AGENT, ag);
-  for (int i = 0; i < p->n_avoid; i++)
-    if (p->avoid[i].agent == ag) return kind2(a, "avoid", agent);
-  for (int i = 0; i < p->n_not_rec; i++)
-    if (p->not_rec[i].agent == ag) return kind2(a, "not_recommended", agent);
-  if (p->n_phases && p->phases[0].n && p->phases[0].agents[0] != ag) return kind2(a, "not_first_choice", agent);
-  return NULL;
-}
-
-/* The kinds of cards_order_sign's cards, in its order. */
-static int os_kinds(arena *a, const cards_hook *h, const card_draft *dr, int ndr, const char **k) {
-  bool seen[OP_MAX_AGENTS] = {false};
-  int n = 0;
-  for (int i = 0; i < ndr && n < MAX_CARDS; i++) {
-    int ag = dr[i].agent;
-    if (dr[i].unresolved) {
-      k[n++] = "order.unresolved";
-      continue;
-    }
-    if (ag < 0 || ag >= OP_MAX_AGENTS || seen[ag]) continue;
-    seen[ag] = true;
-    if (h->no_plan) {
-      if (!n) k[n++] = h->deceased ? "deceased" : "no_plan"; /* one card, and only as the first */
-      continue;
-    }
-    const char *kind = agent_kind(a, h, ag);
-    if (kind) k[n++] = kind;
-  }
-  return n;
 }
 
 /* The cards of an answer as written: their ids and suggestions' ids. */
@@ -133,21 +80,20 @@ static int read_cards(arena *a, const char *body, size_t len, audit_card *out) {
 }
 
 void feedback_record_cards(const cds_ctx *c, arena *a, const char *service, const cards_hook *h,
-                           const card_draft *drafts, int ndrafts, const char *body, size_t len) {
-  if (!c->audit) return;
-  const char *kinds[MAX_CARDS];
+                           const card_kinds *k, const char *body, size_t len) {
+  if (!c->audit || !k) return;
   audit_card *cards = arena_array(a, MAX_CARDS, sizeof *cards);
-  int nk = drafts ? os_kinds(a, h, drafts, ndrafts, kinds) : pv_kinds(a, h, kinds);
   int n = cards ? read_cards(a, body, len, cards) : -1;
   if (n < 0) {
     fprintf(stderr, "osteoplan serve: audit: %s: the answer could not be read back; its cards are not recorded\n",
             service);
     return;
   }
-  if (n != nk)
-    fprintf(stderr, "osteoplan serve: audit: %s: %d cards served, %d kinds worked out; recorded as kind unknown\n",
-            service, n, nk);
-  for (int i = 0; i < n; i++) cards[i].kind = n == nk ? kinds[i] : "unknown";
+  bool known = n == k->n && k->n <= CARD_KINDS_MAX;
+  if (!known)
+    fprintf(stderr, "osteoplan serve: audit: %s: %d cards read back, %d written; recorded as kind unknown\n", service,
+            n, k->n);
+  for (int i = 0; i < n; i++) cards[i].kind = known ? k->kind[i] : "unknown";
   char at[32], err[512];
   now_utc(at);
   audit_served s = {at, service, c->kb->version, h->patient_id, cards, n};

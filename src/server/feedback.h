@@ -16,12 +16,12 @@
 #include "render/cards.h"
 #include "server/cds.h"
 
-/* Records the cards of an answer (its JSON in body) with their kinds: the
-** plan code that made each card, worked out as render/cards.c chooses its
-** cards (drafts NULL: patient-view). A write that fails or waits too long
-** is logged on standard error and the answer is served all the same. */
+/* Records the cards of an answer (its JSON in body) with their kinds, as
+** render/cards.c noted them while writing the cards (k; NULL: nothing is
+** recorded). A write that fails or waits too long is logged on standard
+** error and the answer is served all the same. */
 void feedback_record_cards(const cds_ctx *c, arena *a, const char *service, const cards_hook *h,
-                           const card_draft *drafts, int ndrafts, const char *body, size_t len);
+                           const card_kinds *k, const char *body, size_t len);
 
 /* POST /cds-services/{service}/feedback: checks the body strictly (400 naming
 ** the field at fault), finds every card (404 for a card this service never

@@ -19,6 +19,7 @@ static const struct {
     {"/plan.js", "plan.js", "text/javascript; charset=utf-8"},
     {"/timeline.js", "timeline.js", "text/javascript; charset=utf-8"},
     {"/units.js", "units.js", "text/javascript; charset=utf-8"},
+    {"/dates.js", "dates.js", "text/javascript; charset=utf-8"},
     {"/example.json", "patient.json", "application/json"},
 };
 

@@ -162,6 +162,19 @@ def round_trip(port, db):
     o1 = s.add(*call(port, "POST", OS, os_request(pid3, res3, agents)), os_kinds(p3, agents), "order-sign 03")
     o2 = s.add(*call(port, "POST", OS, os_request(pid3, res3, ["romosozumab"])), os_kinds(p3, ["romosozumab"]),
                "order-sign 03, romosozumab alone")
+    # the cards made without a plan, and the unchecked order: each kind as cards.c noted it
+    dead = [dict(r, deceasedBoolean=True) if r["resourceType"] == "Patient" else r for r in res2]
+    nobirth = [{k: v for k, v in r.items() if k != "birthDate"} if r["resourceType"] == "Patient" else r for r in res2]
+    s.add(*call(port, "POST", PV, pv_request(pid2, dead)), ["deceased"], "patient-view, deceased")
+    s.add(*call(port, "POST", PV, pv_request(pid2, nobirth)), ["no_plan"], "patient-view, no birth date: no plan")
+    s.add(*call(port, "POST", OS, os_request(pid2, dead, ["alendronate", "raloxifene"])), ["deceased"],
+          "order-sign, deceased: one card")
+    unres = os_request(pid3, res3, ["romosozumab"])
+    unres["context"]["draftOrders"]["entry"].insert(0, {"resource": {
+        "resourceType": "MedicationRequest", "id": "rx-u", "status": "draft", "intent": "order",
+        "subject": {"reference": "Patient/" + pid3}, "medicationReference": {"reference": "Medication/missing"}}})
+    s.add(*call(port, "POST", OS, unres), ["order.unresolved"] + os_kinds(p3, ["romosozumab"]),
+          "order-sign, an unresolved reference first")
     if not (a and b and c8 and len(o1) >= 2 and o2):
         check(False, "round trip: the fixtures did not give the cards needed")
         return

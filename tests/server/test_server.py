@@ -255,11 +255,13 @@ def main():
             codes = lab["record_codes"][kind if kind != "condition" else "condition"]
             check(all(lab["labels"][kind].get(c) for c in codes), "labels for every %s code" % kind)
         for kind in ("action", "risk", "diagnosis", "criterion", "finding", "reason", "monitor", "lifestyle",
-                     "severity", "intent", "status", "gap", "disagreement"):
+                     "severity", "intent", "status", "gap", "disagreement", "reminder"):
             check(lab["labels"][kind] and all(v and "{" not in v for v in lab["labels"][kind].values()),
                   "labels.%s filled, no placeholders" % kind)
         check(lab["labels"]["action"]["start"] and lab["labels"]["agent"]["zoledronic_acid"] != "zoledronic_acid",
               "labels are the knowledge base's words")
+        check(lab["labels"]["reminder"].get("never_stop_without_followon", "").startswith("Denosumab must never be stopped"),
+              "labels.reminder: a reminder's words are its own ui text")
         check(lab["labels"]["disagreement"].get("vitamin_d_dose") == "daily vitamin D dose",
               "labels.disagreement: the topic's words")
 

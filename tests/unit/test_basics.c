@@ -6,7 +6,9 @@
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -397,6 +399,32 @@ static void test_json_escape(void **s) {
   arena_destroy(a);
 }
 
+/* The writer's set of bytes to look at (json.h): the word test and the
+** vector test agree with the byte-by-byte definition for every byte value
+** at every place of a word, the other places plain or a second such byte. */
+static bool writer_special(unsigned c) { return c < 0x20 || c >= 0x7f || c == '"' || c == '\\'; }
+
+static void test_json_writer_set(void **s) {
+  (void)s;
+  for (int fill = 0; fill < 2; fill++)
+    for (int pos = 0; pos < 16; pos++)
+      for (unsigned c = 0; c < 256; c++) {
+        unsigned char w[16];
+        memset(w, 'a', sizeof w);
+        if (fill) w[(pos + 5) % 16] = 0x7e; /* the last plain byte beside it */
+        w[pos] = (unsigned char)c;
+        uint64_t lo, hi;
+        memcpy(&lo, w, 8);
+        memcpy(&hi, w + 8, 8);
+        bool want = writer_special(c);
+        assert_int_equal(!json_plain8(pos < 8 ? lo : hi), want);
+        assert_int_equal(json_plain8(pos < 8 ? hi : lo), true);
+#ifdef __SSE2__
+        assert_int_equal(json_write_special16(w), want ? 1 << pos : 0);
+#endif
+      }
+}
+
 /* A buffer doubled while it is the arena's newest allocation grows in place;
 ** one that is not is copied; either way the contents and zeroed tail hold. */
 static void test_arena_grow(void **s) {
@@ -535,7 +563,8 @@ int main(void) {
       cmocka_unit_test(test_date_parse), cmocka_unit_test(test_date_arith), cmocka_unit_test(test_json_strict),
       cmocka_unit_test(test_json_values), cmocka_unit_test(test_template), cmocka_unit_test(test_date_format_sweep),
       cmocka_unit_test(test_json_numbers),
-      cmocka_unit_test(test_fixed1), cmocka_unit_test(test_g_hundredths), cmocka_unit_test(test_json_escape), cmocka_unit_test(test_arena_grow),
+      cmocka_unit_test(test_fixed1), cmocka_unit_test(test_g_hundredths), cmocka_unit_test(test_json_escape), cmocka_unit_test(test_json_writer_set),
+      cmocka_unit_test(test_arena_grow),
       cmocka_unit_test(test_record_labs), cmocka_unit_test(test_record_adherence),
   };
   return cmocka_run_group_tests_name("basics", tests, NULL, NULL);

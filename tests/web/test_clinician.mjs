@@ -4,10 +4,15 @@
 //   1. after "Get plan" the decision card is in view and has the focus;
 //   2. its colour and first words are the plan's: a routine start is not a
 //      warning, an overdue denosumab dose reads as the plan's critical alert
-//      ("give the dose now"), said once;
+//      ("give the dose now"), said once; the clinician's reminders listed as
+//      the command line lists them;
 //   3. SI units (calcium mmol/L, vitamin D nmol/L) converted with the
 //      knowledge base's factors (/api/units), the unit beside the field; a
 //      decimal comma read, an ambiguous number refused naming its field;
+//      dates typed day first (3.5.2024), with the month's name or year
+//      first sent as YYYY-MM-DD and shown so in the field; a date that could
+//      be read two ways (03/05/2024) or a two-digit year refused naming its
+//      field, nothing sent;
 //   4. a FHIR Bundle, a CDS Hooks prefetch or hook request opened from a file
 //      fills the form through the server's FHIR reader; its errors are the
 //      server's;
@@ -67,7 +72,8 @@ async function api(url, path, body) {
   const r = await fetch(url + path, body === undefined ? {} : {
     method: "POST", headers: { "Content-Type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body),
   });
-  return { status: r.status, body: await r.json() };
+  const type = r.headers.get("Content-Type") || "";
+  return { status: r.status, body: /json/.test(type) ? await r.json() : await r.text() };
 }
 
 async function fresh(page, url) {
@@ -130,6 +136,7 @@ async function wordingPart(page, url, size) {
   check(planStart.treatment.action === "start" && !planStart.alerts.some((a) => a.severity === "critical"), "vignette 01 is a routine start");
   check(!/sev-/.test(s.cls) && !/\bwarning\b/i.test(s.text), `${size.name}: a routine start is neutral, not WARNING (${s.cls}): ${s.text.slice(0, 80)}`);
   check(s.indicator === planStart.indicator, `${size.name}: the card carries the plan's indicator (${s.indicator})`);
+  await sameReminders(page, url, start, size, "vignette 01", true);
 
   const over = vignette("09_denosumab_overdue.json").patient;
   const plan = (await api(url, "api/assess", over)).body;
@@ -147,7 +154,19 @@ async function wordingPart(page, url, size) {
   check(status.includes(crit[0].message), `${size.name}: the status says it: ${status}`);
   const times = o.all.split(crit[0].message).length - 1;
   check(times === 1, `${size.name}: the critical message is said once (${times})`);
+  await sameReminders(page, url, over, size, "vignette 09", false);
   await page.locator("#decision").screenshot({ path: join(shotDir, `${size.name}-2-overdue-denosumab.png`) });
+}
+
+/* The clinician's reminders on the page are the command line's "Reminder:"
+** lines of the same plan, in the same order, each said once. */
+async function sameReminders(page, url, rec, size, what, some) {
+  const text = (await api(url, "api/assess?format=text", rec)).body;
+  const want = String(text).split("\n").map((l) => /^\s*- Reminder: (.*)$/.exec(l)).filter(Boolean).map((m) => m[1]);
+  const got = await page.evaluate(() => [...document.querySelectorAll("#plan-clinician [data-reminder]")]
+    .map((li) => li.innerText.replace(/^Reminder:\s*/, "").trim()));
+  check((!some || want.length > 0) && JSON.stringify(got) === JSON.stringify(want),
+        `${size.name}: ${what}: the page's reminders are the plan's: ${JSON.stringify(got)} want ${JSON.stringify(want)}`);
 }
 
 /* ---- 3. SI units and the decimal comma ---- */
@@ -195,6 +214,59 @@ async function unitsPart(page, url, size) {
   check(msg.invalid === "true" && msg.focused && /Weight \(kg\)/.test(msg.msg || "") && /1\.234,5/.test(msg.msg || ""),
         `${size.name}: the message names the field: ${JSON.stringify(msg)}`);
   await page.screenshot({ path: join(shotDir, `${size.name}-3-ambiguous.png`) });
+}
+
+/* ---- 3b. dates as clinicians type them ---- */
+async function datesPart(page, url, size) {
+  await fresh(page, url);
+  const typed = { sex: "female", birth_date: "3.5.1956", as_of: "2026/11/01",
+    bmd: [{ site: "lumbar_spine", t_score: -2.7, date: "1 Oct 2026" }],
+    fractures: [{ site: "wrist", date: "15/05/2025" }],
+    therapies: [{ agent: "alendronate", start: "September 2, 2025" }],
+    labs: { calcium_mg_dl: { value: 9.4, date: "20-OCT-2026" } } };
+  const want = { birth_date: "1956-05-03", as_of: "2026-11-01", bmd: "2026-10-01", fracture: "2025-05-15", start: "2025-09-02", calcium: "2026-10-20" };
+  await typeRecord(page, typed);
+  await page.locator("#f-sex").focus(); /* leaving the last field: every "change" has fired */
+  const inForm = await page.evaluate(() => ({
+    birth_date: document.getElementById("f-birth_date").value, as_of: document.getElementById("f-as_of").value,
+    bmd: document.querySelector("fieldset[data-list=bmd] [data-field=date]").value,
+    fracture: document.querySelector("fieldset[data-list=fractures] [data-field=date]").value,
+    start: document.querySelector("fieldset[data-list=therapies] [data-field=start]").value,
+    calcium: document.getElementById("f-calcium-date").value }));
+  check(JSON.stringify(inForm) === JSON.stringify(want), `${size.name}: each date shown as read, YYYY-MM-DD: ${JSON.stringify(inForm)}`);
+  /* typed again without leaving the field: the record sent still holds ISO dates */
+  await typeInto(page.locator("#f-birth_date"), "03.05.1956");
+  const req = page.waitForRequest((r) => r.method() === "POST" && r.url().endsWith("/api/assess"));
+  const st = await submitAndWait(page, false);
+  const sent = JSON.parse((await req).postData());
+  check(st.startsWith("Plan ready"), `${size.name}: the record with typed dates is planned (${st})`);
+  const got = { birth_date: sent.birth_date, as_of: sent.as_of, bmd: sent.bmd[0].date, fracture: sent.fractures[0].date,
+                start: sent.therapies[0].start, calcium: sent.labs.calcium_mg_dl.date };
+  check(JSON.stringify(got) === JSON.stringify(want), `${size.name}: the dates sent: ${JSON.stringify(got)}`);
+
+  /* two readings, or a two-digit year: refused beside the field, nothing sent */
+  const refused = [["#f-frax-date", "03/05/2026", /2026-05-03 or 2026-03-05/], ["#f-calcium-date", "04-06-2026", /2026-06-04 or 2026-04-06/],
+                   ["#f-birth_date", "03.05.56", /two-digit year/]];
+  for (const [sel, text, why] of refused) {
+    await fresh(page, url);
+    await typeRecord(page, { sex: "female", age: 70, as_of: "2026-11-01" });
+    await typeInto(page.locator(sel), text);
+    await page.locator("#f-sex").focus();
+    let posted = 0;
+    const count = (r) => { if (r.url().includes("/api/assess")) posted++; };
+    page.on("request", count);
+    const st2 = await submitAndWait(page, false);
+    page.off("request", count);
+    const msg = await page.evaluate((s) => {
+      const n = document.querySelector(s);
+      return { value: n.value, invalid: n.getAttribute("aria-invalid"), msg: n.closest(".field").querySelector(".field-error")?.textContent || "",
+               focused: document.activeElement === n };
+    }, sel);
+    check(st2.includes("not accepted") && posted === 0, `${size.name}: "${text}" refused before sending (${st2}, ${posted} sent)`);
+    check(msg.value === text && msg.invalid === "true" && msg.focused && why.test(msg.msg) && msg.msg.includes(text),
+          `${size.name}: "${text}" left as typed, the message beside it: ${JSON.stringify(msg)}`);
+  }
+  await page.screenshot({ path: join(shotDir, `${size.name}-3-ambiguous-date.png`) });
 }
 
 /* ---- 4. FHIR files through the server's reader ---- */
@@ -408,7 +480,7 @@ async function endpoints(url) {
   check(ok.status === 200 && ok.body.sex === "female" && Array.isArray(ok.body.extensions.input_notes), "a Bundle: its record, notes under extensions");
 }
 
-const PARTS = { focus: focusPart, wording: wordingPart, units: unitsPart, fhir: fhirPart, timeline: timelinePart, print: printPart, hint: hintPart };
+const PARTS = { focus: focusPart, wording: wordingPart, units: unitsPart, dates: datesPart, fhir: fhirPart, timeline: timelinePart, print: printPart, hint: hintPart };
 
 async function main() {
   const { p: server, url } = await startServer(bin);

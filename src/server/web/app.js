@@ -15,6 +15,7 @@
 
 import { $, $$, el, label, words, setLabels, labels } from "./common.js";
 import { InputProblem, parseNumber, toRecordUnit, resetUnits, setupUnits } from "./units.js";
+import { parseDate, setupDates } from "./dates.js";
 import { renderPlan, redrawTimeline, headline } from "./plan.js";
 
 const LISTS = ["bmd", "fractures", "therapies", "medications", "conditions", "labs.p1np", "labs.ctx"];
@@ -43,13 +44,15 @@ function setPath(obj, path, value) {
 /* ---- reading and filling the form ------------------------------------- */
 
 /* The value of one input as the record holds it; undefined when empty.
-** Numbers: see units.js (decimal comma, units); text that is not a number
-** is sent as text, so that the server's message names the field. */
+** Numbers: see units.js (decimal comma, units); dates: dates.js (day-first
+** and month-name forms); text that is neither is sent as text, so that the
+** server's message names the field. */
 function readValue(input) {
   const v = input.value.trim();
   const kind = input.dataset.kind;
   if (v === "") return undefined;
   if (kind === "number") return toRecordUnit(input, parseNumber(input, v));
+  if (kind && kind.startsWith("date")) return parseDate(input, v, kind === "date-or-year");
   if (kind === "bool") return v === "true";
   return v;
 }
@@ -235,7 +238,7 @@ function fieldFor(path, message) {
 /* A number the page could not read (units.js): said beside its field as
 ** the server's messages are. */
 function showProblem(p) {
-  showError({ error: p.message, path: p.input.dataset.path });
+  showError({ error: p.message, path: p.input.dataset.path || p.input.dataset.altPath });
 }
 
 function showError(err) {
@@ -421,6 +424,7 @@ async function start() {
     $("#kb-version").textContent = "The knowledge base could not be read from the server: " + lab.reason.message;
   }
   if (units.status === "fulfilled") setupUnits(units.value);
+  setupDates($("#patient-form"));
   for (const sel of $$("select[data-codes]:not(template select)")) fillSelect(sel);
   for (const b of $$("[data-add]")) b.addEventListener("click", () => {
     const row = addRow(b.dataset.add);

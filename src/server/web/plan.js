@@ -111,11 +111,23 @@ function details(plan) {
   if ((plan.avoid || []).length) details.append(section("avoid-h", cap(ui("avoid")), avoidList(plan.avoid, "data-avoid-agent")));
   if ((plan.not_recommended || []).length) details.append(section("notrec-h", cap(ui("not_recommended")), avoidList(plan.not_recommended, "data-notrec-agent")));
 
-  /* the critical alerts head the decision card: each message once */
-  const order = ["warning", "info"];
-  const rest = (plan.alerts || []).filter((a) => a.severity !== "critical")
-    .sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity));
-  if (rest.length) details.append(section("alerts-h", cap(ui("alerts")), el("ul", { class: "alerts" }, rest.map(alertItem))));
+  /* the critical alerts head the decision card: each message once. The
+  ** clinician's reminders follow the alerts of their severity, as in the
+  ** command line's rendering (render_doc.c, messages); a reminder whose
+  ** words an alert has said already is not said again. */
+  const order = ["critical", "warning", "info"];
+  const said = new Set((plan.alerts || []).map((a) => a.message));
+  const items = [];
+  for (const sev of order) {
+    for (const a of plan.alerts || []) if (a.severity === sev && sev !== "critical") items.push(alertItem(a));
+    for (const m of plan.reminders || []) {
+      const text = label("reminder", m.code);
+      if (m.severity !== sev || !(m.audiences || []).includes("clinician") || said.has(text)) continue;
+      said.add(text);
+      items.push(el("li", { class: "reminder", "data-reminder": m.code }, el("span", { class: "sev-word" }, ui("reminder")), " ", text));
+    }
+  }
+  if (items.length) details.append(section("alerts-h", cap(ui("alerts")), el("ul", { class: "alerts" }, items)));
 
   if ((plan.monitoring || []).length)
     details.append(section("mon-h", cap(ui("monitoring")), el("table", { class: "monitoring" },
