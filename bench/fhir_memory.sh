@@ -5,14 +5,17 @@
 # 268 MB), generated into a temporary directory and removed at the end.
 # Measures peak RSS and wall time (/usr/bin/time -v) of this tree's binary
 # and of the one at BASE (the whole-export-in-memory grouping it replaced),
-# both Release builds, same export, same options.
+# both Release builds, same export, same options: on each number of THREADS
+# and each memory TARGET (OSTEOPLAN_FHIR_BUCKET_BYTES; "default": unset).
 # Environment: COPIES (default 100), BASE (a git revision, default 2258add;
-# "none" skips it), THREADS (default 2).
+# "none" skips it), THREADS (default "2"; e.g. "1 2"), TARGETS (default
+# "default"; e.g. "default 1048576").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COPIES=${COPIES:-100}
 BASE=${BASE:-2258add}
 THREADS=${THREADS:-2}
+TARGETS=${TARGETS:-default}
 work=$(mktemp -d "${TMPDIR:-/tmp}/osteoplan-fhir-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DOSTEOPLAN_TESTS=OFF >/dev/null
@@ -31,10 +34,16 @@ echo "export: $(du -sb "$work/export" | cut -f1) bytes, $(wc -l < "$work/export/
 for entry in "${bins[@]}"; do
   label=${entry%%:*}
   bin=${entry#*:}
-  /usr/bin/time -v "$bin" screen --input fhir --as-of 2026-11-01 --threads "$THREADS" "$work/export" \
-    > "$work/out" 2> "$work/err"
-  rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/err")
-  wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/err")
-  echo "$label: peak RSS $((rss / 1024)) MB ($rss KiB), wall $wall, $(wc -l < "$work/out") lines out, sha256 $(sha256sum < "$work/out" | cut -c1-16)"
-  grep -E '^osteoplan screen: FHIR|^  memory' "$work/err" | sed 's/^/    /'
+  for threads in $THREADS; do
+    for target in $TARGETS; do
+      if [ "$target" = default ]; then unset OSTEOPLAN_FHIR_BUCKET_BYTES; else export OSTEOPLAN_FHIR_BUCKET_BYTES=$target; fi
+      /usr/bin/time -v "$bin" screen --input fhir --as-of 2026-11-01 --threads "$threads" "$work/export" \
+        > "$work/out" 2> "$work/err"
+      rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/err")
+      wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/err")
+      echo "$label, $threads threads, target $target: peak RSS $((rss / 1024)) MB ($rss KiB), wall $wall," \
+        "$(wc -l < "$work/out") lines out, sha256 $(sha256sum < "$work/out" | cut -c1-16)"
+      grep -E '^osteoplan screen: FHIR|^  memory' "$work/err" | sed 's/^/    /'
+    done
+  done
 done

@@ -81,7 +81,7 @@ static bool mapped_type(const json_doc *d, int rt) {
 static int spill_line(bulk_worker *w, const line_ent *e, const char *line) {
   bulk *b = w->b;
   fhir_bulk_stats *st = &w->st;
-  FILE *errors = w->errs.f;
+  FILE *errors = w->errs;
   const char *path = b->files[e->file];
   unsigned long long no = (unsigned long long)e->no;
   if (e->too_long) {
@@ -186,10 +186,12 @@ static void *pass_one(void *arg) {
     int rc = fill_batch(b, bt);
     pthread_mutex_unlock(&b->m);
     if (rc != 0 || bt->n == 0) break;
-    long long start = ftell(w->errs.f);
+    long long start = ftell(w->errs);
     for (int i = 0; i < bt->n && rc == 0; i++) rc = spill_line(w, &bt->e[i], bt->text + bt->e[i].off);
-    if (rc != 0 || add_chunk(b, bt->seq, w, start) != 0) break;
+    if (rc != 0 || add_chunk(b, bt->seq, 0, w, start) != 0) break;
   }
+  for (int i = 0; i < FHIR_BULK_FANOUT && !atomic_load(&b->failed); i++) /* no buffer held into pass two */
+    if (w->bk[i].open) temp_rewind(b, &w->bk[i]);
   free(bt->text);
   free(bt);
   return NULL;
@@ -300,7 +302,7 @@ static int write_ordered(bulk *b) {
   out_ent *all = all_out(b, &n);
   if (!all) return FAIL(b, ENOMEM, "out of memory");
   for (int i = 0; i < b->nw; i++)
-    if (b->w[i].mapped.f && temp_rewind(b, &b->w[i].mapped) != 0) return free(all), -1;
+    if (b->w[i].mapped.open && temp_rewind(b, &b->w[i].mapped) != 0) return free(all), -1;
   spill fin = {0};
   bulk_worker *w = &b->w[0];
   int rc = temp_open(b, &fin);
@@ -310,14 +312,14 @@ static int write_ordered(bulk *b) {
       rc = FAIL(b, ENOMEM, "out of memory");
       break;
     }
-    if (!pread_all(fileno(b->w[e->worker].mapped.f), w->rbuf, e->len, e->off))
+    if (!pread_all(b->w[e->worker].mapped.fd, w->rbuf, e->len, e->off))
       rc = FAIL(b, errno ? errno : EIO, "cannot read a temporary file back");
     w->rbuf[e->len] = '\n';
     if (rc == 0) rc = temp_write(b, &fin, w->rbuf, (size_t)e->len + 1);
   }
   free(all);
   if (rc == 0) rc = temp_rewind(b, &fin);
-  int fd = rc == 0 ? dup(fileno(fin.f)) : -1;
+  int fd = rc == 0 ? dup(fin.fd) : -1;
   if (rc == 0 && fd < 0) bulk_note_error(b, errno, "cannot keep a temporary file: %s", strerror(errno));
   temp_close(b, &fin);
   if (fd >= 0) lseek(fd, 0, SEEK_SET);
@@ -331,6 +333,7 @@ static int start_workers(bulk *b) {
     bulk_worker *w = &b->w[i];
     w->b = b;
     w->id = i;
+    w->last_chunk = -1;
     /* A bucket's parsed resources take about three times its text: one
     ** first block that size is kept from bucket to bucket (arena_reset), so
     ** grouping does not take fresh pages from the system for every bucket
@@ -338,7 +341,7 @@ static int start_workers(bulk *b) {
     size_t first = b->target < (64u << 20) ? 3 * b->target : (192u << 20);
     if (!(w->a = arena_create(first > 65536 ? first : 65536)) && !(w->a = arena_create(65536)))
       return FAIL(b, ENOMEM, "out of memory");
-    if (temp_open(b, &w->errs) != 0) return -1;
+    if (!(w->errs = temp_file(b))) return -1;
   }
   return 0;
 }
@@ -359,7 +362,7 @@ static void stop_workers(bulk *b) {
     for (int k = 0; k < FHIR_BULK_FANOUT; k++) temp_close(b, &w->bk[k]);
     temp_close(b, &w->med);
     temp_close(b, &w->mapped);
-    temp_close(b, &w->errs);
+    if (w->errs) fclose(w->errs);
     arena_destroy(w->a);
     free(w->rbuf);
     free(w->buf);
@@ -377,7 +380,7 @@ static void stop_workers(bulk *b) {
 /* Medication spills are read by every worker in pass two, by offset. */
 static int flush_meds(bulk *b) {
   for (int i = 0; i < b->nw; i++)
-    if (b->w[i].med.f && temp_rewind(b, &b->w[i].med) != 0) return -1;
+    if (b->w[i].med.open && temp_rewind(b, &b->w[i].med) != 0) return -1;
   return 0;
 }
 
@@ -390,8 +393,15 @@ int fhir_bulk_run(const char *path, const fhir_bulk_options *o, fhir_bulk_fn fn,
                   : target > FHIR_BULK_PATIENT_BYTES / 2 ? 2 * target
                                                          : FHIR_BULK_PATIENT_BYTES;
   b.target = target >= (size_t)b.nw ? target / (size_t)b.nw : 1; /* the memory target is shared */
+  /* A worker's FHIR_BULK_FANOUT spill buffers take its share of the target
+  ** at most (pass one holds no bucket), within stdio's size and 256 KiB. */
+  b.spill_buf = b.target / FHIR_BULK_FANOUT;
+  b.spill_buf = b.spill_buf < 4096 ? 4096 : b.spill_buf > (256u << 10) ? (256u << 10) : b.spill_buf;
+  b.total = (long long)target;
   pthread_mutex_init(&b.m, NULL);
   pthread_mutex_init(&b.em, NULL);
+  pthread_mutex_init(&b.mm, NULL);
+  pthread_cond_init(&b.mc, NULL);
   int rc = start_workers(&b);
   if (rc == 0) rc = list_files(&b, path);
   if (rc == 0) rc = run_workers(&b, pass_one);
@@ -404,6 +414,8 @@ int fhir_bulk_run(const char *path, const fhir_bulk_options *o, fhir_bulk_fn fn,
   stop_workers(&b);
   pthread_mutex_destroy(&b.m);
   pthread_mutex_destroy(&b.em);
+  pthread_mutex_destroy(&b.mm);
+  pthread_cond_destroy(&b.mc);
   if (fd < 0) errno = b.err ? b.err : EIO;
   return fd;
 }

@@ -22,13 +22,18 @@
 ** over (a plan is never built from part of a patient's data).
 **
 ** Threads: both passes run on o->threads workers (fhir_bulk_int.h says
-** how the result stays the same, byte for byte, on any number of them);
-** each holds at most bucket_bytes / threads of text at once.
+** how the result stays the same, byte for byte, on any number of them).
+** Together they hold bucket_bytes of text at most at once: a worker groups
+** a bucket larger than its share (bucket_bytes / threads) whole while the
+** others leave room for it, and splits it again when they do not.
 **
 ** Memory: about eight times bucket_bytes at most (the text, its parsed
-** tokens and one patient's mapping; measured on Synthea data), plus 24 bytes
-** per patient (the output order), or eight times patient_bytes when one
-** patient alone exceeds the target (but not patient_bytes), on each thread. Temporary space:
+** tokens and one patient's mapping; measured on Synthea data; the spill
+** buffers of pass one, bucket_bytes in all, are freed before pass two),
+** plus 24 bytes per patient (the output order) and about 40 per patient
+** reported in a bucket split again, or eight times patient_bytes when one
+** patient alone exceeds the target (but not patient_bytes): that patient
+** is grouped while the other workers wait. Temporary space:
 ** about the export's uncompressed size plus 16 bytes and the patient id per
 ** resource, and the output.
 */

@@ -19,6 +19,7 @@ typedef struct {
   const char *id;
   size_t idlen;
   int64_t seq; /* of its first Patient resource; a Medication: its place */
+  int64_t first; /* the place of its first resource (the order of its reports) */
   fhir_res *res;
   int n, cap;
   bool has_patient;
@@ -80,7 +81,7 @@ static pat *lookup(table *t, const char *id, size_t n, bool add) {
     t->pcap = cap;
   }
   pat *p = &t->p[t->np];
-  *p = (pat){id, n, -1, NULL, 0, 0, false, 0};
+  *p = (pat){id, n, -1, INT64_MAX, NULL, 0, 0, false, 0};
   t->hash[k] = t->np++;
   return p;
 }
@@ -136,7 +137,7 @@ static int parse_kept(bulk_worker *w, const char *line, size_t len, fhir_res *r)
 /* One Medication spill (written by any worker: read by offset): those the
 ** bucket references (meds holds their ids), the first in the export of each. */
 static int load_med_spill(bulk_worker *w, const spill *s, table *meds) {
-  int fd = fileno(s->f);
+  int fd = s->fd;
   for (long long off = 0; off < s->bytes;) {
     rec_hdr h;
     if (!pread_all(fd, (char *)&h, sizeof h, off)) return FAIL(w->b, EIO, "cannot read a temporary file back");
@@ -160,7 +161,7 @@ static int load_med_spill(bulk_worker *w, const spill *s, table *meds) {
 
 static int load_meds(bulk_worker *w, table *meds) {
   for (int i = 0; meds->np && i < w->b->nw; i++)
-    if (w->b->w[i].med.f && load_med_spill(w, &w->b->w[i].med, meds) != 0) return -1;
+    if (w->b->w[i].med.open && load_med_spill(w, &w->b->w[i].med, meds) != 0) return -1;
   return 0;
 }
 
@@ -174,7 +175,7 @@ static int keep(bulk_worker *w, int64_t seq, const char *line, size_t len) {
     w->out = no;
     w->cout = cap;
   }
-  if (!w->mapped.f && temp_open(w->b, &w->mapped) != 0) return -1;
+  if (!w->mapped.open && temp_open(w->b, &w->mapped) != 0) return -1;
   w->out[w->nout++] = (out_ent){seq, w->mapped.bytes, (uint32_t)len, w->id};
   return temp_write(w->b, &w->mapped, line, len);
 }
@@ -198,7 +199,9 @@ static int hand_over(bulk_worker *w, const pat *p, table *meds) {
   const char *out = NULL;
   size_t len = 0;
   w->st.patients++;
-  if (w->b->fn(w->b->ctx, w->id, w->errs.f, list, n, &out, &len) != 0) return FAIL(w->b, errno, "%s", strerror(errno));
+  long long start = ftell(w->errs);
+  if (w->b->fn(w->b->ctx, w->id, w->errs, list, n, &out, &len) != 0) return FAIL(w->b, errno, "%s", strerror(errno));
+  if (add_chunk(w->b, w->bucket, SUB_OTHER | p->first, w, start) != 0) return -1;
   return out ? keep(w, POS_ORDER(p->seq), out, len) : 0;
 }
 
@@ -209,6 +212,7 @@ static int file_resource(bulk_worker *w, table *t, table *meds, const rec_hdr *h
   bool patient = (h->pos & POS_PATIENT) != 0;
   pat *p = lookup(t, key, h->keylen, true);
   if (!p || !add(p, r, patient)) return FAIL(w->b, ENOMEM, "out of memory");
+  if (p->first == INT64_MAX) p->first = POS_ORDER(h->pos); /* records come in the export's order */
   if (patient && !p->has_patient) p->seq = h->pos; /* the first: records come in the export's order */
   if (patient) p->has_patient = true;
   const char *id;
@@ -241,7 +245,7 @@ static long read_bucket(bulk_worker *w, spill *parts, int np, size_t *size) {
   for (int i = 0; i < np; i++) {
     if (temp_rewind(b, &parts[i]) != 0) return -1;
     size_t n = (size_t)parts[i].bytes;
-    if (fread(w->buf + at, 1, n, parts[i].f) != n) return FAIL(b, EIO, "cannot read a temporary file back");
+    if (!pread_all(parts[i].fd, w->buf + at, n, 0)) return FAIL(b, EIO, "cannot read a temporary file back");
     at += n;
     recs += parts[i].recs;
     temp_close(b, &parts[i]); /* its disk space is free again */
@@ -290,6 +294,11 @@ static int group(bulk_worker *w, spill *parts, int np) {
   table_free(&t);
   table_free(&meds);
   arena_reset(w->a);
+  if (w->bcap > b->target) { /* more than its share, held while the others left room: not kept */
+    free(w->buf);
+    w->buf = NULL;
+    w->bcap = 0;
+  }
   return rc;
 }
 
@@ -323,27 +332,48 @@ static int tally_keys(bulk_worker *w, spill *parts, int np, table *t) {
     }
     p->bytes += (long long)(sizeof h + h.keylen + h.len);
     p->n++;
+    if (POS_ORDER(h.pos) < p->first) p->first = POS_ORDER(h.pos); /* parts: not in the export's order */
     p->has_patient |= (h.pos & POS_PATIENT) != 0;
     rc = 0;
   }
   return rc;
 }
 
-/* Reports the patients of t over the limit, as not screened. */
-static void report_too_big(bulk_worker *w, const table *t) {
+/* A patient over the limit: where its first resource is, and which. */
+typedef struct {
+  int64_t first;
+  int i;
+} big_pat;
+
+static int by_first(const void *x, const void *y) {
+  int64_t a = ((const big_pat *)x)->first, c = ((const big_pat *)y)->first;
+  return (a > c) - (a < c);
+}
+
+/* Reports the patients of t over the limit, as not screened, in the order
+** of their first resources (t's is the parts' order). */
+static int report_too_big(bulk_worker *w, const table *t) {
+  big_pat *big = arena_array(w->a, (size_t)t->np + 1, sizeof(big_pat));
+  if (!big) return FAIL(w->b, ENOMEM, "out of memory");
+  int n = 0;
   for (int i = 0; i < t->np; i++) {
     const pat *p = &t->p[i];
     if ((size_t)p->bytes <= w->b->patient_max) continue;
-    if (!p->has_patient) {
-      w->st.orphans += p->n;
-      continue;
-    }
+    if (p->has_patient) big[n++] = (big_pat){p->first, i};
+    else w->st.orphans += p->n;
+  }
+  qsort(big, (size_t)n, sizeof(big_pat), by_first);
+  for (int k = 0; k < n; k++) {
+    const pat *p = &t->p[big[k].i];
     char shown[6 * 256 + 1];
     ctl_escape(shown, sizeof shown, p->id); /* the export's bytes: no control character reaches a terminal */
-    fprintf(w->errs.f, "Patient/%s: %lld bytes of resources, over the limit of %zu for one patient: not screened "
+    long long start = ftell(w->errs);
+    fprintf(w->errs, "Patient/%s: %lld bytes of resources, over the limit of %zu for one patient: not screened "
             "(too much data)\n", shown, p->bytes, w->b->patient_max);
     w->st.too_big++;
+    if (add_chunk(w->b, w->bucket, p->first, w, start) != 0) return -1;
   }
+  return 0;
 }
 
 /* A bucket over the per-patient limit that no hash splits further: the
@@ -355,10 +385,8 @@ static int sift(bulk_worker *w, spill *parts, int np) {
   spill rest = {0};
   rec_hdr h;
   int cur, rc = tally_keys(w, parts, np, &t);
-  if (rc == 0) {
-    report_too_big(w, &t);
-    rc = parts_rewind(w, parts, np, &cur);
-  }
+  if (rc == 0) rc = report_too_big(w, &t);
+  if (rc == 0) rc = parts_rewind(w, parts, np, &cur);
   while (rc == 0 && (rc = parts_get(w, parts, np, &cur, &h)) > 0) {
     const pat *p = lookup(&t, w->rbuf, h.keylen, false);
     rc = p && (size_t)p->bytes <= w->b->patient_max
@@ -367,7 +395,7 @@ static int sift(bulk_worker *w, spill *parts, int np) {
   }
   table_free(&t);
   for (int i = 0; i < np; i++) temp_close(w->b, &parts[i]);
-  if (rc == 0 && rest.f) rc = group(w, &rest, 1);
+  if (rc == 0 && rest.open) rc = group(w, &rest, 1);
   temp_close(w->b, &rest);
   return rc;
 }
@@ -375,6 +403,7 @@ static int sift(bulk_worker *w, spill *parts, int np) {
 /* Splits a bucket too large for memory by the next level's hash. */
 static int split(bulk_worker *w, spill *parts, int np, int depth) {
   spill sub[FHIR_BULK_FANOUT] = {0};
+  w->whole = false; /* its reports come group by group: each its own chunk */
   long total = 0;
   for (int i = 0; i < np; i++) total += parts[i].recs;
   rec_hdr h;
@@ -383,43 +412,150 @@ static int split(bulk_worker *w, spill *parts, int np, int depth) {
     rc = spill_put(w->b, &sub[bucket_of(w->rbuf, h.keylen, depth)], h.pos, w->rbuf, h.keylen, w->rbuf + h.keylen,
                    h.len - 1) == 0 ? 0 : -1;
   for (int i = 0; i < np; i++) temp_close(w->b, &parts[i]);
+  for (int i = 0; i < FHIR_BULK_FANOUT; i++) /* written out: no buffer held while grouping */
+    if (rc == 0 && sub[i].open) rc = temp_rewind(w->b, &sub[i]);
   for (int i = 0; i < FHIR_BULK_FANOUT; i++) {
     /* all in one: one patient alone is larger than the target, and no
     ** hash can split it; it is grouped as it is */
-    if (rc == 0 && sub[i].f) rc = process(w, &sub[i], 1, sub[i].recs == total ? MAX_DEPTH : depth + 1);
+    if (rc == 0 && sub[i].open) rc = process(w, &sub[i], 1, sub[i].recs == total ? MAX_DEPTH : depth + 1);
     temp_close(w->b, &sub[i]);
   }
   return rc;
 }
 
+/* Holds bytes of text for one group when they fit beside what the others
+** hold (wait: until they do; the whole target at most, so one patient
+** larger than it is grouped alone); what is held, for budget_give, or -1
+** with *room the text that would fit now. */
+static long long budget_take(bulk *b, long long bytes, bool wait, long long *room) {
+  long long n = wait && bytes > b->total ? b->total : bytes;
+  pthread_mutex_lock(&b->mm);
+  while (wait && b->held + n > b->total) pthread_cond_wait(&b->mc, &b->mm);
+  bool fits = b->held + n <= b->total;
+  if (fits) b->held += n;
+  *room = b->total - b->held;
+  pthread_mutex_unlock(&b->mm);
+  return fits ? n : -1;
+}
+
+static void budget_give(bulk *b, long long n) {
+  pthread_mutex_lock(&b->mm);
+  b->held -= n;
+  pthread_cond_broadcast(&b->mc);
+  pthread_mutex_unlock(&b->mm);
+}
+
+/* Puts parts aside (taken from the caller) to be grouped when there is room. */
+static int defer(bulk_worker *w, spill *parts, int np, int depth) {
+  if (w->ndef == w->cdef) {
+    size_t cap = w->cdef ? w->cdef * 2 : 8;
+    deferred *nd = realloc(w->def, sizeof *nd * cap);
+    if (!nd) return FAIL(w->b, ENOMEM, "out of memory");
+    w->def = nd;
+    w->cdef = cap;
+  }
+  deferred *d = &w->def[w->ndef++];
+  *d = (deferred){.np = np, .depth = depth, .bucket = w->bucket};
+  for (int i = 0; i < np; i++) {
+    d->parts[i] = parts[i];
+    parts[i] = (spill){0};
+  }
+  return 0;
+}
+
+/* Groups the parts when their text fits beside what the other workers
+** hold. When not: split again when over the worker's share (as with one
+** worker, over the target), or when the parts (about a 64th of them each)
+** would fit in the room left; else (another worker holds more than its
+** share, or one patient is larger than the room) put aside, to be grouped
+** when there is room: while draining, wait for it. */
 static int process(bulk_worker *w, spill *parts, int np, int depth) {
-  long long bytes = parts_bytes(parts, np);
-  if ((size_t)bytes > w->b->target && depth < MAX_DEPTH) return split(w, parts, np, depth);
-  if ((size_t)bytes > w->b->patient_max) return sift(w, parts, np);
-  return group(w, parts, np);
+  bulk *b = w->b;
+  long long bytes = parts_bytes(parts, np), room;
+  long long held = budget_take(b, bytes, false, &room);
+  if (held < 0 && depth < MAX_DEPTH && ((size_t)bytes > b->target || room >= bytes / 64))
+    return split(w, parts, np, depth);
+  if (held < 0 && !w->draining) return defer(w, parts, np, depth);
+  if (held < 0) held = budget_take(b, bytes, true, &room);
+  int rc = (size_t)bytes > b->patient_max ? sift(w, parts, np) : group(w, parts, np);
+  budget_give(b, held);
+  return rc;
+}
+
+/* The parts put aside: those that fit now (drain: all, waiting for room);
+** those that do not are put aside again. */
+static int run_deferred(bulk_worker *w, bool drain) {
+  deferred *list = w->def;
+  size_t n = w->ndef;
+  int rc = 0;
+  w->def = NULL;
+  w->ndef = w->cdef = 0;
+  w->draining = drain;
+  for (size_t k = 0; k < n; k++) {
+    w->bucket = list[k].bucket;
+    w->whole = false; /* a part of a bucket: its reports one chunk per patient */
+    w->last_chunk = -1;
+    if (rc == 0 && !atomic_load(&w->b->failed)) rc = process(w, list[k].parts, list[k].np, list[k].depth);
+    for (int i = 0; i < list[k].np; i++) temp_close(w->b, &list[k].parts[i]);
+  }
+  free(list);
+  w->draining = false;
+  return rc;
+}
+
+static long long bucket_bytes(const bulk *b, int i) {
+  long long n = 0;
+  for (int j = 0; j < b->nw; j++) n += b->w[j].bk[i].bytes;
+  return n;
+}
+
+/* The next bucket to group: the largest left that fits beside what the
+** others hold, else the largest left (split, or put aside); -1 when none.
+** Largest first: the last buckets are small, so the workers end together. */
+static int next_bucket(bulk *b) {
+  pthread_mutex_lock(&b->mm);
+  int pick = -1, fit = -1;
+  long long most = -1, most_fit = -1;
+  for (int i = 0; i < FHIR_BULK_FANOUT; i++) {
+    if (b->taken[i]) continue;
+    long long n = bucket_bytes(b, i);
+    if (n > most) pick = i, most = n;
+    if (n > most_fit && b->held + n <= b->total) fit = i, most_fit = n;
+  }
+  if (fit >= 0) pick = fit;
+  if (pick >= 0) b->taken[pick] = true;
+  pthread_mutex_unlock(&b->mm);
+  return pick;
 }
 
 /* A worker of pass two: bucket after bucket, each with every worker's part
-** of it; its reports noted per bucket, to be written in bucket order. */
+** of it; its reports noted per patient, to be written in bucket order. */
 void *bulk_pass_two(void *arg) {
   bulk_worker *w = arg;
   bulk *b = w->b;
-  while (!atomic_load(&b->failed)) {
-    pthread_mutex_lock(&b->m);
-    int i = b->next_bucket++;
-    pthread_mutex_unlock(&b->m);
-    if (i >= FHIR_BULK_FANOUT) break;
+  int i;
+  while (!atomic_load(&b->failed) && run_deferred(w, false) == 0 && (i = next_bucket(b)) >= 0) {
     spill parts[FHIR_BULK_MAX_THREADS];
     int np = 0;
+    pthread_mutex_lock(&b->mm); /* next_bucket reads the sizes of the parts */
     for (int j = 0; j < b->nw; j++) {
-      if (!b->w[j].bk[i].f) continue;
+      if (!b->w[j].bk[i].open) continue;
       parts[np++] = b->w[j].bk[i]; /* this worker's alone now */
       b->w[j].bk[i] = (spill){0};
     }
-    long long start = ftell(w->errs.f);
+    pthread_mutex_unlock(&b->mm);
+    w->bucket = i;
+    w->whole = true;
+    w->last_chunk = -1;
     int rc = np ? process(w, parts, np, 1) : 0;
     for (int k = 0; k < np; k++) temp_close(b, &parts[k]);
-    if (add_chunk(b, i, w, start) != 0 || rc != 0) break;
+    if (rc != 0) break;
   }
+  if (!atomic_load(&b->failed)) run_deferred(w, true);
+  for (size_t k = 0; k < w->ndef; k++) /* after a failure */
+    for (int j = 0; j < w->def[k].np; j++) temp_close(b, &w->def[k].parts[j]);
+  free(w->def);
+  w->def = NULL;
+  w->ndef = w->cdef = 0;
   return NULL;
 }

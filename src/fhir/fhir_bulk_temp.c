@@ -31,8 +31,9 @@ static const char *temp_dir(const bulk *b) {
   return d && *d ? d : "/tmp";
 }
 
-/* An unlinked file in the temporary directory: gone when closed or killed. */
-int temp_open(bulk *b, spill *s) {
+/* An unlinked file in the temporary directory: gone when closed or killed;
+** its descriptor, or -1. */
+static int temp_fd(bulk *b) {
   char path[4096];
   const char *dir = temp_dir(b);
   if (snprintf(path, sizeof path, "%s/osteoplan-bulk-XXXXXX", dir) >= (int)sizeof path)
@@ -40,15 +41,26 @@ int temp_open(bulk *b, spill *s) {
   int fd = mkstemp(path);
   if (fd < 0) return FAIL(b, errno, "cannot create a temporary file in %s: %s", dir, strerror(errno));
   unlink(path);
-  s->f = fdopen(fd, "w+b");
-  if (!s->f) {
+  return fd;
+}
+
+int temp_open(bulk *b, spill *s) {
+  int fd = temp_fd(b);
+  if (fd < 0) return -1;
+  *s = (spill){.open = true, .fd = fd};
+  return 0;
+}
+
+/* A temporary file through stdio (the error reports, written with fprintf). */
+FILE *temp_file(bulk *b) {
+  int fd = temp_fd(b);
+  FILE *f = fd >= 0 ? fdopen(fd, "w+b") : NULL;
+  if (fd >= 0 && !f) {
     int e = errno;
     close(fd);
-    return FAIL(b, e, "cannot open a temporary file in %s: %s", dir, strerror(e));
+    bulk_note_error(b, e, "cannot open a temporary file in %s: %s", temp_dir(b), strerror(e));
   }
-  s->bytes = 0;
-  s->recs = 0;
-  return 0;
+  return f;
 }
 
 static int write_fail(bulk *b, int e) {
@@ -56,9 +68,33 @@ static int write_fail(bulk *b, int e) {
               atomic_load(&b->written), strerror(e ? e : EIO));
 }
 
+/* n bytes at the end of the file (short writes resumed: a file size limit
+** shows as a short write first, then EFBIG). */
+static int write_out(bulk *b, spill *s, const char *p, size_t n) {
+  while (n) {
+    ssize_t r = write(s->fd, p, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return write_fail(b, r < 0 ? errno : 0);
+    p += r, n -= (size_t)r;
+  }
+  return 0;
+}
+
+static int flush_buf(bulk *b, spill *s) {
+  int rc = s->blen ? write_out(b, s, s->buf, s->blen) : 0;
+  s->blen = 0;
+  return rc;
+}
+
 int temp_write(bulk *b, spill *s, const void *p, size_t n) {
-  errno = 0;
-  if (n && fwrite(p, 1, n, s->f) != n) return write_fail(b, errno);
+  if (!s->buf && !(s->buf = malloc(b->spill_buf))) return FAIL(b, ENOMEM, "out of memory");
+  if (s->blen + n > b->spill_buf && flush_buf(b, s) != 0) return -1;
+  if (n > b->spill_buf) {
+    if (write_out(b, s, p, n) != 0) return -1;
+  } else if (n) {
+    memcpy(s->buf + s->blen, p, n);
+    s->blen += n;
+  }
   s->bytes += (long long)n;
   atomic_fetch_add(&b->written, (long long)n);
   long long live = atomic_fetch_add(&b->live, (long long)n) + (long long)n;
@@ -68,24 +104,30 @@ int temp_write(bulk *b, spill *s, const void *p, size_t n) {
   return 0;
 }
 
-/* Flushes (where a full disk shows) and goes back to the start. */
+/* Writes out the buffer (where a full disk shows) and makes the spill ready
+** to be read from its start (spill_get; or by offset). The buffer is freed:
+** a spill waiting to be read holds no memory. */
 int temp_rewind(bulk *b, spill *s) {
-  errno = 0;
-  if (fflush(s->f) != 0 || ferror(s->f)) return write_fail(b, errno);
-  if (fseek(s->f, 0, SEEK_SET) != 0) return FAIL(b, errno, "cannot read a temporary file back: %s", strerror(errno));
+  if (flush_buf(b, s) != 0) return -1;
+  free(s->buf);
+  s->buf = NULL;
+  s->blen = 0;
+  s->bpos = 0;
+  s->roff = 0;
   return 0;
 }
 
 void temp_close(bulk *b, spill *s) {
-  if (s->f) {
-    fclose(s->f);
+  if (s->open) {
+    close(s->fd);
     atomic_fetch_sub(&b->live, s->bytes);
   }
+  free(s->buf);
   *s = (spill){0};
 }
 
 int spill_put(bulk *b, spill *s, int64_t pos, const char *key, size_t keylen, const char *line, size_t len) {
-  if (!s->f && temp_open(b, s) != 0) return -1;
+  if (!s->open && temp_open(b, s) != 0) return -1;
   rec_hdr h = {(uint32_t)len + 1, (uint32_t)keylen, pos};
   if (temp_write(b, s, &h, sizeof h) || temp_write(b, s, key, keylen) || temp_write(b, s, line, len) ||
       temp_write(b, s, "", 1))
@@ -103,16 +145,34 @@ bool grow_buf(char **p, size_t *cap, size_t need) {
   return true;
 }
 
+/* n bytes of a rewound spill, read ahead through its buffer. */
+static bool read_ahead(bulk *b, spill *s, char *p, size_t n) {
+  while (n) {
+    if (s->bpos == s->blen) {
+      long long left = s->bytes - s->roff;
+      size_t want = left < (long long)b->spill_buf ? (size_t)left : b->spill_buf;
+      if (!want) return false;
+      if (!s->buf && !(s->buf = malloc(b->spill_buf))) return false;
+      if (!pread_all(s->fd, s->buf, want, s->roff)) return false;
+      s->roff += (long long)want;
+      s->blen = want;
+      s->bpos = 0;
+    }
+    size_t k = s->blen - s->bpos < n ? s->blen - s->bpos : n;
+    memcpy(p, s->buf + s->bpos, k);
+    s->bpos += k, p += k, n -= k;
+  }
+  return true;
+}
+
 /* The next record of a rewound spill into w->rbuf (key, then line):
 ** 1, 0 at the end, -1 on error. */
 int spill_get(bulk_worker *w, spill *s, rec_hdr *h) {
-  if (fread(h, sizeof *h, 1, s->f) != 1) {
-    if (feof(s->f) && !ferror(s->f)) return 0;
-    return FAIL(w->b, EIO, "cannot read a temporary file back");
-  }
+  if (s->roff == s->bytes && s->bpos == s->blen) return 0;
+  if (!read_ahead(w->b, s, (char *)h, sizeof *h)) return FAIL(w->b, EIO, "cannot read a temporary file back");
   size_t need = (size_t)h->keylen + h->len;
   if (!grow_buf(&w->rbuf, &w->rcap, need)) return FAIL(w->b, ENOMEM, "out of memory");
-  if (fread(w->rbuf, 1, need, s->f) != need) return FAIL(w->b, EIO, "cannot read a temporary file back");
+  if (!read_ahead(w->b, s, w->rbuf, need)) return FAIL(w->b, EIO, "cannot read a temporary file back");
   return 1;
 }
 
@@ -137,43 +197,56 @@ bool pread_all(int fd, char *p, size_t n, long long off) {
   return true;
 }
 
+static bool more_chunks(bulk *b) {
+  if (b->chunks && b->nchunks < b->cchunks) return true;
+  size_t cap = b->cchunks ? b->cchunks * 2 : 64;
+  err_chunk *nc = realloc(b->chunks, sizeof *nc * cap);
+  if (!nc) return false;
+  b->chunks = nc;
+  b->cchunks = cap;
+  return true;
+}
+
 /* Notes that w's error file holds, from start on, the reports of batch or
-** bucket key (nothing when it holds none). */
-int add_chunk(bulk *b, long long key, bulk_worker *w, long long start) {
-  if (!w->errs.f) return 0;
-  errno = 0;
-  if (fflush(w->errs.f) != 0 || ferror(w->errs.f)) return FAIL(b, errno ? errno : EIO, "cannot write a temporary file");
-  long long end = ftell(w->errs.f);
+** bucket key at sub (nothing when it holds none). The reports of a bucket
+** grouped whole come in their order: one chunk. */
+int add_chunk(bulk *b, long long key, long long sub, bulk_worker *w, long long start) {
+  if (!w->errs) return 0;
+  long long end = ftell(w->errs);
+  if (end < 0) return FAIL(b, errno ? errno : EIO, "cannot write a temporary file");
   if (end <= start) return 0;
   pthread_mutex_lock(&b->m);
   bool ok = true;
-  if (b->nchunks == b->cchunks) {
-    size_t cap = b->cchunks ? b->cchunks * 2 : 64;
-    err_chunk *nc = realloc(b->chunks, sizeof *nc * cap);
-    if (nc) {
-      b->chunks = nc;
-      b->cchunks = cap;
-    } else {
-      ok = false;
-    }
+  err_chunk *last = w->last_chunk >= 0 ? &b->chunks[w->last_chunk] : NULL;
+  if (w->whole && last && last->key == key && last->off + last->len == start) {
+    last->len = end - last->off;
+  } else if ((ok = more_chunks(b))) {
+    b->chunks[b->nchunks] = (err_chunk){key, sub, start, end - start, w->id};
+    w->last_chunk = (long)b->nchunks++;
   }
-  if (ok) b->chunks[b->nchunks++] = (err_chunk){key, start, end - start, w->id};
   pthread_mutex_unlock(&b->m);
   return ok ? 0 : FAIL(b, ENOMEM, "out of memory");
 }
 
 static int by_key(const void *x, const void *y) {
-  long long a = ((const err_chunk *)x)->key, c = ((const err_chunk *)y)->key;
-  return (a > c) - (a < c);
+  const err_chunk *a = x, *c = y;
+  if (a->key != c->key) return (a->key > c->key) - (a->key < c->key);
+  return (a->sub > c->sub) - (a->sub < c->sub);
 }
 
 /* The reports noted so far, to the errors stream in key order; forgotten. */
 int write_chunks(bulk *b) {
+  for (int i = 0; i < b->nw; i++) {
+    errno = 0;
+    if (b->w[i].errs && (fflush(b->w[i].errs) != 0 || ferror(b->w[i].errs)))
+      return FAIL(b, errno ? errno : EIO, "cannot write a temporary file");
+    b->w[i].last_chunk = -1;
+  }
   if (b->nchunks) qsort(b->chunks, b->nchunks, sizeof *b->chunks, by_key);
   char tmp[16384];
   for (size_t i = 0; i < b->nchunks; i++) {
     const err_chunk *c = &b->chunks[i];
-    int fd = fileno(b->w[c->worker].errs.f);
+    int fd = fileno(b->w[c->worker].errs);
     for (long long done = 0; done < c->len;) {
       size_t n = c->len - done < (long long)sizeof tmp ? (size_t)(c->len - done) : sizeof tmp;
       if (!pread_all(fd, tmp, n, c->off + done)) return FAIL(b, errno ? errno : EIO, "cannot read a temporary file back");

@@ -5,8 +5,10 @@ tests/data, on a larger export generated from it (bench/fhir_export.py,
 shuffled Patient lines), and on an export with everything that takes
 another path (bad lines, a Medication file with a repeated id referenced by
 patients of different buckets, resources of no known patient, a patient over
-the per-patient limit, several Patient resources for one patient), each
-with the default memory target and with small ones (buckets split again).
+the per-patient limit, several Patient resources for one patient), and on
+one with many patients reported (not mapped, too much data) in every
+bucket, each with the default memory target and with small ones (buckets
+split again, differently on each number of threads).
 
 usage: test_fhir_threads.py OSTEOPLAN
 """
@@ -91,22 +93,52 @@ def damaged():
     return d
 
 
+def reporting():
+    """Many patients not mapped (no gender) and three over the per-patient
+    limit, in every bucket: their reports come in one order whether a bucket
+    is grouped whole or split again, which can differ with the threads."""
+    d = os.path.join(TMP, "reporting")
+    os.makedirs(d)
+    rnd = random.Random(3)
+    pats, obs = [], []
+    for k in range(1500):
+        pid = "r-%05d" % k
+        pats.append(line(resourceType="Patient", id=pid, birthDate="1950-01-01", **({"gender": "female"} if k % 3 else {})))
+        obs += [line(resourceType="Observation", id="o%d-%d" % (k, j), status="final", subject={"reference": "Patient/" + pid},
+                     code={"coding": [{"system": "http://loinc.org", "code": "38267-1"}]}, pad="y" * rnd.randint(10, 1000),
+                     valueQuantity={"value": -2.6, "unit": "{T-score}"}, effectiveDateTime="2026-06-01")
+                for j in range(rnd.randint(1, 6))]
+    for big in ("big-1", "big-2", "big-3"):
+        pats.append(line(resourceType="Patient", id=big, gender="female", birthDate="1950-01-01"))
+        obs += [line(resourceType="Observation", id="%s-%d" % (big, j), status="final", subject={"reference": "Patient/" + big},
+                     code={"coding": [{"system": "http://loinc.org", "code": "38267-1"}]}, pad="z" * 400) for j in range(400)]
+    rnd.shuffle(obs)
+    open(os.path.join(d, "Observation.000.ndjson"), "w").write("".join(obs))
+    open(os.path.join(d, "Patient.000.ndjson"), "w").write("".join(pats))
+    return d
+
+
 def main():
     exports = [("synthea", SYNTHEA, [{}, {"OSTEOPLAN_FHIR_BUCKET_BYTES": "2000"}]),
                ("generated", generated(12), [{}, {"OSTEOPLAN_FHIR_BUCKET_BYTES": "65536"}]),
                ("damaged", damaged(), [{"OSTEOPLAN_FHIR_PATIENT_BYTES": "100000"},
-                                       {"OSTEOPLAN_FHIR_PATIENT_BYTES": "100000", "OSTEOPLAN_FHIR_BUCKET_BYTES": "1"}])]
+                                       {"OSTEOPLAN_FHIR_PATIENT_BYTES": "100000", "OSTEOPLAN_FHIR_BUCKET_BYTES": "1"}]),
+               ("reporting", reporting(), [{"OSTEOPLAN_FHIR_PATIENT_BYTES": "150000"},
+                                           {"OSTEOPLAN_FHIR_PATIENT_BYTES": "150000", "OSTEOPLAN_FHIR_BUCKET_BYTES": "200000"}])]
     for name, export, envs in exports:
         for env in envs:
             runs = {t: screen(export, t, env) for t in (1, 2, 3)}
             rc1, out1, err1, summary = runs[1]
-            check(out1.count(b"\n") >= 10 and (rc1 == 0 or (name == "damaged" and rc1 == 1)),
+            check(out1.count(b"\n") >= 10 and (rc1 == 0 or (name in ("damaged", "reporting") and rc1 == 1)),
                   "%s %s: screened on one thread (rc=%d, %d lines, %s)" % (name, env, rc1, out1.count(b"\n"), summary[-300:]))
             if name == "damaged":
                 check(b'"patient_id":"p-03","name":"Second Later"' in out1,
                       "%s %s: a patient's last Patient resource is the one mapped" % (name, env))
                 check(b"not JSON" in err1 and b"not screened (too much data)" in err1 and b"without id" in err1,
                       "%s %s: the side paths were taken (%s)" % (name, env, err1[-400:]))
+            if name == "reporting":
+                check(err1.count(b"not mapped") == 500 and err1.count(b"too much data") == 3,
+                      "%s %s: every report (%d bytes)" % (name, env, len(err1)))
             for t in (2, 3):
                 rc, out, err, summary = runs[t]
                 check(rc == rc1 and out == out1, "%s %s: %d threads, the same output as one (rc %d/%d)"
