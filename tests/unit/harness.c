@@ -16,6 +16,7 @@
 #include "kb/kb.h"
 #include "record/record.h"
 #include "util/arena.h"
+#include "util/readall.h"
 #include "word/word.h"
 
 static int idx(const char *const *table, int n, const char *s) {
@@ -360,4 +361,40 @@ void harness_run_all(const op_kb *kb, const rule_case *cases, size_t n) {
   int failed = 0;
   for (size_t i = 0; i < n; i++) failed += run_case(kb, &cases[i]) ? 1 : 0;
   assert_int_equal(failed, 0);
+}
+
+/* The "patient" object of a vignette file: its braces matched, strings
+** skipped; NULL when there is none. */
+static const char *patient_of(const char *text, size_t *len) {
+  const char *p = strstr(text, "\"patient\"");
+  if (!p || !(p = strchr(p, '{'))) return NULL;
+  int depth = 0;
+  for (const char *q = p; *q; q++) {
+    if (*q == '"') {
+      for (q++; *q && *q != '"'; q++)
+        if (*q == '\\' && q[1]) q++;
+      if (!*q) return NULL;
+    } else if (*q == '{') {
+      depth++;
+    } else if (*q == '}' && --depth == 0) {
+      *len = (size_t)(q + 1 - p);
+      return p;
+    }
+  }
+  return NULL;
+}
+
+char *harness_vignette(const char *dir, const char *name, const char **rec, size_t *len) {
+  size_t l = strlen(name);
+  if (l < 6 || strcmp(name + l - 5, ".json")) return NULL;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  char *text = read_all(f, 1u << 20, len);
+  fclose(f);
+  assert_non_null(text);
+  *rec = patient_of(text, len);
+  assert_non_null(*rec);
+  return text;
 }

@@ -53,6 +53,10 @@ int harness_setup(void **state);
 int harness_teardown(void **state);
 /* Runs every case and fails the test when any failed. */
 void harness_run_all(const op_kb *kb, const rule_case *cases, size_t n);
+/* The text of the file name in dir (to free) when it is a vignette (its
+** name ends in .json; else NULL), with its "patient" object in *rec and
+** *len. A vignette that cannot be read or has no patient fails the test. */
+char *harness_vignette(const char *dir, const char *name, const char **rec, size_t *len);
 /* In a test function of signature (void **s). */
 #define RUN(cases) harness_run_all(*s, cases, sizeof cases / sizeof *cases)
 

@@ -100,45 +100,16 @@ static int compare(const op_kb *kb, const char *json, size_t len, const char *as
   return bad;
 }
 
-/* The "patient" object of a vignette file: its braces matched, strings
-** skipped; NULL when there is none. */
-static const char *patient_of(const char *text, size_t *len) {
-  const char *p = strstr(text, "\"patient\"");
-  if (!p || !(p = strchr(p, '{'))) return NULL;
-  int depth = 0;
-  for (const char *q = p; *q; q++) {
-    if (*q == '"') {
-      for (q++; *q && *q != '"'; q++)
-        if (*q == '\\' && q[1]) q++;
-      if (!*q) return NULL;
-    } else if (*q == '{') {
-      depth++;
-    } else if (*q == '}' && --depth == 0) {
-      *len = (size_t)(q + 1 - p);
-      return p;
-    }
-  }
-  return NULL;
-}
-
 static void test_vignettes(void **state) {
   const op_kb *kb = *state;
   DIR *d = opendir(OSTEOPLAN_VIGNETTES);
   assert_non_null(d);
   int n = 0, bad = 0, read = 0;
   for (struct dirent *de; (de = readdir(d)) != NULL;) {
-    size_t l = strlen(de->d_name);
-    if (l < 6 || strcmp(de->d_name + l - 5, ".json")) continue;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", OSTEOPLAN_VIGNETTES, de->d_name);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
+    const char *rec;
     size_t len;
-    char *text = read_all(f, 1u << 20, &len);
-    fclose(f);
-    assert_non_null(text);
-    const char *rec = patient_of(text, &len);
-    assert_non_null(rec);
+    char *text = harness_vignette(OSTEOPLAN_VIGNETTES, de->d_name, &rec, &len);
+    if (!text) continue;
     bad += compare(kb, rec, len, NULL, de->d_name, &read);
     bad += compare(kb, rec, len, "2031-06-30", de->d_name, &read); /* later: other windows, other findings */
     free(text);
