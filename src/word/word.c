@@ -31,35 +31,27 @@ typedef struct {
   const char *memo_text[WORD_MEMO];
 } wctx;
 
-static const char *num(arena *a, double v) {
-  char buf[NUM_G10_MAX];
-  return arena_strndup(a, buf, (size_t)num_g10(round(v * 100) / 100, buf)); /* never "-0" */
-}
-
-/* A T-score with one decimal, as DXA reports print it (-2.0, not -2). */
-static const char *tscore(arena *a, double v) {
-  // cppcheck-suppress duplicateConditionalAssign ; -0 becomes +0
-  if (v == 0) v = 0;
-  char buf[NUM_G10_MAX];
-  return arena_strndup(a, buf, (size_t)num_fixed1(v, false, buf));
-}
-
-/* A change with its sign: "+1.2", "-0.3". */
-static const char *gain(arena *a, double v) {
-  char buf[NUM_G10_MAX];
-  return arena_strndup(a, buf, (size_t)num_fixed1(v, true, buf));
-}
-
-static const char *pct(arena *a, double v) {
-  char buf[64];
-  snprintf(buf, sizeof buf, "%s%%", num(a, v));
-  return arena_strdup(a, buf);
-}
-
-static const char *date(arena *a, op_date d) {
-  char buf[11];
-  date_format(d, buf);
-  return arena_strdup(a, buf);
+/* The text of a scalar argument (a number, T-score, gain, percent or date)
+** into buf; its length, or -1 when x is not a scalar. The one place that
+** says how a value is written, for the arena's words and the stream's. */
+enum { SCALAR_MAX = NUM_G10_MAX + 1 };
+static int scalar_text(const op_arg *x, char buf[SCALAR_MAX]) {
+  double v = x->v.num;
+  switch (x->kind) {
+    case ARG_NUM: return num_g10(round(v * 100) / 100, buf); /* never "-0" */
+    case ARG_T: /* one decimal, as DXA reports print it (-2.0, not -2) */
+      // cppcheck-suppress duplicateConditionalAssign ; -0 becomes +0
+      if (v == 0) v = 0;
+      return num_fixed1(v, false, buf);
+    case ARG_GAIN: return num_fixed1(v, true, buf); /* with its sign: "+1.2", "-0.3" */
+    case ARG_PCT: {
+      int n = num_g10(round(v * 100) / 100, buf);
+      buf[n] = '%';
+      return n + 1;
+    }
+    case ARG_DATE: date_format(x->v.date, buf); return 10;
+    default: return -1;
+  }
 }
 
 /* The statement's template, or the name it refers to. */
@@ -111,13 +103,16 @@ static const char *join(wctx *w, const op_arg *list) {
 }
 
 static const char *arg_words(wctx *w, const op_arg *x) {
+  char buf[SCALAR_MAX];
+  int n = scalar_text(x, buf);
+  if (n >= 0) return arena_strndup(w->a, buf, (size_t)n);
   switch (x->kind) {
-    case ARG_EMPTY: return "";
-    case ARG_NUM: return num(w->a, x->v.num);
-    case ARG_T: return tscore(w->a, x->v.num);
-    case ARG_GAIN: return gain(w->a, x->v.num);
-    case ARG_PCT: return pct(w->a, x->v.num);
-    case ARG_DATE: return date(w->a, x->v.date);
+    case ARG_EMPTY:
+    case ARG_NUM: /* the scalars are written above */
+    case ARG_T:
+    case ARG_GAIN:
+    case ARG_PCT:
+    case ARG_DATE: return "";
     case ARG_NAME: return template_of(w->kb, x->v.ref.table, x->v.ref.code, false);
     case ARG_SAY: return say_words(w, x->v.say); /* NULL: the placeholder stays as written */
     case ARG_LIST: return join(w, x);
@@ -253,33 +248,21 @@ static void stream_join(const wstream *w, const op_arg *list) {
   }
 }
 
-static void stream_num(outbuf *b, double v) {
-  char buf[NUM_G10_MAX];
-  ob_put(b, buf, (size_t)num_g10(round(v * 100) / 100, buf)); /* as num() */
-}
-
 /* The value of x, appended; false (nothing appended) when it is NULL. */
 static bool stream_arg(const wstream *w, const op_arg *x) {
-  char buf[NUM_G10_MAX];
+  char buf[SCALAR_MAX];
+  int n = scalar_text(x, buf);
+  if (n >= 0) {
+    ob_put(w->b, buf, (size_t)n);
+    return true;
+  }
   switch (x->kind) {
-    case ARG_EMPTY: return true;
-    case ARG_NUM: stream_num(w->b, x->v.num); return true;
-    case ARG_T: {
-      double v = x->v.num;
-      // cppcheck-suppress duplicateConditionalAssign ; -0 becomes +0, as tscore()
-      if (v == 0) v = 0;
-      ob_put(w->b, buf, (size_t)num_fixed1(v, false, buf));
-      return true;
-    }
-    case ARG_GAIN: ob_put(w->b, buf, (size_t)num_fixed1(x->v.num, true, buf)); return true;
+    case ARG_EMPTY:
+    case ARG_NUM: /* the scalars are written above */
+    case ARG_T:
+    case ARG_GAIN:
     case ARG_PCT:
-      stream_num(w->b, x->v.num);
-      ob_put(w->b, "%", 1);
-      return true;
-    case ARG_DATE:
-      date_format(x->v.date, buf);
-      ob_put(w->b, buf, 10);
-      return true;
+    case ARG_DATE: return true;
     case ARG_NAME: {
       const char *t = template_of(w->kb, x->v.ref.table, x->v.ref.code, false);
       if (t) ob_puts(w->b, t);
